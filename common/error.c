@@ -1,0 +1,24 @@
+/* error.c — the string table for cc_err. */
+#include "common.h"
+
+static const char *const cc_err_names[CC_ERR__COUNT] = {
+    [CC_OK] = "ok",
+    [CC_ERR_IO] = "i/o error",
+    [CC_ERR_FORMAT] = "malformed input",
+    [CC_ERR_CORRUPT] = "corrupt data",
+    [CC_ERR_RANGE] = "value out of range",
+    [CC_ERR_NOTFOUND] = "not found",
+    [CC_ERR_USAGE] = "bad usage",
+    [CC_ERR_NETWORK] = "network error",
+    [CC_ERR_HTTP] = "http error",
+    [CC_ERR_UNSUPPORTED] = "unsupported",
+    [CC_ERR_DB] = "database error",
+    [CC_ERR_REFUSED] = "refused by policy",
+};
+
+const char *cc_strerror(cc_err code)
+{
+    if ((int)code < 0 || code >= CC_ERR__COUNT || !cc_err_names[code])
+        return "unknown error";
+    return cc_err_names[code];
+}
