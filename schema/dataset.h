@@ -1,0 +1,216 @@
+/* dataset.h — a dataset directory: shards + index, written by one thread.
+ *
+ *   DIR/index.sqlite              the index (WAL); the source of truth
+ *   DIR/shards/NNNNN.tar.zst      sealed shards
+ *   DIR/shards/NNNNN.tar.zst.part the shard being written
+ *
+ * The writer side is used by the fetch/crawl/warc pipelines from ONE writer
+ * thread; a dataset handle is not thread-safe. Every input row or URL the
+ * tool touches gets one row in `items` with its outcome:
+ *   accepted  the sample is in a shard (key, shard_no, frame offset/length)
+ *   rejected  a filter refused it (reason: 'too_small', 'duplicate', ...)
+ *   failed    it could not be fetched/decoded (reason 'http_404', 'timeout', ...; error text)
+ *   optout    the site opted out (reason 'noai', 'noimageai', 'robots')
+ *
+ * Crash safety: a sample's frame is appended (and fdatasync'ed) before the
+ * transaction holding its row commits. Rows are committed in batches (every
+ * commit_rows rows or commit_seconds, whichever first, and at dataset_flush /
+ * dataset_close). On open, a .part shard is cut back to the end offset the
+ * index recorded, so frames whose rows never committed vanish and their
+ * items, having no outcome, are redone by a resumed run. kill -9 at any
+ * moment loses nothing committed and doubles nothing.
+ *
+ * Keys: 9 digits, 5 of shard number + 4 of position in the shard
+ * ("000070042"), unique in the dataset and sorting in write order.
+ *
+ * Shards: rotate after samples_per_shard samples (the full one is sealed).
+ * dataset_close(ds, 1) seals the open shard and a later run starts a new
+ * shard; dataset_close(ds, 0) leaves the .part, and the next open continues
+ * it (keys continue where they stopped).
+ *
+ * One writer per directory: dataset_open() holds an flock on DIR/.writer.lock
+ * and fails while another process (or handle) writes the same DIR. Readers
+ * (dataset_open_readonly) never block and see committed rows only.
+ *
+ * Errors: functions returning cc_err put a one-line detail in
+ * dataset_errmsg(ds). Open functions take a caller err buffer.
+ */
+#ifndef CC_SCHEMA_DATASET_H
+#define CC_SCHEMA_DATASET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "common.h"
+
+typedef struct dataset dataset;
+
+#define DATASET_MAX_SAMPLES_PER_SHARD 10000
+
+typedef struct {
+    int samples_per_shard;  /* 0 = 10000 (also the maximum: 4 digits of position) */
+    int commit_rows;        /* rows per transaction; 0 = 256 */
+    double commit_seconds;  /* commit at least this often while adding; 0 = 1.0 */
+    int zstd_level;         /* 0 = 3 */
+} dataset_options;
+
+/* Outcome of an item; stored as text ('accepted', ...). */
+typedef enum {
+    DS_ACCEPTED = 0,
+    DS_REJECTED = 1,
+    DS_FAILED = 2,
+    DS_OPTOUT = 3
+} dataset_status;
+
+const char *dataset_status_name(dataset_status s); /* "accepted", ... */
+/* Parses a status name; -1 if unknown. */
+int dataset_status_parse(const char *name);
+
+/* ---- opening --------------------------------------------------------------- */
+
+/* Opens DIR for writing: creates DIR, DIR/shards and the index when missing,
+ * migrates the index, and recovers from a crash (see above). o may be NULL
+ * (defaults). Returns NULL with a one-line message naming DIR in err on
+ * failure (bad options, newer index, a .part shorter than the index says). */
+dataset *dataset_open(const char *dir, const dataset_options *o, char *err, size_t errlen);
+
+/* Opens DIR for reading only (cat, query, verify, stats, score readers):
+ * the index connection is read-only; nothing on disk changes. */
+dataset *dataset_open_readonly(const char *dir, char *err, size_t errlen);
+
+/* Flushes (writer), then closes; seal != 0 seals the open shard. Returns
+ * CC_OK or the first error (detail copied into err, which may be NULL).
+ * The handle is freed either way. NULL is a no-op returning CC_OK. */
+cc_err dataset_close(dataset *ds, int seal, char *err, size_t errlen);
+
+const char *dataset_errmsg(const dataset *ds);
+const char *dataset_dir(const dataset *ds);
+/* The index connection, for stages that keep their own tables in the index
+ * (CLIP scores, crawl frontier). Writes through it while a writer handle is
+ * open join the dataset's open transaction; call dataset_flush() to commit. */
+sqlite3 *dataset_db(dataset *ds);
+
+/* ---- runs ---------------------------------------------------------------------- */
+
+/* Records the start of a run (command name, its arguments joined by spaces)
+ * and returns its id (> 0), or -1 on error. Items written afterwards carry it. */
+int64_t dataset_run_begin(dataset *ds, const char *command, const char *args);
+/* Marks the current run finished, with counts_json (a JSON object, e.g.
+ * {"accepted":10,"failed":2}; may be NULL) and commits. */
+cc_err dataset_run_end(dataset *ds, const char *counts_json);
+
+/* ---- inputs and resume ------------------------------------------------------------- */
+
+/* Returns the id of the input called name (a path, "-" for stdin, or a crawl
+ * name), registering it with kind ("txt", "csv", "jsonl", "crawl", "warc"...)
+ * the first time. -1 on error. */
+int64_t dataset_input(dataset *ds, const char *name, const char *kind);
+
+/* 1 if input row (input_id,row_no) already has an outcome that a resumed run
+ * keeps: accepted, rejected or optout, and also failed unless retry_failed.
+ * 0 if it must be (re)done, -1 on error. One indexed lookup; nothing is
+ * cached, so 100M-row inputs stream. */
+int dataset_item_done(dataset *ds, int64_t input_id, int64_t row_no, int retry_failed);
+
+/* 1 if an accepted sample whose original bytes have this sha256 (hex)
+ * exists (exact-duplicate check), storing its key into key_out when not
+ * NULL; 0 if none; -1 on error. */
+int dataset_find_sha256(dataset *ds, const char *sha256_hex, char key_out[10]);
+
+/* ---- writing ------------------------------------------------------------------------ */
+
+/* One accepted sample. Strings may be NULL (stored as NULL / omitted).
+ * input_id <= 0 means "no input row" (e.g. a URL found by the crawler):
+ * then row_no is ignored and resume does not apply. */
+typedef struct {
+    int64_t input_id, row_no;
+    const char *url, *caption, *page_url, *caption_source;
+    const void *image; size_t image_len;   /* the bytes stored in the shard */
+    const char *ext;                       /* "jpg", "png" or "webp" */
+    int width, height;                     /* of the stored image */
+    int original_width, original_height;   /* as downloaded */
+    int64_t bytes;                         /* size of the original download */
+    const char *sha256;                    /* hex of the original bytes; NULL = hash image[] */
+    int http_status;
+    const char *mime, *language;
+    double fetched_at;                     /* epoch seconds; 0 = now */
+    const char *extra_json;                /* NULL or a JSON object text whose members are
+                                              appended to KEY.json (e.g. "{\"clip_score\":0.31}") */
+} dataset_sample;
+
+/* Writes s as one frame (KEY.<ext>, KEY.txt = caption, KEY.json) to the open
+ * shard, then inserts/updates its items row (status 'accepted', key, shard,
+ * frame offset and length, member_sha256 = sha256 of the stored image bytes).
+ * Rotates to a new shard when the open one is full. Stores the key in
+ * key_out (may be NULL). Returns CC_OK; CC_ERR_USAGE for bad input (no
+ * image, ext not jpg/png/webp, extra_json not an object) or when the input row
+ * is already accepted (nothing is written then); CC_ERR_IO / CC_ERR_DB. */
+cc_err dataset_add_accepted(dataset *ds, const dataset_sample *s, char key_out[10]);
+
+/* One rejected / failed / opted-out item. */
+typedef struct {
+    int64_t input_id, row_no;              /* as in dataset_sample */
+    const char *url, *caption, *page_url, *caption_source;
+    dataset_status status;                 /* DS_REJECTED, DS_FAILED or DS_OPTOUT */
+    const char *reason;                    /* short code: 'too_small', 'http_404', 'noai' ... */
+    const char *error;                     /* free text, may be NULL */
+    int http_status;                       /* 0 = unknown */
+    const char *mime;
+    int64_t bytes;                         /* bytes downloaded; -1/0 = unknown */
+    const char *sha256;
+    int original_width, original_height;   /* 0 = unknown */
+    double fetched_at;                     /* 0 = now */
+} dataset_outcome;
+
+/* Records o (upsert on (input_id,row_no): a retried failure is replaced).
+ * CC_ERR_USAGE if status is DS_ACCEPTED or reason is empty, or the row is
+ * already accepted; CC_ERR_DB on SQLite errors. */
+cc_err dataset_add_outcome(dataset *ds, const dataset_outcome *o);
+
+/* Makes everything added so far durable: fdatasyncs the shard, commits. */
+cc_err dataset_flush(dataset *ds);
+
+/* Counts of this handle's writes so far (accepted samples, other outcomes). */
+void dataset_counts(const dataset *ds, int64_t *accepted, int64_t *other);
+
+/* ---- reading -------------------------------------------------------------------- */
+
+/* Reads one member of the sample with key: member "jpg"/"png"/"webp" or
+ * "image" / NULL (whichever image member it has), "txt" or "json". One pread,
+ * one frame decompression. out receives exactly the member bytes (replacing
+ * its contents). CC_ERR_NOTFOUND if no accepted sample has that key or it
+ * lacks that member; CC_ERR_CORRUPT / CC_ERR_IO naming the shard otherwise. */
+cc_err dataset_read_member(dataset *ds, const char *key, const char *member, ccbuf *out);
+
+/* Where an accepted sample lives. */
+typedef struct {
+    char key[10];
+    int64_t item_id;
+    int64_t shard_no;
+    uint64_t frame_offset, frame_length;
+} dataset_location;
+
+/* Looks key up. CC_OK, CC_ERR_NOTFOUND, CC_ERR_DB. */
+cc_err dataset_locate(dataset *ds, const char *key, dataset_location *loc);
+
+/* Reads and parses the whole frame of a sample once: fills image (and its
+ * extension into ext, e.g. "jpg"), txt and json (any may be NULL).
+ * Same returns as dataset_read_member. */
+cc_err dataset_read_sample(dataset *ds, const char *key, ccbuf *image, char ext[8],
+                           ccbuf *txt, ccbuf *json);
+
+/* Iterates over accepted samples in key order, optionally restricted by an
+ * SQL condition on the items table (aliased `items`), e.g.
+ * "items.key NOT IN (SELECT key FROM clip_scores)". The condition is trusted
+ * code, not user input. */
+typedef struct dataset_iter dataset_iter;
+dataset_iter *dataset_iter_new(dataset *ds, const char *where_sql);
+/* 1 and fills the sample's location, url and caption (valid until the next
+ * call); 0 at the end; -1 on error (detail in dataset_errmsg). */
+int dataset_iter_next(dataset_iter *it, dataset_location *loc, const char **url,
+                      const char **caption);
+void dataset_iter_free(dataset_iter *it); /* NULL is a no-op */
+
+#endif
