@@ -1,0 +1,443 @@
+/* pipeline.c — download results → judged, resized, encoded samples (see pipeline.h). */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pipeline.h"
+
+struct pipeline_item {
+    pipeline_item *next;              /* finished-queue link */
+    int64_t input_id, row_no;
+    char *url, *caption, *page_url, *caption_source;
+    /* from the download */
+    long http_status;
+    char *mime;
+    ccbuf body;
+    /* the worker's verdict */
+    dataset_status status;
+    char *reason;                     /* short code, owned */
+    char *error;
+    int64_t bytes_in;                 /* size of the download */
+    ccbuf image;                      /* bytes to store */
+    const char *ext;
+    int width, height, original_width, original_height;
+    char sha256[65];
+};
+
+struct pipeline {
+    dataset *ds;
+    pipeline_options opt;
+    cc_pool *pool;
+    pthread_mutex_t mu;
+    pipeline_item *done_head, *done_tail;
+    int in_flight;                    /* given to workers, not yet written */
+    pipeline_counts counts;
+    char errmsg[512];
+    /* progress */
+    double started, last_progress;
+    int tty;
+};
+
+void pipeline_options_init(pipeline_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->image_size = 256;
+    o->resize_mode = RESIZE_BORDER;
+    o->encode_format = ENC_JPG;
+    o->encode_quality = 95;
+    img_checks_defaults(&o->checks);
+    o->workers = cc_ncpus();
+    o->dedup_sha256 = 1;
+}
+
+pipeline_item *pipeline_item_new(int64_t input_id, int64_t row_no, const char *url,
+                                 const char *caption, const char *page_url,
+                                 const char *caption_source)
+{
+    pipeline_item *it = xcalloc(1, sizeof *it);
+    it->input_id = input_id;
+    it->row_no = row_no;
+    it->url = xstrdup(url);
+    it->caption = xstrdup(caption);
+    it->page_url = xstrdup(page_url);
+    it->caption_source = xstrdup(caption_source);
+    return it;
+}
+
+static void item_free(pipeline_item *it)
+{
+    if (!it)
+        return;
+    free(it->url);
+    free(it->caption);
+    free(it->page_url);
+    free(it->caption_source);
+    free(it->mime);
+    free(it->reason);
+    free(it->error);
+    ccbuf_free(&it->body);
+    ccbuf_free(&it->image);
+    free(it);
+}
+
+pipeline *pipeline_new(dataset *ds, const pipeline_options *o)
+{
+    pipeline *p = xcalloc(1, sizeof *p);
+    p->ds = ds;
+    if (o)
+        p->opt = *o;
+    else
+        pipeline_options_init(&p->opt);
+    if (p->opt.workers < 1)
+        p->opt.workers = 1;
+    /* A short queue: enough to keep every worker busy, small enough that
+     * downloaded bodies waiting for a worker stay a bounded amount of memory. */
+    p->pool = cc_pool_new(p->opt.workers, p->opt.workers * 4);
+    pthread_mutex_init(&p->mu, NULL);
+    p->started = p->last_progress = cc_now();
+    p->tty = isatty(STDERR_FILENO);
+    return p;
+}
+
+const char *pipeline_errmsg(const pipeline *p)
+{
+    return p->errmsg;
+}
+
+int pipeline_in_flight(const pipeline *p)
+{
+    return p->in_flight;
+}
+
+void pipeline_get_counts(const pipeline *p, pipeline_counts *c)
+{
+    *c = p->counts;
+}
+
+static void set_verdict(pipeline_item *it, dataset_status st, const char *reason, const char *error)
+{
+    it->status = st;
+    free(it->reason);
+    it->reason = reason ? xstrdup(reason) : NULL;
+    free(it->error);
+    it->error = error && *error ? xstrdup(error) : NULL;
+}
+
+/* Worker: everything CPU-bound about one downloaded image. */
+static void process_item(pipeline *p, pipeline_item *it)
+{
+    const pipeline_options *o = &p->opt;
+    char err[256] = "";
+    const unsigned char *data = it->body.data;
+    size_t n = it->body.len;
+
+    cc_sha256_hex(data ? (const void *)data : "", n, it->sha256);
+    if (n == 0) {
+        set_verdict(it, DS_FAILED, "empty_body", "the server sent zero bytes");
+        return;
+    }
+    img_format fmt = img_sniff(data, n);
+    if (fmt == IMG_FMT_HTML) {
+        set_verdict(it, DS_FAILED, "not_an_image", "the server sent HTML, not an image");
+        return;
+    }
+    if (fmt != IMG_FMT_JPEG && fmt != IMG_FMT_PNG && fmt != IMG_FMT_WEBP) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "unsupported image format (%s)", img_format_name(fmt));
+        set_verdict(it, DS_FAILED, fmt == IMG_FMT_UNKNOWN ? "not_an_image" : "unsupported_format", msg);
+        return;
+    }
+    int w = 0, h = 0;
+    if (img_probe(data, n, &fmt, &w, &h, err, sizeof err) != CC_OK) {
+        set_verdict(it, DS_FAILED, "broken_image", err);
+        return;
+    }
+    it->original_width = w;
+    it->original_height = h;
+    const char *why = img_check(&o->checks, n, w, h);
+    if (why) {
+        set_verdict(it, DS_REJECTED, why, NULL);
+        return;
+    }
+    img_image im = {0};
+    cc_err rc = o->keep_original
+                    ? img_decode_rgb(data, n, o->checks.max_pixels, 0, &im, err, sizeof err)
+                    : img_decode_resize(data, n, o->checks.max_pixels, o->image_size, o->resize_mode, &im,
+                                        err, sizeof err);
+    if (rc != CC_OK) {
+        set_verdict(it, rc == CC_ERR_RANGE ? DS_REJECTED : DS_FAILED,
+                    rc == CC_ERR_RANGE ? "too_many_pixels" : "broken_image", err);
+        img_image_free(&im);
+        return;
+    }
+    if (o->keep_original) {
+        /* Decoding above proved the bytes are a whole image; store them as they came. */
+        it->width = w;
+        it->height = h;
+        it->ext = img_format_ext(fmt);
+        ccbuf_append(&it->image, data, n);
+    } else {
+        if (img_encode(&im, o->encode_format, o->encode_quality, &it->image, err, sizeof err) != CC_OK) {
+            set_verdict(it, DS_FAILED, "encode_failed", err);
+            img_image_free(&im);
+            return;
+        }
+        it->width = im.width;
+        it->height = im.height;
+        it->ext = img_encode_format_ext(o->encode_format);
+    }
+    img_image_free(&im);
+    set_verdict(it, DS_ACCEPTED, NULL, NULL);
+}
+
+typedef struct {
+    pipeline *p;
+    pipeline_item *it;
+} job;
+
+static void enqueue_done(pipeline *p, pipeline_item *it)
+{
+    pthread_mutex_lock(&p->mu);
+    it->next = NULL;
+    if (p->done_tail)
+        p->done_tail->next = it;
+    else
+        p->done_head = it;
+    p->done_tail = it;
+    pthread_mutex_unlock(&p->mu);
+}
+
+static void run_job(void *arg)
+{
+    job *j = arg;
+    process_item(j->p, j->it);
+    ccbuf_free(&j->it->body); /* the download is no longer needed */
+    enqueue_done(j->p, j->it);
+    free(j);
+}
+
+void pipeline_on_http(pipeline *p, pipeline_item *it, http_result *r)
+{
+    it->http_status = r->status;
+    it->mime = xstrdup(r->content_type);
+    if (r->outcome == HTTP_OUT_OK) {
+        it->body = http_result_take_body(r);
+        it->bytes_in = (int64_t)it->body.len;
+        p->counts.bytes_in += it->bytes_in;
+        job *j = xmalloc(sizeof *j);
+        j->p = p;
+        j->it = it;
+        p->in_flight++;
+        cc_pool_submit(p->pool, run_job, j);
+        return;
+    }
+    dataset_status st = r->outcome == HTTP_OUT_OPTOUT ? DS_OPTOUT : DS_FAILED;
+    if (r->outcome == HTTP_OUT_PRIVATE_ADDRESS || r->outcome == HTTP_OUT_REFUSED_SCHEME)
+        st = DS_REJECTED;
+    set_verdict(it, st, r->reason, r->errmsg);
+    it->next = NULL;
+    p->in_flight++;
+    enqueue_done(p, it);
+}
+
+void pipeline_record(pipeline *p, pipeline_item *it, dataset_status status, const char *reason,
+                     const char *error)
+{
+    set_verdict(it, status, reason, error);
+    p->in_flight++;
+    enqueue_done(p, it);
+}
+
+/* Writes one finished item. Returns 0, or -1 on a dataset error. */
+static int write_item(pipeline *p, pipeline_item *it)
+{
+    char key[10] = "";
+    if (it->status == DS_ACCEPTED && p->opt.dedup_sha256) {
+        int dup = dataset_find_sha256(p->ds, it->sha256, key);
+        if (dup < 0)
+            goto db_error;
+        if (dup) {
+            char msg[64];
+            snprintf(msg, sizeof msg, "same bytes as sample %s", key);
+            set_verdict(it, DS_REJECTED, "duplicate", msg);
+        }
+    }
+    if (it->status == DS_ACCEPTED) {
+        dataset_sample s = {
+            .input_id = it->input_id, .row_no = it->row_no,
+            .url = it->url, .caption = it->caption, .page_url = it->page_url,
+            .caption_source = it->caption_source,
+            .image = it->image.data, .image_len = it->image.len, .ext = it->ext,
+            .width = it->width, .height = it->height,
+            .original_width = it->original_width, .original_height = it->original_height,
+            .sha256 = it->sha256, .http_status = (int)it->http_status, .mime = it->mime,
+            .bytes = it->bytes_in,
+        };
+        if (dataset_add_accepted(p->ds, &s, key) != CC_OK)
+            goto db_error;
+        p->counts.accepted++;
+        p->counts.bytes_out += (int64_t)it->image.len;
+        return 0;
+    }
+    dataset_outcome o = {
+        .input_id = it->input_id, .row_no = it->row_no,
+        .url = it->url, .caption = it->caption, .page_url = it->page_url,
+        .caption_source = it->caption_source,
+        .status = it->status, .reason = it->reason ? it->reason : "unknown", .error = it->error,
+        .http_status = (int)it->http_status, .mime = it->mime,
+        .sha256 = it->sha256[0] ? it->sha256 : NULL, .bytes = it->bytes_in,
+        .original_width = it->original_width, .original_height = it->original_height,
+    };
+    if (dataset_add_outcome(p->ds, &o) != CC_OK)
+        goto db_error;
+    switch (it->status) {
+    case DS_REJECTED: p->counts.rejected++; break;
+    case DS_FAILED: p->counts.failed++; break;
+    case DS_OPTOUT: p->counts.optout++; break;
+    default: break;
+    }
+    return 0;
+db_error:
+    snprintf(p->errmsg, sizeof p->errmsg, "%s", dataset_errmsg(p->ds));
+    return -1;
+}
+
+int pipeline_poll(pipeline *p, int wait)
+{
+    if (wait)
+        cc_pool_wait(p->pool);
+    pthread_mutex_lock(&p->mu);
+    pipeline_item *list = p->done_head;
+    p->done_head = p->done_tail = NULL;
+    pthread_mutex_unlock(&p->mu);
+    int written = 0, failed = 0;
+    while (list) {
+        pipeline_item *next = list->next;
+        if (!failed && write_item(p, list) != 0)
+            failed = 1;
+        else if (!failed)
+            written++;
+        p->in_flight--;
+        item_free(list);
+        list = next;
+    }
+    return failed ? -1 : written;
+}
+
+void pipeline_free(pipeline *p)
+{
+    if (!p)
+        return;
+    cc_pool_wait(p->pool);
+    pipeline_poll(p, 1);
+    cc_pool_free(p->pool);
+    pthread_mutex_destroy(&p->mu);
+    free(p);
+}
+
+void pipeline_progress(pipeline *p, double fraction_done, int final)
+{
+    double now = cc_now();
+    double every = p->tty ? 0.5 : 10.0;
+    if (!final && now - p->last_progress < every)
+        return;
+    p->last_progress = now;
+    const pipeline_counts *c = &p->counts;
+    int64_t total = c->accepted + c->rejected + c->failed + c->optout;
+    double elapsed = now - p->started;
+    double rate = elapsed > 0 ? (double)total / elapsed : 0;
+    char eta[32] = "";
+    if (!final && fraction_done > 0.001 && fraction_done < 1.0) {
+        double left = elapsed * (1.0 - fraction_done) / fraction_done;
+        snprintf(eta, sizeof eta, " eta %dm%02ds", (int)(left / 60), (int)left % 60);
+    }
+    fprintf(stderr, "%s%lld done (%.1f/s): %lld accepted, %lld rejected, %lld failed, %lld opted out%s%s",
+            p->tty ? "\r" : "", (long long)total, rate, (long long)c->accepted,
+            (long long)c->rejected, (long long)c->failed, (long long)c->optout, eta,
+            p->tty && !final ? "   " : "\n");
+    fflush(stderr);
+}
+
+static int parse_num(const char *v, double lo, double hi, double *out)
+{
+    if (!v || !*v)
+        return -1;
+    char *end;
+    double d = strtod(v, &end);
+    if (*end || d != d || d < lo || d > hi)
+        return -1;
+    *out = d;
+    return 0;
+}
+
+int pipeline_option(pipeline_options *o, http_options *h, const char *flag, const char *value,
+                    int *takes_value, char *err, size_t errlen)
+{
+    static const char *const no_value[] = {"--allow-private", "--keep-original", "--no-dedup"};
+    *takes_value = 1;
+    for (size_t i = 0; i < sizeof no_value / sizeof no_value[0]; i++)
+        if (strcmp(flag, no_value[i]) == 0)
+            *takes_value = 0;
+    double d = 0;
+#define NUM(name, lo, hi, target)                                                        \
+    if (strcmp(flag, name) == 0) {                                                       \
+        if (parse_num(value, lo, hi, &d) != 0) {                                         \
+            snprintf(err, errlen, "%s needs a number in [%g, %g], got '%s'", name,       \
+                     (double)(lo), (double)(hi), value ? value : "");                   \
+            return -1;                                                                   \
+        }                                                                                \
+        target;                                                                          \
+        return 1;                                                                        \
+    }
+    NUM("--concurrency", 1, 4096, h->max_concurrency = (int)d)
+    NUM("--timeout", 0.1, 86400, h->timeout = d)
+    NUM("--connect-timeout", 0.1, 3600, h->connect_timeout = d)
+    NUM("--max-bytes", 1, 1e12, h->max_bytes = (size_t)d)
+    NUM("--retries", 0, 20, h->retries = (int)d)
+    NUM("--image-size", 8, 8192, o->image_size = (int)d)
+    NUM("--encode-quality", 0, 100, o->encode_quality = (int)d)
+    NUM("--min-image-size", 0, 100000, o->checks.min_side = (int)d)
+    NUM("--max-aspect-ratio", 0, 1e6, o->checks.max_aspect_ratio = d)
+    NUM("--max-pixels", 1, 1e12, o->checks.max_pixels = (uint64_t)d)
+    NUM("--min-bytes", 0, 1e12, o->checks.min_bytes = (size_t)d)
+    NUM("--workers", 1, 256, o->workers = (int)d)
+#undef NUM
+    if (strcmp(flag, "--user-agent") == 0) {
+        if (!value || !*value) {
+            snprintf(err, errlen, "--user-agent needs a value");
+            return -1;
+        }
+        h->user_agent = value;
+        return 1;
+    }
+    if (strcmp(flag, "--resize-mode") == 0) {
+        if (!value || img_resize_mode_parse(value, &o->resize_mode) != 0) {
+            snprintf(err, errlen, "unknown --resize-mode '%s' (no, border, keep_ratio, keep_ratio_largest, center_crop)",
+                     value ? value : "");
+            return -1;
+        }
+        return 1;
+    }
+    if (strcmp(flag, "--encode-format") == 0) {
+        if (!value || img_encode_format_parse(value, &o->encode_format) != 0) {
+            snprintf(err, errlen, "unknown --encode-format '%s' (jpg, png, webp)", value ? value : "");
+            return -1;
+        }
+        return 1;
+    }
+    if (strcmp(flag, "--allow-private") == 0) {
+        h->allow_private = 1;
+        return 1;
+    }
+    if (strcmp(flag, "--keep-original") == 0) {
+        o->keep_original = 1;
+        return 1;
+    }
+    if (strcmp(flag, "--no-dedup") == 0) {
+        o->dedup_sha256 = 0;
+        return 1;
+    }
+    *takes_value = 0;
+    return 0;
+}

@@ -1,0 +1,133 @@
+/* pipeline.h — the one image path every downloading command shares.
+ *
+ * fetch, crawl and warc all end the same way: an image URL (with its caption
+ * and where it came from) is downloaded by the http engine, then judged,
+ * decoded, checked, resized, re-encoded and written to the dataset. This
+ * module owns everything after the download:
+ *
+ *   main thread                         worker threads (cc_pool)
+ *   -----------                         ------------------------
+ *   pipeline_item_new()  ──submit to http engine──┐
+ *   pipeline_on_http()  <── on_done ──────────────┘
+ *      failed/opted out: recorded at once
+ *      ok: queued ───────────────────────────────> sniff, probe, checks,
+ *                                                  decode (DCT-scaled), resize,
+ *                                                  encode, sha256
+ *   pipeline_poll()  <──────── finished queue <────┘
+ *      dedup by sha256, dataset_add_accepted / dataset_add_outcome
+ *
+ * The dataset is written from the main thread only (pipeline_poll and
+ * pipeline_record), as dataset.h requires. Not thread-safe otherwise.
+ */
+#ifndef CC_CLI_PIPELINE_H
+#define CC_CLI_PIPELINE_H
+
+#include <stdint.h>
+
+#include "dataset.h"
+#include "http.h"
+#include "image.h"
+
+typedef struct {
+    int image_size;                 /* target size; default 256 */
+    img_resize_mode resize_mode;    /* default RESIZE_BORDER (img2dataset's default) */
+    img_encode_format encode_format;/* default ENC_JPG */
+    int encode_quality;             /* default 95 */
+    int keep_original;              /* store the downloaded bytes unchanged */
+    img_checks checks;              /* img_checks_defaults() */
+    int workers;                    /* decode threads; default: number of CPUs */
+    int dedup_sha256;               /* reject exact duplicates (reason 'duplicate'); default 1 */
+} pipeline_options;
+
+void pipeline_options_init(pipeline_options *o);
+
+typedef struct pipeline pipeline;
+
+/* One image on its way through. Strings are copied. */
+typedef struct pipeline_item pipeline_item;
+pipeline_item *pipeline_item_new(int64_t input_id, int64_t row_no, const char *url,
+                                 const char *caption, const char *page_url,
+                                 const char *caption_source);
+
+pipeline *pipeline_new(dataset *ds, const pipeline_options *o);
+/* Waits for the workers, writes what they finished, frees. NULL is a no-op. */
+void pipeline_free(pipeline *p);
+
+/* The http engine's completion for an item submitted with it as user
+ * pointer: takes ownership of item. Main thread only. */
+void pipeline_on_http(pipeline *p, pipeline_item *item, http_result *r);
+
+/* Records an outcome that never reached the network (bad input row,
+ * rejected caption, robots, ...) and frees item. */
+void pipeline_record(pipeline *p, pipeline_item *item, dataset_status status,
+                     const char *reason, const char *error);
+
+/* Writes every finished item to the dataset; wait != 0 first waits until no
+ * item is being processed. Returns the number written, -1 on a dataset
+ * error (message in pipeline_errmsg; the command should stop). */
+int pipeline_poll(pipeline *p, int wait);
+/* Items handed to workers and not yet written. */
+int pipeline_in_flight(const pipeline *p);
+const char *pipeline_errmsg(const pipeline *p);
+
+/* Counts of outcomes written so far by this pipeline. */
+typedef struct {
+    int64_t accepted, rejected, failed, optout;
+    int64_t bytes_in, bytes_out;    /* downloaded / stored image bytes */
+} pipeline_counts;
+void pipeline_get_counts(const pipeline *p, pipeline_counts *c);
+
+/* Progress on stderr: a one-line status (rate, counts by outcome, ETA when
+ * fraction_done in (0,1]) rewritten in place when stderr is a terminal, a
+ * line every 10 s otherwise. Call often; it rate-limits itself. final != 0
+ * prints the closing line. */
+void pipeline_progress(pipeline *p, double fraction_done, int final);
+
+#endif
+
+/* ---- shared command-line options ---------------------------------------------
+ * fetch, crawl and warc take the same download and image flags. Returns 1 when
+ * flag (e.g. "--image-size") is one of them and value was applied, 0 when flag
+ * is not one of them, -1 when value is bad (message in err). takes_value is set
+ * to whether the flag consumes a value (so callers can step over it). */
+int pipeline_option(pipeline_options *o, http_options *h, const char *flag, const char *value,
+                    int *takes_value, char *err, size_t errlen);
+/* The help text for those flags, for the commands' usage strings. */
+#define PIPELINE_OPTIONS_HELP \
+"download:\n" \
+"  --concurrency N        transfers at once (64)\n" \
+"  --timeout S            deadline per transfer attempt, seconds (30)\n" \
+"  --connect-timeout S    (10)\n" \
+"  --max-bytes N          cap on a download's decoded size (64 MiB)\n" \
+"  --retries N            extra attempts for transient failures (2)\n" \
+"  --user-agent UA        user agent; put a contact URL or address in it\n" \
+"  --allow-private        allow loopback/private addresses (tests, intranets)\n" \
+"images:\n" \
+"  --image-size N         target size (256)\n" \
+"  --resize-mode M        no|border|keep_ratio|keep_ratio_largest|center_crop (border)\n" \
+"  --encode-format F      jpg|png|webp (jpg)\n" \
+"  --encode-quality Q     1..100 for jpg/webp, 0..9 for png (95)\n" \
+"  --keep-original        store the downloaded bytes, not a re-encoding\n" \
+"  --min-image-size N     reject images whose smaller side is below N (0)\n" \
+"  --max-aspect-ratio R   reject images more elongated than R (0 = off)\n" \
+"  --max-pixels N         reject images with more pixels (89478484)\n" \
+"  --min-bytes N          reject downloads smaller than N bytes (1)\n" \
+"  --no-dedup             keep byte-identical duplicates\n" \
+"  --workers N            decode/resize threads (CPUs)\n"
+
+#define FETCH_USAGE \
+"usage: clipcrawl fetch PAIRS... -o DIR [options]\n" \
+"  Downloads the images of img2dataset-style lists into DIR (shards + index).\n" \
+"  PAIRS: .txt (one URL a line), .csv/.tsv with a header, .json (an array of\n" \
+"  objects), .jsonl; each may be .gz; '-' reads stdin (with --input-format).\n" \
+"  Running the same command again resumes: rows with an outcome are skipped.\n" \
+"input:\n" \
+"  -o, --output DIR       the dataset directory (required)\n" \
+"  --url-col NAME         column/field holding the URL (url)\n" \
+"  --caption-col NAME     column/field holding the caption (caption)\n" \
+"  --input-format F       txt|csv|tsv|json|jsonl (by extension)\n" \
+"  --samples-per-shard N  rotate shards after N samples (10000)\n" \
+"  --retry-failed         on resume, retry the rows that failed\n" \
+"  -q, --quiet            no progress on stderr\n" \
+PIPELINE_OPTIONS_HELP \
+"Prints a JSON line of counts by outcome; exit 1 if the run was interrupted.\n"
