@@ -1,0 +1,218 @@
+/* http.h — the download engine: many concurrent HTTP(S) transfers on one
+ * thread, over the libcurl multi interface (curl_multi_poll/perform).
+ *
+ * Model
+ *   The caller submits URLs (http_submit), then calls http_run() in a loop.
+ *   http_run() starts queued transfers as the limits allow, drives them, and
+ *   calls the completion callback (options.on_done) once for every submitted
+ *   request, on the calling thread, from inside http_run(). on_done may call
+ *   http_submit() (the crawler queues links it discovers).
+ *
+ *   The queue is NOT bounded by the engine: a caller reading a 100M-row list
+ *   must keep http_pending() under its own bound (e.g. 4 × max_concurrency)
+ *   and call http_run() when it is reached:
+ *
+ *       while (have_input || http_pending(e) > 0) {
+ *           while (have_input && http_pending(e) < 256) http_submit(e, next_url(), ctx);
+ *           http_run(e, 100);
+ *       }
+ *
+ * Limits and politeness
+ *   - max_concurrency transfers at once (default 64);
+ *   - per host (the host name of the submitted URL, lower-cased):
+ *     host_concurrency transfers at once (0 = unlimited) and host_delay seconds
+ *     at least between two request starts (0 = none). Hosts are served round
+ *     robin, so a slow host never blocks the others. The limits are kept per
+ *     submitted host; a redirect to another host is not counted against it.
+ *   - connect_timeout, a total deadline per attempt (timeout), a low-speed
+ *     abort (below low_speed_limit bytes/s for low_speed_time seconds);
+ *   - max_bytes: a cap on the DECODED body (after Content-Encoding), enforced
+ *     in the write callback, so a gzip bomb is cut off at the cap (outcome
+ *     HTTP_OUT_TOO_LARGE);
+ *   - at most max_redirects redirects; http and https only, on every hop;
+ *   - retries: transient failures (connect errors, timeouts, receive errors,
+ *     HTTP 5xx, 408 and 429) are retried up to `retries` more times with
+ *     exponential backoff (retry_base × 2^(n-1), ±25 % jitter). A waiting retry
+ *     sits in a timer queue and blocks nothing. A 429 or 503 backs off the
+ *     whole HOST (every queued request for it) for Retry-After seconds (delta
+ *     seconds or an HTTP-date), capped at retry_after_cap; without
+ *     Retry-After, for the exponential delay;
+ *   - one DNS cache and TLS session cache shared by every handle (CURLSH);
+ *     connections are reused through the multi handle's pool;
+ *   - Accept-Encoding offers every encoding libcurl was built with;
+ *   - environment proxies are ignored (a proxy would defeat the private
+ *     address check).
+ *
+ * Private addresses
+ *   Unless allow_private is set, every connection libcurl opens — the first
+ *   hop and every redirect hop — is checked after DNS resolution with
+ *   http_address_is_private(), and refused (outcome HTTP_OUT_PRIVATE_ADDRESS).
+ *
+ * Opt-outs
+ *   When options.optout_agent is set, a 2xx response whose X-Robots-Tag
+ *   headers opt out (http_xrobots_optout() with that agent token) is stopped
+ *   as soon as its headers are in and finishes with outcome HTTP_OUT_OPTOUT,
+ *   reason "noai" or "noimageai", and an empty body. The header values are
+ *   always in http_result.x_robots_tag for callers that decide themselves.
+ */
+#ifndef CC_HTTP_H
+#define CC_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "common.h"
+
+/* Append only (the numbers may be stored). */
+typedef enum {
+    HTTP_OUT_OK = 0,               /* 2xx; body holds the decoded bytes */
+    HTTP_OUT_HTTP_ERROR = 1,       /* final status not 2xx; reason "http_NNN" */
+    HTTP_OUT_TIMEOUT = 2,          /* reason "timeout", "connect_timeout" or "low_speed" */
+    HTTP_OUT_TOO_LARGE = 3,        /* decoded body passed max_bytes */
+    HTTP_OUT_DNS = 4,              /* host name did not resolve */
+    HTTP_OUT_CONNECT = 5,          /* connection refused/reset, TLS failure, ... */
+    HTTP_OUT_REFUSED_SCHEME = 6,   /* not http/https (first URL or a redirect) */
+    HTTP_OUT_PRIVATE_ADDRESS = 7,  /* resolved to a refused address */
+    HTTP_OUT_TOO_MANY_REDIRECTS = 8,
+    HTTP_OUT_OPTOUT = 9,           /* X-Robots-Tag opt-out (see optout_agent) */
+    HTTP_OUT_OTHER = 10,           /* anything else; see errmsg */
+    HTTP_OUT_BAD_URL = 11,         /* the URL does not parse */
+    HTTP_OUT__COUNT
+} http_outcome;
+
+/* Static lower-case name of an outcome: "ok", "http_error", "timeout",
+ * "too_large", "dns", "connect", "refused_scheme", "private_address",
+ * "too_many_redirects", "optout", "other", "bad_url". */
+const char *http_outcome_name(http_outcome o);
+
+/* What one finished request reports. Every pointer is owned by the engine
+ * and valid only during the on_done call; copy what you keep, or take the
+ * body with http_result_take_body(). Strings are never NULL unless noted. */
+typedef struct http_result {
+    const char *url;            /* as submitted */
+    const char *final_url;      /* after redirects (= url when none happened) */
+    long status;                /* final HTTP status, 0 when no response */
+    const char *content_type;   /* Content-Type header, "" when absent */
+    ccbuf body;                 /* decoded body (also for http_error); empty otherwise */
+    http_outcome outcome;
+    const char *reason;         /* short code: "ok", "http_404", "timeout", "low_speed",
+                                   "connect_timeout", "too_large", "dns", "connect",
+                                   "refused_scheme", "private_address",
+                                   "too_many_redirects", "noai", "noimageai", "bad_url",
+                                   "other" */
+    const char *errmsg;         /* one line for people; "" on success */
+    int attempts;               /* 1 + retries used */
+    int redirects;              /* redirects followed by the last attempt */
+    double elapsed;             /* seconds from first start to completion, backoff included */
+    const char *x_robots_tag;   /* every X-Robots-Tag value of the final response,
+                                   one header per line ('\n'-joined); "" when none */
+    const char *retry_after;    /* Retry-After of the final response, "" when none */
+    const char *tdm_reservation;/* tdm-reservation header, "" when none */
+    long long content_length;   /* Content-Length of the final response, -1 when absent */
+    const char *remote_ip;      /* address connected to, "" when none */
+} http_result;
+
+/* Hands the body over: returns it (free with ccbuf_free) and leaves r->body
+ * empty. Only valid inside on_done. */
+ccbuf http_result_take_body(http_result *r);
+
+typedef void (*http_done_fn)(http_result *r, void *user);
+
+typedef struct {
+    int max_concurrency;        /* transfers at once; default 64 */
+    int host_concurrency;       /* per host; 0 = unlimited (default); the crawler uses 2 */
+    double host_delay;          /* seconds between request starts to one host; default 0 */
+    double connect_timeout;     /* seconds; default 10 */
+    double timeout;             /* total deadline per attempt, seconds; default 30 */
+    long low_speed_limit;       /* bytes/s; default 1024; 0 disables the low-speed abort */
+    long low_speed_time;        /* seconds; default 10 */
+    size_t max_bytes;           /* cap on the decoded body; default 64 MiB; 0 = no cap */
+    int max_redirects;          /* default 5 */
+    int retries;                /* extra attempts for transient failures; default 2 */
+    double retry_base;          /* first backoff, seconds; default 1 */
+    double retry_after_cap;     /* longest honoured Retry-After / host backoff; default 60 */
+    const char *user_agent;     /* default HTTP_DEFAULT_USER_AGENT; copied */
+    const char *optout_agent;   /* product token for X-Robots-Tag opt-outs; NULL = don't check */
+    int allow_private;          /* 1 = allow loopback/private targets (tests); default 0 */
+    int verbose;                /* 1 = CURLOPT_VERBOSE on every transfer */
+    http_done_fn on_done;       /* required */
+} http_options;
+
+#define HTTP_DEFAULT_USER_AGENT \
+    "clipcrawl/0.1 (+https://github.com/clipcrawl/clipcrawl; contact: see --user-agent)"
+
+/* Fills o with the defaults above (on_done = NULL). Start from this. */
+void http_options_init(http_options *o);
+
+/* Per-request overrides for http_submit_ex(); start from http_request_init(). */
+typedef struct {
+    size_t max_bytes;           /* (size_t)-1 = engine default; 0 = no cap */
+    int retries;                /* -1 = engine default */
+    int check_optout;           /* -1 = engine default (optout_agent set), 0 = off, 1 = on */
+} http_request;
+
+void http_request_init(http_request *rq);
+
+typedef struct http_engine http_engine;
+
+/* Creates an engine (curl_global_init is done once, thread-safely). Values
+ * out of range are clamped to sane ones. Returns NULL (after logging why)
+ * only when o or o->on_done is NULL or libcurl cannot be set up. */
+http_engine *http_engine_new(const http_options *o);
+
+/* Aborts every unfinished request WITHOUT calling on_done and frees the
+ * engine. NULL is a no-op. Not to be called from inside on_done. */
+void http_engine_free(http_engine *e);
+
+/* Queues url (copied) with an opaque user pointer handed back to on_done.
+ * Never fails: a URL that does not parse or is not http/https is completed
+ * (bad_url / refused_scheme) on the next http_run(), without any I/O. */
+void http_submit(http_engine *e, const char *url, void *user);
+void http_submit_ex(http_engine *e, const char *url, const http_request *rq, void *user);
+
+/* Requests submitted and not yet completed (queued + waiting to retry +
+ * in flight). */
+size_t http_pending(const http_engine *e);
+
+/* Drives transfers for at most timeout_ms milliseconds; returns early, after
+ * at least one on_done call, or at once when nothing is pending. Returns the
+ * number of on_done calls made. Not reentrant: do not call from on_done. */
+int http_run(http_engine *e, int timeout_ms);
+
+/* Runs until nothing is pending. */
+void http_drain(http_engine *e);
+
+/* Totals since the engine was made. */
+typedef struct {
+    uint64_t submitted, completed, attempts, retries, bytes;
+} http_stats;
+void http_get_stats(const http_engine *e, http_stats *s);
+
+/* ---- pure helpers (no engine needed) ------------------------------------ */
+
+/* 1 when a is an address we refuse to connect to: IPv4 0/8, 10/8, 100.64/10,
+ * 127/8, 169.254/16, 172.16/12, 192.0.0/24, 192.0.2/24, 192.168/16,
+ * 198.18/15, 198.51.100/24, 203.0.113/24, 224/4 (multicast), 240/4 (incl.
+ * 255.255.255.255); IPv6 ::, ::1, fe80::/10, fc00::/7, ff00::/8, 2001:db8::/32,
+ * 64:ff9b::/96 NAT64 and the IPv4-mapped (::ffff:a.b.c.d) and IPv4-compatible
+ * (::a.b.c.d) forms, which are judged by their IPv4 address. Other families
+ * (AF_UNIX, ...) are refused too. 0 otherwise. */
+int http_address_is_private(const struct sockaddr *a);
+
+/* Decides whether X-Robots-Tag header values opt an image out of AI use.
+ * header_values: one header value per line ('\n'-separated; commas separate
+ * directives within a value). A directive list may start with "name:" — it
+ * then applies only when name equals agent_token case-insensitively, until
+ * the next "name:" in the same value; unprefixed directives apply to every
+ * agent. Returns the static string "noai" or "noimageai" for the first
+ * opt-out directive that applies (case-insensitive), NULL when none does
+ * (none, noindex, nofollow, ... are not opt-outs). NULL header_values or
+ * agent_token are fine (treated as "" / matches only unprefixed lists). */
+const char *http_xrobots_optout(const char *header_values, const char *agent_token);
+
+/* Parses a Retry-After value: delta seconds or an HTTP-date. Returns seconds
+ * from now (>= 0), or -1 when it does not parse. */
+double http_parse_retry_after(const char *v);
+
+#endif

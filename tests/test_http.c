@@ -1,0 +1,626 @@
+/* test_http.c — the download engine (crawler/http.h) against
+ * tests/fault_server.py on 127.0.0.1: concurrency, limits, retries and
+ * backoff, redirects, schemes, private addresses, opt-outs; plus the pure
+ * helpers (address classifier, X-Robots-Tag parser, Retry-After). */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "check.h"
+#include "common.h"
+#include "http.h"
+#include "testutil.h"
+
+static tu_server *srv;
+
+typedef struct {
+    int done;
+    http_outcome out;
+    char reason[64];
+    long status;
+    int attempts, redirects;
+    double elapsed, t_done;
+    char *final_url, *ctype, *xrt, *tdm, *retry_after, *errmsg, *body;
+    size_t body_len;
+    long long clen;
+} res_t;
+
+#define MAXR 64
+static res_t R[MAXR];
+static http_engine *cur_engine;
+static const char *chain_next; /* on_done of R[0] submits this (tests submit-from-callback) */
+
+static void res_reset(void)
+{
+    for (int i = 0; i < MAXR; i++) {
+        free(R[i].final_url), free(R[i].ctype), free(R[i].xrt), free(R[i].tdm);
+        free(R[i].retry_after), free(R[i].errmsg), free(R[i].body);
+    }
+    memset(R, 0, sizeof R);
+}
+
+static void on_done(http_result *r, void *user)
+{
+    res_t *x = user;
+    x->done++;
+    x->out = r->outcome;
+    snprintf(x->reason, sizeof x->reason, "%s", r->reason);
+    x->status = r->status;
+    x->attempts = r->attempts;
+    x->redirects = r->redirects;
+    x->elapsed = r->elapsed;
+    x->t_done = cc_now();
+    x->final_url = xstrdup(r->final_url);
+    x->ctype = xstrdup(r->content_type);
+    x->xrt = xstrdup(r->x_robots_tag);
+    x->tdm = xstrdup(r->tdm_reservation);
+    x->retry_after = xstrdup(r->retry_after);
+    x->errmsg = xstrdup(r->errmsg);
+    x->clen = r->content_length;
+    ccbuf b = http_result_take_body(r);
+    CHECK(r->body.len == 0 && r->body.data == NULL, "take_body leaves the result empty");
+    x->body_len = b.len;
+    x->body = xstrndup(b.data ? (const char *)b.data : "", b.len > 65536 ? 65536 : b.len);
+    ccbuf_free(&b);
+    if (x == &R[0] && chain_next) {
+        http_submit(cur_engine, chain_next, &R[MAXR - 1]);
+        chain_next = NULL;
+    }
+}
+
+static void opts(http_options *o)
+{
+    http_options_init(o);
+    o->on_done = on_done;
+    o->allow_private = 1;
+    o->retry_base = 0.1;
+}
+
+static char *U(const char *path)
+{
+    static char bufs[MAXR][512];
+    static int k;
+    char *b = bufs[k++ % MAXR];
+    snprintf(b, 512, "%s%s", tu_server_base(srv), path);
+    return b;
+}
+
+/* Submits n URLs (user = &R[i]) and runs until all are done; returns seconds. */
+static double run_urls(const http_options *o, const char *const *urls, int n)
+{
+    res_reset();
+    http_engine *e = http_engine_new(o);
+    CHECK(e != NULL, "engine");
+    if (!e)
+        return 0;
+    cur_engine = e;
+    double t0 = cc_now();
+    for (int i = 0; i < n; i++)
+        http_submit(e, urls[i], &R[i]);
+    CHECK_EQ_INT(http_pending(e), n);
+    while (http_pending(e) && cc_now() - t0 < 60)
+        http_run(e, 200);
+    CHECK_EQ_INT(http_pending(e), 0);
+    double dt = cc_now() - t0;
+    http_engine_free(e);
+    cur_engine = NULL;
+    for (int i = 0; i < n; i++)
+        CHECK(R[i].done == 1, "%s: on_done called %d times", urls[i], R[i].done);
+    return dt;
+}
+
+#define EXPECT(i, outcome, rsn)                                                                                \
+    do {                                                                                                       \
+        CHECK(R[i].out == (outcome) && strcmp(R[i].reason, rsn) == 0, "request %d: got %s/%s (%s), want %s/%s", \
+              i, http_outcome_name(R[i].out), R[i].reason, R[i].errmsg ? R[i].errmsg : "", http_outcome_name(outcome), \
+              rsn);                                                                                            \
+    } while (0)
+
+/* ---- pure helpers ------------------------------------------------------------- */
+
+static void test_classifier(void)
+{
+    static const struct { const char *addr; int priv; } t[] = {
+        {"127.0.0.1", 1}, {"127.255.0.9", 1}, {"10.1.2.3", 1}, {"172.16.0.1", 1}, {"172.31.255.255", 1},
+        {"172.32.0.1", 0}, {"172.15.255.255", 0}, {"192.168.1.1", 1}, {"169.254.169.254", 1}, {"169.254.0.1", 1},
+        {"100.64.0.1", 1}, {"100.127.255.255", 1}, {"100.128.0.1", 0}, {"100.63.255.255", 0}, {"0.0.0.0", 1},
+        {"0.1.2.3", 1}, {"224.0.0.1", 1}, {"239.255.255.250", 1}, {"240.0.0.1", 1}, {"255.255.255.255", 1},
+        {"192.0.2.5", 1}, {"198.18.0.1", 1}, {"198.51.100.7", 1}, {"203.0.113.9", 1}, {"192.0.0.8", 1},
+        {"8.8.8.8", 0}, {"1.1.1.1", 0}, {"93.184.216.34", 0}, {"223.255.255.255", 0}, {"11.0.0.1", 0},
+        {"192.169.0.1", 0}, {"::", 1}, {"::1", 1}, {"fe80::1", 1}, {"febf::1", 1}, {"fec0::1", 1},
+        {"fc00::1", 1}, {"fd12:3456::1", 1}, {"ff02::1", 1}, {"2001:db8::1", 1}, {"::ffff:127.0.0.1", 1},
+        {"::ffff:10.0.0.1", 1}, {"::ffff:169.254.169.254", 1}, {"::ffff:8.8.8.8", 0}, {"::127.0.0.1", 1},
+        {"::8.8.8.8", 0}, {"64:ff9b::10.0.0.1", 1}, {"64:ff9b::8.8.8.8", 0}, {"2002:7f00:1::", 1},
+        {"2002:0808:0808::", 0}, {"2606:4700:4700::1111", 0}, {"2a00:1450:4001::200e", 0}, {"100::1", 1},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        struct sockaddr_storage ss;
+        memset(&ss, 0, sizeof ss);
+        if (strchr(t[i].addr, ':')) {
+            struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+            a->sin6_family = AF_INET6;
+            CHECK(inet_pton(AF_INET6, t[i].addr, &a->sin6_addr) == 1, "parse %s", t[i].addr);
+        } else {
+            struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+            a->sin_family = AF_INET;
+            CHECK(inet_pton(AF_INET, t[i].addr, &a->sin_addr) == 1, "parse %s", t[i].addr);
+        }
+        int got = http_address_is_private((struct sockaddr *)&ss);
+        CHECK(got == t[i].priv, "%s: private=%d, want %d", t[i].addr, got, t[i].priv);
+    }
+    struct sockaddr un = {.sa_family = AF_UNIX};
+    CHECK(http_address_is_private(&un), "AF_UNIX is refused");
+    CHECK(http_address_is_private(NULL), "NULL is refused");
+}
+
+static void test_xrobots(void)
+{
+    static const struct { const char *hv, *agent, *want; } t[] = {
+        {"noai", "clipcrawl", "noai"},
+        {"noimageai", "clipcrawl", "noimageai"},
+        {"NoAI", "clipcrawl", "noai"},
+        {"noindex, nofollow", "clipcrawl", NULL},
+        {"none", "clipcrawl", NULL},
+        {"noindex", "clipcrawl", NULL},
+        {"noindex, noimageai", "clipcrawl", "noimageai"},
+        {"noindex,noai", "clipcrawl", "noai"},
+        {"  noai  ", "clipcrawl", "noai"},
+        {"googlebot: noai", "clipcrawl", NULL},
+        {"clipcrawl: noai", "clipcrawl", "noai"},
+        {"ClipCrawl: noimageai", "clipcrawl", "noimageai"},
+        {"clipcrawl:noai", "clipcrawl", "noai"},
+        {"googlebot: noindex, noai", "clipcrawl", NULL},      /* both for googlebot */
+        {"googlebot: noindex, clipcrawl: noai", "clipcrawl", "noai"},
+        {"clipcrawl: noindex, googlebot: noai", "clipcrawl", NULL},
+        {"googlebot: noai\nnoimageai", "clipcrawl", "noimageai"}, /* second header unprefixed */
+        {"googlebot: noai\nclipcrawl: none", "clipcrawl", NULL},
+        {"noindex\nnoai", "clipcrawl", "noai"},
+        {"unavailable_after: 25 Jun 2010 15:00:00 PST, noai", "clipcrawl", "noai"},
+        {"max-image-preview: large", "clipcrawl", NULL},
+        {"max-snippet: 20, noimageai", "clipcrawl", "noimageai"},
+        {"clipcrawlx: noai", "clipcrawl", NULL},
+        {"noaix, xnoai, no-ai", "clipcrawl", NULL},
+        {"", "clipcrawl", NULL},
+        {",,,", "clipcrawl", NULL},
+        {"clipcrawl:", "clipcrawl", NULL},
+        {"noai", NULL, "noai"},
+        {"clipcrawl: noai", NULL, NULL},
+        {NULL, "clipcrawl", NULL},
+        {"noindex\r\nnoai\r\n", "clipcrawl", "noai"},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        const char *got = http_xrobots_optout(t[i].hv, t[i].agent);
+        CHECK((got == NULL && t[i].want == NULL) || (got && t[i].want && strcmp(got, t[i].want) == 0),
+              "X-Robots-Tag \"%s\" agent %s: got %s, want %s", t[i].hv ? t[i].hv : "(null)",
+              t[i].agent ? t[i].agent : "(null)", got ? got : "none", t[i].want ? t[i].want : "none");
+    }
+}
+
+static void test_retry_after_parse(void)
+{
+    CHECK(http_parse_retry_after("5") == 5, "delta seconds");
+    CHECK(http_parse_retry_after("  120 ") == 120, "spaces");
+    CHECK(http_parse_retry_after("0") == 0, "zero");
+    CHECK(http_parse_retry_after("soon") < 0, "garbage");
+    CHECK(http_parse_retry_after("") < 0, "empty");
+    CHECK(http_parse_retry_after(NULL) < 0, "NULL");
+    CHECK(http_parse_retry_after("-3") < 0, "negative");
+    CHECK(http_parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0, "a past date means now");
+    char date[64];
+    time_t t = time(NULL) + 100;
+    strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", gmtime(&t));
+    double d = http_parse_retry_after(date);
+    CHECK(d >= 98 && d <= 101, "future HTTP-date: %g", d);
+    CHECK_EQ_STR(http_outcome_name(HTTP_OUT_PRIVATE_ADDRESS), "private_address");
+    CHECK_EQ_STR(http_outcome_name(HTTP_OUT_TOO_LARGE), "too_large");
+}
+
+/* ---- against the server ----------------------------------------------------------- */
+
+static void test_concurrency(void)
+{
+    http_options o;
+    opts(&o);
+    const char *u[8];
+    char buf[8][128];
+    for (int i = 0; i < 8; i++) {
+        snprintf(buf[i], sizeof buf[i], "%s/sleep?delay=1&i=%d", tu_server_base(srv), i);
+        u[i] = buf[i];
+    }
+    double dt = run_urls(&o, u, 8);
+    for (int i = 0; i < 8; i++)
+        EXPECT(i, HTTP_OUT_OK, "ok");
+    CHECK(dt < 2.5, "8 × 1 s requests must overlap: took %.2f s", dt);
+    CHECK(dt >= 0.95, "they cannot finish faster than one: %.2f s", dt);
+}
+
+static void test_basic_outcomes(void)
+{
+    http_options o;
+    opts(&o);
+    o.max_bytes = 1 << 20;
+    o.optout_agent = "clipcrawl";
+    const char *u[] = {
+        U("/status/404"),                                   /* 0 */
+        U("/big?bytes=1000"),                               /* 1 */
+        U("/big?bytes=2000000"),                            /* 2 */
+        U("/gzip-bomb?bytes=8388608"),                      /* 3 */
+        U("/gzip-bomb?bytes=500000"),                       /* 4 */
+        U("/redirect/5"),                                   /* 5 */
+        U("/redirect/6"),                                   /* 6 */
+        U("/redirect-loop"),                                /* 7 */
+        "file:///etc/passwd",                               /* 8 */
+        "ftp://127.0.0.1/x",                                /* 9 */
+        "gopher://127.0.0.1/",                              /* 10 */
+        U("/redirect-to?url=file:///etc/passwd"),           /* 11 */
+        U("/redirect-to?url=ftp://127.0.0.1/x"),            /* 12 */
+        "not a url",                                        /* 13 */
+        "http://",                                          /* 14 */
+        U("/xrobots?v=noai"),                               /* 15 */
+        U("/xrobots?v=otherbot:%20noai"),                   /* 16 */
+        U("/xrobots?v=clipcrawl:%20noimageai"),             /* 17 */
+        U("/xrobots?v=noindex&v=noai"),                     /* 18 */
+        U("/tdm"),                                          /* 19 */
+        U("/headers"),                                      /* 20 */
+        U("/status/410"),                                   /* 21 */
+        U("/empty"),                                        /* 22 */
+    };
+    int n = (int)(sizeof u / sizeof u[0]);
+    run_urls(&o, u, n);
+    EXPECT(0, HTTP_OUT_HTTP_ERROR, "http_404");
+    CHECK_EQ_INT(R[0].status, 404);
+    CHECK_EQ_INT(R[0].attempts, 1); /* 4xx is not retried */
+    CHECK(strstr(R[0].body, "status 404") != NULL, "error body kept: %s", R[0].body);
+    EXPECT(1, HTTP_OUT_OK, "ok");
+    CHECK_EQ_INT(R[1].body_len, 1000);
+    CHECK_EQ_INT(R[1].clen, 1000);
+    CHECK_EQ_STR(R[1].ctype, "application/octet-stream");
+    EXPECT(2, HTTP_OUT_TOO_LARGE, "too_large");
+    CHECK_EQ_INT(R[2].body_len, 0);
+    EXPECT(3, HTTP_OUT_TOO_LARGE, "too_large"); /* ~8 KB on the wire, 8 MiB decoded */
+    EXPECT(4, HTTP_OUT_OK, "ok");
+    CHECK_EQ_INT(R[4].body_len, 500000); /* decoded */
+    EXPECT(5, HTTP_OUT_OK, "ok");
+    CHECK_EQ_INT(R[5].redirects, 5);
+    CHECK(strstr(R[5].final_url, "/redirect/0") != NULL, "final url %s", R[5].final_url);
+    EXPECT(6, HTTP_OUT_TOO_MANY_REDIRECTS, "too_many_redirects");
+    EXPECT(7, HTTP_OUT_TOO_MANY_REDIRECTS, "too_many_redirects");
+    EXPECT(8, HTTP_OUT_REFUSED_SCHEME, "refused_scheme");
+    CHECK_EQ_INT(R[8].attempts, 0);
+    EXPECT(9, HTTP_OUT_REFUSED_SCHEME, "refused_scheme");
+    EXPECT(10, HTTP_OUT_REFUSED_SCHEME, "refused_scheme");
+    EXPECT(11, HTTP_OUT_REFUSED_SCHEME, "refused_scheme");
+    EXPECT(12, HTTP_OUT_REFUSED_SCHEME, "refused_scheme");
+    EXPECT(13, HTTP_OUT_BAD_URL, "bad_url");
+    EXPECT(14, HTTP_OUT_BAD_URL, "bad_url");
+    EXPECT(15, HTTP_OUT_OPTOUT, "noai");
+    CHECK_EQ_INT(R[15].body_len, 0);
+    EXPECT(16, HTTP_OUT_OK, "ok");
+    CHECK_EQ_STR(R[16].xrt, "otherbot: noai");
+    CHECK(R[16].body_len == 668, "image body: %zu", R[16].body_len);
+    EXPECT(17, HTTP_OUT_OPTOUT, "noimageai");
+    EXPECT(18, HTTP_OUT_OPTOUT, "noai");
+    CHECK_EQ_STR(R[18].xrt, "noindex\nnoai");
+    EXPECT(19, HTTP_OUT_OK, "ok");
+    CHECK_EQ_STR(R[19].tdm, "1");
+    EXPECT(20, HTTP_OUT_OK, "ok");
+    CHECK(strstr(R[20].body, HTTP_DEFAULT_USER_AGENT) != NULL, "default user agent sent: %s", R[20].body);
+    CHECK(strstr(R[20].body, "gzip") != NULL, "Accept-Encoding offers gzip: %s", R[20].body);
+    EXPECT(21, HTTP_OUT_HTTP_ERROR, "http_410");
+    EXPECT(22, HTTP_OUT_OK, "ok");
+    CHECK_EQ_INT(R[22].body_len, 0);
+    /* a redirect to a refused scheme is final: not retried */
+    CHECK_EQ_INT(tu_access_log_count(srv, "/redirect-to?url=ftp:"), 1);
+
+    /* per-request overrides: opt-out check off, bigger cap */
+    res_reset();
+    http_engine *e = http_engine_new(&o);
+    http_request rq;
+    http_request_init(&rq);
+    rq.check_optout = 0;
+    rq.max_bytes = 4 << 20;
+    http_submit_ex(e, U("/xrobots?v=noai&r=1"), &rq, &R[0]);
+    http_submit_ex(e, U("/big?bytes=2000000&r=1"), &rq, &R[1]);
+    http_drain(e);
+    http_engine_free(e);
+    EXPECT(0, HTTP_OUT_OK, "ok");
+    CHECK_EQ_STR(R[0].xrt, "noai");
+    EXPECT(1, HTTP_OUT_OK, "ok");
+    CHECK_EQ_INT(R[1].body_len, 2000000);
+}
+
+static void test_user_agent_and_chain(void)
+{
+    http_options o;
+    opts(&o);
+    o.user_agent = "testbot/9 (+mailto:ops@example.org)";
+    const char *u[] = {U("/headers?ua=1")};
+    chain_next = U("/status/200?chained=1");
+    run_urls(&o, u, 1);
+    EXPECT(0, HTTP_OUT_OK, "ok");
+    CHECK(strstr(R[0].body, "testbot/9 (+mailto:ops@example.org)") != NULL, "custom UA: %s", R[0].body);
+    CHECK(R[MAXR - 1].done == 1 && R[MAXR - 1].out == HTTP_OUT_OK, "a request submitted from on_done completes");
+}
+
+static void test_timeouts(void)
+{
+    http_options o;
+    opts(&o);
+    o.retries = 0;
+    o.timeout = 1.5;
+    o.low_speed_limit = 0; /* deadline only */
+    const char *u[] = {U("/hang"), U("/slow?bytes=300&delay=8"), U("/slow?bytes=20000&delay=0.5")};
+    double dt = run_urls(&o, u, 3);
+    EXPECT(0, HTTP_OUT_TIMEOUT, "timeout");
+    CHECK(R[0].elapsed >= 1.4 && R[0].elapsed < 3, "deadline 1.5 s: %.2f", R[0].elapsed);
+    EXPECT(1, HTTP_OUT_TIMEOUT, "timeout");
+    EXPECT(2, HTTP_OUT_OK, "ok"); /* 40 KB/s is fine */
+    CHECK(dt < 5, "timeouts took %.2f s", dt);
+
+    /* low-speed abort: < 1000 B/s for 1 s, long before the 20 s deadline;
+     * a silent server (/hang) counts as slow too */
+    o.timeout = 20;
+    o.low_speed_limit = 1000;
+    o.low_speed_time = 1;
+    const char *u2[] = {U("/slow?bytes=300&delay=8&x=2"), U("/hang?x=2"), U("/slow?bytes=40000&delay=1&x=2")};
+    run_urls(&o, u2, 3);
+    EXPECT(0, HTTP_OUT_TIMEOUT, "low_speed");
+    CHECK(R[0].elapsed < 4, "low-speed abort after ~1-2 s, not the 20 s deadline: %.2f", R[0].elapsed);
+    EXPECT(1, HTTP_OUT_TIMEOUT, "low_speed");
+    EXPECT(2, HTTP_OUT_OK, "ok");
+}
+
+static void test_retries(void)
+{
+    http_options o;
+    opts(&o);
+    o.retries = 2;
+    o.retry_base = 0.2;
+    const char *u[] = {
+        U("/retry-after?n=2&v=1"),         /* 0: two 429s with Retry-After: 1, then ok */
+        U("/flaky?n=1"),                   /* 1: 503 once, then ok */
+        U("/flaky?n=5"),                   /* 2: always 503 within the budget */
+        U("/retry-after?n=1&v=2&date=1"),  /* 3: Retry-After as an HTTP-date */
+    };
+    /* the /flaky and /retry-after hosts are the same: the host backoff applies to all */
+    run_urls(&o, u, 4);
+    EXPECT(0, HTTP_OUT_OK, "ok");
+    CHECK_EQ_INT(R[0].attempts, 3);
+    CHECK(R[0].elapsed >= 1.9 && R[0].elapsed < 6, "two Retry-After: 1 waits: %.2f s", R[0].elapsed);
+    EXPECT(1, HTTP_OUT_OK, "ok");
+    CHECK_EQ_INT(R[1].attempts, 2);
+    EXPECT(2, HTTP_OUT_HTTP_ERROR, "http_503");
+    CHECK_EQ_INT(R[2].attempts, 3);
+    EXPECT(3, HTTP_OUT_OK, "ok");
+    CHECK_EQ_INT(R[3].attempts, 2);
+    CHECK(R[3].elapsed >= 0.9, "HTTP-date Retry-After honoured: %.2f s", R[3].elapsed);
+    CHECK_EQ_INT(tu_access_log_count(srv, "/retry-after?n=2&v=1 "), 3);
+    CHECK_EQ_INT(tu_access_log_count(srv, "/flaky?n=5 "), 3);
+
+    /* the cap: Retry-After: 30 is honoured as 1 s */
+    o.retry_after_cap = 1;
+    const char *u2[] = {U("/retry-after?n=1&v=30")};
+    run_urls(&o, u2, 1);
+    EXPECT(0, HTTP_OUT_OK, "ok");
+    CHECK(R[0].elapsed >= 0.9 && R[0].elapsed < 3, "capped backoff: %.2f s", R[0].elapsed);
+
+    /* a 429 backs off the HOST: a request queued behind it waits too */
+    o.retry_after_cap = 60;
+    res_reset();
+    http_engine *e = http_engine_new(&o);
+    http_submit(e, U("/retry-after?n=1&v=2&host=1"), &R[0]);
+    http_stats st;
+    double t0 = cc_now();
+    do {
+        http_run(e, 50);
+        http_get_stats(e, &st);
+    } while (st.retries == 0 && cc_now() - t0 < 10);
+    double t429 = cc_now();
+    http_submit(e, U("/status/200?behind=1"), &R[1]);
+    http_drain(e);
+    http_engine_free(e);
+    EXPECT(0, HTTP_OUT_OK, "ok");
+    EXPECT(1, HTTP_OUT_OK, "ok");
+    CHECK(R[1].t_done - t429 >= 1.7, "same-host request waited for the backoff: %.2f s", R[1].t_done - t429);
+
+    /* connection refused is transient: retried, then 'connect' */
+    tu_server *tmp = tu_fault_server_start(NULL);
+    char dead[64];
+    snprintf(dead, sizeof dead, "%s/status/200", tu_server_base(tmp));
+    tu_server_stop(tmp);
+    o.retries = 1;
+    o.retry_base = 0.05;
+    const char *u3[] = {dead};
+    run_urls(&o, u3, 1);
+    EXPECT(0, HTTP_OUT_CONNECT, "connect");
+    CHECK_EQ_INT(R[0].attempts, 2);
+}
+
+static void test_private(void)
+{
+    http_options o;
+    opts(&o);
+    o.allow_private = 0;
+    char lh[128];
+    snprintf(lh, sizeof lh, "http://localhost:%d/status/200?private=2", tu_server_port(srv));
+    const char *u[] = {U("/status/200?private=1"), lh, U("/redirect/1?private=3")};
+    run_urls(&o, u, 3);
+    EXPECT(0, HTTP_OUT_PRIVATE_ADDRESS, "private_address");
+    CHECK_EQ_INT(R[0].attempts, 1); /* a refusal is not retried */
+    CHECK(strstr(R[0].errmsg, "127.0.0.1") != NULL, "message names the address: %s", R[0].errmsg);
+    EXPECT(1, HTTP_OUT_PRIVATE_ADDRESS, "private_address");
+    EXPECT(2, HTTP_OUT_PRIVATE_ADDRESS, "private_address");
+    CHECK_EQ_INT(tu_access_log_count(srv, "private="), 0);
+}
+
+/* Request start times from the access log for lines containing tag. */
+static int log_times(const char *tag, double *t, int max)
+{
+    char *text = tu_read_file(tu_server_access_log(srv), NULL);
+    int n = 0;
+    for (char *line = text; line && *line && n < max;) {
+        char *eol = strchr(line, '\n');
+        if (eol)
+            *eol = 0;
+        if (strstr(line, tag))
+            t[n++] = strtod(line, NULL);
+        if (!eol)
+            break;
+        line = eol + 1;
+    }
+    free(text);
+    return n;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void test_politeness(void)
+{
+    http_options o;
+    opts(&o);
+    o.host_concurrency = 1;
+    o.host_delay = 0.5;
+    char buf[5][160];
+    const char *u[5];
+    for (int i = 0; i < 4; i++) {
+        snprintf(buf[i], sizeof buf[i], "%s/sleep?delay=0.2&polite=%d", tu_server_base(srv), i);
+        u[i] = buf[i];
+    }
+    /* another host name for the same server: not held up by the first host */
+    snprintf(buf[4], sizeof buf[4], "http://localhost:%d/sleep?delay=0.2&polite=other", tu_server_port(srv));
+    u[4] = buf[4];
+    double t0 = cc_now();
+    double dt = run_urls(&o, u, 5);
+    for (int i = 0; i < 5; i++)
+        EXPECT(i, HTTP_OUT_OK, "ok");
+    double t[8], mine[4];
+    CHECK_EQ_INT(log_times("polite=", t, 8), 5);
+    int k = log_times("polite=0", mine, 1) + log_times("polite=1", mine + 1, 1) + log_times("polite=2", mine + 2, 1) +
+            log_times("polite=3", mine + 3, 1);
+    CHECK_EQ_INT(k, 4);
+    qsort(mine, 4, sizeof mine[0], cmp_double);
+    for (int i = 1; i < 4; i++)
+        CHECK(mine[i] - mine[i - 1] >= 0.45, "starts to one host %.3f s apart (delay 0.5)", mine[i] - mine[i - 1]);
+    CHECK(dt >= 1.5, "4 requests with 0.5 s delay take >= 1.5 s: %.2f", dt);
+    CHECK(R[4].t_done - t0 < 1.2, "the other host was not held up: %.2f s", R[4].t_done - t0);
+
+    /* concurrency 1 without delay: no two transfers to one host overlap */
+    o.host_delay = 0;
+    for (int i = 0; i < 3; i++) {
+        snprintf(buf[i], sizeof buf[i], "%s/sleep?delay=0.4&serial=%d", tu_server_base(srv), i);
+        u[i] = buf[i];
+    }
+    dt = run_urls(&o, u, 3);
+    CHECK(dt >= 1.15, "3 × 0.4 s at host concurrency 1 are serial: %.2f s", dt);
+    o.host_concurrency = 0;
+    for (int i = 0; i < 3; i++)
+        snprintf(buf[i], sizeof buf[i], "%s/sleep?delay=0.4&parallel=%d", tu_server_base(srv), i);
+    dt = run_urls(&o, u, 3);
+    CHECK(dt < 1.0, "and overlap without the limit: %.2f s", dt);
+}
+
+/* A caller keeps http_pending() bounded while feeding a long list. */
+static void test_bounded_feed(void)
+{
+    http_options o;
+    opts(&o);
+    o.max_concurrency = 8;
+    res_reset();
+    http_engine *e = http_engine_new(&o);
+    int next = 0, total = 200, maxpend = 0;
+    while (next < total || http_pending(e)) {
+        while (next < total && http_pending(e) < 16) {
+            char url[128];
+            snprintf(url, sizeof url, "%s/status/200?feed=%d", tu_server_base(srv), next);
+            http_submit(e, url, &R[next % 32]);
+            next++;
+        }
+        if ((int)http_pending(e) > maxpend)
+            maxpend = (int)http_pending(e);
+        http_run(e, 100);
+    }
+    http_stats st;
+    http_get_stats(e, &st);
+    http_engine_free(e);
+    CHECK_EQ_INT(st.submitted, total);
+    CHECK_EQ_INT(st.completed, total);
+    CHECK(maxpend <= 16, "pending stayed bounded: %d", maxpend);
+    CHECK_EQ_INT(tu_access_log_count(srv, "feed="), total);
+}
+
+/* The shared helpers other test programs rely on: nginx, tu_run. */
+static void test_testutil(void)
+{
+    char *root = tu_mkdtemp("nginx-root");
+    char *f = xasprintf("%s/hello.txt", root);
+    tu_write_file(f, "hello nginx\n", 12);
+    char *d = xasprintf("%s/img", root);
+    cc_mkdirs(d, 0755);
+    char *img = xasprintf("%s/img/a b.jpg", root);
+    tu_write_file(img, "\xff\xd8\xff", 3);
+    tu_server *ng = tu_nginx_start(root);
+    CHECK(tu_server_port(ng) > 0, "nginx port");
+    http_options o;
+    opts(&o);
+    char u0[128], u1[128], u2[128];
+    snprintf(u0, sizeof u0, "%s/hello.txt", tu_server_base(ng));
+    snprintf(u1, sizeof u1, "%s/img/a%%20b.jpg", tu_server_base(ng));
+    snprintf(u2, sizeof u2, "%s/missing.jpg", tu_server_base(ng));
+    const char *u[] = {u0, u1, u2};
+    run_urls(&o, u, 3);
+    EXPECT(0, HTTP_OUT_OK, "ok");
+    CHECK_EQ_STR(R[0].body, "hello nginx\n");
+    CHECK_EQ_STR(R[0].ctype, "text/plain");
+    EXPECT(1, HTTP_OUT_OK, "ok");
+    CHECK_EQ_STR(R[1].ctype, "image/jpeg");
+    EXPECT(2, HTTP_OUT_HTTP_ERROR, "http_404");
+    CHECK_EQ_INT(tu_access_log_count(ng, "GET /hello.txt"), 1);
+    CHECK_EQ_INT(tu_access_log_count(ng, NULL), 3);
+    char *log = tu_read_file(tu_server_access_log(ng), NULL);
+    CHECK(log && strstr(log, "\"GET /missing.jpg HTTP/1.1\" 404") && strstr(log, "clipcrawl/0.1"),
+          "nginx access log format: %s", log ? log : "(none)");
+    free(log);
+    tu_server_stop(ng);
+    tu_rm_rf(root);
+    free(root), free(f), free(d), free(img);
+
+    tu_output out;
+    const char *argv[] = {"/bin/sh", "-c", "cat; echo to-err >&2; exit 3", NULL};
+    tu_run(argv, "from stdin\n", 10, &out);
+    CHECK_EQ_STR(tu_str(&out.out), "from stdin\n");
+    CHECK_EQ_STR(tu_str(&out.err), "to-err\n");
+    CHECK_EQ_INT(out.status, 3);
+    tu_output_free(&out);
+    const char *argv2[] = {"/bin/sh", "-c", "sleep 30", NULL};
+    double t0 = cc_now();
+    tu_run(argv2, NULL, 0.5, &out);
+    CHECK(out.status == 128 + 9 && cc_now() - t0 < 5, "timeout kills: status %d", out.status);
+    tu_output_free(&out);
+}
+
+int main(void)
+{
+    test_testutil();
+    test_classifier();
+    test_xrobots();
+    test_retry_after_parse();
+    srv = tu_fault_server_start(NULL);
+    test_concurrency();
+    test_basic_outcomes();
+    test_user_agent_and_chain();
+    test_private();
+    test_timeouts();
+    test_retries();
+    test_politeness();
+    test_bounded_feed();
+    tu_server_stop(srv);
+    res_reset();
+    return check_summary();
+}

@@ -1,0 +1,86 @@
+/* testutil.h — helpers shared by the test programs: loopback HTTP servers,
+ * running the clipcrawl binary, temp directories and whole-file reads.
+ *
+ * Servers listen on 127.0.0.1 on a free port and write an access log with
+ * one line per request, the same format for both servers:
+ *
+ *     <unix time with fraction> "<request line>" <status> <bytes> "<user agent>"
+ *     1764240000.123 "GET /img/1.jpg HTTP/1.1" 200 5120 "clipcrawl/0.1 (...)"
+ *
+ * Every function aborts the test program (with a message on stderr) when the
+ * environment is broken (no python3, nginx fails to start, ...): a test cannot
+ * go on without its server, and a silent skip would hide it.
+ */
+#ifndef CC_TESTUTIL_H
+#define CC_TESTUTIL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "common.h"
+
+typedef struct tu_server tu_server;
+
+/* Starts tests/fault_server.py (found via $CLIPCRAWL_TESTS, else
+ * $CLIPCRAWL_SRC/tests, else ./tests) serving docroot under /file/NAME
+ * (docroot may be NULL). See fault_server.py for its endpoints. */
+tu_server *tu_fault_server_start(const char *docroot);
+
+/* Starts /usr/sbin/nginx (daemon off, master_process off) serving docroot at
+ * "/", from a temp prefix dir holding its config, pid, error and access log. */
+tu_server *tu_nginx_start(const char *docroot);
+
+/* Stops the server (SIGTERM, then SIGKILL after 2 s), removes its temp dir
+ * unless $TU_KEEP is set. NULL is a no-op. */
+void tu_server_stop(tu_server *s);
+
+int tu_server_port(const tu_server *s);
+/* Path of its access log (inside the server's temp dir). */
+const char *tu_server_access_log(const tu_server *s);
+/* "http://127.0.0.1:PORT" (no trailing slash); static per server. */
+const char *tu_server_base(const tu_server *s);
+
+/* Lines of the access log whose request line contains needle (NULL = all).
+ * nginx writes its log as requests finish; this reads the file as it is now. */
+int tu_access_log_count(const tu_server *s, const char *needle);
+
+/* Output of a finished child process. */
+typedef struct {
+    ccbuf out;       /* stdout, NUL-terminated (data may be NULL when empty: use tu_str) */
+    ccbuf err;       /* stderr */
+    int status;      /* exit status 0..255, or 128+signal when killed */
+} tu_output;
+
+/* Runs argv (argv[0] searched in PATH unless it holds a '/') with stdin from
+ * stdin_data (NULL = /dev/null), waits, captures stdout/stderr. Kills it
+ * after timeout_s seconds (0 = 120) and reports status 128+SIGKILL. */
+void tu_run(const char *const *argv, const char *stdin_data, double timeout_s, tu_output *o);
+
+/* Runs $CLIPCRAWL_BIN with the NULL-terminated argument list. */
+void tu_run_clipcrawl(tu_output *o, const char *arg, ...) __attribute__((sentinel));
+
+/* Starts $CLIPCRAWL_BIN with the NULL-terminated args in the background,
+ * stdout/stderr to the given files (NULL = /dev/null); returns its pid. */
+pid_t tu_spawn_clipcrawl(const char *out_path, const char *err_path, const char *arg, ...)
+    __attribute__((sentinel));
+
+void tu_output_free(tu_output *o);
+/* b's text, "" when empty. */
+const char *tu_str(const ccbuf *b);
+
+/* Makes a fresh directory under $TMPDIR (or /tmp) named clipcrawl-<tag>-XXXXXX;
+ * returns its path (free() it). */
+char *tu_mkdtemp(const char *tag);
+/* rm -rf path (nothing when path is NULL). */
+void tu_rm_rf(const char *path);
+
+/* Reads a whole file into a NUL-terminated malloc'ed string; *len_out gets the
+ * size when not NULL. NULL when it cannot be read. */
+char *tu_read_file(const char *path, size_t *len_out);
+/* Writes n bytes to path (truncating); aborts on failure. */
+void tu_write_file(const char *path, const void *data, size_t n);
+
+/* Path of a file under the source tree's tests/ directory (free() it). */
+char *tu_tests_path(const char *rel);
+
+#endif
