@@ -1,0 +1,1210 @@
+/* extract.c — images, caption candidates, links and page signals from HTML,
+ * on libxml2's HTML parser. See extract.h. */
+#include "extract.h"
+
+#include <ctype.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libxml/HTMLparser.h>
+#include <libxml/encoding.h>
+#include <libxml/tree.h>
+
+#include "common.h"
+#include "optout.h"
+#include "url.h"
+
+/* ---- small helpers ---------------------------------------------------------- */
+
+static const char *const source_names[CAPTION__COUNT] = {
+    "alt", "figcaption", "aria-labelledby", "aria-label", "title", "og:image:alt", "aria-describedby", "nearby",
+};
+
+const char *caption_source_name(caption_source s)
+{
+    return (unsigned)s < CAPTION__COUNT ? source_names[s] : "?";
+}
+
+int caption_source_parse(const char *name)
+{
+    for (int i = 0; name && i < CAPTION__COUNT; i++)
+        if (strcmp(name, source_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+void extract_options_init(extract_options *o)
+{
+    o->max_width = 1600;
+    o->nearby_max = 300;
+    o->agent = "clipcrawl";
+    o->max_images = 10000;
+    o->max_links = 100000;
+}
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || !errlen)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+static int is_space_byte(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* Appends s to b collapsing whitespace runs (ASCII + U+00A0) into one space;
+ * *pending_space carries a run across calls. Leading space is never written. */
+static void append_collapsed(ccbuf *b, const char *s, int *pending_space)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (is_space_byte(*p)) {
+            *pending_space = 1;
+            continue;
+        }
+        if (p[0] == 0xC2 && p[1] == 0xA0) { /* no-break space */
+            *pending_space = 1;
+            p++;
+            continue;
+        }
+        if (*pending_space && b->len > 0)
+            ccbuf_putc(b, ' ');
+        *pending_space = 0;
+        ccbuf_putc(b, *p);
+    }
+}
+
+/* Whitespace-normalised copy of s (malloc'd), or NULL when nothing is left. */
+static char *norm_ws(const char *s)
+{
+    if (!s)
+        return NULL;
+    ccbuf b = {0};
+    int sp = 0;
+    append_collapsed(&b, s, &sp);
+    if (b.len == 0) {
+        ccbuf_free(&b);
+        return NULL;
+    }
+    return ccbuf_detach(&b, NULL);
+}
+
+static int name_is(const xmlNode *n, const char *name)
+{
+    return n && n->type == XML_ELEMENT_NODE && n->name && strcasecmp((const char *)n->name, name) == 0;
+}
+
+/* Attribute value without copying ("" for a valueless attribute), or NULL. */
+static const char *attr(const xmlNode *n, const char *name)
+{
+    if (!n || n->type != XML_ELEMENT_NODE)
+        return NULL;
+    for (const xmlAttr *a = n->properties; a; a = a->next) {
+        if (a->name && strcasecmp((const char *)a->name, name) == 0) {
+            if (a->children && a->children->type == XML_TEXT_NODE && a->children->content)
+                return (const char *)a->children->content;
+            return "";
+        }
+    }
+    return NULL;
+}
+
+/* Next node in document order below root (NULL at the end). */
+static xmlNode *next_node(xmlNode *n, const xmlNode *root, int skip_children)
+{
+    if (!skip_children && n->children && n->type == XML_ELEMENT_NODE)
+        return n->children;
+    while (n && n != root) {
+        if (n->next)
+            return n->next;
+        n = n->parent;
+    }
+    return NULL;
+}
+
+static int is_inline(const xmlNode *n)
+{
+    static const char *const inl[] = {"a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "font",
+                                      "i", "kbd", "mark", "q", "s", "samp", "small", "span", "strong", "sub",
+                                      "sup", "time", "u", "var", NULL};
+    for (int i = 0; inl[i]; i++)
+        if (name_is(n, inl[i]))
+            return 1;
+    return 0;
+}
+
+static int is_skipped_text_container(const xmlNode *n)
+{
+    return name_is(n, "script") || name_is(n, "style") || name_is(n, "template") || name_is(n, "noscript");
+}
+
+/* ---- a string → index hash table (dedupe) --------------------------------- */
+
+typedef struct {
+    const char **keys; /* borrowed */
+    size_t *vals;
+    size_t cap, n;
+} strmap;
+
+static uint64_t fnv(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+static void strmap_put(strmap *m, const char *k, size_t v);
+
+static void strmap_grow(strmap *m)
+{
+    strmap o = *m;
+    m->cap = o.cap ? o.cap * 2 : 64;
+    m->n = 0;
+    m->keys = xcalloc(m->cap, sizeof *m->keys);
+    m->vals = xcalloc(m->cap, sizeof *m->vals);
+    for (size_t i = 0; i < o.cap; i++)
+        if (o.keys[i])
+            strmap_put(m, o.keys[i], o.vals[i]);
+    free(o.keys);
+    free(o.vals);
+}
+
+static long strmap_get(const strmap *m, const char *k)
+{
+    if (!m->cap)
+        return -1;
+    for (size_t i = fnv(k) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+        if (!m->keys[i])
+            return -1;
+        if (strcmp(m->keys[i], k) == 0)
+            return (long)m->vals[i];
+    }
+}
+
+static void strmap_put(strmap *m, const char *k, size_t v)
+{
+    if ((m->n + 1) * 2 > m->cap)
+        strmap_grow(m);
+    size_t i = fnv(k) & (m->cap - 1);
+    while (m->keys[i] && strcmp(m->keys[i], k) != 0)
+        i = (i + 1) & (m->cap - 1);
+    if (!m->keys[i])
+        m->n++;
+    m->keys[i] = k;
+    m->vals[i] = v;
+}
+
+static void strmap_free(strmap *m)
+{
+    free(m->keys);
+    free(m->vals);
+    memset(m, 0, sizeof *m);
+}
+
+/* ---- srcset ------------------------------------------------------------------- */
+
+char *extract_srcset_pick(const char *s, int max_width, int *width_out)
+{
+    if (width_out)
+        *width_out = 0;
+    if (!s)
+        return NULL;
+    const char *best_w = NULL, *small_w = NULL, *best_x = NULL;
+    size_t best_w_len = 0, small_w_len = 0, best_x_len = 0;
+    long bw = -1, sw = LONG_MAX;
+    double bx = -1;
+    const char *p = s;
+    while (*p) {
+        while (*p && (is_space_byte((unsigned char)*p) || *p == ','))
+            p++;
+        if (!*p)
+            break;
+        const char *u = p;
+        while (*p && !is_space_byte((unsigned char)*p))
+            p++;
+        size_t ulen = (size_t)(p - u);
+        int had_desc = 1;
+        if (ulen && u[ulen - 1] == ',') { /* "a.jpg," : no descriptors */
+            while (ulen && u[ulen - 1] == ',')
+                ulen--;
+            had_desc = 0;
+        }
+        long w = -1;
+        double x = -1;
+        int bad = 0;
+        if (had_desc) {
+            /* descriptors up to the next ',' outside parentheses */
+            int paren = 0;
+            while (*p) {
+                while (*p && is_space_byte((unsigned char)*p))
+                    p++;
+                if (!*p || *p == ',')
+                    break;
+                const char *d = p;
+                while (*p && (paren || (!is_space_byte((unsigned char)*p) && *p != ','))) {
+                    if (*p == '(')
+                        paren = 1;
+                    else if (*p == ')')
+                        paren = 0;
+                    p++;
+                }
+                size_t dl = (size_t)(p - d);
+                char tmp[32];
+                if (dl == 0 || dl >= sizeof tmp) {
+                    bad = 1;
+                    continue;
+                }
+                memcpy(tmp, d, dl);
+                tmp[dl] = 0;
+                char *end;
+                if (tmp[dl - 1] == 'w') {
+                    long v = strtol(tmp, &end, 10);
+                    if (end == tmp + dl - 1 && v > 0)
+                        w = v;
+                    else
+                        bad = 1;
+                } else if (tmp[dl - 1] == 'x') {
+                    double v = strtod(tmp, &end);
+                    if (end == tmp + dl - 1 && v > 0)
+                        x = v;
+                    else
+                        bad = 1;
+                } /* 'h' and unknown descriptors are ignored */
+            }
+        }
+        if (bad || ulen == 0 || (ulen >= 5 && strncasecmp(u, "data:", 5) == 0))
+            continue;
+        if (w > 0) {
+            if (w <= max_width && w > bw) {
+                bw = w;
+                best_w = u;
+                best_w_len = ulen;
+            }
+            if (w < sw) {
+                sw = w;
+                small_w = u;
+                small_w_len = ulen;
+            }
+        } else {
+            if (x < 0)
+                x = 1;
+            if (x > bx) {
+                bx = x;
+                best_x = u;
+                best_x_len = ulen;
+            }
+        }
+    }
+    if (best_w) {
+        if (width_out)
+            *width_out = (int)bw;
+        return xstrndup(best_w, best_w_len);
+    }
+    if (small_w) {
+        if (width_out)
+            *width_out = (int)sw;
+        return xstrndup(small_w, small_w_len);
+    }
+    if (best_x)
+        return xstrndup(best_x, best_x_len);
+    return NULL;
+}
+
+/* ---- charset --------------------------------------------------------------- */
+
+/* Copies a charset label found at p (after "charset=") into out. */
+static int read_label(const char *p, const char *end, char *out, size_t outlen)
+{
+    while (p < end && (is_space_byte((unsigned char)*p) || *p == '"' || *p == '\''))
+        p++;
+    size_t k = 0;
+    while (p < end && k + 1 < outlen && (isalnum((unsigned char)*p) || strchr("-_.:", *p)))
+        out[k++] = *p++;
+    out[k] = 0;
+    return k > 0;
+}
+
+static const char *memcasemem(const char *h, size_t hn, const char *needle)
+{
+    size_t nn = strlen(needle);
+    for (size_t i = 0; i + nn <= hn; i++)
+        if (strncasecmp(h + i, needle, nn) == 0)
+            return h + i;
+    return NULL;
+}
+
+/* <meta charset> / http-equiv in the first 4 KiB (HTML5's prescan, roughly). */
+static int sniff_meta_charset(const char *html, size_t n, char *out, size_t outlen)
+{
+    if (n > 4096)
+        n = 4096;
+    const char *p = html, *end = html + n;
+    while ((p = memcasemem(p, (size_t)(end - p), "<meta")) != NULL) {
+        const char *gt = memchr(p, '>', (size_t)(end - p));
+        const char *tend = gt ? gt : end;
+        const char *cs = memcasemem(p, (size_t)(tend - p), "charset");
+        if (cs) {
+            cs += 7;
+            while (cs < tend && is_space_byte((unsigned char)*cs))
+                cs++;
+            if (cs < tend && *cs == '=' && read_label(cs + 1, tend, out, outlen))
+                return 1;
+        }
+        p += 5;
+    }
+    return 0;
+}
+
+/* Maps a label to the name handed to libxml2 (HTML5's label rules, abridged),
+ * or NULL when libxml2/iconv does not know it. */
+static const char *canon_charset(const char *label, int from_meta, char *buf, size_t buflen)
+{
+    if (strcasecmp(label, "iso-8859-1") == 0 || strcasecmp(label, "latin1") == 0 ||
+        strcasecmp(label, "iso8859-1") == 0 || strcasecmp(label, "l1") == 0 ||
+        strcasecmp(label, "us-ascii") == 0 || strcasecmp(label, "ascii") == 0 ||
+        strcasecmp(label, "iso_8859-1") == 0 || strcasecmp(label, "cp1252") == 0)
+        return "WINDOWS-1252";
+    if (strcasecmp(label, "utf8") == 0 || strcasecmp(label, "unicode-1-1-utf-8") == 0)
+        return "UTF-8";
+    if (from_meta && strncasecmp(label, "utf-16", 6) == 0)
+        return "UTF-8"; /* HTML5: a meta tag cannot switch to UTF-16 */
+    snprintf(buf, buflen, "%s", label);
+    for (char *q = buf; *q; q++)
+        *q = (char)toupper((unsigned char)*q);
+    xmlCharEncodingHandlerPtr h = xmlFindCharEncodingHandler(buf);
+    if (!h)
+        return NULL;
+    xmlCharEncCloseFunc(h);
+    return buf;
+}
+
+/* Windows-1252 (what HTML5 decodes "iso-8859-1" and unlabelled pages as)
+ * to UTF-8, done here because iconv refuses 0x81, 0x8D, 0x8F, 0x90 and 0x9D
+ * and libxml2 then drops the rest of the page. Those five map to U+0081...
+ * as the WHATWG encoding standard says. */
+static char *cp1252_to_utf8(const char *s, size_t n, size_t *outlen)
+{
+    static const unsigned short hi[32] = {
+        0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+        0x2039, 0x0152, 0x008D, 0x017D, 0x008F, 0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+        0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178};
+    ccbuf b = {0};
+    ccbuf_reserve(&b, n + n / 4 + 1);
+    for (size_t i = 0; i < n; i++) {
+        unsigned c = (unsigned char)s[i];
+        if (c >= 0x80 && c < 0xA0)
+            c = hi[c - 0x80];
+        if (c < 0x80) {
+            ccbuf_putc(&b, (int)c);
+        } else if (c < 0x800) {
+            ccbuf_putc(&b, (int)(0xC0 | (c >> 6)));
+            ccbuf_putc(&b, (int)(0x80 | (c & 0x3F)));
+        } else {
+            ccbuf_putc(&b, (int)(0xE0 | (c >> 12)));
+            ccbuf_putc(&b, (int)(0x80 | ((c >> 6) & 0x3F)));
+            ccbuf_putc(&b, (int)(0x80 | (c & 0x3F)));
+        }
+    }
+    return ccbuf_detach(&b, outlen);
+}
+
+/* 1 if s[0..n) is well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF). */
+static int valid_utf8(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t k;
+        unsigned min, cp;
+        if (c >= 0xC2 && c <= 0xDF) {
+            k = 1, min = 0x80, cp = c & 0x1F;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            k = 2, min = 0x800, cp = c & 0x0F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            k = 3, min = 0x10000, cp = c & 0x07;
+        } else {
+            return 0;
+        }
+        if (i + k >= n)
+            return 0; /* truncated sequence */
+        for (size_t j = 1; j <= k; j++) {
+            if ((s[i + j] & 0xC0) != 0x80)
+                return 0;
+            cp = (cp << 6) | (s[i + j] & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return 0;
+        i += k + 1;
+    }
+    return 1;
+}
+
+static void quiet_generic(void *ctx, const char *msg, ...)
+{
+    (void)ctx;
+    (void)msg;
+}
+
+static void quiet_structured(void *ctx, xmlErrorPtr e)
+{
+    (void)ctx;
+    (void)e;
+}
+
+/* ---- extraction state -------------------------------------------------------- */
+
+typedef struct {
+    caption_candidate *v;
+    size_t n, cap;
+} candlist;
+
+typedef struct {
+    const extract_options *o;
+    extract_result *r;
+    size_t cap_images, cap_links;
+    strmap img_index, link_index;
+    const char *base;
+    xmlNode **ids;      /* elements with an id, sorted by id */
+    size_t n_ids;
+} ctx_t;
+
+static void cand_add(candlist *l, caption_source src, const char *raw)
+{
+    char *t = norm_ws(raw);
+    if (!t)
+        return;
+    for (size_t i = 0; i < l->n; i++)
+        if (l->v[i].source == src && strcmp(l->v[i].text, t) == 0) {
+            free(t);
+            return;
+        }
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 8;
+        l->v = xrealloc(l->v, l->cap * sizeof *l->v);
+    }
+    l->v[l->n].source = src;
+    l->v[l->n].text = t;
+    l->n++;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+    return strcmp(attr(*(xmlNode *const *)a, "id"), attr(*(xmlNode *const *)b, "id"));
+}
+
+static xmlNode *find_id(const ctx_t *c, const char *id)
+{
+    size_t lo = 0, hi = c->n_ids;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int d = strcmp(attr(c->ids[mid], "id"), id);
+        if (d == 0)
+            return c->ids[mid];
+        if (d < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+/* Whitespace-normalised text of n's subtree (script/style left out). */
+static void subtree_text(xmlNode *n, ccbuf *b, int *sp)
+{
+    if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
+        if (n->content)
+            append_collapsed(b, (const char *)n->content, sp);
+        return;
+    }
+    for (xmlNode *x = n->children; x;) {
+        int skip = is_skipped_text_container(x);
+        if (!skip && (x->type == XML_TEXT_NODE || x->type == XML_CDATA_SECTION_NODE) && x->content)
+            append_collapsed(b, (const char *)x->content, sp);
+        else if (x->type == XML_ELEMENT_NODE && !is_inline(x))
+            *sp = 1; /* a block or <br> boundary separates words; inline ones do not */
+        x = next_node(x, n, skip);
+    }
+}
+
+static char *element_text(xmlNode *n)
+{
+    ccbuf b = {0};
+    int sp = 0;
+    subtree_text(n, &b, &sp);
+    if (!b.len) {
+        ccbuf_free(&b);
+        return NULL;
+    }
+    return ccbuf_detach(&b, NULL);
+}
+
+/* Texts of the elements named by an id list ("a b c"), joined by spaces. */
+static char *idref_text(const ctx_t *c, const char *ids, xmlNode **excl, size_t *n_excl, size_t max_excl)
+{
+    if (!ids)
+        return NULL;
+    ccbuf b = {0};
+    const char *p = ids;
+    while (*p) {
+        while (*p && is_space_byte((unsigned char)*p))
+            p++;
+        const char *s = p;
+        while (*p && !is_space_byte((unsigned char)*p))
+            p++;
+        if (p == s)
+            break;
+        char *id = xstrndup(s, (size_t)(p - s));
+        xmlNode *t = find_id(c, id);
+        free(id);
+        if (!t)
+            continue;
+        if (excl && *n_excl < max_excl)
+            excl[(*n_excl)++] = t;
+        char *txt = element_text(t);
+        if (txt) {
+            if (b.len)
+                ccbuf_putc(&b, ' ');
+            ccbuf_puts(&b, txt);
+            free(txt);
+        }
+    }
+    if (!b.len) {
+        ccbuf_free(&b);
+        return NULL;
+    }
+    return ccbuf_detach(&b, NULL);
+}
+
+static int is_block(const xmlNode *n)
+{
+    static const char *const blocks[] = {"p", "div", "li", "td", "th", "dd", "dt", "section", "article",
+                                         "blockquote", "figure", "header", "footer", "main", "aside",
+                                         "body", "ul", "ol", "table", "caption", "h1", "h2", "h3", "h4",
+                                         "h5", "h6", "center", "form", "nav", NULL};
+    for (int i = 0; blocks[i]; i++)
+        if (name_is(n, blocks[i]))
+            return 1;
+    return 0;
+}
+
+/* Nearby text: up to max bytes of the enclosing block's text around anchor,
+ * leaving out the excluded subtrees. */
+static char *nearby_text(xmlNode *anchor, xmlNode **excl, size_t n_excl, size_t max)
+{
+    if (max == 0)
+        return NULL;
+    xmlNode *block = anchor->parent;
+    while (block && block->type == XML_ELEMENT_NODE && !is_block(block))
+        block = block->parent;
+    if (!block || block->type != XML_ELEMENT_NODE)
+        return NULL;
+    ccbuf b = {0};
+    int sp = 0;
+    size_t at = 0;
+    int seen_anchor = 0;
+    for (xmlNode *x = block->children; x;) {
+        int skip = is_skipped_text_container(x) || name_is(x, "figcaption");
+        for (size_t i = 0; i < n_excl && !skip; i++)
+            if (excl[i] == x)
+                skip = 1;
+        if (x == anchor) {
+            at = b.len;
+            seen_anchor = 1;
+            sp = 1;
+            skip = 1;
+        } else if (!skip && (x->type == XML_TEXT_NODE || x->type == XML_CDATA_SECTION_NODE) && x->content) {
+            append_collapsed(&b, (const char *)x->content, &sp);
+        } else if (x->type == XML_ELEMENT_NODE && !is_inline(x)) {
+            sp = 1;
+        }
+        if (b.len > 64 * max && seen_anchor)
+            break; /* far enough past the image */
+        x = next_node(x, block, skip);
+    }
+    if (!b.len) {
+        ccbuf_free(&b);
+        return NULL;
+    }
+    char *t = (char *)b.data;
+    size_t len = b.len;
+    size_t start = 0, end = len;
+    if (len > max) {
+        size_t half = max / 2;
+        start = at > half ? at - half : 0;
+        end = start + max;
+        if (end > len) {
+            end = len;
+            start = len - max;
+        }
+        /* snap to UTF-8 character starts, then to word boundaries */
+        while (start > 0 && start < len && ((unsigned char)t[start] & 0xC0) == 0x80)
+            start++;
+        while (end < len && end > start && ((unsigned char)t[end] & 0xC0) == 0x80)
+            end--;
+        if (start > 0) {
+            size_t s2 = start;
+            while (s2 < end && t[s2 - 1] != ' ')
+                s2++;
+            if (s2 < end && s2 - start < 40)
+                start = s2;
+        }
+        if (end < len) {
+            size_t e2 = end;
+            while (e2 > start && t[e2] != ' ')
+                e2--;
+            if (e2 > start && end - e2 < 40)
+                end = e2;
+        }
+    }
+    char *piece = xstrndup(t + start, end - start);
+    char *res = norm_ws(piece);
+    free(piece);
+    ccbuf_free(&b);
+    return res;
+}
+
+/* ---- images ----------------------------------------------------------------- */
+
+static int parse_dim(const char *s)
+{
+    if (!s)
+        return 0;
+    while (is_space_byte((unsigned char)*s))
+        s++;
+    long v = 0;
+    int any = 0;
+    while (isdigit((unsigned char)*s) && v < 1000000) {
+        v = v * 10 + (*s++ - '0');
+        any = 1;
+    }
+    return any ? (int)v : 0;
+}
+
+static int supported_type(const char *type)
+{
+    if (!type || !*type)
+        return 1;
+    return strncasecmp(type, "image/jpeg", 10) == 0 || strncasecmp(type, "image/jpg", 9) == 0 ||
+           strncasecmp(type, "image/png", 9) == 0 || strncasecmp(type, "image/webp", 10) == 0 ||
+           strncasecmp(type, "image/gif", 9) == 0;
+}
+
+/* Adds (or merges into) the image with this resolved URL. Takes cands. */
+static void add_image(ctx_t *c, char *url, const char *via, int width, int height, candlist *cands)
+{
+    extract_result *r = c->r;
+    long idx = strmap_get(&c->img_index, url);
+    if (idx >= 0) {
+        extract_image *im = &r->images[idx];
+        candlist l = {im->cands, im->n_cands, im->n_cands};
+        for (size_t i = 0; i < cands->n; i++) {
+            cand_add(&l, cands->v[i].source, cands->v[i].text);
+            free(cands->v[i].text);
+        }
+        free(cands->v);
+        im->cands = l.v;
+        im->n_cands = l.n;
+        if (!im->width)
+            im->width = width;
+        if (!im->height)
+            im->height = height;
+        free(url);
+    } else {
+        if (r->n_images >= c->o->max_images) {
+            for (size_t i = 0; i < cands->n; i++)
+                free(cands->v[i].text);
+            free(cands->v);
+            free(url);
+            return;
+        }
+        if (r->n_images == c->cap_images) {
+            c->cap_images = c->cap_images ? 2 * c->cap_images : 16;
+            r->images = xrealloc(r->images, c->cap_images * sizeof *r->images);
+        }
+        extract_image *im = &r->images[r->n_images];
+        im->url = url;
+        im->via = via;
+        im->width = width;
+        im->height = height;
+        im->cands = cands->v;
+        im->n_cands = cands->n;
+        strmap_put(&c->img_index, im->url, r->n_images);
+        r->n_images++;
+    }
+    /* keep candidates in priority order (stable insertion sort) */
+    extract_image *im = &r->images[idx >= 0 ? (size_t)idx : r->n_images - 1];
+    for (size_t i = 1; i < im->n_cands; i++) {
+        caption_candidate t = im->cands[i];
+        size_t j = i;
+        while (j > 0 && im->cands[j - 1].source > t.source) {
+            im->cands[j] = im->cands[j - 1];
+            j--;
+        }
+        im->cands[j] = t;
+    }
+    memset(cands, 0, sizeof *cands);
+}
+
+/* Resolves a reference against the page's base; NULL when unusable. */
+static char *resolve(const ctx_t *c, const char *ref)
+{
+    if (!ref || !*ref)
+        return NULL;
+    return url_resolve(c->base, ref, NULL, 0);
+}
+
+/* Picks the URL of an <img> (lazy attributes first, then srcset, then src). */
+static char *img_url(const ctx_t *c, xmlNode *img, const char **via, int *width)
+{
+    static const char *const lazy[] = {"data-src", "data-lazy-src", "data-original", NULL};
+    *width = 0;
+    const char *ds = attr(img, "data-srcset");
+    if (ds) {
+        char *u = extract_srcset_pick(ds, c->o->max_width, width);
+        char *res = resolve(c, u);
+        free(u);
+        if (res) {
+            *via = "data-srcset";
+            return res;
+        }
+    }
+    for (int i = 0; lazy[i]; i++) {
+        char *res = resolve(c, attr(img, lazy[i]));
+        if (res) {
+            *via = lazy[i];
+            return res;
+        }
+    }
+    const char *ss = attr(img, "srcset");
+    if (ss) {
+        char *u = extract_srcset_pick(ss, c->o->max_width, width);
+        char *res = resolve(c, u);
+        free(u);
+        if (res) {
+            *via = "srcset";
+            return res;
+        }
+    }
+    *width = 0;
+    char *res = resolve(c, attr(img, "src"));
+    if (res)
+        *via = "img";
+    return res;
+}
+
+/* The nearest <picture> ancestor within a few levels (libxml2 does not know
+ * that <source> is void, so the <img> may sit inside a <source>). */
+static xmlNode *picture_of(xmlNode *n)
+{
+    int k = 0;
+    for (xmlNode *p = n->parent; p && p->type == XML_ELEMENT_NODE && k < 8; p = p->parent, k++) {
+        if (name_is(p, "picture"))
+            return p;
+        if (!name_is(p, "source"))
+            return NULL;
+    }
+    return NULL;
+}
+
+/* Picks the first usable <source srcset> of a picture. */
+static char *picture_url(const ctx_t *c, xmlNode *pic, int *width)
+{
+    for (xmlNode *x = pic->children; x; x = next_node(x, pic, 0)) {
+        if (!name_is(x, "source") || !supported_type(attr(x, "type")))
+            continue;
+        const char *ss = attr(x, "data-srcset");
+        if (!ss)
+            ss = attr(x, "srcset");
+        if (!ss)
+            continue;
+        char *u = extract_srcset_pick(ss, c->o->max_width, width);
+        char *res = resolve(c, u);
+        free(u);
+        if (res)
+            return res;
+    }
+    return NULL;
+}
+
+/* One <img> element. ctxnode is where it sits in the page (the img itself,
+ * or the <noscript> a re-parsed fragment came from). */
+static void handle_img(ctx_t *c, xmlNode *img, xmlNode *ctxnode, int from_noscript)
+{
+    const char *via = "img";
+    int width = 0;
+    char *url = NULL;
+    xmlNode *pic = picture_of(img);
+    if (pic) {
+        url = picture_url(c, pic, &width);
+        if (url)
+            via = "picture";
+    }
+    if (!url)
+        url = img_url(c, img, &via, &width);
+    if (!url)
+        return;
+    if (from_noscript)
+        via = "noscript";
+    if (!width)
+        width = parse_dim(attr(img, "width"));
+    int height = parse_dim(attr(img, "height"));
+
+    candlist l = {0};
+    xmlNode *excl[16];
+    size_t n_excl = 0;
+    cand_add(&l, CAPTION_ALT, attr(img, "alt"));
+    for (xmlNode *p = ctxnode->parent; p && p->type == XML_ELEMENT_NODE; p = p->parent) {
+        if (name_is(p, "figure")) {
+            for (xmlNode *x = p->children; x; x = next_node(x, p, name_is(x, "figure"))) {
+                if (name_is(x, "figcaption")) {
+                    char *t = element_text(x);
+                    cand_add(&l, CAPTION_FIGCAPTION, t);
+                    free(t);
+                    break;
+                }
+            }
+            break;
+        }
+    }
+    char *t = idref_text(c, attr(img, "aria-labelledby"), excl, &n_excl, 16);
+    cand_add(&l, CAPTION_ARIA_LABELLEDBY, t);
+    free(t);
+    cand_add(&l, CAPTION_ARIA_LABEL, attr(img, "aria-label"));
+    cand_add(&l, CAPTION_TITLE, attr(img, "title"));
+    t = idref_text(c, attr(img, "aria-describedby"), excl, &n_excl, 16);
+    cand_add(&l, CAPTION_ARIA_DESCRIBEDBY, t);
+    free(t);
+    t = nearby_text(ctxnode, excl, n_excl, c->o->nearby_max);
+    cand_add(&l, CAPTION_NEARBY, t);
+    free(t);
+    add_image(c, url, via, width, height, &l);
+}
+
+static void add_link(ctx_t *c, xmlNode *a)
+{
+    extract_result *r = c->r;
+    if (r->n_links >= c->o->max_links)
+        return;
+    char *url = resolve(c, attr(a, "href"));
+    if (!url)
+        return;
+    int nofollow = r->meta_nofollow;
+    const char *rel = attr(a, "rel");
+    if (rel) {
+        const char *p = rel;
+        while (*p) {
+            while (*p && is_space_byte((unsigned char)*p))
+                p++;
+            const char *s = p;
+            while (*p && !is_space_byte((unsigned char)*p))
+                p++;
+            if (p - s == 8 && strncasecmp(s, "nofollow", 8) == 0)
+                nofollow = 1;
+        }
+    }
+    long idx = strmap_get(&c->link_index, url);
+    if (idx >= 0) {
+        if (!nofollow)
+            r->links[idx].nofollow = 0; /* followable if any link to it is */
+        free(url);
+        return;
+    }
+    if (r->n_links == c->cap_links) {
+        c->cap_links = c->cap_links ? 2 * c->cap_links : 32;
+        r->links = xrealloc(r->links, c->cap_links * sizeof *r->links);
+    }
+    r->links[r->n_links].url = url;
+    r->links[r->n_links].nofollow = nofollow;
+    strmap_put(&c->link_index, url, r->n_links);
+    r->n_links++;
+}
+
+/* <noscript> whose content came through as text: parse it as a fragment. */
+static void handle_noscript_text(ctx_t *c, xmlNode *ns)
+{
+    ccbuf b = {0};
+    for (xmlNode *x = ns->children; x; x = x->next)
+        if (x->type == XML_TEXT_NODE && x->content)
+            ccbuf_puts(&b, (const char *)x->content);
+    if (!b.len || !memchr(b.data, '<', b.len) || b.len > INT_MAX) {
+        ccbuf_free(&b);
+        return;
+    }
+    htmlDocPtr frag = htmlReadMemory((const char *)b.data, (int)b.len, NULL, "UTF-8",
+                                     HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
+                                         HTML_PARSE_NONET | HTML_PARSE_NOIMPLIED);
+    ccbuf_free(&b);
+    if (!frag)
+        return;
+    for (xmlNode *x = frag->children; x; x = next_node(x, (xmlNode *)frag, 0))
+        if (name_is(x, "img"))
+            handle_img(c, x, ns, 1);
+    xmlFreeDoc(frag);
+}
+
+/* ---- page ------------------------------------------------------------------- */
+
+static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
+static void xml_init(void) { xmlInitParser(); }
+
+void extract_result_free(extract_result *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->n_images; i++) {
+        free(r->images[i].url);
+        for (size_t j = 0; j < r->images[i].n_cands; j++)
+            free(r->images[i].cands[j].text);
+        free(r->images[i].cands);
+    }
+    free(r->images);
+    for (size_t i = 0; i < r->n_links; i++)
+        free(r->links[i].url);
+    free(r->links);
+    free(r->base_url);
+    free(r->charset);
+    free(r->title);
+    free(r->lang);
+    free(r->tdm_policy);
+    memset(r, 0, sizeof *r);
+}
+
+static void meta_robots(extract_result *r, const char *content)
+{
+    r->optout |= optout_robots_meta(content);
+    const char *p = content;
+    while (p && *p) {
+        while (*p && (*p == ',' || is_space_byte((unsigned char)*p)))
+            p++;
+        const char *s = p;
+        while (*p && *p != ',' && !is_space_byte((unsigned char)*p))
+            p++;
+        size_t n = (size_t)(p - s);
+        if ((n == 7 && strncasecmp(s, "noindex", 7) == 0) || (n == 4 && strncasecmp(s, "none", 4) == 0))
+            r->meta_noindex = 1;
+        if ((n == 8 && strncasecmp(s, "nofollow", 8) == 0) || (n == 4 && strncasecmp(s, "none", 4) == 0))
+            r->meta_nofollow = 1;
+    }
+}
+
+int extract_page(const char *html, size_t n, const char *page_url, const char *content_type_header,
+                 extract_result *out)
+{
+    return extract_page_opts(html, n, page_url, content_type_header, NULL, out, NULL, 0);
+}
+
+int extract_page_opts(const char *html, size_t n, const char *page_url, const char *content_type_header,
+                      const extract_options *opts, extract_result *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    extract_options defo;
+    if (!opts) {
+        extract_options_init(&defo);
+        opts = &defo;
+    }
+    char *page = page_url ? url_normalize(page_url, NULL, 0) : NULL;
+    if (!page) {
+        seterr(err, errlen, "page URL '%.200s' is not an absolute http(s) URL", page_url ? page_url : "(null)");
+        return -1;
+    }
+    pthread_once(&xml_once, xml_init);
+    if (!html)
+        n = 0;
+    if (n > INT_MAX - 1)
+        n = INT_MAX - 1;
+
+    /* Charset: header, else BOM, else <meta>, else libxml2's guess. */
+    char label[64], buf[64];
+    const char *enc = NULL;
+    if (n >= 3 && memcmp(html, "\xEF\xBB\xBF", 3) == 0)
+        enc = "UTF-8";
+    if (!enc && content_type_header) {
+        const char *cs = memcasemem(content_type_header, strlen(content_type_header), "charset=");
+        if (cs && read_label(cs + 8, cs + strlen(cs), label, sizeof label))
+            enc = canon_charset(label, 0, buf, sizeof buf);
+    }
+    if (!enc && sniff_meta_charset(html, n, label, sizeof label))
+        enc = canon_charset(label, 1, buf, sizeof buf);
+    if (!enc) /* unlabelled: UTF-8 when it is, else windows-1252 (HTML5's default) */
+        enc = valid_utf8((const unsigned char *)html, n) ? "UTF-8" : "WINDOWS-1252";
+    char *conv = NULL;
+    const char *parse_enc = enc;
+    if (strcmp(enc, "WINDOWS-1252") == 0) {
+        conv = cp1252_to_utf8(html, n, &n);
+        if (n > INT_MAX - 1)
+            n = INT_MAX - 1;
+        html = conv;
+        parse_enc = "UTF-8";
+    }
+    /* libxml2 reports encoding trouble through the (per-thread) generic error
+     * handler even with NOERROR; keep stderr quiet while we parse. */
+    xmlGenericErrorFunc old_generic = xmlGenericError;
+    void *old_generic_ctx = xmlGenericErrorContext;
+    xmlStructuredErrorFunc old_structured = xmlStructuredError;
+    void *old_structured_ctx = xmlStructuredErrorContext;
+    xmlSetGenericErrorFunc(NULL, quiet_generic);
+    xmlSetStructuredErrorFunc(NULL, quiet_structured);
+
+    htmlParserCtxtPtr pc = htmlNewParserCtxt();
+    if (!pc) {
+        fprintf(stderr, "clipcrawl: out of memory\n");
+        abort();
+    }
+    int flags = HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET;
+    htmlDocPtr doc = htmlCtxtReadMemory(pc, n ? html : "", (int)n, page, parse_enc, flags);
+    htmlFreeParserCtxt(pc);
+    xmlSetGenericErrorFunc(old_generic_ctx, old_generic);
+    xmlSetStructuredErrorFunc(old_structured_ctx, old_structured);
+    free(conv);
+    extract_result *r = out;
+    r->charset = xstrdup(enc);
+    for (char *q = r->charset; *q; q++)
+        *q = (char)toupper((unsigned char)*q);
+    if (!doc) {
+        r->base_url = page;
+        return 0; /* nothing parsed (empty input): an empty page, not an error */
+    }
+    xmlNode *root = xmlDocGetRootElement(doc);
+
+    ctx_t c = {0};
+    c.o = opts;
+    c.r = r;
+    /* Pass 1: <base>, <meta>, <title>, lang, ids. */
+    size_t cap_ids = 0;
+    int have_base = 0;
+    struct og { char *url; char *alt; } *ogs = NULL;
+    size_t n_og = 0;
+    for (xmlNode *x = root; x; x = next_node(x, root, 0)) {
+        if (x->type != XML_ELEMENT_NODE)
+            continue;
+        const char *id = attr(x, "id");
+        if (id && *id) {
+            if (c.n_ids == cap_ids) {
+                cap_ids = cap_ids ? 2 * cap_ids : 32;
+                c.ids = xrealloc(c.ids, cap_ids * sizeof *c.ids);
+            }
+            c.ids[c.n_ids++] = x;
+        }
+        if (name_is(x, "html") && !r->lang && attr(x, "lang"))
+            r->lang = norm_ws(attr(x, "lang"));
+        else if (name_is(x, "base") && !have_base && attr(x, "href")) {
+            char *b = url_resolve(page, attr(x, "href"), NULL, 0);
+            if (b) {
+                have_base = 1;
+                r->base_url = b;
+            }
+        } else if (name_is(x, "title") && !r->title) {
+            r->title = element_text(x);
+        } else if (name_is(x, "meta")) {
+            const char *name = attr(x, "name");
+            const char *prop = attr(x, "property");
+            const char *content = attr(x, "content");
+            if (!content)
+                continue;
+            if (name && (strcasecmp(name, "robots") == 0 || (opts->agent && strcasecmp(name, opts->agent) == 0)))
+                meta_robots(r, content);
+            else if (name && strcasecmp(name, "tdm-reservation") == 0)
+                r->optout |= optout_tdm_value(content);
+            else if (name && strcasecmp(name, "tdm-policy") == 0 && !r->tdm_policy)
+                r->tdm_policy = norm_ws(content);
+            const char *key = prop ? prop : name;
+            if (key && (strcasecmp(key, "og:image") == 0 || strcasecmp(key, "og:image:url") == 0 ||
+                        strcasecmp(key, "og:image:secure_url") == 0)) {
+                /* og:image:url / secure_url repeat the og:image before them */
+                if (strcasecmp(key, "og:image") == 0 || n_og == 0) {
+                    ogs = xrealloc(ogs, (n_og + 1) * sizeof *ogs);
+                    ogs[n_og].url = xstrdup(content);
+                    ogs[n_og].alt = NULL;
+                    n_og++;
+                }
+            } else if (key && strcasecmp(key, "og:image:alt") == 0 && n_og > 0 && !ogs[n_og - 1].alt) {
+                ogs[n_og - 1].alt = xstrdup(content);
+            }
+        }
+    }
+    if (!r->base_url)
+        r->base_url = xstrdup(page);
+    c.base = r->base_url;
+    if (c.n_ids)
+        qsort(c.ids, c.n_ids, sizeof *c.ids, cmp_id);
+
+    /* Pass 2: images and links in document order. */
+    for (xmlNode *x = root; x; x = next_node(x, root, 0)) {
+        if (x->type != XML_ELEMENT_NODE)
+            continue;
+        if (name_is(x, "img")) {
+            xmlNode *ns = x->parent;
+            while (ns && ns->type == XML_ELEMENT_NODE && !name_is(ns, "noscript"))
+                ns = ns->parent;
+            if (ns && ns->type == XML_ELEMENT_NODE)
+                handle_img(&c, x, ns, 1); /* <noscript><img> parsed as elements */
+            else
+                handle_img(&c, x, x, 0);
+        }
+        else if (name_is(x, "noscript")) {
+            int under_ns = 0;
+            for (xmlNode *p = x->children; p; p = p->next)
+                if (p->type == XML_ELEMENT_NODE)
+                    under_ns = 1;
+            if (!under_ns)
+                handle_noscript_text(&c, x);
+        } else if (name_is(x, "a") || name_is(x, "area"))
+            add_link(&c, x);
+    }
+    for (size_t i = 0; i < n_og; i++) {
+        char *u = resolve(&c, ogs[i].url);
+        if (u) {
+            candlist l = {0};
+            cand_add(&l, CAPTION_OG_IMAGE_ALT, ogs[i].alt);
+            add_image(&c, u, "og:image", 0, 0, &l);
+        }
+        free(ogs[i].url);
+        free(ogs[i].alt);
+    }
+    free(ogs);
+    free(c.ids);
+    strmap_free(&c.img_index);
+    strmap_free(&c.link_index);
+    xmlFreeDoc(doc);
+    free(page);
+    return 0;
+}
+
+/* ---- caption choice ------------------------------------------------------- */
+
+int extract_choose_caption(const extract_image *img, extract_judge_fn judge, void *ctx, const char **reason)
+{
+    if (reason)
+        *reason = NULL;
+    if (!img || img->n_cands == 0) {
+        if (reason)
+            *reason = "no_caption";
+        return -1;
+    }
+    const char *first_reason = NULL;
+    for (size_t i = 0; i < img->n_cands; i++) {
+        const char *why = NULL;
+        if (!judge || judge(img->cands[i].text, ctx, &why))
+            return (int)i;
+        if (i == 0)
+            first_reason = why ? why : "rejected";
+    }
+    if (reason)
+        *reason = first_reason;
+    return -1;
+}

@@ -1,0 +1,207 @@
+/* optout.c — noai / noimageai / TDMRep signals. See optout.h. */
+#include "optout.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common.h"
+#include "http.h"
+#include "json.h"
+#include "robots.h"
+
+const char *optout_reason(unsigned mask)
+{
+    if (mask & OPTOUT_NOAI)
+        return "noai";
+    if (mask & OPTOUT_NOIMAGEAI)
+        return "noimageai";
+    if (mask & OPTOUT_TDM_RESERVATION)
+        return "tdm_reservation";
+    return NULL;
+}
+
+unsigned optout_robots_meta(const char *content)
+{
+    unsigned m = 0;
+    if (!content)
+        return 0;
+    const char *p = content;
+    while (*p) {
+        while (*p && (*p == ',' || isspace((unsigned char)*p)))
+            p++;
+        const char *s = p;
+        while (*p && *p != ',' && !isspace((unsigned char)*p))
+            p++;
+        size_t n = (size_t)(p - s);
+        if (n == 4 && strncasecmp(s, "noai", 4) == 0)
+            m |= OPTOUT_NOAI;
+        else if (n == 9 && strncasecmp(s, "noimageai", 9) == 0)
+            m |= OPTOUT_NOIMAGEAI;
+    }
+    return m;
+}
+
+unsigned optout_xrobots(const char *value, const char *agent)
+{
+    /* The http engine owns the X-Robots-Tag grammar; one parser for both. */
+    const char *r = http_xrobots_optout(value, agent);
+    if (!r)
+        return 0;
+    if (strcmp(r, "noai") == 0)
+        return OPTOUT_NOAI;
+    if (strcmp(r, "noimageai") == 0)
+        return OPTOUT_NOIMAGEAI;
+    return 0;
+}
+
+unsigned optout_tdm_value(const char *value)
+{
+    if (!value)
+        return 0;
+    while (isspace((unsigned char)*value))
+        value++;
+    if (*value != '1')
+        return 0;
+    value++;
+    while (isspace((unsigned char)*value))
+        value++;
+    return *value ? 0 : OPTOUT_TDM_RESERVATION;
+}
+
+/* ---- tdmrep.json ----------------------------------------------------------- */
+
+typedef struct {
+    char *pattern; /* starts with '/' */
+    int reserved;
+    char *policy;
+} tdm_entry;
+
+struct tdmrep {
+    tdm_entry *e;
+    size_t n;
+};
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || !errlen)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+tdmrep *tdmrep_parse(const char *json, size_t n, char *err, size_t errlen)
+{
+    char jerr[160];
+    json_value *root = json_parse(json ? json : "", json ? n : 0, jerr, sizeof jerr);
+    if (!root) {
+        seterr(err, errlen, "tdmrep.json: %s", jerr);
+        return NULL;
+    }
+    if (root->type != JSON_ARRAY) {
+        seterr(err, errlen, "tdmrep.json: top level is not an array");
+        json_free(root);
+        return NULL;
+    }
+    tdmrep *t = xcalloc(1, sizeof *t);
+    t->e = xcalloc(root->len ? root->len : 1, sizeof *t->e);
+    for (size_t i = 0; i < root->len; i++) {
+        const json_value *o = root->items[i];
+        if (!o || o->type != JSON_OBJECT)
+            continue;
+        const char *loc = json_get_string(o, "location", NULL);
+        if (!loc)
+            continue;
+        tdm_entry *e = &t->e[t->n++];
+        /* Patterns are written like robots.txt paths; a missing leading
+         * slash is added. Escaping as for robots patterns. */
+        char *esc = robots_escape_pattern(loc);
+        e->pattern = esc[0] == '/' || esc[0] == '*' ? xstrdup(esc) : xasprintf("/%s", esc);
+        free(esc);
+        const json_value *r = json_get(o, "tdm-reservation");
+        if (r && r->type == JSON_NUMBER)
+            e->reserved = r->number == 1;
+        else if (r && r->type == JSON_STRING)
+            e->reserved = strcmp(r->string, "1") == 0;
+        else if (r && r->type == JSON_TRUE)
+            e->reserved = 1;
+        e->policy = xstrdup(json_get_string(o, "tdm-policy", NULL));
+    }
+    json_free(root);
+    return t;
+}
+
+void tdmrep_free(tdmrep *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->n; i++) {
+        free(t->e[i].pattern);
+        free(t->e[i].policy);
+    }
+    free(t->e);
+    free(t);
+}
+
+size_t tdmrep_count(const tdmrep *t) { return t ? t->n : 0; }
+
+/* robots.txt-style match: prefix, '*' any run, '$' at the end anchors. */
+static int pat_match(const char *path, const char *pat)
+{
+    size_t pathlen = strlen(path), patlen = strlen(pat);
+    size_t *pos = xmalloc((pathlen + 1) * sizeof *pos);
+    size_t numpos = 1;
+    int ok = 1;
+    pos[0] = 0;
+    for (size_t k = 0; k < patlen; k++) {
+        if (pat[k] == '$' && k + 1 == patlen) {
+            ok = pos[numpos - 1] == pathlen;
+            break;
+        }
+        if (pat[k] == '*') {
+            numpos = pathlen - pos[0] + 1;
+            for (size_t i = 1; i < numpos; i++)
+                pos[i] = pos[i - 1] + 1;
+        } else {
+            size_t nn = 0;
+            for (size_t i = 0; i < numpos; i++)
+                if (pos[i] < pathlen && path[pos[i]] == pat[k])
+                    pos[nn++] = pos[i] + 1;
+            numpos = nn;
+            if (!nn) {
+                ok = 0;
+                break;
+            }
+        }
+    }
+    free(pos);
+    return ok;
+}
+
+unsigned tdmrep_reserved(const tdmrep *t, const char *path, const char **policy)
+{
+    if (policy)
+        *policy = NULL;
+    if (!t || !path)
+        return 0;
+    char *p = robots_url_path(path); /* accepts full URLs too; drops the fragment */
+    unsigned res = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        if (pat_match(p, t->e[i].pattern)) {
+            if (t->e[i].reserved) {
+                res = OPTOUT_TDM_RESERVATION;
+                if (policy)
+                    *policy = t->e[i].policy;
+            }
+            break;
+        }
+    }
+    free(p);
+    return res;
+}

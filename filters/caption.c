@@ -1,0 +1,1310 @@
+/* caption.c — caption normalisation and rules (see caption.h). */
+#include "caption.h"
+
+#include <ctype.h>
+#include <regex.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+#include "entities.h"
+#include "lang.h"
+
+/* The curated lists, embedded from filters/wordlists/ at build time. */
+extern const char caption_list_boilerplate[];
+extern const char caption_list_unsafe[];
+extern const char caption_list_idwords[];
+
+static const char *const reason_names[CAPTION__COUNT] = {
+    "keep", "empty", "too_short", "filename", "url_or_path", "isbn",
+    "code_or_id", "boilerplate", "unsafe", "language",
+};
+
+const char *caption_reason_name(caption_reason r)
+{
+    return (unsigned)r < CAPTION__COUNT ? reason_names[r] : "?";
+}
+
+int caption_reason_parse(const char *name)
+{
+    for (int i = 0; i < CAPTION__COUNT; i++)
+        if (name && strcmp(name, reason_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+/* ---- Unicode helpers ----------------------------------------------------- */
+
+/* Scripts written without spaces between words: each character counts. */
+static int is_nospace(int32_t c)
+{
+    return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) ||
+           (c >= 0x20000 && c <= 0x2FFFF) || (c >= 0xF900 && c <= 0xFAFF) ||
+           (c >= 0x3040 && c <= 0x30FF) || (c >= 0x31F0 && c <= 0x31FF) ||
+           (c >= 0xFF66 && c <= 0xFF9F) || (c >= 0x3005 && c <= 0x3007) ||
+           (c >= 0x0E00 && c <= 0x0EFF) ||  /* Thai, Lao */
+           (c >= 0x1780 && c <= 0x17FF) ||  /* Khmer */
+           (c >= 0x1000 && c <= 0x109F);    /* Myanmar */
+}
+
+static int is_hangul(int32_t c)
+{
+    return (c >= 0xAC00 && c <= 0xD7AF) || (c >= 0x1100 && c <= 0x11FF) || (c >= 0x3130 && c <= 0x318F);
+}
+
+static int is_wordchar(int32_t c)
+{
+    switch (utf8proc_category(c)) {
+    case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_LO:
+    case UTF8PROC_CATEGORY_ND: case UTF8PROC_CATEGORY_NL: case UTF8PROC_CATEGORY_NO:
+    case UTF8PROC_CATEGORY_MN: case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ME:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static int is_alnum_cp(int32_t c)
+{
+    utf8proc_category_t k = utf8proc_category(c);
+    return (k >= UTF8PROC_CATEGORY_LU && k <= UTF8PROC_CATEGORY_LO) ||
+           (k >= UTF8PROC_CATEGORY_ND && k <= UTF8PROC_CATEGORY_NO);
+}
+
+/* Decodes one code point at s[*i]; invalid bytes give -1 and advance by one. */
+static int32_t next_cp(const unsigned char *s, size_t n, size_t *i)
+{
+    utf8proc_int32_t cp;
+    utf8proc_ssize_t k = utf8proc_iterate(s + *i, (utf8proc_ssize_t)(n - *i), &cp);
+    if (k <= 0) {
+        (*i)++;
+        return -1;
+    }
+    *i += (size_t)k;
+    return cp;
+}
+
+static void put_cp(ccbuf *b, int32_t cp)
+{
+    utf8proc_uint8_t tmp[4];
+    utf8proc_ssize_t k = utf8proc_encode_char(cp, tmp);
+    ccbuf_append(b, tmp, (size_t)k);
+}
+
+/* ---- normalisation --------------------------------------------------------- */
+
+void caption_normalise(const char *text, size_t n, int max_chars, ccbuf *out)
+{
+    ccbuf un = {0}, clean = {0};
+    if (text && n)
+        cc_html_unescape(text, n, &un);
+    /* Repair UTF-8, drop controls/format characters, map whitespace to ' '. */
+    for (size_t i = 0; i < un.len;) {
+        int32_t cp = next_cp(un.data, un.len, &i);
+        if (cp < 0) {
+            put_cp(&clean, 0xFFFD);
+            continue;
+        }
+        utf8proc_category_t k = utf8proc_category(cp);
+        if (cp == '\t' || cp == '\n' || cp == '\r' || cp == '\v' || cp == '\f' || cp == 0x85 ||
+            k == UTF8PROC_CATEGORY_ZS || k == UTF8PROC_CATEGORY_ZL || k == UTF8PROC_CATEGORY_ZP) {
+            ccbuf_putc(&clean, ' ');
+            continue;
+        }
+        if (k == UTF8PROC_CATEGORY_CC || k == UTF8PROC_CATEGORY_CS || k == UTF8PROC_CATEGORY_CO)
+            continue;
+        /* Format characters (soft hyphen, zero-width space, BOM, bidi marks)
+         * are invisible; ZWNJ/ZWJ change how Persian, Indic and emoji render. */
+        if (k == UTF8PROC_CATEGORY_CF && cp != 0x200C && cp != 0x200D)
+            continue;
+        put_cp(&clean, cp);
+    }
+    ccbuf_free(&un);
+    utf8proc_uint8_t *nfc = NULL;
+    const unsigned char *src = clean.data;
+    size_t srclen = clean.len;
+    if (clean.len) {
+        utf8proc_ssize_t k = utf8proc_map(clean.data, (utf8proc_ssize_t)clean.len, &nfc,
+                                          UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+        if (k >= 0) {
+            src = nfc;
+            srclen = (size_t)k;
+        }
+    }
+    /* Collapse spaces, trim, cap at max_chars code points. */
+    size_t start = out->len;
+    int chars = 0, pending_space = 0;
+    for (size_t i = 0; i < srclen;) {
+        size_t at = i;
+        int32_t cp = next_cp(src, srclen, &i);
+        if (cp == ' ') {
+            pending_space = 1;
+            continue;
+        }
+        if (max_chars > 0 && chars + pending_space + 1 > max_chars)
+            break;
+        if (pending_space && out->len > start) {
+            ccbuf_putc(out, ' ');
+            chars++;
+        }
+        pending_space = 0;
+        ccbuf_append(out, src + at, i - at);
+        chars++;
+    }
+    if (out->len == start)
+        ccbuf_append(out, "", 0);
+    free(nfc);
+    ccbuf_free(&clean);
+}
+
+/* Case fold + compatibility mapping + accents stripped: the form every list
+ * lookup uses ("Ｌｏｇｏ", "LOGO", "lógo" -> "logo"). Input must be valid UTF-8.
+ * Returns a malloc'd NUL-terminated string. */
+static char *fold(const char *s, size_t n, size_t *outlen)
+{
+    utf8proc_uint8_t *dst = NULL;
+    utf8proc_ssize_t k = -1;
+    if (n)
+        k = utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n, &dst,
+                         UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_COMPOSE |
+                             UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK | UTF8PROC_IGNORE);
+    if (k < 0) {
+        free(dst);
+        char *c = xstrndup(s ? s : "", n);
+        *outlen = n;
+        return c;
+    }
+    /* utf8proc allocates with malloc; hand over a copy from our allocator's family. */
+    char *c = xstrndup((const char *)dst, (size_t)k);
+    free(dst);
+    *outlen = (size_t)k;
+    return c;
+}
+
+/* ---- tokens ------------------------------------------------------------------ */
+
+typedef struct {
+    size_t off, len;
+    int ns;       /* a single no-space-script character */
+    int digits;   /* only ASCII digits */
+} tok;
+
+typedef struct {
+    tok *t;
+    size_t n, cap;
+} toklist;
+
+static void tok_push(toklist *l, size_t off, size_t len, int ns, const char *s)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 16;
+        l->t = xrealloc(l->t, l->cap * sizeof *l->t);
+    }
+    int digits = 1;
+    for (size_t i = 0; i < len; i++)
+        if (!isdigit((unsigned char)s[off + i]))
+            digits = 0;
+    l->t[l->n++] = (tok){off, len, ns, digits};
+}
+
+/* Words of folded text s: runs of letters/digits/marks; every no-space-script
+ * character is a word of its own. */
+static void tokenize(const char *s, size_t n, toklist *l)
+{
+    size_t i = 0, wstart = 0;
+    int inword = 0;
+    while (i < n) {
+        size_t at = i;
+        int32_t cp = next_cp((const unsigned char *)s, n, &i);
+        if (cp >= 0 && is_nospace(cp) && is_wordchar(cp)) {
+            if (inword)
+                tok_push(l, wstart, at - wstart, 0, s);
+            inword = 0;
+            tok_push(l, at, i - at, 1, s);
+        } else if (cp >= 0 && is_wordchar(cp)) {
+            if (!inword)
+                wstart = at;
+            inword = 1;
+        } else {
+            if (inword)
+                tok_push(l, wstart, at - wstart, 0, s);
+            inword = 0;
+        }
+    }
+    if (inword)
+        tok_push(l, wstart, n - wstart, 0, s);
+}
+
+/* ---- string set -------------------------------------------------------------- */
+
+enum {
+    F_PHRASE = 1, F_TRIVIAL = 2, F_SOCIAL = 4,                 /* boilerplate.txt */
+    F_ISBNWORD = 8, F_LABEL = 16, F_MONTH = 32,                /* idwords.txt */
+    F_STRONG = 64, F_WEAK = 128, F_CONTEXT = 256               /* unsafe.txt */
+};
+
+typedef struct {
+    char **keys;
+    unsigned *flags;
+    size_t cap, n;
+} strset;
+
+static uint64_t fnv(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+static unsigned set_get(const strset *S, const char *k, size_t n)
+{
+    if (!S->cap)
+        return 0;
+    for (size_t i = fnv(k, n) & (S->cap - 1);; i = (i + 1) & (S->cap - 1)) {
+        if (!S->keys[i])
+            return 0;
+        if (strlen(S->keys[i]) == n && memcmp(S->keys[i], k, n) == 0)
+            return S->flags[i];
+    }
+}
+
+static void set_add(strset *S, const char *k, size_t n, unsigned flags)
+{
+    if ((S->n + 1) * 2 > S->cap) {
+        size_t ncap = S->cap ? S->cap * 2 : 1024;
+        char **nk = xcalloc(ncap, sizeof *nk);
+        unsigned *nf = xcalloc(ncap, sizeof *nf);
+        for (size_t i = 0; i < S->cap; i++)
+            if (S->keys[i]) {
+                size_t j = fnv(S->keys[i], strlen(S->keys[i])) & (ncap - 1);
+                while (nk[j])
+                    j = (j + 1) & (ncap - 1);
+                nk[j] = S->keys[i];
+                nf[j] = S->flags[i];
+            }
+        free(S->keys);
+        free(S->flags);
+        S->keys = nk;
+        S->flags = nf;
+        S->cap = ncap;
+    }
+    size_t i = fnv(k, n) & (S->cap - 1);
+    while (S->keys[i]) {
+        if (strlen(S->keys[i]) == n && memcmp(S->keys[i], k, n) == 0) {
+            S->flags[i] |= flags;
+            return;
+        }
+        i = (i + 1) & (S->cap - 1);
+    }
+    S->keys[i] = xstrndup(k, n);
+    S->flags[i] = flags;
+    S->n++;
+}
+
+static void set_free(strset *S)
+{
+    for (size_t i = 0; i < S->cap; i++)
+        free(S->keys[i]);
+    free(S->keys);
+    free(S->flags);
+}
+
+typedef struct {
+    char *s;
+    unsigned flags;
+} entry;
+
+typedef struct {
+    entry *e;
+    size_t n, cap;
+} entrylist;
+
+static void entry_push(entrylist *l, char *s, unsigned flags)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 16;
+        l->e = xrealloc(l->e, l->cap * sizeof *l->e);
+    }
+    l->e[l->n++] = (entry){s, flags};
+}
+
+/* ---- the filter ---------------------------------------------------------------- */
+
+enum { RX_CAMERA, RX_OLYMPUS, RX_DATETIME, RX_DROPBOX, RX_SCREENSHOT, RX_WHATSAPP,
+       RX_GENERIC, RX_UNNAMED, RX_UNSPLASH, RX__COUNT };
+
+static const char *const rx_src[RX__COUNT] = {
+    /* IMG_1234, IMG-20230101-WA0001, DSC01234, DSCF1234, _MG_1234, PXL_20230101_123456789,
+     * GOPR0123, DJI_0001, MVIMG_20230101_123456, IMG_E1234, image001 */
+    "^_?(img|image|dsc|dscn|dscf|mvimg|vid|pano|pxl|gopr|gp|gx|dji|cimg|sam|hpim|imag|mg|pict|sdc|dcp|"
+    "burst|rimg|wp|dcim|photo|pic|picture|mms|snapchat|received|fb_img|inshot|edit)"
+    "[-_ ]?e?[0-9]{3,}([-_. ][0-9a-z]+)*( ?\\([0-9]+\\))?$",
+    "^p[0-9]{7}( ?\\([0-9]+\\))?$",
+    "^[0-9]{8}[-_ ][0-9]{6}([-_. ][0-9a-z]+)*( ?\\([0-9]+\\))?$",
+    "^[0-9]{4}-[0-9]{2}-[0-9]{2}[ _][0-9]{2}[.:-][0-9]{2}[.:-][0-9]{2}( ?\\([0-9]+\\))?$",
+    "^(screenshot|screen shot|screen-shot|screencap|screen capture|bildschirmfoto|bildschirmaufnahme|"
+    "capture d.{1,3}ecran|capture d ecran|captura de pantalla|captura de tela|schermafbeelding|schermata|"
+    "zrzut ekranu|снимок экрана|скриншот|スクリーンショット|截屏|截图|屏幕截图|螢幕擷取畫面)"
+    "([ _.:,()-]|[0-9]|at|um|am|pm|a|de|del|van|von|on|om|alle|las|le|w|в|o|kl)*(_[a-z]+)?$",
+    "^whatsapp (image|video|bild|imagen|immagine|imagem|afbeelding|obraz|изображение) [0-9]{4}-[0-9]{2}-[0-9]{2}",
+    "^(image|img|photo|picture|pic|foto|bild|imagen|immagine|imagem|afbeelding|zdjecie|unnamed|download|"
+    "untitled|untitled design|untitled-design|sans titre|sin titulo|senza titolo|ohne titel|naamloos|"
+    "bez tytulu|file|attachment|capture|scan|document|default|temp|tmp|thumb|thumbnail|cover|banner|"
+    "header|hero|logo|icon|placeholder|bg|background|slide|slider|media|upload|asset|gallery|"
+    "pexels photo|pexels-photo|adobestock|shutterstock|istock|gettyimages|getty images|depositphotos|"
+    "dreamstime|canva|frame|layer|artboard|group|copy of image|whatsapp image)"
+    "[ _-]?([0-9]+|\\([0-9]+\\)|[0-9]+ ?\\([0-9]+\\))$",
+    "^(unnamed|untitled design|sans titre|ohne titel|sin titulo|senza titolo|naamloos|bez tytulu)( ?\\([0-9]+\\))?$",
+    "^photo-[0-9]{10,}-[0-9a-f]{6,}",
+};
+
+static const char *const rx_name[RX__COUNT] = {
+    "camera", "camera", "phone camera", "camera upload", "screenshot", "WhatsApp",
+    "generic file name", "generic file name", "Unsplash",
+};
+
+struct caption_filter {
+    filter_config cfg;
+    strset words;        /* every list entry, folded, with F_* flags */
+    entrylist prefixes;  /* unsafe entries ending in '*' */
+    entrylist substrs;   /* unsafe entries in CJK/Hangul script */
+    size_t max_phrase;   /* longest entry in words (tokens) */
+    regex_t rx[RX__COUNT];
+};
+
+const filter_config *caption_filter_config(const caption_filter *f)
+{
+    return &f->cfg;
+}
+
+/* Folds and tokenizes an entry; returns its words joined by ' ' (malloc'd),
+ * dropping trivial/social words and numbers when drop_trivial. *ntok gets the
+ * word count; *cjk is set when the entry has CJK/Hangul/Thai characters. */
+static char *entry_key(caption_filter *f, const char *s, size_t n, int drop_trivial, size_t *ntok, int *cjk)
+{
+    size_t fl;
+    char *fs = fold(s, n, &fl);
+    toklist tl = {0};
+    tokenize(fs, fl, &tl);
+    ccbuf b = {0};
+    size_t cnt = 0;
+    *cjk = 0;
+    for (size_t i = 0; i < fl;) {
+        int32_t cp = next_cp((unsigned char *)fs, fl, &i);
+        if (cp >= 0 && (is_nospace(cp) || is_hangul(cp)))
+            *cjk = 1;
+    }
+    for (size_t i = 0; i < tl.n; i++) {
+        tok *t = &tl.t[i];
+        if (drop_trivial && (t->digits || (set_get(&f->words, fs + t->off, t->len) & (F_TRIVIAL | F_SOCIAL))))
+            continue;
+        if (b.len)
+            ccbuf_putc(&b, ' ');
+        ccbuf_append(&b, fs + t->off, t->len);
+        cnt++;
+    }
+    free(tl.t);
+    free(fs);
+    *ntok = cnt;
+    return ccbuf_detach(&b, NULL);
+}
+
+/* Loads one list text. pass 0: every section but [phrase]; pass 1: [phrase]
+ * (its entries are keyed without trivial words, so those must be known). */
+static void load_list(caption_filter *f, const char *text, size_t n, int pass)
+{
+    unsigned flags = 0;
+    size_t pos = 0;
+    while (pos < n) {
+        size_t st = pos;
+        while (pos < n && text[pos] != '\n')
+            pos++;
+        size_t len = pos - st;
+        if (pos < n)
+            pos++;
+        const char *l = text + st;
+        while (len && isspace((unsigned char)*l)) {
+            l++;
+            len--;
+        }
+        while (len && isspace((unsigned char)l[len - 1]))
+            len--;
+        if (!len || *l == '#')
+            continue;
+        if (*l == '[') {
+            static const struct { const char *name; unsigned flag; } sec[] = {
+                {"[phrase]", F_PHRASE}, {"[trivial]", F_TRIVIAL}, {"[social]", F_SOCIAL},
+                {"[isbn]", F_ISBNWORD}, {"[label]", F_LABEL}, {"[month]", F_MONTH},
+                {"[strong]", F_STRONG}, {"[weak]", F_WEAK}, {"[context]", F_CONTEXT}};
+            flags = 0;
+            for (size_t i = 0; i < sizeof sec / sizeof sec[0]; i++)
+                if (strlen(sec[i].name) == len && memcmp(sec[i].name, l, len) == 0)
+                    flags = sec[i].flag;
+            if (!flags)
+                cc_log(CC_LOG_WARN, "caption lists: unknown section %.*s ignored", (int)len, l);
+            continue;
+        }
+        if (!flags || (pass == 1) != (flags == F_PHRASE))
+            continue;
+        int prefix = 0;
+        if (l[len - 1] == '*') {
+            prefix = 1;
+            len--;
+        }
+        size_t ntok;
+        int cjk;
+        char *key = entry_key(f, l, len, flags == F_PHRASE, &ntok, &cjk);
+        if (!*key) {
+            free(key);
+            continue;
+        }
+        if ((flags & (F_STRONG | F_WEAK | F_CONTEXT)) && cjk) {
+            /* CJK/Hangul entries match as substrings, spaces ignored. */
+            size_t j = 0;
+            for (size_t i = 0; key[i]; i++)
+                if (key[i] != ' ')
+                    key[j++] = key[i];
+            key[j] = '\0';
+            entry_push(&f->substrs, key, flags);
+            continue;
+        }
+        if (prefix) {
+            entry_push(&f->prefixes, key, flags);
+            continue;
+        }
+        set_add(&f->words, key, strlen(key), flags);
+        if (ntok > f->max_phrase)
+            f->max_phrase = ntok;
+        free(key);
+    }
+}
+
+caption_filter *caption_filter_new_err(const filter_config *c, char *err, size_t errlen)
+{
+    caption_filter *f = xcalloc(1, sizeof *f);
+    if (c)
+        f->cfg = *c;
+    else
+        filter_config_defaults(&f->cfg);
+    ccbuf extra_bp = {0}, extra_un = {0};
+    if (f->cfg.boilerplate_file[0] && cc_read_file(f->cfg.boilerplate_file, &extra_bp) != CC_OK) {
+        snprintf(err, errlen, "%s: cannot read boilerplate list", f->cfg.boilerplate_file);
+        ccbuf_free(&extra_bp);
+        free(f);
+        return NULL;
+    }
+    if (f->cfg.unsafe_file[0] && cc_read_file(f->cfg.unsafe_file, &extra_un) != CC_OK) {
+        snprintf(err, errlen, "%s: cannot read unsafe list", f->cfg.unsafe_file);
+        ccbuf_free(&extra_bp);
+        ccbuf_free(&extra_un);
+        free(f);
+        return NULL;
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        load_list(f, caption_list_idwords, strlen(caption_list_idwords), pass);
+        load_list(f, caption_list_boilerplate, strlen(caption_list_boilerplate), pass);
+        load_list(f, caption_list_unsafe, strlen(caption_list_unsafe), pass);
+        load_list(f, (const char *)extra_bp.data, extra_bp.len, pass);
+        load_list(f, (const char *)extra_un.data, extra_un.len, pass);
+    }
+    ccbuf_free(&extra_bp);
+    ccbuf_free(&extra_un);
+    for (int i = 0; i < RX__COUNT; i++) {
+        int rc = regcomp(&f->rx[i], rx_src[i], REG_EXTENDED | REG_NOSUB);
+        if (rc != 0) { /* a bug in the patterns above, not bad input */
+            char msg[128];
+            regerror(rc, &f->rx[i], msg, sizeof msg);
+            cc_log(CC_LOG_ERROR, "caption: filename pattern %d: %s", i, msg);
+            abort();
+        }
+    }
+    return f;
+}
+
+caption_filter *caption_filter_new(const filter_config *c)
+{
+    char err[FILTER_PATH_MAX + 64];
+    caption_filter *f = caption_filter_new_err(c, err, sizeof err);
+    if (!f)
+        cc_log(CC_LOG_ERROR, "%s", err);
+    return f;
+}
+
+void caption_filter_free(caption_filter *f)
+{
+    if (!f)
+        return;
+    set_free(&f->words);
+    for (size_t i = 0; i < f->prefixes.n; i++)
+        free(f->prefixes.e[i].s);
+    for (size_t i = 0; i < f->substrs.n; i++)
+        free(f->substrs.e[i].s);
+    free(f->prefixes.e);
+    free(f->substrs.e);
+    for (int i = 0; i < RX__COUNT; i++)
+        regfree(&f->rx[i]);
+    free(f);
+}
+
+/* ---- per-call state ------------------------------------------------------------- */
+
+typedef struct {
+    const caption_filter *f;
+    const char *norm;
+    size_t nlen;
+    char *fold;   /* folded normalised caption */
+    size_t flen;
+    toklist w;    /* words of fold */
+    char *detail;
+    size_t detaillen;
+} judge_ctx;
+
+static unsigned word_flags(const judge_ctx *x, size_t i)
+{
+    return set_get(&x->f->words, x->fold + x->w.t[i].off, x->w.t[i].len);
+}
+
+/* Flags of words i..i+k-1 joined by ' ' (k >= 1). */
+static unsigned span_flags(const judge_ctx *x, size_t i, size_t k, ccbuf *tmp)
+{
+    ccbuf_reset(tmp);
+    for (size_t j = i; j < i + k; j++) {
+        if (j > i)
+            ccbuf_putc(tmp, ' ');
+        ccbuf_append(tmp, x->fold + x->w.t[j].off, x->w.t[j].len);
+    }
+    return set_get(&x->f->words, (const char *)tmp->data, tmp->len);
+}
+
+/* ---- empty ----------------------------------------------------------------------- */
+
+static int rule_empty(const judge_ctx *x)
+{
+    for (size_t i = 0; i < x->nlen;) {
+        int32_t cp = next_cp((const unsigned char *)x->norm, x->nlen, &i);
+        if (cp >= 0 && is_alnum_cp(cp))
+            return 0;
+    }
+    return 1;
+}
+
+/* ---- unsafe ------------------------------------------------------------------------- */
+
+/* Weak words compare without a plural 's' ("tit" and "tits" are one cue). */
+static int same_stem(const char *a, size_t al, const char *b, size_t bl)
+{
+    if (al && a[al - 1] == 's')
+        al--;
+    if (bl && b[bl - 1] == 's')
+        bl--;
+    return al == bl && memcmp(a, b, al) == 0;
+}
+
+static int rule_unsafe(judge_ctx *x)
+{
+    const caption_filter *f = x->f;
+    ccbuf tmp = {0};
+    const char *weak1 = NULL;
+    size_t weak1_len = 0, weak1_pos = (size_t)-1;
+    int weak_distinct = 0, fired = 0;
+    size_t nctx = 0, ctx_pos[8];
+    for (size_t i = 0; i < x->w.n && !fired; i++) {
+        for (size_t k = 1; k <= f->max_phrase && i + k <= x->w.n && !fired; k++) {
+            unsigned fl = k == 1 ? word_flags(x, i) : span_flags(x, i, k, &tmp);
+            if (k == 1) {
+                for (size_t p = 0; p < f->prefixes.n; p++) {
+                    size_t pl = strlen(f->prefixes.e[p].s);
+                    if (x->w.t[i].len >= pl && memcmp(x->fold + x->w.t[i].off, f->prefixes.e[p].s, pl) == 0)
+                        fl |= f->prefixes.e[p].flags;
+                }
+            }
+            if (fl & F_STRONG) {
+                snprintf(x->detail, x->detaillen, "matched '%.*s'",
+                         (int)(x->w.t[i + k - 1].off + x->w.t[i + k - 1].len - x->w.t[i].off), x->fold + x->w.t[i].off);
+                fired = 1;
+            }
+            if (k == 1 && (fl & F_CONTEXT) && nctx < 8)
+                ctx_pos[nctx++] = i;
+            if (k == 1 && (fl & F_WEAK)) {
+                const char *w = x->fold + x->w.t[i].off;
+                size_t wl = x->w.t[i].len;
+                if (!weak1) {
+                    weak1 = w;
+                    weak1_len = wl;
+                    weak1_pos = i;
+                    weak_distinct = 1;
+                } else if (!same_stem(weak1, weak1_len, w, wl)) {
+                    weak_distinct = 2;
+                }
+            }
+        }
+    }
+    ccbuf_free(&tmp);
+    if (fired)
+        return 1;
+    /* CJK/Hangul entries: substrings of the folded text. */
+    for (size_t p = 0; p < f->substrs.n && !fired; p++) {
+        const entry *e = &f->substrs.e[p];
+        if (!strstr(x->fold, e->s))
+            continue;
+        if (e->flags & F_STRONG) {
+            snprintf(x->detail, x->detaillen, "matched '%s'", e->s);
+            return 1;
+        }
+        if (e->flags & F_WEAK) {
+            if (!weak1) {
+                weak1 = e->s;
+                weak1_len = strlen(e->s);
+                weak_distinct = 1;
+            } else if (!same_stem(weak1, weak1_len, e->s, strlen(e->s))) {
+                weak_distinct = 2;
+            }
+        }
+    }
+    if (weak_distinct >= 2) {
+        snprintf(x->detail, x->detaillen, "two ambiguous terms, one '%.*s'", (int)weak1_len, weak1);
+        return 1;
+    }
+    if (weak1 && weak1_pos != (size_t)-1)
+        for (size_t c = 0; c < nctx; c++)
+            if (ctx_pos[c] != weak1_pos) {
+                snprintf(x->detail, x->detaillen, "'%.*s' in a sexual context", (int)weak1_len, weak1);
+                return 1;
+            }
+    return 0;
+}
+
+/* ---- url_or_path ---------------------------------------------------------------------- */
+
+static const char *const tlds[] = {
+    "com", "org", "net", "edu", "gov", "mil", "int", "io", "co", "info", "biz", "me", "tv", "app",
+    "dev", "blog", "shop", "store", "online", "site", "xyz", "uk", "de", "fr", "es", "it", "nl",
+    "pl", "ru", "jp", "cn", "br", "au", "ca", "ch", "at", "be", "se", "no", "dk", "fi", "eu", "us",
+    "in", "kr", "mx", "ar", "cz", "pt", "gr", "hu", "ro", "tr", "ua", "ie", "nz", "za", "tw", "hk",
+    "sg", "cl", "pe", "sk", "by", "kz", "ly", "gl", "html", NULL};
+
+/* A whitespace-separated word (folded, edge punctuation stripped) that is a URL or path. */
+static int is_url_token(const char *s, size_t n)
+{
+    if (n < 4)
+        return 0;
+    static const char *const pre[] = {"http://", "https://", "ftp://", "file://", "www.", "//", "./",
+                                      "../", "~/", "\\\\", NULL};
+    for (int i = 0; pre[i]; i++)
+        if (n > strlen(pre[i]) && strncmp(s, pre[i], strlen(pre[i])) == 0)
+            return 1;
+    if (memmem(s, n, "://", 3))
+        return 1;
+    if (isalpha((unsigned char)s[0]) && s[1] == ':' && (s[2] == '\\' || s[2] == '/'))
+        return 1;
+    if (s[0] == '/') {
+        const char *sl = memchr(s + 1, '/', n - 1);
+        if (sl && sl > s + 1 && (size_t)(sl - s) < n - 1)
+            return 1;
+    }
+    /* bare domain: label(.label)*.tld optionally followed by /path */
+    size_t hostlen = n;
+    const char *sl = memchr(s, '/', n);
+    if (sl)
+        hostlen = (size_t)(sl - s);
+    size_t lastdot = 0, dots = 0;
+    int letter = 0;
+    for (size_t i = 0; i < hostlen; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '.') {
+            if (i == 0 || s[i - 1] == '.')
+                return 0;
+            lastdot = i;
+            dots++;
+        } else if (isalpha(c)) {
+            letter = 1;
+        } else if (!isdigit(c) && c != '-') {
+            return 0;
+        }
+    }
+    if (!dots || !letter || lastdot + 1 >= hostlen || lastdot < 2)
+        return 0;
+    for (int i = 0; tlds[i]; i++)
+        if (strlen(tlds[i]) == hostlen - lastdot - 1 && memcmp(s + lastdot + 1, tlds[i], hostlen - lastdot - 1) == 0)
+            return strcmp(tlds[i], "html") != 0 || dots > 1;
+    return 0;
+}
+
+static const char *const url_filler[] = {
+    "photo", "image", "source", "quelle", "fuente", "fonte", "bron", "zrodlo", "источник", "credit",
+    "credits", "via", "from", "see", "visit", "at", "on", "link", "url", "website", "site", "www",
+    "bild", "foto", "by", "courtesy", "of", "copyright", "pic", "img", "here", "click", "more",
+    "info", "la", "le", "de", "der", "die", "das", "and", "the", "for", "a", "an", "und", "et",
+    "y", "e", "go", "to", "our", "us", "visit", "auf", "sur", "en", "su", "na", "op", "in",
+    "http", "https", "com", "logo", "banner", "image", "read", "download", "online", "web", NULL};
+
+/* Iterates whitespace-separated words of folded text with edge punctuation stripped. */
+static int next_ws_word(const char *s, size_t n, size_t *pos, const char **w, size_t *wl)
+{
+    static const char edge[] = "()[]{}<>\"'`,;!?*|«»\xe2\x80\x9c\x80\x9d\x98\x99";
+    size_t i = *pos;
+    while (i < n && s[i] == ' ')
+        i++;
+    if (i >= n)
+        return 0;
+    size_t st = i;
+    while (i < n && s[i] != ' ')
+        i++;
+    *pos = i;
+    size_t en = i;
+    while (st < en && strchr(edge, s[st]) && s[st])
+        st++;
+    while (en > st && strchr(edge, s[en - 1]) && s[en - 1])
+        en--;
+    /* trailing sentence punctuation */
+    while (en > st && (s[en - 1] == '.' || s[en - 1] == ':'))
+        en--;
+    *w = s + st;
+    *wl = en - st;
+    return 1;
+}
+
+static int rule_url(judge_ctx *x)
+{
+    size_t pos = 0, wl;
+    const char *w;
+    int urls = 0, others = 0;
+    const char *first = NULL;
+    size_t firstlen = 0;
+    while (next_ws_word(x->fold, x->flen, &pos, &w, &wl)) {
+        if (!wl)
+            continue;
+        if (is_url_token(w, wl)) {
+            if (!urls) {
+                first = w;
+                firstlen = wl;
+            }
+            urls++;
+            continue;
+        }
+        int letter = 0;
+        for (size_t i = 0; i < wl;) {
+            int32_t cp = next_cp((const unsigned char *)w, wl, &i);
+            if (cp >= 0 && utf8proc_category(cp) >= UTF8PROC_CATEGORY_LU && utf8proc_category(cp) <= UTF8PROC_CATEGORY_LO)
+                letter = 1;
+        }
+        if (!letter)
+            continue;
+        int filler = 0;
+        for (int i = 0; url_filler[i]; i++)
+            if (strlen(url_filler[i]) == wl && memcmp(url_filler[i], w, wl) == 0)
+                filler = 1;
+        if (!filler)
+            others++;
+    }
+    if (urls && others < 3) {
+        snprintf(x->detail, x->detaillen, "'%.*s'", (int)(firstlen > 80 ? 80 : firstlen), first);
+        return 1;
+    }
+    return 0;
+}
+
+/* ---- filename ---------------------------------------------------------------------------- */
+
+static const char *const media_ext[] = {
+    "jpg", "jpeg", "jpe", "jfif", "png", "gif", "webp", "bmp", "tif", "tiff", "heic", "heif", "avif",
+    "svg", "raw", "cr2", "cr3", "nef", "arw", "dng", "psd", "ai", "eps", "ico", "jxl", "mp4", "mov",
+    "avi", "webm", "pdf", NULL};
+
+static int rule_filename(judge_ctx *x)
+{
+    const char *s = x->fold;
+    size_t n = x->flen;
+    /* 1. an image/media extension at the end of a short caption */
+    const char *dot = memrchr(s, '.', n);
+    if (dot && dot > s) {
+        size_t el = n - (size_t)(dot + 1 - s);
+        for (int i = 0; media_ext[i]; i++)
+            if (strlen(media_ext[i]) == el && memcmp(dot + 1, media_ext[i], el) == 0) {
+                toklist tl = {0};
+                tokenize(s, (size_t)(dot - s), &tl);
+                size_t words = tl.n;
+                free(tl.t);
+                if (words >= 1 && words <= 6) {
+                    snprintf(x->detail, x->detaillen, ".%s file name", media_ext[i]);
+                    return 1;
+                }
+            }
+    }
+    /* 2. camera, phone, screenshot and generic download names */
+    for (int i = 0; i < RX__COUNT; i++)
+        if (regexec(&x->f->rx[i], s, 0, NULL, 0) == 0) {
+            snprintf(x->detail, x->detaillen, "%s", rx_name[i]);
+            return 1;
+        }
+    return 0;
+}
+
+/* A no-space slug: hero-banner-v2, header_bg_2x, blue-summer-dress. */
+static int rule_slug(judge_ctx *x)
+{
+    const char *s = x->fold;
+    size_t n = x->flen;
+    size_t parts = 1, hyph = 0, under = 0;
+    int digit_part = 0, cur_digit = 0, at2x = 0;
+    if (n < 3)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '-' || c == '_') {
+            if (i == 0 || i == n - 1 || s[i - 1] == '-' || s[i - 1] == '_')
+                return 0;
+            parts++;
+            if (c == '-')
+                hyph++;
+            else
+                under++;
+            digit_part |= cur_digit;
+            cur_digit = 0;
+        } else if (isdigit(c)) {
+            cur_digit = 1;
+        } else if (c == '@' && i + 2 < n + 0 && strncmp(s + i, "@2x", 3) == 0) {
+            at2x = 1;
+            i += 2;
+        } else if (!(c >= 'a' && c <= 'z')) {
+            return 0;
+        }
+    }
+    digit_part |= cur_digit;
+    if ((under && parts >= 2) || parts >= 3 || (parts == 2 && digit_part) || at2x) {
+        snprintf(x->detail, x->detaillen, "slug");
+        return 1;
+    }
+    return 0;
+}
+
+/* ---- isbn -------------------------------------------------------------------------------------- */
+
+int caption_isbn_valid(const char *s, size_t n)
+{
+    if (n == 10) {
+        int sum = 0;
+        for (size_t i = 0; i < 10; i++) {
+            int v;
+            if (isdigit((unsigned char)s[i]))
+                v = s[i] - '0';
+            else if (i == 9 && (s[i] == 'X' || s[i] == 'x'))
+                v = 10;
+            else
+                return 0;
+            sum += v * (int)(10 - i);
+        }
+        return sum % 11 == 0;
+    }
+    if (n == 13) {
+        if (strncmp(s, "978", 3) != 0 && strncmp(s, "979", 3) != 0)
+            return 0;
+        int sum = 0;
+        for (size_t i = 0; i < 13; i++) {
+            if (!isdigit((unsigned char)s[i]))
+                return 0;
+            sum += (s[i] - '0') * (i % 2 ? 3 : 1);
+        }
+        return sum % 10 == 0;
+    }
+    return 0;
+}
+
+static int is_sep(char c)
+{
+    return c == '-' || c == ' ';
+}
+
+/* Looks for an ISBN starting at s[i] (a digit not preceded by a letter/digit).
+ * On success returns 1 and sets *end and the digits. */
+static int isbn_at(const char *s, size_t n, size_t i, size_t *end, char digits[14])
+{
+    size_t nd = 0, j = i, end10 = 0, end13 = 0;
+    char d[14];
+    int last_group_len = 0, group10_last = 0;
+    while (j < n && nd < 13) {
+        char c = s[j];
+        if (isdigit((unsigned char)c) || (c == 'x' && nd == 9)) {
+            d[nd++] = c;
+            last_group_len++;
+            j++;
+            if (nd == 10) {
+                end10 = j;
+                group10_last = last_group_len;
+            }
+            if (nd == 13)
+                end13 = j;
+            if (c == 'x')
+                break;
+        } else if (is_sep(c) && j + 1 < n && (isdigit((unsigned char)s[j + 1]) || (s[j + 1] == 'x' && nd == 9)) && nd > 0) {
+            last_group_len = 0;
+            j++;
+        } else {
+            break;
+        }
+    }
+    /* the number must end at a word boundary */
+#define BOUNDARY(e) ((e) >= n || !isalnum((unsigned char)s[(e)]))
+    if (end13 && BOUNDARY(end13) && caption_isbn_valid(d, 13)) {
+        memcpy(digits, d, 13);
+        digits[13] = '\0';
+        *end = end13;
+        return 1;
+    }
+    if (end10 && BOUNDARY(end10) && caption_isbn_valid(d, 10)) {
+        /* a hyphenated ISBN-10 ends in a one-character check group; don't
+         * read into a longer hyphenated number (phone numbers) */
+        int hyphenated = memchr(s + i, '-', end10 - i) != NULL;
+        int continues = end10 + 1 < n && s[end10] == '-' && isdigit((unsigned char)s[end10 + 1]);
+        if ((!hyphenated || group10_last == 1) && !continues) {
+            memcpy(digits, d, 10);
+            digits[10] = '\0';
+            *end = end10;
+            return 1;
+        }
+    }
+#undef BOUNDARY
+    return 0;
+}
+
+static int rule_isbn(judge_ctx *x)
+{
+    const char *s = x->fold;
+    size_t n = x->flen;
+    char *rest = xstrndup(s, n); /* the caption with ISBNs blanked out */
+    int found = 0;
+    char first[14] = "";
+    for (size_t i = 0; i < n;) {
+        if (!isdigit((unsigned char)s[i]) || (i > 0 && isalnum((unsigned char)s[i - 1]))) {
+            i++;
+            continue;
+        }
+        size_t end;
+        char digits[14];
+        if (isbn_at(s, n, i, &end, digits)) {
+            memset(rest + i, ' ', end - i);
+            if (!found)
+                memcpy(first, digits, sizeof digits);
+            found++;
+            i = end;
+        } else {
+            while (i < n && isdigit((unsigned char)s[i]))
+                i++;
+        }
+    }
+    if (!found) {
+        free(rest);
+        return 0;
+    }
+    /* What is left must be ISBN labels, binding words, numbers and punctuation. */
+    toklist tl = {0};
+    tokenize(rest, n, &tl);
+    int other = 0;
+    for (size_t k = 0; k < tl.n && !other; k++) {
+        const tok *t = &tl.t[k];
+        if (t->digits)
+            continue;
+        /* ordinals and short number+letter pieces: 2nd, 3e, 13th */
+        if (t->len <= 4 && isdigit((unsigned char)rest[t->off]))
+            continue;
+        if (!(set_get(&x->f->words, rest + t->off, t->len) & F_ISBNWORD))
+            other = 1;
+    }
+    free(tl.t);
+    free(rest);
+    if (other)
+        return 0;
+    snprintf(x->detail, x->detaillen, "ISBN %s", first);
+    return 1;
+}
+
+/* ---- code_or_id ------------------------------------------------------------------------------------ */
+
+static int all_hex(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isxdigit((unsigned char)s[i]))
+            return 0;
+    return 1;
+}
+
+/* 0: an ordinary word; 1: a label/month/filler; 2: a code, number, date or hash. */
+static int id_class(const judge_ctx *x, const char *w, size_t wl)
+{
+    static const char seps[] = "-_./:#+,'\\";
+    int has_id = 0, all_label = 1, short_letters = 0;
+    size_t i = 0;
+    while (i < wl) {
+        while (i < wl && strchr(seps, w[i]))
+            i++;
+        size_t st = i;
+        while (i < wl && !strchr(seps, w[i]))
+            i++;
+        size_t pl = i - st;
+        if (!pl)
+            continue;
+        const char *p = w + st;
+        int digit = 0, ascii = 1, letters = 0;
+        for (size_t k = 0; k < pl; k++) {
+            unsigned char c = (unsigned char)p[k];
+            if (isdigit(c))
+                digit = 1;
+            else if (c >= 0x80)
+                ascii = 0;
+            else if (isalpha(c))
+                letters++;
+        }
+        unsigned fl = set_get(&x->f->words, p, pl);
+        if (digit && ascii) {
+            has_id = 1;
+            all_label = 0;
+        } else if (fl & (F_LABEL | F_MONTH | F_ISBNWORD)) {
+            continue;
+        } else if (ascii && letters == (int)pl && pl >= 16 && all_hex(p, pl)) {
+            has_id = 1;
+            all_label = 0;
+        } else if (ascii && letters == (int)pl && pl <= 3) {
+            short_letters = 1; /* BLK in SKU-89240-BLK; only next to digits */
+            all_label = 0;
+        } else if (ascii && letters == 0) {
+            continue; /* %, $, ° ... */
+        } else {
+            return 0;
+        }
+    }
+    if (has_id)
+        return 2;
+    if (short_letters)
+        return 0;
+    return all_label ? 1 : 0;
+}
+
+static int rule_code(judge_ctx *x)
+{
+    size_t pos = 0, wl;
+    const char *w;
+    int ids = 0;
+    while (next_ws_word(x->fold, x->flen, &pos, &w, &wl)) {
+        while (wl && w[wl - 1] == '-')
+            wl--;
+        while (wl && (*w == '-' || *w == '#')) {
+            w++;
+            wl--;
+        }
+        if (!wl)
+            continue;
+        /* "№" and "nº" */
+        int c = id_class(x, w, wl);
+        if (c == 0) {
+            int punct = 1;
+            for (size_t i = 0; i < wl;) {
+                int32_t cp = next_cp((const unsigned char *)w, wl, &i);
+                if (cp >= 0 && is_alnum_cp(cp))
+                    punct = 0;
+            }
+            if (!punct)
+                return 0;
+        }
+        if (c == 2)
+            ids++;
+    }
+    if (ids) {
+        snprintf(x->detail, x->detaillen, "only codes, numbers or dates");
+        return 1;
+    }
+    return 0;
+}
+
+/* ---- boilerplate ------------------------------------------------------------------------------------ */
+
+static int rule_boilerplate(judge_ctx *x)
+{
+    const caption_filter *f = x->f;
+    size_t *keep = xmalloc((x->w.n + 1) * sizeof *keep);
+    size_t m = 0, social = 0;
+    for (size_t i = 0; i < x->w.n; i++) {
+        unsigned fl = word_flags(x, i);
+        if (fl & F_SOCIAL)
+            social++;
+        if (x->w.t[i].digits || (fl & (F_TRIVIAL | F_SOCIAL)))
+            continue;
+        keep[m++] = i;
+    }
+    int fired = 0;
+    if (m == 0) {
+        if (social > 0) {
+            snprintf(x->detail, x->detaillen, "social network names");
+            fired = 1;
+        }
+    } else {
+        /* Can the remaining words be cut into consecutive [phrase] entries? */
+        unsigned char *ok = xcalloc(m + 1, 1);
+        ccbuf tmp = {0};
+        ok[0] = 1;
+        for (size_t i = 0; i < m; i++) {
+            if (!ok[i])
+                continue;
+            for (size_t k = 1; k <= f->max_phrase && i + k <= m; k++) {
+                ccbuf_reset(&tmp);
+                for (size_t j = i; j < i + k; j++) {
+                    if (j > i)
+                        ccbuf_putc(&tmp, ' ');
+                    ccbuf_append(&tmp, x->fold + x->w.t[keep[j]].off, x->w.t[keep[j]].len);
+                }
+                if (set_get(&f->words, (const char *)tmp.data, tmp.len) & F_PHRASE)
+                    ok[i + k] = 1;
+            }
+        }
+        if (ok[m]) {
+            const tok *t0 = &x->w.t[keep[0]];
+            snprintf(x->detail, x->detaillen, "boilerplate '%.*s'", (int)t0->len, x->fold + t0->off);
+            fired = 1;
+        }
+        ccbuf_free(&tmp);
+        free(ok);
+    }
+    free(keep);
+    return fired;
+}
+
+uint64_t caption_repeat_key(const char *normalised, size_t n)
+{
+    size_t fl;
+    char *fs = fold(normalised ? normalised : "", n, &fl);
+    toklist tl = {0};
+    tokenize(fs, fl, &tl);
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < tl.n; i++) {
+        for (size_t k = 0; k < tl.t[i].len; k++) {
+            h ^= (unsigned char)fs[tl.t[i].off + k];
+            h *= 1099511628211ULL;
+        }
+        h ^= ' ';
+        h *= 1099511628211ULL;
+    }
+    free(tl.t);
+    free(fs);
+    return h;
+}
+
+int caption_is_repeated(const caption_filter *f, uint64_t distinct_images)
+{
+    return f && f->cfg.boilerplate_repeat_threshold > 0 &&
+           distinct_images >= (uint64_t)f->cfg.boilerplate_repeat_threshold;
+}
+
+/* ---- too_short --------------------------------------------------------------------------------------- */
+
+void caption_measure(const char *s, size_t n, caption_length *out)
+{
+    memset(out, 0, sizeof *out);
+    size_t spaced_letters = 0, spaced_words = 0;
+    int inword = 0;
+    for (size_t i = 0; i < n;) {
+        int32_t cp = next_cp((const unsigned char *)s, n, &i);
+        if (cp == ' ' || (cp >= 0 && utf8proc_category(cp) == UTF8PROC_CATEGORY_ZS)) {
+            inword = 0;
+            continue;
+        }
+        out->chars++;
+        if (cp >= 0 && is_nospace(cp) && is_wordchar(cp)) {
+            out->nospace_chars++;
+            inword = 0;
+        } else if (cp >= 0 && is_wordchar(cp)) {
+            spaced_letters++;
+            if (!inword)
+                spaced_words++;
+            inword = 1;
+        } else {
+            inword = 0;
+        }
+    }
+    out->words = spaced_words + out->nospace_chars;
+    out->nospace = out->nospace_chars > 0 && out->nospace_chars >= spaced_letters;
+}
+
+static int rule_too_short(judge_ctx *x)
+{
+    const filter_config *c = &x->f->cfg;
+    caption_length L;
+    caption_measure(x->norm, x->nlen, &L);
+    if (L.nospace) {
+        if (L.words < (size_t)c->caption_min_chars_nospace) {
+            snprintf(x->detail, x->detaillen, "%zu characters (no-space script), minimum %d", L.words,
+                     c->caption_min_chars_nospace);
+            return 1;
+        }
+        return 0;
+    }
+    if (L.words < (size_t)c->caption_min_words) {
+        snprintf(x->detail, x->detaillen, "%zu word%s, minimum %d", L.words, L.words == 1 ? "" : "s",
+                 c->caption_min_words);
+        return 1;
+    }
+    if (L.chars < (size_t)c->caption_min_chars) {
+        snprintf(x->detail, x->detaillen, "%zu characters, minimum %d", L.chars, c->caption_min_chars);
+        return 1;
+    }
+    return 0;
+}
+
+/* ---- judge -------------------------------------------------------------------------------------------- */
+
+caption_verdict caption_judge(const caption_filter *f, const char *text, size_t n, ccbuf *normalised_out)
+{
+    caption_verdict v;
+    memset(&v, 0, sizeof v);
+    ccbuf norm = {0};
+    caption_normalise(text, n, f->cfg.caption_max_chars, &norm);
+    judge_ctx x = {0};
+    x.f = f;
+    x.norm = (const char *)norm.data;
+    x.nlen = norm.len;
+    x.detail = v.detail;
+    x.detaillen = sizeof v.detail;
+    caption_reason r = CAPTION_KEEP;
+    if (rule_empty(&x)) {
+        r = CAPTION_EMPTY;
+    } else {
+        lang_detect(x.norm, x.nlen, v.language, sizeof v.language, &v.language_reliable);
+        x.fold = fold(x.norm, x.nlen, &x.flen);
+        tokenize(x.fold, x.flen, &x.w);
+        if (f->cfg.reject_unsafe && rule_unsafe(&x))
+            r = CAPTION_UNSAFE;
+        else if (rule_url(&x))
+            r = CAPTION_URL_OR_PATH;
+        else if (rule_filename(&x))
+            r = CAPTION_FILENAME;
+        else if (rule_isbn(&x))
+            r = CAPTION_ISBN;
+        else if (rule_code(&x))
+            r = CAPTION_CODE_OR_ID;
+        else if (rule_slug(&x))
+            r = CAPTION_FILENAME;
+        else if (rule_boilerplate(&x))
+            r = CAPTION_BOILERPLATE;
+        else if (rule_too_short(&x))
+            r = CAPTION_TOO_SHORT;
+        else if (f->cfg.languages[0] && v.language_reliable &&
+                 !filter_config_language_allowed(&f->cfg, v.language)) {
+            r = CAPTION_LANGUAGE;
+            snprintf(v.detail, sizeof v.detail, "detected %s, allowed %.100s", v.language, f->cfg.languages);
+        }
+    }
+    if (r == CAPTION_KEEP)
+        v.detail[0] = '\0';
+    v.code = r;
+    v.reason = caption_reason_name(r);
+    free(x.fold);
+    free(x.w.t);
+    if (normalised_out) {
+        ccbuf_reset(normalised_out);
+        ccbuf_append(normalised_out, norm.data ? norm.data : (const unsigned char *)"", norm.len);
+    }
+    ccbuf_free(&norm);
+    return v;
+}
