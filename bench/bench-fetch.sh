@@ -17,10 +17,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
 n=${2:-2000}
-bin=$build/clipcrawl
+bin=$build/cli/clipcrawl
 photos=$build/bench/make-photos
 work=$(mktemp -d)
-trap 'kill $(cat $work/nginx.pid 2>/dev/null) 2>/dev/null || true; rm -rf "$work"' EXIT
+chmod 755 "$work"   # nginx workers run as www-data
+[ -n "${KEEP:-}" ] || trap 'kill $(cat $work/nginx.pid 2>/dev/null) 2>/dev/null || true; rm -rf "$work"' EXIT
 
 mkdir -p "$work/site/img" "$work/nginx"
 "$photos" "$work/site/img" "$n" 1 >/dev/null
@@ -43,7 +44,7 @@ echo "site: $n JPEGs, $((total_kb / 1024)) MiB, on 127.0.0.1:$port"
 
 /usr/bin/time -f '%e %U %S %M' -o "$work/time" \
   "$bin" fetch "$work/list.csv" -o "$work/out" --allow-private -q \
-  --image-size 256 --resize-mode keep_ratio --encode-format jpg --encode-quality 95 >/dev/null
+  --image-size 256 --resize-mode keep_ratio --encode-format jpg --encode-quality 95 >"$work/fetch.out" || { cat "$work/fetch.out"; exit 1; }
 read -r wall user sys rss < "$work/time"
 accepted=$(sqlite3 "$work/out/index.sqlite" "SELECT count(*) FROM items WHERE status='accepted'")
 python3 - "$wall" "$user" "$sys" "$rss" "$accepted" <<'PY'

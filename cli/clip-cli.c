@@ -1,6 +1,7 @@
 /* clip-cli.c — see clip-cli.h. */
 #include "clip-cli.h"
 
+#include <errno.h>
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,7 +114,7 @@ int clip_cli_image(const char *path, int image_size, float *out_chw, char *err, 
 {
     ccbuf b = {0};
     if (cc_read_file(path, &b) != CC_OK) {
-        snprintf(err, errlen, "%s: cannot read", path);
+        snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
         return -1;
     }
     img_image im;

@@ -35,10 +35,10 @@ int cmd_check_caption(int argc, char **argv)
     filter_config_defaults(&cfg);
     char err[1024];
     cc_err e = filter_config_from_args(&cfg, &argc, argv, err, sizeof err);
-    if (e == CC_ERR_USAGE || e == CC_ERR_RANGE || (e != CC_OK && e != CC_ERR_IO && !strchr(err, ':')))
-        return cli_usage_error("check-caption", "%s", err);
-    if (e != CC_OK)
+    if (e == CC_ERR_IO) /* the file could not be read */
         return cli_fail("check-caption", "%s", err);
+    if (e != CC_OK) /* a bad option or a bad line in the file */
+        return cli_usage_error("check-caption", "%s", err);
     int explain = 0, only_args = 0, first_text = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];

@@ -194,7 +194,7 @@ int cmd_fetch(int argc, char **argv)
             if (done)
                 continue;
             pipeline_item *it = pipeline_item_new(input_id, (int64_t)row.row_no, row.url, row.caption, NULL,
-                                                  row.caption ? "input" : NULL);
+                                                  row.caption ? "list" : NULL);
             if (row.error) {
                 pipeline_record(ctx.pipe, it, DS_FAILED, "bad_input", row.error);
                 continue;

@@ -46,7 +46,7 @@ int cmd_robots(int argc, char **argv)
     char token[256];
     if (robots_product_token(agent, token, sizeof token) == 0) {
         free(urls);
-        return cli_usage_error("robots", "agent '%s' has no product token (letters, digits, '_' or '-')", agent);
+        return cli_usage_error("robots", "agent '%s' has no product token (letters, '_' or '-')", agent);
     }
     ccbuf body = {0};
     if (strcmp(file, "-") == 0) {

@@ -36,6 +36,7 @@ const cli_command *cli_find(const char *name);
 /* --- the command implementations (one line each; keep sorted by owner block) --- */
 int cmd_help(int argc, char **argv);
 int cmd_fetch(int argc, char **argv); /* fetch (lead) */
+int cmd_score(int argc, char **argv); /* score (lead) */
 
 int cmd_robots(int argc, char **argv); /* robots (Task G) */
 

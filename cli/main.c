@@ -11,6 +11,7 @@
 
 static const cli_command commands[] = {
     {"help", cmd_help, "show help for a command", "usage: clipcrawl help [COMMAND]\n"},
+    {"score", cmd_score, "CLIP-score every sample not yet scored", SCORE_USAGE},
     {"fetch", cmd_fetch, "download an img2dataset-style URL+caption list into shards", FETCH_USAGE},
     /* Each owner adds its commands here, one line each. */
     {"check-caption", cmd_check_caption, "the caption filter's verdict and reason for each line", CHECK_CAPTION_USAGE}, /* task F */

@@ -131,3 +131,16 @@ int pipeline_option(pipeline_options *o, http_options *h, const char *flag, cons
 "  -q, --quiet            no progress on stderr\n" \
 PIPELINE_OPTIONS_HELP \
 "Prints a JSON line of counts by outcome; exit 1 if the run was interrupted.\n"
+
+#define SCORE_USAGE \
+"usage: clipcrawl score DIR --model M [--batch N] [--threads N] [--precision fp32|bf16]\n" \
+"  CLIP-scores every accepted sample of DIR that has no score for this model\n" \
+"  (and precision) yet: the cosine of image and caption embeddings, stored in\n" \
+"  the index (clip_scores) with both embeddings as half floats. Resumable.\n" \
+"  --model M        model directory (HF or OpenCLIP layout); default $CLIPCRAWL_MODEL\n" \
+"  --tokenizer DIR  where vocab.json+merges.txt / tokenizer.json / bpe .gz are (the model dir)\n" \
+"  --batch N        samples per forward pass (32)\n" \
+"  --threads N      compute threads (all CPUs)\n" \
+"  --limit N        score at most N samples\n" \
+"  -q, --quiet      no progress on stderr\n" \
+"Prints a JSON line: scored, unscorable, model id, mean score, rate.\n"

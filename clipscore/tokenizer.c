@@ -716,6 +716,92 @@ static void cp_reserve(tls_state *s, size_t n)
 
 /* ---- BPE -------------------------------------------------------------------- */
 
+/* BPE of a long word in O(n log n): the symbols form a linked list and a
+ * binary heap orders candidate pairs by (rank, position); stale entries are
+ * skipped when popped. For a vocabulary where every token is made by exactly
+ * one merge that precedes its uses (CLIP's), this equals the rank-by-rank
+ * passes of the short-word loop below; it keeps a 100 kB word from costing
+ * O(n^2). Returns the symbol count, symbols left in sym[0..count). */
+static size_t bpe_long(const clip_tokenizer *t, int32_t *sym, size_t n)
+{
+    int32_t *next = xmalloc(n * sizeof(int32_t)), *prev = xmalloc(n * sizeof(int32_t));
+    uint64_t *heap = xmalloc(2 * n * sizeof(uint64_t) + 8);
+    size_t hn = 0, cap = 2 * n + 1;
+    for (size_t i = 0; i < n; i++) {
+        next[i] = i + 1 < n ? (int32_t)(i + 1) : -1;
+        prev[i] = (int32_t)i - 1;
+    }
+#define HEAP_PUSH(key)                                                                   \
+    do {                                                                                 \
+        if (hn == cap) {                                                                 \
+            cap *= 2;                                                                    \
+            heap = xrealloc(heap, cap * sizeof(uint64_t));                               \
+        }                                                                                \
+        size_t h_ = hn++;                                                                \
+        uint64_t k_ = (key);                                                             \
+        while (h_ > 0 && heap[(h_ - 1) / 2] > k_) {                                      \
+            heap[h_] = heap[(h_ - 1) / 2];                                               \
+            h_ = (h_ - 1) / 2;                                                           \
+        }                                                                                \
+        heap[h_] = k_;                                                                   \
+    } while (0)
+    for (size_t i = 0; i + 1 < n; i++) {
+        const merge_slot *m = merge_get(t, sym[i], sym[i + 1]);
+        if (m)
+            HEAP_PUSH(((uint64_t)(uint32_t)m->rank << 32) | i);
+    }
+    while (hn > 0) {
+        uint64_t top = heap[0];
+        uint64_t last = heap[--hn];
+        size_t h = 0;
+        for (;;) { /* sift down */
+            size_t c = 2 * h + 1;
+            if (c >= hn)
+                break;
+            if (c + 1 < hn && heap[c + 1] < heap[c])
+                c++;
+            if (heap[c] >= last)
+                break;
+            heap[h] = heap[c];
+            h = c;
+        }
+        if (hn > 0)
+            heap[h] = last;
+        int32_t pos = (int32_t)(top & 0xffffffffu), rank = (int32_t)(top >> 32);
+        if (sym[pos] < 0 || next[pos] < 0)
+            continue;
+        const merge_slot *m = merge_get(t, sym[pos], sym[next[pos]]);
+        if (!m || m->rank != rank) /* stale: the pair there changed */
+            continue;
+        int32_t j = next[pos];
+        sym[pos] = m->id;
+        sym[j] = -1;
+        next[pos] = next[j];
+        if (next[j] >= 0)
+            prev[next[j]] = pos;
+        if (prev[pos] >= 0) {
+            const merge_slot *l = merge_get(t, sym[prev[pos]], sym[pos]);
+            if (l)
+                HEAP_PUSH(((uint64_t)(uint32_t)l->rank << 32) | (uint32_t)prev[pos]);
+        }
+        if (next[pos] >= 0) {
+            const merge_slot *r = merge_get(t, sym[pos], sym[next[pos]]);
+            if (r)
+                HEAP_PUSH(((uint64_t)(uint32_t)r->rank << 32) | (uint32_t)pos);
+        }
+    }
+#undef HEAP_PUSH
+    size_t o = 0;
+    for (int32_t i = 0; i >= 0; i = next[i])
+        sym[o++] = sym[i];
+    free(next);
+    free(prev);
+    free(heap);
+    return o;
+}
+
+#define BPE_LONG_WORD 128 /* bytes; shorter words use the simple passes */
+
 /* BPE of raw word bytes; returns the id count, writes min(count, max) ids. */
 static int bpe_word(const clip_tokenizer *t, tls_state *st, const unsigned char *w, size_t n, int32_t *out, int max)
 {
@@ -728,7 +814,8 @@ static int bpe_word(const clip_tokenizer *t, tls_state *st, const unsigned char 
         ce = &st->cache[h & (CACHE_SLOTS - 1)];
         if (ce->serial == t->serial && ce->wlen == n && memcmp(ce->word, w, n) == 0) {
             int k = ce->nids < max ? ce->nids : max;
-            memcpy(out, ce->ids, (size_t)k * sizeof(int32_t));
+            if (k > 0)
+                memcpy(out, ce->ids, (size_t)k * sizeof(int32_t));
             return ce->nids;
         }
     }
@@ -741,7 +828,9 @@ static int bpe_word(const clip_tokenizer *t, tls_state *st, const unsigned char 
     for (size_t i = 0; i + 1 < n; i++)
         sym[i] = t->byte_id[w[i]];
     sym[n - 1] = t->byte_wid[w[n - 1]];
-    while (ns > 1) {
+    if (n > BPE_LONG_WORD)
+        ns = bpe_long(t, sym, n);
+    while (ns > 1 && n <= BPE_LONG_WORD) {
         int32_t best = INT32_MAX, ba = -1, bb = -1;
         for (size_t i = 0; i + 1 < ns; i++) {
             const merge_slot *m = merge_get(t, sym[i], sym[i + 1]);
@@ -766,7 +855,8 @@ static int bpe_word(const clip_tokenizer *t, tls_state *st, const unsigned char 
         ns = o;
     }
     int k = (int)ns < max ? (int)ns : max;
-    memcpy(out, sym, (size_t)k * sizeof(int32_t));
+    if (k > 0)
+        memcpy(out, sym, (size_t)k * sizeof(int32_t));
     if (ce && ns <= CACHE_IDS) {
         ce->serial = t->serial;
         ce->wlen = (uint8_t)n;

@@ -888,14 +888,15 @@ static void classify(http_engine *e, req *r, CURLcode rc, long status, http_outc
         }
         return;
     case CURLE_OPERATION_TIMEDOUT: {
-        curl_off_t ct = 0;
+        curl_off_t ct = 0, pt = 0; /* a reused connection has ct == 0 but pt > 0 */
         curl_easy_getinfo(r->easy, CURLINFO_CONNECT_TIME_T, &ct);
+        curl_easy_getinfo(r->easy, CURLINFO_PRETRANSFER_TIME_T, &pt);
         *out = HTTP_OUT_TIMEOUT;
         /* libcurl reports all three as CURLE_OPERATION_TIMEDOUT; its message
          * ("Operation too slow. Less than N bytes/sec ...") tells them apart */
         if (e->o.low_speed_limit > 0 && strstr(r->errbuf, "too slow"))
             *reason = "low_speed";
-        else if (ct == 0)
+        else if (ct == 0 && pt == 0)
             *reason = "connect_timeout";
         else
             *reason = "timeout";

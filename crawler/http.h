@@ -96,11 +96,12 @@ typedef struct http_result {
     const char *content_type;   /* Content-Type header, "" when absent */
     ccbuf body;                 /* decoded body (also for http_error); empty otherwise */
     http_outcome outcome;
-    const char *reason;         /* short code: "ok", "http_404", "timeout", "low_speed",
-                                   "connect_timeout", "too_large", "dns", "connect",
+    const char *reason;         /* short code: "ok", "http_404" (http_NNN), "timeout",
+                                   "low_speed", "connect_timeout", "too_large", "dns",
+                                   "connect", "tls", "empty_reply", "connection_reset",
                                    "refused_scheme", "private_address",
                                    "too_many_redirects", "noai", "noimageai", "bad_url",
-                                   "other" */
+                                   "partial", "bad_encoding", "other" */
     const char *errmsg;         /* one line for people; "" on success */
     int attempts;               /* 1 + retries used */
     int redirects;              /* redirects followed by the last attempt */
@@ -195,9 +196,10 @@ void http_get_stats(const http_engine *e, http_stats *s);
  * 127/8, 169.254/16, 172.16/12, 192.0.0/24, 192.0.2/24, 192.168/16,
  * 198.18/15, 198.51.100/24, 203.0.113/24, 224/4 (multicast), 240/4 (incl.
  * 255.255.255.255); IPv6 ::, ::1, fe80::/10, fc00::/7, ff00::/8, 2001:db8::/32,
- * 64:ff9b::/96 NAT64 and the IPv4-mapped (::ffff:a.b.c.d) and IPv4-compatible
- * (::a.b.c.d) forms, which are judged by their IPv4 address. Other families
- * (AF_UNIX, ...) are refused too. 0 otherwise. */
+ * and the IPv4-mapped (::ffff:a.b.c.d), IPv4-compatible
+ * (::a.b.c.d) forms, NAT64 64:ff9b::/96 and 6to4 2002::/16, which are judged
+ * by the IPv4 address they embed; 100::/64 and fec0::/10 too. Other families
+ * (AF_UNIX, ...) and NULL are refused too. 0 otherwise. */
 int http_address_is_private(const struct sockaddr *a);
 
 /* Decides whether X-Robots-Tag header values opt an image out of AI use.

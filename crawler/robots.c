@@ -158,7 +158,7 @@ size_t robots_product_token(const char *ua, char *out, size_t outlen)
     size_t n = 0;
     if (!ua)
         ua = "";
-    while (isalnum((unsigned char)ua[n]) || ua[n] == '_' || ua[n] == '-')
+    while (isalpha((unsigned char)ua[n]) || ua[n] == '_' || ua[n] == '-')
         n++;
     if (out && outlen) {
         size_t k = n < outlen - 1 ? n : outlen - 1;

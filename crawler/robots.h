@@ -79,7 +79,8 @@ size_t robots_lines(const robots_rules *r);              /* lines seen */
 int robots_truncated(const robots_rules *r);             /* 1 if the body exceeded ROBOTS_MAX_BYTES */
 
 /* Writes the product token of a User-Agent string into out (NUL-terminated,
- * truncated to outlen-1): the leading run of [A-Za-z0-9_-] characters, so
+ * truncated to outlen-1): the leading run of [A-Za-z_-] characters (RFC
+ * 9309's token alphabet, read the same way from user-agent lines), so
  * "clipcrawl/0.1 (+http://x)" gives "clipcrawl". Returns its length (0 when
  * ua starts with anything else). */
 size_t robots_product_token(const char *ua, char *out, size_t outlen);

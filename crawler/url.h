@@ -33,8 +33,8 @@ char *url_normalize(const char *url, char *err, size_t errlen);
 /* Resolves ref (as found in an href/src attribute: absolute, scheme-relative
  * "//h/p", absolute-path, relative, query-only or fragment-only) against base
  * (an absolute http(s) URL) per RFC 3986 section 5, then normalises. base
- * may be NULL when ref is absolute. Returns NULL with a reason in err for
- * empty refs, data:, javascript:, mailto: and every other non-http(s) scheme,
+ * may be NULL when ref is absolute. A fragment-only ref ("#top") gives the
+ * base itself. Returns NULL with a reason in err for empty refs, data:, javascript:, mailto: and every other non-http(s) scheme,
  * and for input that does not parse. */
 char *url_resolve(const char *base, const char *ref, char *err, size_t errlen);
 

@@ -341,11 +341,11 @@ static const char *const rx_src[RX__COUNT] = {
     /* IMG_1234, IMG-20230101-WA0001, DSC01234, DSCF1234, _MG_1234, PXL_20230101_123456789,
      * GOPR0123, DJI_0001, MVIMG_20230101_123456, IMG_E1234, image001 */
     "^_?(img|image|dsc|dscn|dscf|mvimg|vid|pano|pxl|gopr|gp|gx|dji|cimg|sam|hpim|imag|mg|pict|sdc|dcp|"
-    "burst|rimg|wp|dcim|photo|pic|picture|mms|snapchat|received|fb_img|inshot|edit)"
+    "burst|rimg|wp|wp-image|dcim|photo|pic|picture|mms|snapchat|received|fb_img|inshot|edit)"
     "[-_ ]?e?[0-9]{3,}([-_. ][0-9a-z]+)*( ?\\([0-9]+\\))?$",
     "^p[0-9]{7}( ?\\([0-9]+\\))?$",
     "^[0-9]{8}[-_ ][0-9]{6}([-_. ][0-9a-z]+)*( ?\\([0-9]+\\))?$",
-    "^[0-9]{4}-[0-9]{2}-[0-9]{2}[ _][0-9]{2}[.:-][0-9]{2}[.:-][0-9]{2}( ?\\([0-9]+\\))?$",
+    "^[0-9]{4}-[0-9]{2}-[0-9]{2}[ _][0-9]{2}\\.[0-9]{2}\\.[0-9]{2}( ?\\([0-9]+\\))?$",
     "^(screenshot|screen shot|screen-shot|screencap|screen capture|bildschirmfoto|bildschirmaufnahme|"
     "capture d.{1,3}ecran|capture d ecran|captura de pantalla|captura de tela|schermafbeelding|schermata|"
     "zrzut ekranu|снимок экрана|скриншот|スクリーンショット|截屏|截图|屏幕截图|螢幕擷取畫面)"
@@ -357,7 +357,7 @@ static const char *const rx_src[RX__COUNT] = {
     "header|hero|logo|icon|placeholder|bg|background|slide|slider|media|upload|asset|gallery|"
     "pexels photo|pexels-photo|adobestock|shutterstock|istock|gettyimages|getty images|depositphotos|"
     "dreamstime|canva|frame|layer|artboard|group|copy of image|whatsapp image)"
-    "[ _-]?([0-9]+|\\([0-9]+\\)|[0-9]+ ?\\([0-9]+\\))$",
+    "([_-]?[0-9]+| ?\\([0-9]+\\)|[ _-]?[0-9]+ ?\\([0-9]+\\))$",
     "^(unnamed|untitled design|sans titre|ohne titel|sin titulo|senza titolo|naamloos|bez tytulu)( ?\\([0-9]+\\))?$",
     "^photo-[0-9]{10,}-[0-9a-f]{6,}",
 };
@@ -622,6 +622,9 @@ static int rule_unsafe(judge_ctx *x)
                         fl |= f->prefixes.e[p].flags;
                 }
             }
+            /* "anti-pornography": the word is being opposed, not shown */
+            if ((fl & F_STRONG) && i > 0 && x->w.t[i - 1].len == 4 && memcmp(x->fold + x->w.t[i - 1].off, "anti", 4) == 0)
+                fl &= ~(unsigned)F_STRONG;
             if (fl & F_STRONG) {
                 snprintf(x->detail, x->detaillen, "matched '%.*s'",
                          (int)(x->w.t[i + k - 1].off + x->w.t[i + k - 1].len - x->w.t[i].off), x->fold + x->w.t[i].off);
@@ -825,10 +828,15 @@ static int rule_filename(judge_ctx *x)
         size_t el = n - (size_t)(dot + 1 - s);
         for (int i = 0; media_ext[i]; i++)
             if (strlen(media_ext[i]) == el && memcmp(dot + 1, media_ext[i], el) == 0) {
+                /* words with letters: dates and numbers in camera names don't count */
                 toklist tl = {0};
                 tokenize(s, (size_t)(dot - s), &tl);
-                size_t words = tl.n;
+                size_t words = 0;
+                for (size_t k = 0; k < tl.n; k++)
+                    words += !tl.t[k].digits;
                 free(tl.t);
+                if (words == 0 && tl.n > 0)
+                    words = 1;
                 if (words >= 1 && words <= 6) {
                     snprintf(x->detail, x->detaillen, ".%s file name", media_ext[i]);
                     return 1;
@@ -1206,11 +1214,11 @@ void caption_measure(const char *s, size_t n, caption_length *out)
     int inword = 0;
     for (size_t i = 0; i < n;) {
         int32_t cp = next_cp((const unsigned char *)s, n, &i);
+        out->chars++;
         if (cp == ' ' || (cp >= 0 && utf8proc_category(cp) == UTF8PROC_CATEGORY_ZS)) {
             inword = 0;
             continue;
         }
-        out->chars++;
         if (cp >= 0 && is_nospace(cp) && is_wordchar(cp)) {
             out->nospace_chars++;
             inword = 0;

@@ -113,7 +113,7 @@ int caption_isbn_valid(const char *s, size_t n);
 
 /* Lengths as too_short sees them, of a normalised caption. */
 typedef struct {
-    size_t chars;          /* code points other than spaces */
+    size_t chars;          /* code points, spaces included (as LAION counted) */
     size_t words;          /* words (runs of letters/digits; each no-space-script character is one) */
     size_t nospace_chars;  /* characters of scripts written without spaces (Han, kana, Thai, ...) */
     int nospace;           /* 1 if the caption is judged by nospace_chars */

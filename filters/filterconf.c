@@ -26,7 +26,7 @@ typedef struct {
 static const key_desc keys[] = {
     {"caption_min_chars", K_INT, OFF(caption_min_chars), 0, 0, 1000, "Captions",
      "too_short: a caption in a script written with spaces needs at least this\n"
-     "many characters (letters, digits, punctuation; spaces not counted) ..."},
+     "many characters (after normalisation, spaces included) ..."},
     {"caption_min_words", K_INT, OFF(caption_min_words), 0, 0, 100, NULL,
      "... and at least this many words."},
     {"caption_min_chars_nospace", K_INT, OFF(caption_min_chars_nospace), 0, 0, 1000, NULL,

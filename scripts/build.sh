@@ -12,4 +12,4 @@ fi
 if [ ! -f "$dir/build.ninja" ]; then
   meson setup "$dir" "${opts[@]}" >/dev/null
 fi
-ninja -C "$dir" -j"$(nproc)"
+ninja -C "$dir" -j"$(nproc)" --quiet

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 bash scripts/build.sh
-bin=build/clipcrawl
+bin=build/cli/clipcrawl
 out=${DEMO_DIR:-demo-out}
 rm -rf "$out"
 

@@ -919,6 +919,16 @@ static void test_cli(const char *mdir, const json_value *mj)
             CHECK(ref && mine && mine->len == ref->len && dmax <= 1e-5, "embed image %d off by %.3g", i, dmax);
             const json_value *px = json_get(imgs->items[i], "pixels");
             CHECK(px != NULL, "--pixels missing");
+            /* the checksum is comparable with images.json's */
+            char ip[600];
+            snprintf(ip, sizeof ip, "%s/clipref/fixtures/images.json", shared);
+            json_value *ij = load_json(ip);
+            const json_value *fixture = NULL, *all = json_get(ij, "images");
+            for (size_t k = 0; all && k < all->len; k++)
+                if (strcmp(json_get_string(all->items[k], "file", ""), iname[i]) == 0)
+                    fixture = all->items[k];
+            CHECK_EQ_STR(json_get_string(px, "f32le_sha256", NULL), json_get_string(fixture, "pixels_f32le_sha256", NULL));
+            json_free(ij);
         }
         for (int i = 0; i < 2 && txts && txts->len == 2; i++) {
             const json_value *ref = json_get(find_named(json_get(mj, "texts"), tname[i]), "normalized");

@@ -411,6 +411,30 @@ int main(void)
         /* OpenCLIP flavour: its own special spelling. */
         n = clip_tokenize_ex(t1, "<end_of_text> x", 15, CLIP_TOK_OPENCLIP, ids, 77, &eot, NULL);
         CHECK(n == 4 && ids[1] == 49407 && eot == 1, "openclip special");
+        /* Words over 128 bytes take the heap BPE path; ids from clip_ref. */
+        {
+            static const int32_t want_s[] = {1642, 2857, 13093, 2076, 5868, 26850, 835, 639, 698, 1987, 1642, 2857, 13093,
+                                             2076, 5868, 26850, 835, 639, 698, 1987, 1642, 2857, 13093, 2076, 5868,
+                                             26850, 835, 639, 698, 1987, 1642, 2857, 13093, 2076, 5868, 26850, 835,
+                                             639, 698, 1987, 1642, 2857, 13093, 2076, 5868, 26850, 835, 639, 38466};
+            ccbuf w = {0};
+            for (int i = 0; i < 5; i++)
+                ccbuf_puts(&w, "supercalifragilisticexpialidocious");
+            int32_t got[64];
+            int nw = clip_tokenizer_bpe_word(t1, (char *)w.data, w.len, got, 64);
+            CHECK(nw == 49 && memcmp(got, want_s, sizeof want_s) == 0, "long-word BPE (n=%d)", nw);
+            ccbuf_reset(&w);
+            for (int i = 0; i < 100; i++)
+                ccbuf_puts(&w, "ab");
+            nw = clip_tokenizer_bpe_word(t1, (char *)w.data, w.len, got, 64);
+            int ok = nw == 100 && got[63] == 596;
+            for (int i = 0; i < 64 && ok; i++)
+                ok = got[i] == 596;
+            CHECK(ok, "ab*100 BPE (n=%d)", nw);
+            ok = clip_tokenizer_bpe_word(t1, (char *)w.data, w.len, NULL, 0) == 100;
+            CHECK(ok, "count-only BPE");
+            ccbuf_free(&w);
+        }
         /* A huge word (no cache, long BPE) still works. */
         ccbuf big = {0};
         for (int i = 0; i < 5000; i++)

@@ -353,6 +353,7 @@ void tu_run(const char *const *argv, const char *stdin_data, double timeout_s, t
     if (pid < 0)
         die("fork: %s", strerror(errno));
     if (pid == 0) {
+        setpgid(0, 0); /* so a timeout kills the children too */
         dup2(in[0], 0);
         dup2(out[1], 1);
         dup2(err[1], 2);
@@ -389,12 +390,13 @@ void tu_run(const char *const *argv, const char *stdin_data, double timeout_s, t
             p[ii = np++] = (struct pollfd){.fd = in[1], .events = POLLOUT};
         int remaining = (int)((deadline - now_s()) * 1000);
         if (remaining <= 0) {
-            if (!killed) {
-                kill(pid, SIGKILL);
-                killed = 1;
-            }
+            if (killed)
+                break; /* something outside the group holds the pipes */
+            kill(-pid, SIGKILL);
+            kill(pid, SIGKILL);
+            killed = 1;
             remaining = 1000;
-            deadline = now_s() + 5;
+            deadline = now_s() + 2;
         }
         if (poll(p, (nfds_t)np, remaining) < 0 && errno != EINTR)
             break;
@@ -431,6 +433,8 @@ void tu_run(const char *const *argv, const char *stdin_data, double timeout_s, t
     int st = 0;
     waitpid(pid, &st, 0);
     o->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+    if (killed)
+        o->status = 128 + SIGKILL;
     ccbuf_putc(&o->out, 0), o->out.len--;
     ccbuf_putc(&o->err, 0), o->err.len--;
 }

@@ -1,0 +1,402 @@
+/* test_captions.c — caption normalisation, rules and the filter config
+ * (suite captions). The quality part judges the hand-labelled alt texts in
+ * tests/data/captions.tsv and checks reject precision/recall goals. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "caption.h"
+#include "check.h"
+#include "common.h"
+#include "filterconf.h"
+
+static const char *tests_dir(void)
+{
+    const char *d = getenv("CLIPCRAWL_TESTS");
+    return d && *d ? d : "tests";
+}
+
+static char *norm(const char *s, int max_chars)
+{
+    ccbuf b = {0};
+    caption_normalise(s, strlen(s), max_chars, &b);
+    return ccbuf_detach(&b, NULL);
+}
+
+static void test_normalise(void)
+{
+    char *s;
+    s = norm("Fish &amp; chips &lt;3 &eacute;t&eacute; &#x2764;&#65039;", 0);
+    CHECK_EQ_STR(s, "Fish & chips <3 été ❤️");
+    free(s);
+    s = norm("  a\t\tb\n\r c\xc2\xa0\xc2\xa0" "d\xe2\x80\x83" "e  ", 0); /* NBSP, EM SPACE */
+    CHECK_EQ_STR(s, "a b c d e");
+    free(s);
+    s = norm("caf" "e\xcc\x81", 0); /* e + combining acute -> NFC é */
+    CHECK_EQ_STR(s, "caf\xc3\xa9");
+    free(s);
+    s = norm("a\x01" "b\x7f" "c\xe2\x80\x8b" "d\xc2\xad" "e\xef\xbb\xbf", 0); /* C0, DEL, ZWSP, SHY, BOM */
+    CHECK_EQ_STR(s, "abcde");
+    free(s);
+    s = norm("ok\xff\xfe" "x\xc3", 0); /* invalid bytes and a truncated sequence */
+    CHECK_EQ_STR(s, "ok\xef\xbf\xbd\xef\xbf\xbd" "x\xef\xbf\xbd");
+    free(s);
+    s = norm("&#0;&#xD800;x", 0); /* Python: U+FFFD for NUL and surrogates */
+    CHECK_EQ_STR(s, "\xef\xbf\xbd\xef\xbf\xbdx");
+    free(s);
+    s = norm("a&nbsp;&nbsp;b", 0);
+    CHECK_EQ_STR(s, "a b");
+    free(s);
+    /* the cap counts characters and never splits one */
+    ccbuf big = {0};
+    for (int i = 0; i < 3000; i++)
+        ccbuf_puts(&big, "\xc3\xa9"); /* é */
+    ccbuf out = {0};
+    caption_normalise((const char *)big.data, big.len, 2000, &out);
+    CHECK_EQ_INT(out.len, 4000);
+    caption_normalise("abc def", 7, 5, (ccbuf_reset(&out), &out));
+    CHECK_EQ_STR((const char *)out.data, "abc d");
+    ccbuf_reset(&out);
+    caption_normalise("ab      cd", 10, 3, &out); /* a collapsed space counts once */
+    CHECK_EQ_STR((const char *)out.data, "ab");
+    ccbuf_free(&out);
+    ccbuf_free(&big);
+    s = norm("", 0);
+    CHECK_EQ_STR(s, "");
+    free(s);
+}
+
+static void test_isbn(void)
+{
+    CHECK(caption_isbn_valid("9783161484100", 13), "valid ISBN-13");
+    CHECK(!caption_isbn_valid("9783161484101", 13), "bad check digit");
+    CHECK(caption_isbn_valid("0306406152", 10), "valid ISBN-10");
+    CHECK(caption_isbn_valid("080442957X", 10), "X check digit");
+    CHECK(caption_isbn_valid("080442957x", 10), "x check digit");
+    CHECK(!caption_isbn_valid("0306406153", 10), "bad ISBN-10");
+    CHECK(!caption_isbn_valid("4006381333931", 13), "EAN with a valid EAN checksum is not an ISBN");
+    CHECK(!caption_isbn_valid("X306406152", 10), "X only last");
+    CHECK(!caption_isbn_valid("978316148410", 12), "length");
+    CHECK(caption_isbn_valid("9791090636071", 13), "979 prefix");
+}
+
+static void test_measure(void)
+{
+    caption_length L;
+    caption_measure("東京タワー", strlen("東京タワー"), &L);
+    CHECK_EQ_INT(L.nospace_chars, 5);
+    CHECK(L.nospace, "CJK judged by characters");
+    caption_measure("a red car", 9, &L);
+    CHECK_EQ_INT(L.words, 3);
+    CHECK_EQ_INT(L.chars, 9);
+    CHECK(!L.nospace, "latin judged by words");
+    caption_measure("iPhone 15 ケース", strlen("iPhone 15 ケース"), &L);
+    CHECK(!L.nospace, "mixed caption with more latin letters");
+    CHECK_EQ_INT(L.nospace_chars, 3);
+    caption_measure("ตลาดน้ำ", strlen("ตลาดน้ำ"), &L);
+    CHECK(L.nospace, "Thai is written without spaces");
+
+    caption_filter *f = caption_filter_new(NULL);
+    CHECK_EQ_STR(caption_judge(f, "猫", strlen("猫"), NULL).reason, "too_short");
+    CHECK_EQ_STR(caption_judge(f, "桜の花", strlen("桜の花"), NULL).reason, "keep");
+    CHECK_EQ_STR(caption_judge(f, "dog", 3, NULL).reason, "too_short");
+    CHECK_EQ_STR(caption_judge(f, "a dog", 5, NULL).reason, "keep");
+    CHECK_EQ_STR(caption_judge(f, "a ox", 4, NULL).reason, "too_short");
+    caption_filter_free(f);
+}
+
+static void test_config(void)
+{
+    filter_config d, c;
+    filter_config_defaults(&d);
+    ccbuf out = {0};
+    filter_config_write(&d, &out);
+    CHECK(strstr((char *)out.data, "caption_min_words = 2") != NULL, "defaults printed");
+    /* round trip from a config that differs from the defaults everywhere */
+    filter_config_defaults(&c);
+    char err[512] = "";
+    CHECK_EQ_INT(filter_config_parse(&c, (char *)out.data, out.len, "defaults.conf", err, sizeof err), CC_OK);
+    CHECK(filter_config_equal(&c, &d), "print-defaults parses back to the defaults: %s", err);
+    const char *custom = "# test\ncaption_min_words = 3\nlanguages = EN, de\n"
+                         "image_max_aspect_ratio = 2.75  # inline comment\n"
+                         "dedup = sha256, phash\nreject_unsafe = off\nclip_min_score = 0.28\n"
+                         "image_max_pixels = 1000000\n";
+    CHECK_EQ_INT(filter_config_parse(&c, custom, strlen(custom), "x.conf", err, sizeof err), CC_OK);
+    CHECK_EQ_INT(c.caption_min_words, 3);
+    CHECK_EQ_STR(c.languages, "en,de");
+    CHECK(c.image_max_aspect_ratio == 2.75, "double");
+    CHECK_EQ_INT(c.dedup, FILTER_DEDUP_SHA256 | FILTER_DEDUP_PHASH);
+    CHECK_EQ_INT(c.reject_unsafe, 0);
+    ccbuf_reset(&out);
+    filter_config_write(&c, &out);
+    filter_config back;
+    filter_config_defaults(&back);
+    CHECK_EQ_INT(filter_config_parse(&back, (char *)out.data, out.len, "y.conf", err, sizeof err), CC_OK);
+    CHECK(filter_config_equal(&back, &c), "custom config round trip");
+    CHECK(filter_config_language_allowed(&c, "de") && filter_config_language_allowed(&c, "en"), "allowed");
+    CHECK(!filter_config_language_allowed(&c, "fr"), "not allowed");
+    /* errors name file:line and the key, and leave the config alone */
+    filter_config before = c;
+    const char *bad = "caption_min_words = 4\n\nmin_sise = 3\n";
+    CHECK_EQ_INT(filter_config_parse(&c, bad, strlen(bad), "my.conf", err, sizeof err), CC_ERR_FORMAT);
+    CHECK_EQ_STR(err, "my.conf:3: unknown key 'min_sise'");
+    CHECK(filter_config_equal(&c, &before), "failed parse changes nothing");
+    const char *bad2 = "caption_min_words = many\n";
+    CHECK(filter_config_parse(&c, bad2, strlen(bad2), "b.conf", err, sizeof err) != CC_OK, "bad int");
+    CHECK(strstr(err, "b.conf:1:") && strstr(err, "caption_min_words"), "%s", err);
+    const char *bad3 = "phash_max_distance = 65\n";
+    CHECK_EQ_INT(filter_config_parse(&c, bad3, strlen(bad3), "c.conf", err, sizeof err), CC_ERR_RANGE);
+    const char *bad4 = "just words\n";
+    CHECK_EQ_INT(filter_config_parse(&c, bad4, strlen(bad4), "d.conf", err, sizeof err), CC_ERR_FORMAT);
+    /* CLI overrides beat the file whatever the order */
+    FILE *fp = fopen("test_captions.conf", "w");
+    if (fp) {
+        fputs("caption_min_words = 5\nlanguages = fr\n", fp);
+        fclose(fp);
+    }
+    char *argv[] = {"x", "--min-words", "1", "KEEP", "--filters", "test_captions.conf", "--filter", "phash_max_distance=9", NULL};
+    int argc = 8;
+    filter_config_defaults(&c);
+    CHECK_EQ_INT(filter_config_from_args(&c, &argc, argv, err, sizeof err), CC_OK);
+    CHECK_EQ_INT(c.caption_min_words, 1);
+    CHECK_EQ_STR(c.languages, "fr");
+    CHECK_EQ_INT(c.phash_max_distance, 9);
+    CHECK_EQ_INT(argc, 2);
+    CHECK_EQ_STR(argv[1], "KEEP");
+    remove("test_captions.conf");
+    ccbuf_free(&out);
+}
+
+static void test_language_and_repeats(void)
+{
+    filter_config c;
+    filter_config_defaults(&c);
+    caption_filter *f = caption_filter_new(&c);
+    const char *en = "A golden retriever puppy sleeping on a blue blanket in the living room";
+    caption_verdict v = caption_judge(f, en, strlen(en), NULL);
+    CHECK_EQ_STR(v.language, "en");
+    caption_filter_free(f);
+    char err[256];
+    CHECK_EQ_INT(filter_config_set(&c, "languages", "en", err, sizeof err), CC_OK);
+    f = caption_filter_new(&c);
+    const char *de = "Ein großer Hund spielt im Garten mit einem roten Ball und zwei Kindern";
+    v = caption_judge(f, de, strlen(de), NULL);
+    CHECK_EQ_STR(v.reason, "language");
+    CHECK_EQ_STR(v.language, "de");
+    v = caption_judge(f, en, strlen(en), NULL);
+    CHECK_EQ_STR(v.reason, "keep");
+    CHECK(caption_is_repeated(f, 10) && !caption_is_repeated(f, 9), "repeat threshold 10");
+    CHECK(caption_repeat_key("Click  HERE", 11) == caption_repeat_key("click here", 10), "repeat key folds case/space");
+    CHECK(caption_repeat_key("click here", 10) != caption_repeat_key("click there", 11), "repeat key differs");
+    caption_filter_free(f);
+    CHECK_EQ_INT(filter_config_set(&c, "boilerplate_repeat_threshold", "0", err, sizeof err), CC_OK);
+    CHECK_EQ_INT(filter_config_set(&c, "reject_unsafe", "no", err, sizeof err), CC_OK);
+    f = caption_filter_new(&c);
+    CHECK(!caption_is_repeated(f, 1000000), "threshold 0 is off");
+    CHECK_EQ_STR(caption_judge(f, "free porn videos", 16, NULL).reason, "keep");
+    caption_filter_free(f);
+    caption_filter_free(NULL);
+    /* unreadable extra list */
+    filter_config_defaults(&c);
+    snprintf(c.unsafe_file, sizeof c.unsafe_file, "/nonexistent/list.txt");
+    CHECK(caption_filter_new_err(&c, err, sizeof err) == NULL && strstr(err, "/nonexistent/list.txt"), "missing list");
+    /* normalised_out and odd input */
+    filter_config_defaults(&c);
+    f = caption_filter_new(&c);
+    ccbuf nb = {0};
+    v = caption_judge(f, "  Fish &amp; chips\tby the sea ", 30, &nb);
+    CHECK_EQ_STR((char *)nb.data, "Fish & chips by the sea");
+    CHECK_EQ_STR(v.reason, "keep");
+    v = caption_judge(f, NULL, 0, &nb);
+    CHECK_EQ_STR(v.reason, "empty");
+    CHECK_EQ_STR((char *)nb.data, "");
+    char zeros[5] = {0};
+    v = caption_judge(f, zeros, 5, NULL);
+    CHECK_EQ_STR(v.reason, "empty");
+    ccbuf_free(&nb);
+    caption_filter_free(f);
+}
+
+/* ---- the labelled set ---- */
+
+typedef struct {
+    char *label, *text;
+} row;
+
+typedef struct {
+    const caption_filter *f;
+    row *rows;
+    size_t n;
+    int *pred;
+} judge_job;
+
+static void *judge_range(void *arg)
+{
+    judge_job *j = arg;
+    for (size_t i = 0; i < j->n; i++)
+        j->pred[i] = (int)caption_judge(j->f, j->rows[i].text, strlen(j->rows[i].text), NULL).code;
+    return NULL;
+}
+
+static void test_labelled(void)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/data/captions.tsv", tests_dir());
+    ccbuf file = {0};
+    CHECK(cc_read_file(path, &file) == CC_OK, "read %s", path);
+    if (!file.data)
+        return;
+    row *rows = NULL;
+    size_t n = 0, cap = 0;
+    char *save = NULL;
+    for (char *line = strtok_r((char *)file.data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        if (line[0] == '#')
+            continue;
+        char *tab = strchr(line, '\t');
+        CHECK(tab != NULL, "line without a tab: %s", line);
+        if (!tab)
+            continue;
+        *tab = '\0';
+        CHECK(caption_reason_parse(line) >= 0, "unknown label '%s'", line);
+        if (n == cap) {
+            cap = cap ? cap * 2 : 256;
+            rows = xrealloc(rows, cap * sizeof *rows);
+        }
+        rows[n++] = (row){line, tab + 1};
+    }
+    CHECK(n >= 600, "at least 600 labelled captions (%zu)", n);
+
+    caption_filter *f = caption_filter_new(NULL);
+    int *pred = xcalloc(n, sizeof *pred);
+    /* judge from two threads at once: the filter is shared read-only */
+    judge_job jobs[2] = {{f, rows, n / 2, pred}, {f, rows + n / 2, n - n / 2, pred + n / 2}};
+    pthread_t th;
+    pthread_create(&th, NULL, judge_range, &jobs[1]);
+    judge_range(&jobs[0]);
+    pthread_join(th, NULL);
+
+    long tp[CAPTION__COUNT] = {0}, predicted[CAPTION__COUNT] = {0}, labelled[CAPTION__COUNT] = {0};
+    long rej_tp = 0, rej_pred = 0, rej_lab = 0, keep_lab = 0, false_rej = 0, isbn_missed = 0;
+    for (size_t i = 0; i < n; i++) {
+        int lab = caption_reason_parse(rows[i].label);
+        if (lab < 0)
+            continue;
+        int p = pred[i];
+        labelled[lab]++;
+        predicted[p]++;
+        if (p == lab)
+            tp[lab]++;
+        if (lab != CAPTION_KEEP)
+            rej_lab++;
+        else
+            keep_lab++;
+        if (p != CAPTION_KEEP)
+            rej_pred++;
+        if (p != CAPTION_KEEP && lab != CAPTION_KEEP)
+            rej_tp++;
+        if (p != CAPTION_KEEP && lab == CAPTION_KEEP)
+            false_rej++;
+        if (lab == CAPTION_ISBN && p != CAPTION_ISBN)
+            isbn_missed++;
+        if (p != lab)
+            fprintf(stderr, "  mismatch: expected %-11s got %-11s %s\n", rows[i].label, caption_reason_name((caption_reason)p),
+                    rows[i].text);
+    }
+    printf("labelled captions: %zu (%ld keep = %.1f%%, %ld reject)\n", n, keep_lab, 100.0 * keep_lab / (double)n, rej_lab);
+    printf("%-12s %8s %8s %8s %10s %8s\n", "reason", "labelled", "judged", "agree", "precision", "recall");
+    for (int r = 0; r < CAPTION__COUNT; r++) {
+        if (!labelled[r] && !predicted[r])
+            continue;
+        printf("%-12s %8ld %8ld %8ld %10.3f %8.3f\n", caption_reason_name((caption_reason)r), labelled[r], predicted[r], tp[r],
+               predicted[r] ? (double)tp[r] / (double)predicted[r] : 1.0,
+               labelled[r] ? (double)tp[r] / (double)labelled[r] : 1.0);
+    }
+    double prec = rej_pred ? (double)rej_tp / (double)rej_pred : 1.0;
+    double rec = rej_lab ? (double)rej_tp / (double)rej_lab : 1.0;
+    double frr = keep_lab ? (double)false_rej / (double)keep_lab : 0.0;
+    printf("reject (any reason): precision %.3f  recall %.3f  good captions wrongly rejected %.2f%% (%ld of %ld)\n", prec, rec,
+           100.0 * frr, false_rej, keep_lab);
+    CHECK(prec >= 0.97, "reject precision %.3f >= 0.97", prec);
+    CHECK(rec >= 0.93, "reject recall %.3f >= 0.93", rec);
+    CHECK(frr <= 0.02, "false-reject rate %.3f <= 0.02", frr);
+    CHECK(isbn_missed == 0, "%ld ISBN-only captions not rejected as isbn", isbn_missed);
+    free(pred);
+    caption_filter_free(f);
+    free(rows);
+    ccbuf_free(&file);
+}
+
+/* ---- the command line ---- */
+
+static char *run_cmd(const char *cmd)
+{
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        return xstrdup("");
+    ccbuf b = {0};
+    char buf[4096];
+    size_t k;
+    while ((k = fread(buf, 1, sizeof buf, p)) > 0)
+        ccbuf_append(&b, buf, k);
+    int rc = pclose(p);
+    ccbuf_printf(&b, "[rc=%d]", WEXITSTATUS(rc));
+    return ccbuf_detach(&b, NULL);
+}
+
+static void test_cli(void)
+{
+    const char *bin = getenv("CLIPCRAWL_BIN");
+    if (!bin || !*bin) {
+        printf("CLIPCRAWL_BIN not set: command-line checks skipped\n");
+        return;
+    }
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "'%s' check-caption 'IMG_1234.JPG' 'A red fox in the snow' 'ISBN 978-3-16-148410-0' 'logo'", bin);
+    char *o = run_cmd(cmd);
+    CHECK_EQ_STR(o, "reject:filename\tIMG_1234.JPG\nkeep\tA red fox in the snow\nreject:isbn\tISBN 978-3-16-148410-0\n"
+                    "reject:boilerplate\tlogo\n[rc=0]");
+    free(o);
+    snprintf(cmd, sizeof cmd, "printf 'Fish &amp; chips by the sea\\nclick here\\n\\n' | '%s' check-caption", bin);
+    o = run_cmd(cmd);
+    CHECK_EQ_STR(o, "keep\tFish &amp; chips by the sea\nreject:boilerplate\tclick here\nreject:empty\t\n[rc=0]");
+    free(o);
+    snprintf(cmd, sizeof cmd, "'%s' check-caption --languages en 'Ein großer Hund spielt im Garten mit einem roten Ball und zwei Kindern'", bin);
+    o = run_cmd(cmd);
+    CHECK(strncmp(o, "reject:language\t", 16) == 0, "%s", o);
+    free(o);
+    snprintf(cmd, sizeof cmd, "'%s' filters --print-defaults > test_captions_defaults.conf && '%s' check-caption --filters test_captions_defaults.conf 'a cat'", bin, bin);
+    o = run_cmd(cmd);
+    CHECK_EQ_STR(o, "keep\ta cat\n[rc=0]");
+    free(o);
+    filter_config c, d;
+    filter_config_defaults(&d);
+    filter_config_defaults(&c);
+    char err[256];
+    c.caption_min_words = 99;
+    CHECK_EQ_INT(filter_config_load(&c, "test_captions_defaults.conf", err, sizeof err), CC_OK);
+    CHECK(filter_config_equal(&c, &d), "clipcrawl filters --print-defaults parses back to the defaults");
+    remove("test_captions_defaults.conf");
+    FILE *fp = fopen("test_captions_bad.conf", "w");
+    if (fp) {
+        fputs("# x\nmax_chars = 10\n", fp);
+        fclose(fp);
+    }
+    snprintf(cmd, sizeof cmd, "'%s' check-caption --filters test_captions_bad.conf 'a cat' 2>&1", bin);
+    o = run_cmd(cmd);
+    CHECK(strstr(o, "test_captions_bad.conf:2: unknown key 'max_chars'") && strstr(o, "[rc=2]"), "%s", o);
+    free(o);
+    remove("test_captions_bad.conf");
+}
+
+int main(void)
+{
+    test_normalise();
+    test_isbn();
+    test_measure();
+    test_config();
+    test_language_and_repeats();
+    test_labelled();
+    test_cli();
+    return check_summary();
+}
