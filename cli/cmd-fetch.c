@@ -60,6 +60,11 @@ int cmd_fetch(int argc, char **argv)
     int n_inputs = 0;
     char err[512];
 
+    /* The filter flags (--filters FILE, --languages, ...) come out of argv first. */
+    if (filter_config_from_args(&opt.filters, &argc, argv, err, sizeof err) != CC_OK) {
+        free(inputs);
+        return cli_usage_error("fetch", "%s", err);
+    }
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -199,7 +204,8 @@ int cmd_fetch(int argc, char **argv)
                 pipeline_record(ctx.pipe, it, DS_FAILED, "bad_input", row.error);
                 continue;
             }
-            http_submit(eng, row.url, it);
+            if (pipeline_admit(ctx.pipe, it))
+                http_submit(eng, row.url, it);
         }
         if (k >= n_inputs && http_pending(eng) == 0 && pipeline_in_flight(ctx.pipe) == 0)
             break;

@@ -4,12 +4,19 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "phash.h"
 #include "pipeline.h"
 
 struct pipeline_item {
     pipeline_item *next;              /* finished-queue link */
     int64_t input_id, row_no;
     char *url, *caption, *page_url, *caption_source;
+    char *caption_raw;                /* before normalisation; NULL when not judged */
+    char *caption_detail;             /* the caption rule's note */
+    char language[16];
+    int has_phash;
+    uint64_t phash;
+    char duplicate_of[10];
     /* from the download */
     long http_status;
     char *mime;
@@ -28,6 +35,10 @@ struct pipeline_item {
 struct pipeline {
     dataset *ds;
     pipeline_options opt;
+    img_checks checks;                /* from opt.filters */
+    caption_filter *captions;
+    int phash_bands;                  /* phash_max_distance + 1 */
+    sqlite3_stmt *st_url, *st_url_caption, *st_phash_find, *st_phash_add;
     cc_pool *pool;
     pthread_mutex_t mu;
     pipeline_item *done_head, *done_tail;
@@ -46,9 +57,9 @@ void pipeline_options_init(pipeline_options *o)
     o->resize_mode = RESIZE_BORDER;
     o->encode_format = ENC_JPG;
     o->encode_quality = 95;
-    img_checks_defaults(&o->checks);
+    filter_config_defaults(&o->filters);
+    o->judge_captions = 1;
     o->workers = cc_ncpus();
-    o->dedup_sha256 = 1;
 }
 
 pipeline_item *pipeline_item_new(int64_t input_id, int64_t row_no, const char *url,
@@ -73,6 +84,8 @@ static void item_free(pipeline_item *it)
     free(it->caption);
     free(it->page_url);
     free(it->caption_source);
+    free(it->caption_raw);
+    free(it->caption_detail);
     free(it->mime);
     free(it->reason);
     free(it->error);
@@ -91,6 +104,35 @@ pipeline *pipeline_new(dataset *ds, const pipeline_options *o)
         pipeline_options_init(&p->opt);
     if (p->opt.workers < 1)
         p->opt.workers = 1;
+    const filter_config *fc = &p->opt.filters;
+    img_checks_defaults(&p->checks);
+    p->checks.min_side = fc->image_min_side;
+    p->checks.max_aspect_ratio = fc->image_max_aspect_ratio;
+    p->checks.max_pixels = fc->image_max_pixels;
+    p->checks.min_bytes = (size_t)fc->image_min_bytes;
+    p->captions = caption_filter_new(fc);
+    if (!p->captions) /* only an unreadable extra list file does this; the filter said why */
+        p->captions = caption_filter_new(NULL);
+    p->phash_bands = fc->phash_max_distance + 1;
+    if (p->phash_bands < 1)
+        p->phash_bands = 1;
+    if (p->phash_bands > 16)
+        p->phash_bands = 16;
+    sqlite3 *db = dataset_db(ds);
+    /* Only accepted samples count as the copy to keep. */
+    sqlite3_prepare_v2(db, "SELECT key FROM items WHERE url = ?1 AND status = 'accepted' LIMIT 1", -1,
+                       &p->st_url, NULL);
+    sqlite3_prepare_v2(db,
+                       "SELECT key FROM items WHERE url = ?1 AND caption IS ?2 AND status = 'accepted' LIMIT 1",
+                       -1, &p->st_url_caption, NULL);
+    sqlite3_prepare_v2(db,
+                       "SELECT i.key, i.phash FROM phash_bands b JOIN items i ON i.id = b.item_id "
+                       "WHERE b.nbands = ?1 AND b.band = ?2 AND b.value = ?3 AND i.status = 'accepted'",
+                       -1, &p->st_phash_find, NULL);
+    sqlite3_prepare_v2(db,
+                       "INSERT OR IGNORE INTO phash_bands(band, nbands, value, item_id) "
+                       "SELECT ?1, ?2, ?3, id FROM items WHERE key = ?4",
+                       -1, &p->st_phash_add, NULL);
     /* A short queue: enough to keep every worker busy, small enough that
      * downloaded bodies waiting for a worker stay a bounded amount of memory. */
     p->pool = cc_pool_new(p->opt.workers, p->opt.workers * 4);
@@ -155,21 +197,25 @@ static void process_item(pipeline *p, pipeline_item *it)
     }
     it->original_width = w;
     it->original_height = h;
-    const char *why = img_check(&o->checks, n, w, h);
+    const char *why = img_check(&p->checks, n, w, h);
     if (why) {
         set_verdict(it, DS_REJECTED, why, NULL);
         return;
     }
     img_image im = {0};
     cc_err rc = o->keep_original
-                    ? img_decode_rgb(data, n, o->checks.max_pixels, 0, &im, err, sizeof err)
-                    : img_decode_resize(data, n, o->checks.max_pixels, o->image_size, o->resize_mode, &im,
+                    ? img_decode_rgb(data, n, p->checks.max_pixels, 0, &im, err, sizeof err)
+                    : img_decode_resize(data, n, p->checks.max_pixels, o->image_size, o->resize_mode, &im,
                                         err, sizeof err);
     if (rc != CC_OK) {
         set_verdict(it, rc == CC_ERR_RANGE ? DS_REJECTED : DS_FAILED,
                     rc == CC_ERR_RANGE ? "too_many_pixels" : "broken_image", err);
         img_image_free(&im);
         return;
+    }
+    if (o->filters.dedup & FILTER_DEDUP_PHASH) {
+        it->phash = img_phash64(&im);
+        it->has_phash = 1;
     }
     if (o->keep_original) {
         /* Decoding above proved the bytes are a whole image; store them as they came. */
@@ -249,20 +295,127 @@ void pipeline_record(pipeline *p, pipeline_item *it, dataset_status status, cons
     enqueue_done(p, it);
 }
 
+/* Key of an accepted sample with this URL (and caption, when by_caption),
+ * into key; 1 found, 0 none. */
+static int find_by_url(pipeline *p, const char *url, const char *caption, int by_caption, char key[10])
+{
+    sqlite3_stmt *st = by_caption ? p->st_url_caption : p->st_url;
+    if (!st || !url)
+        return 0;
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
+    if (by_caption)
+        sqlite3_bind_text(st, 2, caption, -1, SQLITE_STATIC);
+    int found = 0;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        snprintf(key, 10, "%s", (const char *)sqlite3_column_text(st, 0));
+        found = 1;
+    }
+    sqlite3_reset(st);
+    return found;
+}
+
+static unsigned band_bits(int nbands)
+{
+    return (unsigned)((64 + nbands - 1) / nbands);
+}
+
+static int64_t band_value(uint64_t h, int band, int nbands)
+{
+    unsigned bits = band_bits(nbands), shift = (unsigned)band * bits;
+    if (shift >= 64)
+        return 0;
+    uint64_t v = h >> shift;
+    if (bits < 64)
+        v &= ((uint64_t)1 << bits) - 1;
+    return (int64_t)v;
+}
+
+/* A near-duplicate: an accepted sample whose phash is within the configured
+ * Hamming distance. With d+1 bands, two hashes that close agree on a band. */
+static int find_by_phash(pipeline *p, uint64_t h, char key[10])
+{
+    sqlite3_stmt *st = p->st_phash_find;
+    if (!st)
+        return 0;
+    for (int b = 0; b < p->phash_bands; b++) {
+        sqlite3_reset(st);
+        sqlite3_bind_int(st, 1, p->phash_bands);
+        sqlite3_bind_int(st, 2, b);
+        sqlite3_bind_int64(st, 3, band_value(h, b, p->phash_bands));
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            uint64_t other = (uint64_t)sqlite3_column_int64(st, 1);
+            if (img_hamming64(h, other) <= p->opt.filters.phash_max_distance) {
+                snprintf(key, 10, "%s", (const char *)sqlite3_column_text(st, 0));
+                sqlite3_reset(st);
+                return 1;
+            }
+        }
+    }
+    sqlite3_reset(st);
+    return 0;
+}
+
+static void add_phash_bands(pipeline *p, uint64_t h, const char *key)
+{
+    sqlite3_stmt *st = p->st_phash_add;
+    if (!st)
+        return;
+    for (int b = 0; b < p->phash_bands; b++) {
+        sqlite3_reset(st);
+        sqlite3_bind_int(st, 1, b);
+        sqlite3_bind_int(st, 2, p->phash_bands);
+        sqlite3_bind_int64(st, 3, band_value(h, b, p->phash_bands));
+        sqlite3_bind_text(st, 4, key, -1, SQLITE_STATIC);
+        sqlite3_step(st);
+    }
+    sqlite3_reset(st);
+}
+
+static void mark_duplicate(pipeline_item *it, const char *kept, const char *how)
+{
+    char msg[96];
+    snprintf(msg, sizeof msg, "%s as sample %s", how, kept);
+    snprintf(it->duplicate_of, sizeof it->duplicate_of, "%s", kept);
+    set_verdict(it, DS_REJECTED, "duplicate", msg);
+}
+
+/* Dedup at write time, in the order cheapest first. In-flight twins of one
+ * URL were both downloaded; the second one written is the duplicate. */
+static int check_duplicates(pipeline *p, pipeline_item *it)
+{
+    unsigned mode = p->opt.filters.dedup;
+    char key[10];
+    if ((mode & FILTER_DEDUP_URL) && find_by_url(p, it->url, NULL, 0, key)) {
+        mark_duplicate(it, key, "same URL");
+        return 0;
+    }
+    if ((mode & FILTER_DEDUP_URL_CAPTION) && find_by_url(p, it->url, it->caption, 1, key)) {
+        mark_duplicate(it, key, "same URL and caption");
+        return 0;
+    }
+    if (mode & FILTER_DEDUP_SHA256) {
+        int dup = dataset_find_sha256(p->ds, it->sha256, key);
+        if (dup < 0)
+            return -1;
+        if (dup) {
+            mark_duplicate(it, key, "same bytes");
+            return 0;
+        }
+    }
+    if ((mode & FILTER_DEDUP_PHASH) && it->has_phash && find_by_phash(p, it->phash, key)) {
+        mark_duplicate(it, key, "same picture (perceptual hash)");
+        return 0;
+    }
+    return 0;
+}
+
 /* Writes one finished item. Returns 0, or -1 on a dataset error. */
 static int write_item(pipeline *p, pipeline_item *it)
 {
     char key[10] = "";
-    if (it->status == DS_ACCEPTED && p->opt.dedup_sha256) {
-        int dup = dataset_find_sha256(p->ds, it->sha256, key);
-        if (dup < 0)
-            goto db_error;
-        if (dup) {
-            char msg[64];
-            snprintf(msg, sizeof msg, "same bytes as sample %s", key);
-            set_verdict(it, DS_REJECTED, "duplicate", msg);
-        }
-    }
+    if (it->status == DS_ACCEPTED && check_duplicates(p, it) < 0)
+        goto db_error;
     if (it->status == DS_ACCEPTED) {
         dataset_sample s = {
             .input_id = it->input_id, .row_no = it->row_no,
@@ -272,10 +425,14 @@ static int write_item(pipeline *p, pipeline_item *it)
             .width = it->width, .height = it->height,
             .original_width = it->original_width, .original_height = it->original_height,
             .sha256 = it->sha256, .http_status = (int)it->http_status, .mime = it->mime,
-            .bytes = it->bytes_in,
+            .bytes = it->bytes_in, .language = it->language[0] ? it->language : NULL,
+            .caption_raw = it->caption_raw, .caption_detail = it->caption_detail,
+            .has_phash = it->has_phash, .phash = it->phash,
         };
         if (dataset_add_accepted(p->ds, &s, key) != CC_OK)
             goto db_error;
+        if (it->has_phash)
+            add_phash_bands(p, it->phash, key);
         p->counts.accepted++;
         p->counts.bytes_out += (int64_t)it->image.len;
         return 0;
@@ -288,6 +445,10 @@ static int write_item(pipeline *p, pipeline_item *it)
         .http_status = (int)it->http_status, .mime = it->mime,
         .sha256 = it->sha256[0] ? it->sha256 : NULL, .bytes = it->bytes_in,
         .original_width = it->original_width, .original_height = it->original_height,
+        .language = it->language[0] ? it->language : NULL,
+        .caption_raw = it->caption_raw, .caption_detail = it->caption_detail,
+        .duplicate_of = it->duplicate_of[0] ? it->duplicate_of : NULL,
+        .has_phash = it->has_phash, .phash = it->phash,
     };
     if (dataset_add_outcome(p->ds, &o) != CC_OK)
         goto db_error;
@@ -301,6 +462,39 @@ static int write_item(pipeline *p, pipeline_item *it)
 db_error:
     snprintf(p->errmsg, sizeof p->errmsg, "%s", dataset_errmsg(p->ds));
     return -1;
+}
+
+const caption_filter *pipeline_caption_filter(const pipeline *p)
+{
+    return p->captions;
+}
+
+int pipeline_admit(pipeline *p, pipeline_item *it)
+{
+    if (p->opt.judge_captions && it->caption) {
+        ccbuf norm = {0};
+        caption_verdict v = caption_judge(p->captions, it->caption, strlen(it->caption), &norm);
+        it->caption_raw = it->caption;
+        it->caption = ccbuf_detach(&norm, NULL);
+        snprintf(it->language, sizeof it->language, "%s", v.language);
+        if (v.detail[0])
+            it->caption_detail = xstrdup(v.detail);
+        if (v.code != CAPTION_KEEP) {
+            pipeline_record(p, it, DS_REJECTED, v.reason, v.detail);
+            return 0;
+        }
+    }
+    unsigned mode = p->opt.filters.dedup;
+    char key[10];
+    if (((mode & FILTER_DEDUP_URL) && find_by_url(p, it->url, NULL, 0, key)) ||
+        ((mode & FILTER_DEDUP_URL_CAPTION) && find_by_url(p, it->url, it->caption, 1, key))) {
+        snprintf(it->duplicate_of, sizeof it->duplicate_of, "%s", key);
+        char msg[64];
+        snprintf(msg, sizeof msg, "same URL as sample %s (not downloaded)", key);
+        pipeline_record(p, it, DS_REJECTED, "duplicate", msg);
+        return 0;
+    }
+    return 1;
 }
 
 int pipeline_poll(pipeline *p, int wait)
@@ -332,6 +526,11 @@ void pipeline_free(pipeline *p)
     cc_pool_wait(p->pool);
     pipeline_poll(p, 1);
     cc_pool_free(p->pool);
+    sqlite3_finalize(p->st_url);
+    sqlite3_finalize(p->st_url_caption);
+    sqlite3_finalize(p->st_phash_find);
+    sqlite3_finalize(p->st_phash_add);
+    caption_filter_free(p->captions);
     pthread_mutex_destroy(&p->mu);
     free(p);
 }
@@ -374,7 +573,8 @@ static int parse_num(const char *v, double lo, double hi, double *out)
 int pipeline_option(pipeline_options *o, http_options *h, const char *flag, const char *value,
                     int *takes_value, char *err, size_t errlen)
 {
-    static const char *const no_value[] = {"--allow-private", "--keep-original", "--no-dedup"};
+    static const char *const no_value[] = {"--allow-private", "--keep-original", "--no-dedup",
+                                           "--no-caption-filter"};
     *takes_value = 1;
     for (size_t i = 0; i < sizeof no_value / sizeof no_value[0]; i++)
         if (strcmp(flag, no_value[i]) == 0)
@@ -397,10 +597,8 @@ int pipeline_option(pipeline_options *o, http_options *h, const char *flag, cons
     NUM("--retries", 0, 20, h->retries = (int)d)
     NUM("--image-size", 8, 8192, o->image_size = (int)d)
     NUM("--encode-quality", 0, 100, o->encode_quality = (int)d)
-    NUM("--min-image-size", 0, 100000, o->checks.min_side = (int)d)
-    NUM("--max-aspect-ratio", 0, 1e6, o->checks.max_aspect_ratio = d)
-    NUM("--max-pixels", 1, 1e12, o->checks.max_pixels = (uint64_t)d)
-    NUM("--min-bytes", 0, 1e12, o->checks.min_bytes = (size_t)d)
+    NUM("--max-pixels", 1, 1e12, o->filters.image_max_pixels = (uint64_t)d)
+    NUM("--min-bytes", 0, 1e12, o->filters.image_min_bytes = (uint64_t)d)
     NUM("--workers", 1, 256, o->workers = (int)d)
 #undef NUM
     if (strcmp(flag, "--user-agent") == 0) {
@@ -435,7 +633,11 @@ int pipeline_option(pipeline_options *o, http_options *h, const char *flag, cons
         return 1;
     }
     if (strcmp(flag, "--no-dedup") == 0) {
-        o->dedup_sha256 = 0;
+        o->filters.dedup = 0;
+        return 1;
+    }
+    if (strcmp(flag, "--no-caption-filter") == 0) {
+        o->judge_captions = 0;
         return 1;
     }
     *takes_value = 0;

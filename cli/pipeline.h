@@ -24,7 +24,9 @@
 
 #include <stdint.h>
 
+#include "caption.h"
 #include "dataset.h"
+#include "filterconf.h"
 #include "http.h"
 #include "image.h"
 
@@ -34,9 +36,9 @@ typedef struct {
     img_encode_format encode_format;/* default ENC_JPG */
     int encode_quality;             /* default 95 */
     int keep_original;              /* store the downloaded bytes unchanged */
-    img_checks checks;              /* img_checks_defaults() */
+    filter_config filters;          /* caption rules, image checks, dedup modes (filters/filterconf.h) */
+    int judge_captions;             /* 1 (default): captions pass the caption filter before download */
     int workers;                    /* decode threads; default: number of CPUs */
-    int dedup_sha256;               /* reject exact duplicates (reason 'duplicate'); default 1 */
 } pipeline_options;
 
 void pipeline_options_init(pipeline_options *o);
@@ -52,6 +54,17 @@ pipeline_item *pipeline_item_new(int64_t input_id, int64_t row_no, const char *u
 pipeline *pipeline_new(dataset *ds, const pipeline_options *o);
 /* Waits for the workers, writes what they finished, frees. NULL is a no-op. */
 void pipeline_free(pipeline *p);
+
+/* Main-thread checks before an item is downloaded: the caption filter (the
+ * caption is replaced by its normalised form; the raw one is kept for the
+ * index) and URL / (URL, caption) dedup against the index. Returns 1 when the
+ * item should be downloaded; 0 when it was recorded as rejected (item is
+ * consumed then). */
+int pipeline_admit(pipeline *p, pipeline_item *item);
+
+/* The caption filter the pipeline judges with (for crawl's choice among
+ * caption candidates). Owned by the pipeline. */
+const caption_filter *pipeline_caption_filter(const pipeline *p);
 
 /* The http engine's completion for an item submitted with it as user
  * pointer: takes ownership of item. Main thread only. */
@@ -108,12 +121,13 @@ int pipeline_option(pipeline_options *o, http_options *h, const char *flag, cons
 "  --encode-format F      jpg|png|webp (jpg)\n" \
 "  --encode-quality Q     1..100 for jpg/webp, 0..9 for png (95)\n" \
 "  --keep-original        store the downloaded bytes, not a re-encoding\n" \
-"  --min-image-size N     reject images whose smaller side is below N (0)\n" \
-"  --max-aspect-ratio R   reject images more elongated than R (0 = off)\n" \
 "  --max-pixels N         reject images with more pixels (89478484)\n" \
-"  --min-bytes N          reject downloads smaller than N bytes (1)\n" \
-"  --no-dedup             keep byte-identical duplicates\n" \
-"  --workers N            decode/resize threads (CPUs)\n"
+"  --min-bytes N          reject downloads smaller than N bytes (1024)\n" \
+"  --no-dedup             keep duplicates (by URL, bytes and perceptual hash)\n" \
+"  --no-caption-filter    keep every caption (no caption rules)\n" \
+"  --workers N            decode/resize threads (CPUs)\n" \
+"filters (see clipcrawl filters --print-defaults):\n" \
+FILTER_CONFIG_USAGE
 
 #define FETCH_USAGE \
 "usage: clipcrawl fetch PAIRS... -o DIR [options]\n" \

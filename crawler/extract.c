@@ -21,18 +21,18 @@
 
 /* ---- small helpers ---------------------------------------------------------- */
 
-static const char *const source_names[CAPTION__COUNT] = {
+static const char *const source_names[CAPTION_SOURCE__COUNT] = {
     "alt", "figcaption", "aria-labelledby", "aria-label", "title", "og:image:alt", "aria-describedby", "nearby",
 };
 
 const char *caption_source_name(caption_source s)
 {
-    return (unsigned)s < CAPTION__COUNT ? source_names[s] : "?";
+    return (unsigned)s < CAPTION_SOURCE__COUNT ? source_names[s] : "?";
 }
 
 int caption_source_parse(const char *name)
 {
-    for (int i = 0; name && i < CAPTION__COUNT; i++)
+    for (int i = 0; name && i < CAPTION_SOURCE__COUNT; i++)
         if (strcmp(name, source_names[i]) == 0)
             return i;
     return -1;

@@ -47,7 +47,7 @@ typedef enum {
     CAPTION_OG_IMAGE_ALT,
     CAPTION_ARIA_DESCRIBEDBY,
     CAPTION_NEARBY,
-    CAPTION__COUNT
+    CAPTION_SOURCE__COUNT
 } caption_source;
 
 /* "alt", "figcaption", "aria-labelledby", "aria-label", "title",

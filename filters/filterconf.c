@@ -87,7 +87,7 @@ void filter_config_defaults(filter_config *c)
     c->reject_unsafe = 1;
     c->image_min_side = 64;
     c->image_max_aspect_ratio = 3.0;
-    c->image_max_pixels = 89478485;
+    c->image_max_pixels = 89478484;
     c->image_min_bytes = 1024;
     c->dedup = FILTER_DEDUP_URL | FILTER_DEDUP_SHA256 | FILTER_DEDUP_PHASH;
     c->phash_max_distance = 4;

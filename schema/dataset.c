@@ -24,12 +24,14 @@ static const char *const item_cols[] = {
     "error", "key", "shard_no", "frame_offset", "frame_length", "width", "height",
     "original_width", "original_height", "image_format", "bytes", "sha256", "member_bytes",
     "member_sha256", "http_status", "mime", "language", "fetched_at", "run_id",
+    "caption_raw", "caption_detail", "duplicate_of", "phash",
 };
 enum {
     C_INPUT_ID = 1, C_ROW_NO, C_URL, C_CAPTION, C_PAGE_URL, C_CAPTION_SOURCE, C_STATUS, C_REASON,
     C_ERROR, C_KEY, C_SHARD_NO, C_FRAME_OFFSET, C_FRAME_LENGTH, C_WIDTH, C_HEIGHT,
     C_ORIGINAL_WIDTH, C_ORIGINAL_HEIGHT, C_IMAGE_FORMAT, C_BYTES, C_SHA256, C_MEMBER_BYTES,
-    C_MEMBER_SHA256, C_HTTP_STATUS, C_MIME, C_LANGUAGE, C_FETCHED_AT, C_RUN_ID, C_NCOLS = C_RUN_ID
+    C_MEMBER_SHA256, C_HTTP_STATUS, C_MIME, C_LANGUAGE, C_FETCHED_AT, C_RUN_ID,
+    C_CAPTION_RAW, C_CAPTION_DETAIL, C_DUPLICATE_OF, C_PHASH, C_NCOLS = C_PHASH
 };
 
 struct dataset {
@@ -840,6 +842,10 @@ cc_err dataset_add_accepted(dataset *ds, const dataset_sample *s, char key_out[1
     bind_text(st, C_MIME, s->mime);
     bind_text(st, C_LANGUAGE, s->language);
     sqlite3_bind_double(st, C_FETCHED_AT, fetched);
+    bind_text(st, C_CAPTION_RAW, s->caption_raw);
+    bind_text(st, C_CAPTION_DETAIL, s->caption_detail);
+    if (s->has_phash)
+        sqlite3_bind_int64(st, C_PHASH, (int64_t)s->phash);
     int r = sqlite3_step(st);
     sqlite3_reset(st);
     sqlite3_stmt *su = ds->st_shard_upd;
@@ -915,6 +921,12 @@ cc_err dataset_add_outcome(dataset *ds, const dataset_outcome *o)
     bind_pos_int(st, C_HTTP_STATUS, o->http_status);
     bind_text(st, C_MIME, o->mime);
     sqlite3_bind_double(st, C_FETCHED_AT, o->fetched_at > 0 ? o->fetched_at : cc_wallclock());
+    bind_text(st, C_LANGUAGE, o->language);
+    bind_text(st, C_CAPTION_RAW, o->caption_raw);
+    bind_text(st, C_CAPTION_DETAIL, o->caption_detail);
+    bind_text(st, C_DUPLICATE_OF, o->duplicate_of);
+    if (o->has_phash)
+        sqlite3_bind_int64(st, C_PHASH, (int64_t)o->phash);
     int r = sqlite3_step(st);
     sqlite3_reset(st);
     if (r != SQLITE_DONE)

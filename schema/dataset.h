@@ -138,6 +138,11 @@ typedef struct {
     double fetched_at;                     /* epoch seconds; 0 = now */
     const char *extra_json;                /* NULL or a JSON object text whose members are
                                               appended to KEY.json (e.g. "{\"clip_score\":0.31}") */
+    /* filters (004-filters.sql) */
+    const char *caption_raw;               /* the caption as found, before normalisation */
+    const char *caption_detail;            /* the caption rule's note; NULL usually */
+    int has_phash;                         /* phash below is set */
+    uint64_t phash;                        /* 64-bit perceptual hash (filters/phash.h) */
 } dataset_sample;
 
 /* Writes s as one frame (KEY.<ext>, KEY.txt = caption, KEY.json) to the open
@@ -162,6 +167,13 @@ typedef struct {
     const char *sha256;
     int original_width, original_height;   /* 0 = unknown */
     double fetched_at;                     /* 0 = now */
+    /* filters (004-filters.sql) */
+    const char *language;                  /* detected caption language, NULL = unknown */
+    const char *caption_raw;               /* the caption as found, before normalisation */
+    const char *caption_detail;            /* the caption rule's note ("matched 'logo'") */
+    const char *duplicate_of;              /* reason 'duplicate': the kept sample's key */
+    int has_phash;
+    uint64_t phash;
 } dataset_outcome;
 
 /* Records o (upsert on (input_id,row_no): a retried failure is replaced).

@@ -241,7 +241,7 @@ static void test_choose(void)
     CHECK(why && strcmp(why, "no_caption") == 0, "no candidates");
     im.n_cands = 1;
     CHECK_EQ_INT(extract_choose_caption(&im, NULL, NULL, NULL), 0);
-    for (int s = 0; s < CAPTION__COUNT; s++)
+    for (int s = 0; s < CAPTION_SOURCE__COUNT; s++)
         CHECK_EQ_INT(caption_source_parse(caption_source_name((caption_source)s)), s);
     CHECK_EQ_INT(caption_source_parse("bogus"), -1);
 
