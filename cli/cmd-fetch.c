@@ -152,10 +152,17 @@ int cmd_fetch(int argc, char **argv)
 
     fetch_ctx ctx = {0};
     the_ctx = &ctx;
+    if (!opt.model && getenv("CLIPCRAWL_MODEL") && opt.filters.clip_min_score > 0)
+        opt.model = getenv("CLIPCRAWL_MODEL");
     ctx.pipe = pipeline_new(ds, &opt);
     hopt.on_done = on_http_done;
-    http_engine *eng = http_engine_new(&hopt);
+    http_engine *eng = NULL;
     int status = EXIT_OK;
+    if (pipeline_errmsg(ctx.pipe)[0]) {
+        status = cli_fail("fetch", "%s", pipeline_errmsg(ctx.pipe));
+        goto done;
+    }
+    eng = http_engine_new(&hopt);
     if (!eng) {
         status = cli_fail("fetch", "cannot set up libcurl");
         goto done;

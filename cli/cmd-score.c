@@ -9,11 +9,13 @@
 #include <unistd.h>
 
 #include "clip-cli.h"
+#include "clip-store.h"
 #include "commands.h"
 #include "common.h"
 #include "dataset.h"
 #include "image.h"
 #include "preprocess.h"
+#include "safety.h" /* safety tagging (task F2) */
 
 static volatile sig_atomic_t score_stop;
 static void score_on_signal(int sig)
@@ -22,85 +24,71 @@ static void score_on_signal(int sig)
     score_stop = 1;
 }
 
-/* float → IEEE 754 binary16, round to nearest even (embeddings are in [-1,1],
- * but the conversion is complete: overflow → inf, tiny → subnormal/zero). */
-static uint16_t float_to_half(float f)
+/* ---- safety tagging (task F2) ------------------------------------------------
+ * Every scored sample also gets its CLIP zero-shot safety tag (clipscore/safety.h)
+ * in items.nsfw / items.nsfw_model. Samples scored before tagging existed (a
+ * clip_scores row for this model, no tag from it) are tagged from their stored
+ * image embedding, so no image is decoded twice. */
+static float half_to_float(uint16_t h)
 {
-    uint32_t x;
-    memcpy(&x, &f, 4);
-    uint32_t sign = (x >> 16) & 0x8000u;
-    uint32_t mant = x & 0x7FFFFFu;
-    int exp = (int)((x >> 23) & 0xFF);
-    if (exp == 0xFF)
-        return (uint16_t)(sign | 0x7C00u | (mant ? 0x200u : 0));
-    int e = exp - 127 + 15;
-    if (e >= 0x1F)
-        return (uint16_t)(sign | 0x7C00u);
-    if (e <= 0) {
-        if (e < -10)
-            return (uint16_t)sign;
-        mant |= 0x800000u;
-        int shift = 14 - e;
-        uint32_t half = mant >> shift;
-        uint32_t rem = mant & ((1u << shift) - 1), mid = 1u << (shift - 1);
-        if (rem > mid || (rem == mid && (half & 1)))
-            half++;
-        return (uint16_t)(sign | half);
+    uint32_t sign = (uint32_t)(h & 0x8000u) << 16, exp = (h >> 10) & 0x1F, mant = h & 0x3FFu, x;
+    if (exp == 0x1F) {
+        x = sign | 0x7F800000u | (mant << 13);
+    } else if (exp == 0) {
+        float f = ldexpf((float)mant, -24);
+        return sign ? -f : f;
+    } else {
+        x = sign | ((exp - 15 + 127) << 23) | (mant << 13);
     }
-    uint32_t half = (uint32_t)e << 10 | mant >> 13;
-    uint32_t rem = mant & 0x1FFFu;
-    if (rem > 0x1000u || (rem == 0x1000u && (half & 1)))
-        half++; /* may carry into the exponent, which is the right answer */
-    return (uint16_t)(sign | half);
+    float f;
+    memcpy(&f, &x, 4);
+    return f;
 }
 
-static void to_half_le(const float *v, int n, unsigned char *out)
+/* Tags the samples already scored by model_id whose tag is missing or from
+ * another model. Returns how many, or -1 on an SQLite error. */
+static int64_t safety_backfill(sqlite3 *db, const clip_safety *saf, int64_t model_id, int E)
 {
-    for (int i = 0; i < n; i++) {
-        uint16_t h = float_to_half(v[i]);
-        out[2 * i] = (unsigned char)(h & 0xFF);
-        out[2 * i + 1] = (unsigned char)(h >> 8);
-    }
-}
-
-/* Registers (model_id, precision) in clip_models; returns its row id or -1. */
-static int64_t model_row(sqlite3 *db, const clip_model *m, clip_precision prec)
-{
-    const clip_config *c = clip_model_config(m);
-    char config[512];
-    snprintf(config, sizeof config,
-             "{\"embed_dim\":%d,\"image_size\":%d,\"patch_size\":%d,\"vision_width\":%d,\"vision_layers\":%d,"
-             "\"text_width\":%d,\"text_layers\":%d,\"activation\":\"%s\",\"source\":\"%s\"}",
-             c->embed_dim, c->image_size, c->patch_size, c->vision_width, c->vision_layers, c->text_width,
-             c->text_layers, c->act == CLIP_ACT_GELU ? "gelu" : "quick_gelu", clip_model_config_source(m));
-    sqlite3_stmt *st = NULL;
-    int64_t id = -1;
+    sqlite3_stmt *sel = NULL, *upd = NULL;
+    int64_t n = 0;
+    float *v = xmalloc((size_t)E * sizeof *v);
     if (sqlite3_prepare_v2(db,
-                           "INSERT INTO clip_models(model_id, precision, path, config, embed_dim, logit_scale, added_at) "
-                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(model_id, precision) DO NOTHING",
-                           -1, &st, NULL) != SQLITE_OK)
-        return -1;
-    sqlite3_bind_text(st, 1, clip_model_id(m), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, clip_precision_name(prec), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, clip_model_weights_path(m), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, config, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 5, c->embed_dim);
-    sqlite3_bind_double(st, 6, (double)clip_model_logit_scale(m));
-    sqlite3_bind_double(st, 7, cc_wallclock());
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+                           "SELECT s.key, s.image_emb FROM clip_scores s JOIN items i ON i.key = s.key "
+                           "WHERE s.model = ?1 AND s.image_emb IS NOT NULL "
+                           "AND (i.nsfw_model IS NULL OR i.nsfw_model <> ?1)",
+                           -1, &sel, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, "UPDATE items SET nsfw = ?1, nsfw_model = ?2 WHERE key = ?3", -1, &upd, NULL) !=
+            SQLITE_OK) {
+        n = -1;
+        goto out;
+    }
+    sqlite3_bind_int64(sel, 1, model_id);
+    int rc;
+    while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
+        const unsigned char *b = sqlite3_column_blob(sel, 1);
+        if (sqlite3_column_bytes(sel, 1) != E * 2)
+            continue; /* written by a model of another width: not ours to read */
+        for (int k = 0; k < E; k++)
+            v[k] = half_to_float((uint16_t)(b[2 * k] | b[2 * k + 1] << 8));
+        sqlite3_reset(upd);
+        sqlite3_bind_text(upd, 1, clip_safety_tag(saf, v), -1, SQLITE_STATIC);
+        sqlite3_bind_int64(upd, 2, model_id);
+        sqlite3_bind_text(upd, 3, (const char *)sqlite3_column_text(sel, 0), -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(upd) != SQLITE_DONE) {
+            n = -1;
+            goto out;
+        }
+        n++;
+    }
     if (rc != SQLITE_DONE)
-        return -1;
-    if (sqlite3_prepare_v2(db, "SELECT id FROM clip_models WHERE model_id = ?1 AND precision = ?2", -1, &st,
-                           NULL) != SQLITE_OK)
-        return -1;
-    sqlite3_bind_text(st, 1, clip_model_id(m), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, clip_precision_name(prec), -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        id = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return id;
+        n = -1;
+out:
+    sqlite3_finalize(sel);
+    sqlite3_finalize(upd);
+    free(v);
+    return n;
 }
+/* ---- end safety tagging ---- */
 
 typedef struct {
     char key[10];
@@ -153,7 +141,7 @@ int cmd_score(int argc, char **argv)
     }
     sqlite3 *db = dataset_db(ds);
     int status = EXIT_OK;
-    int64_t model_id = model_row(db, m, o.precision);
+    int64_t model_id = clip_store_model(db, m, o.precision);
     if (model_id < 0) {
         status = cli_fail("score", "%s: cannot register the model: %s", dir, sqlite3_errmsg(db));
         dataset_close(ds, 0, NULL, 0);
@@ -174,7 +162,6 @@ int cmd_score(int argc, char **argv)
     int32_t *ids = xcalloc((size_t)B * C, sizeof *ids);
     int *eot = xcalloc((size_t)B, sizeof *eot);
     batch_slot *slots = xcalloc((size_t)B, sizeof *slots);
-    unsigned char *half_i = xmalloc((size_t)E * 2), *half_t = xmalloc((size_t)E * 2);
     ccbuf image = {0};
     ccbuf where = {0}, unscorable = {0};
     int64_t scored = 0, skipped = 0;
@@ -182,14 +169,28 @@ int cmd_score(int argc, char **argv)
     double score_sum = 0;
     int tty = isatty(STDERR_FILENO);
 
-    sqlite3_stmt *ins = NULL;
-    if (sqlite3_prepare_v2(db,
-                           "INSERT OR REPLACE INTO clip_scores(key, model, score, image_emb, text_emb, scored_at) "
-                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                           -1, &ins, NULL) != SQLITE_OK) {
+    /* safety tagging (task F2) */
+    sqlite3_stmt *tag_upd = NULL;
+    int64_t tagged = 0, nsfw_count = 0;
+    clip_safety *saf = clip_safety_new(m, tok, state, err, sizeof err);
+    if (!saf) {
+        status = cli_fail("score", "%s", err);
+        goto out;
+    }
+    if (sqlite3_prepare_v2(db, "UPDATE items SET nsfw = ?1, nsfw_model = ?2 WHERE key = ?3", -1, &tag_upd, NULL) !=
+        SQLITE_OK) {
         status = cli_fail("score", "%s: %s", dir, sqlite3_errmsg(db));
         goto out;
     }
+    {
+        int64_t b = safety_backfill(db, saf, model_id, E);
+        if (b < 0 || dataset_flush(ds) != CC_OK) {
+            status = cli_fail("score", "%s: tagging earlier scores: %s", dir, sqlite3_errmsg(db));
+            goto out;
+        }
+        tagged += b;
+    }
+    /* end safety tagging */
     /* Samples whose image cannot be decoded get no row (a score must be a
      * cosine); this run excludes them by key so they are not met again. */
     ccbuf_printf(&where, "items.key NOT IN (SELECT key FROM clip_scores WHERE model = %lld)", (long long)model_id);
@@ -247,28 +248,31 @@ int cmd_score(int argc, char **argv)
         clip_l2_normalize(te, good, E);
         int g = 0;
         for (int k = 0; k < n; k++) {
-            sqlite3_reset(ins);
-            sqlite3_bind_text(ins, 1, slots[k].key, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_int64(ins, 2, model_id);
-            if (slots[k].ok) {
-                float s = clip_dot(ie + (size_t)g * E, te + (size_t)g * E, E);
-                to_half_le(ie + (size_t)g * E, E, half_i);
-                to_half_le(te + (size_t)g * E, E, half_t);
-                sqlite3_bind_double(ins, 3, (double)s);
-                sqlite3_bind_blob(ins, 4, half_i, E * 2, SQLITE_TRANSIENT);
-                sqlite3_bind_blob(ins, 5, half_t, E * 2, SQLITE_TRANSIENT);
-                score_sum += s;
-                scored++;
-                g++;
-            } else {
+            if (!slots[k].ok) {
                 ccbuf_printf(&unscorable, "%s'%s'", unscorable.len ? "," : "", slots[k].key);
                 skipped++;
                 continue;
             }
-            sqlite3_bind_double(ins, 6, cc_wallclock());
-            if (sqlite3_step(ins) != SQLITE_DONE) {
+            float s = clip_dot(ie + (size_t)g * E, te + (size_t)g * E, E);
+            if (clip_store_score(db, slots[k].key, model_id, s, ie + (size_t)g * E, te + (size_t)g * E, E) != 0) {
                 status = cli_fail("score", "%s: %s", dir, sqlite3_errmsg(db));
                 goto out;
+            }
+            score_sum += s;
+            scored++;
+            g++;
+            { /* safety tagging (task F2): same transaction as the score */
+                const char *tag = clip_safety_tag(saf, ie + (size_t)(g - 1) * E);
+                sqlite3_reset(tag_upd);
+                sqlite3_bind_text(tag_upd, 1, tag, -1, SQLITE_STATIC);
+                sqlite3_bind_int64(tag_upd, 2, model_id);
+                sqlite3_bind_text(tag_upd, 3, slots[k].key, -1, SQLITE_TRANSIENT);
+                if (sqlite3_step(tag_upd) != SQLITE_DONE) {
+                    status = cli_fail("score", "%s: %s", dir, sqlite3_errmsg(db));
+                    goto out;
+                }
+                tagged++;
+                nsfw_count += strcmp(tag, CLIP_SAFETY_NSFW) == 0;
             }
         }
         if (unscorable.len) {
@@ -290,18 +294,19 @@ int cmd_score(int argc, char **argv)
             break;
     }
 out:
-    sqlite3_finalize(ins);
+    sqlite3_finalize(tag_upd); /* safety tagging (task F2) */
+    clip_safety_free(saf);
     {
         double secs = cc_now() - t0;
         char counts[256];
-        snprintf(counts, sizeof counts, "{\"scored\":%lld,\"unscorable\":%lld}", (long long)scored,
-                 (long long)skipped);
+        snprintf(counts, sizeof counts, "{\"scored\":%lld,\"unscorable\":%lld,\"tagged\":%lld,\"nsfw\":%lld}",
+                 (long long)scored, (long long)skipped, (long long)tagged, (long long)nsfw_count);
         dataset_run_end(ds, counts);
         if (!quiet && tty)
             fputc('\n', stderr);
-        printf("{\"scored\":%lld,\"unscorable\":%lld,\"model\":\"%s\",\"precision\":\"%s\",\"mean_score\":%.6f,"
+        printf("{\"scored\":%lld,\"unscorable\":%lld,\"tagged\":%lld,\"nsfw\":%lld,\"model\":\"%s\",\"precision\":\"%s\",\"mean_score\":%.6f,"
                "\"seconds\":%.3f,\"per_second\":%.2f}\n",
-               (long long)scored, (long long)skipped, clip_model_id(m), clip_precision_name(o.precision),
+               (long long)scored, (long long)skipped, (long long)tagged, (long long)nsfw_count, clip_model_id(m), clip_precision_name(o.precision),
                scored ? score_sum / (double)scored : 0.0, secs, secs > 0 ? (double)scored / secs : 0.0);
     }
     if (dataset_close(ds, 0, err, sizeof err) != CC_OK && status == EXIT_OK)
@@ -309,7 +314,7 @@ out:
     ccbuf_free(&image);
     ccbuf_free(&where);
     ccbuf_free(&unscorable);
-    free(px), free(ie), free(te), free(ids), free(eot), free(slots), free(half_i), free(half_t);
+    free(px), free(ie), free(te), free(ids), free(eot), free(slots);
     clip_state_free(state);
     clip_model_free(m);
     clip_tokenizer_free(tok);

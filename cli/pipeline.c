@@ -4,8 +4,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clip-store.h"
 #include "phash.h"
 #include "pipeline.h"
+#include "preprocess.h"
+#include "tokenizer.h"
 
 struct pipeline_item {
     pipeline_item *next;              /* finished-queue link */
@@ -17,6 +20,9 @@ struct pipeline_item {
     int has_phash;
     uint64_t phash;
     char duplicate_of[10];
+    int has_clip;
+    float clip_score;
+    float *clip_emb;                  /* image then text embedding, 2 x embed_dim, normalised */
     /* from the download */
     long http_status;
     char *mime;
@@ -39,6 +45,13 @@ struct pipeline {
     caption_filter *captions;
     int phash_bands;                  /* phash_max_distance + 1 */
     sqlite3_stmt *st_url, *st_url_caption, *st_phash_find, *st_phash_add;
+    /* inline CLIP scoring */
+    clip_model *clip;
+    clip_tokenizer *tok;
+    int64_t clip_model_row;
+    pthread_key_t state_key;          /* each worker thread's clip_state */
+    clip_state **states;              /* every state made, freed with the pipeline */
+    int n_states;
     cc_pool *pool;
     pthread_mutex_t mu;
     pipeline_item *done_head, *done_tail;
@@ -86,6 +99,7 @@ static void item_free(pipeline_item *it)
     free(it->caption_source);
     free(it->caption_raw);
     free(it->caption_detail);
+    free(it->clip_emb);
     free(it->mime);
     free(it->reason);
     free(it->error);
@@ -133,6 +147,19 @@ pipeline *pipeline_new(dataset *ds, const pipeline_options *o)
                        "INSERT OR IGNORE INTO phash_bands(band, nbands, value, item_id) "
                        "SELECT ?1, ?2, ?3, id FROM items WHERE key = ?4",
                        -1, &p->st_phash_add, NULL);
+    pthread_key_create(&p->state_key, NULL);
+    if (p->opt.model) {
+        char err[400];
+        p->clip = clip_model_load(p->opt.model, p->opt.precision, err, sizeof err);
+        if (p->clip)
+            p->tok = clip_tokenizer_load(p->opt.tokenizer ? p->opt.tokenizer : p->opt.model, err, sizeof err);
+        if (p->clip && p->tok)
+            p->clip_model_row = clip_store_model(db, p->clip, p->opt.precision);
+        if (!p->clip || !p->tok)
+            snprintf(p->errmsg, sizeof p->errmsg, "%s", err);
+        else if (p->clip_model_row < 0)
+            snprintf(p->errmsg, sizeof p->errmsg, "%s: %s", dataset_dir(ds), sqlite3_errmsg(db));
+    }
     /* A short queue: enough to keep every worker busy, small enough that
      * downloaded bodies waiting for a worker stay a bounded amount of memory. */
     p->pool = cc_pool_new(p->opt.workers, p->opt.workers * 4);
@@ -164,6 +191,56 @@ static void set_verdict(pipeline_item *it, dataset_status st, const char *reason
     it->reason = reason ? xstrdup(reason) : NULL;
     free(it->error);
     it->error = error && *error ? xstrdup(error) : NULL;
+}
+
+/* The calling worker's CLIP scratch state, made on first use. */
+static clip_state *worker_state(pipeline *p)
+{
+    clip_state *cs = pthread_getspecific(p->state_key);
+    if (cs)
+        return cs;
+    cs = clip_state_new(p->clip, 1);
+    clip_state_set_threads(cs, 1); /* the pool already runs one worker per CPU */
+    pthread_mutex_lock(&p->mu);
+    p->states = xrealloc(p->states, (size_t)(p->n_states + 1) * sizeof *p->states);
+    p->states[p->n_states++] = cs;
+    pthread_mutex_unlock(&p->mu);
+    pthread_setspecific(p->state_key, cs);
+    return cs;
+}
+
+/* Scores the image against its caption exactly as `score` does: the CLIP
+ * preprocessing starts from the file's own pixels, not the resized copy. */
+static int clip_score_item(pipeline *p, pipeline_item *it, const void *data, size_t n, char *err, size_t errlen)
+{
+    const clip_config *c = clip_model_config(p->clip);
+    const int S = c->image_size, E = c->embed_dim, C = c->context_length;
+    img_image nat = {0};
+    float *px = xmalloc((size_t)3 * S * S * sizeof(float));
+    int32_t *ids = xcalloc((size_t)C, sizeof *ids);
+    int eot = 0, rc = -1;
+    if (img_decode_native(data, n, p->checks.max_pixels, &nat, err, errlen) != CC_OK ||
+        clip_preprocess(&nat, S, NULL, NULL, px, NULL, err, errlen) != 0)
+        goto out;
+    if (clip_tokenize(p->tok, it->caption ? it->caption : "", ids, C, &eot) < 0) {
+        snprintf(err, errlen, "caption could not be tokenized");
+        goto out;
+    }
+    clip_state *cs = worker_state(p);
+    it->clip_emb = xmalloc((size_t)2 * E * sizeof(float));
+    if (clip_encode_images(cs, px, 1, it->clip_emb) != 0 || clip_encode_texts(cs, ids, &eot, 1, it->clip_emb + E) != 0) {
+        snprintf(err, errlen, "%s", clip_state_errmsg(cs));
+        goto out;
+    }
+    clip_l2_normalize(it->clip_emb, 2, E);
+    it->clip_score = clip_dot(it->clip_emb, it->clip_emb + E, E);
+    it->has_clip = 1;
+    rc = 0;
+out:
+    img_image_free(&nat);
+    free(px);
+    free(ids);
+    return rc;
 }
 
 /* Worker: everything CPU-bound about one downloaded image. */
@@ -210,6 +287,18 @@ static void process_item(pipeline *p, pipeline_item *it)
     if (rc != CC_OK) {
         set_verdict(it, rc == CC_ERR_RANGE ? DS_REJECTED : DS_FAILED,
                     rc == CC_ERR_RANGE ? "too_many_pixels" : "broken_image", err);
+        img_image_free(&im);
+        return;
+    }
+    if (p->clip && clip_score_item(p, it, data, n, err, sizeof err) != 0) {
+        set_verdict(it, DS_FAILED, "clip_failed", err);
+        img_image_free(&im);
+        return;
+    }
+    if (it->has_clip && o->filters.clip_min_score > 0 && it->clip_score < o->filters.clip_min_score) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "CLIP score %.4f below %.4f", (double)it->clip_score, o->filters.clip_min_score);
+        set_verdict(it, DS_REJECTED, "low_clip_score", msg);
         img_image_free(&im);
         return;
     }
@@ -429,8 +518,22 @@ static int write_item(pipeline *p, pipeline_item *it)
             .caption_raw = it->caption_raw, .caption_detail = it->caption_detail,
             .has_phash = it->has_phash, .phash = it->phash,
         };
+        char extra[64];
+        if (it->has_clip) {
+            snprintf(extra, sizeof extra, "{\"clip_score\":%.6f}", (double)it->clip_score);
+            s.extra_json = extra;
+        }
         if (dataset_add_accepted(p->ds, &s, key) != CC_OK)
             goto db_error;
+        if (it->has_clip) {
+            int E = clip_model_config(p->clip)->embed_dim;
+            if (clip_store_score(dataset_db(p->ds), key, p->clip_model_row, it->clip_score, it->clip_emb,
+                                 it->clip_emb + E, E) != 0) {
+                snprintf(p->errmsg, sizeof p->errmsg, "%s: %s", dataset_dir(p->ds),
+                         sqlite3_errmsg(dataset_db(p->ds)));
+                return -1;
+            }
+        }
         if (it->has_phash)
             add_phash_bands(p, it->phash, key);
         p->counts.accepted++;
@@ -531,6 +634,12 @@ void pipeline_free(pipeline *p)
     sqlite3_finalize(p->st_phash_find);
     sqlite3_finalize(p->st_phash_add);
     caption_filter_free(p->captions);
+    for (int i = 0; i < p->n_states; i++)
+        clip_state_free(p->states[i]);
+    free(p->states);
+    pthread_key_delete(p->state_key);
+    clip_tokenizer_free(p->tok);
+    clip_model_free(p->clip);
     pthread_mutex_destroy(&p->mu);
     free(p);
 }
@@ -600,7 +709,26 @@ int pipeline_option(pipeline_options *o, http_options *h, const char *flag, cons
     NUM("--max-pixels", 1, 1e12, o->filters.image_max_pixels = (uint64_t)d)
     NUM("--min-bytes", 0, 1e12, o->filters.image_min_bytes = (uint64_t)d)
     NUM("--workers", 1, 256, o->workers = (int)d)
+    NUM("--min-clip-score", -1, 1, o->filters.clip_min_score = d)
 #undef NUM
+    if (strcmp(flag, "--model") == 0 || strcmp(flag, "--tokenizer") == 0) {
+        if (!value || !*value) {
+            snprintf(err, errlen, "%s needs a directory", flag);
+            return -1;
+        }
+        if (flag[2] == 'm')
+            o->model = value;
+        else
+            o->tokenizer = value;
+        return 1;
+    }
+    if (strcmp(flag, "--precision") == 0) {
+        if (!value || clip_precision_parse(value, &o->precision) != 0) {
+            snprintf(err, errlen, "unknown --precision '%s' (fp32, bf16)", value ? value : "");
+            return -1;
+        }
+        return 1;
+    }
     if (strcmp(flag, "--user-agent") == 0) {
         if (!value || !*value) {
             snprintf(err, errlen, "--user-agent needs a value");

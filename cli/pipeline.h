@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "caption.h"
+#include "clip.h"
 #include "dataset.h"
 #include "filterconf.h"
 #include "http.h"
@@ -39,6 +40,11 @@ typedef struct {
     filter_config filters;          /* caption rules, image checks, dedup modes (filters/filterconf.h) */
     int judge_captions;             /* 1 (default): captions pass the caption filter before download */
     int workers;                    /* decode threads; default: number of CPUs */
+    /* Inline CLIP scoring (--model): every decoded image is scored against its
+     * caption; below filters.clip_min_score it is rejected ('low_clip_score'). */
+    const char *model;              /* model directory, NULL = no scoring */
+    const char *tokenizer;          /* tokenizer directory; NULL = the model's */
+    clip_precision precision;
 } pipeline_options;
 
 void pipeline_options_init(pipeline_options *o);
@@ -51,6 +57,8 @@ pipeline_item *pipeline_item_new(int64_t input_id, int64_t row_no, const char *u
                                  const char *caption, const char *page_url,
                                  const char *caption_source);
 
+/* Never NULL. When o->model is set and the model cannot be loaded,
+ * pipeline_errmsg() says why (non-empty): the command should stop. */
 pipeline *pipeline_new(dataset *ds, const pipeline_options *o);
 /* Waits for the workers, writes what they finished, frees. NULL is a no-op. */
 void pipeline_free(pipeline *p);
@@ -126,6 +134,11 @@ int pipeline_option(pipeline_options *o, http_options *h, const char *flag, cons
 "  --no-dedup             keep duplicates (by URL, bytes and perceptual hash)\n" \
 "  --no-caption-filter    keep every caption (no caption rules)\n" \
 "  --workers N            decode/resize threads (CPUs)\n" \
+"clip (optional):\n" \
+"  --model M              score each image against its caption with this CLIP model\n" \
+"  --min-clip-score T     reject pairs scoring below T (LAION used 0.28 with ViT-B/32)\n" \
+"  --tokenizer DIR        tokenizer files, if not in the model directory\n" \
+"  --precision P          fp32|bf16 (fp32)\n" \
 "filters (see clipcrawl filters --print-defaults):\n" \
 FILTER_CONFIG_USAGE
 
