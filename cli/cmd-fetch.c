@@ -27,7 +27,12 @@ typedef struct {
     pipeline *pipe;
 } fetch_ctx;
 
-static fetch_ctx *the_ctx; /* http's on_done has only the item as user pointer */
+static fetch_ctx *the_ctx;
+
+static void wake_engine(void *engine)
+{
+    http_wakeup(engine);
+} /* http's on_done has only the item as user pointer */
 
 static void on_http_done(http_result *r, void *user)
 {
@@ -167,6 +172,7 @@ int cmd_fetch(int argc, char **argv)
         status = cli_fail("fetch", "cannot set up libcurl");
         goto done;
     }
+    pipeline_set_wakeup(ctx.pipe, wake_engine, eng);
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
 
@@ -222,18 +228,26 @@ int cmd_fetch(int argc, char **argv)
             goto drain;
         }
         if (!quiet) {
-            /* The ETA is by input bytes: exact for plain files, unknown for stdin. */
-            (void)bytes_done_before;
-            pipeline_progress(ctx.pipe, 0, 0);
+            /* The ETA is by input bytes read: known for files, not for stdin. */
+            double frac = 0;
+            if (total_bytes > 0) {
+                uint64_t done_b = 0, tot_b = 0;
+                if (k < n_inputs)
+                    pairs_progress(readers[k], &done_b, &tot_b);
+                frac = (bytes_done_before + (double)done_b) / total_bytes;
+            }
+            pipeline_progress(ctx.pipe, frac, 0);
         }
     }
 drain:
     /* Stopping (signal or error) or done: abandon unstarted downloads, finish
      * what the workers hold, so nothing already fetched is lost. */
-    http_engine_free(eng);
-    eng = NULL;
+    /* Workers must be idle before the engine they wake goes away. */
+    pipeline_set_wakeup(ctx.pipe, NULL, NULL);
     if (pipeline_poll(ctx.pipe, 1) < 0 && status == EXIT_OK)
         status = cli_fail("fetch", "%s", pipeline_errmsg(ctx.pipe));
+    http_engine_free(eng);
+    eng = NULL;
     if (input_failed && status == EXIT_OK)
         status = EXIT_FAIL;
 done:;

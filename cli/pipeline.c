@@ -52,6 +52,8 @@ struct pipeline {
     pthread_key_t state_key;          /* each worker thread's clip_state */
     clip_state **states;              /* every state made, freed with the pipeline */
     int n_states;
+    void (*wake)(void *);
+    void *wake_arg;
     cc_pool *pool;
     pthread_mutex_t mu;
     pipeline_item *done_head, *done_tail;
@@ -69,7 +71,7 @@ void pipeline_options_init(pipeline_options *o)
     o->image_size = 256;
     o->resize_mode = RESIZE_BORDER;
     o->encode_format = ENC_JPG;
-    o->encode_quality = 95;
+    o->encode_quality = -1; /* the format's default, chosen in pipeline_new() */
     filter_config_defaults(&o->filters);
     o->judge_captions = 1;
     o->workers = cc_ncpus();
@@ -118,6 +120,14 @@ pipeline *pipeline_new(dataset *ds, const pipeline_options *o)
         pipeline_options_init(&p->opt);
     if (p->opt.workers < 1)
         p->opt.workers = 1;
+    /* PNG's "quality" is a zlib level 0..9: 95 (the jpg/webp default) would
+     * fail every encode, so the default is per format and a too-high level is capped. */
+    if (p->opt.encode_quality < 0)
+        p->opt.encode_quality = p->opt.encode_format == ENC_PNG ? 6 : 95;
+    if (p->opt.encode_format == ENC_PNG && p->opt.encode_quality > 9) {
+        cc_log(CC_LOG_WARN, "--encode-quality %d is not a png level (0..9); using 9", p->opt.encode_quality);
+        p->opt.encode_quality = 9;
+    }
     const filter_config *fc = &p->opt.filters;
     img_checks_defaults(&p->checks);
     p->checks.min_side = fc->image_min_side;
@@ -346,10 +356,25 @@ static void enqueue_done(pipeline *p, pipeline_item *it)
 static void run_job(void *arg)
 {
     job *j = arg;
-    process_item(j->p, j->it);
+    pipeline *p = j->p;
+    process_item(p, j->it);
     ccbuf_free(&j->it->body); /* the download is no longer needed */
-    enqueue_done(j->p, j->it);
+    enqueue_done(p, j->it);
     free(j);
+    pthread_mutex_lock(&p->mu);
+    void (*wake)(void *) = p->wake;
+    void *wake_arg = p->wake_arg;
+    pthread_mutex_unlock(&p->mu);
+    if (wake)
+        wake(wake_arg);
+}
+
+void pipeline_set_wakeup(pipeline *p, void (*fn)(void *), void *arg)
+{
+    pthread_mutex_lock(&p->mu);
+    p->wake = fn;
+    p->wake_arg = arg;
+    pthread_mutex_unlock(&p->mu);
 }
 
 void pipeline_on_http(pipeline *p, pipeline_item *it, http_result *r)

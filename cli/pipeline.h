@@ -35,7 +35,7 @@ typedef struct {
     int image_size;                 /* target size; default 256 */
     img_resize_mode resize_mode;    /* default RESIZE_BORDER (img2dataset's default) */
     img_encode_format encode_format;/* default ENC_JPG */
-    int encode_quality;             /* default 95 */
+    int encode_quality;             /* -1 (default): 95 for jpg/webp, 6 for png (a zlib level) */
     int keep_original;              /* store the downloaded bytes unchanged */
     filter_config filters;          /* caption rules, image checks, dedup modes (filters/filterconf.h) */
     int judge_captions;             /* 1 (default): captions pass the caption filter before download */
@@ -83,6 +83,10 @@ void pipeline_on_http(pipeline *p, pipeline_item *item, http_result *r);
 void pipeline_record(pipeline *p, pipeline_item *item, dataset_status status,
                      const char *reason, const char *error);
 
+/* fn(arg) is called from a worker thread each time it finishes an item, so a
+ * main loop sleeping in http_run() wakes to write it (http_wakeup). */
+void pipeline_set_wakeup(pipeline *p, void (*fn)(void *), void *arg);
+
 /* Writes every finished item to the dataset; wait != 0 first waits until no
  * item is being processed. Returns the number written, -1 on a dataset
  * error (message in pipeline_errmsg; the command should stop). */
@@ -127,7 +131,7 @@ int pipeline_option(pipeline_options *o, http_options *h, const char *flag, cons
 "  --image-size N         target size (256)\n" \
 "  --resize-mode M        no|border|keep_ratio|keep_ratio_largest|center_crop (border)\n" \
 "  --encode-format F      jpg|png|webp (jpg)\n" \
-"  --encode-quality Q     1..100 for jpg/webp, 0..9 for png (95)\n" \
+"  --encode-quality Q     1..100 for jpg/webp (95), 0..9 for png (6)\n" \
 "  --keep-original        store the downloaded bytes, not a re-encoding\n" \
 "  --max-pixels N         reject images with more pixels (89478484)\n" \
 "  --min-bytes N          reject downloads smaller than N bytes (1024)\n" \

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -52,6 +53,7 @@ struct host {
     int active;
     size_t refs;                /* requests referring to this host */
     double next_start, backoff_until;
+    double delay;               /* < 0: the engine's host_delay */
 };
 
 struct http_engine {
@@ -71,6 +73,7 @@ struct http_engine {
     uint64_t rng;
     double last_gc;
     http_stats st;
+    atomic_int woken;           /* set by http_wakeup() from any thread */
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -322,6 +325,7 @@ static host *host_get(http_engine *e, const char *name)
     }
     host *h = xcalloc(1, sizeof *h);
     h->name = xstrdup(name);
+    h->delay = -1;
     h->hnext = e->buckets[i];
     e->buckets[i] = h;
     e->nhosts++;
@@ -366,7 +370,7 @@ static void hosts_gc(http_engine *e, double now)
         host **pp = &e->buckets[i];
         while (*pp) {
             host *h = *pp;
-            if (h->refs == 0 && h->next_start <= now && h->backoff_until <= now) {
+            if (h->refs == 0 && h->delay < 0 && h->next_start <= now && h->backoff_until <= now) {
                 *pp = h->hnext;
                 free(h->name);
                 free(h);
@@ -542,6 +546,24 @@ void http_engine_free(http_engine *e)
 }
 
 size_t http_pending(const http_engine *e) { return e->pending; }
+
+void http_host_set_delay(http_engine *e, const char *name, double seconds)
+{
+    if (!name || !*name)
+        return;
+    char *lower = xstrdup(name);
+    for (char *p = lower; *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
+    host *h = host_get(e, lower);
+    free(lower);
+    double old = h->delay >= 0 ? h->delay : e->o.host_delay;
+    h->delay = seconds >= 0 ? seconds : -1;
+    /* a start already scheduled under the old delay moves with it */
+    double now_delay = h->delay >= 0 ? h->delay : e->o.host_delay;
+    if (h->next_start > 0)
+        h->next_start += now_delay - old;
+}
 
 void http_get_stats(const http_engine *e, http_stats *s) { *s = e->st; }
 
@@ -815,7 +837,7 @@ static void schedule(http_engine *e, double now, double *wake)
                 if (!h->qhead)
                     h->qtail = NULL;
                 r->qnext = NULL;
-                h->next_start = now + e->o.host_delay;
+                h->next_start = now + (h->delay >= 0 ? h->delay : e->o.host_delay);
                 start_transfer(e, r, now);
                 progress = 1;
                 ready_remove(e, h);
@@ -1085,8 +1107,17 @@ int http_run(http_engine *e, int timeout_ms)
     int delivered = 0;
     for (;;) {
         delivered += deliver_immediate(e);
-        if (delivered || e->pending == 0)
+        if (delivered || atomic_exchange(&e->woken, 0))
             break;
+        if (e->pending == 0) {
+            /* nothing to drive: wait (the caller may be waiting on other
+             * work that calls http_wakeup() when it is done) */
+            int wait_ms = (int)ceil((deadline - cc_now()) * 1000.0);
+            if (wait_ms > 0)
+                curl_multi_poll(e->multi, NULL, 0, wait_ms, NULL);
+            atomic_store(&e->woken, 0);
+            break;
+        }
         double now = cc_now(), wake;
         schedule(e, now, &wake);
         int running = 0;
@@ -1123,6 +1154,12 @@ int http_run(http_engine *e, int timeout_ms)
         e->last_gc = now;
     }
     return delivered;
+}
+
+void http_wakeup(http_engine *e)
+{
+    atomic_store(&e->woken, 1);
+    curl_multi_wakeup(e->multi);
 }
 
 void http_drain(http_engine *e)

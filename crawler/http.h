@@ -172,14 +172,27 @@ void http_engine_free(http_engine *e);
 void http_submit(http_engine *e, const char *url, void *user);
 void http_submit_ex(http_engine *e, const char *url, const http_request *rq, void *user);
 
+/* Sets the minimum delay between request starts for one host (its name as in
+ * URLs; case-insensitive), overriding options.host_delay — e.g. a robots.txt
+ * Crawl-delay, which the caller caps. seconds < 0 restores the default. The
+ * setting outlives idle periods. Takes effect from the next start. */
+void http_host_set_delay(http_engine *e, const char *host, double seconds);
+
 /* Requests submitted and not yet completed (queued + waiting to retry +
  * in flight). */
 size_t http_pending(const http_engine *e);
 
 /* Drives transfers for at most timeout_ms milliseconds; returns early, after
- * at least one on_done call, or at once when nothing is pending. Returns the
- * number of on_done calls made. Not reentrant: do not call from on_done. */
+ * at least one on_done call, or when another thread calls http_wakeup().
+ * When nothing is pending it just waits (timeout_ms or a wakeup) — so a loop
+ * that also waits on worker threads does not spin. Returns the number of
+ * on_done calls made. Not reentrant: do not call from on_done. */
 int http_run(http_engine *e, int timeout_ms);
+
+/* Makes a running or the next http_run() return at once. The only function
+ * here that may be called from another thread (e.g. a worker that finished
+ * an item the http_run() caller should collect). */
+void http_wakeup(http_engine *e);
 
 /* Runs until nothing is pending. */
 void http_drain(http_engine *e);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <strings.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -36,6 +37,7 @@ struct pairs_reader {
     int json_started;
     ccbuf url, caption, key;
     int have_url, have_caption;
+    uint64_t file_size;     /* 0 for stdin and pipes */
 };
 
 /* ---- names ------------------------------------------------------------------ */
@@ -371,7 +373,9 @@ static int txt_next(pairs_reader *r, pairs_row *row)
 static void skip_ws(pairs_reader *r, int stop_at_newline)
 {
     int c;
-    while ((c = peekc(r)) == ' ' || c == '\t' || c == '\r' || (c == '\n' && !stop_at_newline))
+    /* jsonl: a record never spans lines, so a cut-off object cannot swallow the next row */
+    while ((c = peekc(r)) == ' ' || c == '\t' || c == '\r' ||
+           (c == '\n' && !stop_at_newline && r->fmt != PAIRS_JSONL))
         getch(r);
 }
 
@@ -848,6 +852,9 @@ pairs_reader *pairs_open(const char *path, const pairs_options *o, char *err, si
     r->caption_col = xstrdup(r->caption_required ? o->caption_col : "caption");
     r->buf = xmalloc(INBUF);
     r->line = 1;
+    struct stat st;
+    if (!is_stdin && stat(path, &st) == 0 && S_ISREG(st.st_mode))
+        r->file_size = (uint64_t)st.st_size;
     /* UTF-8 byte order mark */
     if (peekc(r) == 0xEF) {
         if (r->len - r->pos >= 3 && r->buf[r->pos + 1] == 0xBB && r->buf[r->pos + 2] == 0xBF)
@@ -925,4 +932,18 @@ void pairs_close(pairs_reader *r)
     ccbuf_free(&r->caption);
     ccbuf_free(&r->key);
     free(r);
+}
+
+void pairs_progress(const pairs_reader *r, uint64_t *done, uint64_t *total)
+{
+    *done = *total = 0;
+    if (!r->file_size)
+        return;
+    /* gzoffset is the position in the file itself (compressed bytes for .gz);
+     * the reader's buffer runs ahead of the rows handed out by at most INBUF. */
+    z_off_t off = gzoffset(r->gz);
+    *total = r->file_size;
+    *done = off > 0 ? (uint64_t)off : 0;
+    if (*done > *total)
+        *done = *total;
 }

@@ -81,6 +81,11 @@ const char *pairs_errmsg(const pairs_reader *r);
 /* Format actually used. */
 pairs_format pairs_get_format(const pairs_reader *r);
 
+/* How far reading has got, for an ETA: *done is the file offset consumed so
+ * far (of the compressed file for .gz), *total the file's size; both 0 for
+ * stdin and pipes. */
+void pairs_progress(const pairs_reader *r, uint64_t *done, uint64_t *total);
+
 /* Closes the file and frees r. NULL is a no-op. */
 void pairs_close(pairs_reader *r);
 

@@ -248,9 +248,62 @@ class Handler(BaseHTTPRequestHandler):
                 return self.reply(200, json.dumps({k: v for k, v in self.headers.items()}), "application/json")
             if path == "/count":
                 return self.reply(200, "%d\n" % st.seen(q.get("path", [""])[0]))
+            if self.crawl_site(st, path, key):  # crawl test site (task G2 section below)
+                return
             return self.reply(404, "not found\n")
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
+
+
+    # ---- crawl test site (task G2; used by tests/test_crawl.c) -------------------------
+    # When DOCROOT/hosts/ exists, any path no endpoint above claims is served per
+    # virtual host: DOCROOT/hosts/<Host header without port>/<path> ("/" and
+    # ".../" get index.html). DOCROOT/hosts/<host>/_rules.json may give, per
+    # path: {"status": N, "headers": [[name, value], ...], "redirect": "/to",
+    # "retry_after": V, "n": K (the first K requests get 429 + Retry-After V),
+    # "delay": S (seconds before answering)}.
+    def crawl_site(self, st, path, key):
+        if not st.docroot or not os.path.isdir(os.path.join(st.docroot, "hosts")):
+            return False
+        host = (self.headers.get("Host") or "").rsplit(":", 1)[0].strip("[]").lower()
+        root = os.path.realpath(os.path.join(st.docroot, "hosts", host))
+        if not host or "/" in host or not os.path.isdir(root):
+            self.reply(404, "unknown host\n")
+            return True
+        rules = {}
+        rules_path = os.path.join(root, "_rules.json")
+        if os.path.isfile(rules_path):
+            with open(rules_path) as f:
+                rules = json.load(f)
+        rule = rules.get(path, {})
+        headers = [tuple(h) for h in rule.get("headers", [])]
+        if rule.get("delay"):
+            time.sleep(float(rule["delay"]))
+        if "retry_after" in rule and st.seen(key) <= int(rule.get("n", 1)):
+            self.reply(429, "slow down\n", headers=[("Retry-After", str(rule["retry_after"]))])
+            return True
+        if "redirect" in rule:
+            self.reply(int(rule.get("status", 302)), "", headers=[("Location", rule["redirect"])] + headers)
+            return True
+        if "status" in rule:
+            self.reply(int(rule["status"]), "status %d\n" % int(rule["status"]), headers=headers)
+            return True
+        name = unquote(path).lstrip("/")
+        if name == "" or name.endswith("/"):
+            name += "index.html"
+        full = os.path.realpath(os.path.join(root, name))
+        if ".." in name.split("/") or not full.startswith(root + os.sep) or not os.path.isfile(full) \
+                or os.path.basename(full) == "_rules.json":
+            self.reply(404, "not found\n", headers=headers)
+            return True
+        with open(full, "rb") as f:
+            data = f.read()
+        ctype = mimetypes.guess_type(full)[0] or "application/octet-stream"
+        if ctype == "text/html":
+            ctype = "text/html; charset=utf-8"
+        self.reply(200, data, ctype, headers=headers)
+        return True
+    # ---- end crawl test site -----------------------------------------------------------
 
 
 class Server(ThreadingHTTPServer):

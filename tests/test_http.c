@@ -4,6 +4,7 @@
  * helpers (address classifier, X-Robots-Tag parser, Retry-After). */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -367,11 +368,11 @@ static void test_timeouts(void)
      * a silent server (/hang) counts as slow too */
     o.timeout = 20;
     o.low_speed_limit = 1000;
-    o.low_speed_time = 1;
+    o.low_speed_time = 2;
     const char *u2[] = {U("/slow?bytes=300&delay=8&x=2"), U("/hang?x=2"), U("/slow?bytes=40000&delay=1&x=2")};
     run_urls(&o, u2, 3);
     EXPECT(0, HTTP_OUT_TIMEOUT, "low_speed");
-    CHECK(R[0].elapsed < 4, "low-speed abort after ~1-2 s, not the 20 s deadline: %.2f", R[0].elapsed);
+    CHECK(R[0].elapsed < 6, "low-speed abort after ~2-3 s, not the 20 s deadline: %.2f", R[0].elapsed);
     EXPECT(1, HTTP_OUT_TIMEOUT, "low_speed");
     EXPECT(2, HTTP_OUT_OK, "ok");
 }
@@ -514,19 +515,41 @@ static void test_politeness(void)
     CHECK(dt >= 1.5, "4 requests with 0.5 s delay take >= 1.5 s: %.2f", dt);
     CHECK(R[4].t_done - t0 < 1.2, "the other host was not held up: %.2f s", R[4].t_done - t0);
 
+    /* a per-host delay (Crawl-delay) overrides the default for that host only */
+    o.host_delay = 0;
+    res_reset();
+    http_engine *e = http_engine_new(&o);
+    http_host_set_delay(e, "LOCALHOST", 0.6);
+    char lu[3][128];
+    for (int i = 0; i < 3; i++) {
+        snprintf(lu[i], sizeof lu[i], "http://localhost:%d/status/200?crawldelay=%d", tu_server_port(srv), i);
+        http_submit(e, lu[i], &R[i]);
+        snprintf(buf[i], sizeof buf[i], "%s/status/200?nodelay=%d", tu_server_base(srv), i);
+        http_submit(e, buf[i], &R[3 + i]);
+    }
+    t0 = cc_now();
+    http_drain(e);
+    http_engine_free(e);
+    double cd[3];
+    CHECK_EQ_INT(log_times("crawldelay=", cd, 3), 3);
+    qsort(cd, 3, sizeof cd[0], cmp_double);
+    CHECK(cd[1] - cd[0] >= 0.55 && cd[2] - cd[1] >= 0.55, "Crawl-delay 0.6 s honoured: %.3f %.3f", cd[1] - cd[0],
+          cd[2] - cd[1]);
+    CHECK(R[5].t_done - t0 < 1.0, "other host not delayed: %.2f s", R[5].t_done - t0);
+
     /* concurrency 1 without delay: no two transfers to one host overlap */
     o.host_delay = 0;
     for (int i = 0; i < 3; i++) {
         snprintf(buf[i], sizeof buf[i], "%s/sleep?delay=0.4&serial=%d", tu_server_base(srv), i);
         u[i] = buf[i];
     }
-    dt = run_urls(&o, u, 3);
-    CHECK(dt >= 1.15, "3 × 0.4 s at host concurrency 1 are serial: %.2f s", dt);
+    double dt_serial = run_urls(&o, u, 3);
+    CHECK(dt_serial >= 1.15, "3 × 0.4 s at host concurrency 1 are serial: %.2f s", dt_serial);
     o.host_concurrency = 0;
     for (int i = 0; i < 3; i++)
         snprintf(buf[i], sizeof buf[i], "%s/sleep?delay=0.4&parallel=%d", tu_server_base(srv), i);
     dt = run_urls(&o, u, 3);
-    CHECK(dt < 1.0, "and overlap without the limit: %.2f s", dt);
+    CHECK(dt < dt_serial - 0.4, "and overlap without the limit: %.2f s (serial %.2f s)", dt, dt_serial);
 }
 
 /* A caller keeps http_pending() bounded while feeding a long list. */
@@ -568,7 +591,7 @@ static void test_free_busy(void)
     o.retry_base = 5;
     res_reset();
     http_engine *e = http_engine_new(&o);
-    http_submit(e, U("/flaky?n=3&busy=1"), &R[0]); /* will wait to retry */
+    http_submit(e, U("/flaky?n=3&code=500&busy=1"), &R[0]); /* waits to retry; 500 does not back off the host */
     http_submit(e, U("/hang?busy=2"), &R[1]);       /* in flight */
     http_submit(e, U("/status/200?busy=3"), &R[2]); /* queued behind it */
     http_submit(e, "ftp://x/", &R[3]);              /* completed, not yet delivered */
@@ -587,6 +610,47 @@ static void test_free_busy(void)
     http_options bad;
     http_options_init(&bad);
     CHECK(http_engine_new(&bad) == NULL, "on_done is required");
+}
+
+static void *wake_later(void *arg)
+{
+    struct timespec ts = {0, 200 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    http_wakeup(arg);
+    return NULL;
+}
+
+/* http_run with nothing pending waits (no spin) and a wakeup from another
+ * thread cuts the wait short, also while transfers run. */
+static void test_idle_and_wakeup(void)
+{
+    http_options o;
+    opts(&o);
+    res_reset();
+    http_engine *e = http_engine_new(&o);
+    double c0 = cc_cpu_seconds(), t0 = cc_now();
+    int calls = 0;
+    while (cc_now() - t0 < 0.5) {
+        http_run(e, 100);
+        calls++;
+    }
+    CHECK(calls <= 6, "idle http_run waits its timeout: %d calls in 0.5 s", calls);
+    CHECK(cc_cpu_seconds() - c0 < 0.1, "idle http_run does not spin: %.3f CPU s", cc_cpu_seconds() - c0);
+    pthread_t th;
+    pthread_create(&th, NULL, wake_later, e);
+    t0 = cc_now();
+    http_run(e, 5000);
+    double waited = cc_now() - t0;
+    pthread_join(th, NULL);
+    CHECK(waited > 0.1 && waited < 1.5, "wakeup ends an idle wait: %.2f s", waited);
+    http_submit(e, U("/sleep?delay=3&wake=1"), &R[0]);
+    pthread_create(&th, NULL, wake_later, e);
+    t0 = cc_now();
+    int n = http_run(e, 5000);
+    waited = cc_now() - t0;
+    pthread_join(th, NULL);
+    CHECK(n == 0 && waited < 1.5, "wakeup ends a busy wait: %.2f s, %d done", waited, n);
+    http_engine_free(e);
 }
 
 /* The shared helpers other test programs rely on: nginx, tu_run. */
@@ -615,8 +679,8 @@ static void test_testutil(void)
     EXPECT(1, HTTP_OUT_OK, "ok");
     CHECK_EQ_STR(R[1].ctype, "image/jpeg");
     EXPECT(2, HTTP_OUT_HTTP_ERROR, "http_404");
+    CHECK_EQ_INT(tu_access_log_wait(ng, NULL, 3, 3.0), 3);
     CHECK_EQ_INT(tu_access_log_count(ng, "GET /hello.txt"), 1);
-    CHECK_EQ_INT(tu_access_log_count(ng, NULL), 3);
     char *log = tu_read_file(tu_server_access_log(ng), NULL);
     CHECK(log && strstr(log, "\"GET /missing.jpg HTTP/1.1\" 404") && strstr(log, "clipcrawl/0.1"),
           "nginx access log format: %s", log ? log : "(none)");
@@ -655,6 +719,7 @@ int main(void)
     test_politeness();
     test_bounded_feed();
     test_free_busy();
+    test_idle_and_wakeup();
     tu_server_stop(srv);
     res_reset();
     return check_summary();

@@ -8,6 +8,7 @@
 
 #include "check.h"
 #include "common.h"
+#include "fuzz/fuzz_dir.h"
 #include "pairs.h"
 #include "testutil.h"
 
@@ -443,6 +444,61 @@ static void test_long_record(void)
     free(text);
 }
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The fuzz target over its corpus (tests/data/pairs) and over a few thousand
+ * seeded random mutations of it; the target aborts on any broken promise. */
+static void test_fuzz(void)
+{
+    char *corpus = tu_tests_path("data/pairs");
+    long n = fuzz_run_path(corpus, LLVMFuzzerTestOneInput);
+    CHECK(n >= 5, "fuzz corpus %s: %ld inputs", corpus, n);
+    static const char *const names[] = {"quoted.csv", "mixed.json", "mixed.jsonl", "short.tsv", "bom.txt"};
+    char *seed[5];
+    size_t seedlen[5];
+    for (int i = 0; i < 5; i++) {
+        char *p = xasprintf("%s/%s", corpus, names[i]);
+        seed[i] = tu_read_file(p, &seedlen[i]);
+        CHECK(seed[i] != NULL, "read %s", p);
+        free(p);
+        if (!seed[i])
+            return;
+    }
+    static const char special[] = "\"{}[],:\\\n\r\t u0\xef\xbb\xbf";
+    uint64_t rng = 0x9E3779B97F4A7C15ULL;
+#define RND() (rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17, rng)
+    unsigned char buf[1024];
+    int runs = 0;
+    for (int it = 0; it < 1500; it++) {
+        int s = (int)(RND() % 5);
+        size_t len = seedlen[s] < sizeof buf ? seedlen[s] : sizeof buf;
+        memcpy(buf, seed[s], len);
+        int muts = 1 + (int)(RND() % 4);
+        for (int m = 0; m < muts && len; m++) {
+            size_t at = RND() % len;
+            switch (RND() % 4) {
+            case 0: buf[at] = (unsigned char)special[RND() % (sizeof special - 1)]; break;
+            case 1: buf[at] = (unsigned char)RND(); break;
+            case 2: len = at; break; /* truncate */
+            default: {                /* duplicate a slice */
+                size_t k = 1 + RND() % 16;
+                if (at + k <= len && len + k <= sizeof buf) {
+                    memmove(buf + at + k, buf + at, len - at);
+                    len += k;
+                }
+            }
+            }
+        }
+        LLVMFuzzerTestOneInput(buf, len);
+        runs++;
+    }
+#undef RND
+    CHECK_EQ_INT(runs, 1500);
+    for (int i = 0; i < 5; i++)
+        free(seed[i]);
+    free(corpus);
+}
+
 int main(void)
 {
     dir = tu_mkdtemp("pairs");
@@ -454,6 +510,7 @@ int main(void)
     test_jsonl();
     test_bad_gzip();
     test_long_record();
+    test_fuzz();
     test_large();
     tu_rm_rf(dir);
     free(dir);

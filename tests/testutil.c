@@ -331,6 +331,15 @@ int tu_access_log_count(const tu_server *s, const char *needle)
     return n;
 }
 
+int tu_access_log_wait(const tu_server *s, const char *needle, int want, double timeout_s)
+{
+    double deadline = now_s() + timeout_s;
+    int n;
+    while ((n = tu_access_log_count(s, needle)) < want && now_s() < deadline)
+        usleep(20000);
+    return n;
+}
+
 /* ---- running programs --------------------------------------------------------- */
 
 void tu_output_free(tu_output *o)

@@ -43,6 +43,10 @@ const char *tu_server_base(const tu_server *s);
 /* Lines of the access log whose request line contains needle (NULL = all).
  * nginx writes its log as requests finish; this reads the file as it is now. */
 int tu_access_log_count(const tu_server *s, const char *needle);
+/* Polls tu_access_log_count() until it reaches want or timeout_s passes;
+ * returns the last count. Use it after a client saw its response: nginx
+ * writes the line just AFTER sending the response, so it can lag. */
+int tu_access_log_wait(const tu_server *s, const char *needle, int want, double timeout_s);
 
 /* Output of a finished child process. */
 typedef struct {
