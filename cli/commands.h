@@ -95,4 +95,27 @@ int cmd_filters(int argc, char **argv);
     "  key commented; --check FILE parses FILE and prints the resulting configuration.\n"
 /* --- end task F --- */
 
+/* --- crawl (task G2) --- */
+int cmd_crawl(int argc, char **argv);
+extern const char crawl_usage[]; /* its help text, in cmd-crawl.c */
+/* --- end crawl --- */
+
+/* --- refilter (task F2) --- */
+#include "filterconf.h" /* FILTER_CONFIG_USAGE */
+int cmd_refilter(int argc, char **argv);
+#define REFILTER_USAGE \
+    "usage: clipcrawl refilter DIR [--filters FILE] [filter options] [--model-id N] [--dry-run] [-q]\n" \
+    "  Re-judges every sample of DIR with the given filter settings, without fetching:\n" \
+    "  captions (items.caption_raw), repeated captions, stored image sizes, the CLIP\n" \
+    "  safety tag (--nsfw-reject: unsafe_image), CLIP score (--clip-min-score:\n" \
+    "  low_clip_score; scores of clip_models id N, default the latest model) and\n" \
+    "  duplicates (earliest key kept). Samples that now fail become 'rejected' (their\n" \
+    "  frames stay; a later refilter can bring them back); rows rejected before download\n" \
+    "  that now pass are deleted so the next fetch of their list fetches them.\n" \
+    "  One transaction. Prints a JSON summary of what changed.\n" \
+    "  --dry-run              report what would change, change nothing\n" \
+    "  --model-id N           clip_models.id whose scores --clip-min-score uses\n" \
+    FILTER_CONFIG_USAGE
+/* --- end refilter --- */
+
 #endif

@@ -35,3 +35,18 @@ echo "== why were samples not accepted?"
 echo "== clipcrawl verify $out"
 "$bin" verify "$out"
 rm -f "$list"
+
+# --- crawl step (task G2): the same example site, found by crawling it ---------------
+crawl_out="${out}-crawl"
+rm -rf "$crawl_out"
+echo "== clipcrawl crawl http://127.0.0.1:$port/index.html --depth 3 -o $crawl_out"
+# --host-delay 0.1: a loopback demo; on the web keep the polite default (1 s per host).
+"$bin" crawl "http://127.0.0.1:$port/index.html" -o "$crawl_out" --allow-private --depth 3 \
+  --host-delay 0.1 --image-size 256 --resize-mode keep_ratio
+echo "== crawled samples by caption source"
+"$bin" query "$crawl_out" --sql "SELECT caption_source, count(*) AS n FROM items WHERE status = 'accepted' GROUP BY 1 ORDER BY 2 DESC"
+echo "== pages and skips"
+"$bin" query "$crawl_out" --sql "SELECT state, reason, count(*) AS n FROM crawl_pages GROUP BY 1, 2"
+"$bin" query "$crawl_out" --sql "SELECT status, reason, count(*) AS n FROM items WHERE status != 'accepted' GROUP BY 1, 2"
+"$bin" verify "$crawl_out"
+# --- end crawl step ---

@@ -38,6 +38,7 @@ Endpoints (query parameters in brackets):
     /file/NAME                 a file from --docroot (no '..'); Content-Type by extension
     /headers                   the request headers as a JSON object
     /count?path=P              how many requests this server saw for path+query P
+    (crawl-site mode, when DOCROOT/hosts/ exists: see crawl_site() below)
 Anything else: 404.
 """
 import argparse

@@ -1,0 +1,140 @@
+/* frontier.h — the crawl frontier, kept in the dataset's index (SQLite).
+ *
+ * The tables are created by schema/003-crawl.sql (crawl_pages, crawl_images,
+ * crawl_candidates, crawl_hosts; schema/README.md documents every column).
+ * This module only reads and writes them through a connection the caller
+ * owns (dataset_db()), so frontier writes join the dataset's transaction and
+ * commit with the samples they lead to.
+ *
+ * Memory is bounded by design: nothing is cached. Pages and images are read
+ * back in windows (frontier_next_pages / frontier_next_images: at most `max`
+ * rows after a cursor), so a frontier of 1,000 or 1,000,000 URLs costs the
+ * same RSS; SQLite's page cache is the only other memory.
+ *
+ * Resume: a page stays 'queued' until its outcome is marked, so pages that
+ * were in flight when a crawl was killed are fetched again by the next run,
+ * and finished pages never are. Image rows are never deleted; whether an
+ * image still needs work is decided by the caller (the items table).
+ *
+ * URLs must already be normalised (url_normalize) — the UNIQUE columns then
+ * deduplicate them.
+ *
+ * Errors: functions returning int give -1 on an SQLite error, with the
+ * message in frontier_errmsg(f). Not thread-safe: one thread per frontier.
+ */
+#ifndef CC_CRAWLER_FRONTIER_H
+#define CC_CRAWLER_FRONTIER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "common.h"
+
+typedef struct frontier frontier;
+
+/* Prepares the statements on db (which must hold the 003-crawl tables and
+ * stays owned by the caller; it must outlive the frontier). Returns NULL with
+ * a one-line reason in err when the tables are missing. */
+frontier *frontier_open(sqlite3 *db, char *err, size_t errlen);
+void frontier_free(frontier *f); /* NULL is a no-op */
+const char *frontier_errmsg(const frontier *f);
+
+/* Opens a transaction when the connection has none (BEGIN IMMEDIATE) and
+ * returns 1, or returns 0 when one is already open (the writes then join it);
+ * -1 on error. frontier_commit(f, began) commits only when began == 1. Use it
+ * around a burst of writes so they do not autocommit one by one. */
+int frontier_begin(frontier *f);
+int frontier_commit(frontier *f, int began);
+
+/* ---- pages ---------------------------------------------------------------- */
+
+/* Adds a queued page. Returns 1 when it is new, 0 when the URL was known
+ * (in any state; nothing changes), -1 on error. seed is the seed URL whose
+ * scope its links obey. */
+int frontier_add_page(frontier *f, const char *url, int depth, const char *seed);
+
+typedef struct {
+    int64_t id;
+    char *url;   /* malloc'd */
+    char *seed;  /* malloc'd */
+    int depth;
+} frontier_page;
+void frontier_page_clear(frontier_page *p); /* frees the strings, zeroes *p */
+
+/* Loads up to max queued pages with ids above the page cursor, in id order
+ * (breadth first: links are added after their page), into out[0..n) and moves
+ * the cursor past them. Returns n (0 when no queued page lies beyond the
+ * cursor), -1 on error. The caller frees each with frontier_page_clear(). */
+int frontier_next_pages(frontier *f, frontier_page *out, int max);
+
+/* Records a page's outcome: state "fetched", "failed" or "skipped";
+ * http_status 0 = none; reason / final_url may be NULL; n_images / n_links
+ * < 0 = unknown. Returns 0 or -1. */
+int frontier_mark_page(frontier *f, int64_t id, const char *state, long http_status, const char *reason,
+                       const char *final_url, int n_images, int n_links);
+
+/* Number of pages in state (NULL = all pages); -1 on error. */
+int64_t frontier_count_pages(frontier *f, const char *state);
+
+/* Moves both cursors back to the start (a new run re-reads what is left). */
+void frontier_rewind(frontier *f);
+
+/* ---- images ----------------------------------------------------------------- */
+
+typedef struct {
+    int64_t id;
+    char *url, *page_url;
+    char *caption, *caption_source; /* NULL when no candidate passed */
+    char *decision;                 /* "fetch", "rejected" or "optout" */
+    char *reason;                   /* NULL for "fetch" */
+} frontier_image;
+void frontier_image_clear(frontier_image *im);
+
+/* Adds an image found on a page (strings copied; caption, caption_source and
+ * reason may be NULL; decision as above). When the URL is already known the
+ * existing row is kept (an image is judged once, on the first page it was
+ * found on). Returns its id (> 0) and sets *is_new (if not NULL); -1 on error. */
+int64_t frontier_add_image(frontier *f, const char *url, const char *page_url, const char *caption,
+                           const char *caption_source, const char *decision, const char *reason,
+                           int *is_new);
+
+/* Stores one caption candidate (source name, text, filter verdict "keep" or a
+ * reason, chosen 0/1). A repeat of (image, page, source) is ignored. 0 / -1. */
+int frontier_add_candidate(frontier *f, int64_t image_id, const char *page_url, const char *source,
+                           const char *text, const char *verdict, int chosen);
+
+/* Loads up to max images with ids above the image cursor, in id order, and
+ * moves the cursor. Returns n, -1 on error. Free each with
+ * frontier_image_clear(). */
+int frontier_next_images(frontier *f, frontier_image *out, int max);
+
+/* ---- hosts ------------------------------------------------------------------ */
+
+typedef struct {
+    int has_robots;           /* 1 when robots.txt has been fetched (then the next 4 are set) */
+    int robots_status;        /* 0 = unreachable */
+    ccbuf robots_body;
+    double robots_fetched_at; /* epoch seconds */
+    double crawl_delay;       /* -1 = none */
+    int has_tdmrep;           /* 1 when tdmrep.json has been looked at */
+    int tdmrep_status;        /* -1 = not fetched (robots disallowed it) */
+    ccbuf tdmrep_body;
+    double tdmrep_fetched_at;
+    double backoff_until;     /* epoch seconds, 0 = none */
+} frontier_host;
+void frontier_host_clear(frontier_host *h); /* frees the bodies, zeroes *h */
+
+/* Reads what the index knows of origin ("http://h:port") into *out
+ * (zeroed first). Returns 1 when a row exists, 0 when not, -1 on error. */
+int frontier_get_host(frontier *f, const char *origin, frontier_host *out);
+/* Stores a robots.txt outcome (body only kept for 2xx; crawl_delay < 0 = none). */
+int frontier_put_robots(frontier *f, const char *origin, int status, const void *body, size_t n,
+                        double crawl_delay);
+/* Stores a tdmrep.json outcome (status -1 = not fetched). */
+int frontier_put_tdmrep(frontier *f, const char *origin, int status, const void *body, size_t n);
+/* Stores a backoff deadline (epoch seconds). */
+int frontier_put_backoff(frontier *f, const char *origin, double until);
+
+#endif
