@@ -50,3 +50,19 @@ echo "== pages and skips"
 "$bin" query "$crawl_out" --sql "SELECT status, reason, count(*) AS n FROM items WHERE status != 'accepted' GROUP BY 1, 2"
 "$bin" verify "$crawl_out"
 # --- end crawl step ---
+
+# --- score step: only where the reference test models sit beside the checkout ---------
+# No CLIP weights ship with clipcrawl. ../shared/clipref (present in this project's
+# workspace and CI) holds tiny random-weight models: the scores mean nothing, but the
+# step shows the command. With real weights: --model ~/models/clip-vit-base-patch32.
+ref=../shared/clipref
+if [ -f "$ref/fixtures/models/tiny-b32/model.safetensors" ]; then
+  model=$(mktemp -d)
+  for f in "$ref"/fixtures/models/tiny-b32/* "$ref"/vocab.json "$ref"/merges.txt; do
+    ln -s "$(realpath "$f")" "$model/"
+  done
+  echo "== clipcrawl score $out --model (tiny random-weight test model)"
+  "$bin" score "$out" --model "$model" -q
+  "$bin" query "$out" --sql "SELECT i.key, round(s.score, 4) AS score, i.caption FROM items i JOIN clip_scores s USING (key) ORDER BY s.score DESC LIMIT 3"
+  rm -rf "$model"
+fi
