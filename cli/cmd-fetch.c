@@ -182,6 +182,7 @@ int cmd_fetch(int argc, char **argv)
     int k = 0;
     int64_t input_id = -1;
     double bytes_done_before = 0; /* sizes of inputs already finished, for the ETA */
+    uint64_t rows_read = 0;       /* rows taken from the readers, skipped ones included */
     int input_failed = 0;
     while (!stop_requested) {
         while (k < n_inputs && http_pending(eng) < queue_bound && !stop_requested) {
@@ -204,13 +205,16 @@ int cmd_fetch(int argc, char **argv)
                 input_id = -1;
                 continue;
             }
+            rows_read++;
             int done = dataset_item_done(ds, input_id, (int64_t)row.row_no, retry_failed);
             if (done < 0) {
                 status = cli_fail("fetch", "%s", dataset_errmsg(ds));
                 goto drain;
             }
-            if (done)
+            if (done) {
+                pipeline_count_skipped(ctx.pipe);
                 continue;
+            }
             pipeline_item *it = pipeline_item_new(input_id, (int64_t)row.row_no, row.url, row.caption, NULL,
                                                   row.caption ? "list" : NULL);
             if (row.error) {
@@ -235,6 +239,12 @@ int cmd_fetch(int argc, char **argv)
                 if (k < n_inputs)
                     pairs_progress(readers[k], &done_b, &tot_b);
                 frac = (bytes_done_before + (double)done_b) / total_bytes;
+                /* The reader runs up to queue_bound rows ahead of the downloads
+                 * (all of a short list at once): count only finished rows. */
+                if (rows_read > 0) {
+                    double unfinished = (double)http_pending(eng) + pipeline_in_flight(ctx.pipe);
+                    frac *= ((double)rows_read - unfinished) / (double)rows_read;
+                }
             }
             pipeline_progress(ctx.pipe, frac, 0);
         }

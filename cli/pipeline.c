@@ -194,6 +194,11 @@ void pipeline_get_counts(const pipeline *p, pipeline_counts *c)
     *c = p->counts;
 }
 
+void pipeline_count_skipped(pipeline *p)
+{
+    p->counts.skipped++;
+}
+
 static void set_verdict(pipeline_item *it, dataset_status st, const char *reason, const char *error)
 {
     it->status = st;
@@ -393,7 +398,8 @@ void pipeline_on_http(pipeline *p, pipeline_item *it, http_result *r)
         return;
     }
     dataset_status st = r->outcome == HTTP_OUT_OPTOUT ? DS_OPTOUT : DS_FAILED;
-    if (r->outcome == HTTP_OUT_PRIVATE_ADDRESS || r->outcome == HTTP_OUT_REFUSED_SCHEME)
+    /* Policy and malformed URLs are final: retrying them cannot help. */
+    if (r->outcome == HTTP_OUT_PRIVATE_ADDRESS || r->outcome == HTTP_OUT_REFUSED_SCHEME || r->outcome == HTTP_OUT_BAD_URL)
         st = DS_REJECTED;
     set_verdict(it, st, r->reason, r->errmsg);
     it->next = NULL;
@@ -685,9 +691,12 @@ void pipeline_progress(pipeline *p, double fraction_done, int final)
         double left = elapsed * (1.0 - fraction_done) / fraction_done;
         snprintf(eta, sizeof eta, " eta %dm%02ds", (int)(left / 60), (int)left % 60);
     }
-    fprintf(stderr, "%s%lld done (%.1f/s): %lld accepted, %lld rejected, %lld failed, %lld opted out%s%s",
+    char skipped[48] = "";
+    if (c->skipped)
+        snprintf(skipped, sizeof skipped, " (%lld already done, skipped)", (long long)c->skipped);
+    fprintf(stderr, "%s%lld done (%.1f/s): %lld accepted, %lld rejected, %lld failed, %lld opted out%s%s%s",
             p->tty ? "\r" : "", (long long)total, rate, (long long)c->accepted,
-            (long long)c->rejected, (long long)c->failed, (long long)c->optout, eta,
+            (long long)c->rejected, (long long)c->failed, (long long)c->optout, skipped, eta,
             p->tty && !final ? "   " : "\n");
     fflush(stderr);
 }

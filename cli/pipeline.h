@@ -99,7 +99,11 @@ const char *pipeline_errmsg(const pipeline *p);
 typedef struct {
     int64_t accepted, rejected, failed, optout;
     int64_t bytes_in, bytes_out;    /* downloaded / stored image bytes */
+    int64_t skipped;                /* input rows a resumed run found done (pipeline_count_skipped) */
 } pipeline_counts;
+/* Counts one input row skipped because it already has an outcome, so that
+ * progress shows a resumed run working through the rows it skips. */
+void pipeline_count_skipped(pipeline *p);
 void pipeline_get_counts(const pipeline *p, pipeline_counts *c);
 
 /* Progress on stderr: a one-line status (rate, counts by outcome, ETA when

@@ -942,6 +942,8 @@ void pairs_progress(const pairs_reader *r, uint64_t *done, uint64_t *total)
     /* gzoffset is the position in the file itself (compressed bytes for .gz);
      * the reader's buffer runs ahead of the rows handed out by at most INBUF. */
     z_off_t off = gzoffset(r->gz);
+    if (gzdirect(r->gz) && off >= (z_off_t)(r->len - r->pos))
+        off -= (z_off_t)(r->len - r->pos); /* plain file: exactly the bytes parsed */
     *total = r->file_size;
     *done = off > 0 ? (uint64_t)off : 0;
     if (*done > *total)
