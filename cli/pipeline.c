@@ -8,6 +8,7 @@
 #include "phash.h"
 #include "pipeline.h"
 #include "preprocess.h"
+#include "safety.h"
 #include "tokenizer.h"
 
 struct pipeline_item {
@@ -22,6 +23,7 @@ struct pipeline_item {
     char duplicate_of[10];
     int has_clip;
     float clip_score;
+    const char *nsfw;                 /* safety tag (static string), NULL = not tagged */
     float *clip_emb;                  /* image then text embedding, 2 x embed_dim, normalised */
     /* from the download */
     long http_status;
@@ -48,6 +50,7 @@ struct pipeline {
     /* inline CLIP scoring */
     clip_model *clip;
     clip_tokenizer *tok;
+    clip_safety *safety;              /* LAION-style NSFW tagging of scored images */
     int64_t clip_model_row;
     pthread_key_t state_key;          /* each worker thread's clip_state */
     clip_state **states;              /* every state made, freed with the pipeline */
@@ -163,8 +166,14 @@ pipeline *pipeline_new(dataset *ds, const pipeline_options *o)
         p->clip = clip_model_load(p->opt.model, p->opt.precision, err, sizeof err);
         if (p->clip)
             p->tok = clip_tokenizer_load(p->opt.tokenizer ? p->opt.tokenizer : p->opt.model, err, sizeof err);
-        if (p->clip && p->tok)
+        if (p->clip && p->tok) {
             p->clip_model_row = clip_store_model(db, p->clip, p->opt.precision);
+            clip_state *tmp = clip_state_new(p->clip, 8);
+            p->safety = clip_safety_new(p->clip, p->tok, tmp, err, sizeof err);
+            clip_state_free(tmp);
+            if (!p->safety)
+                snprintf(p->errmsg, sizeof p->errmsg, "%s", err);
+        }
         if (!p->clip || !p->tok)
             snprintf(p->errmsg, sizeof p->errmsg, "%s", err);
         else if (p->clip_model_row < 0)
@@ -250,6 +259,8 @@ static int clip_score_item(pipeline *p, pipeline_item *it, const void *data, siz
     clip_l2_normalize(it->clip_emb, 2, E);
     it->clip_score = clip_dot(it->clip_emb, it->clip_emb + E, E);
     it->has_clip = 1;
+    if (p->safety)
+        it->nsfw = clip_safety_tag(p->safety, it->clip_emb);
     rc = 0;
 out:
     img_image_free(&nat);
@@ -317,10 +328,15 @@ static void process_item(pipeline *p, pipeline_item *it)
         img_image_free(&im);
         return;
     }
-    if (o->filters.dedup & FILTER_DEDUP_PHASH) {
-        it->phash = img_phash64(&im);
-        it->has_phash = 1;
+    if (it->nsfw && o->filters.nsfw_reject && strcmp(it->nsfw, CLIP_SAFETY_NSFW) == 0) {
+        set_verdict(it, DS_REJECTED, "unsafe_image", "CLIP safety tag NSFW");
+        img_image_free(&im);
+        return;
     }
+    /* Always computed (cheap next to decoding), so refilter can find
+     * near-duplicates later even when this run does not dedup by it. */
+    it->phash = img_phash64(&im);
+    it->has_phash = 1;
     if (o->keep_original) {
         /* Decoding above proved the bytes are a whole image; store them as they came. */
         it->width = w;
@@ -530,6 +546,26 @@ static int check_duplicates(pipeline *p, pipeline_item *it)
     return 0;
 }
 
+/* The safety tag of an accepted sample, as score stores it. 0 or -1. */
+static int store_nsfw(pipeline *p, const char *key, const char *tag)
+{
+    sqlite3 *db = dataset_db(p->ds);
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, "UPDATE items SET nsfw = ?1, nsfw_model = ?2 WHERE key = ?3", -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, tag, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, p->clip_model_row);
+        sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_OK) {
+        snprintf(p->errmsg, sizeof p->errmsg, "%s: %s", dataset_dir(p->ds), sqlite3_errmsg(db));
+        return -1;
+    }
+    return 0;
+}
+
 /* Writes one finished item. Returns 0, or -1 on a dataset error. */
 static int write_item(pipeline *p, pipeline_item *it)
 {
@@ -565,8 +601,10 @@ static int write_item(pipeline *p, pipeline_item *it)
                 return -1;
             }
         }
-        if (it->has_phash)
+        if (it->has_phash && (p->opt.filters.dedup & FILTER_DEDUP_PHASH))
             add_phash_bands(p, it->phash, key);
+        if (it->nsfw && store_nsfw(p, key, it->nsfw) != 0)
+            return -1;
         p->counts.accepted++;
         p->counts.bytes_out += (int64_t)it->image.len;
         return 0;
@@ -669,6 +707,7 @@ void pipeline_free(pipeline *p)
         clip_state_free(p->states[i]);
     free(p->states);
     pthread_key_delete(p->state_key);
+    clip_safety_free(p->safety);
     clip_tokenizer_free(p->tok);
     clip_model_free(p->clip);
     pthread_mutex_destroy(&p->mu);

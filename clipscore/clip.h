@@ -89,10 +89,15 @@ const char *clip_model_config_source(const clip_model *m);
 const char *clip_model_id(const clip_model *m);
 
 /* Creates scratch state for batches of up to max_batch images or texts
- * (larger calls are split internally). threads = 0 keeps the OpenMP default;
- * the count applies to the thread that calls clip_encode_* with this state. */
+ * (larger calls are split internally; max_batch < 1 means 1). Buffers grow on
+ * first use. Never NULL. */
 clip_state *clip_state_new(const clip_model *m, int max_batch);
 void clip_state_free(clip_state *s); /* NULL is a no-op */
+/* OpenMP threads used by clip_encode_* on this state (oneDNN runs on
+ * OpenMP here); 0 (the default) keeps the OpenMP default of the calling
+ * thread. Applied with omp_set_num_threads() on the calling thread at each
+ * encode call. For throughput on a busy machine prefer 1 thread per state
+ * and one state per worker thread. */
 void clip_state_set_threads(clip_state *s, int threads);
 /* Message of the last failing call on this state. */
 const char *clip_state_errmsg(const clip_state *s);
@@ -122,5 +127,9 @@ void clip_state_set_trace(clip_state *s, clip_trace_fn fn, void *user);
 void clip_l2_normalize(float *v, int n, int d);
 /* Dot product of two d-vectors (cosine when both are normalised). */
 float clip_dot(const float *a, const float *b, int d);
+/* Converts n floats to IEEE half (round to nearest even; overflow -> inf),
+ * little-endian order when stored as bytes on x86-64 — the format of the
+ * embeddings stored in the index (schema/002-clip.sql). */
+void clip_f32_to_f16(const float *in, uint16_t *out, size_t n);
 
 #endif

@@ -637,7 +637,13 @@ clip_model *clip_model_load(const char *dir, clip_precision precision, char *err
         hfcfg = xasprintf("%s/config.json", dir);
         occfg = xasprintf("%s/open_clip_config.json", dir);
     } else {
+        /* A weights file: configs are looked for beside it. */
         wpath = xstrdup(dir);
+        const char *slash = strrchr(dir, '/');
+        int dl = slash ? (int)(slash - dir) : 1;
+        const char *d = slash ? dir : ".";
+        hfcfg = xasprintf("%.*s/config.json", dl, d);
+        occfg = xasprintf("%.*s/open_clip_config.json", dl, d);
     }
     clip_model *m = NULL;
     json_value *cj = NULL;
@@ -870,7 +876,8 @@ static void mm_run(clip_state *s, const mm_weight *w, int64_t M, const void *src
 static void layer_norm(const float *in, size_t in_stride, void *out, int out_bf16, int rows, int W, const float *g,
                        const float *b, float eps)
 {
-#pragma omp parallel for schedule(static)
+    /* Small inputs stay on one thread: a fork-join costs more than the work. */
+#pragma omp parallel for schedule(static) if ((long)rows * W >= 32768)
     for (int r = 0; r < rows; r++) {
         const float *x = in + (size_t)r * in_stride;
         float mean = 0, var = 0;
@@ -917,7 +924,11 @@ static void attention(clip_state *s, const float *qkv, int nseq, const int *seq_
     const float scale = 1.0f / sqrtf((float)hd);
     const size_t ld = 3 * (size_t)W;
     int ntask = nseq * heads;
-#pragma omp parallel for schedule(dynamic)
+    long work = 0;
+    for (int i = 0; i < nseq; i++)
+        work += (long)(seq_start[i + 1] - seq_start[i]) * (seq_start[i + 1] - seq_start[i]);
+    work *= (long)heads * hd;
+#pragma omp parallel for schedule(dynamic) if (work >= (1L << 18))
     for (int task = 0; task < ntask; task++) {
         int sq = task / heads, h = task % heads;
         int r0 = seq_start[sq], T = seq_start[sq + 1] - r0;
@@ -1175,4 +1186,37 @@ float clip_dot(const float *a, const float *b, int d)
     for (int k = 0; k < d; k++)
         s += (double)a[k] * b[k];
     return (float)s;
+}
+
+static uint16_t f32_to_f16_one(float f)
+{
+    uint32_t x;
+    memcpy(&x, &f, 4);
+    uint32_t sign = (x >> 16) & 0x8000;
+    if ((x & 0x7fffffffu) > 0x7f800000u)
+        return (uint16_t)(sign | 0x7e00); /* NaN */
+    int exp = (int)((x >> 23) & 0xff) - 127 + 15;
+    uint32_t man = x & 0x7fffff;
+    if (exp >= 31)
+        return (uint16_t)(sign | 0x7c00);
+    if (exp <= 0) { /* subnormal or zero */
+        if (exp < -10)
+            return (uint16_t)sign;
+        man |= 0x800000;
+        int shift = 14 - exp;
+        uint32_t half = man >> shift, rem = man & ((1u << shift) - 1), mid = 1u << (shift - 1);
+        if (rem > mid || (rem == mid && (half & 1)))
+            half++;
+        return (uint16_t)(sign | half);
+    }
+    uint32_t h = sign | ((uint32_t)exp << 10) | (man >> 13), rem = man & 0x1fff;
+    if (rem > 0x1000 || (rem == 0x1000 && (h & 1)))
+        h++; /* may carry into the exponent: still correct, up to inf */
+    return (uint16_t)h;
+}
+
+void clip_f32_to_f16(const float *in, uint16_t *out, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = f32_to_f16_one(in[i]);
 }

@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <math.h>
 #include <png.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -500,6 +501,13 @@ static void check_trace(const char *model, clip_model *m, const json_value *mj)
 
 /* ------------------------------------------------------------ OpenCLIP rename */
 
+static float RND_px(size_t k)
+{
+    uint64_t x = k * 0x9e3779b97f4a7c15ull;
+    x ^= x >> 29, x *= 0xbf58476d1ce4e5b9ull, x ^= x >> 32;
+    return (float)((double)(x >> 11) / 9007199254740992.0 - 0.5);
+}
+
 static void write_text(const char *path, const char *text)
 {
     FILE *f = fopen(path, "w");
@@ -827,6 +835,78 @@ static void test_bad_files(const char *b32dir)
     }
 }
 
+/* Every truncation and random header mutations of a small valid file: each
+ * open either succeeds with in-bounds tensors or fails with a message (the
+ * ASan build checks "never an OOB read"). */
+static void test_st_mutations(void)
+{
+    char p[600];
+    snprintf(p, sizeof p, "%s/mut.safetensors", tmpdir);
+    wlist l = {0};
+    float a[6] = {1, 2, 3, 4, 5, 6};
+    int64_t s23[2] = {2, 3}, s3[1] = {3};
+    wl_add(&l, "a.weight", "F32", 2, s23, a, sizeof a);
+    wl_add(&l, "b", "F16", 1, s3, a, 6);
+    wl_add(&l, "ids", "I64", 1, s3, NULL, 24);
+    wl_write(&l, p, "{\"k\":\"v\"}");
+    wl_free(&l);
+    ccbuf orig = {0};
+    cc_read_file(p, &orig);
+    char err[512];
+    st_file *f = st_open(p, err, sizeof err);
+    CHECK(f && st_count(f) == 3 && st_metadata(f, "k") && strcmp(st_metadata(f, "k"), "v") == 0, "valid small file: %s", err);
+    if (f) {
+        float out[6];
+        CHECK(st_to_f32(f, st_find(f, "a.weight"), out, err, sizeof err) == 0 && out[5] == 6, "read a");
+        CHECK(st_to_f32(f, st_find(f, "ids"), out, err, sizeof err) != 0 && strstr(err, "'ids'"), "int tensor refused: %s", err);
+    }
+    st_close(f);
+    int opened = 0, failed = 0, bad_msg = 0;
+    uint64_t r = 99;
+    for (int it = 0; it < (int)orig.len + 600; it++) {
+        ccbuf m = {0};
+        if (it < (int)orig.len) {
+            ccbuf_append(&m, orig.data, (size_t)it); /* truncated at every length */
+        } else {
+            ccbuf_append(&m, orig.data, orig.len);
+            for (int k = 0; k < 1 + (it & 1); k++) {
+                r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+                /* mostly digits: shapes and offsets change, the JSON often survives */
+                static const char alphabet[] = "0123456789012345678901234567890123456789,[] \"F";
+                size_t pos = 8 + (size_t)(r % (m.len - 8 < 200 ? m.len - 8 : 200));
+                m.data[pos] = (r >> 40) % 8 == 0 ? (unsigned char)(r >> 48) : (unsigned char)alphabet[(r >> 20) % (sizeof alphabet - 1)];
+                if (k == 0 && (r >> 60) == 0) /* sometimes the length prefix too */
+                    m.data[r % 8] = (unsigned char)(r >> 32);
+            }
+        }
+        FILE *o = fopen(p, "wb");
+        fwrite(m.data, 1, m.len, o);
+        fclose(o);
+        err[0] = 0;
+        f = st_open(p, err, sizeof err);
+        if (f) {
+            opened++;
+            for (size_t i = 0; i < st_count(f); i++) { /* touch every byte */
+                const st_tensor *t = st_at(f, i);
+                unsigned sum = 0;
+                for (size_t k = 0; k < t->nbytes; k++)
+                    sum += t->data[k];
+                (void)sum;
+            }
+            st_close(f);
+        } else {
+            failed++;
+            if (!strstr(err, p) || strchr(err, '\n'))
+                bad_msg++;
+        }
+        ccbuf_free(&m);
+    }
+    CHECK(failed > (int)orig.len - 2, "truncations must fail (%d failed)", failed);
+    CHECK_EQ_INT(bad_msg, 0);
+    printf("# safetensors mutations: %d opened, %d refused\n", opened, failed);
+    ccbuf_free(&orig);
+}
+
 /* ------------------------------------------------------------ inferred config */
 
 static void test_inferred(const char *mdir, const embeds *ref)
@@ -953,6 +1033,171 @@ static void test_cli(const char *mdir, const json_value *mj)
     free(d);
 }
 
+/* ------------------------------------------------------------ L/14@336 shape */
+
+/* A random tiny model shaped like ViT-L/14@336 (patch 14, image 336: 577
+ * tokens; gelu; config only in the clipref.config metadata): batched and
+ * single encodes agree and everything is finite. */
+static void test_l14_336_shape(void)
+{
+    const int W = 32, M = 48, E = 16, P = 14, S = 336, G = S / P, T = G * G + 1, V = 49408, C = 77, L = 1;
+    wlist l = {0};
+    uint64_t r = 12345;
+    char n[160];
+#define RND() (r ^= r << 13, r ^= r >> 7, r ^= r << 17, (float)((double)(r >> 11) / 9007199254740992.0 - 0.5))
+#define T1(name, a) do { int64_t sh[1] = {a}; wt *t = wl_add(&l, name, "F32", 1, sh, NULL, (size_t)(a) * 4); \
+        for (size_t k = 0; k < (size_t)(a); k++) wt_f32(t)[k] = 0.2f * RND() + (strstr(name, "norm") && strstr(name, "weight") ? 1.0f : 0.0f); } while (0)
+#define T2(name, a, b) do { int64_t sh[2] = {a, b}; wt *t = wl_add(&l, name, "F32", 2, sh, NULL, (size_t)(a) * (b) * 4); \
+        for (size_t k = 0; k < (size_t)(a) * (b); k++) wt_f32(t)[k] = 0.5f * RND(); } while (0)
+    T1("vision_model.embeddings.class_embedding", W);
+    {
+        int64_t sh[4] = {W, 3, P, P};
+        wt *t = wl_add(&l, "vision_model.embeddings.patch_embedding.weight", "F32", 4, sh, NULL, (size_t)W * 3 * P * P * 4);
+        for (size_t k = 0; k < (size_t)W * 3 * P * P; k++)
+            wt_f32(t)[k] = 0.05f * RND();
+    }
+    T2("vision_model.embeddings.position_embedding.weight", T, W);
+    T1("vision_model.pre_layrnorm.weight", W);
+    T1("vision_model.pre_layrnorm.bias", W);
+    T1("vision_model.post_layernorm.weight", W);
+    T1("vision_model.post_layernorm.bias", W);
+    T2("visual_projection.weight", E, W);
+    T2("text_model.embeddings.token_embedding.weight", V, W);
+    T2("text_model.embeddings.position_embedding.weight", C, W);
+    T1("text_model.final_layer_norm.weight", W);
+    T1("text_model.final_layer_norm.bias", W);
+    T2("text_projection.weight", E, W);
+    for (int tw = 0; tw < 2; tw++)
+        for (int i = 0; i < L; i++) {
+            const char *p = tw ? "text_model" : "vision_model";
+            const char *lin[6] = {"self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.out_proj", "mlp.fc1", "mlp.fc2"};
+            for (int k = 0; k < 6; k++) {
+                int out = k == 4 ? M : W, in = k == 5 ? M : W;
+                snprintf(n, sizeof n, "%s.encoder.layers.%d.%s.weight", p, i, lin[k]);
+                T2(n, out, in);
+                snprintf(n, sizeof n, "%s.encoder.layers.%d.%s.bias", p, i, lin[k]);
+                T1(n, out);
+            }
+            for (int k = 1; k <= 2; k++) {
+                snprintf(n, sizeof n, "%s.encoder.layers.%d.layer_norm%d.weight", p, i, k);
+                T1(n, W);
+                snprintf(n, sizeof n, "%s.encoder.layers.%d.layer_norm%d.bias", p, i, k);
+                T1(n, W);
+            }
+        }
+    {
+        int64_t sh[1] = {1};
+        float ls = logf(100.0f);
+        wl_add(&l, "logit_scale", "F32", 1, sh, &ls, 4); /* [1], as some files have it */
+    }
+#undef T1
+#undef T2
+#undef RND
+    char path[600], err[512];
+    snprintf(path, sizeof path, "%s/l14-336.safetensors", tmpdir);
+    wl_write(&l, path, "{\"clipref.config\":\"{\\\"embed_dim\\\": 16, \\\"image_size\\\": 336, \\\"patch_size\\\": 14, "
+                       "\\\"vision_width\\\": 32, \\\"vision_layers\\\": 1, \\\"vision_heads\\\": 2, \\\"vision_mlp\\\": 48, "
+                       "\\\"text_width\\\": 32, \\\"text_layers\\\": 1, \\\"text_heads\\\": 4, \\\"text_mlp\\\": 48, "
+                       "\\\"act\\\": \\\"gelu\\\", \\\"layer_norm_eps\\\": 1e-05}\"}");
+    wl_free(&l);
+    clip_model *m = clip_model_load(path, CLIP_FP32, err, sizeof err); /* a file path, not a directory */
+    CHECK(m != NULL, "l14-336: %s", err);
+    if (!m)
+        return;
+    const clip_config *c = clip_model_config(m);
+    CHECK(c->image_size == 336 && c->patch_size == 14 && c->vision_heads == 2 && c->text_heads == 4 && c->act == CLIP_ACT_GELU,
+          "l14-336 config");
+    size_t img = (size_t)3 * S * S;
+    float *px = xmalloc(3 * img * sizeof(float)), out3[3 * 16], out1[16];
+    for (size_t k = 0; k < 3 * img; k++)
+        px[k] = 2.0f * RND_px(k);
+    clip_state *s = clip_state_new(m, 2); /* 3 images: chunks of 2 + 1 */
+    CHECK(clip_encode_images(s, px, 3, out3) == 0, "encode");
+    clip_state *s1 = clip_state_new(m, 1);
+    CHECK(clip_encode_images(s1, px + 2 * img, 1, out1) == 0, "encode");
+    int finite = 1;
+    for (int k = 0; k < 3 * E; k++)
+        finite &= isfinite(out3[k]) != 0;
+    CHECK(finite, "l14-336: non-finite output");
+    CHECK(max_abs_diff(out1, out3 + 2 * E, E) <= 1e-5, "l14-336: batched vs single %.3g", max_abs_diff(out1, out3 + 2 * E, E));
+    CHECK(max_abs_diff(out3, out3 + E, E) > 1e-3, "l14-336: different images give the same embedding");
+    /* bad ids are refused, not read out of bounds */
+    int32_t ids[77] = {49406, 49408, 49407};
+    CHECK(clip_encode_texts(s, ids, NULL, 1, out1) != 0 && strstr(clip_state_errmsg(s), "vocabulary"), "id range: %s",
+          clip_state_errmsg(s));
+    int bad_eot = 77;
+    ids[1] = 5;
+    CHECK(clip_encode_texts(s, ids, &bad_eot, 1, out1) != 0, "eot range");
+    CHECK(clip_encode_texts(s, ids, NULL, 1, out1) == 0, "text ok");
+    clip_state_free(s);
+    clip_state_free(s1);
+    clip_model_free(m);
+    free(px);
+}
+
+/* ------------------------------------------------------------ threads */
+
+typedef struct {
+    clip_model *m;
+    embeds e;
+    int rc;
+} thread_job;
+
+static void *thread_main(void *arg)
+{
+    thread_job *j = arg;
+    j->rc = encode_all(j->m, &j->e, 3, 1);
+    return NULL;
+}
+
+/* One model, several threads each with its own state: same results. */
+/* clip_f32_to_f16 against the reader's exact upcast: round trip within half
+ * an ulp, and exact for values that are already halves. */
+static void test_f16(void)
+{
+    int bad = 0;
+    for (uint32_t h = 0; h < 65536; h++) {
+        float f = st_f16_to_f32((uint16_t)h);
+        uint16_t back;
+        clip_f32_to_f16(&f, &back, 1);
+        if (f == f && back != h && !(f == 0 && (back & 0x7fff) == 0))
+            bad++;
+    }
+    CHECK_EQ_INT(bad, 0);
+    float v[4] = {1.0f / 3.0f, 70000.0f, -1e-8f, 1.00048828125f /* tie -> even */};
+    uint16_t o[4];
+    clip_f32_to_f16(v, o, 4);
+    CHECK_EQ_INT(o[0], 0x3555);
+    CHECK_EQ_INT(o[1], 0x7c00);
+    CHECK_EQ_INT(o[2], 0x8000);
+    CHECK_EQ_INT(o[3], 0x3c00);
+}
+
+static void test_threads(const char *mdir, const embeds *ref)
+{
+    char err[512];
+    clip_model *m = clip_model_load(mdir, CLIP_FP32, err, sizeof err);
+    CHECK(m != NULL, "%s", err);
+    if (!m)
+        return;
+    thread_job jobs[3];
+    pthread_t th[3];
+    for (int i = 0; i < 3; i++) {
+        memset(&jobs[i], 0, sizeof jobs[i]);
+        jobs[i].m = m;
+        CHECK(pthread_create(&th[i], NULL, thread_main, &jobs[i]) == 0, "pthread_create");
+    }
+    for (int i = 0; i < 3; i++) {
+        pthread_join(th[i], NULL);
+        CHECK_EQ_INT(jobs[i].rc, 0);
+        double di = max_abs_diff(jobs[i].e.img, ref->img, (size_t)n_img * ref->E);
+        double dt = max_abs_diff(jobs[i].e.txt, ref->txt, (size_t)n_txt * ref->E);
+        CHECK(di <= 1e-6 && dt <= 1e-6, "thread %d: differs by %.3g / %.3g", i, di, dt);
+        embeds_free(&jobs[i].e);
+    }
+    clip_model_free(m);
+}
+
 /* ------------------------------------------------------------ main */
 
 static void rm_rf(const char *path)
@@ -976,6 +1221,8 @@ int main(void)
         return 1;
     }
     load_inputs();
+    test_f16();
+    test_st_mutations();
     CHECK_EQ_INT(n_img, 9);
     CHECK_EQ_INT(n_txt, 35);
 
@@ -1032,6 +1279,8 @@ int main(void)
                       "\"width\":64,\"patch_size\":32,\"head_width\":16},\"text_cfg\":{\"context_length\":77,"
                       "\"vocab_size\":49408,\"width\":64,\"heads\":4,\"layers\":2}}}",
                       "module.");
+        test_threads(mdir[0], &ref32);
+        test_l14_336_shape();
         test_half(mdir[0], &ref32, 0);
         test_half(mdir[0], &ref32, 1);
         test_inferred(mdir[0], &ref32);
