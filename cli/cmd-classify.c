@@ -121,7 +121,7 @@ int cmd_classify(int argc, char **argv)
     int S = c->image_size, E = c->embed_dim, C = c->context_length;
     size_t img_floats = (size_t)3 * S * S;
     s = clip_state_new(m, o.batch);
-    clip_state_set_threads(s, o.threads);
+    clip_state_set_threads(s, o.threads ? o.threads : cc_ncpus());
     /* Label embeddings once. */
     ids = xcalloc((size_t)nl * C, sizeof *ids);
     eot = xcalloc((size_t)nl, sizeof *eot);

@@ -62,7 +62,7 @@ int cmd_embed(int argc, char **argv)
     int S = c->image_size, E = c->embed_dim, C = c->context_length;
     size_t img_floats = (size_t)3 * S * S;
     s = clip_state_new(m, o.batch);
-    clip_state_set_threads(s, o.threads);
+    clip_state_set_threads(s, o.threads ? o.threads : cc_ncpus());
     ccbuf out = {0};
     ccbuf_printf(&out, "{\"model\":{\"path\":");
     ccbuf_json_string(&out, clip_model_weights_path(m), strlen(clip_model_weights_path(m)));

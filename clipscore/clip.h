@@ -93,11 +93,14 @@ const char *clip_model_id(const clip_model *m);
  * first use. Never NULL. */
 clip_state *clip_state_new(const clip_model *m, int max_batch);
 void clip_state_free(clip_state *s); /* NULL is a no-op */
-/* OpenMP threads used by clip_encode_* on this state (oneDNN runs on
- * OpenMP here); 0 (the default) keeps the OpenMP default of the calling
- * thread. Applied with omp_set_num_threads() on the calling thread at each
- * encode call. For throughput on a busy machine prefer 1 thread per state
- * and one state per worker thread. */
+/* Threads used by clip_encode_* on this state; 0 (the default) keeps the
+ * OpenMP default of the calling thread (oneDNN runs on OpenMP here).
+ * With threads >= 2, a call with n >= 2 items is split into `threads` parts
+ * encoded in parallel by single-threaded helper states (no per-operation
+ * barriers: scales better, and degrades gracefully on a shared machine);
+ * a single item (or a traced call) uses an OpenMP team of `threads`,
+ * applied with omp_set_num_threads() on the calling thread. Results agree
+ * to float rounding either way (tested to 1e-6). */
 void clip_state_set_threads(clip_state *s, int threads);
 /* Message of the last failing call on this state. */
 const char *clip_state_errmsg(const clip_state *s);
@@ -116,10 +119,12 @@ int clip_encode_images(clip_state *s, const float *pixels_chw, int n, float *out
  * vocabulary or an eot_index outside the context (message on the state). */
 int clip_encode_texts(clip_state *s, const int32_t *ids, const int *eot_index, int n, float *out);
 
-/* Optional trace of intermediate stages for the first item of each batch:
- * fn(user, stage, rows, width, data) with stage "embeddings", "ln_pre",
- * "block0".., "pooled" (image) or "embeddings", "block0".., "pooled" (text).
- * data is rows × width floats valid during the call. NULL disables. */
+/* Optional trace of intermediate stages (tests, debugging) for the first
+ * item of each internal batch: fn(user, tower, stage, rows, width, data) with
+ * tower "image" and stage "embeddings", "ln_pre", "block0".., "pooled", or
+ * tower "text" and stage "embeddings", "block0".., "pooled" (text rows are
+ * positions 0..eot). data is rows × width floats, valid during the call.
+ * NULL disables. A traced call never splits across threads. */
 typedef void (*clip_trace_fn)(void *user, const char *tower, const char *stage, int rows, int width, const float *data);
 void clip_state_set_trace(clip_state *s, clip_trace_fn fn, void *user);
 

@@ -1187,6 +1187,21 @@ static void test_threads(const char *mdir, const embeds *ref)
         jobs[i].m = m;
         CHECK(pthread_create(&th[i], NULL, thread_main, &jobs[i]) == 0, "pthread_create");
     }
+    /* threads = 2: batches are split over two single-threaded helper states */
+    {
+        clip_state *s = clip_state_new(m, 4);
+        clip_state_set_threads(s, 2);
+        embeds e = {xmalloc((size_t)n_img * ref->E * sizeof(float)), xmalloc((size_t)n_txt * ref->E * sizeof(float)), ref->E};
+        CHECK(clip_encode_images(s, pixels, n_img, e.img) == 0, "split images");
+        CHECK(clip_encode_texts(s, &txt_ids[0][0], txt_eot, n_txt, e.txt) == 0, "split texts");
+        double di = max_abs_diff(e.img, ref->img, (size_t)n_img * ref->E), dt = max_abs_diff(e.txt, ref->txt, (size_t)n_txt * ref->E);
+        CHECK(di <= 1e-6 && dt <= 1e-6, "split batch differs by %.3g / %.3g", di, dt);
+        int32_t bad[2][CLIP_CONTEXT] = {{49406, 5, 49407}, {49406, 60000, 49407}};
+        CHECK(clip_encode_texts(s, &bad[0][0], NULL, 2, e.txt) != 0 && strstr(clip_state_errmsg(s), "vocabulary"),
+              "split: bad id reported: %s", clip_state_errmsg(s));
+        embeds_free(&e);
+        clip_state_free(s);
+    }
     for (int i = 0; i < 3; i++) {
         pthread_join(th[i], NULL);
         CHECK_EQ_INT(jobs[i].rc, 0);
