@@ -34,17 +34,6 @@
 #endif
 
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 /* oneDNN failures after validation are programming errors: abort loudly. */
 #define DN(call)                                                                         \
     do {                                                                                 \
@@ -301,16 +290,16 @@ static int infer_config(loader *L, clip_config *c)
     for (int i = 0; i < 7; i++) {
         t[i] = ld_find(L, need[i]);
         if (!t[i]) {
-            seterr(L->err, L->errlen, "%s: tensor '%s%s': missing", path, L->pfx, need[i]);
+            cc_seterr(L->err, L->errlen, "%s: tensor '%s%s': missing", path, L->pfx, need[i]);
             return -1;
         }
         if (t[i]->ndim < 2) {
-            seterr(L->err, L->errlen, "%s: tensor '%s%s': expected at least 2 dimensions", path, L->pfx, need[i]);
+            cc_seterr(L->err, L->errlen, "%s: tensor '%s%s': expected at least 2 dimensions", path, L->pfx, need[i]);
             return -1;
         }
     }
     if (t[0]->ndim != 4) {
-        seterr(L->err, L->errlen, "%s: tensor '%s%s': expected 4 dimensions", path, L->pfx, patch);
+        cc_seterr(L->err, L->errlen, "%s: tensor '%s%s': expected 4 dimensions", path, L->pfx, patch);
         return -1;
     }
     c->vision_width = (int)t[0]->shape[0];
@@ -318,7 +307,7 @@ static int infer_config(loader *L, clip_config *c)
     int64_t npos = t[1]->shape[0];
     int grid = (int)lround(sqrt((double)(npos - 1)));
     if (npos < 2 || (int64_t)grid * grid != npos - 1) {
-        seterr(L->err, L->errlen, "%s: tensor '%s%s': %lld rows is not a square grid + 1", path, L->pfx, vpos, (long long)npos);
+        cc_seterr(L->err, L->errlen, "%s: tensor '%s%s': %lld rows is not a square grid + 1", path, L->pfx, vpos, (long long)npos);
         return -1;
     }
     c->image_size = grid * c->patch_size;
@@ -364,7 +353,7 @@ static int apply_hf_config(const json_value *j, clip_config *c, const char *path
 {
     const json_value *t = json_get(j, "text_config"), *v = json_get(j, "vision_config");
     if (!t || !v || t->type != JSON_OBJECT || v->type != JSON_OBJECT) {
-        seterr(err, errlen, "%s: missing text_config / vision_config", path);
+        cc_seterr(err, errlen, "%s: missing text_config / vision_config", path);
         return -1;
     }
     json_int(j, "projection_dim", &c->embed_dim);
@@ -382,7 +371,7 @@ static int apply_hf_config(const json_value *j, clip_config *c, const char *path
     json_int(t, "vocab_size", &c->vocab_size);
     const char *act = json_get_string(t, "hidden_act", json_get_string(v, "hidden_act", NULL));
     if (parse_act(act, &c->act) < 0) {
-        seterr(err, errlen, "%s: hidden_act '%s' not supported (quick_gelu or gelu)", path, act);
+        cc_seterr(err, errlen, "%s: hidden_act '%s' not supported (quick_gelu or gelu)", path, act);
         return -1;
     }
     c->layer_norm_eps = (float)json_get_number(t, "layer_norm_eps", c->layer_norm_eps);
@@ -397,13 +386,13 @@ static int apply_openclip_config(const json_value *j, clip_config *c, const char
         mc = j;
     const json_value *v = json_get(mc, "vision_cfg"), *t = json_get(mc, "text_cfg");
     if (!v || !t || v->type != JSON_OBJECT || t->type != JSON_OBJECT) {
-        seterr(err, errlen, "%s: missing model_cfg.vision_cfg / text_cfg", path);
+        cc_seterr(err, errlen, "%s: missing model_cfg.vision_cfg / text_cfg", path);
         return -1;
     }
     json_int(mc, "embed_dim", &c->embed_dim);
     const json_value *vl = json_get(v, "layers");
     if (vl && vl->type != JSON_NUMBER) {
-        seterr(err, errlen, "%s: vision_cfg.layers is not a number (ResNet towers are not supported)", path);
+        cc_seterr(err, errlen, "%s: vision_cfg.layers is not a number (ResNet towers are not supported)", path);
         return -1;
     }
     json_int(v, "layers", &c->vision_layers);
@@ -413,7 +402,7 @@ static int apply_openclip_config(const json_value *j, clip_config *c, const char
     int head_width = 64;
     json_int(v, "head_width", &head_width);
     if (head_width <= 0 || c->vision_width % head_width) {
-        seterr(err, errlen, "%s: vision width %d is not a multiple of head_width %d", path, c->vision_width, head_width);
+        cc_seterr(err, errlen, "%s: vision width %d is not a multiple of head_width %d", path, c->vision_width, head_width);
         return -1;
     }
     c->vision_heads = c->vision_width / head_width;
@@ -449,7 +438,7 @@ static int apply_clipref_config(const json_value *j, clip_config *c, const char 
     json_int(j, "text_mlp", &c->text_mlp);
     const char *act = json_get_string(j, "act", NULL);
     if (parse_act(act, &c->act) < 0) {
-        seterr(err, errlen, "%s: clipref.config act '%s' not supported", path, act);
+        cc_seterr(err, errlen, "%s: clipref.config act '%s' not supported", path, act);
         return -1;
     }
     c->layer_norm_eps = (float)json_get_number(j, "layer_norm_eps", c->layer_norm_eps);
@@ -473,7 +462,7 @@ static int check_config(const clip_config *c, const char *src, char *err, size_t
     else if (!(c->layer_norm_eps > 0))
         bad = "layer_norm_eps must be positive";
     if (bad) {
-        seterr(err, errlen, "%s: bad model configuration: %s", src, bad);
+        cc_seterr(err, errlen, "%s: bad model configuration: %s", src, bad);
         return -1;
     }
     return 0;
@@ -489,14 +478,14 @@ static json_value *read_json(const char *path, char *err, size_t errlen)
 {
     ccbuf b = {0};
     if (cc_read_file(path, &b) != CC_OK) {
-        seterr(err, errlen, "%s: cannot read", path);
+        cc_seterr(err, errlen, "%s: cannot read", path);
         return NULL;
     }
     char jerr[128];
     json_value *j = json_parse((const char *)b.data, b.len, jerr, sizeof jerr);
     ccbuf_free(&b);
     if (!j)
-        seterr(err, errlen, "%s: %s", path, jerr);
+        cc_seterr(err, errlen, "%s: %s", path, jerr);
     return j;
 }
 
@@ -596,11 +585,11 @@ static int load_weights(clip_model *m, loader *L)
 #undef NEED
     const st_tensor *ls = ld_find(L, "logit_scale");
     if (!ls) {
-        seterr(L->err, L->errlen, "%s: tensor '%slogit_scale': missing", st_path(L->f), L->pfx);
+        cc_seterr(L->err, L->errlen, "%s: tensor '%slogit_scale': missing", st_path(L->f), L->pfx);
         return -1;
     }
     if (ls->numel != 1 || !st_dtype_is_float(ls->dtype)) {
-        seterr(L->err, L->errlen, "%s: tensor '%slogit_scale': expected one float, got %lld %s values",
+        cc_seterr(L->err, L->errlen, "%s: tensor '%slogit_scale': expected one float, got %lld %s values",
                st_path(L->f), L->pfx, (long long)ls->numel, st_dtype_name(ls->dtype));
         return -1;
     }
@@ -627,7 +616,7 @@ clip_model *clip_model_load(const char *dir, clip_precision precision, char *err
 {
     struct stat sb;
     if (!dir || stat(dir, &sb) != 0) {
-        seterr(err, errlen, "%s: no such model directory or file", dir ? dir : "(null)");
+        cc_seterr(err, errlen, "%s: no such model directory or file", dir ? dir : "(null)");
         return NULL;
     }
     char *wpath = NULL, *hfcfg = NULL, *occfg = NULL;
@@ -640,7 +629,7 @@ clip_model *clip_model_load(const char *dir, clip_precision precision, char *err
             wpath = b;
             free(a);
         } else {
-            seterr(err, errlen, "%s: no model.safetensors or open_clip_model.safetensors in the model directory", a);
+            cc_seterr(err, errlen, "%s: no model.safetensors or open_clip_model.safetensors in the model directory", a);
             free(a), free(b);
             return NULL;
         }
@@ -667,7 +656,7 @@ clip_model *clip_model_load(const char *dir, clip_precision precision, char *err
         L.openclip = 1;
         L.pfx = "module.";
     } else if (!st_find(f, "vision_model.embeddings.patch_embedding.weight")) {
-        seterr(err, errlen, "%s: tensor 'vision_model.embeddings.patch_embedding.weight' (or OpenCLIP 'visual.conv1.weight'): missing; not a CLIP ViT checkpoint",
+        cc_seterr(err, errlen, "%s: tensor 'vision_model.embeddings.patch_embedding.weight' (or OpenCLIP 'visual.conv1.weight'): missing; not a CLIP ViT checkpoint",
                wpath);
         goto done;
     }
@@ -697,7 +686,7 @@ clip_model *clip_model_load(const char *dir, clip_precision precision, char *err
     if (!cj && meta) {
         char jerr[128];
         if (!(cj = json_parse(meta, strlen(meta), jerr, sizeof jerr))) {
-            seterr(err, errlen, "%s: metadata clipref.config: %s", m->path, jerr);
+            cc_seterr(err, errlen, "%s: metadata clipref.config: %s", m->path, jerr);
             goto fail;
         }
         if (apply_clipref_config(cj, &m->cfg, m->path, err, errlen) != 0)

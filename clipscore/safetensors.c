@@ -47,17 +47,6 @@ int st_dtype_is_float(st_dtype d)
     return d == ST_F32 || d == ST_F16 || d == ST_BF16 || d == ST_F64;
 }
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 void st_close(st_file *f)
 {
     if (!f)
@@ -90,12 +79,12 @@ st_file *st_open(const char *path, char *err, size_t errlen)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        seterr(err, errlen, "%s: %s", path, strerror(errno));
+        cc_seterr(err, errlen, "%s: %s", path, strerror(errno));
         return NULL;
     }
     struct stat sb;
     if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        seterr(err, errlen, "%s: not a regular file", path);
+        cc_seterr(err, errlen, "%s: not a regular file", path);
         close(fd);
         return NULL;
     }
@@ -103,7 +92,7 @@ st_file *st_open(const char *path, char *err, size_t errlen)
     f->path = xstrdup(path);
     f->size = (size_t)sb.st_size;
     if (f->size < 8) {
-        seterr(err, errlen, "%s: truncated: %zu bytes, too short for a safetensors header", path, f->size);
+        cc_seterr(err, errlen, "%s: truncated: %zu bytes, too short for a safetensors header", path, f->size);
         goto fail_fd;
     }
     f->map = mmap(NULL, f->size, PROT_READ, MAP_PRIVATE, fd, 0);
@@ -111,14 +100,14 @@ st_file *st_open(const char *path, char *err, size_t errlen)
     fd = -1;
     if (f->map == MAP_FAILED) {
         f->map = NULL;
-        seterr(err, errlen, "%s: mmap: %s", path, strerror(errno));
+        cc_seterr(err, errlen, "%s: mmap: %s", path, strerror(errno));
         goto fail;
     }
     uint64_t hlen = 0;
     for (int i = 7; i >= 0; i--)
         hlen = (hlen << 8) | f->map[i];
     if (hlen < 2 || hlen > ST_MAX_HEADER || hlen > f->size - 8) {
-        seterr(err, errlen, "%s: truncated or corrupt: header length %llu but file has %zu bytes", path,
+        cc_seterr(err, errlen, "%s: truncated or corrupt: header length %llu but file has %zu bytes", path,
                (unsigned long long)hlen, f->size);
         goto fail;
     }
@@ -127,11 +116,11 @@ st_file *st_open(const char *path, char *err, size_t errlen)
     char jerr[128];
     f->header = json_parse((const char *)f->map + 8, (size_t)hlen, jerr, sizeof jerr);
     if (!f->header) {
-        seterr(err, errlen, "%s: header JSON: %s", path, jerr);
+        cc_seterr(err, errlen, "%s: header JSON: %s", path, jerr);
         goto fail;
     }
     if (f->header->type != JSON_OBJECT) {
-        seterr(err, errlen, "%s: header is not a JSON object", path);
+        cc_seterr(err, errlen, "%s: header is not a JSON object", path);
         goto fail;
     }
     f->t = xcalloc(f->header->len ? f->header->len : 1, sizeof *f->t);
@@ -140,7 +129,7 @@ st_file *st_open(const char *path, char *err, size_t errlen)
         const json_value *info = f->header->items[i];
         if (strcmp(name, "__metadata__") == 0) {
             if (info->type != JSON_OBJECT) {
-                seterr(err, errlen, "%s: __metadata__ is not an object", path);
+                cc_seterr(err, errlen, "%s: __metadata__ is not an object", path);
                 goto fail;
             }
             continue;
@@ -148,12 +137,12 @@ st_file *st_open(const char *path, char *err, size_t errlen)
         st_tensor *t = &f->t[f->n];
         t->name = name;
         if (info->type != JSON_OBJECT) {
-            seterr(err, errlen, "%s: tensor '%s': entry is not an object", path, name);
+            cc_seterr(err, errlen, "%s: tensor '%s': entry is not an object", path, name);
             goto fail;
         }
         const char *dt = json_get_string(info, "dtype", NULL);
         if (!dt) {
-            seterr(err, errlen, "%s: tensor '%s': missing dtype", path, name);
+            cc_seterr(err, errlen, "%s: tensor '%s': missing dtype", path, name);
             goto fail;
         }
         int esize = 0;
@@ -163,12 +152,12 @@ st_file *st_open(const char *path, char *err, size_t errlen)
                 esize = dtypes[k].size;
             }
         if (!esize) {
-            seterr(err, errlen, "%s: tensor '%s': unknown dtype '%.32s'", path, name, dt);
+            cc_seterr(err, errlen, "%s: tensor '%s': unknown dtype '%.32s'", path, name, dt);
             goto fail;
         }
         const json_value *shape = json_get(info, "shape");
         if (!shape || shape->type != JSON_ARRAY || shape->len > ST_MAX_DIMS) {
-            seterr(err, errlen, "%s: tensor '%s': bad or missing shape", path, name);
+            cc_seterr(err, errlen, "%s: tensor '%s': bad or missing shape", path, name);
             goto fail;
         }
         t->ndim = (int)shape->len;
@@ -176,12 +165,12 @@ st_file *st_open(const char *path, char *err, size_t errlen)
         for (int d = 0; d < t->ndim; d++) {
             uint64_t s;
             if (get_uint(shape->items[d], &s) != 0 || s > ((uint64_t)1 << 40)) {
-                seterr(err, errlen, "%s: tensor '%s': bad shape entry %d", path, name, d);
+                cc_seterr(err, errlen, "%s: tensor '%s': bad shape entry %d", path, name, d);
                 goto fail;
             }
             t->shape[d] = (int64_t)s;
             if (s && numel > (((uint64_t)1 << 62) / s)) {
-                seterr(err, errlen, "%s: tensor '%s': shape overflows", path, name);
+                cc_seterr(err, errlen, "%s: tensor '%s': shape overflows", path, name);
                 goto fail;
             }
             numel *= s;
@@ -191,16 +180,16 @@ st_file *st_open(const char *path, char *err, size_t errlen)
         uint64_t b, e;
         if (!offs || offs->type != JSON_ARRAY || offs->len != 2 || get_uint(offs->items[0], &b) != 0 ||
             get_uint(offs->items[1], &e) != 0 || e < b) {
-            seterr(err, errlen, "%s: tensor '%s': bad data_offsets", path, name);
+            cc_seterr(err, errlen, "%s: tensor '%s': bad data_offsets", path, name);
             goto fail;
         }
         if (e > data_len) {
-            seterr(err, errlen, "%s: tensor '%s': data_offsets [%llu,%llu] out of range (data section has %zu bytes; truncated file?)",
+            cc_seterr(err, errlen, "%s: tensor '%s': data_offsets [%llu,%llu] out of range (data section has %zu bytes; truncated file?)",
                    path, name, (unsigned long long)b, (unsigned long long)e, data_len);
             goto fail;
         }
         if (numel > UINT64_MAX / (uint64_t)esize || e - b != numel * (uint64_t)esize) {
-            seterr(err, errlen, "%s: tensor '%s': %llu bytes of data for %s with %llu elements", path, name,
+            cc_seterr(err, errlen, "%s: tensor '%s': %llu bytes of data for %s with %llu elements", path, name,
                    (unsigned long long)(e - b), dt, (unsigned long long)numel);
             goto fail;
         }
@@ -217,7 +206,7 @@ st_file *st_open(const char *path, char *err, size_t errlen)
         for (size_t i = 1; i < f->n; i++) {
             const st_tensor *p = order[i - 1], *q = order[i];
             if (p->nbytes && q->nbytes && p->data + p->nbytes > q->data) {
-                seterr(err, errlen, "%s: tensor '%s': data overlaps tensor '%s'", path, q->name, p->name);
+                cc_seterr(err, errlen, "%s: tensor '%s': data overlaps tensor '%s'", path, q->name, p->name);
                 free(order);
                 goto fail;
             }
@@ -314,7 +303,7 @@ int st_to_f32(const st_file *f, const st_tensor *t, float *out, char *err, size_
         }
         return 0;
     default:
-        seterr(err, errlen, "%s: tensor '%s': dtype %s is not floating point", f->path, t->name, st_dtype_name(t->dtype));
+        cc_seterr(err, errlen, "%s: tensor '%s': dtype %s is not floating point", f->path, t->name, st_dtype_name(t->dtype));
         return -1;
     }
 }
@@ -333,7 +322,7 @@ float *st_load_f32(const st_file *f, const char *name, int ndim, const int64_t *
 {
     const st_tensor *t = st_find(f, name);
     if (!t) {
-        seterr(err, errlen, "%s: tensor '%s': missing", f->path, name);
+        cc_seterr(err, errlen, "%s: tensor '%s': missing", f->path, name);
         return NULL;
     }
     int ok = t->ndim == ndim;
@@ -343,11 +332,11 @@ float *st_load_f32(const st_file *f, const char *name, int ndim, const int64_t *
         char a[128], b[128];
         fmt_shape(a, sizeof a, t->ndim, t->shape);
         fmt_shape(b, sizeof b, ndim, shape);
-        seterr(err, errlen, "%s: tensor '%s': shape %s, expected %s", f->path, name, a, b);
+        cc_seterr(err, errlen, "%s: tensor '%s': shape %s, expected %s", f->path, name, a, b);
         return NULL;
     }
     if (!st_dtype_is_float(t->dtype)) {
-        seterr(err, errlen, "%s: tensor '%s': dtype %s is not floating point", f->path, name, st_dtype_name(t->dtype));
+        cc_seterr(err, errlen, "%s: tensor '%s': dtype %s is not floating point", f->path, name, st_dtype_name(t->dtype));
         return NULL;
     }
     float *out = xmalloc((size_t)(t->numel ? t->numel : 1) * sizeof(float));

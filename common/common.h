@@ -37,6 +37,10 @@ typedef enum {
 /* Returns a static, human-readable name for code ("io error", ...). */
 const char *cc_strerror(cc_err code);
 
+/* Formats a one-line message into a caller's err buffer (the house way of
+ * reporting bad input). NULL err or errlen 0 is a no-op. */
+void cc_seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* ---- memory ------------------------------------------------------------ */
 
 void *xmalloc(size_t n);              /* never returns NULL; aborts on failure */

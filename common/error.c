@@ -1,4 +1,6 @@
 /* error.c — the string table for cc_err. */
+#include <stdarg.h>
+
 #include "common.h"
 
 static const char *const cc_err_names[CC_ERR__COUNT] = {
@@ -21,4 +23,14 @@ const char *cc_strerror(cc_err code)
     if ((int)code < 0 || code >= CC_ERR__COUNT || !cc_err_names[code])
         return "unknown error";
     return cc_err_names[code];
+}
+
+void cc_seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || !errlen)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
 }

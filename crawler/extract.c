@@ -47,17 +47,6 @@ void extract_options_init(extract_options *o)
     o->max_links = 100000;
 }
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 static int is_space_byte(unsigned char c)
 {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
@@ -1019,7 +1008,7 @@ int extract_page_opts(const char *html, size_t n, const char *page_url, const ch
     }
     char *page = page_url ? url_normalize(page_url, NULL, 0) : NULL;
     if (!page) {
-        seterr(err, errlen, "page URL '%.200s' is not an absolute http(s) URL", page_url ? page_url : "(null)");
+        cc_seterr(err, errlen, "page URL '%.200s' is not an absolute http(s) URL", page_url ? page_url : "(null)");
         return -1;
     }
     pthread_once(&xml_once, xml_init);

@@ -85,27 +85,16 @@ struct tdmrep {
     size_t n;
 };
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 tdmrep *tdmrep_parse(const char *json, size_t n, char *err, size_t errlen)
 {
     char jerr[160];
     json_value *root = json_parse(json ? json : "", json ? n : 0, jerr, sizeof jerr);
     if (!root) {
-        seterr(err, errlen, "tdmrep.json: %s", jerr);
+        cc_seterr(err, errlen, "tdmrep.json: %s", jerr);
         return NULL;
     }
     if (root->type != JSON_ARRAY) {
-        seterr(err, errlen, "tdmrep.json: top level is not an array");
+        cc_seterr(err, errlen, "tdmrep.json: top level is not an array");
         json_free(root);
         return NULL;
     }

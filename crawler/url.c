@@ -11,17 +11,6 @@
 
 #include "common.h"
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 static int hexval(int c)
 {
     if (c >= '0' && c <= '9')
@@ -220,7 +209,7 @@ static int set_url(CURLU *h, const char *u, char *err, size_t errlen, const char
 {
     CURLUcode rc = curl_url_set(h, CURLUPART_URL, u, 0);
     if (rc != CURLUE_OK) {
-        seterr(err, errlen, "bad URL '%.200s': %s", orig, curl_url_strerror(rc));
+        cc_seterr(err, errlen, "bad URL '%.200s': %s", orig, curl_url_strerror(rc));
         return -1;
     }
     return 0;
@@ -232,13 +221,13 @@ static char *assemble(CURLU *h, char *err, size_t errlen, const char *orig)
     char *res = NULL;
     if (curl_url_get(h, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
         curl_url_get(h, CURLUPART_HOST, &host, 0) != CURLUE_OK || !host || !*host) {
-        seterr(err, errlen, "no host in URL '%.200s'", orig);
+        cc_seterr(err, errlen, "no host in URL '%.200s'", orig);
         goto done;
     }
     for (char *p = scheme; *p; p++)
         *p = (char)tolower((unsigned char)*p);
     if (!is_http_scheme(scheme, strlen(scheme))) {
-        seterr(err, errlen, "unsupported scheme '%s' in '%.200s'", scheme, orig);
+        cc_seterr(err, errlen, "unsupported scheme '%s' in '%.200s'", scheme, orig);
         goto done;
     }
     curl_url_get(h, CURLUPART_PORT, &port, CURLU_NO_DEFAULT_PORT);
@@ -276,7 +265,7 @@ done:
 char *url_resolve(const char *base, const char *ref, char *err, size_t errlen)
 {
     if (!ref) {
-        seterr(err, errlen, "no URL");
+        cc_seterr(err, errlen, "no URL");
         return NULL;
     }
     char *r = preclean(ref);
@@ -288,13 +277,13 @@ char *url_resolve(const char *base, const char *ref, char *err, size_t errlen)
         return url_normalize(base, err, errlen);
     }
     if (!*r) {
-        seterr(err, errlen, "empty URL reference");
+        cc_seterr(err, errlen, "empty URL reference");
         free(r);
         return NULL;
     }
     size_t sl = scheme_len(r);
     if (sl && !is_http_scheme(r, sl)) {
-        seterr(err, errlen, "unsupported scheme '%.*s' in '%.200s'", (int)(sl > 20 ? 20 : sl), r, ref);
+        cc_seterr(err, errlen, "unsupported scheme '%.*s' in '%.200s'", (int)(sl > 20 ? 20 : sl), r, ref);
         free(r);
         return NULL;
     }
@@ -306,7 +295,7 @@ char *url_resolve(const char *base, const char *ref, char *err, size_t errlen)
     char *res = NULL;
     if (!sl) {
         if (!base || !url_is_http(base)) {
-            seterr(err, errlen, "relative URL '%.200s' without an http(s) base", ref);
+            cc_seterr(err, errlen, "relative URL '%.200s' without an http(s) base", ref);
             goto done;
         }
         char *b = preclean(base);
@@ -332,9 +321,9 @@ char *url_normalize(const char *url, char *err, size_t errlen)
             s++;
         size_t sl = scheme_len(s);
         if (sl)
-            seterr(err, errlen, "unsupported scheme '%.*s' in '%.200s'", (int)(sl > 20 ? 20 : sl), s, url);
+            cc_seterr(err, errlen, "unsupported scheme '%.*s' in '%.200s'", (int)(sl > 20 ? 20 : sl), s, url);
         else
-            seterr(err, errlen, "not an absolute http(s) URL: '%.200s'", url);
+            cc_seterr(err, errlen, "not an absolute http(s) URL: '%.200s'", url);
         return NULL;
     }
     return url_resolve(NULL, url, err, errlen);

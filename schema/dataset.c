@@ -81,17 +81,6 @@ static cc_err dberr(dataset *ds, const char *what)
     return CC_ERR_DB;
 }
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 static const char *const status_names[] = {"accepted", "rejected", "failed", "optout"};
 
 const char *dataset_status_name(dataset_status s)
@@ -452,18 +441,18 @@ dataset *dataset_open(const char *dir, const dataset_options *o, char *err, size
     if (opt.zstd_level == 0)
         opt.zstd_level = 3;
     if (opt.samples_per_shard < 1 || opt.samples_per_shard > DATASET_MAX_SAMPLES_PER_SHARD) {
-        set_err(err, errlen, "%s: samples per shard must be 1..%d, not %d", dir,
+        cc_seterr(err, errlen, "%s: samples per shard must be 1..%d, not %d", dir,
                 DATASET_MAX_SAMPLES_PER_SHARD, opt.samples_per_shard);
         return NULL;
     }
     if (opt.commit_rows < 1 || opt.commit_seconds < 0 || opt.zstd_level < 1 || opt.zstd_level > 22) {
-        set_err(err, errlen, "%s: bad dataset options (commit_rows %d, commit_seconds %g, zstd_level %d)",
+        cc_seterr(err, errlen, "%s: bad dataset options (commit_rows %d, commit_seconds %g, zstd_level %d)",
                 dir, opt.commit_rows, opt.commit_seconds, opt.zstd_level);
         return NULL;
     }
     char *sdir = xasprintf("%s/shards", dir);
     if (cc_mkdirs(sdir, 0755) < 0) {
-        set_err(err, errlen, "%s: cannot create dataset directory: %s", sdir, strerror(errno));
+        cc_seterr(err, errlen, "%s: cannot create dataset directory: %s", sdir, strerror(errno));
         free(sdir);
         return NULL;
     }
@@ -475,7 +464,7 @@ dataset *dataset_open(const char *dir, const dataset_options *o, char *err, size
     ds->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     free(lock);
     if (ds->lock_fd < 0 || flock(ds->lock_fd, LOCK_EX | LOCK_NB) < 0) {
-        set_err(err, errlen, "%s: %s", dir,
+        cc_seterr(err, errlen, "%s: %s", dir,
                 ds->lock_fd >= 0 && errno == EWOULDBLOCK ? "another clipcrawl process is writing this dataset"
                                                         : strerror(errno));
         free_handle(ds);
@@ -490,7 +479,7 @@ dataset *dataset_open(const char *dir, const dataset_options *o, char *err, size
     }
     ds->db = index_db(ds->ix);
     if (prepare_reader(ds) || prepare_writer(ds) || recover(ds) != CC_OK) {
-        set_err(err, errlen, "%s", ds->err);
+        cc_seterr(err, errlen, "%s", ds->err);
         free_handle(ds);
         return NULL;
     }
@@ -501,7 +490,7 @@ dataset *dataset_open_readonly(const char *dir, char *err, size_t errlen)
 {
     struct stat st;
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        set_err(err, errlen, "%s: not a dataset directory", dir);
+        cc_seterr(err, errlen, "%s: not a dataset directory", dir);
         return NULL;
     }
     dataset *ds = new_handle(dir);
@@ -515,7 +504,7 @@ dataset *dataset_open_readonly(const char *dir, char *err, size_t errlen)
     }
     ds->db = index_db(ds->ix);
     if (prepare_reader(ds)) {
-        set_err(err, errlen, "%s", ds->err);
+        cc_seterr(err, errlen, "%s", ds->err);
         free_handle(ds);
         return NULL;
     }
@@ -534,7 +523,7 @@ cc_err dataset_close(dataset *ds, int seal, char *err, size_t errlen)
         if (rc == CC_OK)
             rc = dataset_flush(ds);
         if (rc != CC_OK) {
-            set_err(err, errlen, "%s", ds->err);
+            cc_seterr(err, errlen, "%s", ds->err);
             if (ds->in_txn)
                 sqlite3_exec(ds->db, "ROLLBACK", NULL, NULL, NULL);
         }

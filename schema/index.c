@@ -18,17 +18,6 @@ struct cc_index {
     char err[512];
 };
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 int index_migration_count(void) { return schema_migration_count; }
 
 const char *index_migration_name(int i)
@@ -111,7 +100,7 @@ cc_index *index_open(const char *path, int flags, char *err, size_t errlen)
     int ro = flags & INDEX_READONLY;
     if (ro || !(flags & INDEX_CREATE)) {
         if (access(path, F_OK) != 0) {
-            set_err(err, errlen, "%s: no index here (%s)", path, strerror(errno));
+            cc_seterr(err, errlen, "%s: no index here (%s)", path, strerror(errno));
             return NULL;
         }
     }
@@ -119,7 +108,7 @@ cc_index *index_open(const char *path, int flags, char *err, size_t errlen)
     ix->path = xstrdup(path);
     int oflags = ro ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
     if (sqlite3_open_v2(path, &ix->db, oflags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-        set_err(err, errlen, "%s: cannot open index: %s", path, ix->db ? sqlite3_errmsg(ix->db) : "out of memory");
+        cc_seterr(err, errlen, "%s: cannot open index: %s", path, ix->db ? sqlite3_errmsg(ix->db) : "out of memory");
         index_close(ix);
         return NULL;
     }
@@ -128,12 +117,12 @@ cc_index *index_open(const char *path, int flags, char *err, size_t errlen)
     /* Touch the schema first so "not a database" is reported as such. */
     int have = index_user_version(ix);
     if (have < 0) {
-        set_err(err, errlen, "%s: not a clipcrawl index: %s", path, sqlite3_errmsg(ix->db));
+        cc_seterr(err, errlen, "%s: not a clipcrawl index: %s", path, sqlite3_errmsg(ix->db));
         index_close(ix);
         return NULL;
     }
     if (have > schema_migration_count) {
-        set_err(err, errlen, "%s: index has schema version %d but this clipcrawl knows only %d; use a newer clipcrawl",
+        cc_seterr(err, errlen, "%s: index has schema version %d but this clipcrawl knows only %d; use a newer clipcrawl",
                 path, have, schema_migration_count);
         index_close(ix);
         return NULL;
@@ -141,17 +130,17 @@ cc_index *index_open(const char *path, int flags, char *err, size_t errlen)
     const char *setup = ro ? "PRAGMA foreign_keys = ON; PRAGMA query_only = ON;"
                            : "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
     if (index_exec(ix, setup) != CC_OK) {
-        set_err(err, errlen, "%s", ix->err);
+        cc_seterr(err, errlen, "%s", ix->err);
         index_close(ix);
         return NULL;
     }
     if (!ro && have < schema_migration_count && migrate(ix, have) != CC_OK) {
-        set_err(err, errlen, "%s", ix->err);
+        cc_seterr(err, errlen, "%s", ix->err);
         index_close(ix);
         return NULL;
     }
     if (ro && have == 0) {
-        set_err(err, errlen, "%s: index is empty (schema version 0)", path);
+        cc_seterr(err, errlen, "%s: index is empty (schema version 0)", path);
         index_close(ix);
         return NULL;
     }

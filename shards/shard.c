@@ -16,17 +16,6 @@
 
 #define TAR_BLOCK 512
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 /* ---- tar headers ------------------------------------------------------------ */
 
 /* Writes v as width-1 octal digits + NUL (the ustar numeric field form). */
@@ -122,7 +111,7 @@ cc_err shard_parse_tar(const unsigned char *buf, size_t n, const char *name, sha
     size_t pos = 0, k = 0;
     *count = 0;
     if (n % TAR_BLOCK) {
-        set_err(err, errlen, "%s: frame holds %zu bytes, not a whole number of tar blocks", name, n);
+        cc_seterr(err, errlen, "%s: frame holds %zu bytes, not a whole number of tar blocks", name, n);
         return CC_ERR_CORRUPT;
     }
     while (pos < n) {
@@ -130,36 +119,36 @@ cc_err shard_parse_tar(const unsigned char *buf, size_t n, const char *name, sha
         if (all_zero(h, TAR_BLOCK)) {
             /* end marker: everything that follows must be zero too */
             if (!all_zero(h, n - pos)) {
-                set_err(err, errlen, "%s: data after a tar end block at frame byte %zu", name, pos);
+                cc_seterr(err, errlen, "%s: data after a tar end block at frame byte %zu", name, pos);
                 return CC_ERR_CORRUPT;
             }
             break;
         }
         uint64_t want, size;
         if (parse_octal(h + 148, 8, &want) || want != header_checksum(h)) {
-            set_err(err, errlen, "%s: tar header checksum mismatch at frame byte %zu", name, pos);
+            cc_seterr(err, errlen, "%s: tar header checksum mismatch at frame byte %zu", name, pos);
             return CC_ERR_CORRUPT;
         }
         if (memcmp(h + 257, "ustar", 5) != 0) {
-            set_err(err, errlen, "%s: tar header at frame byte %zu is not ustar", name, pos);
+            cc_seterr(err, errlen, "%s: tar header at frame byte %zu is not ustar", name, pos);
             return CC_ERR_CORRUPT;
         }
         if (h[156] != '0' && h[156] != 0) {
-            set_err(err, errlen, "%s: tar member at frame byte %zu has type '%c', not a regular file",
+            cc_seterr(err, errlen, "%s: tar member at frame byte %zu has type '%c', not a regular file",
                     name, pos, h[156] >= 32 && h[156] < 127 ? h[156] : '?');
             return CC_ERR_CORRUPT;
         }
         if (parse_octal(h + 124, 12, &size) || size > n - pos - TAR_BLOCK) {
-            set_err(err, errlen, "%s: tar member at frame byte %zu has a bad size", name, pos);
+            cc_seterr(err, errlen, "%s: tar member at frame byte %zu has a bad size", name, pos);
             return CC_ERR_CORRUPT;
         }
         size_t nl = strnlen((const char *)h, 100);
         if (nl == 0 || nl > SHARD_NAME_MAX || h[0] == '\0') {
-            set_err(err, errlen, "%s: tar member at frame byte %zu has a bad name", name, pos);
+            cc_seterr(err, errlen, "%s: tar member at frame byte %zu has a bad name", name, pos);
             return CC_ERR_CORRUPT;
         }
         if (k == max) {
-            set_err(err, errlen, "%s: frame holds more than %zu members", name, max);
+            cc_seterr(err, errlen, "%s: frame holds more than %zu members", name, max);
             return CC_ERR_RANGE;
         }
         memcpy(names[k], h, nl);
@@ -170,7 +159,7 @@ cc_err shard_parse_tar(const unsigned char *buf, size_t n, const char *name, sha
         k++;
         uint64_t padded = (size + TAR_BLOCK - 1) / TAR_BLOCK * TAR_BLOCK;
         if (padded > n - pos - TAR_BLOCK) {
-            set_err(err, errlen, "%s: tar member at frame byte %zu runs past the frame", name, pos);
+            cc_seterr(err, errlen, "%s: tar member at frame byte %zu runs past the frame", name, pos);
             return CC_ERR_CORRUPT;
         }
         pos += TAR_BLOCK + (size_t)padded;
@@ -207,26 +196,26 @@ shard_writer *shard_writer_open(const char *path, int64_t keep_bytes, int level,
     int flags = O_WRONLY | O_CLOEXEC | (keep_bytes < 0 ? O_CREAT | O_TRUNC : 0);
     int fd = open(path, flags, 0644);
     if (fd < 0) {
-        set_err(err, errlen, "%s: cannot open shard: %s", path, strerror(errno));
+        cc_seterr(err, errlen, "%s: cannot open shard: %s", path, strerror(errno));
         return NULL;
     }
     uint64_t size = 0;
     if (keep_bytes >= 0) {
         struct stat st;
         if (fstat(fd, &st) < 0) {
-            set_err(err, errlen, "%s: %s", path, strerror(errno));
+            cc_seterr(err, errlen, "%s: %s", path, strerror(errno));
             close(fd);
             return NULL;
         }
         if ((uint64_t)st.st_size < (uint64_t)keep_bytes) {
-            set_err(err, errlen, "%s: shard holds %lld bytes but the index expects %lld",
+            cc_seterr(err, errlen, "%s: shard holds %lld bytes but the index expects %lld",
                     path, (long long)st.st_size, (long long)keep_bytes);
             close(fd);
             return NULL;
         }
         if ((uint64_t)st.st_size > (uint64_t)keep_bytes) {
             if (ftruncate(fd, keep_bytes) < 0 || fsync(fd) < 0) {
-                set_err(err, errlen, "%s: cannot cut shard back to %lld bytes: %s", path,
+                cc_seterr(err, errlen, "%s: cannot cut shard back to %lld bytes: %s", path,
                         (long long)keep_bytes, strerror(errno));
                 close(fd);
                 return NULL;
@@ -374,7 +363,7 @@ cc_err shard_writer_seal(shard_writer *w, const char *final_path, char *err, siz
         rc = CC_ERR_IO;
     }
     if (rc != CC_OK)
-        set_err(err, errlen, "%s", w->err);
+        cc_seterr(err, errlen, "%s", w->err);
     free_writer(w);
     return rc;
 }
@@ -392,20 +381,20 @@ static cc_err decompress_frame(const unsigned char *src, size_t len, const char 
 {
     size_t fl = ZSTD_findFrameCompressedSize(src, len);
     if (ZSTD_isError(fl) || fl != len) {
-        set_err(err, errlen, "%s: bytes at offset %" PRIu64 " are not one zstd frame of %zu bytes",
+        cc_seterr(err, errlen, "%s: bytes at offset %" PRIu64 " are not one zstd frame of %zu bytes",
                 name, offset, len);
         return CC_ERR_CORRUPT;
     }
     unsigned long long cs = ZSTD_getFrameContentSize(src, len);
     if (cs == ZSTD_CONTENTSIZE_ERROR || cs == ZSTD_CONTENTSIZE_UNKNOWN || cs > SHARD_FRAME_MAX) {
-        set_err(err, errlen, "%s: frame at offset %" PRIu64 " has no usable content size", name, offset);
+        cc_seterr(err, errlen, "%s: frame at offset %" PRIu64 " has no usable content size", name, offset);
         return CC_ERR_CORRUPT;
     }
     ccbuf_reset(out);
     ccbuf_reserve(out, (size_t)cs + 1);
     size_t d = ZSTD_decompress(out->data, (size_t)cs + 1, src, len);
     if (ZSTD_isError(d) || d != cs) {
-        set_err(err, errlen, "%s: frame at offset %" PRIu64 " does not decompress: %s", name, offset,
+        cc_seterr(err, errlen, "%s: frame at offset %" PRIu64 " does not decompress: %s", name, offset,
                 ZSTD_isError(d) ? ZSTD_getErrorName(d) : "size mismatch");
         return CC_ERR_CORRUPT;
     }
@@ -418,7 +407,7 @@ cc_err shard_read_frame(int fd, const char *name, uint64_t offset, uint64_t leng
                         ccbuf *out, char *err, size_t errlen)
 {
     if (length == 0 || length > SHARD_FRAME_MAX) {
-        set_err(err, errlen, "%s: bad frame length %" PRIu64 " at offset %" PRIu64, name, length, offset);
+        cc_seterr(err, errlen, "%s: bad frame length %" PRIu64 " at offset %" PRIu64, name, length, offset);
         return CC_ERR_CORRUPT;
     }
     unsigned char *src = xmalloc((size_t)length);
@@ -428,7 +417,7 @@ cc_err shard_read_frame(int fd, const char *name, uint64_t offset, uint64_t leng
         if (k < 0 && errno == EINTR)
             continue;
         if (k <= 0) {
-            set_err(err, errlen, "%s: cannot read %" PRIu64 " bytes at offset %" PRIu64 ": %s", name,
+            cc_seterr(err, errlen, "%s: cannot read %" PRIu64 " bytes at offset %" PRIu64 ": %s", name,
                     length, offset, k < 0 ? strerror(errno) : "file too short");
             free(src);
             return CC_ERR_IO;
@@ -455,12 +444,12 @@ shard_iter *shard_iter_open(const char *path, char *err, size_t errlen)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        set_err(err, errlen, "%s: cannot open shard: %s", path, strerror(errno));
+        cc_seterr(err, errlen, "%s: cannot open shard: %s", path, strerror(errno));
         return NULL;
     }
     struct stat st;
     if (fstat(fd, &st) < 0) {
-        set_err(err, errlen, "%s: %s", path, strerror(errno));
+        cc_seterr(err, errlen, "%s: %s", path, strerror(errno));
         close(fd);
         return NULL;
     }
@@ -470,7 +459,7 @@ shard_iter *shard_iter_open(const char *path, char *err, size_t errlen)
     if (it->size) {
         void *m = mmap(NULL, (size_t)it->size, PROT_READ, MAP_PRIVATE, fd, 0);
         if (m == MAP_FAILED) {
-            set_err(err, errlen, "%s: cannot map shard: %s", path, strerror(errno));
+            cc_seterr(err, errlen, "%s: cannot map shard: %s", path, strerror(errno));
             close(fd);
             free(it->path);
             free(it);
@@ -528,20 +517,20 @@ cc_err shard_truncate(const char *path, uint64_t end, char *err, size_t errlen)
 {
     int fd = open(path, O_WRONLY | O_CLOEXEC);
     if (fd < 0) {
-        set_err(err, errlen, "%s: cannot open shard: %s", path, strerror(errno));
+        cc_seterr(err, errlen, "%s: cannot open shard: %s", path, strerror(errno));
         return CC_ERR_IO;
     }
     struct stat st;
     cc_err rc = CC_OK;
     if (fstat(fd, &st) < 0) {
-        set_err(err, errlen, "%s: %s", path, strerror(errno));
+        cc_seterr(err, errlen, "%s: %s", path, strerror(errno));
         rc = CC_ERR_IO;
     } else if ((uint64_t)st.st_size < end) {
-        set_err(err, errlen, "%s: shard holds %lld bytes, fewer than %" PRIu64, path,
+        cc_seterr(err, errlen, "%s: shard holds %lld bytes, fewer than %" PRIu64, path,
                 (long long)st.st_size, end);
         rc = CC_ERR_CORRUPT;
     } else if ((ftruncate(fd, (off_t)end) < 0 || fsync(fd) < 0)) {
-        set_err(err, errlen, "%s: cannot cut back to %" PRIu64 " bytes: %s", path, end, strerror(errno));
+        cc_seterr(err, errlen, "%s: cannot cut back to %" PRIu64 " bytes: %s", path, end, strerror(errno));
         rc = CC_ERR_IO;
     }
     close(fd);
