@@ -191,24 +191,6 @@ static void ph_free(phindex *p)
     free(p->kept);
 }
 
-/* The band layout the fetch pipeline stores in phash_bands (cli/pipeline.c):
- * nbands = clamp(d + 1, 1, 16), each band ceil(64 / nbands) bits from bit 0. */
-static int table_nbands(int d)
-{
-    return d + 1 < 1 ? 1 : d + 1 > 16 ? 16 : d + 1;
-}
-
-static int64_t table_band_value(uint64_t h, int band, int nbands)
-{
-    unsigned bits = (unsigned)((64 + nbands - 1) / nbands), shift = (unsigned)band * bits;
-    if (shift >= 64)
-        return 0;
-    uint64_t v = h >> shift;
-    if (bits < 64)
-        v &= ((uint64_t)1 << bits) - 1;
-    return (int64_t)v;
-}
-
 /* ---- the rows ------------------------------------------------------------------- */
 
 typedef struct {
@@ -657,7 +639,7 @@ int cmd_refilter(int argc, char **argv)
                                     "INSERT OR IGNORE INTO phash_bands(band, nbands, value, item_id) "
                                     "VALUES (?1, ?2, ?3, ?4)",
                                     -1, &band, NULL) == SQLITE_OK;
-        const int nbands = table_nbands(fc.phash_max_distance);
+        const int nbands = img_phash_nbands(fc.phash_max_distance);
         for (size_t i = 0; ok && i < n; i++) {
             rrow *r = &rows[i];
             if (change[i] == CH_DELETE) {
@@ -695,7 +677,7 @@ int cmd_refilter(int argc, char **argv)
                     sqlite3_reset(band);
                     sqlite3_bind_int(band, 1, b);
                     sqlite3_bind_int(band, 2, nbands);
-                    sqlite3_bind_int64(band, 3, table_band_value(r->phash, b, nbands));
+                    sqlite3_bind_int64(band, 3, img_phash_band(r->phash, b, nbands));
                     sqlite3_bind_int64(band, 4, r->id);
                     ok = sqlite3_step(band) == SQLITE_DONE;
                 }

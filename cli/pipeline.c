@@ -140,11 +140,7 @@ pipeline *pipeline_new(dataset *ds, const pipeline_options *o)
     p->captions = caption_filter_new(fc);
     if (!p->captions) /* only an unreadable extra list file does this; the filter said why */
         p->captions = caption_filter_new(NULL);
-    p->phash_bands = fc->phash_max_distance + 1;
-    if (p->phash_bands < 1)
-        p->phash_bands = 1;
-    if (p->phash_bands > 16)
-        p->phash_bands = 16;
+    p->phash_bands = img_phash_nbands(fc->phash_max_distance);
     sqlite3 *db = dataset_db(ds);
     /* Only accepted samples count as the copy to keep. */
     sqlite3_prepare_v2(db, "SELECT key FROM items WHERE url = ?1 AND status = 'accepted' LIMIT 1", -1,
@@ -451,22 +447,6 @@ static int find_by_url(pipeline *p, const char *url, const char *caption, int by
     return found;
 }
 
-static unsigned band_bits(int nbands)
-{
-    return (unsigned)((64 + nbands - 1) / nbands);
-}
-
-static int64_t band_value(uint64_t h, int band, int nbands)
-{
-    unsigned bits = band_bits(nbands), shift = (unsigned)band * bits;
-    if (shift >= 64)
-        return 0;
-    uint64_t v = h >> shift;
-    if (bits < 64)
-        v &= ((uint64_t)1 << bits) - 1;
-    return (int64_t)v;
-}
-
 /* A near-duplicate: an accepted sample whose phash is within the configured
  * Hamming distance. With d+1 bands, two hashes that close agree on a band. */
 static int find_by_phash(pipeline *p, uint64_t h, char key[10])
@@ -478,7 +458,7 @@ static int find_by_phash(pipeline *p, uint64_t h, char key[10])
         sqlite3_reset(st);
         sqlite3_bind_int(st, 1, p->phash_bands);
         sqlite3_bind_int(st, 2, b);
-        sqlite3_bind_int64(st, 3, band_value(h, b, p->phash_bands));
+        sqlite3_bind_int64(st, 3, img_phash_band(h, b, p->phash_bands));
         while (sqlite3_step(st) == SQLITE_ROW) {
             uint64_t other = (uint64_t)sqlite3_column_int64(st, 1);
             if (img_hamming64(h, other) <= p->opt.filters.phash_max_distance) {
@@ -501,7 +481,7 @@ static void add_phash_bands(pipeline *p, uint64_t h, const char *key)
         sqlite3_reset(st);
         sqlite3_bind_int(st, 1, b);
         sqlite3_bind_int(st, 2, p->phash_bands);
-        sqlite3_bind_int64(st, 3, band_value(h, b, p->phash_bands));
+        sqlite3_bind_int64(st, 3, img_phash_band(h, b, p->phash_bands));
         sqlite3_bind_text(st, 4, key, -1, SQLITE_STATIC);
         sqlite3_step(st);
     }

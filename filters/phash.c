@@ -86,3 +86,19 @@ int img_hamming64(uint64_t a, uint64_t b)
 {
     return __builtin_popcountll(a ^ b);
 }
+
+int img_phash_nbands(int max_distance)
+{
+    return max_distance + 1 < 1 ? 1 : max_distance + 1 > 16 ? 16 : max_distance + 1;
+}
+
+int64_t img_phash_band(uint64_t h, int band, int nbands)
+{
+    unsigned bits = (unsigned)((64 + nbands - 1) / nbands), shift = (unsigned)band * bits;
+    if (shift >= 64)
+        return 0;
+    uint64_t v = h >> shift;
+    if (bits < 64)
+        v &= ((uint64_t)1 << bits) - 1;
+    return (int64_t)v;
+}

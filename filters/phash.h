@@ -22,4 +22,12 @@ uint64_t img_phash64(const img_image *rgb);
 /* Number of differing bits (0..64). */
 int img_hamming64(uint64_t a, uint64_t b);
 
+/* The band layout of the index's near-duplicate table (schema/004-filters.sql,
+ * phash_bands): for a maximum distance d there are clamp(d + 1, 1, 16) bands
+ * of ceil(64 / nbands) bits from bit 0, so two hashes within d bits (d < 16)
+ * agree on at least one whole band. */
+int img_phash_nbands(int max_distance);
+/* The bits of band `band` of h in an nbands layout (0 past bit 63). */
+int64_t img_phash_band(uint64_t h, int band, int nbands);
+
 #endif
