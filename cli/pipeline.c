@@ -304,7 +304,10 @@ static void process_item(pipeline *p, pipeline_item *it)
     img_image im = {0};
     cc_err rc = o->keep_original
                     ? img_decode_rgb(data, n, p->checks.max_pixels, 0, &im, err, sizeof err)
-                    : img_decode_resize(data, n, p->checks.max_pixels, o->image_size, o->resize_mode, &im,
+                    : img_decode_resize(data, n, p->checks.max_pixels, o->image_size,
+                                        (img_resize_mode)(o->resize_mode |
+                                                          (o->resize_only_if_bigger ? IMG_RESIZE_ONLY_IF_BIGGER : 0)),
+                                        &im,
                                         err, sizeof err);
     if (rc != CC_OK) {
         set_verdict(it, rc == CC_ERR_RANGE ? DS_REJECTED : DS_FAILED,
@@ -736,7 +739,7 @@ int pipeline_option(pipeline_options *o, http_options *h, const char *flag, cons
                     int *takes_value, char *err, size_t errlen)
 {
     static const char *const no_value[] = {"--allow-private", "--keep-original", "--no-dedup",
-                                           "--no-caption-filter"};
+                                           "--no-caption-filter", "--resize-only-if-bigger"};
     *takes_value = 1;
     for (size_t i = 0; i < sizeof no_value / sizeof no_value[0]; i++)
         if (strcmp(flag, no_value[i]) == 0)
@@ -815,6 +818,10 @@ int pipeline_option(pipeline_options *o, http_options *h, const char *flag, cons
     }
     if (strcmp(flag, "--no-dedup") == 0) {
         o->filters.dedup = 0;
+        return 1;
+    }
+    if (strcmp(flag, "--resize-only-if-bigger") == 0) {
+        o->resize_only_if_bigger = 1;
         return 1;
     }
     if (strcmp(flag, "--no-caption-filter") == 0) {

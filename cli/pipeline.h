@@ -34,6 +34,7 @@
 typedef struct {
     int image_size;                 /* target size; default 256 */
     img_resize_mode resize_mode;    /* default RESIZE_BORDER (img2dataset's default) */
+    int resize_only_if_bigger;      /* never upscale (img2dataset's --resize_only_if_bigger) */
     img_encode_format encode_format;/* default ENC_JPG */
     int encode_quality;             /* -1 (default): 95 for jpg/webp, 6 for png (a zlib level) */
     int keep_original;              /* store the downloaded bytes unchanged */
@@ -134,6 +135,7 @@ int pipeline_option(pipeline_options *o, http_options *h, const char *flag, cons
 "images:\n" \
 "  --image-size N         target size (256)\n" \
 "  --resize-mode M        no|border|keep_ratio|keep_ratio_largest|center_crop (border)\n" \
+"  --resize-only-if-bigger  leave images that are not bigger than --image-size as they are\n" \
 "  --encode-format F      jpg|png|webp (jpg)\n" \
 "  --encode-quality Q     1..100 for jpg/webp (95), 0..9 for png (6)\n" \
 "  --keep-original        store the downloaded bytes, not a re-encoding\n" \

@@ -269,27 +269,18 @@ void img_resize_dims(int sw, int sh, int size, img_resize_mode mode, int *out_w,
 {
     int w = sw, h = sh, ow, oh;
     int mn = sw < sh ? sw : sh, mx = sw < sh ? sh : sw;
-    switch (mode) {
-    case RESIZE_KEEP_RATIO:
-    case RESIZE_CENTER_CROP:
-        if (mn > size || (mode == RESIZE_CENTER_CROP && mn != size)) {
-            w = scaled_side(sw, size, mn);
-            h = scaled_side(sh, size, mn);
-        }
-        break;
-    case RESIZE_KEEP_RATIO_LARGEST:
-    case RESIZE_BORDER:
-        if (mx > size || (mode == RESIZE_BORDER && mx != size)) {
-            w = scaled_side(sw, size, mx);
-            h = scaled_side(sh, size, mx);
-        }
-        break;
-    default:
-        break;
+    int only_if_bigger = ((int)mode & IMG_RESIZE_ONLY_IF_BIGGER) != 0;
+    mode = IMG_RESIZE_MODE(mode);
+    int ref = mode == RESIZE_KEEP_RATIO || mode == RESIZE_CENTER_CROP ? mn : mx;
+    /* img2dataset: resize unless --resize_only_if_bigger and the image is not bigger */
+    int apply = mode != RESIZE_NO && (!only_if_bigger || ref > size);
+    if (apply && ref != size) {
+        w = scaled_side(sw, size, ref);
+        h = scaled_side(sh, size, ref);
     }
     ow = w;
     oh = h;
-    if (mode == RESIZE_CENTER_CROP || mode == RESIZE_BORDER)
+    if (apply && (mode == RESIZE_CENTER_CROP || mode == RESIZE_BORDER))
         ow = oh = size;
     if (out_w)
         *out_w = ow;
@@ -341,11 +332,11 @@ static cc_err resize_for(img_image *im, int ref_w, int ref_h, int size, img_resi
         img_seterr(err, errlen, "resize: no image");
         return CC_ERR_USAGE;
     }
-    if ((unsigned)mode > RESIZE_CENTER_CROP) {
+    if ((unsigned)IMG_RESIZE_MODE(mode) > RESIZE_CENTER_CROP || ((int)mode & ~(0xff | IMG_RESIZE_ONLY_IF_BIGGER))) {
         img_seterr(err, errlen, "resize: unknown mode %d", (int)mode);
         return CC_ERR_USAGE;
     }
-    if (mode == RESIZE_NO)
+    if (IMG_RESIZE_MODE(mode) == RESIZE_NO)
         return CC_OK;
     if (size <= 0 || size > 65535) {
         img_seterr(err, errlen, "resize: bad target size %d", size);
@@ -353,6 +344,7 @@ static cc_err resize_for(img_image *im, int ref_w, int ref_h, int size, img_resi
     }
     int ow, oh, sw, sh, C = im->channels;
     img_resize_dims(ref_w, ref_h, size, mode, &ow, &oh, &sw, &sh);
+    mode = IMG_RESIZE_MODE(mode); /* the flag has done its work in the sizes */
     if (sw != im->width || sh != im->height) {
         int fx = im->width / sw / 2, fy = im->height / sh / 2;
         if (fx > 1 || fy > 1)
@@ -397,7 +389,7 @@ int img_resize_min_side(int w, int h, int size, img_resize_mode mode)
     if (w <= 0 || h <= 0 || size <= 0)
         return 0;
     int mn = w < h ? w : h, mx = w < h ? h : w;
-    switch (mode) {
+    switch (IMG_RESIZE_MODE(mode)) {
     case RESIZE_KEEP_RATIO:
     case RESIZE_CENTER_CROP:
         return size;

@@ -81,6 +81,8 @@ cc_err img_resample(const unsigned char *src, int sw, int sh, int channels, unsi
 
 /* Resize modes as img2dataset has them. */
 typedef enum { RESIZE_NO = 0, RESIZE_BORDER, RESIZE_KEEP_RATIO, RESIZE_KEEP_RATIO_LARGEST, RESIZE_CENTER_CROP } img_resize_mode;
+#define IMG_RESIZE_ONLY_IF_BIGGER 0x100 /* flag OR-ed into a mode, see img_resize() */
+#define IMG_RESIZE_MODE(m) ((img_resize_mode)((int)(m) & 0xff))
 int img_resize_mode_parse(const char *s, img_resize_mode *out); /* 0 ok, -1 unknown */
 const char *img_resize_mode_name(img_resize_mode m);
 
@@ -90,9 +92,14 @@ const char *img_resize_mode_name(img_resize_mode m);
  *  border: fit inside size x size (up- or downscaled), then pad to a square with
  *    WHITE, centred (as img2dataset: A.pad(value=[255,255,255]));
  *  no: unchanged.
- * Downscaling uses a good-quality (area-averaging/antialiased) filter;
- * images already smaller than the target are upscaled only for
- * center_crop and border. Replaces *im in place. */
+ * Like img2dataset's default, smaller images are upscaled. OR-ing
+ * IMG_RESIZE_ONLY_IF_BIGGER into mode gives img2dataset's
+ * --resize_only_if_bigger: an image whose reference side (the smaller one for
+ * keep_ratio/center_crop, the larger for keep_ratio_largest/border) is not
+ * above size is left exactly as it is (no crop, no padding either).
+ * Downscaling uses a good-quality (area-averaging/antialiased) filter.
+ * Replaces *im in place. The flag is accepted by every function below that
+ * takes a mode. */
 cc_err img_resize(img_image *im, int size, img_resize_mode mode, char *err, size_t errlen);
 
 /* The size img_resize() produces for a sw x sh input: out_w x out_h the final

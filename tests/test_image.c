@@ -493,10 +493,10 @@ static void test_resize_dims(void)
         for (int m = 0; m <= RESIZE_CENTER_CROP; m++) {
             int ow, oh, sw, sh, ew = w, eh = h;
             img_resize_dims(w, h, S, (img_resize_mode)m, &ow, &oh, &sw, &sh);
-            if (m == RESIZE_KEEP_RATIO && mn > S) {
+            if (m == RESIZE_KEEP_RATIO && mn != S) {
                 ew = (int)pyround(w * ((double)S / mn));
                 eh = (int)pyround(h * ((double)S / mn));
-            } else if (m == RESIZE_KEEP_RATIO_LARGEST && mx > S) {
+            } else if (m == RESIZE_KEEP_RATIO_LARGEST && mx != S) {
                 ew = (int)pyround(w * ((double)S / mx));
                 eh = (int)pyround(h * ((double)S / mx));
             } else if (m == RESIZE_CENTER_CROP || m == RESIZE_BORDER) {
@@ -504,13 +504,21 @@ static void test_resize_dims(void)
             }
             CHECK(ow == ew && oh == eh, "%dx%d %s -> %dx%d want %dx%d", w, h, img_resize_mode_name(m), ow, oh, ew,
                   eh);
+            /* --resize_only_if_bigger: not bigger on the reference side = untouched */
+            int ref = (m == RESIZE_KEEP_RATIO || m == RESIZE_CENTER_CROP) ? mn : mx, fw, fh;
+            img_resize_dims(w, h, S, (img_resize_mode)(m | IMG_RESIZE_ONLY_IF_BIGGER), &fw, &fh, NULL, NULL);
+            if (m == RESIZE_NO || ref <= S)
+                CHECK(fw == w && fh == h, "only-if-bigger %dx%d %s -> %dx%d", w, h, img_resize_mode_name(m), fw, fh);
+            else
+                CHECK(fw == ow && fh == oh, "only-if-bigger %dx%d %s -> %dx%d want %dx%d", w, h,
+                      img_resize_mode_name(m), fw, fh, ow, oh);
             if (m == RESIZE_CENTER_CROP) {
                 int esw = (int)pyround(w * ((double)S / mn)), esh = (int)pyround(h * ((double)S / mn));
                 CHECK(sw == (esw < 1 ? 1 : esw) && sh == (esh < 1 ? 1 : esh), "cc scaled %dx%d", sw, sh);
             }
         }
     }
-    /* Known values: img2dataset keep_ratio 256 on 1600x1200 -> 341x256; 500x180 -> 711x256 stays (no upscale). */
+    /* Known values: img2dataset keep_ratio 256 on 1600x1200 -> 341x256; 500x180 -> 711x256 (upscaled). */
     int ow, oh;
     img_resize_dims(1600, 1200, 256, RESIZE_KEEP_RATIO, &ow, &oh, NULL, NULL);
     CHECK(ow == 341 && oh == 256, "1600x1200 keep_ratio %dx%d", ow, oh);
@@ -612,14 +620,17 @@ static void test_resize_pixels(void)
     CHECK(im.width == 341 && im.height == 256 && fabs(mean0 - mean1) < 1.0, "big downscale %dx%d mean %.2f vs %.2f",
           im.width, im.height, mean0, mean1);
     img_image_free(&im);
-    /* keep_ratio never upscales; no is a no-op */
+    /* keep_ratio upscales as img2dataset does, unless only-if-bigger */
     im.width = 100;
     im.height = 80;
     im.channels = 3;
     im.mode = IMG_MODE_RGB;
     im.pixels = make_pixels(100, 80, 3, 13);
-    CHECK_EQ_INT(img_resize(&im, 256, RESIZE_KEEP_RATIO, err, sizeof err), CC_OK);
-    CHECK(im.width == 100 && im.height == 80, "no upscale");
+    CHECK_EQ_INT(img_resize(&im, 256, (img_resize_mode)(RESIZE_KEEP_RATIO | IMG_RESIZE_ONLY_IF_BIGGER), err, sizeof err),
+                 CC_OK);
+    CHECK(im.width == 100 && im.height == 80, "only-if-bigger: no upscale");
+    CHECK_EQ_INT(img_resize(&im, 160, RESIZE_KEEP_RATIO, err, sizeof err), CC_OK);
+    CHECK(im.width == 200 && im.height == 160, "keep_ratio upscales %dx%d", im.width, im.height);
     CHECK_EQ_INT(img_resize(&im, 256, RESIZE_CENTER_CROP, err, sizeof err), CC_OK);
     CHECK(im.width == 256 && im.height == 256, "center_crop upscales");
     CHECK_EQ_INT(img_resize(&im, 0, RESIZE_KEEP_RATIO, err, sizeof err), CC_ERR_USAGE);
