@@ -157,7 +157,7 @@ int cmd_fetch(int argc, char **argv)
 
     fetch_ctx ctx = {0};
     the_ctx = &ctx;
-    if (!opt.model && getenv("CLIPCRAWL_MODEL") && opt.filters.clip_min_score > 0)
+    if (!opt.model && getenv("CLIPCRAWL_MODEL") && opt.filters.clip_min_score != 0)
         opt.model = getenv("CLIPCRAWL_MODEL");
     ctx.pipe = pipeline_new(ds, &opt);
     hopt.on_done = on_http_done;

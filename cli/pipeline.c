@@ -320,7 +320,7 @@ static void process_item(pipeline *p, pipeline_item *it)
         img_image_free(&im);
         return;
     }
-    if (it->has_clip && o->filters.clip_min_score > 0 && it->clip_score < o->filters.clip_min_score) {
+    if (it->has_clip && o->filters.clip_min_score != 0 && it->clip_score < o->filters.clip_min_score) {
         char msg[96];
         snprintf(msg, sizeof msg, "CLIP score %.4f below %.4f", (double)it->clip_score, o->filters.clip_min_score);
         set_verdict(it, DS_REJECTED, "low_clip_score", msg);
