@@ -11,7 +11,17 @@ out=${DEMO_DIR:-demo-out}
 rm -rf "$out"
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-python3 -m http.server --bind 127.0.0.1 --directory examples/site "$port" >/dev/null 2>&1 &
+# A threaded static server with a deep accept queue (python3 -m http.server
+# accepts 5 pending connections, which stalls a 64-way fetch).
+python3 - "$port" >/dev/null 2>&1 <<'PY' &
+import functools, http.server, sys
+class Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+class Server(http.server.ThreadingHTTPServer):
+    request_queue_size = 256
+Server(("127.0.0.1", int(sys.argv[1])), functools.partial(Quiet, directory="examples/site")).serve_forever()
+PY
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 for _ in $(seq 50); do
