@@ -64,4 +64,21 @@ static inline long fuzz_run_path(const char *path, fuzz_target_fn fn)
     return 1;
 }
 
+/* The main() of a fuzz target built as a plain program: runs fn over every
+ * argument (file or directory), prints how many inputs ran. */
+static inline int fuzz_main(int argc, char **argv, const char *name, fuzz_target_fn fn)
+{
+    long total = 0;
+    for (int i = 1; i < argc; i++) {
+        long k = fuzz_run_path(argv[i], fn);
+        if (k < 0) {
+            fprintf(stderr, "%s: cannot read '%s'\n", name, argv[i]);
+            return 1;
+        }
+        total += k;
+    }
+    printf("%ld inputs ran\n", total);
+    return 0;
+}
+
 #endif

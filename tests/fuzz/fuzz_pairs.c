@@ -71,16 +71,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #ifndef FUZZ_NO_MAIN
 int main(int argc, char **argv)
 {
-    long total = 0;
-    for (int i = 1; i < argc; i++) {
-        long k = fuzz_run_path(argv[i], LLVMFuzzerTestOneInput);
-        if (k < 0) {
-            fprintf(stderr, "fuzz_pairs: cannot read '%s'\n", argv[i]);
-            return 1;
-        }
-        total += k;
-    }
-    printf("%ld inputs ran\n", total);
-    return 0;
+    return fuzz_main(argc, argv, "fuzz_pairs", LLVMFuzzerTestOneInput);
 }
 #endif
