@@ -6,42 +6,12 @@
 #include "clip-store.h"
 #include "common.h"
 
-/* float → IEEE 754 binary16, round to nearest even (embeddings are in [-1,1],
- * but the conversion is complete: overflow → inf, tiny → subnormal/zero). */
-uint16_t clip_float_to_half(float f)
-{
-    uint32_t x;
-    memcpy(&x, &f, 4);
-    uint32_t sign = (x >> 16) & 0x8000u;
-    uint32_t mant = x & 0x7FFFFFu;
-    int exp = (int)((x >> 23) & 0xFF);
-    if (exp == 0xFF)
-        return (uint16_t)(sign | 0x7C00u | (mant ? 0x200u : 0));
-    int e = exp - 127 + 15;
-    if (e >= 0x1F)
-        return (uint16_t)(sign | 0x7C00u);
-    if (e <= 0) {
-        if (e < -10)
-            return (uint16_t)sign;
-        mant |= 0x800000u;
-        int shift = 14 - e;
-        uint32_t half = mant >> shift;
-        uint32_t rem = mant & ((1u << shift) - 1), mid = 1u << (shift - 1);
-        if (rem > mid || (rem == mid && (half & 1)))
-            half++;
-        return (uint16_t)(sign | half);
-    }
-    uint32_t half = (uint32_t)e << 10 | mant >> 13;
-    uint32_t rem = mant & 0x1FFFu;
-    if (rem > 0x1000u || (rem == 0x1000u && (half & 1)))
-        half++; /* may carry into the exponent, which is the right answer */
-    return (uint16_t)(sign | half);
-}
-
+/* The little-endian half-float bytes stored in clip_scores. */
 static void to_half_le(const float *v, int n, unsigned char *out)
 {
     for (int i = 0; i < n; i++) {
-        uint16_t h = clip_float_to_half(v[i]);
+        uint16_t h;
+        clip_f32_to_f16(&v[i], &h, 1);
         out[2 * i] = (unsigned char)(h & 0xFF);
         out[2 * i + 1] = (unsigned char)(h >> 8);
     }

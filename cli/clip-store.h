@@ -18,7 +18,4 @@ int64_t clip_store_model(sqlite3 *db, const clip_model *m, clip_precision precis
 int clip_store_score(sqlite3 *db, const char *key, int64_t model_row, float score, const float *image_emb,
                      const float *text_emb, int d);
 
-/* float -> IEEE 754 binary16, round to nearest even. */
-uint16_t clip_float_to_half(float f);
-
 #endif

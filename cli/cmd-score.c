@@ -15,6 +15,7 @@
 #include "dataset.h"
 #include "image.h"
 #include "preprocess.h"
+#include "safetensors.h"
 #include "safety.h" /* safety tagging (task F2) */
 
 static volatile sig_atomic_t score_stop;
@@ -29,22 +30,6 @@ static void score_on_signal(int sig)
  * in items.nsfw / items.nsfw_model. Samples scored before tagging existed (a
  * clip_scores row for this model, no tag from it) are tagged from their stored
  * image embedding, so no image is decoded twice. */
-static float half_to_float(uint16_t h)
-{
-    uint32_t sign = (uint32_t)(h & 0x8000u) << 16, exp = (h >> 10) & 0x1F, mant = h & 0x3FFu, x;
-    if (exp == 0x1F) {
-        x = sign | 0x7F800000u | (mant << 13);
-    } else if (exp == 0) {
-        float f = ldexpf((float)mant, -24);
-        return sign ? -f : f;
-    } else {
-        x = sign | ((exp - 15 + 127) << 23) | (mant << 13);
-    }
-    float f;
-    memcpy(&f, &x, 4);
-    return f;
-}
-
 /* Tags the samples already scored by model_id whose tag is missing or from
  * another model. Returns how many, or -1 on an SQLite error. */
 static int64_t safety_backfill(sqlite3 *db, const clip_safety *saf, int64_t model_id, int E)
@@ -69,7 +54,7 @@ static int64_t safety_backfill(sqlite3 *db, const clip_safety *saf, int64_t mode
         if (sqlite3_column_bytes(sel, 1) != E * 2)
             continue; /* written by a model of another width: not ours to read */
         for (int k = 0; k < E; k++)
-            v[k] = half_to_float((uint16_t)(b[2 * k] | b[2 * k + 1] << 8));
+            v[k] = st_f16_to_f32((uint16_t)(b[2 * k] | b[2 * k + 1] << 8));
         sqlite3_reset(upd);
         sqlite3_bind_text(upd, 1, clip_safety_tag(saf, v), -1, SQLITE_STATIC);
         sqlite3_bind_int64(upd, 2, model_id);
