@@ -22,7 +22,8 @@
 /* ---- small helpers ---------------------------------------------------------- */
 
 static const char *const source_names[CAPTION_SOURCE__COUNT] = {
-    "alt", "figcaption", "aria-labelledby", "aria-label", "title", "og:image:alt", "aria-describedby", "nearby",
+    "alt",   "figcaption",   "gallery-caption",  "thumbcaption",     "aria-labelledby", "aria-label",
+    "title", "data-caption", "og:image:alt", "aria-describedby", "nearby",
 };
 
 const char *caption_source_name(caption_source s)
@@ -693,13 +694,35 @@ static int supported_type(const char *type)
            strncasecmp(type, "image/gif", 9) == 0;
 }
 
-/* Adds (or merges into) the image with this resolved URL. Takes cands. */
-static void add_image(ctx_t *c, char *url, const char *via, int width, int height, candlist *cands)
+/* Where an image comes from: its URL and why, and (when that is a
+ * full-size image behind a thumbnail) the thumbnail to fall back to. */
+typedef struct {
+    char *url;
+    const char *via;
+    char *fallback_url;
+    const char *fallback_via;
+    int unverified;
+    int width, height;
+} img_pick;
+
+/* Adds (or merges into) the image with this resolved URL. Takes p's
+ * strings and cands. */
+static void add_image(ctx_t *c, img_pick *p, candlist *cands)
 {
     extract_result *r = c->r;
+    char *url = p->url;
+    const char *via = p->via;
+    int width = p->width, height = p->height;
     long idx = strmap_get(&c->img_index, url);
     if (idx >= 0) {
         extract_image *im = &r->images[idx];
+        if (!im->fallback_url && p->fallback_url) {
+            im->fallback_url = p->fallback_url;
+            im->fallback_via = p->fallback_via;
+            p->fallback_url = NULL;
+        }
+        if (!p->unverified)
+            im->url_unverified = 0; /* named as an image somewhere on the page */
         candlist l = {im->cands, im->n_cands, im->n_cands};
         for (size_t i = 0; i < cands->n; i++) {
             cand_add(&l, cands->v[i].source, cands->v[i].text);
@@ -719,6 +742,9 @@ static void add_image(ctx_t *c, char *url, const char *via, int width, int heigh
                 free(cands->v[i].text);
             free(cands->v);
             free(url);
+            free(p->fallback_url);
+            memset(cands, 0, sizeof *cands);
+            memset(p, 0, sizeof *p);
             return;
         }
         if (r->n_images == c->cap_images) {
@@ -728,6 +754,10 @@ static void add_image(ctx_t *c, char *url, const char *via, int width, int heigh
         extract_image *im = &r->images[r->n_images];
         im->url = url;
         im->via = via;
+        im->fallback_url = p->fallback_url;
+        im->fallback_via = p->fallback_url ? p->fallback_via : NULL;
+        im->url_unverified = p->unverified;
+        p->fallback_url = NULL;
         im->width = width;
         im->height = height;
         im->cands = cands->v;
@@ -746,7 +776,9 @@ static void add_image(ctx_t *c, char *url, const char *via, int width, int heigh
         }
         im->cands[j] = t;
     }
+    free(p->fallback_url);
     memset(cands, 0, sizeof *cands);
+    memset(p, 0, sizeof *p);
 }
 
 /* Resolves a reference against the page's base; NULL when unusable. */
@@ -830,28 +862,343 @@ static char *picture_url(const ctx_t *c, xmlNode *pic, int *width)
     return NULL;
 }
 
+/* ---- full-size images behind thumbnails --------------------------------------- */
+
+/* The extension of url's last path segment, lower-cased into ext ("" when
+ * the segment has none); returns 0 when the path ends in '/' or the segment
+ * is a MediaWiki-style namespaced title ("File:X.jpg" is a page). */
+static int url_path_ext(const char *url, char *ext, size_t extlen)
+{
+    ext[0] = 0;
+    const char *p = strstr(url, "://");
+    p = p ? strchr(p + 3, '/') : NULL;
+    if (!p)
+        return 0;
+    const char *end = p + strcspn(p, "?#");
+    const char *seg = end;
+    while (seg > p && seg[-1] != '/')
+        seg--;
+    if (seg == end)
+        return 0;
+    const char *dot = NULL;
+    for (const char *q = seg; q < end; q++) {
+        if (*q == ':')
+            return 0;
+        if (*q == '.')
+            dot = q;
+    }
+    if (!dot || (size_t)(end - dot - 1) >= extlen)
+        return 1;
+    size_t k = 0;
+    for (const char *q = dot + 1; q < end; q++)
+        ext[k++] = (char)tolower((unsigned char)*q);
+    ext[k] = 0;
+    return 1;
+}
+
+static int is_image_ext(const char *ext)
+{
+    static const char *const exts[] = {"jpg", "jpeg", "jpe", "png", "webp", "gif", "avif", "bmp", NULL};
+    for (int i = 0; exts[i]; i++)
+        if (strcmp(ext, exts[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* 1 if url's path ends in an image file name (see is_image_ext). */
+static int url_is_image_file(const char *url)
+{
+    char ext[16];
+    return url_path_ext(url, ext, sizeof ext) && is_image_ext(ext);
+}
+
+/* 1 if the class attribute of n holds token (whitespace-separated,
+ * ASCII case-insensitive). */
+static int class_has(const xmlNode *n, const char *token)
+{
+    const char *p = attr(n, "class");
+    size_t tl = strlen(token);
+    while (p && *p) {
+        while (*p && is_space_byte((unsigned char)*p))
+            p++;
+        const char *s = p;
+        while (*p && !is_space_byte((unsigned char)*p))
+            p++;
+        if ((size_t)(p - s) == tl && strncasecmp(s, token, tl) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* The nearest enclosing <a href> at most 3 levels above n, or NULL. */
+static xmlNode *image_link_of(xmlNode *n)
+{
+    int k = 0;
+    for (xmlNode *p = n->parent; p && p->type == XML_ELEMENT_NODE && k < 3; p = p->parent, k++)
+        if (name_is(p, "a"))
+            return attr(p, "href") ? p : NULL;
+    return NULL;
+}
+
+/* A zoom attribute's value that can be a URL ("true", "1", "" are not). */
+static int url_like(const char *v)
+{
+    if (!v)
+        return 0;
+    while (is_space_byte((unsigned char)*v))
+        v++;
+    return *v && (strchr(v, '/') || strchr(v, '.')) && strcasecmp(v, "true") != 0;
+}
+
+/* MediaWiki thumbnail → original: ".../thumb/a/ab/NAME/220px-NAME[.png]"
+ * → ".../a/ab/NAME" (malloc'd), or NULL when url is not of that shape. */
+static char *mediawiki_original(const char *url)
+{
+    const char *t = strstr(url, "/thumb/");
+    if (!t)
+        return NULL;
+    const char *q = url + strcspn(url, "?#");
+    if (t > q)
+        return NULL;
+    const char *last = q;
+    while (last > t && last[-1] != '/')
+        last--;
+    /* last segment: digits "px-" NAME...; the segment before it is NAME */
+    const char *d = last;
+    while (d < q && isdigit((unsigned char)*d))
+        d++;
+    if (d == last || q - d < 4 || strncmp(d, "px-", 3) != 0)
+        return NULL;
+    const char *name_end = last - 1, *name = name_end;
+    while (name > t + 7 && name[-1] != '/')
+        name--;
+    size_t nl = (size_t)(name_end - name);
+    if (nl == 0 || (size_t)(q - d - 3) < nl || strncmp(d + 3, name, nl) != 0)
+        return NULL;
+    ccbuf b = {0};
+    ccbuf_append(&b, url, (size_t)(t - url));
+    ccbuf_append(&b, t + 6, (size_t)(name_end - (t + 6)));
+    char *orig = ccbuf_detach(&b, NULL);
+    if (!url_is_image_file(orig)) { /* an SVG/PDF/video original: keep the raster thumbnail */
+        free(orig);
+        return NULL;
+    }
+    return orig;
+}
+
+/* 1 if the words of u's path or query name an image (see extract.h, 4.). */
+static int url_hints_image(const char *u)
+{
+    static const char *const hints[] = {"image", "img", "photo", "media", "full", "original", "large",
+                                        "zoom", "download", "file", "upload", NULL};
+    const char *p = strstr(u, "://");
+    p = p ? strchr(p + 3, '/') : NULL;
+    if (!p)
+        return 0;
+    for (int i = 0; hints[i]; i++)
+        if (memcasemem(p, strcspn(p, "#"), hints[i]))
+            return 1;
+    return 0;
+}
+
+/* The full-size image behind the thumbnail img (see extract.h), resolved:
+ * its URL (malloc'd) with *via and *unverified set, or NULL. */
+static char *full_size_url(const ctx_t *c, xmlNode *img, xmlNode *ctxnode, const char *thumb, const char **via,
+                           int *unverified, int *width)
+{
+    static const char *const zoom[] = {"data-orig-file", "data-zoom-image", "data-large_image", "data-full",
+                                       "data-full-src",  "data-fullsrc",    "data-hi-res-src",  "data-hires",
+                                       "data-highres",   "data-zoom-src",   "data-large-file",  "data-large-src",
+                                       "data-large",     NULL};
+    *unverified = 0;
+    xmlNode *a = image_link_of(ctxnode);
+    xmlNode *holders[2] = {img, a};
+    for (int h = 0; h < 2; h++) {
+        for (int i = 0; holders[h] && zoom[i]; i++) {
+            const char *v = attr(holders[h], zoom[i]);
+            if (!url_like(v))
+                continue;
+            char *u = resolve(c, v);
+            if (u) {
+                *via = zoom[i];
+                if (strcmp(zoom[i], "data-large_image") == 0)
+                    *width = parse_dim(attr(img, "data-large_image_width"));
+                return u;
+            }
+        }
+    }
+    char *href = a ? resolve(c, attr(a, "href")) : NULL;
+    int wiki_page = a && (class_has(a, "image") || class_has(a, "mw-file-description"));
+    if (href && !wiki_page && url_is_image_file(href)) {
+        *via = "a_href";
+        return href;
+    }
+    char *orig = mediawiki_original(thumb);
+    if (orig) {
+        free(href);
+        *via = "mediawiki-original";
+        return orig;
+    }
+    char ext[16];
+    if (href && !wiki_page && url_path_ext(href, ext, sizeof ext) && !ext[0] && url_hints_image(href) &&
+        strcmp(href, c->base) != 0) {
+        char *text = element_text(a);
+        int bare = text == NULL;
+        free(text);
+        if (bare) {
+            *via = "a_href";
+            *unverified = 1;
+            return href;
+        }
+    }
+    free(href);
+    return NULL;
+}
+
+/* ---- gallery captions and caption attributes ------------------------------------ */
+
+/* Counts <img> elements below n (not inside <noscript>), stopping at limit
+ * or after a bounded number of nodes (then returns limit: "too big"). */
+static int count_imgs(xmlNode *n, int limit)
+{
+    int k = 0;
+    size_t seen = 0;
+    for (xmlNode *x = n->children; x && k < limit; x = next_node(x, n, name_is(x, "noscript"))) {
+        if (++seen > 4000)
+            return limit;
+        if (name_is(x, "img"))
+            k++;
+    }
+    return k;
+}
+
+/* The first element below n whose class makes it a gallery caption (source
+ * set in *src), or NULL; bounded like count_imgs. */
+static xmlNode *find_gallery_caption(xmlNode *n, caption_source *src)
+{
+    static const char *const wp[] = {"wp-caption-text", "gallery-caption", "image-caption", "caption-text", NULL};
+    size_t seen = 0;
+    for (xmlNode *x = n->children; x; x = next_node(x, n, is_skipped_text_container(x))) {
+        if (++seen > 4000)
+            return NULL;
+        if (x->type != XML_ELEMENT_NODE)
+            continue;
+        if (class_has(x, "thumbcaption")) {
+            *src = CAPTION_THUMBCAPTION;
+            return x;
+        }
+        for (int i = 0; wp[i]; i++)
+            if (class_has(x, wp[i])) {
+                *src = CAPTION_GALLERY;
+                return x;
+            }
+    }
+    return NULL;
+}
+
+/* Gallery/thumb caption of the image at ctxnode: searched in the nearest
+ * ancestors (up to 6) that hold no other image. Adds the candidate and
+ * excludes its element from the nearby text. */
+static void add_gallery_caption(candlist *l, xmlNode *ctxnode, xmlNode **excl, size_t *n_excl, size_t max_excl)
+{
+    int k = 0;
+    for (xmlNode *p = ctxnode->parent; p && p->type == XML_ELEMENT_NODE && k < 6; p = p->parent, k++) {
+        if (name_is(p, "body") || name_is(p, "html") || count_imgs(p, 2) > 1)
+            return;
+        caption_source src;
+        xmlNode *cap = find_gallery_caption(p, &src);
+        if (cap) {
+            char *t = element_text(cap);
+            cand_add(l, src, t);
+            free(t);
+            if (*n_excl < max_excl)
+                excl[(*n_excl)++] = cap;
+            return;
+        }
+    }
+}
+
+/* Text of a caption attribute that may hold HTML (Jetpack's
+ * data-image-caption): tags dropped. */
+static char *strip_tags(const char *v)
+{
+    if (!v)
+        return NULL;
+    ccbuf b = {0};
+    int in_tag = 0;
+    for (const char *p = v; *p; p++) {
+        if (*p == '<')
+            in_tag = 1, ccbuf_putc(&b, ' ');
+        else if (*p == '>' && in_tag)
+            in_tag = 0;
+        else if (!in_tag)
+            ccbuf_putc(&b, *p);
+    }
+    char *s = ccbuf_detach(&b, NULL);
+    char *t = norm_ws(s);
+    free(s);
+    return t;
+}
+
+static void add_data_caption(candlist *l, xmlNode *img, xmlNode *ctxnode)
+{
+    static const char *const on_img[] = {"data-caption", "data-image-caption", NULL};
+    static const char *const on_link[] = {"data-caption", "data-title", "title", NULL};
+    for (int i = 0; on_img[i]; i++) {
+        char *t = strip_tags(attr(img, on_img[i]));
+        if (t) {
+            cand_add(l, CAPTION_DATA_CAPTION, t);
+            free(t);
+            return;
+        }
+    }
+    xmlNode *a = image_link_of(ctxnode);
+    for (int i = 0; a && on_link[i]; i++) {
+        char *t = strip_tags(attr(a, on_link[i]));
+        if (t) {
+            cand_add(l, CAPTION_DATA_CAPTION, t);
+            free(t);
+            return;
+        }
+    }
+}
+
 /* One <img> element. ctxnode is where it sits in the page (the img itself,
  * or the <noscript> a re-parsed fragment came from). */
 static void handle_img(ctx_t *c, xmlNode *img, xmlNode *ctxnode, int from_noscript)
 {
-    const char *via = "img";
-    int width = 0;
-    char *url = NULL;
+    img_pick pk = {0};
+    pk.via = "img";
     xmlNode *pic = picture_of(img);
     if (pic) {
-        url = picture_url(c, pic, &width);
-        if (url)
-            via = "picture";
+        pk.url = picture_url(c, pic, &pk.width);
+        if (pk.url)
+            pk.via = "picture";
     }
-    if (!url)
-        url = img_url(c, img, &via, &width);
-    if (!url)
+    if (!pk.url)
+        pk.url = img_url(c, img, &pk.via, &pk.width);
+    if (!pk.url)
         return;
     if (from_noscript)
-        via = "noscript";
-    if (!width)
-        width = parse_dim(attr(img, "width"));
-    int height = parse_dim(attr(img, "height"));
+        pk.via = "noscript";
+    if (!pk.width)
+        pk.width = parse_dim(attr(img, "width"));
+    pk.height = parse_dim(attr(img, "height"));
+
+    const char *full_via = NULL;
+    int unverified = 0, full_width = 0;
+    char *full = full_size_url(c, img, ctxnode, pk.url, &full_via, &unverified, &full_width);
+    if (full && strcmp(full, pk.url) != 0) {
+        pk.fallback_url = pk.url;
+        pk.fallback_via = pk.via;
+        pk.url = full;
+        pk.via = full_via;
+        pk.unverified = unverified;
+        pk.width = full_width; /* the size attributes describe the thumbnail */
+        pk.height = 0;
+    } else {
+        free(full);
+    }
 
     candlist l = {0};
     xmlNode *excl[16];
@@ -870,18 +1217,20 @@ static void handle_img(ctx_t *c, xmlNode *img, xmlNode *ctxnode, int from_noscri
             break;
         }
     }
+    add_gallery_caption(&l, ctxnode, excl, &n_excl, 16);
     char *t = idref_text(c, attr(img, "aria-labelledby"), excl, &n_excl, 16);
     cand_add(&l, CAPTION_ARIA_LABELLEDBY, t);
     free(t);
     cand_add(&l, CAPTION_ARIA_LABEL, attr(img, "aria-label"));
     cand_add(&l, CAPTION_TITLE, attr(img, "title"));
+    add_data_caption(&l, img, ctxnode);
     t = idref_text(c, attr(img, "aria-describedby"), excl, &n_excl, 16);
     cand_add(&l, CAPTION_ARIA_DESCRIBEDBY, t);
     free(t);
     t = nearby_text(ctxnode, excl, n_excl, c->o->nearby_max);
     cand_add(&l, CAPTION_NEARBY, t);
     free(t);
-    add_image(c, url, via, width, height, &l);
+    add_image(c, &pk, &l);
 }
 
 static void add_link(ctx_t *c, xmlNode *a)
@@ -892,6 +1241,10 @@ static void add_link(ctx_t *c, xmlNode *a)
     char *url = resolve(c, attr(a, "href"));
     if (!url)
         return;
+    if (url_is_image_file(url)) { /* an image (full-size behind a thumbnail), not a page */
+        free(url);
+        return;
+    }
     int nofollow = r->meta_nofollow;
     const char *rel = attr(a, "rel");
     if (rel) {
@@ -957,6 +1310,7 @@ void extract_result_free(extract_result *r)
         return;
     for (size_t i = 0; i < r->n_images; i++) {
         free(r->images[i].url);
+        free(r->images[i].fallback_url);
         for (size_t j = 0; j < r->images[i].n_cands; j++)
             free(r->images[i].cands[j].text);
         free(r->images[i].cands);
@@ -1160,7 +1514,8 @@ int extract_page_opts(const char *html, size_t n, const char *page_url, const ch
         if (u) {
             candlist l = {0};
             cand_add(&l, CAPTION_OG_IMAGE_ALT, ogs[i].alt);
-            add_image(&c, u, "og:image", 0, 0, &l);
+            img_pick pk = {.url = u, .via = "og:image"};
+            add_image(&c, &pk, &l);
         }
         free(ogs[i].url);
         free(ogs[i].alt);

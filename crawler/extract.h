@@ -22,10 +22,37 @@
  * the result are UTF-8, entities decoded, whitespace collapsed to single
  * spaces and trimmed.
  *
+ * FULL-SIZE IMAGES. A gallery or shop page shows a thumbnail and links or
+ * names its full-size image; then the full-size image is the result's url
+ * and the thumbnail (chosen as above) its fallback_url. In this order:
+ *   1. a zoom attribute on the <img>, else on its enclosing <a>:
+ *      data-orig-file, data-zoom-image, data-large_image, data-full,
+ *      data-full-src, data-fullsrc, data-hi-res-src, data-hires, data-highres,
+ *      data-zoom-src, data-large-file, data-large-src, data-large (values that
+ *      are not URL-like, e.g. "true", are ignored);
+ *   2. the nearest enclosing <a href> (at most 3 levels up) when its path
+ *      ends in an image extension (.jpg .jpeg .png .webp .gif .avif .bmp);
+ *      MediaWiki file-description links (/File:..., class "image" or
+ *      "mw-file-description") are not images;
+ *   3. a MediaWiki thumbnail URL .../thumb/a/ab/NAME/220px-NAME gives the
+ *      original .../a/ab/NAME ("mediawiki-original");
+ *   4. an <a href> whose path has no extension at all, around nothing but the
+ *      image, whose path or query names an image ("image", "img", "photo",
+ *      "media", "full", "original", "large", "zoom", "download", "file",
+ *      "upload"): url_unverified = 1, the caller checks the Content-Type.
+ * <a href> links to image files are not page links (not in links[]).
+ *
  * Caption candidates, in PRIORITY order (the caption_source enum order):
- *   alt > figcaption > aria-labelledby > aria-label > title > og:image:alt
+ *   alt > figcaption > gallery-caption > thumbcaption > aria-labelledby
+ *       > aria-label > title > data-caption > og:image:alt
  *       > aria-describedby > nearby
  * "figcaption" is the <figcaption> of the nearest enclosing <figure>;
+ * "gallery-caption"/"thumbcaption" are the text of the first element whose
+ * class is wp-caption-text, gallery-caption, image-caption, caption-text
+ * (WordPress, Drupal) / thumbcaption (MediaWiki) inside the nearest
+ * ancestor (up to 6 levels) that holds no other <img>: the gallery item;
+ * "data-caption" is the img's data-caption / data-image-caption (tags
+ * stripped), else the enclosing link's data-caption, data-title or title;
  * "aria-labelledby"/"aria-describedby" are the texts of the referenced ids;
  * "nearby" is up to opts.nearby_max bytes of the text of the nearest
  * enclosing block (p, div, li, td, th, dd, dt, section, article, blockquote,
@@ -41,17 +68,21 @@
 typedef enum {
     CAPTION_ALT = 0,
     CAPTION_FIGCAPTION,
+    CAPTION_GALLERY,      /* "gallery-caption": WordPress/Drupal gallery markup */
+    CAPTION_THUMBCAPTION, /* "thumbcaption": MediaWiki thumbnails */
     CAPTION_ARIA_LABELLEDBY,
     CAPTION_ARIA_LABEL,
     CAPTION_TITLE,
+    CAPTION_DATA_CAPTION, /* "data-caption": caption attributes of the image or its lightbox link */
     CAPTION_OG_IMAGE_ALT,
     CAPTION_ARIA_DESCRIBEDBY,
     CAPTION_NEARBY,
     CAPTION_SOURCE__COUNT
 } caption_source;
 
-/* "alt", "figcaption", "aria-labelledby", "aria-label", "title",
- * "og:image:alt", "aria-describedby", "nearby"; "?" when out of range.
+/* "alt", "figcaption", "gallery-caption", "thumbcaption", "aria-labelledby",
+ * "aria-label", "title", "data-caption", "og:image:alt", "aria-describedby",
+ * "nearby"; "?" when out of range.
  * These are the caption_source values stored in the index and KEY.json. */
 const char *caption_source_name(caption_source s);
 /* Inverse of caption_source_name(); -1 when unknown. */
@@ -63,11 +94,23 @@ typedef struct {
 } caption_candidate;
 
 typedef struct {
-    char *url;                /* absolute, normalised (url_normalize) */
-    const char *via;          /* static: "img", "srcset", "data-src", "data-lazy-src",
-                                 "data-original", "data-srcset", "picture", "noscript", "og:image" */
-    int width;                /* width in CSS px from the srcset w descriptor or the
-                                 width attribute; 0 when unknown */
+    char *url;                /* absolute, normalised (url_normalize): the image to take */
+    const char *via;          /* static, why url was chosen (the image_source recorded
+                                 with the sample): the thumbnail's own URL: "img" (src),
+                                 "srcset", "data-src", "data-lazy-src", "data-original",
+                                 "data-srcset", "picture", "noscript", "og:image"; a
+                                 full-size image behind the thumbnail: "a_href" (the
+                                 enclosing link), "mediawiki-original" (a MediaWiki
+                                 /thumb/ URL's original) or the zoom attribute's name
+                                 ("data-zoom-image", "data-large_image", "data-orig-file",
+                                 ...; see FULL-SIZE IMAGES above) */
+    char *fallback_url;       /* the thumbnail when url is its full-size image (take it
+                                 when url cannot be fetched or is not an image); else NULL */
+    const char *fallback_via; /* the thumbnail's via ("img", "srcset", ...); NULL with it */
+    int url_unverified;       /* 1: url is an <a href> without an image file extension;
+                                 take it only when its response has an image Content-Type */
+    int width;                /* width in CSS px from the srcset w descriptor, the width
+                                 attribute or data-large_image_width; 0 when unknown */
     int height;               /* height attribute; 0 when unknown */
     caption_candidate *cands; /* sorted by priority (source), best first */
     size_t n_cands;

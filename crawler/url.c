@@ -3,6 +3,8 @@
 
 #include <ctype.h>
 #include <curl/curl.h>
+#include <libpsl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -404,6 +406,19 @@ static int is_ip_literal(const char *h)
     return 1;
 }
 
+/* The Public Suffix List is loaded once per process and never changes
+ * afterwards (read-only, shared by every thread): the newer of libpsl's
+ * built-in copy and the distribution's /usr/share/publicsuffix file. */
+static const psl_ctx_t *psl_list;
+static pthread_once_t psl_once = PTHREAD_ONCE_INIT;
+
+static void psl_load(void)
+{
+    psl_list = psl_latest(NULL);
+    if (!psl_list)
+        psl_list = psl_builtin();
+}
+
 char *url_registrable_domain(const char *host)
 {
     if (!host)
@@ -414,36 +429,13 @@ char *url_registrable_domain(const char *host)
     size_t n = strlen(h);
     while (n > 0 && h[n - 1] == '.') /* "example.com." is example.com */
         h[--n] = 0;
-    if (is_ip_literal(h))
+    if (is_ip_literal(h) || !strchr(h, '.'))
         return h;
-    /* Second-level labels that, under a two-letter country code, form a
-     * public suffix (co.uk, com.au, co.jp, ne.jp, org.br, ac.nz ...). */
-    static const char *const sld[] = {"co", "com", "net", "org", "gov", "edu", "ac", "ne", "or", "go",
-                                      "gob", "gouv", "mil", "nic", "ltd", "plc", "sch", "nhs", "gen",
-                                      "biz", "info", "nom", "lg", "ed", "gr", "ad", "in", "id", NULL};
-    const char *labels[4] = {0};
-    int k = 0;
-    for (size_t i = n; i-- > 0 && k < 4;)
-        if (h[i] == '.')
-            labels[k++] = h + i + 1;
-    /* labels[0] = TLD, labels[1] = second level + ".tld", ... */
-    if (k == 0) /* one label */
+    pthread_once(&psl_once, psl_load);
+    const char *rd = psl_list ? psl_registrable_domain(psl_list, h) : NULL;
+    if (!rd) /* a public suffix itself ("co.uk", "github.io"), or no list */
         return h;
-    const char *tld = labels[0];
-    int take = 2;
-    if (strlen(tld) == 2) {
-        const char *sl = labels[1] ? labels[1] : h;
-        size_t sllen = (size_t)(tld - 1 - sl);
-        for (int i = 0; sld[i]; i++)
-            if (strlen(sld[i]) == sllen && strncmp(sl, sld[i], sllen) == 0) {
-                take = 3;
-                break;
-            }
-    }
-    const char *start = h;
-    if (k >= take)
-        start = labels[take - 1];
-    char *res = xstrdup(start);
+    char *res = xstrdup(rd);
     free(h);
     return res;
 }

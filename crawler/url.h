@@ -45,16 +45,15 @@ int url_is_http(const char *url);
  * brackets: "[::1]"), or NULL when url has none or does not parse. */
 char *url_host(const char *url);
 
-/* The registrable domain ("site") of a host name, by a small built-in
- * public-suffix heuristic: the last two labels ("www.example.com" →
- * "example.com"), or the last three when the last two form a known
- * second-level public suffix ("a.b.co.uk" → "b.co.uk"; the table covers
- * co/com/net/org/gov/ac/edu/ne/or/go... under common country codes).
- * Limitations: private suffixes (github.io, blogspot.com...) and most of the
- * real Public Suffix List are unknown, so "alice.github.io" and
- * "bob.github.io" count as one site. IP literals and one-label hosts are
- * returned as they are. host is compared case-insensitively; the result is
- * lower-case. Never NULL for a non-NULL host. */
+/* The registrable domain ("site") of a host name by the Public Suffix List
+ * (libpsl; ICANN and private sections): "news.bbc.co.uk" → "bbc.co.uk",
+ * "alice.github.io" → "alice.github.io" (github.io is a public suffix, so
+ * alice's and bob's pages are different sites). The list is the newer of
+ * libpsl's built-in copy and the system's /usr/share/publicsuffix, loaded on
+ * first use. IP literals, one-label hosts and hosts that are themselves a
+ * public suffix ("co.uk") are returned as they are. host is compared
+ * case-insensitively; the result is lower-case. Never NULL for a non-NULL
+ * host. Thread-safe. */
 char *url_registrable_domain(const char *host);
 
 typedef enum {

@@ -61,6 +61,10 @@ static void dump(const char *name, const extract_result *r)
             fprintf(stderr, "    %s: %s\n", caption_source_name(r->images[i].cands[j].source),
                     r->images[i].cands[j].text);
     }
+    for (size_t i = 0; i < r->n_images; i++)
+        if (r->images[i].fallback_url)
+            fprintf(stderr, "  %s fallback %s via %s%s\n", r->images[i].url, r->images[i].fallback_url,
+                    r->images[i].fallback_via, r->images[i].url_unverified ? " (unverified)" : "");
     for (size_t i = 0; i < r->n_links; i++)
         fprintf(stderr, "  link %s%s\n", r->links[i].url, r->links[i].nofollow ? " nofollow" : "");
 }
@@ -134,6 +138,17 @@ static int run_page(const char *dir, const char *name)
                   "%s: chosen caption of %s is not %s", name, f[1], f[2]);
         } else if (strcmp(d, "via") == 0) {
             CHECK(im && strcmp(im->via, f[2]) == 0, "%s: %s via %s, want %s", name, f[1], im ? im->via : "-", f[2]);
+        } else if (strcmp(d, "fallback") == 0) {
+            CHECK(im && im->fallback_url && strcmp(im->fallback_url, f[2]) == 0 && im->fallback_via &&
+                      strcmp(im->fallback_via, f[3]) == 0,
+                  "%s: fallback of %s is %s via %s, want %s via %s", name, f[1],
+                  im && im->fallback_url ? im->fallback_url : "-", im && im->fallback_via ? im->fallback_via : "-",
+                  f[2], f[3]);
+        } else if (strcmp(d, "nofallback") == 0) {
+            CHECK(im && !im->fallback_url && !im->fallback_via, "%s: %s has a fallback", name, f[1]);
+        } else if (strcmp(d, "unverified") == 0) {
+            CHECK(im && im->url_unverified == atoi(f[2]), "%s: %s unverified %d", name, f[1],
+                  im ? im->url_unverified : -1);
         } else if (strcmp(d, "width") == 0) {
             CHECK(im && im->width == atoi(f[2]), "%s: width of %s", name, f[1]);
         } else if (strcmp(d, "noimage") == 0) {

@@ -109,6 +109,11 @@ static void test_scope(void)
         {"news.bbc.co.uk", "bbc.co.uk"}, {"shop.example.com.au", "example.com.au"}, {"www.yahoo.co.jp", "yahoo.co.jp"},
         {"WWW.Example.COM", "example.com"}, {"localhost", "localhost"}, {"127.0.0.1", "127.0.0.1"},
         {"[::1]", "[::1]"}, {"co.uk", "co.uk"}, {"example.com.", "example.com"}, {"a.example.de", "example.de"},
+        /* Public Suffix List (libpsl): private suffixes and deeper ICANN ones */
+        {"alice.github.io", "alice.github.io"}, {"www.alice.github.io", "alice.github.io"},
+        {"bob.github.io", "bob.github.io"}, {"github.io", "github.io"}, {"foo.blogspot.com", "foo.blogspot.com"},
+        {"www.parliament.uk", "parliament.uk"}, {"a.b.city.kawasaki.jp", "city.kawasaki.jp"},
+        {"shop.example.co.uk", "example.co.uk"}, {"www.example.com.br", "example.com.br"},
     };
     for (size_t i = 0; i < sizeof d / sizeof d[0]; i++) {
         char *g = url_registrable_domain(d[i].host);
@@ -128,6 +133,9 @@ static void test_scope(void)
     CHECK_EQ_INT(url_in_scope("http://other.org/", "http://www.example.com/", URL_SCOPE_DOMAIN), 0);
     CHECK_EQ_INT(url_in_scope("http://other.org/", "http://www.example.com/", URL_SCOPE_ANY), 1);
     CHECK_EQ_INT(url_in_scope("http://a.bbc.co.uk/", "http://b.itv.co.uk/", URL_SCOPE_DOMAIN), 0);
+    CHECK_EQ_INT(url_in_scope("http://a.bbc.co.uk/", "http://www.bbc.co.uk/", URL_SCOPE_DOMAIN), 1);
+    CHECK_EQ_INT(url_in_scope("https://alice.github.io/x", "https://bob.github.io/", URL_SCOPE_DOMAIN), 0);
+    CHECK_EQ_INT(url_in_scope("https://docs.alice.github.io/x", "https://alice.github.io/", URL_SCOPE_DOMAIN), 1);
     char *r = url_robots_txt("https://Example.com:443/a/b?c#d");
     CHECK_EQ_STR(r, "https://example.com/robots.txt");
     free(r);
