@@ -28,10 +28,10 @@ static unsigned rnd(void)
 
 int main(int argc, char **argv)
 {
-    const char *dir = argc > 1 ? argv[1] : getenv("CLIPCRAWL_SHARED") ? NULL : "../shared/clipref";
+    const char *dir = argc > 1 ? argv[1] : getenv("CLIPCRAWL_TESTDATA") ? NULL : "tests/data/clipref";
     char *owned = NULL;
     if (!dir)
-        dir = owned = xasprintf("%s/clipref", getenv("CLIPCRAWL_SHARED"));
+        dir = owned = xasprintf("%s/clipref", getenv("CLIPCRAWL_TESTDATA"));
     double secs = argc > 2 ? atof(argv[2]) : 1.0;
     char err[300];
     double t0 = cc_now();

@@ -61,11 +61,11 @@ echo "== pages and skips"
 "$bin" verify "$crawl_out"
 # --- end crawl step ---
 
-# --- score step: only where the reference test models sit beside the checkout ---------
-# No CLIP weights ship with clipcrawl. ../shared/clipref (present in this project's
-# workspace and CI) holds tiny random-weight models: the scores mean nothing, but the
-# step shows the command. With real weights: --model ~/models/clip-vit-base-patch32.
-ref=../shared/clipref
+# --- score step, with the tiny test model ---------------------------------------------
+# No CLIP weights ship with clipcrawl. tests/data/clipref holds tiny random-weight test
+# models: the scores mean nothing, but the step shows the command. With real weights:
+# --model ~/models/clip-vit-base-patch32.
+ref=tests/data/clipref
 if [ -f "$ref/fixtures/models/tiny-b32/model.safetensors" ]; then
   model=$(mktemp -d)
   for f in "$ref"/fixtures/models/tiny-b32/* "$ref"/vocab.json "$ref"/merges.txt; do

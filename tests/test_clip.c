@@ -1,4 +1,4 @@
-/* test_clip.c — the CLIP towers against ../shared/clipref fixtures.
+/* test_clip.c — the CLIP towers against tests/data/clipref fixtures.
  *
  * For every fixture model: the fixture pixels (crop PNGs normalised here and
  * checked bitwise against pixels_f32le_sha256, plus the synthetic pattern)
@@ -25,7 +25,7 @@
 #include "json.h"
 #include "safetensors.h"
 
-static const char *shared;
+static const char *testdata;
 static char tmpdir[256];
 
 static json_value *load_json(const char *path)
@@ -245,7 +245,7 @@ static int txt_eot[MAX_TXT];
 static void load_inputs(void)
 {
     char path[512];
-    snprintf(path, sizeof path, "%s/clipref/fixtures/images.json", shared);
+    snprintf(path, sizeof path, "%s/clipref/fixtures/images.json", testdata);
     json_value *ij = load_json(path);
     for (int c = 0; c < 3; c++) {
         mean_f[c] = (float)json_at(json_get(ij, "mean"), (size_t)c)->number;
@@ -256,7 +256,7 @@ static void load_inputs(void)
     unsigned char *rgb = xmalloc(224 * 224 * 3);
     for (size_t i = 0; i < imgs->len; i++) {
         const json_value *im = imgs->items[i];
-        snprintf(path, sizeof path, "%s/clipref/fixtures/%s", shared, json_get_string(im, "crop_png", ""));
+        snprintf(path, sizeof path, "%s/clipref/fixtures/%s", testdata, json_get_string(im, "crop_png", ""));
         int ok = read_png_rgb(path, rgb) == 0;
         CHECK(ok, "decode %s", path);
         if (!ok)
@@ -282,7 +282,7 @@ static void load_inputs(void)
     free(rgb);
     json_free(ij);
 
-    snprintf(path, sizeof path, "%s/clipref/fixtures/tokens.json", shared);
+    snprintf(path, sizeof path, "%s/clipref/fixtures/tokens.json", testdata);
     json_value *tj = load_json(path);
     const json_value *cases = json_get(tj, "cases");
     for (size_t i = 0; i < cases->len && n_txt < MAX_TXT - 1; i++) {
@@ -967,7 +967,7 @@ static void test_cli(const char *mdir, const json_value *mj)
         if (files[i][0])
             snprintf(a, sizeof a, "%s/%s", files[i][0], files[i][1]);
         else
-            snprintf(a, sizeof a, "%s/clipref/%s", shared, files[i][1]);
+            snprintf(a, sizeof a, "%s/clipref/%s", testdata, files[i][1]);
         snprintf(b, sizeof b, "%s/%s", d, files[i][1]);
         CHECK(symlink(a, b) == 0, "symlink %s", b);
     }
@@ -975,7 +975,7 @@ static void test_cli(const char *mdir, const json_value *mj)
     char *cmd = xasprintf("'%s' embed --model '%s' --image '%s/clipref/fixtures/images/exact_224x224.png' "
                           "--image '%s/clipref/fixtures/images/rgba_wide_500x180.png' --text 'a photo of a cat' "
                           "--text '' --pixels > '%s'",
-                          bin, d, shared, shared, out);
+                          bin, d, testdata, testdata, out);
     int rc = system(cmd);
     CHECK(rc == 0, "embed exited %d", rc);
     ccbuf b = {0};
@@ -1001,7 +1001,7 @@ static void test_cli(const char *mdir, const json_value *mj)
             CHECK(px != NULL, "--pixels missing");
             /* the checksum is comparable with images.json's */
             char ip[600];
-            snprintf(ip, sizeof ip, "%s/clipref/fixtures/images.json", shared);
+            snprintf(ip, sizeof ip, "%s/clipref/fixtures/images.json", testdata);
             json_value *ij = load_json(ip);
             const json_value *fixture = NULL, *all = json_get(ij, "images");
             for (size_t k = 0; all && k < all->len; k++)
@@ -1225,9 +1225,9 @@ static void rm_rf(const char *path)
 
 int main(void)
 {
-    shared = getenv("CLIPCRAWL_SHARED");
-    if (!shared) {
-        fprintf(stderr, "CLIPCRAWL_SHARED not set\n");
+    testdata = getenv("CLIPCRAWL_TESTDATA");
+    if (!testdata) {
+        fprintf(stderr, "CLIPCRAWL_TESTDATA not set\n");
         return 1;
     }
     snprintf(tmpdir, sizeof tmpdir, "/tmp/test_clip.XXXXXX");
@@ -1247,8 +1247,8 @@ int main(void)
     char mdir[3][512];
     for (int i = 0; i < 3; i++) {
         char err[512], path[600];
-        snprintf(mdir[i], sizeof mdir[i], "%s/clipref/fixtures/models/%s", shared, models[i]);
-        snprintf(path, sizeof path, "%s/clipref/fixtures/model_%s.json", shared, models[i]);
+        snprintf(mdir[i], sizeof mdir[i], "%s/clipref/fixtures/models/%s", testdata, models[i]);
+        snprintf(path, sizeof path, "%s/clipref/fixtures/model_%s.json", testdata, models[i]);
         json_value *mj = load_json(path);
         double t0 = cc_now();
         clip_model *m = clip_model_load(mdir[i], CLIP_FP32, err, sizeof err);

@@ -1,7 +1,7 @@
 /* test_extract.c — HTML extraction (suite html): every page in
  * tests/data/html/ against its .expect sidecar, unit cases for srcset,
- * caption choice and opt-out parsing, and the wget2 HTML fuzz seeds as a
- * no-crash corpus.
+ * caption choice and opt-out parsing. The fuzz corpus (wget2's HTML seeds
+ * and these pages) replays in the fuzz suite.
  *
  * Sidecar format, one directive a line, TAB-separated:
  *   page URL CONTENT-TYPE|-        (first line: how the page was fetched)
@@ -27,10 +27,8 @@
 #include "check.h"
 #include "common.h"
 #include "extract.h"
-#include "fuzz/fuzz_dir.h"
 #include "optout.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* The test judge: at least two words (stands in for filters' caption_judge). */
 static int judge_words(const char *text, void *ctx, const char **reason)
@@ -330,36 +328,11 @@ static void test_optout(void)
     CHECK(tdmrep_parse("[1,", 3, err, sizeof err) == NULL && err[0], "bad json");
 }
 
-static void test_fuzz_corpus(void)
-{
-    const char *sh = getenv("CLIPCRAWL_SHARED");
-    char dir[] = "/tmp/cc-html-fuzz-XXXXXX";
-    CHECK(mkdtemp(dir) != NULL, "mkdtemp");
-    char *cmd = xasprintf("tar xzf '%s/conformance/fuzz-seeds/wget2-libwget_html_url_fuzzer.in.tar.gz' -C %s",
-                          sh ? sh : "../shared", dir);
-    CHECK(system(cmd) == 0, "%s", cmd);
-    free(cmd);
-    double t0 = cc_now();
-    long n = fuzz_run_path(dir, LLVMFuzzerTestOneInput);
-    printf("html fuzz corpus: %ld inputs in %.2fs\n", n, cc_now() - t0);
-    CHECK(n >= 1800, "only %ld fuzz inputs", n);
-    /* our own pages as fuzz inputs too */
-    const char *t = getenv("CLIPCRAWL_TESTS");
-    char *own = xasprintf("%s/data/html", t ? t : "tests");
-    CHECK(fuzz_run_path(own, LLVMFuzzerTestOneInput) > 0, "own pages as fuzz inputs");
-    free(own);
-    cmd = xasprintf("rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", dir);
-    free(cmd);
-}
-
 int main(void)
 {
     test_pages();
     test_srcset();
     test_choose();
     test_optout();
-    test_fuzz_corpus();
     return check_summary();
 }

@@ -787,13 +787,13 @@ static void test_phash(void)
 /* Fixtures from the reference implementation (Pillow + libjpeg-turbo). */
 static void test_clipref(void)
 {
-    const char *shared = getenv("CLIPCRAWL_SHARED");
-    if (!shared) {
-        CHECK(0, "CLIPCRAWL_SHARED not set");
+    const char *testdata = getenv("CLIPCRAWL_TESTDATA");
+    if (!testdata) {
+        CHECK(0, "CLIPCRAWL_TESTDATA not set");
         return;
     }
     char path[4096];
-    snprintf(path, sizeof path, "%s/clipref/fixtures/images.json", shared);
+    snprintf(path, sizeof path, "%s/clipref/fixtures/images.json", testdata);
     ccbuf jb = {0};
     if (cc_read_file(path, &jb) != CC_OK) {
         CHECK(0, "cannot read %s", path);
@@ -809,7 +809,7 @@ static void test_clipref(void)
         const char *mode = json_get_string(e, "mode", "");
         const char *want = json_get_string(e, "decoded_sha256", "");
         const json_value *size = json_get(e, "size");
-        snprintf(path, sizeof path, "%s/clipref/fixtures/%s", shared, file);
+        snprintf(path, sizeof path, "%s/clipref/fixtures/%s", testdata, file);
         ccbuf fb = {0};
         if (cc_read_file(path, &fb) != CC_OK) {
             CHECK(0, "cannot read %s", path);

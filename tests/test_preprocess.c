@@ -1,5 +1,5 @@
 /* test_preprocess.c — Pillow-exact CLIP preprocessing against
- * ../shared/clipref/fixtures/images.json (decoded with img_decode_native). */
+ * tests/data/clipref/fixtures/images.json (decoded with img_decode_native). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,10 +10,10 @@
 #include "json.h"
 #include "preprocess.h"
 
-static const char *shared_dir(void)
+static const char *testdata_dir(void)
 {
-    const char *s = getenv("CLIPCRAWL_SHARED");
-    return s ? s : "../shared";
+    const char *s = getenv("CLIPCRAWL_TESTDATA");
+    return s ? s : "tests/data";
 }
 
 static json_value *load_json(const char *path)
@@ -202,7 +202,7 @@ static void test_modes(void)
 
 int main(void)
 {
-    char *path = xasprintf("%s/clipref/fixtures/images.json", shared_dir());
+    char *path = xasprintf("%s/clipref/fixtures/images.json", testdata_dir());
     json_value *fx = load_json(path);
     CHECK(fx != NULL, "load %s", path);
     free(path);
@@ -221,7 +221,7 @@ int main(void)
     for (size_t i = 0; images && i < images->len; i++) {
         const json_value *e = images->items[i];
         const char *file = json_get_string(e, "file", "?");
-        char *fp = xasprintf("%s/clipref/fixtures/%s", shared_dir(), file);
+        char *fp = xasprintf("%s/clipref/fixtures/%s", testdata_dir(), file);
         img_image im = {0};
         int ok = decode_file(fp, &im) == 0;
         CHECK(ok, "%s decodes", file);
@@ -240,7 +240,7 @@ int main(void)
         CHECK(strcmp(hex, json_get_string(e, "crop_rgb_sha256", "")) == 0, "%s: crop sha256 %s", file, hex);
         check_pixels(file, px, S, e);
         /* The committed crop PNG decodes to the same bytes. */
-        char *cp = xasprintf("%s/clipref/fixtures/%s", shared_dir(), json_get_string(e, "crop_png", "?"));
+        char *cp = xasprintf("%s/clipref/fixtures/%s", testdata_dir(), json_get_string(e, "crop_png", "?"));
         img_image ci = {0};
         if (decode_file(cp, &ci) == 0) {
             CHECK(ci.width == S && ci.height == S && ci.channels == 3 && memcmp(ci.pixels, crop, (size_t)S * S * 3) == 0,

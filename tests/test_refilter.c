@@ -15,7 +15,7 @@
  *     (low_clip_score, after a real `score` with the tiny fixture model)
  *   - verify passes with demoted samples in the shards
  *
- * Environment: CLIPCRAWL_BIN, CLIPCRAWL_SHARED (set by meson); TU_KEEP=1
+ * Environment: CLIPCRAWL_BIN, CLIPCRAWL_TESTDATA (set by meson); TU_KEEP=1
  * keeps the work directory.
  */
 #include <stdarg.h>
@@ -465,9 +465,9 @@ int main(void)
 
     /* 8. CLIP: score with the tiny model (tags every sample), then
      * --nsfw-reject and --clip-min-score */
-    const char *shared = getenv("CLIPCRAWL_SHARED");
-    char *model = xasprintf("%s/clipref/fixtures/models/tiny-b16", shared ? shared : "../shared");
-    char *tokdir = xasprintf("%s/clipref", shared ? shared : "../shared");
+    const char *testdata = getenv("CLIPCRAWL_TESTDATA");
+    char *model = xasprintf("%s/clipref/fixtures/models/tiny-b16", testdata ? testdata : "tests/data");
+    char *tokdir = xasprintf("%s/clipref", testdata ? testdata : "tests/data");
     {
         tu_output so;
         const char *args[] = {"score", ds, "--model", model, "--tokenizer", tokdir, "-q", NULL};

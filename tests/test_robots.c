@@ -1,6 +1,6 @@
-/* test_robots.c — robots.txt (RFC 9309): the shared conformance cases, the
- * extra tables of robots_cases.json, unit cases, the CLI, and the wget2
- * robots fuzz corpus as a no-crash/no-hang corpus. */
+/* test_robots.c — robots.txt (RFC 9309): the conformance cases
+ * (tests/data/conformance/robots), the extra tables of robots_cases.json, unit
+ * cases and the CLI. The fuzz corpus replays in the fuzz suite. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,16 +10,14 @@
 
 #include "check.h"
 #include "common.h"
-#include "fuzz/fuzz_dir.h"
 #include "json.h"
 #include "robots.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const char *shared(void)
+static const char *testdata(void)
 {
-    const char *s = getenv("CLIPCRAWL_SHARED");
-    return s ? s : "../shared";
+    const char *s = getenv("CLIPCRAWL_TESTDATA");
+    return s ? s : "tests/data";
 }
 
 static char *unhex(const char *h, size_t *len)
@@ -42,7 +40,7 @@ static char *unhex(const char *h, size_t *len)
 
 static void test_conformance_tsv(void)
 {
-    char *path = xasprintf("%s/conformance/robots/robots_cases.tsv", shared());
+    char *path = xasprintf("%s/conformance/robots/robots_cases.tsv", testdata());
     ccbuf f = {0};
     CHECK(cc_read_file(path, &f) == CC_OK, "read %s", path);
     if (!f.data) {
@@ -118,7 +116,7 @@ static char *b64dec(const char *s, size_t *len)
 
 static void test_json_tables(void)
 {
-    char *path = xasprintf("%s/conformance/robots/robots_cases.json", shared());
+    char *path = xasprintf("%s/conformance/robots/robots_cases.json", testdata());
     ccbuf f = {0};
     CHECK(cc_read_file(path, &f) == CC_OK, "read %s", path);
     char err[200];
@@ -323,31 +321,11 @@ static void test_cli(void)
     unlink(tmpl);
 }
 
-static void test_fuzz_corpus(void)
-{
-    char dir[] = "/tmp/cc-robots-fuzz-XXXXXX";
-    CHECK(mkdtemp(dir) != NULL, "mkdtemp");
-    char *cmd = xasprintf("tar xzf '%s/conformance/fuzz-seeds/wget2-libwget_robots_parse_fuzzer.in.tar.gz' -C %s",
-                          shared(), dir);
-    int rc = system(cmd);
-    CHECK(rc == 0, "%s", cmd);
-    free(cmd);
-    double t0 = cc_now();
-    long n = fuzz_run_path(dir, LLVMFuzzerTestOneInput);
-    printf("robots fuzz corpus: %ld inputs in %.2fs\n", n, cc_now() - t0);
-    CHECK(n >= 150, "only %ld fuzz inputs", n);
-    cmd = xasprintf("rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", dir);
-    free(cmd);
-}
-
 int main(void)
 {
     test_conformance_tsv();
     test_json_tables();
     test_units();
     test_cli();
-    test_fuzz_corpus();
     return check_summary();
 }

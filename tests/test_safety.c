@@ -15,7 +15,7 @@
  *      lost are tagged again from their stored embeddings, matching this
  *      tagger bit for bit
  *
- * Environment: CLIPCRAWL_SHARED, CLIPCRAWL_BIN (set by meson).
+ * Environment: CLIPCRAWL_TESTDATA, CLIPCRAWL_BIN (set by meson).
  */
 #include <math.h>
 #include <pthread.h>
@@ -259,13 +259,13 @@ static void test_index(const clip_safety *saf, const char *model, const char *to
 
 int main(void)
 {
-    const char *shared = getenv("CLIPCRAWL_SHARED");
-    if (!shared) {
-        fprintf(stderr, "CLIPCRAWL_SHARED not set (run through meson test)\n");
+    const char *testdata = getenv("CLIPCRAWL_TESTDATA");
+    if (!testdata) {
+        fprintf(stderr, "CLIPCRAWL_TESTDATA not set (run through meson test)\n");
         return 1;
     }
-    char *model_dir = xasprintf("%s/clipref/fixtures/models/tiny-b16", shared);
-    char *tok_dir = xasprintf("%s/clipref", shared);
+    char *model_dir = xasprintf("%s/clipref/fixtures/models/tiny-b16", testdata);
+    char *tok_dir = xasprintf("%s/clipref", testdata);
     char err[512];
     clip_model *m = clip_model_load(model_dir, CLIP_FP32, err, sizeof err);
     CHECK(m != NULL, "load %s: %s", model_dir, err);

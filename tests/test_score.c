@@ -59,16 +59,16 @@ static void fetch(const char *list, const char *dir, const char *a1, const char 
 
 int main(void)
 {
-    const char *shared = getenv("CLIPCRAWL_SHARED");
-    if (!shared)
-        shared = "../shared";
+    const char *testdata = getenv("CLIPCRAWL_TESTDATA");
+    if (!testdata)
+        testdata = "tests/data";
     char *work = tu_mkdtemp("score");
     char *site = xasprintf("%s/site", work), *model = xasprintf("%s/model", work);
     cc_mkdirs(site, 0755);
     cc_mkdirs(model, 0755);
     chmod(work, 0755); /* nginx workers read the site as another user */
     for (int i = 0; i < N_IMAGES; i++) {
-        char *src = xasprintf("%s/clipref/fixtures/images/%s", shared, images[i]);
+        char *src = xasprintf("%s/clipref/fixtures/images/%s", testdata, images[i]);
         size_t n;
         char *data = tu_read_file(src, &n);
         CHECK(data != NULL, "cannot read %s", src);
@@ -82,7 +82,7 @@ int main(void)
                                     {"clipref/vocab.json", "vocab.json"},
                                     {"clipref/merges.txt", "merges.txt"}};
     for (size_t i = 0; i < 4; i++) {
-        char *src = xasprintf("%s/%s", shared, model_files[i][0]), *dst = xasprintf("%s/%s", model, model_files[i][1]);
+        char *src = xasprintf("%s/%s", testdata, model_files[i][0]), *dst = xasprintf("%s/%s", model, model_files[i][1]);
         char *abs = realpath(src, NULL);
         CHECK(abs && symlink(abs, dst) == 0, "link %s", src);
         free(abs), free(src), free(dst);

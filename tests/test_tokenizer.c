@@ -1,4 +1,4 @@
-/* test_tokenizer.c — CLIP BPE tokenizer against ../shared/clipref/fixtures/tokens.json,
+/* test_tokenizer.c — CLIP BPE tokenizer against tests/data/clipref/fixtures/tokens.json,
  * the three file layouts, bad vocabularies, threads; and cc_html_unescape
  * against Python's html.unescape. */
 #include <pthread.h>
@@ -12,10 +12,10 @@
 #include "json.h"
 #include "tokenizer.h"
 
-static const char *shared_dir(void)
+static const char *testdata_dir(void)
 {
-    const char *s = getenv("CLIPCRAWL_SHARED");
-    return s ? s : "../shared";
+    const char *s = getenv("CLIPCRAWL_TESTDATA");
+    return s ? s : "tests/data";
 }
 
 /* Expected values computed with Python 3.11's html.unescape(). */
@@ -263,7 +263,7 @@ static void test_bad_files(const char *dir, const char *merges_path)
     }
     /* A real vocabulary with one id made negative / fractional / duplicated. */
     ccbuf v = {0};
-    char *real = xasprintf("%s/clipref/vocab.json", shared_dir());
+    char *real = xasprintf("%s/clipref/vocab.json", testdata_dir());
     cc_read_file(real, &v);
     free(real);
     const char *edits[][2] = {{"\"!\":0", "\"!\":-5"}, {"\"!\":0", "\"!\":0.5"}, {"\"!\":0", "\"!\":1"},
@@ -303,7 +303,7 @@ static void test_bad_files(const char *dir, const char *merges_path)
     expect_bad(t, err, "bpe_simple_vocab_16e6.txt.gz", "plain-text .gz");
     free(gp);
     ccbuf gz = {0};
-    char *real_gz = xasprintf("%s/clipref/bpe_simple_vocab_16e6.txt.gz", shared_dir());
+    char *real_gz = xasprintf("%s/clipref/bpe_simple_vocab_16e6.txt.gz", testdata_dir());
     cc_read_file(real_gz, &gz);
     free(real_gz);
     gp = write_tmp(dir, "bpe_simple_vocab_16e6.txt.gz", gz.data, gz.len / 10);
@@ -348,7 +348,7 @@ int main(void)
 {
     test_entities();
 
-    char *tokpath = xasprintf("%s/clipref/fixtures/tokens.json", shared_dir());
+    char *tokpath = xasprintf("%s/clipref/fixtures/tokens.json", testdata_dir());
     json_value *fx = load_json(tokpath);
     free(tokpath);
     CHECK(fx != NULL, "tokens.json loads");
@@ -358,7 +358,7 @@ int main(void)
     CHECK(cases && cases->len >= 34, "tokens.json has the cases");
 
     char err[512] = "";
-    char *clipref = xasprintf("%s/clipref", shared_dir());
+    char *clipref = xasprintf("%s/clipref", testdata_dir());
     char *vocab = xasprintf("%s/vocab.json", clipref), *merges = xasprintf("%s/merges.txt", clipref);
     char *gz = xasprintf("%s/bpe_simple_vocab_16e6.txt.gz", clipref);
 

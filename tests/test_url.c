@@ -170,8 +170,8 @@ static int meant_to_handle(const char *in, const char *exp)
 
 static void test_nutch(void)
 {
-    const char *sh = getenv("CLIPCRAWL_SHARED");
-    char *path = xasprintf("%s/conformance/url_normalization_cases.json", sh ? sh : "../shared");
+    const char *sh = getenv("CLIPCRAWL_TESTDATA");
+    char *path = xasprintf("%s/conformance/url_normalization_cases.json", sh ? sh : "tests/data");
     ccbuf f = {0};
     CHECK(cc_read_file(path, &f) == CC_OK, "read %s", path);
     char err[200];

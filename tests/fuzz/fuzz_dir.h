@@ -77,7 +77,11 @@ static inline int fuzz_main(int argc, char **argv, const char *name, fuzz_target
         }
         total += k;
     }
-    printf("%ld inputs ran\n", total);
+    printf("%s: %ld inputs ran\n", name, total);
+    if (total == 0) { /* an empty corpus proves nothing */
+        fprintf(stderr, "%s: no inputs found in the arguments\n", name);
+        return 1;
+    }
     return 0;
 }
 
