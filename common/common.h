@@ -31,6 +31,7 @@ typedef enum {
     CC_ERR_UNSUPPORTED = 9, /* valid input we do not handle */
     CC_ERR_DB = 10,         /* SQLite reported an error */
     CC_ERR_REFUSED = 11,    /* policy refused it (robots, opt-out, private address) */
+    CC_ERR_BUDGET = 12,     /* would take more time or memory than allowed (scan bombs, ...) */
     CC_ERR__COUNT
 } cc_err;
 

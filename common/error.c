@@ -16,6 +16,7 @@ static const char *const cc_err_names[CC_ERR__COUNT] = {
     [CC_ERR_UNSUPPORTED] = "unsupported",
     [CC_ERR_DB] = "database error",
     [CC_ERR_REFUSED] = "refused by policy",
+    [CC_ERR_BUDGET] = "over budget",
 };
 
 const char *cc_strerror(cc_err code)

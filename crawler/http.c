@@ -24,6 +24,7 @@ typedef struct req req;
 struct req {
     http_engine *e;
     char *url;
+    char *wire;                 /* what is requested: http_wire_url(url) */
     void *user;
     host *h;
     req *qnext;                 /* host queue / done list */
@@ -59,6 +60,7 @@ struct host {
 struct http_engine {
     http_options o;
     char *ua, *optout_agent;
+    struct curl_slist *resolve;
     CURLM *multi;
     CURLSH *share;
     host **buckets;
@@ -82,7 +84,7 @@ const char *http_outcome_name(http_outcome o)
 {
     static const char *names[HTTP_OUT__COUNT] = {
         "ok", "http_error", "timeout", "too_large", "dns", "connect", "refused_scheme",
-        "private_address", "too_many_redirects", "optout", "other", "bad_url",
+        "private_address", "too_many_redirects", "optout", "other", "bad_url", "bad_response",
     };
     return (unsigned)o < HTTP_OUT__COUNT ? names[o] : "unknown";
 }
@@ -469,6 +471,9 @@ http_engine *http_engine_new(const http_options *o)
     e->optout_agent = xstrdup(o->optout_agent);
     e->o.user_agent = e->ua;
     e->o.optout_agent = e->optout_agent;
+    for (const char *const *rs = o->resolve; rs && *rs; rs++)
+        e->resolve = curl_slist_append(e->resolve, *rs);
+    e->o.resolve = NULL;
 
     e->multi = curl_multi_init();
     e->share = curl_share_init();
@@ -500,6 +505,7 @@ static void req_free(req *r)
         curl_easy_cleanup(r->easy);
     ccbuf_free(&r->body);
     free(r->url);
+    free(r->wire);
     free(r);
 }
 
@@ -542,6 +548,7 @@ void http_engine_free(http_engine *e)
         curl_share_cleanup(e->share);
     free(e->ua);
     free(e->optout_agent);
+    curl_slist_free_all(e->resolve);
     free(e);
 }
 
@@ -612,10 +619,17 @@ void http_submit_ex(http_engine *e, const char *url, const http_request *rq, voi
 
     CURLU *u = curl_url();
     char *scheme = NULL, *hostname = NULL;
-    CURLUcode uc = curl_url_set(u, CURLUPART_URL, r->url, CURLU_NON_SUPPORT_SCHEME);
-    if (uc == CURLUE_OK)
+    http_outcome why;
+    r->wire = http_wire_url(r->url, &why, r->errbuf, sizeof r->errbuf);
+    CURLUcode uc = r->wire ? curl_url_set(u, CURLUPART_URL, r->wire, CURLU_NON_SUPPORT_SCHEME) : CURLUE_OK;
+    if (!r->wire) {
+        r->immediate = why;
+        r->immediate_reason = why == HTTP_OUT_REFUSED_SCHEME ? "refused_scheme" : "bad_url";
+    } else if (uc == CURLUE_OK)
         uc = curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
-    if (uc == CURLUE_OK && scheme && strcasecmp(scheme, "http") != 0 && strcasecmp(scheme, "https") != 0) {
+    if (!r->wire) {
+        /* refused above, with the reason in errbuf */
+    } else if (uc == CURLUE_OK && scheme && strcasecmp(scheme, "http") != 0 && strcasecmp(scheme, "https") != 0) {
         r->immediate = HTTP_OUT_REFUSED_SCHEME;
         r->immediate_reason = "refused_scheme";
         snprintf(r->errbuf, sizeof r->errbuf, "scheme '%s' is not http or https", scheme);
@@ -745,7 +759,7 @@ static void start_transfer(http_engine *e, req *r, double now)
     r->errbuf[0] = 0;
     r->private_addr[0] = 0;
 
-    curl_easy_setopt(c, CURLOPT_URL, r->url);
+    curl_easy_setopt(c, CURLOPT_URL, r->wire);
     curl_easy_setopt(c, CURLOPT_PRIVATE, r);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
@@ -758,6 +772,11 @@ static void start_transfer(http_engine *e, req *r, double now)
     curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)(e->o.connect_timeout * 1000));
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(e->o.timeout * 1000));
+    /* A Content-Length beyond the cap is refused before the body comes. */
+    if (r->max_bytes)
+        curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)r->max_bytes);
+    if (e->resolve)
+        curl_easy_setopt(c, CURLOPT_RESOLVE, e->resolve);
     if (e->o.low_speed_limit > 0) {
         curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, e->o.low_speed_limit);
         curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, e->o.low_speed_time);
@@ -887,7 +906,7 @@ static void classify(http_engine *e, req *r, CURLcode rc, long status, http_outc
         snprintf(r->errbuf, sizeof r->errbuf, "X-Robots-Tag: %s", r->optout_reason);
         return;
     }
-    if (r->too_large) {
+    if (r->too_large || rc == CURLE_FILESIZE_EXCEEDED) {
         *out = HTTP_OUT_TOO_LARGE;
         *reason = "too_large";
         snprintf(r->errbuf, sizeof r->errbuf, "body larger than %zu bytes (decoded)", r->max_bytes);
@@ -952,13 +971,30 @@ static void classify(http_engine *e, req *r, CURLcode rc, long status, http_outc
         *reason = "empty_reply";
         return;
     case CURLE_RECV_ERROR:
-    case CURLE_SEND_ERROR:
+    case CURLE_SEND_ERROR: {
+        /* A server that closes without answering may reach us as a FIN
+         * (GOT_NOTHING) or a reset, depending on what else is in flight
+         * and on unread request bytes: both are one fault, an empty reply. */
+        long hsize = 0;
+        curl_easy_getinfo(r->easy, CURLINFO_HEADER_SIZE, &hsize);
         *out = HTTP_OUT_CONNECT;
-        *reason = "connection_reset";
+        *reason = hsize == 0 && r->body.len == 0 && status == 0 ? "empty_reply" : "connection_reset";
         return;
+    }
     case CURLE_UNSUPPORTED_PROTOCOL:
-        *out = HTTP_OUT_REFUSED_SCHEME;
-        *reason = "refused_scheme";
+        /* Both "redirect to gopher://" and "Received HTTP/0.9" land here; only
+         * the first follows a 3xx response. */
+        if (status >= 300 && status <= 399) {
+            *out = HTTP_OUT_REFUSED_SCHEME;
+            *reason = "refused_scheme";
+        } else {
+            *out = HTTP_OUT_BAD_RESPONSE;
+            *reason = "bad_response";
+        }
+        return;
+    case CURLE_WEIRD_SERVER_REPLY:
+        *out = HTTP_OUT_BAD_RESPONSE;
+        *reason = "bad_response";
         return;
     case CURLE_TOO_MANY_REDIRECTS:
         *out = HTTP_OUT_TOO_MANY_REDIRECTS;

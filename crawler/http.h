@@ -77,13 +77,15 @@ typedef enum {
     HTTP_OUT_TOO_MANY_REDIRECTS = 8,
     HTTP_OUT_OPTOUT = 9,           /* X-Robots-Tag opt-out (see optout_agent) */
     HTTP_OUT_OTHER = 10,           /* anything else; see errmsg */
-    HTTP_OUT_BAD_URL = 11,         /* the URL does not parse */
+    HTTP_OUT_BAD_URL = 11,         /* the URL does not parse, or has no host */
+    HTTP_OUT_BAD_RESPONSE = 12,    /* the server's bytes are not HTTP: an HTTP/0.9
+                                      reply, a bad status line, TLS on a plain port */
     HTTP_OUT__COUNT
 } http_outcome;
 
 /* Static lower-case name of an outcome: "ok", "http_error", "timeout",
  * "too_large", "dns", "connect", "refused_scheme", "private_address",
- * "too_many_redirects", "optout", "other", "bad_url". */
+ * "too_many_redirects", "optout", "other", "bad_url", "bad_response". */
 const char *http_outcome_name(http_outcome o);
 
 /* What one finished request reports. Every pointer is owned by the engine
@@ -101,7 +103,10 @@ typedef struct http_result {
                                    "connect", "tls", "empty_reply", "connection_reset",
                                    "refused_scheme", "private_address",
                                    "too_many_redirects", "noai", "noimageai", "bad_url",
-                                   "partial", "bad_encoding", "other" */
+                                   "partial", "bad_encoding", "bad_response", "other".
+                                   "empty_reply": the connection ended (closed or
+                                   reset) before any byte of a response;
+                                   "connection_reset": it broke after some. */
     const char *errmsg;         /* one line for people; "" on success */
     int attempts;               /* 1 + retries used */
     int redirects;              /* redirects followed by the last attempt */
@@ -137,6 +142,9 @@ typedef struct {
     const char *optout_agent;   /* product token for X-Robots-Tag opt-outs; NULL = don't check */
     int allow_private;          /* 1 = allow loopback/private targets (tests); default 0 */
     int verbose;                /* 1 = CURLOPT_VERBOSE on every transfer */
+    const char *const *resolve; /* NULL-terminated "HOST:PORT:ADDRESS" entries that
+                                   bypass DNS (curl's --resolve); copied. The
+                                   private-address check still applies. */
     http_done_fn on_done;       /* required */
 } http_options;
 
@@ -168,7 +176,8 @@ void http_engine_free(http_engine *e);
 
 /* Queues url (copied) with an opaque user pointer handed back to on_done.
  * Never fails: a URL that does not parse or is not http/https is completed
- * (bad_url / refused_scheme) on the next http_run(), without any I/O. */
+ * (bad_url / refused_scheme) on the next http_run(), without any I/O.
+ * What is requested is http_wire_url(url); on_done reports url as given. */
 void http_submit(http_engine *e, const char *url, void *user);
 void http_submit_ex(http_engine *e, const char *url, const http_request *rq, void *user);
 
@@ -225,6 +234,18 @@ int http_address_is_private(const struct sockaddr *a);
  * (none, noindex, nofollow, ... are not opt-outs). NULL header_values or
  * agent_token are fine (treated as "" / matches only unprefixed lists). */
 const char *http_xrobots_optout(const char *header_values, const char *agent_token);
+
+/* The URL as a browser would send it: surrounding spaces/controls removed
+ * (tab, CR, LF anywhere), an internationalised host converted to its
+ * punycode (IDNA2008/UTS #46, via libidn2: "bücher.example" →
+ * "xn--bcher-kva.example"), and in path and query every space, control,
+ * non-ASCII octet and " < > \ ^ ` { | } %-encoded ('%' is kept: the URL may
+ * be encoded already); the fragment is dropped. Returns a malloc'd string
+ * and sets *why = HTTP_OUT_OK; or NULL with *why = HTTP_OUT_REFUSED_SCHEME
+ * (not http/https) or HTTP_OUT_BAD_URL (no "//", no host — "http:///x.jpg",
+ * "http://:80/" —, a space in the host, a host IDNA refuses) and a one-line
+ * reason in err. */
+char *http_wire_url(const char *url, http_outcome *why, char *err, size_t errlen);
 
 /* Parses a Retry-After value: delta seconds or an HTTP-date. Returns seconds
  * from now (>= 0), or -1 when it does not parse. */

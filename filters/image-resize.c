@@ -404,12 +404,20 @@ int img_resize_min_side(int w, int h, int size, img_resize_mode mode)
 cc_err img_decode_resize(const void *data, size_t n, uint64_t max_pixels, int size, img_resize_mode mode,
                          img_image *out, char *err, size_t errlen)
 {
+    img_limits lim;
+    img_limits_default(&lim, max_pixels);
+    return img_decode_resize_ex(data, n, &lim, size, mode, out, err, errlen);
+}
+
+cc_err img_decode_resize_ex(const void *data, size_t n, const img_limits *lim, int size, img_resize_mode mode,
+                            img_image *out, char *err, size_t errlen)
+{
     int w = 0, h = 0;
     memset(out, 0, sizeof *out);
     cc_err rc = img_probe(data, n, NULL, &w, &h, err, errlen);
     if (rc)
         return rc;
-    rc = img_decode_rgb(data, n, max_pixels, img_resize_min_side(w, h, size, mode), out, err, errlen);
+    rc = img_decode_rgb_ex(data, n, lim, img_resize_min_side(w, h, size, mode), out, err, errlen);
     if (rc)
         return rc;
     rc = resize_for(out, out->original_width, out->original_height, size, mode, err, errlen);

@@ -1,5 +1,7 @@
 /* image.c — sniffing, header probing, decoding (JPEG/PNG/WebP) and checks.
- * Resizing lives in image-resize.c, encoding in image-encode.c. */
+ * Resizing lives in image-resize.c, encoding in image-encode.c, budgeted
+ * progressive JPEG decoding in image-jpeg.c, GIF in image-gif.c, BMP in
+ * image-bmp.c. */
 #include "image.h"
 #include "image-internal.h"
 
@@ -117,6 +119,14 @@ img_format img_sniff(const void *data, size_t n)
         return IMG_FMT_GIF;
     if (n >= 2 && p[0] == 'B' && p[1] == 'M')
         return IMG_FMT_BMP;
+    if (n >= 16 && memcmp(p + 4, "ftyp", 4) == 0) {
+        /* ISO-BMFF: major brand, then compatible brands to the box's end */
+        uint32_t box = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+        size_t end = box < n ? box : n;
+        for (size_t b = 8; b + 4 <= end; b += 4)
+            if (b != 12 && (memcmp(p + b, "avif", 4) == 0 || memcmp(p + b, "avis", 4) == 0))
+                return IMG_FMT_AVIF;
+    }
     /* Text/HTML served as an image: optional UTF-8 BOM and whitespace, then a tag. */
     size_t i = 0;
     if (n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF)
@@ -124,6 +134,18 @@ img_format img_sniff(const void *data, size_t n)
     while (i < n && i < 4096 && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n' || p[i] == '\f'))
         i++;
     if (i < n && p[i] == '<') {
+        /* SVG: an <svg> root, perhaps after a prologue, doctype and comments */
+        if (ci_prefix(p + i, n - i, "<svg") || ci_prefix(p + i, n - i, "<?xml") ||
+            ci_prefix(p + i, n - i, "<!doctype svg") || ci_prefix(p + i, n - i, "<!--")) {
+            size_t lim = n < i + 4096 ? n : i + 4096;
+            for (size_t k = i; k + 4 <= lim; k++)
+                if (p[k] == '<' && ci_prefix(p + k, lim - k, "<svg") &&
+                    (k + 4 == lim || p[k + 4] == ' ' || p[k + 4] == '>' || p[k + 4] == '\n' || p[k + 4] == '\t' ||
+                     p[k + 4] == '\r'))
+                    return IMG_FMT_SVG;
+                else if (p[k] == '<' && (ci_prefix(p + k, lim - k, "<html") || ci_prefix(p + k, lim - k, "<body")))
+                    break;
+        }
         static const char *const tags[] = {"<!doctype", "<html", "<head", "<body", "<?xml", "<!--", "<title",
                                            "<script", "<meta", "<div", "<p>", "<p ", "<h1", "<br", "<table",
                                            "<a ", "<pre", "<style", "<link", "<iframe", "<center", "<form", "<span"};
@@ -146,6 +168,8 @@ const char *img_format_name(img_format f)
     case IMG_FMT_GIF: return "gif";
     case IMG_FMT_BMP: return "bmp";
     case IMG_FMT_HTML: return "html";
+    case IMG_FMT_SVG: return "svg";
+    case IMG_FMT_AVIF: return "avif";
     default: return "unknown";
     }
 }
@@ -159,6 +183,8 @@ const char *img_format_ext(img_format f)
     case IMG_FMT_GIF: return "gif";
     case IMG_FMT_BMP: return "bmp";
     case IMG_FMT_HTML: return "html";
+    case IMG_FMT_SVG: return "svg";
+    case IMG_FMT_AVIF: return "avif";
     default: return "bin";
     }
 }
@@ -169,8 +195,8 @@ static cc_err refuse_format(img_format f, char *err, size_t errlen)
     case IMG_FMT_HTML:
         img_seterr(err, errlen, "not an image: the bytes are HTML/text");
         return CC_ERR_FORMAT;
-    case IMG_FMT_GIF:
-    case IMG_FMT_BMP:
+    case IMG_FMT_SVG:
+    case IMG_FMT_AVIF:
         img_seterr(err, errlen, "unsupported image format: %s", img_format_name(f));
         return CC_ERR_UNSUPPORTED;
     default:
@@ -185,11 +211,19 @@ static cc_err refuse_format(img_format f, char *err, size_t errlen)
  * header and a scan header in the bytes ourselves. Also notes the APP14
  * "Adobe" segment: Photoshop writes CMYK inverted and marks it so, and
  * Pillow reads those as CMYK;I. Returns 0 when SOF and SOS were found. */
-static int jpeg_scan(const unsigned char *p, size_t n, int *w, int *h, int *adobe)
+typedef struct {
+    int sof;          /* the frame marker: 0xC0 baseline, 0xC2 progressive, ... */
+    int frame_comps;  /* components in the frame */
+    int scan_comps;   /* components in the first scan */
+} jpeg_info;
+
+static int jpeg_scan_ex(const unsigned char *p, size_t n, int *w, int *h, int *adobe, jpeg_info *ji)
 {
     size_t i = 2;
     int have_sof = 0;
     *adobe = 0;
+    if (ji)
+        memset(ji, 0, sizeof *ji);
     while (i + 4 <= n) {
         if (p[i] != 0xFF)
             return -1;
@@ -216,12 +250,36 @@ static int jpeg_scan(const unsigned char *p, size_t n, int *w, int *h, int *adob
             *h = seg[1] << 8 | seg[2];
             *w = seg[3] << 8 | seg[4];
             have_sof = 1;
+            if (ji) {
+                ji->sof = (int)m;
+                ji->frame_comps = len >= 8 ? seg[5] : 0;
+            }
         }
-        if (m == 0xDA)
+        if (m == 0xDA) {
+            if (ji && len >= 3)
+                ji->scan_comps = seg[0];
             return have_sof ? 0 : -1;
+        }
         i += 2 + len;
     }
     return -1;
+}
+
+static int jpeg_scan(const unsigned char *p, size_t n, int *w, int *h, int *adobe)
+{
+    return jpeg_scan_ex(p, n, w, h, adobe, NULL);
+}
+
+/* A file whose decoding may take more than one pass over the image: a
+ * progressive frame, or a first scan that holds only some components. */
+static int jpeg_multiscan(const unsigned char *p, size_t n)
+{
+    int w, h, adobe;
+    jpeg_info ji;
+    if (jpeg_scan_ex(p, n, &w, &h, &adobe, &ji) != 0)
+        return 0;
+    int progressive = ji.sof == 0xC2 || ji.sof == 0xC6 || ji.sof == 0xCA || ji.sof == 0xCE;
+    return progressive || ji.scan_comps < ji.frame_comps;
 }
 
 /* After a failed call, start the next one from a fresh handle: TurboJPEG
@@ -324,6 +382,12 @@ cc_err img_probe(const void *data, size_t n, img_format *fmt, int *width, int *h
         h = wf.height;
         break;
     }
+    case IMG_FMT_GIF:
+        rc = img_gif_header(p, n, &w, &h, err, errlen);
+        break;
+    case IMG_FMT_BMP:
+        rc = img_bmp_header(p, n, &w, &h, err, errlen);
+        break;
     default:
         if (n == 0) {
             img_seterr(err, errlen, "empty image (0 bytes)");
@@ -389,16 +453,16 @@ static int ci_contains(const char *s, const char *lit)
 
 /* want_rgb: decode to RGB (gray expanded); else native (gray -> L).
  * min_side > 0 enables DCT scaling. */
-static cc_err decode_jpeg(const unsigned char *p, size_t n, uint64_t max_pixels, int want_rgb, int min_side,
+static cc_err decode_jpeg(const unsigned char *p, size_t n, const img_limits *lim, int want_rgb, int min_side,
                           img_image *out, char *err, size_t errlen)
 {
     int w, h, cs;
     cc_err rc = jpeg_header(p, n, &w, &h, &cs, err, errlen);
     if (rc)
         return rc;
-    if ((rc = check_pixels("JPEG", w, h, max_pixels, err, errlen)))
+    if ((rc = check_pixels("JPEG", w, h, lim->max_pixels, err, errlen)))
         return rc;
-    int sw = w, sh = h;
+    int sw = w, sh = h, snum = 1, sden = 1;
     if (min_side > 0) {
         int nsf = 0;
         tjscalingfactor *sf = tjGetScalingFactors(&nsf);
@@ -412,6 +476,8 @@ static cc_err decode_jpeg(const unsigned char *p, size_t n, uint64_t max_pixels,
                 best = s;
                 sw = tw;
                 sh = th;
+                snum = sf[i].num;
+                sden = sf[i].denom;
             }
         }
     }
@@ -431,18 +497,31 @@ static cc_err decode_jpeg(const unsigned char *p, size_t n, uint64_t max_pixels,
         ch = 3;
         mode = IMG_MODE_RGB;
     }
-    unsigned char *buf = xmalloc((size_t)sw * sh * ch + 1);
-    tjhandle tj = img_tj_decompressor();
-    if (tjDecompress2(tj, p, (unsigned long)n, buf, sw, sw * ch, sh, pf, 0) != 0) {
-        const char *msg = tjGetErrorStr2(tj);
-        /* Warnings (corrupt-but-decodable data) are accepted as libjpeg and
-         * Pillow accept them, except a truncated file: that would be a
-         * half-grey image. */
-        if (tjGetErrorCode(tj) == TJERR_FATAL || ci_contains(msg, "premature end")) {
-            img_seterr(err, errlen, "broken JPEG: %s", msg);
-            tj_reset_decompressor();
+    unsigned char *buf = NULL;
+    if (jpeg_multiscan(p, n)) {
+        int dw = 0, dh = 0;
+        rc = img_jpeg_decode_limited(p, n, lim, snum, sden, ch, &buf, &dw, &dh, err, errlen);
+        if (rc)
+            return rc;
+        if (dw != sw || dh != sh) {
             free(buf);
+            img_seterr(err, errlen, "broken JPEG: decoded %dx%d, expected %dx%d", dw, dh, sw, sh);
             return CC_ERR_FORMAT;
+        }
+    } else {
+        buf = xmalloc((size_t)sw * sh * ch + 1);
+        tjhandle tj = img_tj_decompressor();
+        if (tjDecompress2(tj, p, (unsigned long)n, buf, sw, sw * ch, sh, pf, 0) != 0) {
+            const char *msg = tjGetErrorStr2(tj);
+            /* Warnings (corrupt-but-decodable data) are accepted as libjpeg and
+             * Pillow accept them, except a truncated file: that would be a
+             * half-grey image. */
+            if (tjGetErrorCode(tj) == TJERR_FATAL || ci_contains(msg, "premature end")) {
+                img_seterr(err, errlen, "broken JPEG: %s", msg);
+                tj_reset_decompressor();
+                free(buf);
+                return CC_ERR_FORMAT;
+            }
         }
     }
     memset(out, 0, sizeof *out);
@@ -636,7 +715,20 @@ static cc_err decode_webp(const unsigned char *p, size_t n, uint64_t max_pixels,
 
 /* ---- public decoders ------------------------------------------------------ */
 
-cc_err img_decode_native(const void *data, size_t n, uint64_t max_pixels, img_image *out, char *err, size_t errlen)
+void img_limits_default(img_limits *l, uint64_t max_pixels)
+{
+    l->max_pixels = max_pixels;
+    l->max_scans = IMG_DEFAULT_MAX_SCANS;
+    l->cpu_seconds = IMG_DEFAULT_CPU_SECONDS;
+}
+
+int img_format_decodable(img_format f)
+{
+    return f == IMG_FMT_JPEG || f == IMG_FMT_PNG || f == IMG_FMT_WEBP || f == IMG_FMT_GIF || f == IMG_FMT_BMP;
+}
+
+static cc_err decode_native(const void *data, size_t n, const img_limits *lim, img_image *out, char *err,
+                            size_t errlen)
 {
     memset(out, 0, sizeof *out);
     if (!data || n == 0) {
@@ -645,11 +737,20 @@ cc_err img_decode_native(const void *data, size_t n, uint64_t max_pixels, img_im
     }
     img_format f = img_sniff(data, n);
     switch (f) {
-    case IMG_FMT_JPEG: return decode_jpeg(data, n, max_pixels, 0, 0, out, err, errlen);
-    case IMG_FMT_PNG: return decode_png(data, n, max_pixels, out, err, errlen);
-    case IMG_FMT_WEBP: return decode_webp(data, n, max_pixels, out, err, errlen);
+    case IMG_FMT_JPEG: return decode_jpeg(data, n, lim, 0, 0, out, err, errlen);
+    case IMG_FMT_PNG: return decode_png(data, n, lim->max_pixels, out, err, errlen);
+    case IMG_FMT_WEBP: return decode_webp(data, n, lim->max_pixels, out, err, errlen);
+    case IMG_FMT_GIF: return img_gif_decode(data, n, lim->max_pixels, out, err, errlen);
+    case IMG_FMT_BMP: return img_bmp_decode(data, n, lim->max_pixels, out, err, errlen);
     default: return refuse_format(f, err, errlen);
     }
+}
+
+cc_err img_decode_native(const void *data, size_t n, uint64_t max_pixels, img_image *out, char *err, size_t errlen)
+{
+    img_limits lim;
+    img_limits_default(&lim, max_pixels);
+    return decode_native(data, n, &lim, out, err, errlen);
 }
 
 /* a*c + 255*(255-a), rounded: the same as OpenCV/img2dataset's
@@ -704,9 +805,14 @@ cc_err img_to_rgb(img_image *im)
     return CC_OK;
 }
 
-cc_err img_decode_rgb(const void *data, size_t n, uint64_t max_pixels, int min_side, img_image *out, char *err,
-                      size_t errlen)
+cc_err img_decode_rgb_ex(const void *data, size_t n, const img_limits *lim, int min_side, img_image *out, char *err,
+                         size_t errlen)
 {
+    img_limits dflt;
+    if (!lim) {
+        img_limits_default(&dflt, 0);
+        lim = &dflt;
+    }
     memset(out, 0, sizeof *out);
     if (!data || n == 0) {
         img_seterr(err, errlen, "empty image (0 bytes)");
@@ -714,12 +820,20 @@ cc_err img_decode_rgb(const void *data, size_t n, uint64_t max_pixels, int min_s
     }
     img_format f = img_sniff(data, n);
     if (f == IMG_FMT_JPEG)
-        return decode_jpeg(data, n, max_pixels, 1, min_side, out, err, errlen);
-    cc_err rc = img_decode_native(data, n, max_pixels, out, err, errlen);
+        return decode_jpeg(data, n, lim, 1, min_side, out, err, errlen);
+    cc_err rc = decode_native(data, n, lim, out, err, errlen);
     if (rc)
         return rc;
     img_to_rgb(out);
     return CC_OK;
+}
+
+cc_err img_decode_rgb(const void *data, size_t n, uint64_t max_pixels, int min_side, img_image *out, char *err,
+                      size_t errlen)
+{
+    img_limits lim;
+    img_limits_default(&lim, max_pixels);
+    return img_decode_rgb_ex(data, n, &lim, min_side, out, err, errlen);
 }
 
 /* ---- checks ----------------------------------------------------------- */
@@ -746,4 +860,56 @@ const char *img_check(const img_checks *c, size_t nbytes, int width, int height)
     if (c->max_pixels && (uint64_t)width * (uint64_t)height > c->max_pixels)
         return "too_many_pixels";
     return NULL;
+}
+
+/* ---- memory estimate ------------------------------------------------------- */
+
+uint64_t img_decode_estimate(const void *data, size_t n, int size, img_resize_mode mode)
+{
+    const unsigned char *p = data;
+    img_format f;
+    int w = 0, h = 0;
+    if (!data || img_probe(data, n, &f, &w, &h, NULL, 0) != CC_OK || w <= 0 || h <= 0)
+        return 0;
+    uint64_t full = (uint64_t)w * (uint64_t)h, est;
+    int min_side = size > 0 ? img_resize_min_side(w, h, size, mode) : 0;
+    switch (f) {
+    case IMG_FMT_JPEG: {
+        int adobe, dw, dh;
+        jpeg_info ji;
+        jpeg_scan_ex(p, n, &dw, &dh, &adobe, &ji);
+        uint64_t sw = (uint64_t)w, sh = (uint64_t)h;
+        if (min_side > 0) {
+            int nsf = 0;
+            tjscalingfactor *sf = tjGetScalingFactors(&nsf);
+            double best = 1.0;
+            for (int i = 0; sf && i < nsf; i++) {
+                double s = (double)sf[i].num / sf[i].denom;
+                int tw = TJSCALED(w, sf[i]), th = TJSCALED(h, sf[i]);
+                if (s < best && tw >= min_side && th >= min_side)
+                    best = s, sw = (uint64_t)tw, sh = (uint64_t)th;
+            }
+        }
+        int comps = ji.frame_comps > 0 ? ji.frame_comps : 3;
+        est = sw * sh * (uint64_t)(comps == 4 ? 4 + 3 : 3) * 2;
+        /* a multi-scan file keeps every coefficient of every component (2
+         * bytes each) until the last scan: at most comps x 2 bytes a pixel */
+        if (jpeg_multiscan(p, n))
+            est += full * (uint64_t)comps * 2;
+        break;
+    }
+    case IMG_FMT_PNG: {
+        int ctype = n > 25 ? p[25] : 6;
+        int ch = ctype == 0 ? 2 : ctype == 2 ? 4 : ctype == 3 ? 1 : ctype == 4 ? 2 : 4; /* tRNS may add alpha */
+        est = full * (uint64_t)(ch + 3) + full * 3 / 2; /* pixels, RGB copy, resize passes */
+        break;
+    }
+    case IMG_FMT_GIF:
+        est = full * (1 + 3) + full * 3 / 2;
+        break;
+    default: /* WebP, BMP: RGBA at most, then RGB */
+        est = full * (4 + 3) + full * 3 / 2;
+        break;
+    }
+    return est;
 }

@@ -1,8 +1,11 @@
 /* image.h — decoding, checking, resizing and re-encoding images.
  *
  * Formats are sniffed from the bytes (never from a Content-Type): JPEG via
- * TurboJPEG, PNG via libpng, WebP via libwebp. Every function takes untrusted
- * bytes: bad input returns an error code with a one-line message, never a crash.
+ * TurboJPEG (progressive ones via libjpeg, under a scan and CPU budget), PNG
+ * via libpng, WebP via libwebp, GIF (first frame) via giflib, BMP by our own
+ * reader (image-bmp.c). SVG and AVIF are recognised and refused
+ * (CC_ERR_UNSUPPORTED). Every function takes untrusted bytes: bad input
+ * returns an error code with a one-line message, never a crash.
  */
 #ifndef CC_FILTERS_IMAGE_H
 #define CC_FILTERS_IMAGE_H
@@ -11,11 +14,18 @@
 #include <stdint.h>
 #include "common.h"
 
-typedef enum { IMG_FMT_UNKNOWN = 0, IMG_FMT_JPEG, IMG_FMT_PNG, IMG_FMT_WEBP, IMG_FMT_GIF, IMG_FMT_BMP, IMG_FMT_HTML } img_format;
+typedef enum {
+    IMG_FMT_UNKNOWN = 0, IMG_FMT_JPEG, IMG_FMT_PNG, IMG_FMT_WEBP, IMG_FMT_GIF, IMG_FMT_BMP, IMG_FMT_HTML,
+    IMG_FMT_SVG, IMG_FMT_AVIF
+} img_format;
 
 /* Sniffs the container from the first bytes. IMG_FMT_HTML marks text/HTML
- * served as an image; GIF/BMP are recognised but not decoded. */
+ * served as an image; SVG (an <svg> document, with or without an XML
+ * prologue) and AVIF (an ISO-BMFF "ftyp" box with an avif/avis brand) are
+ * recognised but not decoded. */
 img_format img_sniff(const void *data, size_t n);
+/* 1 for the formats the decoders below handle: JPEG, PNG, WebP, GIF, BMP. */
+int img_format_decodable(img_format f);
 const char *img_format_name(img_format f);      /* "jpeg", "png", "webp", ... */
 const char *img_format_ext(img_format f);       /* "jpg", "png", "webp", ... */
 
@@ -41,6 +51,19 @@ typedef struct {
 } img_image;
 
 void img_image_free(img_image *im); /* frees pixels, zeroes; NULL is a no-op */
+
+/* Limits on one decode, beyond the pixel cap. A JPEG with more than
+ * max_scans scans, or whose decoding uses more than cpu_seconds of the
+ * calling thread's CPU time, stops with CC_ERR_BUDGET ("decode budget: ...").
+ * 0 = no limit. The plain functions below use the defaults. */
+#define IMG_DEFAULT_MAX_SCANS 100     /* real progressive files have about 10 */
+#define IMG_DEFAULT_CPU_SECONDS 10.0  /* a 90-megapixel progressive JPEG takes ~2 s */
+typedef struct {
+    uint64_t max_pixels;
+    int max_scans;
+    double cpu_seconds;
+} img_limits;
+void img_limits_default(img_limits *l, uint64_t max_pixels);
 
 /* Reads only the header: dimensions and format. CC_OK or CC_ERR_FORMAT /
  * CC_ERR_UNSUPPORTED with a message in err. */
@@ -121,6 +144,17 @@ int img_resize_min_side(int w, int h, int size, img_resize_mode mode);
  * (the pixel cap applies to the file's size). */
 cc_err img_decode_resize(const void *data, size_t n, uint64_t max_pixels, int size, img_resize_mode mode,
                          img_image *out, char *err, size_t errlen);
+/* The same with explicit limits (lim NULL = the defaults, no pixel cap). */
+cc_err img_decode_resize_ex(const void *data, size_t n, const img_limits *lim, int size, img_resize_mode mode,
+                            img_image *out, char *err, size_t errlen);
+
+/* About how many bytes of memory decoding (and resizing to size/mode, or
+ * size 0 for a full decode) will hold at its peak, from the header alone: the
+ * decoded pixels at the size decoding produces (after DCT scaling), the
+ * whole-image coefficient buffer of a progressive JPEG, a conversion copy.
+ * For admission against a memory budget before decoding. 0 when the header
+ * does not parse (decoding will fail fast). */
+uint64_t img_decode_estimate(const void *data, size_t n, int size, img_resize_mode mode);
 
 typedef enum { ENC_JPG = 0, ENC_PNG, ENC_WEBP } img_encode_format;
 int img_encode_format_parse(const char *s, img_encode_format *out); /* "jpg"/"jpeg","png","webp" */

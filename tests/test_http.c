@@ -703,12 +703,68 @@ static void test_testutil(void)
     tu_output_free(&out);
 }
 
+static void test_wire_url(void)
+{
+    struct {
+        const char *in, *want;
+        http_outcome why;
+    } cases[] = {
+        {"http://example.com/a b.jpg", "http://example.com/a%20b.jpg", HTTP_OUT_OK},
+        {"  https://example.com/x?q=a b#frag \n", "https://example.com/x?q=a%20b", HTTP_OUT_OK},
+        {"http://example.com/%20already", "http://example.com/%20already", HTTP_OUT_OK},
+        {"http://example.com/caf\xc3\xa9.jpg", "http://example.com/caf%C3%A9.jpg", HTTP_OUT_OK},
+        {"http://b\xc3\xbc" "cher.example/x.jpg", "http://xn--bcher-kva.example/x.jpg", HTTP_OUT_OK},
+        {"http://user:pw@B\xc3\xbc" "cher.example:8080/x", "http://user:pw@xn--bcher-kva.example:8080/x", HTTP_OUT_OK},
+        {"http://\xe4\xbe\x8b\xe5\xad\x90.\xe6\xb5\x8b\xe8\xaf\x95/", "http://xn--fsqu00a.xn--0zwm56d/", HTTP_OUT_OK},
+        {"http://[::1]:8080/a\"b", "http://[::1]:8080/a%22b", HTTP_OUT_OK},
+        {"http://example.com/a\tb\r\nc", "http://example.com/abc", HTTP_OUT_OK},
+        {"HTTP://Example.com", "HTTP://Example.com", HTTP_OUT_OK},
+        {"http:///x.jpg", NULL, HTTP_OUT_BAD_URL},
+        {"http://", NULL, HTTP_OUT_BAD_URL},
+        {"http://:80/x", NULL, HTTP_OUT_BAD_URL},
+        {"http://user@/x", NULL, HTTP_OUT_BAD_URL},
+        {"http:/x.jpg", NULL, HTTP_OUT_BAD_URL},
+        {"http://exa mple.com/", NULL, HTTP_OUT_BAD_URL},
+        {"http://[::1/", NULL, HTTP_OUT_BAD_URL},
+        {"http://\xff\xfe.example/", NULL, HTTP_OUT_BAD_URL},
+        {"//example.com/x", NULL, HTTP_OUT_BAD_URL},
+        {"", NULL, HTTP_OUT_BAD_URL},
+        {"ftp://example.com/x", NULL, HTTP_OUT_REFUSED_SCHEME},
+        {"file:///etc/passwd", NULL, HTTP_OUT_REFUSED_SCHEME},
+        {"javascript:alert(1)", NULL, HTTP_OUT_REFUSED_SCHEME},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        http_outcome why = HTTP_OUT_OTHER;
+        char e[256] = "";
+        char *w = http_wire_url(cases[i].in, &why, e, sizeof e);
+        CHECK(why == cases[i].why, "case %zu: outcome %s want %s (%s)", i, http_outcome_name(why),
+              http_outcome_name(cases[i].why), e);
+        if (cases[i].want)
+            CHECK(w && strcmp(w, cases[i].want) == 0, "case %zu: got %s want %s", i, w ? w : "(null)", cases[i].want);
+        else
+            CHECK(w == NULL && e[0], "case %zu: refused with a message (%s)", i, e);
+        free(w);
+    }
+    /* an 8 KB URL passes through unchanged */
+    char *big = xmalloc(8200);
+    strcpy(big, "http://example.com/");
+    memset(big + 19, 'a', 8100);
+    big[8119] = 0;
+    http_outcome why;
+    char *w = http_wire_url(big, &why, NULL, 0);
+    CHECK(w && strcmp(w, big) == 0, "8 KB URL");
+    free(w);
+    free(big);
+    CHECK_EQ_STR(http_outcome_name(HTTP_OUT_BAD_RESPONSE), "bad_response");
+}
+
 int main(void)
 {
     test_testutil();
     test_classifier();
     test_xrobots();
     test_retry_after_parse();
+    test_wire_url();
     srv = tu_fault_server_start(NULL);
     test_concurrency();
     test_basic_outcomes();

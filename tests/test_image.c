@@ -4,6 +4,7 @@
 #include "check.h"
 #include "common.h"
 #include "image.h"
+#include "imggen.h"
 #include "json.h"
 #include "phash.h"
 
@@ -128,7 +129,7 @@ static void test_sniff(void)
     CHECK_EQ_INT(img_sniff("GIF87a..", 8), IMG_FMT_GIF);
     CHECK_EQ_INT(img_sniff("BM......", 8), IMG_FMT_BMP);
     const char *html[] = {"<!DOCTYPE html><html>", "\n\n  <html lang=en>", "<HEAD><title>x", "\xEF\xBB\xBF<body>",
-                          "\t<!-- comment -->", "<?xml version=\"1.0\"?>"};
+                          "\t<!-- comment -->", "<?xml version=\"1.0\"?><html>"};
     for (size_t i = 0; i < sizeof html / sizeof html[0]; i++)
         CHECK(img_sniff(html[i], strlen(html[i])) == IMG_FMT_HTML, "html[%zu]", i);
     CHECK_EQ_INT(img_sniff("", 0), IMG_FMT_UNKNOWN);
@@ -147,7 +148,7 @@ static void test_bad_inputs(void)
     CHECK_EQ_INT(img_decode_native("", 0, MAXPIX, &im, err, sizeof err), CC_ERR_FORMAT);
     CHECK(strstr(err, "0 bytes") != NULL, "empty err: %s", err);
     CHECK_EQ_INT(img_decode_rgb(NULL, 0, MAXPIX, 256, &im, err, sizeof err), CC_ERR_FORMAT);
-    CHECK_EQ_INT(img_decode_native("GIF89a\1\0\1\0\0\0\0", 13, MAXPIX, &im, err, sizeof err), CC_ERR_UNSUPPORTED);
+    CHECK_EQ_INT(img_decode_native("GIF89a\1\0\1\0\0\0\0", 13, MAXPIX, &im, err, sizeof err), CC_ERR_FORMAT);
     CHECK_EQ_INT(img_decode_native("just text", 9, MAXPIX, &im, err, sizeof err), CC_ERR_FORMAT);
     CHECK(im.pixels == NULL, "no pixels after error");
     img_image_free(&im);
@@ -899,6 +900,255 @@ static void test_committed(void)
     }
 }
 
+/* ---- formats users meet, and decode budgets ------------------------------------ */
+
+static void test_sniff_more(void)
+{
+    ccbuf b = {0};
+    imggen_svg(&b);
+    CHECK_EQ_INT(img_sniff(b.data, b.len), IMG_FMT_SVG);
+    img_image im;
+    CHECK_EQ_INT(img_decode_rgb(b.data, b.len, MAXPIX, 0, &im, err, sizeof err), CC_ERR_UNSUPPORTED);
+    CHECK(strstr(err, "svg") != NULL, "svg err: %s", err);
+    CHECK_EQ_INT(img_sniff("<svg width=\"1\"/>", 16), IMG_FMT_SVG);
+    CHECK_EQ_INT(img_sniff("<!-- x --><svg>", 15), IMG_FMT_SVG);
+    CHECK_EQ_INT(img_sniff("<?xml version=\"1.0\"?><html><svg>", 32), IMG_FMT_HTML);
+    CHECK_EQ_INT(img_sniff("<svgfoo>", 8), IMG_FMT_HTML == img_sniff("<svgfoo>", 8) ? IMG_FMT_HTML : IMG_FMT_UNKNOWN);
+    ccbuf_reset(&b);
+    imggen_avif(&b);
+    CHECK_EQ_INT(img_sniff(b.data, b.len), IMG_FMT_AVIF);
+    CHECK_EQ_INT(img_probe(b.data, b.len, NULL, NULL, NULL, err, sizeof err), CC_ERR_UNSUPPORTED);
+    CHECK(!img_format_decodable(IMG_FMT_AVIF) && !img_format_decodable(IMG_FMT_SVG), "svg/avif not decodable");
+    CHECK(img_format_decodable(IMG_FMT_GIF) && img_format_decodable(IMG_FMT_BMP), "gif/bmp decodable");
+    /* heic is ftyp too, but not AVIF */
+    CHECK_EQ_INT(img_sniff("\0\0\0\x18" "ftypheic\0\0\0\0mif1heic", 24), IMG_FMT_UNKNOWN);
+    CHECK_EQ_STR(img_format_name(IMG_FMT_AVIF), "avif");
+    ccbuf_free(&b);
+}
+
+static void test_gif(void)
+{
+    ccbuf b = {0}, b2 = {0};
+    img_image im, im2;
+    imggen_gif(&b, 90, 70, 11, 1, 0, 0);
+    CHECK_EQ_INT(img_sniff(b.data, b.len), IMG_FMT_GIF);
+    int w = 0, h = 0;
+    CHECK_EQ_INT(img_probe(b.data, b.len, NULL, &w, &h, err, sizeof err), CC_OK);
+    CHECK(w == 90 && h == 70, "gif probe %dx%d", w, h);
+    CHECK_EQ_INT(img_decode_native(b.data, b.len, MAXPIX, &im, err, sizeof err), CC_OK);
+    CHECK(im.mode == IMG_MODE_P && im.width == 90 && im.height == 70, "gif native mode %d", im.mode);
+    /* the quantised picture: each pixel is within half a 51-step of photogen's */
+    unsigned char *px = imggen_pixels(90, 70, 11);
+    CHECK_EQ_INT(img_to_rgb(&im), CC_OK);
+    int worst = 0;
+    for (size_t i = 0; i < (size_t)90 * 70 * 3; i++)
+        if (abs(im.pixels[i] - px[i]) > worst)
+            worst = abs(im.pixels[i] - px[i]);
+    CHECK(worst <= 26, "gif pixels off by %d", worst);
+    /* interlaced and animated files give the same first frame */
+    imggen_gif(&b2, 90, 70, 11, 3, 1, 0);
+    CHECK_EQ_INT(img_decode_rgb(b2.data, b2.len, MAXPIX, 0, &im2, err, sizeof err), CC_OK);
+    CHECK(im2.width == 90 && memcmp(im.pixels, im2.pixels, (size_t)90 * 70 * 3) == 0, "interlaced/animated = plain");
+    img_image_free(&im2);
+    /* transparency composites on white */
+    ccbuf_reset(&b2);
+    imggen_gif(&b2, 90, 70, 11, 1, 0, 1);
+    CHECK_EQ_INT(img_decode_rgb(b2.data, b2.len, MAXPIX, 0, &im2, err, sizeof err), CC_OK);
+    CHECK(im2.pixels[0] == 255 && im2.pixels[3 * 90 * 3 + 5] == 255, "transparent band is white");
+    img_image_free(&im2);
+    /* pixel cap, truncation, resize path */
+    CHECK_EQ_INT(img_decode_native(b.data, b.len, 1000, &im2, err, sizeof err), CC_ERR_RANGE);
+    CHECK_EQ_INT(img_decode_native(b.data, b.len / 2, MAXPIX, &im2, err, sizeof err), CC_ERR_FORMAT);
+    CHECK(im2.pixels == NULL, "no pixels after a truncated gif");
+    CHECK_EQ_INT(img_decode_resize(b.data, b.len, MAXPIX, 32, RESIZE_BORDER, &im2, err, sizeof err), CC_OK);
+    CHECK(im2.width == 32 && im2.height == 32, "gif resized %dx%d", im2.width, im2.height);
+    img_image_free(&im2);
+    /* a header and no image */
+    CHECK_EQ_INT(img_decode_native("GIF89a\x10\0\x10\0\0\0\0;", 14, MAXPIX, &im2, err, sizeof err), CC_ERR_FORMAT);
+    img_image_free(&im);
+    free(px);
+    ccbuf_free(&b);
+    ccbuf_free(&b2);
+}
+
+static void test_bmp(void)
+{
+    unsigned char *px = imggen_pixels(37, 21, 5);
+    ccbuf b = {0};
+    img_image im, im2;
+    /* 24-bit, bottom-up and top-down, odd width (row padding) */
+    imggen_bmp(&b, 37, 21, 5, 24, 0);
+    CHECK_EQ_INT(img_sniff(b.data, b.len), IMG_FMT_BMP);
+    CHECK_EQ_INT(img_decode_native(b.data, b.len, MAXPIX, &im, err, sizeof err), CC_OK);
+    CHECK(im.mode == IMG_MODE_RGB && im.width == 37 && im.height == 21, "bmp24 %dx%d", im.width, im.height);
+    CHECK(im.pixels && memcmp(im.pixels, px, (size_t)37 * 21 * 3) == 0, "bmp24 pixels exact");
+    ccbuf_reset(&b);
+    imggen_bmp(&b, 37, 21, 5, 24, 1);
+    CHECK_EQ_INT(img_decode_native(b.data, b.len, MAXPIX, &im2, err, sizeof err), CC_OK);
+    CHECK(im2.pixels && memcmp(im2.pixels, px, (size_t)37 * 21 * 3) == 0, "top-down bmp24 pixels exact");
+    img_image_free(&im2);
+    /* 32-bit BI_RGB: the fourth byte is ignored */
+    ccbuf_reset(&b);
+    imggen_bmp(&b, 37, 21, 5, 32, 0);
+    CHECK_EQ_INT(img_decode_native(b.data, b.len, MAXPIX, &im2, err, sizeof err), CC_OK);
+    CHECK(im2.mode == IMG_MODE_RGB && memcmp(im2.pixels, px, (size_t)37 * 21 * 3) == 0, "bmp32 = bmp24");
+    img_image_free(&im2);
+    /* 16-bit 5-6-5 bit fields: within the quantisation step */
+    ccbuf_reset(&b);
+    imggen_bmp(&b, 37, 21, 5, 16, 0);
+    CHECK_EQ_INT(img_decode_native(b.data, b.len, MAXPIX, &im2, err, sizeof err), CC_OK);
+    int worst = 0;
+    for (size_t i = 0; im2.pixels && i < (size_t)37 * 21 * 3; i++)
+        if (abs(im2.pixels[i] - px[i]) > worst)
+            worst = abs(im2.pixels[i] - px[i]);
+    CHECK(im2.pixels && worst <= 8, "bmp16 off by %d", worst);
+    img_image_free(&im2);
+    /* palette depths: gray ramps */
+    int bpps[] = {1, 4, 8};
+    for (int k = 0; k < 3; k++) {
+        ccbuf_reset(&b);
+        imggen_bmp(&b, 37, 21, 5, bpps[k], k == 1);
+        CHECK_EQ_INT(img_decode_native(b.data, b.len, MAXPIX, &im2, err, sizeof err), CC_OK);
+        int levels = 1 << bpps[k], bad = 0;
+        for (size_t i = 0; im2.pixels && i < (size_t)37 * 21; i++) {
+            const unsigned char *s = px + 3 * i, *d = im2.pixels + 3 * i;
+            int gray = (s[0] * 299 + s[1] * 587 + s[2] * 114) / 1000;
+            int want = gray * (levels - 1) / 255 * 255 / (levels - 1);
+            if (d[0] != want || d[1] != want || d[2] != want)
+                bad++;
+        }
+        CHECK(im2.pixels && bad == 0, "bmp%d: %d pixels wrong", bpps[k], bad);
+        img_image_free(&im2);
+    }
+    /* bad inputs: truncated pixels, huge claim (from the header), RLE, bad depth */
+    ccbuf_reset(&b);
+    imggen_bmp(&b, 37, 21, 5, 24, 0);
+    CHECK_EQ_INT(img_decode_native(b.data, b.len - 10, MAXPIX, &im2, err, sizeof err), CC_ERR_FORMAT);
+    CHECK(strstr(err, "truncated") != NULL, "bmp trunc err: %s", err);
+    CHECK_EQ_INT(img_decode_native(b.data, 30, MAXPIX, &im2, err, sizeof err), CC_ERR_FORMAT);
+    ccbuf c = {0};
+    ccbuf_append(&c, b.data, b.len);
+    c.data[18] = 0x50, c.data[19] = 0xC3, c.data[22] = 0x50, c.data[23] = 0xC3; /* 50000 x 50000 */
+    CHECK_EQ_INT(img_decode_native(c.data, c.len, MAXPIX, &im2, err, sizeof err), CC_ERR_RANGE);
+    int w = 0, h = 0;
+    CHECK_EQ_INT(img_probe(c.data, c.len, NULL, &w, &h, err, sizeof err), CC_OK);
+    CHECK(w == 50000 && h == 50000, "bmp claim %dx%d", w, h);
+    memcpy(c.data, b.data, b.len);
+    c.data[30] = 1; /* BI_RLE8 */
+    CHECK_EQ_INT(img_decode_native(c.data, c.len, MAXPIX, &im2, err, sizeof err), CC_ERR_UNSUPPORTED);
+    memcpy(c.data, b.data, b.len);
+    c.data[28] = 7; /* 7 bits a pixel */
+    CHECK_EQ_INT(img_decode_native(c.data, c.len, MAXPIX, &im2, err, sizeof err), CC_ERR_FORMAT);
+    memcpy(c.data, b.data, b.len);
+    c.data[10] = 0xF0, c.data[11] = 0xFF, c.data[12] = 0xFF, c.data[13] = 0x7F; /* data offset far past the end */
+    CHECK_EQ_INT(img_decode_native(c.data, c.len, MAXPIX, &im2, err, sizeof err), CC_ERR_FORMAT);
+    CHECK(im2.pixels == NULL, "no pixels after errors");
+    /* every prefix of a palette BMP fails cleanly or decodes */
+    ccbuf_reset(&b);
+    imggen_bmp(&b, 9, 5, 3, 4, 0);
+    for (size_t k = 0; k < b.len; k++) {
+        cc_err rc = img_decode_native(b.data, k, MAXPIX, &im2, err, sizeof err);
+        CHECK(rc == CC_ERR_FORMAT, "prefix %zu rc %d", k, rc);
+        img_image_free(&im2);
+    }
+    img_image_free(&im);
+    ccbuf_free(&c);
+    ccbuf_free(&b);
+    free(px);
+}
+
+static void test_decode_budget(void)
+{
+    img_image im;
+    ccbuf b = {0}, p = {0};
+    /* a progressive JPEG decodes through the budgeted path exactly as TurboJPEG does */
+    imggen_jpeg(&p, 200, 150, 3, 1);
+    CHECK_EQ_INT(img_decode_rgb(p.data, p.len, MAXPIX, 0, &im, err, sizeof err), CC_OK);
+    tjhandle tj = tjInitDecompress();
+    unsigned char *ref = malloc((size_t)200 * 150 * 3);
+    CHECK(tjDecompress2(tj, p.data, p.len, ref, 200, 0, 150, TJPF_RGB, 0) == 0, "tj decode");
+    CHECK(im.pixels && memcmp(im.pixels, ref, (size_t)200 * 150 * 3) == 0, "progressive: same pixels as TurboJPEG");
+    img_image_free(&im);
+    /* scaled too */
+    CHECK_EQ_INT(img_decode_rgb(p.data, p.len, MAXPIX, 50, &im, err, sizeof err), CC_OK);
+    CHECK(im.width == 75 && im.height == 57, "progressive scaled 3/8: %dx%d", im.width, im.height);
+    img_image_free(&im);
+    /* truncated progressive file */
+    CHECK_EQ_INT(img_decode_rgb(p.data, p.len * 2 / 3, MAXPIX, 0, &im, err, sizeof err), CC_ERR_FORMAT);
+    CHECK(strstr(err, "remature end") != NULL, "truncated progressive err: %s", err);
+    /* a scan bomb stops at the scan limit, fast */
+    imggen_scan_bomb(&b, 64, 64, 4, 5000);
+    double t0 = cc_now();
+    cc_err rc = img_decode_rgb(b.data, b.len, MAXPIX, 0, &im, err, sizeof err);
+    CHECK(rc == CC_ERR_BUDGET, "scan bomb rc %d (%s)", rc, err);
+    CHECK(strstr(err, "more than 100 scans") != NULL, "scan bomb err: %s", err);
+    CHECK(cc_now() - t0 < 2, "scan bomb refusal took %.2f s", cc_now() - t0);
+    CHECK(im.pixels == NULL, "no pixels");
+    CHECK_EQ_INT(img_decode_resize(b.data, b.len, MAXPIX, 32, RESIZE_CENTER_CROP, &im, err, sizeof err), CC_ERR_BUDGET);
+    CHECK_EQ_INT(img_decode_native(b.data, b.len, MAXPIX, &im, err, sizeof err), CC_ERR_BUDGET);
+    /* a few extra scans are fine */
+    ccbuf_reset(&b);
+    imggen_scan_bomb(&b, 64, 64, 4, 60);
+    CHECK_EQ_INT(img_decode_rgb(b.data, b.len, MAXPIX, 0, &im, err, sizeof err), CC_OK);
+    img_image_free(&im);
+    /* the CPU-time bound: a tiny allowance stops even a good progressive file */
+    img_limits lim;
+    img_limits_default(&lim, MAXPIX);
+    lim.cpu_seconds = 1e-9;
+    rc = img_decode_resize_ex(p.data, p.len, &lim, 64, RESIZE_BORDER, &im, err, sizeof err);
+    CHECK(rc == CC_ERR_BUDGET && strstr(err, "CPU time") != NULL, "cpu bound rc %d: %s", rc, err);
+    lim.cpu_seconds = 0;
+    lim.max_scans = 0; /* no limits */
+    CHECK_EQ_INT(img_decode_resize_ex(p.data, p.len, &lim, 64, RESIZE_BORDER, &im, err, sizeof err), CC_OK);
+    img_image_free(&im);
+    /* memory estimates, from the header */
+    uint64_t e_small = img_decode_estimate(p.data, p.len, 64, RESIZE_BORDER);
+    uint64_t e_full = img_decode_estimate(p.data, p.len, 0, RESIZE_NO);
+    CHECK(e_small > 0 && e_small < e_full, "estimates %llu < %llu", (unsigned long long)e_small,
+          (unsigned long long)e_full);
+    ccbuf_reset(&b);
+    imggen_png_claim(&b, 9000, 9000);
+    uint64_t e_png = img_decode_estimate(b.data, b.len, 256, RESIZE_BORDER);
+    CHECK(e_png >= 9000ull * 9000 * 6, "png estimate %llu", (unsigned long long)e_png);
+    CHECK_EQ_INT(img_decode_estimate("nope", 4, 256, RESIZE_BORDER), 0);
+    tjDestroy(tj);
+    free(ref);
+    ccbuf_free(&b);
+    ccbuf_free(&p);
+}
+
+static void test_formats_more(void)
+{
+    ccbuf b = {0};
+    img_image im;
+    imggen_jpeg_cmyk(&b, 48, 40, 2);
+    CHECK_EQ_INT(img_decode_rgb(b.data, b.len, MAXPIX, 0, &im, err, sizeof err), CC_OK);
+    CHECK(im.width == 48 && im.mode == IMG_MODE_RGB, "cmyk decode");
+    img_image_free(&im);
+    imggen_png_kind kinds[] = {IMGGEN_PNG_RGB16, IMGGEN_PNG_PALETTE};
+    for (int k = 0; k < 2; k++) {
+        ccbuf_reset(&b);
+        imggen_png(&b, 48, 40, 2, kinds[k]);
+        CHECK_EQ_INT(img_decode_rgb(b.data, b.len, MAXPIX, 0, &im, err, sizeof err), CC_OK);
+        img_image_free(&im);
+    }
+    ccbuf_reset(&b);
+    imggen_png_bad_crc(&b, 48, 40, 2);
+    CHECK_EQ_INT(img_decode_rgb(b.data, b.len, MAXPIX, 0, &im, err, sizeof err), CC_ERR_FORMAT);
+    ccbuf_reset(&b);
+    imggen_jpeg_claim(&b, 50000, 50000);
+    CHECK_EQ_INT(img_decode_rgb(b.data, b.len, MAXPIX, 0, &im, err, sizeof err), CC_ERR_RANGE);
+    ccbuf_reset(&b);
+    imggen_webp_lossless(&b, 48, 40, 2);
+    CHECK_EQ_INT(img_decode_rgb(b.data, b.len, MAXPIX, 0, &im, err, sizeof err), CC_OK);
+    img_image_free(&im);
+    ccbuf_reset(&b);
+    imggen_webp_animated(&b, 48, 40, 2);
+    CHECK_EQ_INT(img_sniff(b.data, b.len), IMG_FMT_WEBP);
+    CHECK_EQ_INT(img_decode_rgb(b.data, b.len, MAXPIX, 0, &im, err, sizeof err), CC_ERR_UNSUPPORTED);
+    ccbuf_free(&b);
+}
+
 int main(void)
 {
     test_sniff();
@@ -914,5 +1164,10 @@ int main(void)
     test_phash();
     test_clipref();
     test_committed();
+    test_sniff_more();
+    test_gif();
+    test_bmp();
+    test_decode_budget();
+    test_formats_more();
     return check_summary();
 }
