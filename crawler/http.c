@@ -722,10 +722,23 @@ static size_t write_cb(char *p, size_t sz, size_t n, void *ud)
     return len;
 }
 
+/* 127/8 and ::1 (the tests' servers), nothing else private. */
+static int is_loopback(const struct sockaddr *a)
+{
+    if (a->sa_family == AF_INET)
+        return (ntohl(((const struct sockaddr_in *)a)->sin_addr.s_addr) >> 24) == 127;
+    if (a->sa_family == AF_INET6) {
+        static const unsigned char one[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+        return memcmp(((const struct sockaddr_in6 *)a)->sin6_addr.s6_addr, one, 16) == 0;
+    }
+    return 0;
+}
+
 static curl_socket_t opensocket_cb(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
 {
     req *r = ud;
-    if (purpose == CURLSOCKTYPE_IPCXN && http_address_is_private(&a->addr)) {
+    if (purpose == CURLSOCKTYPE_IPCXN && http_address_is_private(&a->addr) &&
+        !(r->e->o.allow_loopback && is_loopback(&a->addr))) {
         r->private_hit = 1;
         const void *src = a->family == AF_INET6 ? (const void *)&((struct sockaddr_in6 *)&a->addr)->sin6_addr
                                                 : (const void *)&((struct sockaddr_in *)&a->addr)->sin_addr;

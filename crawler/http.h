@@ -141,6 +141,8 @@ typedef struct {
     const char *user_agent;     /* default HTTP_DEFAULT_USER_AGENT; copied */
     const char *optout_agent;   /* product token for X-Robots-Tag opt-outs; NULL = don't check */
     int allow_private;          /* 1 = allow loopback/private targets (tests); default 0 */
+    int allow_loopback;         /* 1 = allow 127/8 and ::1 only, every other private
+                                   address still refused (tests of that refusal) */
     int verbose;                /* 1 = CURLOPT_VERBOSE on every transfer */
     const char *const *resolve; /* NULL-terminated "HOST:PORT:ADDRESS" entries that
                                    bypass DNS (curl's --resolve); copied. The

@@ -15,8 +15,9 @@ fault_server.py:  <unix time> "<request line>" <status> 0 "<user agent>"
     /img/NAME        a file from DIR/img (Content-Type by extension); NAME
                      "as-html/NAME" serves it as text/html
     /f/NAME[?n=K]    the fault NAME (table FAULTS below)
-    /site/...        pages and robots.txt for crawl tests, from DIR/site;
-                     /site faults are in FAULTS too ("robots-*", "page-*")
+    /site/...        pages for crawl tests, from DIR/site
+    /robots.txt      DIR/site/robots.txt; on a host named robots-NAME.* (crawl
+                     tests reach it with --resolve) the fault robots-NAME
     /count?path=P    how many requests had exactly path+query P (JSON int)
 """
 import argparse
@@ -58,13 +59,23 @@ class State:
             return self.cache[name]
 
 
-def zeros_compressed(n, wbits):
-    """n zero bytes compressed (gzip: wbits 31, zlib/deflate: 15): ~n/1000 bytes."""
-    c = zlib.compressobj(9, zlib.DEFLATED, wbits)
+def zeros_compressed(n, gzip_wrap):
+    """n zero bytes (a multiple of 1 MiB) as raw deflate, or gzip when
+    gzip_wrap: ~n/1000 bytes. After a full flush every 1 MiB block of zeros
+    compresses to the same bytes, so one block's output is repeated rather
+    than compressing a gigabyte."""
     block = b"\0" * MiB
-    out = [c.compress(block) for _ in range(n // MiB)]
-    out.append(c.flush())
-    return b"".join(out)
+    c = zlib.compressobj(6, zlib.DEFLATED, -15)
+    first = c.compress(block) + c.flush(zlib.Z_FULL_FLUSH)
+    again = c.compress(block) + c.flush(zlib.Z_FULL_FLUSH)
+    last = c.compress(block) + c.flush(zlib.Z_FINISH)
+    raw = first + again * (n // MiB - 2) + last
+    if not gzip_wrap:
+        return raw
+    crc = 0
+    for _ in range(n // MiB):
+        crc = zlib.crc32(block, crc)
+    return b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03" + raw + struct.pack("<II", crc, n & 0xFFFFFFFF)
 
 
 def head(status, reason, headers, clen=None):
@@ -167,12 +178,12 @@ def f_bad_chunk(c, q, k):
 
 
 def f_gzip_bomb(c, q, k):         # 1 GiB of zeros, gzip
-    body = c.st.cached("gzip", lambda: zeros_compressed(1024 * MiB, 31))
+    body = c.st.cached("gzip", lambda: zeros_compressed(1024 * MiB, True))
     c.send(head(200, "OK", [("Content-Type", "image/jpeg"), ("Content-Encoding", "gzip")], len(body)) + body)
 
 
-def f_deflate_bomb(c, q, k):      # 1 GiB of zeros, deflate (zlib)
-    body = c.st.cached("deflate", lambda: zeros_compressed(1024 * MiB, 15))
+def f_deflate_bomb(c, q, k):      # 1 GiB of zeros, deflate (raw, as many servers send it)
+    body = c.st.cached("deflate", lambda: zeros_compressed(1024 * MiB, False))
     c.send(head(200, "OK", [("Content-Type", "image/jpeg"), ("Content-Encoding", "deflate")], len(body)) + body)
 
 
@@ -347,6 +358,12 @@ def handle(st, sock):
             if body is not None:
                 c.reply(200, body, img_type(path))
                 return
+        if path == "/robots.txt":
+            # crawl tests name a robots fault by the host: robots-big.test, ...
+            label = (hdrs.get("host") or "").split(":")[0].split(".")[0].lower()
+            if label in FAULTS and label.startswith("robots-"):
+                FAULTS[label](c, q, target)
+                return
         if path.startswith("/site/") or path == "/robots.txt":
             rel = "site/" + (path[len("/site/"):] if path.startswith("/site/") else "robots.txt")
             if rel.endswith("/"):
@@ -374,6 +391,9 @@ def main():
     ap.add_argument("--port", type=int, default=0)
     a = ap.parse_args()
     st = State(a.docroot, a.access_log)
+    # the bombs take a moment to build: before we say we listen
+    st.cached("gzip", lambda: zeros_compressed(1024 * MiB, True))
+    st.cached("deflate", lambda: zeros_compressed(1024 * MiB, False))
     srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     srv.bind(("127.0.0.1", a.port))

@@ -135,8 +135,13 @@ static tu_server *server_new(const char *tag)
 
 tu_server *tu_fault_server_start(const char *docroot)
 {
-    tu_server *s = server_new("fault");
-    char *script = tu_tests_path("fault_server.py");
+    return tu_script_server_start("fault_server.py", docroot);
+}
+
+tu_server *tu_script_server_start(const char *script_name, const char *docroot)
+{
+    tu_server *s = server_new("pysrv");
+    char *script = tu_tests_path(script_name);
     if (access(script, R_OK) != 0)
         die("%s: %s", script, strerror(errno));
     int pfd[2];
@@ -187,7 +192,7 @@ tu_server *tu_fault_server_start(const char *docroot)
     free(script);
     if (s->port <= 0) {
         tu_server_stop(s);
-        die("fault_server.py did not start (no port on stdout)");
+        die("%s did not start (no port on stdout)", script_name);
     }
     snprintf(s->base, sizeof s->base, "http://127.0.0.1:%d", s->port);
     return s;

@@ -25,6 +25,9 @@ typedef struct tu_server tu_server;
  * $CLIPCRAWL_SRC/tests, else ./tests) serving docroot under /file/NAME
  * (docroot may be NULL). See fault_server.py for its endpoints. */
 tu_server *tu_fault_server_start(const char *docroot);
+/* Starts another server script from tests/ with the same conventions
+ * (--access-log, --docroot, the port on stdout): e.g. "hostile_server.py". */
+tu_server *tu_script_server_start(const char *script_name, const char *docroot);
 
 /* Starts /usr/sbin/nginx (daemon off, master_process off) serving docroot at
  * "/", from a temp prefix dir holding its config, pid, error and access log. */
