@@ -90,17 +90,8 @@ cc_err img_decode_rgb(const void *data, size_t n, uint64_t max_pixels, int min_s
  * expanded. CC_OK (also when already RGB), CC_ERR_USAGE for an unknown mode. */
 cc_err img_to_rgb(img_image *im);
 
-/* Resampling filters, with Pillow's kernels and supports. */
-typedef enum { IMG_FILTER_BOX = 0, IMG_FILTER_BILINEAR, IMG_FILTER_HAMMING, IMG_FILTER_BICUBIC, IMG_FILTER_LANCZOS } img_filter;
-
-/* Resamples 8-bit pixels (channels 1..4, interleaved, stride = w*channels)
- * from sw x sh to dw x dh. Bit-exact with Pillow's Image.resize(size, filter)
- * (no box, no reducing_gap) for modes whose channels are independent
- * (L, RGB; LA/RGBA are not premultiplied here). The caller owns both buffers;
- * dst holds dw*dh*channels bytes. Returns CC_ERR_USAGE on bad sizes. */
-cc_err img_resample(const unsigned char *src, int sw, int sh, int channels, unsigned char *dst, int dw, int dh,
-                    img_filter filter);
-
+/* Resampling (Pillow's Image.resize, bit for bit) is common/resample.h's
+ * cc_resample, shared with CLIP preprocessing. */
 
 /* Resize modes as img2dataset has them. */
 typedef enum { RESIZE_NO = 0, RESIZE_BORDER, RESIZE_KEEP_RATIO, RESIZE_KEEP_RATIO_LARGEST, RESIZE_CENTER_CROP } img_resize_mode;

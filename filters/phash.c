@@ -1,5 +1,6 @@
 /* phash.c — DCT perceptual hash (see phash.h). */
 #include "phash.h"
+#include "resample.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -48,7 +49,7 @@ uint64_t img_phash64(const img_image *im)
     for (size_t i = 0; i < npix; i++)
         gray[i] = luma(im, im->pixels + i * im->channels);
     unsigned char small[N * N];
-    img_resample(gray, im->width, im->height, 1, small, N, N, IMG_FILTER_LANCZOS);
+    cc_resample(gray, im->width, im->height, 1, small, N, N, CC_FILTER_LANCZOS, NULL, 0);
     free(gray);
 
     /* DCT-II; only the 9 lowest frequencies per axis are needed. */

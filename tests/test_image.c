@@ -7,6 +7,7 @@
 #include "imggen.h"
 #include "json.h"
 #include "phash.h"
+#include "resample.h"
 
 #include <math.h>
 #include <png.h>
@@ -837,7 +838,7 @@ static void test_clipref(void)
                 int x0 = (int)json_at(cb, 0)->number, y0 = (int)json_at(cb, 1)->number;
                 int x1 = (int)json_at(cb, 2)->number, y1 = (int)json_at(cb, 3)->number;
                 unsigned char *o = xmalloc((size_t)dw * dh * im.channels);
-                img_resample(im.pixels, im.width, im.height, im.channels, o, dw, dh, IMG_FILTER_BICUBIC);
+                cc_resample(im.pixels, im.width, im.height, im.channels, o, dw, dh, CC_FILTER_BICUBIC, NULL, 0);
                 int cw = x1 - x0, chh = y1 - y0;
                 unsigned char *crop = xmalloc((size_t)cw * chh * 3);
                 for (int y = 0; y < chh; y++)
