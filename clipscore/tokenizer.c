@@ -6,6 +6,7 @@
  * are memoised in a direct-mapped, thread-local cache.
  */
 #include "tokenizer.h"
+#include "text.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -173,30 +174,6 @@ static void bytes_to_unicode(uint32_t cp_of[256], int order[256])
         }
 }
 
-static size_t utf8_enc(uint32_t cp, char *o)
-{
-    if (cp < 0x80) {
-        o[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (char)(0xC0 | (cp >> 6));
-        o[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xE0 | (cp >> 12));
-        o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        o[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | (cp >> 18));
-    o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    o[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
 /* ---- building a tokenizer ------------------------------------------------ */
 
 static atomic_uint tok_serial = 1;
@@ -242,7 +219,7 @@ static int tokenizer_finish(clip_tokenizer *t, const char *path, char *err, size
     bytes_to_unicode(cp_of, order);
     for (int b = 0; b < 256; b++) {
         char s[16];
-        size_t n = utf8_enc(cp_of[b], s);
+        size_t n = cc_utf8_encode(cp_of[b], (unsigned char *)s);
         t->byte_id[b] = vmap_get(t, s, n);
         memcpy(s + n, "</w>", 4);
         t->byte_wid[b] = vmap_get(t, s, n + 4);
@@ -556,9 +533,9 @@ clip_tokenizer *clip_tokenizer_load_bpe_gz(const char *path, char *err, size_t e
     toklist l = {0};
     char s[16];
     for (int k = 0; k < 256; k++)
-        toklist_add(&l, s, utf8_enc(cp_of[order[k]], s));
+        toklist_add(&l, s, cc_utf8_encode(cp_of[order[k]], (unsigned char *)s));
     for (int k = 0; k < 256; k++) {
-        size_t n = utf8_enc(cp_of[order[k]], s);
+        size_t n = cc_utf8_encode(cp_of[order[k]], (unsigned char *)s);
         memcpy(s + n, "</w>", 4);
         toklist_add(&l, s, n + 4);
     }
@@ -936,54 +913,6 @@ static inline int is_number(uint32_t c)
     return k >= UTF8PROC_CATEGORY_ND && k <= UTF8PROC_CATEGORY_NO && !is_py_unassigned(c);
 }
 
-/* Decodes one UTF-8 sequence at s[0..n) (n >= 1). Returns its length and
- * sets *cp; an ill-formed sequence yields U+FFFD for its maximal valid
- * prefix (at least one byte), as Python's decode(errors="replace") does. */
-static size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
-{
-    unsigned c = s[0];
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    size_t need;
-    unsigned lo = 0x80, hi = 0xBF;
-    uint32_t v;
-    if (c >= 0xC2 && c <= 0xDF) {
-        need = 1;
-        v = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        need = 2;
-        v = c & 0x0F;
-        if (c == 0xE0)
-            lo = 0xA0;
-        else if (c == 0xED)
-            hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        need = 3;
-        v = c & 0x07;
-        if (c == 0xF0)
-            lo = 0x90;
-        else if (c == 0xF4)
-            hi = 0x8F;
-    } else {
-        *cp = 0xFFFD;
-        return 1;
-    }
-    size_t i = 1;
-    for (; i <= need; i++) {
-        if (i >= n || s[i] < lo || s[i] > hi) {
-            *cp = 0xFFFD;
-            return i;
-        }
-        v = (v << 6) | (s[i] & 0x3F);
-        lo = 0x80;
-        hi = 0xBF;
-    }
-    *cp = v;
-    return i;
-}
-
 /* Decodes UTF-8 into cp (room for n). Returns the count. */
 static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 {
@@ -993,7 +922,10 @@ static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
             cp[k++] = s[i++];
             continue;
         }
-        i += utf8_next(s + i, n - i, &cp[k++]);
+        i += cc_utf8_next(s + i, n - i, &cp[k]);
+        if (cp[k] == CC_UTF8_BAD)
+            cp[k] = 0xFFFD; /* as Python's decode(errors="replace") */
+        k++;
     }
     return k;
 }
@@ -1005,7 +937,7 @@ static void encode_cps(const uint32_t *cp, size_t n, ccbuf *out)
         if (cp[i] < 0x80)
             out->data[out->len++] = (unsigned char)cp[i];
         else
-            out->len += utf8_enc(cp[i], (char *)out->data + out->len);
+            out->len += cc_utf8_encode(cp[i], out->data + out->len);
     }
     out->data[out->len] = '\0';
 }
@@ -1027,8 +959,8 @@ static int is_ftfy_control(uint32_t c)
 /* Appends NFKC(c) as code points (used for width and ligature folding). */
 static void put_nfkc(ccbuf *out, uint32_t c)
 {
-    char s[8];
-    size_t n = utf8_enc(c, s);
+    unsigned char s[8];
+    size_t n = cc_utf8_encode(c, s);
     utf8proc_uint8_t *d = NULL;
     utf8proc_ssize_t r = utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n, &d,
                                       UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT);
@@ -1089,8 +1021,7 @@ static void ftfy_lite(tls_state *st, ccbuf *in, ccbuf *out)
             c = '\n';
         if (is_ftfy_control(c))
             continue;
-        char s[4];
-        ccbuf_append(out, s, utf8_enc(c, s));
+        cc_utf8_put(out, c);
     }
     /* NFC */
     utf8proc_uint8_t *d = NULL;
@@ -1288,7 +1219,7 @@ static void enc_word(void *vctx, const uint32_t *cp, size_t i, size_t j, int spe
         wl = c->big->len;
     } else {
         for (size_t k = i; k < j; k++)
-            wl += utf8_enc(cp[k], (char *)w + wl);
+            wl += cc_utf8_encode(cp[k], (unsigned char *)w + wl);
     }
     int room = c->max - c->n;
     int got = bpe_word(c->t, c->st, w, wl, c->ids + (room > 0 ? c->n : 0), room > 0 ? room : 0);
@@ -1358,7 +1289,10 @@ void clip_tokenizer_words(const char *clean, size_t n, unsigned flags, clip_word
     size_t i = 0, k = 0;
     while (i < n) {
         offs[k] = i;
-        i += utf8_next(s + i, n - i, &cp[k++]);
+        i += cc_utf8_next(s + i, n - i, &cp[k]);
+        if (cp[k] == CC_UTF8_BAD)
+            cp[k] = 0xFFFD; /* as Python's decode(errors="replace") */
+        k++;
     }
     offs[k] = n;
     words_ctx c = {fn, ctx, clean, offs};

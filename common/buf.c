@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "text.h"
 
 void ccbuf_reserve(ccbuf *b, size_t extra)
 {
@@ -86,35 +87,6 @@ char *ccbuf_detach(ccbuf *b, size_t *len_out)
     return p;
 }
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */
-static size_t utf8_valid_len(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0];
-    size_t len;
-    unsigned min;
-    if (c < 0x80)
-        return 1;
-    if ((c & 0xE0) == 0xC0)
-        len = 2, min = 0x80;
-    else if ((c & 0xF0) == 0xE0)
-        len = 3, min = 0x800;
-    else if ((c & 0xF8) == 0xF0)
-        len = 4, min = 0x10000;
-    else
-        return 0;
-    if (len > n)
-        return 0;
-    unsigned cp = c & (0x7F >> len);
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return len;
-}
-
 void ccbuf_json_string(ccbuf *b, const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s;
@@ -141,8 +113,9 @@ void ccbuf_json_string(ccbuf *b, const char *s, size_t n)
             ccbuf_putc(b, c);
             i++;
         } else {
-            size_t len = utf8_valid_len(p + i, n - i);
-            if (len) {
+            uint32_t cp;
+            size_t len = cc_utf8_next(p + i, n - i, &cp);
+            if (cp != CC_UTF8_BAD) {
                 ccbuf_append(b, p + i, len);
                 i += len;
             } else {

@@ -1,35 +1,10 @@
 /* entities.c — html.unescape() as Python 3 has it (see entities.h). */
 #include "entities.h"
+#include "text.h"
 
 #include <string.h>
 
 #include "html5_entities.inc"
-
-void cc_utf8_put(ccbuf *out, uint32_t cp)
-{
-    unsigned char b[4];
-    size_t n;
-    if (cp < 0x80) {
-        b[0] = (unsigned char)cp;
-        n = 1;
-    } else if (cp < 0x800) {
-        b[0] = (unsigned char)(0xC0 | (cp >> 6));
-        b[1] = (unsigned char)(0x80 | (cp & 0x3F));
-        n = 2;
-    } else if (cp < 0x10000) {
-        b[0] = (unsigned char)(0xE0 | (cp >> 12));
-        b[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-        b[2] = (unsigned char)(0x80 | (cp & 0x3F));
-        n = 3;
-    } else {
-        b[0] = (unsigned char)(0xF0 | ((cp >> 18) & 0x07));
-        b[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
-        b[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-        b[3] = (unsigned char)(0x80 | (cp & 0x3F));
-        n = 4;
-    }
-    ccbuf_append(out, b, n);
-}
 
 /* Exact lookup of name[0..n) in the sorted table; NULL if absent. */
 static const char *entity_find(const char *name, size_t n)
@@ -56,17 +31,6 @@ static int is_name_char(unsigned char c)
 {
     /* Python's [^\t\n\f <&#;] (any other character, non-ASCII included). */
     return !(c == '\t' || c == '\n' || c == '\f' || c == ' ' || c == '<' || c == '&' || c == '#' || c == ';');
-}
-
-static int hexval(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 static void put_numeric(ccbuf *out, uint64_t num)
@@ -113,9 +77,9 @@ static size_t try_ref(const unsigned char *s, size_t n, size_t i, ccbuf *out)
         if (j < n && (s[j] == 'x' || s[j] == 'X')) {
             j++;
             start = j;
-            while (j < n && hexval(s[j]) >= 0) {
+            while (j < n && cc_hexval(s[j]) >= 0) {
                 if (num <= 0x10FFFF)          /* saturate: anything larger is just "too big" */
-                    num = num * 16 + (uint64_t)hexval(s[j]);
+                    num = num * 16 + (uint64_t)cc_hexval(s[j]);
                 j++;
             }
         } else {

@@ -21,8 +21,4 @@
 /* Appends the unescaped form of s[0..n) to out (out is not reset first). */
 void cc_html_unescape(const char *s, size_t n, ccbuf *out);
 
-/* Appends the UTF-8 encoding of code point cp (<= 0x10FFFF; surrogates are
- * encoded as-is, as Python's surrogatepass would) to out. */
-void cc_utf8_put(ccbuf *out, uint32_t cp);
-
 #endif

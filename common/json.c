@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "text.h"
 #include "json.h"
 
 #define JSON_MAX_DEPTH 512
@@ -71,23 +72,6 @@ static int hex4(parser *p, unsigned *out)
     p->pos += 4;
     *out = v;
     return 0;
-}
-
-static void put_utf8(ccbuf *b, unsigned cp)
-{
-    unsigned char o[4];
-    size_t k;
-    if (cp < 0x80)
-        o[0] = (unsigned char)cp, k = 1;
-    else if (cp < 0x800)
-        o[0] = (unsigned char)(0xC0 | cp >> 6), o[1] = (unsigned char)(0x80 | (cp & 0x3F)), k = 2;
-    else if (cp < 0x10000)
-        o[0] = (unsigned char)(0xE0 | cp >> 12), o[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F)),
-        o[2] = (unsigned char)(0x80 | (cp & 0x3F)), k = 3;
-    else
-        o[0] = (unsigned char)(0xF0 | cp >> 18), o[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F)),
-        o[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F)), o[3] = (unsigned char)(0x80 | (cp & 0x3F)), k = 4;
-    ccbuf_append(b, o, k);
 }
 
 /* Parses a string literal at p->pos (which is on the opening quote). */
@@ -160,7 +144,7 @@ static char *parse_string(parser *p, size_t *len_out)
             } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
                 cp = 0xFFFD;
             }
-            put_utf8(&b, cp);
+            cc_utf8_put(&b, cp);
             break;
         }
         default:

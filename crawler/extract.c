@@ -1,6 +1,7 @@
 /* extract.c — images, caption candidates, links and page signals from HTML,
  * on libxml2's HTML parser. See extract.h. */
 #include "extract.h"
+#include "text.h"
 
 #include <ctype.h>
 #include <limits.h>
@@ -395,53 +396,9 @@ static char *cp1252_to_utf8(const char *s, size_t n, size_t *outlen)
         unsigned c = (unsigned char)s[i];
         if (c >= 0x80 && c < 0xA0)
             c = hi[c - 0x80];
-        if (c < 0x80) {
-            ccbuf_putc(&b, (int)c);
-        } else if (c < 0x800) {
-            ccbuf_putc(&b, (int)(0xC0 | (c >> 6)));
-            ccbuf_putc(&b, (int)(0x80 | (c & 0x3F)));
-        } else {
-            ccbuf_putc(&b, (int)(0xE0 | (c >> 12)));
-            ccbuf_putc(&b, (int)(0x80 | ((c >> 6) & 0x3F)));
-            ccbuf_putc(&b, (int)(0x80 | (c & 0x3F)));
-        }
+        cc_utf8_put(&b, c);
     }
     return ccbuf_detach(&b, outlen);
-}
-
-/* 1 if s[0..n) is well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF). */
-static int valid_utf8(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t k;
-        unsigned min, cp;
-        if (c >= 0xC2 && c <= 0xDF) {
-            k = 1, min = 0x80, cp = c & 0x1F;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            k = 2, min = 0x800, cp = c & 0x0F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            k = 3, min = 0x10000, cp = c & 0x07;
-        } else {
-            return 0;
-        }
-        if (i + k >= n)
-            return 0; /* truncated sequence */
-        for (size_t j = 1; j <= k; j++) {
-            if ((s[i + j] & 0xC0) != 0x80)
-                return 0;
-            cp = (cp << 6) | (s[i + j] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return 0;
-        i += k + 1;
-    }
-    return 1;
 }
 
 static void quiet_generic(void *ctx, const char *msg, ...)
@@ -1384,7 +1341,7 @@ int extract_page_opts(const char *html, size_t n, const char *page_url, const ch
     if (!enc && sniff_meta_charset(html, n, label, sizeof label))
         enc = canon_charset(label, 1, buf, sizeof buf);
     if (!enc) /* unlabelled: UTF-8 when it is, else windows-1252 (HTML5's default) */
-        enc = valid_utf8((const unsigned char *)html, n) ? "UTF-8" : "WINDOWS-1252";
+        enc = cc_utf8_valid(html, n) ? "UTF-8" : "WINDOWS-1252";
     char *conv = NULL;
     const char *parse_enc = enc;
     if (strcmp(enc, "WINDOWS-1252") == 0) {

@@ -1,5 +1,6 @@
 /* pairs.c — streaming readers of URL(+caption) lists; see pairs.h. */
 #include "pairs.h"
+#include "text.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -379,53 +380,16 @@ static void skip_ws(pairs_reader *r, int stop_at_newline)
         getch(r);
 }
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static int read_hex4(pairs_reader *r)
 {
     int v = 0;
     for (int i = 0; i < 4; i++) {
-        int h = hexval(getch(r));
+        int h = cc_hexval(getch(r));
         if (h < 0)
             return -1;
         v = v * 16 + h;
     }
     return v;
-}
-
-static void put_utf8(ccbuf *b, unsigned cp)
-{
-    unsigned char o[4];
-    size_t n;
-    if (cp < 0x80) {
-        o[0] = (unsigned char)cp;
-        n = 1;
-    } else if (cp < 0x800) {
-        o[0] = (unsigned char)(0xC0 | cp >> 6);
-        o[1] = (unsigned char)(0x80 | (cp & 0x3F));
-        n = 2;
-    } else if (cp < 0x10000) {
-        o[0] = (unsigned char)(0xE0 | cp >> 12);
-        o[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-        o[2] = (unsigned char)(0x80 | (cp & 0x3F));
-        n = 3;
-    } else {
-        o[0] = (unsigned char)(0xF0 | cp >> 18);
-        o[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
-        o[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-        o[3] = (unsigned char)(0x80 | (cp & 0x3F));
-        n = 4;
-    }
-    ccbuf_append(b, o, n);
 }
 
 /* Reads a JSON string body (the opening quote already consumed) into out
@@ -494,7 +458,7 @@ static int json_string(pairs_reader *r, ccbuf *out, int *in_string)
             if (out) {
                 if (cp == 0)
                     cp = 0xFFFD; /* keep strings C-safe */
-                put_utf8(out, cp);
+                cc_utf8_put(out, cp);
             }
         } else if (out) {
             ccbuf_putc(out, c);

@@ -1,5 +1,6 @@
 /* robots.c — robots.txt parser and matcher (RFC 9309). See robots.h. */
 #include "robots.h"
+#include "text.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -76,35 +77,23 @@ robots_rules *robots_for_status(int http_status, const char *body, size_t n)
 
 /* ---- escaping ------------------------------------------------------------ */
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Upper-cases %xx escapes; with encode_high also %-encodes octets >= 0x80. */
 static char *escape_bytes(const char *s, size_t n, int encode_high, size_t *outlen)
 {
-    static const char hex[] = "0123456789ABCDEF";
     ccbuf b = {0};
     ccbuf_reserve(&b, n + 1);
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c == '%' && i + 2 < n && hexval((unsigned char)s[i + 1]) >= 0 &&
-            hexval((unsigned char)s[i + 2]) >= 0) {
+        if (c == '%' && i + 2 < n && cc_hexval((unsigned char)s[i + 1]) >= 0 &&
+            cc_hexval((unsigned char)s[i + 2]) >= 0) {
             ccbuf_putc(&b, '%');
             ccbuf_putc(&b, toupper((unsigned char)s[i + 1]));
             ccbuf_putc(&b, toupper((unsigned char)s[i + 2]));
             i += 2;
         } else if (encode_high && c >= 0x80) {
             ccbuf_putc(&b, '%');
-            ccbuf_putc(&b, hex[c >> 4]);
-            ccbuf_putc(&b, hex[c & 15]);
+            ccbuf_putc(&b, CC_HEX_UPPER[c >> 4]);
+            ccbuf_putc(&b, CC_HEX_UPPER[c & 15]);
         } else {
             ccbuf_putc(&b, c);
         }

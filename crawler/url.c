@@ -1,5 +1,6 @@
 /* url.c — URL resolution and normalisation on libcurl's URL API. See url.h. */
 #include "url.h"
+#include "text.h"
 
 #include <ctype.h>
 #include <curl/curl.h>
@@ -12,19 +13,6 @@
 #include <strings.h>
 
 #include "common.h"
-
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-static const char HEX[] = "0123456789ABCDEF";
 
 static int is_unreserved(int c)
 {
@@ -90,8 +78,8 @@ static char *preclean(const char *in)
         unsigned char c = (unsigned char)s[i];
         if (i >= auth_start && i < auth_end) {
             int h1, h2;
-            if (c == '%' && i + 2 < auth_end && (h1 = hexval((unsigned char)s[i + 1])) >= 0 &&
-                (h2 = hexval((unsigned char)s[i + 2])) >= 0) {
+            if (c == '%' && i + 2 < auth_end && (h1 = cc_hexval((unsigned char)s[i + 1])) >= 0 &&
+                (h2 = cc_hexval((unsigned char)s[i + 2])) >= 0) {
                 int v = h1 * 16 + h2;
                 if (isalnum(v) || v == '-' || v == '.' || v >= 0x80) {
                     ccbuf_putc(&b, v);
@@ -111,7 +99,7 @@ static char *preclean(const char *in)
         if (c == '\\' && !in_query)
             c = '/';
         if (c == '%') {
-            if (i + 2 < n && hexval((unsigned char)s[i + 1]) >= 0 && hexval((unsigned char)s[i + 2]) >= 0)
+            if (i + 2 < n && cc_hexval((unsigned char)s[i + 1]) >= 0 && cc_hexval((unsigned char)s[i + 2]) >= 0)
                 ccbuf_putc(&b, '%');
             else
                 ccbuf_puts(&b, "%25"); /* a lone '%' stands for itself */
@@ -119,8 +107,8 @@ static char *preclean(const char *in)
         }
         if (must_encode(c)) {
             ccbuf_putc(&b, '%');
-            ccbuf_putc(&b, HEX[c >> 4]);
-            ccbuf_putc(&b, HEX[c & 15]);
+            ccbuf_putc(&b, CC_HEX_UPPER[c >> 4]);
+            ccbuf_putc(&b, CC_HEX_UPPER[c & 15]);
             continue;
         }
         ccbuf_putc(&b, c);
@@ -134,14 +122,14 @@ static void norm_pct(ccbuf *b, const char *s)
 {
     for (size_t i = 0; s[i]; i++) {
         int h1, h2;
-        if (s[i] == '%' && (h1 = hexval((unsigned char)s[i + 1])) >= 0 && (h2 = hexval((unsigned char)s[i + 2])) >= 0) {
+        if (s[i] == '%' && (h1 = cc_hexval((unsigned char)s[i + 1])) >= 0 && (h2 = cc_hexval((unsigned char)s[i + 2])) >= 0) {
             int v = h1 * 16 + h2;
             if (is_unreserved(v)) {
                 ccbuf_putc(b, v);
             } else {
                 ccbuf_putc(b, '%');
-                ccbuf_putc(b, HEX[h1]);
-                ccbuf_putc(b, HEX[h2]);
+                ccbuf_putc(b, CC_HEX_UPPER[h1]);
+                ccbuf_putc(b, CC_HEX_UPPER[h2]);
             }
             i += 2;
         } else {

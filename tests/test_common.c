@@ -6,6 +6,7 @@
 #include "common.h"
 #include "json.h"
 #include "resample.h"
+#include "text.h"
 
 static void test_buf(void)
 {
@@ -150,6 +151,41 @@ static void test_resample(void)
     CHECK(cc_resample(two, 0, 1, 4, out, 3, 3, CC_FILTER_BOX, NULL, 0) == CC_ERR_USAGE, "empty source");
 }
 
+/* text.h: hex digits, UTF-8 encode/decode with maximal-subpart errors. */
+static void test_text(void)
+{
+    CHECK(cc_hexval('0') == 0 && cc_hexval('9') == 9 && cc_hexval('a') == 10 && cc_hexval('F') == 15, "hexval");
+    CHECK(cc_hexval('g') == -1 && cc_hexval(-1) == -1 && cc_hexval(0xC3) == -1 && cc_hexval('/') == -1, "not hex");
+    CHECK(CC_HEX_UPPER[0xB] == 'B' && CC_HEX_LOWER[0xB] == 'b', "hex digits");
+    const uint32_t cps[] = {0x24, 0xA2, 0x20AC, 0x10348, 0x10FFFF};
+    const char *enc[] = {"$", "\xC2\xA2", "\xE2\x82\xAC", "\xF0\x90\x8D\x88", "\xF4\x8F\xBF\xBF"};
+    ccbuf b = {0};
+    for (int i = 0; i < 5; i++) {
+        unsigned char o[4];
+        size_t n = cc_utf8_encode(cps[i], o);
+        CHECK(n == strlen(enc[i]) && memcmp(o, enc[i], n) == 0, "encode U+%X", cps[i]);
+        uint32_t cp;
+        CHECK(cc_utf8_next(enc[i], strlen(enc[i]), &cp) == n && cp == cps[i], "decode U+%X", cps[i]);
+        cc_utf8_put(&b, cps[i]);
+    }
+    CHECK(b.len == 14 && cc_utf8_valid(b.data, b.len), "put + valid");
+    ccbuf_free(&b);
+    /* ill-formed: (bytes, length of the maximal subpart) */
+    const struct {
+        const char *s;
+        size_t n, len;
+    } bad[] = {{"\x80", 1, 1},         {"\xC0\xAF", 2, 1},     {"\xE0\x80\x80", 3, 1}, {"\xED\xA0\x80", 3, 1},
+               {"\xF4\x90\x80\x80", 4, 1}, {"\xE2\x82", 2, 2},    {"\xE2\x82" "a", 3, 2},     {"\xF0\x90\x8D", 3, 3},
+               {"\xF5\x80", 2, 1},     {"\xFF", 1, 1}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        uint32_t cp = 0;
+        size_t len = cc_utf8_next(bad[i].s, bad[i].n, &cp);
+        CHECK(cp == CC_UTF8_BAD && len == bad[i].len, "bad %zu: cp %X len %zu", i, cp, len);
+        CHECK(!cc_utf8_valid(bad[i].s, bad[i].n), "bad %zu is invalid", i);
+    }
+    CHECK(cc_utf8_valid("", 0) && cc_utf8_valid("plain", 5), "ascii valid");
+}
+
 int main(void)
 {
     test_buf();
@@ -157,6 +193,7 @@ int main(void)
     test_sha256();
     test_pool();
     test_resample();
+    test_text();
     CHECK(strcmp(cc_strerror(CC_ERR_IO), "i/o error") == 0, "strerror");
     CHECK(strcmp(cc_strerror((cc_err)999), "unknown error") == 0, "strerror range");
     return check_summary();
