@@ -13,6 +13,7 @@
 #include "commands.h"
 #include "common.h"
 #include "dataset.h"
+#include "dataset_emb.h"
 #include "image.h"
 #include "preprocess.h"
 #include "safetensors.h"
@@ -134,6 +135,14 @@ int cmd_score(int argc, char **argv)
         clip_tokenizer_free(tok);
         return status;
     }
+    dataset_emb_writer *emb = dataset_emb_writer_open(ds, model_id, err, sizeof err);
+    if (!emb) {
+        status = cli_fail("score", "%s", err);
+        dataset_close(ds, 0, NULL, 0);
+        clip_model_free(m);
+        clip_tokenizer_free(tok);
+        return status;
+    }
     dataset_run_begin(ds, "score", clip_model_weights_path(m));
 
     const clip_config *c = clip_model_config(m);
@@ -243,6 +252,10 @@ int cmd_score(int argc, char **argv)
                 status = cli_fail("score", "%s: %s", dir, sqlite3_errmsg(db));
                 goto out;
             }
+            if (dataset_emb_add(emb, slots[k].key, ie + (size_t)g * E, err, sizeof err) != CC_OK) {
+                status = cli_fail("score", "%s", err);
+                goto out;
+            }
             score_sum += s;
             scored++;
             g++;
@@ -265,6 +278,11 @@ int cmd_score(int argc, char **argv)
             ccbuf_printf(&where, "items.key NOT IN (SELECT key FROM clip_scores WHERE model = %lld) AND items.key NOT IN (%s)",
                          (long long)model_id, (const char *)unscorable.data);
         }
+        /* embedding rows on disk before the transaction that references them */
+        if (dataset_emb_sync(emb, err, sizeof err) != CC_OK) {
+            status = cli_fail("score", "%s", err);
+            break;
+        }
         if (dataset_flush(ds) != CC_OK) {
             status = cli_fail("score", "%s", dataset_errmsg(ds));
             break;
@@ -286,6 +304,8 @@ out:
         char counts[256];
         snprintf(counts, sizeof counts, "{\"scored\":%lld,\"unscorable\":%lld,\"tagged\":%lld,\"nsfw\":%lld}",
                  (long long)scored, (long long)skipped, (long long)tagged, (long long)nsfw_count);
+        if (dataset_emb_writer_close(emb, err, sizeof err) != CC_OK && status == EXIT_OK)
+            status = cli_fail("score", "%s", err);
         dataset_run_end(ds, counts);
         if (!quiet && tty)
             fputc('\n', stderr);

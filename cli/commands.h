@@ -61,13 +61,24 @@ int cmd_query(int argc, char **argv);
     "  bytes (original, stored, shard files), shards, runs and rates.\n"
 #define QUERY_USAGE \
     "usage: clipcrawl query DIR [--where EXPR] [--fts WORDS] [--status S|all]\n" \
-    "                          [--columns C1,C2,...] [--order EXPR] [--limit N]\n" \
-    "                          [--format table|jsonl|csv]\n" \
+    "                          [--min-clip-score X] [--columns C1,C2,...] [--order EXPR]\n" \
+    "                          [--limit N] [--format table|jsonl|csv|tsv] [--no-header]\n" \
+    "       clipcrawl query DIR --text WORDS | --image FILE | --similar KEY\n" \
+    "                          [--k N] [--model M] [selection and output options]\n" \
     "       clipcrawl query DIR --sql \"SELECT ...\" [--format ...]\n" \
     "  Selects rows of the items table (default: accepted samples, ordered by key;\n" \
     "  columns " "key,url,caption,width,height,image_format,bytes,sha256).\n" \
     "  --where EXPR   an SQL condition on items columns, e.g. \"width >= 512\"\n" \
-    "  --fts WORDS    FTS5 full-text match on captions (ranked best first)\n" \
+    "  --fts WORDS    full-text match on captions (ranked best first); words that\n" \
+    "                 are not FTS5 syntax (t-shirt, 5\") are searched as words\n" \
+    "  --min-clip-score X  samples whose CLIP score is at least X\n" \
+    "  --text WORDS   semantic search: the k images nearest to the words' CLIP\n" \
+    "                 embedding (column similarity = cosine), after the filters\n" \
+    "  --image FILE   the k images nearest to an image file\n" \
+    "  --similar KEY  the k images nearest to sample KEY's image\n" \
+    "  --k N          results of a semantic search (default 20)\n" \
+    "  --model M      model for --text/--image (default: the one that scored DIR)\n" \
+    "  --no-header    leave the header line out (csv, tsv, table)\n" \
     "  --sql SELECT   one read-only statement of your own (the index opens read-only)\n" \
     "  Tables and columns: schema/README.md.\n"
 /* --- end task A --- */
@@ -117,5 +128,9 @@ int cmd_refilter(int argc, char **argv);
     "  --model-id N           clip_models.id whose scores --clip-min-score uses\n" \
     FILTER_CONFIG_USAGE
 /* --- end refilter --- */
+
+/* query, search, export (usage text in each cmd file) */
+int cmd_export_embeddings(int argc, char **argv);
+extern const char export_embeddings_usage[];
 
 #endif

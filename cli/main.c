@@ -23,7 +23,8 @@ static const cli_command commands[] = {
     {"cat", cmd_cat, "print one member of one sample (random access)", CAT_USAGE}, /* task A */
     {"verify", cmd_verify, "check that shards and index agree", VERIFY_USAGE}, /* task A */
     {"stats", cmd_stats, "dataset figures as JSON", STATS_USAGE}, /* task A */
-    {"query", cmd_query, "select samples: --where, --fts, --sql; table/jsonl/csv", QUERY_USAGE}, /* task A */
+    {"query", cmd_query, "select samples: --where, --fts, --text (semantic), --sql; table/jsonl/csv/tsv", QUERY_USAGE},
+    {"export-embeddings", cmd_export_embeddings, "stored image embeddings as clip-retrieval's .npy + metadata", export_embeddings_usage},
     {"robots", cmd_robots, "robots.txt verdict per URL", "usage: clipcrawl robots ROBOTS_FILE --agent UA URL...\n  Prints allowed<TAB>URL or disallowed<TAB>URL per URL (RFC 9309).\n  UA may be a full User-Agent string: its product token (text before '/') is used.\n  ROBOTS_FILE '-' reads stdin.\n"},
 };
 

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "clip-store.h"
+#include "dataset_emb.h"
 #include "phash.h"
 #include "pipeline.h"
 #include "preprocess.h"
@@ -52,6 +53,7 @@ struct pipeline {
     clip_tokenizer *tok;
     clip_safety *safety;              /* LAION-style NSFW tagging of scored images */
     int64_t clip_model_row;
+    dataset_emb_writer *emb;          /* the model's embedding file */
     pthread_key_t state_key;          /* each worker thread's clip_state */
     clip_state **states;              /* every state made, freed with the pipeline */
     int n_states;
@@ -164,6 +166,8 @@ pipeline *pipeline_new(dataset *ds, const pipeline_options *o)
             p->tok = clip_tokenizer_load(p->opt.tokenizer ? p->opt.tokenizer : p->opt.model, err, sizeof err);
         if (p->clip && p->tok) {
             p->clip_model_row = clip_store_model(db, p->clip, p->opt.precision);
+            if (p->clip_model_row >= 0 && !(p->emb = dataset_emb_writer_open(ds, p->clip_model_row, err, sizeof err)))
+                snprintf(p->errmsg, sizeof p->errmsg, "%s", err);
             clip_state *tmp = clip_state_new(p->clip, 8);
             p->safety = clip_safety_new(p->clip, p->tok, tmp, err, sizeof err);
             clip_state_free(tmp);
@@ -583,6 +587,8 @@ static int write_item(pipeline *p, pipeline_item *it)
                          sqlite3_errmsg(dataset_db(p->ds)));
                 return -1;
             }
+            if (dataset_emb_add(p->emb, key, it->clip_emb, p->errmsg, sizeof p->errmsg) != CC_OK)
+                return -1;
         }
         if (it->has_phash && (p->opt.filters.dedup & FILTER_DEDUP_PHASH))
             add_phash_bands(p, it->phash, key);
@@ -691,6 +697,7 @@ void pipeline_free(pipeline *p)
     free(p->states);
     pthread_key_delete(p->state_key);
     clip_safety_free(p->safety);
+    dataset_emb_writer_close(p->emb, NULL, 0);
     clip_tokenizer_free(p->tok);
     clip_model_free(p->clip);
     pthread_mutex_destroy(&p->mu);

@@ -1,0 +1,260 @@
+/* embsearch.c — exact top-k over half-float rows (see embsearch.h). */
+#include "embsearch.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define EMB_X86 1
+#endif
+
+float emb_f16_to_f32(uint16_t h)
+{
+    uint32_t sign = (uint32_t)(h >> 15) << 31, exp = (h >> 10) & 0x1f, man = h & 0x3ff, bits;
+    if (exp == 0) {
+        if (man == 0) {
+            bits = sign;
+        } else { /* subnormal: normalise */
+            int e = -1;
+            do {
+                e++;
+                man <<= 1;
+            } while (!(man & 0x400));
+            bits = sign | ((uint32_t)(127 - 15 - e) << 23) | ((man & 0x3ff) << 13);
+        }
+    } else if (exp == 31) {
+        bits = sign | 0x7f800000u | (man << 13);
+    } else {
+        bits = sign | ((exp + 112) << 23) | (man << 13);
+    }
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
+uint16_t emb_f32_to_f16(float f)
+{
+    uint32_t x;
+    memcpy(&x, &f, 4);
+    uint32_t sign = (x >> 16) & 0x8000u;
+    uint32_t absx = x & 0x7fffffffu;
+    if (absx >= 0x7f800000u) /* inf or nan */
+        return (uint16_t)(sign | 0x7c00u | (absx > 0x7f800000u ? 0x200u : 0));
+    if (absx >= 0x477ff000u) /* rounds to >= 65520: overflow */
+        return (uint16_t)(sign | 0x7c00u);
+    if (absx < 0x38800000u) { /* below the smallest normal half: subnormal or zero */
+        if (absx < 0x33000000u)
+            return (uint16_t)sign;
+        uint32_t e = absx >> 23, m = (absx & 0x7fffffu) | 0x800000u;
+        uint32_t shift = 126 - e; /* 14..24 */
+        uint32_t h = m >> shift, rem = m & ((1u << shift) - 1), half = 1u << (shift - 1);
+        if (rem > half || (rem == half && (h & 1)))
+            h++;
+        return (uint16_t)(sign | h);
+    }
+    uint32_t h = ((absx >> 13) - (112u << 10)), rem = absx & 0x1fffu;
+    if (rem > 0x1000u || (rem == 0x1000u && (h & 1)))
+        h++;
+    return (uint16_t)(sign | h);
+}
+
+/* ---- dot-product kernels ------------------------------------------------ */
+
+static float dot_scalar(const uint16_t *row, const float *q, int dim)
+{
+    float s = 0;
+    for (int i = 0; i < dim; i++)
+        s += emb_f16_to_f32(row[i]) * q[i];
+    return s;
+}
+
+#ifdef EMB_X86
+__attribute__((target("avx2,f16c,fma"))) static float dot_avx2(const uint16_t *row, const float *q, int dim)
+{
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 32 <= dim; i += 32) {
+        a0 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(row + i))), _mm256_loadu_ps(q + i), a0);
+        a1 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(row + i + 8))),
+                             _mm256_loadu_ps(q + i + 8), a1);
+        a2 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(row + i + 16))),
+                             _mm256_loadu_ps(q + i + 16), a2);
+        a3 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(row + i + 24))),
+                             _mm256_loadu_ps(q + i + 24), a3);
+    }
+    for (; i + 8 <= dim; i += 8)
+        a0 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(row + i))), _mm256_loadu_ps(q + i), a0);
+    __m256 a = _mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3));
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+    float r = _mm_cvtss_f32(s);
+    for (; i < dim; i++)
+        r += _cvtsh_ss(row[i]) * q[i];
+    return r;
+}
+#endif
+
+typedef float (*dot_fn)(const uint16_t *, const float *, int);
+
+int emb_search_simd(void)
+{
+#ifdef EMB_X86
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c") && __builtin_cpu_supports("fma");
+#else
+    return 0;
+#endif
+}
+
+/* ---- top-k heap ---------------------------------------------------------- */
+
+/* "a is worse than b": lower score, or the same score and a higher row. */
+static int worse(const emb_hit *a, const emb_hit *b)
+{
+    return a->score < b->score || (a->score == b->score && a->row > b->row);
+}
+
+/* Min-heap on "worse": h[0] is the worst kept hit. */
+static void heap_down(emb_hit *h, size_t n, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < n && worse(&h[l], &h[m]))
+            m = l;
+        if (r < n && worse(&h[r], &h[m]))
+            m = r;
+        if (m == i)
+            return;
+        emb_hit t = h[i];
+        h[i] = h[m];
+        h[m] = t;
+        i = m;
+    }
+}
+
+static void heap_push(emb_hit *h, size_t *n, size_t k, emb_hit x)
+{
+    if (*n < k) {
+        size_t i = (*n)++;
+        h[i] = x;
+        while (i > 0) {
+            size_t p = (i - 1) / 2;
+            if (!worse(&h[i], &h[p]))
+                break;
+            emb_hit t = h[i];
+            h[i] = h[p];
+            h[p] = t;
+            i = p;
+        }
+    } else if (worse(&h[0], &x)) {
+        h[0] = x;
+        heap_down(h, *n, 0);
+    }
+}
+
+static int best_first(const void *a, const void *b)
+{
+    const emb_hit *x = a, *y = b;
+    if (worse(x, y))
+        return 1;
+    if (worse(y, x))
+        return -1;
+    return 0;
+}
+
+typedef struct {
+    const uint16_t *rows;
+    uint64_t lo, hi;
+    int dim;
+    const float *q;
+    const uint8_t *allow;
+    size_t k;
+    dot_fn dot;
+    emb_hit *heap;
+    size_t n;
+} part;
+
+static void *search_part(void *arg)
+{
+    part *p = arg;
+    for (uint64_t r = p->lo; r < p->hi; r++) {
+        if (p->allow && !(p->allow[r >> 3] & (1u << (r & 7)))) {
+            if (p->allow[r >> 3] == 0) /* skip a whole empty byte */
+                r |= 7;
+            continue;
+        }
+        emb_hit h = {r, p->dot(p->rows + r * (uint64_t)p->dim, p->q, p->dim)};
+        heap_push(p->heap, &p->n, p->k, h);
+    }
+    return NULL;
+}
+
+static size_t search(const uint16_t *rows, uint64_t n, int dim, const float *q, const uint8_t *allow, size_t k,
+                     int threads, dot_fn dot, emb_hit *out)
+{
+    if (k == 0 || n == 0 || dim <= 0)
+        return 0;
+    if (threads < 1)
+        threads = 1;
+    if ((uint64_t)threads > n / 4096 + 1) /* small inputs: threads cost more than they save */
+        threads = (int)(n / 4096 + 1);
+    part *ps = calloc((size_t)threads, sizeof *ps);
+    pthread_t *tid = calloc((size_t)threads, sizeof *tid);
+    char *started = calloc((size_t)threads, 1);
+    if (!ps || !tid || !started)
+        abort();
+    for (int t = 0; t < threads; t++) {
+        /* split on multiples of 8 rows so no two parts share a bitmap byte */
+        uint64_t lo = n * (uint64_t)t / (uint64_t)threads & ~(uint64_t)7;
+        uint64_t hi = t + 1 == threads ? n : n * (uint64_t)(t + 1) / (uint64_t)threads & ~(uint64_t)7;
+        ps[t] = (part){rows, lo, hi, dim, q, allow, k, dot, malloc(k * sizeof(emb_hit)), 0};
+        if (!ps[t].heap)
+            abort();
+    }
+    for (int t = 1; t < threads; t++)
+        started[t] = pthread_create(&tid[t], NULL, search_part, &ps[t]) == 0;
+    search_part(&ps[0]);
+    for (int t = 1; t < threads; t++) {
+        if (started[t])
+            pthread_join(tid[t], NULL);
+        else
+            search_part(&ps[t]); /* no thread could start: do its part here */
+    }
+    size_t m = 0;
+    emb_hit *all = malloc((size_t)threads * k * sizeof *all);
+    if (!all)
+        abort();
+    for (int t = 0; t < threads; t++) {
+        memcpy(all + m, ps[t].heap, ps[t].n * sizeof *all);
+        m += ps[t].n;
+        free(ps[t].heap);
+    }
+    qsort(all, m, sizeof *all, best_first);
+    if (m > k)
+        m = k;
+    memcpy(out, all, m * sizeof *out);
+    free(all);
+    free(ps);
+    free(tid);
+    free(started);
+    return m;
+}
+
+size_t emb_search(const uint16_t *rows, uint64_t n, int dim, const float *q, const uint8_t *allow, size_t k,
+                  int threads, emb_hit *out)
+{
+    dot_fn dot = dot_scalar;
+#ifdef EMB_X86
+    if (emb_search_simd())
+        dot = dot_avx2;
+#endif
+    return search(rows, n, dim, q, allow, k, threads, dot, out);
+}
+
+size_t emb_search_scalar(const uint16_t *rows, uint64_t n, int dim, const float *q, const uint8_t *allow, size_t k,
+                         emb_hit *out)
+{
+    return search(rows, n, dim, q, allow, k, 1, dot_scalar, out);
+}

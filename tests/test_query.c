@@ -1,0 +1,594 @@
+/* test_query.c — query (formats, FTS words, semantic search), export-embeddings,
+ * and the embedding file's crash and migration behaviour, end to end.
+ *
+ * A dataset is fetched from nginx on 127.0.0.1 (photo-like JPEGs made here)
+ * and scored with the tiny CLIP fixture model (tests/data/clipref, else
+ * ../shared/clipref; the semantic part skips with a message when neither has
+ * it). Semantic results are checked against a brute-force reference computed
+ * here, in double precision, from the embedding file as documented in
+ * schema/EMBEDDINGS_FORMAT.md and the text embedding `embed` prints. */
+#include <math.h>
+#include <stdarg.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "common.h"
+#include "image.h"
+#include "json.h"
+#include "photogen.h"
+#include "testutil.h"
+
+#define N_SITE 40
+static char *work, *model_dir;
+
+static const char *const words[] = {"red", "green", "blue", "car", "tree", "house", "dog", "cat", "boat", "bird"};
+
+static char *caption_of(int i)
+{
+    if (i == 3)
+        return xstrdup("a red t-shirt on a line");
+    if (i == 4)
+        return xstrdup("a 5\" vinyl record, don't drop it");
+    if (i == 5)
+        return xstrdup("tab\there and a back\\slash, \"quoted\"");
+    return xasprintf("a %s %s near a %s number %d", words[i % 10], words[(i / 3) % 10], words[(i * 7) % 10], i);
+}
+
+static void make_jpeg(const char *path, int w, int h, uint64_t seed)
+{
+    img_image im = {.width = w, .height = h, .mode = IMG_MODE_RGB, .channels = 3};
+    im.pixels = xmalloc((size_t)w * h * 3);
+    photogen_make(w, h, seed, im.pixels);
+    ccbuf b = {0};
+    char err[256];
+    if (img_encode(&im, ENC_JPG, 85, &b, err, sizeof err) != CC_OK) {
+        fprintf(stderr, "encode: %s\n", err);
+        exit(99);
+    }
+    tu_write_file(path, b.data, b.len);
+    ccbuf_free(&b);
+    img_image_free(&im);
+}
+
+/* Model files: tests/data/clipref when the repository carries them, else
+ * ../shared/clipref. Returns 0 when neither has the tiny model. */
+static int find_model(void)
+{
+    const char *tests = getenv("CLIPCRAWL_TESTS"), *shared = getenv("CLIPCRAWL_SHARED");
+    char *roots[2] = {xasprintf("%s/data/clipref", tests ? tests : "tests"),
+                      xasprintf("%s/clipref", shared ? shared : "../shared")};
+    int ok = 0;
+    for (int r = 0; r < 2 && !ok; r++) {
+        char *w = xasprintf("%s/fixtures/models/tiny-b32/model.safetensors", roots[r]);
+        if (access(w, R_OK) != 0) {
+            free(w);
+            continue;
+        }
+        model_dir = xasprintf("%s/model", work);
+        cc_mkdirs(model_dir, 0755);
+        const char *files[][2] = {{"fixtures/models/tiny-b32/model.safetensors", "model.safetensors"},
+                                  {"fixtures/models/tiny-b32/config.json", "config.json"},
+                                  {"vocab.json", "vocab.json"},
+                                  {"merges.txt", "merges.txt"},
+                                  {"bpe_simple_vocab_16e6.txt.gz", "bpe_simple_vocab_16e6.txt.gz"}};
+        for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+            char *src = xasprintf("%s/%s", roots[r], files[i][0]), *dst = xasprintf("%s/%s", model_dir, files[i][1]);
+            char *abs = realpath(src, NULL);
+            if (abs && symlink(abs, dst) != 0)
+                CHECK(0, "link %s", src);
+            free(abs), free(src), free(dst);
+        }
+        ok = 1;
+        free(w);
+    }
+    free(roots[0]), free(roots[1]);
+    return ok;
+}
+
+static void run(tu_output *o, int want_status, const char *what, const char *a0, ...)
+{
+    const char *args[40];
+    int n = 0;
+    va_list ap;
+    va_start(ap, a0);
+    for (const char *a = a0; a && n < 39; a = va_arg(ap, const char *))
+        args[n++] = a;
+    va_end(ap);
+    args[n] = NULL;
+    char *bin = getenv("CLIPCRAWL_BIN");
+    const char *argv[42] = {bin ? bin : "clipcrawl"};
+    for (int i = 0; i <= n; i++)
+        argv[i + 1] = args[i];
+    tu_run(argv, NULL, 120, o);
+    CHECK(o->status == want_status, "%s: exit %d (want %d): %s", what, o->status, want_status, tu_str(&o->err));
+}
+
+/* Keys of a jsonl result, in order, and their similarity. */
+static int jsonl_keys(const char *text, char keys[][10], double *sim, int max)
+{
+    int n = 0;
+    const char *p = text;
+    while (*p && n < max) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        char err[64];
+        json_value *j = json_parse(p, len, err, sizeof err);
+        CHECK(j != NULL, "bad jsonl line: %.*s", (int)len, p);
+        if (j) {
+            snprintf(keys[n], 10, "%s", json_get_string(j, "key", ""));
+            if (sim)
+                sim[n] = json_get_number(j, "similarity", NAN);
+            n++;
+            json_free(j);
+        }
+        p += len + (nl != NULL);
+    }
+    return n;
+}
+
+/* ---- the reference ---------------------------------------------------------- */
+
+typedef struct {
+    char key[10];
+    double s;
+    int width;
+} ref_row;
+
+static int ref_cmp(const void *a, const void *b)
+{
+    const ref_row *x = a, *y = b;
+    return x->s < y->s ? 1 : x->s > y->s ? -1 : strcmp(x->key, y->key);
+}
+
+static float half(uint16_t h)
+{
+    uint32_t sign = (uint32_t)(h & 0x8000u) << 16, exp = (h >> 10) & 0x1F, mant = h & 0x3FFu, x;
+    if (exp == 0) {
+        float f = ldexpf((float)mant, -24);
+        return sign ? -f : f;
+    }
+    x = exp == 0x1F ? (sign | 0x7F800000u | (mant << 13)) : (sign | ((exp - 15 + 127) << 23) | (mant << 13));
+    float f;
+    memcpy(&f, &x, 4);
+    return f;
+}
+
+/* Every accepted, embedded sample's cosine with q, best first. */
+static int reference(const char *dir, const double *q, int dim, ref_row *out, int max)
+{
+    char *db_path = xasprintf("%s/index.sqlite", dir);
+    sqlite3 *db = NULL;
+    sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL);
+    sqlite3_stmt *st = NULL;
+    sqlite3_prepare_v2(db,
+                       "SELECT m.model_id, m.precision FROM clip_models m ORDER BY id LIMIT 1", -1, &st, NULL);
+    char *emb_path = NULL;
+    if (st && sqlite3_step(st) == SQLITE_ROW)
+        emb_path = xasprintf("%s/embeddings/%s-%s.f16", dir, sqlite3_column_text(st, 0), sqlite3_column_text(st, 1));
+    sqlite3_finalize(st);
+    size_t len = 0;
+    unsigned char *file = emb_path ? (unsigned char *)tu_read_file(emb_path, &len) : NULL;
+    CHECK(file && len >= 64 && memcmp(file, "CCEMBED", 8) == 0, "embedding file %s", emb_path ? emb_path : "?");
+    int fdim = file ? file[16] | file[17] << 8 : 0;
+    CHECK(fdim == dim, "file dim %d, text embedding %d", fdim, dim);
+    int n = 0;
+    sqlite3_prepare_v2(db,
+                       "SELECT s.key, s.emb_row, i.width FROM clip_scores s JOIN items i USING (key)"
+                       " WHERE i.status = 'accepted' AND s.emb_row IS NOT NULL",
+                       -1, &st, NULL);
+    while (file && fdim == dim && st && sqlite3_step(st) == SQLITE_ROW && n < max) {
+        int64_t row = sqlite3_column_int64(st, 1);
+        CHECK(64 + (size_t)(row + 1) * dim * 2 <= len, "row %lld beyond the file", (long long)row);
+        const unsigned char *p = file + 64 + (size_t)row * dim * 2;
+        double s = 0;
+        for (int i = 0; i < dim; i++)
+            s += (double)half((uint16_t)(p[2 * i] | p[2 * i + 1] << 8)) * q[i];
+        snprintf(out[n].key, 10, "%s", sqlite3_column_text(st, 0));
+        out[n].s = s;
+        out[n].width = sqlite3_column_int(st, 2);
+        n++;
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    qsort(out, (size_t)n, sizeof *out, ref_cmp);
+    free(file), free(emb_path), free(db_path);
+    return n;
+}
+
+/* The top-k of the query output equals the reference's top-k as a set (a
+ * swap at the boundary allowed only between near-equal scores). */
+static void same_topk(const char *what, char keys[][10], const double *sim, int n, const ref_row *ref, int nref, int k)
+{
+    int want = nref < k ? nref : k;
+    CHECK(n == want, "%s: %d results, reference %d", what, n, want);
+    for (int i = 0; i < n && i < want; i++) {
+        int found = 0;
+        for (int j = 0; j < want; j++)
+            found |= strcmp(keys[i], ref[j].key) == 0;
+        CHECK(found || fabs(sim[i] - ref[want - 1].s) < 1e-4, "%s: %s (%.6f) not in the reference top-%d", what,
+              keys[i], sim[i], want);
+        CHECK(fabs(sim[i] - ref[i].s) < 2e-4, "%s: result %d similarity %.6f, reference %.6f", what, i, sim[i],
+              ref[i].s);
+    }
+}
+
+/* The text's embedding from `embed`. */
+static int text_embedding(const char *text, double *q, int max)
+{
+    tu_output o;
+    run(&o, 0, "embed", "embed", "--model", model_dir, "--text", text, (const char *)NULL);
+    char err[64];
+    json_value *j = json_parse(tu_str(&o.out), o.out.len, err, sizeof err);
+    const json_value *e = json_get(json_at(json_get(j, "texts"), 0), "embedding");
+    int n = 0;
+    for (size_t i = 0; e && i < e->len && n < max; i++)
+        q[n++] = json_at(e, i)->number;
+    json_free(j);
+    tu_output_free(&o);
+    return n;
+}
+
+/* The key of picture i (keys follow write order, not list order). */
+static void pic_key(const char *dir, int i, char key[10])
+{
+    char *db_path = xasprintf("%s/index.sqlite", dir), *like = xasprintf("%%/p%03d.jpg", i);
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    key[0] = 0;
+    sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL);
+    sqlite3_prepare_v2(db, "SELECT key FROM items WHERE url LIKE ?1 AND status = 'accepted'", -1, &st, NULL);
+    sqlite3_bind_text(st, 1, like, -1, SQLITE_STATIC);
+    if (st && sqlite3_step(st) == SQLITE_ROW)
+        snprintf(key, 10, "%s", sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    CHECK(key[0], "picture %d has no key", i);
+    free(db_path), free(like);
+}
+
+/* ---- the parts ---------------------------------------------------------------- */
+
+static void test_formats(const char *dir)
+{
+    tu_output o;
+    char k3[10], k4[10], k5[10], first[10], second[10];
+    pic_key(dir, 3, k3), pic_key(dir, 4, k4), pic_key(dir, 5, k5);
+    snprintf(first, sizeof first, "000000000"), snprintf(second, sizeof second, "000000001");
+    char *want;
+    run(&o, 0, "csv", "query", dir, "--columns", "key,caption", "--format", "csv", "--where", "caption LIKE '%tab%'",
+        (const char *)NULL);
+    CHECK(!strchr(tu_str(&o.out), '\r'), "csv has \\r: %s", tu_str(&o.out));
+    want = xasprintf("key,caption\n%s,\"tab\there and a back\\slash, \"\"quoted\"\"\"\n", k5);
+    CHECK(strcmp(tu_str(&o.out), want) == 0, "csv output: [%s]", tu_str(&o.out));
+    free(want);
+    tu_output_free(&o);
+    run(&o, 0, "csv --no-header", "query", dir, "--columns", "key", "--format", "csv", "--no-header", "--limit", "2",
+        (const char *)NULL);
+    CHECK(strcmp(tu_str(&o.out), "000000000\n000000001\n") == 0, "csv --no-header: [%s]", tu_str(&o.out));
+    tu_output_free(&o);
+    run(&o, 0, "tsv", "query", dir, "--columns", "key,caption,width", "--format", "tsv", "--where",
+        "caption LIKE '%tab%'", (const char *)NULL);
+    want = xasprintf("key\tcaption\twidth\n%s\ttab\\there and a back\\\\slash, \"quoted\"\t200\n", k5);
+    CHECK(strcmp(tu_str(&o.out), want) == 0, "tsv output: [%s]", tu_str(&o.out));
+    free(want);
+    tu_output_free(&o);
+    run(&o, 0, "table --no-header", "query", dir, "--columns", "key", "--no-header", "--limit", "1",
+        (const char *)NULL);
+    CHECK(strcmp(tu_str(&o.out), "000000000\n") == 0, "table --no-header: [%s]", tu_str(&o.out));
+    tu_output_free(&o);
+    run(&o, 2, "bad format", "query", dir, "--format", "xml", (const char *)NULL);
+    CHECK(strstr(tu_str(&o.err), "xml") != NULL, "bad format names it: %s", tu_str(&o.err));
+    tu_output_free(&o);
+
+    /* FTS: words that are not FTS5 syntax are searched as words */
+    run(&o, 0, "fts hyphen", "query", dir, "--fts", "t-shirt", "--columns", "key", "--format", "csv", "--no-header",
+        (const char *)NULL);
+    want = xasprintf("%s\n", k3);
+    CHECK(strcmp(tu_str(&o.out), want) == 0, "--fts t-shirt: [%s]", tu_str(&o.out));
+    free(want);
+    tu_output_free(&o);
+    run(&o, 0, "fts quote", "query", dir, "--fts", "5\" don't", "--columns", "key", "--format", "csv", "--no-header",
+        (const char *)NULL);
+    want = xasprintf("%s\n", k4);
+    CHECK(strcmp(tu_str(&o.out), want) == 0, "--fts 5\\\" don't: [%s]", tu_str(&o.out));
+    free(want);
+    tu_output_free(&o);
+    run(&o, 0, "fts syntax", "query", dir, "--fts", "red AND car", "--columns", "key", "--format", "csv",
+        "--no-header", (const char *)NULL);
+    int n = 0;
+    for (const char *p = tu_str(&o.out); (p = strchr(p, '\n')); p++)
+        n++;
+    CHECK(n >= 1, "--fts 'red AND car' finds rows: [%s]", tu_str(&o.out));
+    tu_output_free(&o);
+}
+
+static void test_semantic(const char *dir, const char *site)
+{
+    tu_output o;
+    double q[1024];
+    ref_row *ref = xmalloc(N_SITE * sizeof *ref);
+    char keys[64][10];
+    double sim[64];
+    const char *text = "a red car";
+    int dim = text_embedding(text, q, 1024);
+    CHECK(dim > 0, "embed gave no text embedding");
+    int nref = reference(dir, q, dim, ref, N_SITE);
+    CHECK(nref == N_SITE, "reference saw %d embedded samples", nref);
+
+    run(&o, 0, "--text", "query", dir, "--text", text, "--k", "7", "--format", "jsonl", (const char *)NULL);
+    int n = jsonl_keys(tu_str(&o.out), keys, sim, 64);
+    same_topk("--text", keys, sim, n, ref, nref, 7);
+    tu_output_free(&o);
+    /* the model named explicitly gives the same */
+    run(&o, 0, "--text --model", "query", dir, "--text", text, "--model", model_dir, "--k", "7", "--format", "jsonl",
+        (const char *)NULL);
+    n = jsonl_keys(tu_str(&o.out), keys, sim, 64);
+    same_topk("--text --model", keys, sim, n, ref, nref, 7);
+    tu_output_free(&o);
+
+    /* filter, then rank: --where */
+    ref_row *fref = xmalloc(N_SITE * sizeof *fref);
+    int nf = 0;
+    for (int i = 0; i < nref; i++)
+        if (ref[i].width >= 240)
+            fref[nf++] = ref[i];
+    CHECK(nf >= 5 && nf < nref, "the width filter keeps %d of %d", nf, nref);
+    run(&o, 0, "--text --where", "query", dir, "--text", text, "--where", "width >= 240", "--k", "5", "--format",
+        "jsonl", (const char *)NULL);
+    n = jsonl_keys(tu_str(&o.out), keys, sim, 64);
+    same_topk("--text --where", keys, sim, n, fref, nf, 5);
+    tu_output_free(&o);
+    /* --fts narrows to the captions with the word */
+    run(&o, 0, "--text --fts", "query", dir, "--text", text, "--fts", "t-shirt", "--format", "csv", "--columns", "key",
+        "--no-header", (const char *)NULL);
+    char k3[10];
+    pic_key(dir, 3, k3);
+    CHECK(strncmp(tu_str(&o.out), k3, 9) == 0 && strchr(tu_str(&o.out), '\n') == tu_str(&o.out) + strlen(tu_str(&o.out)) - 1,
+          "--text --fts t-shirt: [%s]", tu_str(&o.out));
+    tu_output_free(&o);
+    /* every format */
+    run(&o, 0, "--text tsv", "query", dir, "--text", text, "--k", "3", "--format", "tsv", "--columns", "key",
+        (const char *)NULL);
+    CHECK(strncmp(tu_str(&o.out), "key\tsimilarity\n", 15) == 0, "tsv header: [%s]", tu_str(&o.out));
+    tu_output_free(&o);
+    run(&o, 0, "--text table", "query", dir, "--text", text, "--k", "3", "--columns", "key", (const char *)NULL);
+    CHECK(strstr(tu_str(&o.out), "similarity") && strstr(tu_str(&o.out), ref[0].key), "table: [%s]", tu_str(&o.out));
+    tu_output_free(&o);
+    /* --status rejected: none of those has an embedding -> no rows, exit 0 */
+    run(&o, 0, "--text --status rejected", "query", dir, "--text", text, "--status", "rejected", "--format", "jsonl",
+        (const char *)NULL);
+    CHECK(o.out.len == 0, "rejected samples have no embeddings: [%s]", tu_str(&o.out));
+    tu_output_free(&o);
+
+    /* --similar KEY: nearest to a stored image; itself first */
+    char key[10];
+    pic_key(dir, 12, key);
+    run(&o, 0, "--similar", "query", dir, "--similar", key, "--k", "6", "--format", "jsonl", (const char *)NULL);
+    n = jsonl_keys(tu_str(&o.out), keys, sim, 64);
+    CHECK(n == 6 && strcmp(keys[0], key) == 0 && fabs(sim[0] - 1) < 2e-3, "--similar: first %s %.5f",
+          n ? keys[0] : "-", n ? sim[0] : 0);
+    tu_output_free(&o);
+    /* --image FILE: the stored images are the files themselves (--keep-original),
+     * so a file's nearest sample is its own */
+    char *img = xasprintf("%s/p012.jpg", site);
+    run(&o, 0, "--image", "query", dir, "--image", img, "--k", "6", "--format", "jsonl", (const char *)NULL);
+    char keys2[64][10];
+    double sim2[64];
+    int n2 = jsonl_keys(tu_str(&o.out), keys2, sim2, 64);
+    CHECK(n2 == 6 && strcmp(keys2[0], key) == 0 && sim2[0] > 0.999, "--image: first %s %.5f", n2 ? keys2[0] : "-",
+          n2 ? sim2[0] : 0);
+    for (int i = 0; i < n && i < n2; i++)
+        CHECK(strcmp(keys[i], keys2[i]) == 0 || fabs(sim2[i] - sim[i]) < 2e-3, "--image and --similar differ at %d", i);
+    tu_output_free(&o);
+    free(img);
+
+    /* bad inputs: one line naming the problem */
+    run(&o, 1, "--similar unknown", "query", dir, "--similar", "099999999", (const char *)NULL);
+    CHECK(strstr(tu_str(&o.err), "099999999") != NULL, "names the key: %s", tu_str(&o.err));
+    tu_output_free(&o);
+    run(&o, 2, "two queries", "query", dir, "--text", "x", "--similar", key, (const char *)NULL);
+    tu_output_free(&o);
+    run(&o, 1, "--image missing", "query", dir, "--image", "/nonexistent.jpg", (const char *)NULL);
+    CHECK(strstr(tu_str(&o.err), "/nonexistent.jpg") != NULL, "names the file: %s", tu_str(&o.err));
+    tu_output_free(&o);
+    free(ref), free(fref);
+}
+
+/* export-embeddings: parse the .npy header and rows here and compare with
+ * the embedding file; metadata lines in the same order. */
+static void test_export_embeddings(const char *dir)
+{
+    tu_output o;
+    char *out = xasprintf("%s/embs", work);
+    run(&o, 0, "export-embeddings", "export-embeddings", dir, "-o", out, (const char *)NULL);
+    CHECK(strstr(tu_str(&o.out), "\"rows\":40") != NULL, "export-embeddings: %s", tu_str(&o.out));
+    tu_output_free(&o);
+    char *npy = xasprintf("%s/img_emb/img_emb_0.npy", out), *meta = xasprintf("%s/metadata/metadata_0.jsonl", out);
+    size_t len = 0;
+    unsigned char *b = (unsigned char *)tu_read_file(npy, &len);
+    CHECK(b && len > 10 && memcmp(b, "\x93NUMPY\x01\x00", 8) == 0, "npy magic");
+    int hl = b ? b[8] | b[9] << 8 : 0;
+    CHECK((10 + hl) % 64 == 0, "npy data aligned to 64 (header %d)", hl);
+    char *hdr = b ? strndup((char *)b + 10, (size_t)hl) : NULL;
+    int rows = 0, dim = 0;
+    CHECK(hdr && strstr(hdr, "'descr': '<f2'") && strstr(hdr, "'fortran_order': False"), "npy header: %s", hdr ? hdr : "-");
+    const char *sh = hdr ? strstr(hdr, "'shape': (") : NULL;
+    CHECK(sh && sscanf(sh, "'shape': (%d, %d)", &rows, &dim) == 2 && rows == 40, "npy shape: %s", hdr);
+    CHECK(len == (size_t)(10 + hl) + (size_t)rows * dim * 2, "npy size %zu", len);
+    /* rows are unit vectors, in the order of the metadata */
+    char *m = tu_read_file(meta, NULL);
+    char keys[64][10];
+    int nk = m ? jsonl_keys(m, keys, NULL, 64) : 0;
+    CHECK(nk == rows, "metadata has %d lines for %d rows", nk, rows);
+    for (int r = 0; b && r < rows && dim > 0; r++) {
+        const unsigned char *p = b + 10 + hl + (size_t)r * dim * 2;
+        double n2 = 0;
+        for (int i = 0; i < dim; i++) {
+            double v = half((uint16_t)(p[2 * i] | p[2 * i + 1] << 8));
+            n2 += v * v;
+        }
+        CHECK(fabs(sqrt(n2) - 1) < 2e-3, "row %d norm %.5f", r, sqrt(n2));
+        if (r > 0)
+            CHECK(strcmp(keys[r - 1], keys[r]) < 0, "metadata in key order at %d", r);
+    }
+    CHECK(m && strstr(m, "\"caption\":\"a red t-shirt on a line\"") && strstr(m, "\"url\":\"http://127.0.0.1:"),
+          "metadata carries url and caption");
+    /* NumPy itself, when /usr/bin/python3 has it */
+    if (access("/usr/bin/python3", X_OK) == 0) {
+        char *script = xasprintf("import numpy as n,json\na=n.load('%s')\nassert a.dtype==n.float16 and a.shape==(40,%d)\n"
+                                 "m=[json.loads(l) for l in open('%s')]\nassert len(m)==40\n"
+                                 "print(float(abs(n.linalg.norm(a.astype(n.float32),axis=1)-1).max()))\n",
+                                 npy, dim, meta);
+        const char *argv[] = {"/usr/bin/python3", "-c", "import numpy", NULL};
+        tu_run(argv, NULL, 60, &o);
+        if (o.status == 0) {
+            tu_output_free(&o);
+            const char *argv2[] = {"/usr/bin/python3", "-c", script, NULL};
+            tu_run(argv2, NULL, 60, &o);
+            CHECK(o.status == 0 && atof(tu_str(&o.out)) < 2e-3, "numpy reads the .npy: %s %s", tu_str(&o.out),
+                  tu_str(&o.err));
+        } else {
+            printf("SKIP numpy check: /usr/bin/python3 has no numpy (apt-get install python3-numpy)\n");
+        }
+        tu_output_free(&o);
+        free(script);
+    }
+    /* a selection: --where */
+    char *out2 = xasprintf("%s/embs2", work);
+    run(&o, 0, "export-embeddings --where", "export-embeddings", dir, "-o", out2, "--where", "width >= 240",
+        (const char *)NULL);
+    CHECK(strstr(tu_str(&o.out), "\"rows\":40") == NULL && strstr(tu_str(&o.out), "\"rows\":"), "--where narrows: %s",
+          tu_str(&o.out));
+    tu_output_free(&o);
+    free(m), free(hdr), free(b), free(npy), free(meta), free(out), free(out2);
+}
+
+/* Rows appended after the last commit (a run killed mid-append) are
+ * ignored by readers and cut off by the next writer; an index from before
+ * the file existed (embeddings only in clip_scores.image_emb) is migrated by
+ * the next score run. */
+static void test_crash_and_migration(const char *dir, const char *list)
+{
+    tu_output o;
+    char *db_path = xasprintf("%s/index.sqlite", dir);
+    sqlite3 *db = NULL;
+    sqlite3_open(db_path, &db);
+    sqlite3_stmt *st;
+    sqlite3_prepare_v2(db, "SELECT model_id || '-' || precision, emb_rows, embed_dim FROM clip_models", -1, &st, NULL);
+    char *emb = NULL;
+    int64_t rows = 0;
+    int dim = 0;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        emb = xasprintf("%s/embeddings/%s.f16", dir, sqlite3_column_text(st, 0));
+        rows = sqlite3_column_int64(st, 1);
+        dim = sqlite3_column_int(st, 2);
+    }
+    sqlite3_finalize(st);
+    CHECK(emb && rows == N_SITE, "emb_rows %lld", (long long)rows);
+    struct stat sb;
+    CHECK(emb && stat(emb, &sb) == 0 && sb.st_size == 64 + rows * dim * 2, "file size");
+    /* a killed run's tail: 3 rows of garbage (as large values) */
+    FILE *f = emb ? fopen(emb, "ab") : NULL;
+    for (int i = 0; f && i < 3 * dim; i++)
+        fputc(0x7b, f), fputc(0x7b, f);
+    if (f)
+        fclose(f);
+    run(&o, 0, "query after a torn append", "query", dir, "--similar", "000000001", "--k", "40", "--format", "jsonl",
+        (const char *)NULL);
+    char keys[64][10];
+    double sim[64];
+    int n = jsonl_keys(tu_str(&o.out), keys, sim, 64);
+    CHECK(n == N_SITE && sim[0] < 1.01, "the torn tail is ignored (%d rows, best %.3f)", n, n ? sim[0] : 0);
+    tu_output_free(&o);
+    /* the next writer (score, nothing to do) cuts it back */
+    run(&o, 0, "score again", "score", dir, "--model", model_dir, "-q", (const char *)NULL);
+    tu_output_free(&o);
+    CHECK(stat(emb, &sb) == 0 && sb.st_size == 64 + rows * dim * 2, "torn tail cut off: %lld bytes",
+          (long long)sb.st_size);
+
+    /* migration: forget the file, as an index from before it existed */
+    sqlite3_exec(db, "UPDATE clip_scores SET emb_row = NULL; UPDATE clip_models SET emb_rows = 0;", NULL, NULL, NULL);
+    sqlite3_close(db);
+    unlink(emb);
+    run(&o, 1, "query before migration", "query", dir, "--similar", "000000001", (const char *)NULL);
+    CHECK(strstr(tu_str(&o.err), "score") != NULL, "says to run score: %s", tu_str(&o.err));
+    tu_output_free(&o);
+    run(&o, 0, "score migrates", "score", dir, "--model", model_dir, "-q", (const char *)NULL);
+    tu_output_free(&o);
+    CHECK(stat(emb, &sb) == 0 && sb.st_size == 64 + rows * dim * 2, "file rebuilt from the index: %lld bytes",
+          (long long)sb.st_size);
+    run(&o, 0, "query after migration", "query", dir, "--similar", "000000001", "--k", "1", "--format", "csv",
+        "--columns", "key", "--no-header", (const char *)NULL);
+    CHECK(strncmp(tu_str(&o.out), "000000001,", 10) == 0, "after migration: [%s]", tu_str(&o.out));
+    tu_output_free(&o);
+
+    /* a dataset never scored: a clear error saying to run score */
+    char *plain = xasprintf("%s/unscored", work);
+    run(&o, 0, "fetch", "fetch", list, "-o", plain, "--allow-private", "-q", "--keep-original", "--min-bytes", "1",
+        "--min-image-size", "1", "--no-caption-filter", (const char *)NULL);
+    tu_output_free(&o);
+    run(&o, 1, "unscored --text", "query", plain, "--text", "a red car", (const char *)NULL);
+    CHECK(strstr(tu_str(&o.err), "run `clipcrawl score") != NULL && !strchr(strchr(tu_str(&o.err), '\n') + 1, '\n'),
+          "one line saying to run score: %s", tu_str(&o.err));
+    tu_output_free(&o);
+    run(&o, 1, "unscored export-embeddings", "export-embeddings", plain, "-o", plain, (const char *)NULL);
+    CHECK(strstr(tu_str(&o.err), "score") != NULL, "says to run score: %s", tu_str(&o.err));
+    tu_output_free(&o);
+    free(plain), free(emb), free(db_path);
+}
+
+int main(void)
+{
+    work = tu_mkdtemp("query");
+    chmod(work, 0755);
+    char *site = xasprintf("%s/site", work);
+    cc_mkdirs(site, 0755);
+    ccbuf list = {0};
+    tu_server *srv = NULL;
+    for (int i = 0; i < N_SITE; i++) {
+        char *p = xasprintf("%s/p%03d.jpg", site, i);
+        make_jpeg(p, 160 + (i % 4) * 40, 120 + (i % 3) * 40, 9000u + (uint64_t)i);
+        free(p);
+    }
+    srv = tu_nginx_start(site);
+    CHECK(srv != NULL, "nginx did not start");
+    if (!srv)
+        return check_summary();
+    ccbuf_reset(&list);
+    for (int i = 0; i < N_SITE; i++) {
+        char *c = caption_of(i);
+        ccbuf_printf(&list, "{\"url\":\"%s/p%03d.jpg\",\"caption\":", tu_server_base(srv), i);
+        ccbuf_json_string(&list, c, strlen(c));
+        ccbuf_puts(&list, "}\n");
+        free(c);
+    }
+    char *list_path = xasprintf("%s/list.jsonl", work);
+    tu_write_file(list_path, list.data, list.len);
+    char *dir = xasprintf("%s/ds", work);
+    tu_output o;
+    run(&o, 0, "fetch", "fetch", list_path, "-o", dir, "--allow-private", "-q", "--keep-original", "--min-bytes", "1",
+        "--min-image-size", "1", "--no-caption-filter", "--no-dedup", (const char *)NULL);
+    tu_output_free(&o);
+    test_formats(dir);
+    if (!find_model()) {
+        printf("SKIP semantic search, export-embeddings: no tiny CLIP model in tests/data/clipref or ../shared/clipref\n");
+    } else {
+        run(&o, 0, "score", "score", dir, "--model", model_dir, "-q", (const char *)NULL);
+        tu_output_free(&o);
+        test_semantic(dir, site);
+        test_export_embeddings(dir);
+        test_crash_and_migration(dir, list_path);
+    }
+    tu_server_stop(srv);
+    ccbuf_free(&list);
+    free(list_path), free(dir), free(site), free(model_dir);
+    if (!getenv("TU_KEEP"))
+        tu_rm_rf(work);
+    free(work);
+    return check_summary();
+}
