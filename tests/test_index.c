@@ -330,11 +330,11 @@ static void test_dataset(void)
     free(cmd);
     cmd = xasprintf("'%s' query '%s' --fts 'row 10' --format csv --columns key,caption --limit 5", bin, dir);
     CHECK_EQ_INT(run(cmd, &out), 0);
-    CHECK_EQ_STR((char *)out.data, "key,caption\r\n000020001,caption of row 10 with a cat\r\n");
+    CHECK_EQ_STR((char *)out.data, "key,caption\n000020001,caption of row 10 with a cat\n");
     free(cmd);
     cmd = xasprintf("'%s' query '%s' --status failed --format csv --columns url,reason", bin, dir);
     CHECK_EQ_INT(run(cmd, &out), 0);
-    CHECK_EQ_STR((char *)out.data, "url,reason\r\nhttp://127.0.0.1/x,timeout\r\nhttp://127.0.0.1/x,timeout\r\n");
+    CHECK_EQ_STR((char *)out.data, "url,reason\nhttp://127.0.0.1/x,timeout\nhttp://127.0.0.1/x,timeout\n");
     free(cmd);
     cmd = xasprintf("'%s' query '%s' --sql 'DELETE FROM items' 2>/dev/null", bin, dir);
     CHECK_EQ_INT(run(cmd, &out), 1);
