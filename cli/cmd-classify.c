@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clip-cli.h"
 #include "commands.h"
+#include "pipeline.h"
 #include "common.h"
 
 /* Splits "a,b,c" into labels (empty items dropped). */
@@ -51,8 +51,9 @@ int cmd_classify(int argc, char **argv)
 {
     if (cli_wants_help("classify", argc, argv))
         return EXIT_OK;
-    clip_cli_opts o;
-    clip_cli_opts_init(&o);
+    clip_tool_options o;
+    clip_tool_options_init(&o);
+    char oerr[1024];
     const char *labels_arg = NULL, *tmpl = "a photo of a {}";
     const char **images = xcalloc((size_t)argc, sizeof *images);
     int ni = 0, nl = 0, rc = EXIT_FAIL, only_args = 0;
@@ -66,9 +67,9 @@ int cmd_classify(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!only_args) {
-            int r = clip_cli_opt("classify", &o, argc, argv, &i);
+            int r = clip_tool_option(&o, argc, argv, &i, oerr, sizeof oerr);
             if (r < 0) {
-                rc = EXIT_USAGE;
+                rc = cli_usage_error("classify", "%s", oerr);
                 goto out;
             }
             if (r > 0)
@@ -113,8 +114,12 @@ int cmd_classify(int argc, char **argv)
         rc = cli_usage_error("classify", "--template '%s' has no {} for the label", tmpl);
         goto out;
     }
-    if (clip_cli_load("classify", &o, 1, &m, &tok) != 0) {
-        rc = o.model ? EXIT_FAIL : EXIT_USAGE;
+    if (!o.model) {
+        rc = cli_usage_error("classify", "no model: pass --model DIR or set CLIPCRAWL_MODEL");
+        goto out;
+    }
+    if (clip_tool_load(&o, &m, &tok, oerr, sizeof oerr) != 0) {
+        rc = cli_fail("classify", "%s", oerr);
         goto out;
     }
     const clip_config *c = clip_model_config(m);
@@ -128,7 +133,7 @@ int cmd_classify(int argc, char **argv)
     te = xmalloc((size_t)nl * E * sizeof(float));
     for (int k = 0; k < nl; k++) {
         char *text = fill(tmpl, labels[k]);
-        clip_cli_tokens(tok, text, C, ids + (size_t)k * C, &eot[k]);
+        clip_tool_tokens(tok, text, C, ids + (size_t)k * C, &eot[k]);
         free(text);
     }
     if (clip_encode_texts(s, ids, eot, nl, te) != 0) {
@@ -146,7 +151,7 @@ int cmd_classify(int argc, char **argv)
         int B = ni - b0 < o.batch ? ni - b0 : o.batch, nok = 0;
         char (*errs)[512] = xcalloc((size_t)B, sizeof *errs);
         for (int i = 0; i < B; i++) {
-            ok[i] = clip_cli_image(images[b0 + i], S, px + (size_t)nok * img_floats, errs[i], sizeof errs[i]) == 0;
+            ok[i] = clip_tool_image(images[b0 + i], S, px + (size_t)nok * img_floats, errs[i], sizeof errs[i]) == 0;
             nok += ok[i];
         }
         if (nok && clip_encode_images(s, px, nok, ie) != 0) {

@@ -4,16 +4,26 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clip-cli.h"
 #include "commands.h"
+#include "pipeline.h"
 #include "common.h"
+
+/* A float array as JSON with round-trip precision. */
+static void json_floats(ccbuf *b, const float *v, int n)
+{
+    ccbuf_putc(b, '[');
+    for (int i = 0; i < n; i++)
+        ccbuf_printf(b, "%s%.9g", i ? "," : "", (double)v[i]);
+    ccbuf_putc(b, ']');
+}
 
 int cmd_embed(int argc, char **argv)
 {
     if (cli_wants_help("embed", argc, argv))
         return EXIT_OK;
-    clip_cli_opts o;
-    clip_cli_opts_init(&o);
+    clip_tool_options o;
+    clip_tool_options_init(&o);
+    char oerr[1024];
     const char **images = xcalloc((size_t)argc, sizeof *images), **texts = xcalloc((size_t)argc, sizeof *texts);
     int ni = 0, nt = 0, want_pixels = 0, rc = EXIT_FAIL;
     clip_model *m = NULL;
@@ -23,9 +33,9 @@ int cmd_embed(int argc, char **argv)
     int32_t *ids = NULL;
     int *eot = NULL, *ntok = NULL;
     for (int i = 1; i < argc; i++) {
-        int r = clip_cli_opt("embed", &o, argc, argv, &i);
+        int r = clip_tool_option(&o, argc, argv, &i, oerr, sizeof oerr);
         if (r < 0) {
-            rc = EXIT_USAGE;
+            rc = cli_usage_error("embed", "%s", oerr);
             goto out;
         }
         if (r > 0)
@@ -54,8 +64,12 @@ int cmd_embed(int argc, char **argv)
         rc = cli_usage_error("embed", "nothing to embed: give --image FILE and/or --text TEXT");
         goto out;
     }
-    if (clip_cli_load("embed", &o, nt > 0, &m, &tok) != 0) {
-        rc = o.model ? EXIT_FAIL : EXIT_USAGE;
+    if (!o.model) {
+        rc = cli_usage_error("embed", "no model: pass --model DIR or set CLIPCRAWL_MODEL");
+        goto out;
+    }
+    if (clip_tool_load(&o, &m, nt > 0 ? &tok : NULL, oerr, sizeof oerr) != 0) {
+        rc = cli_fail("embed", "%s", oerr);
         goto out;
     }
     const clip_config *c = clip_model_config(m);
@@ -77,7 +91,7 @@ int cmd_embed(int argc, char **argv)
     te = xmalloc((nt ? (size_t)nt : 1) * (size_t)E * sizeof(float));
     for (int i = 0; i < ni; i++) {
         char err[512];
-        if (clip_cli_image(images[i], S, px + (size_t)i * img_floats, err, sizeof err) != 0) {
+        if (clip_tool_image(images[i], S, px + (size_t)i * img_floats, err, sizeof err) != 0) {
             cli_fail("embed", "%s", err);
             ccbuf_free(&out);
             goto out;
@@ -92,7 +106,7 @@ int cmd_embed(int argc, char **argv)
     eot = xcalloc(nt ? (size_t)nt : 1, sizeof *eot);
     ntok = xcalloc(nt ? (size_t)nt : 1, sizeof *ntok);
     for (int i = 0; i < nt; i++)
-        ntok[i] = clip_cli_tokens(tok, texts[i], C, ids + (size_t)i * C, &eot[i]);
+        ntok[i] = clip_tool_tokens(tok, texts[i], C, ids + (size_t)i * C, &eot[i]);
     if (nt && clip_encode_texts(s, ids, eot, nt, te) != 0) {
         cli_fail("embed", "%s", clip_state_errmsg(s));
         ccbuf_free(&out);
@@ -109,7 +123,7 @@ int cmd_embed(int argc, char **argv)
             ccbuf_printf(&out, ",\"pixels\":{\"shape\":[3,%d,%d],\"f32le_sha256\":\"%s\"}", S, S, hex);
         }
         ccbuf_puts(&out, ",\"embedding\":");
-        clip_cli_json_floats(&out, ie + (size_t)i * E, E);
+        json_floats(&out, ie + (size_t)i * E, E);
         ccbuf_putc(&out, '}');
     }
     ccbuf_puts(&out, "],\"texts\":[");
@@ -120,7 +134,7 @@ int cmd_embed(int argc, char **argv)
         for (int k = 0; k < ntok[i]; k++)
             ccbuf_printf(&out, "%s%d", k ? "," : "", (int)ids[(size_t)i * C + k]);
         ccbuf_puts(&out, "],\"embedding\":");
-        clip_cli_json_floats(&out, te + (size_t)i * E, E);
+        json_floats(&out, te + (size_t)i * E, E);
         ccbuf_putc(&out, '}');
     }
     ccbuf_puts(&out, "],\"similarity\":[");

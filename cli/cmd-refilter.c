@@ -1,334 +1,53 @@
-/* cmd-refilter.c — `clipcrawl refilter DIR [filter options]`: re-judges an
- * existing dataset with new filter settings, without fetching anything.
- *
- * What is judged, in this order (the first rule that fires gives the reason):
- *   1. the caption (caption_judge on items.caption_raw, else items.caption);
- *      the detected language is recorded in items.language
- *   2. repeated captions (COYO): a caption (caption_repeat_key) attached to
- *      >= boilerplate_repeat_threshold distinct images -> boilerplate
- *   3. image checks on the stored original size and byte count
- *   4. nsfw_reject: items.nsfw = 'NSFW' -> unsafe_image
- *   5. clip_min_score: clip_scores.score of the chosen model -> low_clip_score
- *   6. dedup (url, url_caption, sha256, phash) in key order: the earliest
- *      sample that passed 1-5 is kept, later ones become 'duplicate' with
- *      duplicate_of = the kept key
- *
- * Samples (rows with a key) change between 'accepted' and 'rejected' in place:
- * their frames stay in the shards and key/shard/offset stay on the row, so a
- * later refilter can bring them back. Rows rejected before a sample was
- * written (no key; caption, image-size or duplicate reasons) that would now
- * pass are deleted when they came from an input list, so the next `fetch` of
- * that list does them again. Everything is applied in one transaction.
- */
+/* cmd-refilter.c — `clipcrawl refilter DIR [filter options]`: the arguments
+ * of pipeline_refilter (pipeline/refilter.c) and its JSON summary. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "caption.h"
 #include "commands.h"
 #include "common.h"
-#include "dataset.h"
-#include "filterconf.h"
-#include "image.h"
-#include "phash.h"
-#include "url.h"
+#include "pipeline.h"
 
-/* ---- small hash maps ------------------------------------------------------------ */
-
-static uint64_t fnv1a(const char *s, size_t n)
+static void print_summary(const refilter_options *o, const refilter_result *r)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
-    return h;
-}
-
-/* String -> row index, open addressing; keys are owned copies. */
-typedef struct {
-    char **keys;
-    int *vals;
-    size_t cap, n;
-} strmap;
-
-static void strmap_grow(strmap *m);
-
-static size_t strmap_slot(const strmap *m, const char *k)
-{
-    size_t i = (size_t)fnv1a(k, strlen(k)) & (m->cap - 1);
-    while (m->keys[i] && strcmp(m->keys[i], k) != 0)
-        i = (i + 1) & (m->cap - 1);
-    return i;
-}
-
-static int strmap_get(const strmap *m, const char *k)
-{
-    if (!m->cap)
-        return -1;
-    size_t i = strmap_slot(m, k);
-    return m->keys[i] ? m->vals[i] : -1;
-}
-
-static void strmap_put(strmap *m, const char *k, int v)
-{
-    if (2 * (m->n + 1) > m->cap)
-        strmap_grow(m);
-    size_t i = strmap_slot(m, k);
-    if (!m->keys[i]) {
-        m->keys[i] = xstrdup(k);
-        m->n++;
-    }
-    m->vals[i] = v;
-}
-
-static void strmap_grow(strmap *m)
-{
-    strmap old = *m;
-    m->cap = old.cap ? old.cap * 2 : 64;
-    m->keys = xcalloc(m->cap, sizeof *m->keys);
-    m->vals = xcalloc(m->cap, sizeof *m->vals);
-    m->n = 0;
-    for (size_t i = 0; i < old.cap; i++)
-        if (old.keys[i]) {
-            size_t j = strmap_slot(m, old.keys[i]);
-            m->keys[j] = old.keys[i];
-            m->vals[j] = old.vals[i];
-            m->n++;
-        }
-    free(old.keys);
-    free(old.vals);
-}
-
-static void strmap_free(strmap *m)
-{
-    for (size_t i = 0; i < m->cap; i++)
-        free(m->keys[i]);
-    free(m->keys);
-    free(m->vals);
-    memset(m, 0, sizeof *m);
-}
-
-/* Near-duplicate index over kept hashes (multi-index hashing): the 64 bits
- * are cut into 4 bands of 16 bits; two hashes within distance d differ in at
- * most r = d / 4 bits of some band (pigeonhole), so the candidates are the
- * kept hashes whose band equals one of the query's band values with up to r
- * bits flipped. Each band is a direct-addressed table of 65536 lists. Exact
- * at any distance; the probe count grows as C(16, <= r), so distances up to
- * ~12 stay fast (unrelated pictures are ~32 apart). */
-#define PH_BANDS 4
-typedef struct {
-    int d, r;
-    int *head;           /* PH_BANDS × 65536 list heads, -1 = empty */
-    struct pnode { int row, next; } *nodes;
-    size_t n_nodes, cap_nodes;
-    int *kept;           /* rows kept, for d >= 64 (everything matches) */
-    size_t n_kept;
-} phindex;
-
-static void ph_init(phindex *p, int d)
-{
-    memset(p, 0, sizeof *p);
-    p->d = d;
-    p->r = d / PH_BANDS;
-    p->head = xmalloc((size_t)PH_BANDS * 65536 * sizeof *p->head);
-    for (size_t i = 0; i < (size_t)PH_BANDS * 65536; i++)
-        p->head[i] = -1;
-}
-
-typedef struct {
-    const phindex *p;
-    uint64_t h;
-    const uint64_t *hashes;
-    int best;
-} ph_query;
-
-/* Visits every value within `left` flips of v (flipping bits >= from). */
-static void ph_probe(ph_query *q, int band, unsigned v, int from, int left)
-{
-    for (int k = q->p->head[band * 65536 + (int)v]; k >= 0; k = q->p->nodes[k].next) {
-        int row = q->p->nodes[k].row;
-        if ((q->best < 0 || row < q->best) && img_hamming64(q->h, q->hashes[row]) <= q->p->d)
-            q->best = row;
-    }
-    if (left == 0)
-        return;
-    for (int bit = from; bit < 16; bit++)
-        ph_probe(q, band, v ^ (1u << bit), bit + 1, left - 1);
-}
-
-/* The earliest kept row within distance d of h, or -1. hashes[] gives each row's hash. */
-static int ph_find(const phindex *p, uint64_t h, const uint64_t *hashes)
-{
-    if (p->d >= 64)
-        return p->n_kept ? p->kept[0] : -1;
-    ph_query q = {p, h, hashes, -1};
-    for (int b = 0; b < PH_BANDS; b++)
-        ph_probe(&q, b, (unsigned)(h >> (16 * b)) & 0xFFFFu, 0, p->r);
-    return q.best;
-}
-
-static void ph_add(phindex *p, uint64_t h, int row)
-{
-    if (p->d >= 64) {
-        p->kept = xrealloc(p->kept, (p->n_kept + 1) * sizeof *p->kept);
-        p->kept[p->n_kept++] = row;
-        return;
-    }
-    for (int b = 0; b < PH_BANDS; b++) {
-        if (p->n_nodes == p->cap_nodes) {
-            p->cap_nodes = p->cap_nodes ? p->cap_nodes * 2 : 1024;
-            p->nodes = xrealloc(p->nodes, p->cap_nodes * sizeof *p->nodes);
-        }
-        int *head = &p->head[b * 65536 + (int)((h >> (16 * b)) & 0xFFFFu)];
-        p->nodes[p->n_nodes] = (struct pnode){row, *head};
-        *head = (int)p->n_nodes++;
-    }
-}
-
-static void ph_free(phindex *p)
-{
-    free(p->head);
-    free(p->nodes);
-    free(p->kept);
-}
-
-/* ---- the rows ------------------------------------------------------------------- */
-
-typedef struct {
-    int64_t id, input_id;
-    char key[10];                /* "" when the row has no sample */
-    int status;                  /* DS_ACCEPTED or DS_REJECTED */
-    char *reason, *error, *detail, *dup, *language;
-    char *url, *text, *sha256, *nsfw;
-    int has_phash, has_score;
-    uint64_t phash;
-    double score;
-    int ow, oh;
-    int64_t bytes;
-    /* judged */
-    char *norm;                  /* normalised caption */
-    uint64_t rkey;               /* caption_repeat_key(norm) */
-    int judge;                   /* 0: reason we do not re-judge; row untouched */
-    int new_status;
-    const char *new_reason;
-    char *new_error, *new_detail;
-    char new_dup[10];
-    char new_language[16];
-} rrow;
-
-static void json_str(ccbuf *b, const char *s)
-{
-    ccbuf_printf(b, "\"");
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            ccbuf_printf(b, "\\%c", c);
-        else if (c < 0x20)
-            ccbuf_printf(b, "\\u%04x", c);
-        else
-            ccbuf_printf(b, "%c", c);
-    }
-    ccbuf_printf(b, "\"");
-}
-
-static char *col_dup(sqlite3_stmt *st, int i)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? xstrdup((const char *)t) : NULL;
-}
-
-static int streq_null(const char *a, const char *b)
-{
-    return (!a && !b) || (a && b && strcmp(a, b) == 0);
-}
-
-/* Reasons a row without a sample can have that refilter knows how to judge. */
-static int keyless_judgeable(const char *reason)
-{
-    static const char *const img[] = {"too_small", "too_small_bytes", "aspect_ratio", "too_many_pixels",
-                                      "duplicate"};
-    if (!reason)
-        return 0;
-    if (caption_reason_parse(reason) > 0)
-        return 1;
-    if (strncmp(reason, "caption_", 8) == 0 && caption_reason_parse(reason + 8) > 0)
-        return 1;
-    for (size_t i = 0; i < sizeof img / sizeof img[0]; i++)
-        if (strcmp(reason, img[i]) == 0)
-            return 1;
-    return 0;
-}
-
-typedef struct {
-    uint64_t rkey, ident;
-} pair;
-
-static int pair_cmp(const void *a, const void *b)
-{
-    const pair *x = a, *y = b;
-    if (x->rkey != y->rkey)
-        return x->rkey < y->rkey ? -1 : 1;
-    return x->ident < y->ident ? -1 : x->ident > y->ident;
-}
-
-typedef struct {
-    uint64_t rkey;
-    int64_t count;
-} rcount;
-
-static int rcount_cmp(const void *a, const void *b)
-{
-    const rcount *x = a, *y = b;
-    return x->rkey < y->rkey ? -1 : x->rkey > y->rkey;
-}
-
-/* Counts by reason for the summary. */
-typedef struct {
-    const char *reason[64];
-    int64_t n[64];
-    int len;
-} reason_counts;
-
-static void rc_add(reason_counts *c, const char *reason)
-{
-    for (int i = 0; i < c->len; i++)
-        if (strcmp(c->reason[i], reason) == 0) {
-            c->n[i]++;
-            return;
-        }
-    if (c->len < 64) {
-        c->reason[c->len] = reason;
-        c->n[c->len++] = 1;
-    }
-}
-
-static void set_reject(rrow *r, const char *reason, const char *error, const char *detail, const char *dup)
-{
-    /* detail may be r->new_detail itself: copy before freeing */
-    char *e = error && *error ? xstrdup(error) : NULL, *d = detail && *detail ? xstrdup(detail) : NULL;
-    r->new_status = DS_REJECTED;
-    r->new_reason = reason;
-    free(r->new_error);
-    free(r->new_detail);
-    r->new_error = e;
-    r->new_detail = d;
-    snprintf(r->new_dup, sizeof r->new_dup, "%s", dup ? dup : "");
+    ccbuf js = {0};
+    ccbuf_puts(&js, "{\"dir\":");
+    ccbuf_json_string(&js, o->dir, strlen(o->dir));
+    ccbuf_printf(&js, ",\"dry_run\":%s,\"examined\":%lld,\"accepted_before\":%lld,\"accepted_after\":%lld,"
+                      "\"changed\":{\"accepted_to_rejected\":{",
+                 o->dry_run ? "true" : "false", (long long)r->examined, (long long)r->accepted_before,
+                 (long long)r->accepted_after);
+    for (int i = 0; i < r->n_demoted; i++)
+        ccbuf_printf(&js, "%s\"%s\":%lld", i ? "," : "", r->demoted_reason[i], (long long)r->demoted[i]);
+    ccbuf_printf(&js,
+                 "},\"accepted_to_rejected_total\":%lld,\"rejected_to_accepted\":%lld,\"unfetched_now_passing\":%lld,"
+                 "\"rejected_reason_changed\":%lld,\"language_updated\":%lld},\"passing_not_refetchable\":%lld,"
+                 "\"clip_model\":",
+                 (long long)r->to_reject, (long long)r->restored, (long long)r->unfetched,
+                 (long long)r->reason_changed, (long long)r->lang_changed, (long long)r->not_refetchable);
+    if (r->model_id > 0)
+        ccbuf_printf(&js, "%lld", (long long)r->model_id);
+    else
+        ccbuf_puts(&js, "null");
+    ccbuf_printf(&js, ",\"seconds\":%.3f}", r->seconds);
+    printf("%s\n", (const char *)js.data);
+    ccbuf_free(&js);
 }
 
 int cmd_refilter(int argc, char **argv)
 {
     if (cli_wants_help("refilter", argc, argv))
         return EXIT_OK;
-    filter_config fc;
-    filter_config_defaults(&fc);
-    char err[512];
-    if (filter_config_from_args(&fc, &argc, argv, err, sizeof err) != CC_OK)
+    refilter_options o;
+    refilter_options_init(&o);
+    char err[1024];
+    if (filter_config_from_args(&o.filters, &argc, argv, err, sizeof err) != CC_OK)
         return cli_usage_error("refilter", "%s", err);
-    const char *dir = NULL;
-    int dry_run = 0, quiet = 0;
+    int quiet = 0;
     long model_arg = -1;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--dry-run") == 0 || strcmp(argv[i], "-n") == 0) {
-            dry_run = 1;
+            o.dry_run = 1;
         } else if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0) {
             quiet = 1;
         } else if (strcmp(argv[i], "--model-id") == 0) {
@@ -336,412 +55,33 @@ int cmd_refilter(int argc, char **argv)
                 return cli_usage_error("refilter", "--model-id needs a value");
             if (cli_parse_long(argv[++i], 1, 1L << 40, &model_arg) != 0)
                 return cli_usage_error("refilter", "--model-id needs a clip_models id, got '%s'", argv[i]);
+            o.model_id = model_arg;
         } else if (argv[i][0] == '-' && argv[i][1]) {
             return cli_usage_error("refilter", "unknown option '%s'", argv[i]);
-        } else if (!dir) {
-            dir = argv[i];
+        } else if (!o.dir) {
+            o.dir = argv[i];
         } else {
             return cli_usage_error("refilter", "unexpected argument '%s'", argv[i]);
         }
     }
-    if (!dir)
+    if (!o.dir)
         return cli_usage_error("refilter", "missing DIR");
+    cli_progress prog;
+    ccbuf args = {0};
+    cli_run_options(&o.run, &prog, 1, argc, argv, &args);
 
-    caption_filter *cf = caption_filter_new_err(&fc, err, sizeof err);
-    if (!cf)
-        return cli_fail("refilter", "%s", err);
-    dataset *ds = dry_run ? dataset_open_readonly(dir, err, sizeof err) : dataset_open(dir, NULL, err, sizeof err);
-    if (!ds) {
-        caption_filter_free(cf);
-        return cli_fail("refilter", "%s", err);
-    }
-    sqlite3 *db = dataset_db(ds);
-    int status = EXIT_OK;
-    double t0 = cc_now();
-    rrow *rows = NULL;
-    size_t n = 0, cap = 0;
-    sqlite3_stmt *st = NULL;
-
-    /* The CLIP model whose scores clip_min_score applies to. */
-    int64_t model_id = -1;
-    if (sqlite3_prepare_v2(db, model_arg > 0 ? "SELECT id FROM clip_models WHERE id = ?1" : "SELECT max(id) FROM clip_models",
-                           -1, &st, NULL) != SQLITE_OK) {
-        status = cli_fail("refilter", "%s: %s", dir, sqlite3_errmsg(db));
-        goto out;
-    }
-    if (model_arg > 0)
-        sqlite3_bind_int64(st, 1, model_arg);
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-        model_id = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    st = NULL;
-    if (model_arg > 0 && model_id < 0) {
-        status = cli_usage_error("refilter", "%s: no CLIP model with id %ld (see: query %s --sql 'SELECT * FROM clip_models')",
-                                 dir, model_arg, dir);
-        goto out;
-    }
-    if (fc.clip_min_score != 0 && model_id < 0 && !quiet)
-        fprintf(stderr, "refilter: note: %s has no CLIP scores; clip_min_score has nothing to judge\n", dir);
-
-    /* ---- load: samples first in key order (dedup keeps the earliest key), then
-     * the rows without a sample ---- */
-    if (sqlite3_prepare_v2(db,
-                           "SELECT i.id, i.input_id, i.key, i.status, i.reason, i.error, i.caption_detail, "
-                           "i.duplicate_of, i.language, i.url, coalesce(i.caption_raw, i.caption), i.sha256, i.nsfw, "
-                           "i.phash, s.score, i.original_width, i.original_height, i.bytes "
-                           "FROM items i LEFT JOIN clip_scores s ON s.key = i.key AND s.model = ?1 "
-                           "WHERE i.status IN ('accepted', 'rejected') "
-                           "ORDER BY i.key IS NULL, i.key, i.id",
-                           -1, &st, NULL) != SQLITE_OK) {
-        status = cli_fail("refilter", "%s: %s", dir, sqlite3_errmsg(db));
-        goto out;
-    }
-    sqlite3_bind_int64(st, 1, model_id);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 1024;
-            rows = xrealloc(rows, cap * sizeof *rows);
-        }
-        rrow *r = &rows[n++];
-        memset(r, 0, sizeof *r);
-        r->id = sqlite3_column_int64(st, 0);
-        r->input_id = sqlite3_column_type(st, 1) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, 1);
-        if (sqlite3_column_text(st, 2))
-            snprintf(r->key, sizeof r->key, "%s", (const char *)sqlite3_column_text(st, 2));
-        r->status = strcmp((const char *)sqlite3_column_text(st, 3), "accepted") == 0 ? DS_ACCEPTED : DS_REJECTED;
-        r->reason = col_dup(st, 4);
-        r->error = col_dup(st, 5);
-        r->detail = col_dup(st, 6);
-        r->dup = col_dup(st, 7);
-        r->language = col_dup(st, 8);
-        r->url = col_dup(st, 9);
-        r->text = col_dup(st, 10);
-        r->sha256 = col_dup(st, 11);
-        r->nsfw = col_dup(st, 12);
-        r->has_phash = sqlite3_column_type(st, 13) != SQLITE_NULL;
-        r->phash = (uint64_t)sqlite3_column_int64(st, 13);
-        r->has_score = sqlite3_column_type(st, 14) != SQLITE_NULL;
-        r->score = sqlite3_column_double(st, 14);
-        r->ow = sqlite3_column_int(st, 15);
-        r->oh = sqlite3_column_int(st, 16);
-        r->bytes = sqlite3_column_int64(st, 17);
-        r->judge = r->key[0] || (r->status == DS_REJECTED && keyless_judgeable(r->reason));
-    }
-    sqlite3_finalize(st);
-    st = NULL;
-    if (rc != SQLITE_DONE) {
-        status = cli_fail("refilter", "%s: reading items: %s", dir, sqlite3_errmsg(db));
-        goto out;
-    }
-
-    /* ---- captions, and images per caption for the repeated-caption rule ---- */
-    caption_verdict *verdicts = xcalloc(n ? n : 1, sizeof *verdicts);
-    pair *pairs = xcalloc(n ? n : 1, sizeof *pairs);
-    size_t npairs = 0;
-    ccbuf norm = {0};
-    for (size_t i = 0; i < n; i++) {
-        rrow *r = &rows[i];
-        const char *t = r->text ? r->text : "";
-        verdicts[i] = caption_judge(cf, t, strlen(t), &norm);
-        r->norm = xstrndup(norm.len ? (const char *)norm.data : "", norm.len);
-        r->rkey = caption_repeat_key(r->norm, strlen(r->norm));
-        /* A downloaded image: identified by its perceptual hash (so re-encodings
-         * of one picture count once), else by its bytes. */
-        if (r->norm[0] && (r->has_phash || r->sha256))
-            pairs[npairs++] = (pair){r->rkey, r->has_phash ? r->phash : fnv1a(r->sha256, strlen(r->sha256))};
-    }
-    ccbuf_free(&norm);
-    qsort(pairs, npairs, sizeof *pairs, pair_cmp);
-    rcount *counts = xcalloc(npairs ? npairs : 1, sizeof *counts);
-    size_t ncounts = 0;
-    for (size_t i = 0; i < npairs; i++) {
-        if (i > 0 && pairs[i].rkey == pairs[i - 1].rkey && pairs[i].ident == pairs[i - 1].ident)
-            continue;
-        if (ncounts && counts[ncounts - 1].rkey == pairs[i].rkey)
-            counts[ncounts - 1].count++;
-        else
-            counts[ncounts++] = (rcount){pairs[i].rkey, 1};
-    }
-    free(pairs);
-
-    /* ---- decide ---- */
-    img_checks checks;
-    img_checks_defaults(&checks);
-    checks.min_side = fc.image_min_side;
-    checks.max_aspect_ratio = fc.image_max_aspect_ratio;
-    checks.max_pixels = fc.image_max_pixels;
-    checks.min_bytes = (size_t)fc.image_min_bytes;
-    strmap by_url = {0}, by_url_caption = {0}, by_sha = {0};
-    phindex ph;
-    ph_init(&ph, fc.phash_max_distance);
-    uint64_t *hashes = xcalloc(n ? n : 1, sizeof *hashes);
-    for (size_t i = 0; i < n; i++)
-        hashes[i] = rows[i].phash;
-    ccbuf tmp = {0};
-    for (size_t i = 0; i < n; i++) {
-        rrow *r = &rows[i];
-        if (!r->judge)
-            continue;
-        caption_verdict *v = &verdicts[i];
-        snprintf(r->new_language, sizeof r->new_language, "%s", v->language);
-        r->new_status = DS_ACCEPTED;
-        r->new_detail = v->detail[0] ? xstrdup(v->detail) : NULL;
-        if (v->code != CAPTION_KEEP) {
-            set_reject(r, v->reason, v->detail, v->detail, NULL);
-            continue;
-        }
-        rcount probe = {r->rkey, 0}, *hit = r->norm[0] ? bsearch(&probe, counts, ncounts, sizeof *counts, rcount_cmp) : NULL;
-        if (hit && caption_is_repeated(cf, (uint64_t)hit->count)) {
-            char d[64];
-            snprintf(d, sizeof d, "repeated on %lld images", (long long)hit->count);
-            set_reject(r, caption_reason_name(CAPTION_BOILERPLATE), d, d, NULL);
-            continue;
-        }
-        if (r->ow > 0 && r->oh > 0) {
-            const char *why = img_check(&checks, (size_t)(r->bytes > 0 ? r->bytes : 0), r->ow, r->oh);
-            if (why) {
-                char d[96];
-                snprintf(d, sizeof d, "%dx%d, %lld bytes", r->ow, r->oh, (long long)r->bytes);
-                set_reject(r, why, d, r->new_detail, NULL);
-                continue;
-            }
-        }
-        if (r->key[0] && fc.nsfw_reject && r->nsfw && strcmp(r->nsfw, "NSFW") == 0) {
-            set_reject(r, "unsafe_image", "CLIP safety tag NSFW", r->new_detail, NULL);
-            continue;
-        }
-        if (r->key[0] && fc.clip_min_score != 0 && r->has_score && r->score < fc.clip_min_score) {
-            char d[96];
-            snprintf(d, sizeof d, "CLIP score %.4f below %.4f", r->score, fc.clip_min_score);
-            set_reject(r, "low_clip_score", d, r->new_detail, NULL);
-            continue;
-        }
-        /* dedup against the samples kept so far */
-        char *nurl = r->url ? url_normalize(r->url, NULL, 0) : NULL;
-        const char *u = nurl ? nurl : r->url;
-        int k = -1;
-        const char *how = NULL;
-        if (u && (fc.dedup & FILTER_DEDUP_URL) && (k = strmap_get(&by_url, u)) >= 0)
-            how = "same URL";
-        if (k < 0 && u && (fc.dedup & FILTER_DEDUP_URL_CAPTION)) {
-            ccbuf_reset(&tmp);
-            ccbuf_printf(&tmp, "%s\x1f%s", u, r->norm);
-            if ((k = strmap_get(&by_url_caption, (const char *)tmp.data)) >= 0)
-                how = "same URL and caption";
-        }
-        if (k < 0 && r->sha256 && (fc.dedup & FILTER_DEDUP_SHA256) && (k = strmap_get(&by_sha, r->sha256)) >= 0)
-            how = "same bytes";
-        if (k < 0 && r->has_phash && (fc.dedup & FILTER_DEDUP_PHASH) && (k = ph_find(&ph, r->phash, hashes)) >= 0)
-            how = "same picture (perceptual hash)";
-        if (k >= 0) {
-            char d[128];
-            if (rows[k].has_phash && r->has_phash && strcmp(how, "same picture (perceptual hash)") == 0)
-                snprintf(d, sizeof d, "%s as sample %s (distance %d)", how, rows[k].key,
-                         img_hamming64(r->phash, rows[k].phash));
-            else
-                snprintf(d, sizeof d, "%s as sample %s", how, rows[k].key);
-            set_reject(r, "duplicate", d, r->new_detail, rows[k].key);
-        } else if (r->key[0]) {
-            /* kept: later samples are compared with it */
-            if (u)
-                strmap_put(&by_url, u, (int)i);
-            if (u) {
-                ccbuf_reset(&tmp);
-                ccbuf_printf(&tmp, "%s\x1f%s", u, r->norm);
-                strmap_put(&by_url_caption, (const char *)tmp.data, (int)i);
-            }
-            if (r->sha256)
-                strmap_put(&by_sha, r->sha256, (int)i);
-            if (r->has_phash)
-                ph_add(&ph, r->phash, (int)i);
-        }
-        free(nurl);
-    }
-    ccbuf_free(&tmp);
-    free(hashes);
-    ph_free(&ph);
-    strmap_free(&by_url);
-    strmap_free(&by_url_caption);
-    strmap_free(&by_sha);
-    free(verdicts);
-    free(counts);
-
-    /* ---- what changes ---- */
-    reason_counts demoted = {0};
-    int64_t to_reject = 0, restored = 0, unfetched = 0, not_refetchable = 0, reason_changed = 0, lang_changed = 0;
-    int64_t accepted_before = 0, accepted_after = 0, examined = 0;
-    enum { CH_NONE, CH_UPDATE, CH_DELETE };
-    unsigned char *change = xcalloc(n ? n : 1, 1), *lang = xcalloc(n ? n : 1, 1);
-    for (size_t i = 0; i < n; i++) {
-        rrow *r = &rows[i];
-        accepted_before += r->status == DS_ACCEPTED;
-        if (!r->judge) {
-            accepted_after += r->status == DS_ACCEPTED;
-            continue;
-        }
-        examined++;
-        if (r->new_language[0] && !streq_null(r->language, r->new_language)) {
-            lang[i] = 1;
-            lang_changed++;
-        }
-        if (!r->key[0]) {
-            /* rejected before a sample was written */
-            if (r->new_status == DS_ACCEPTED) {
-                if (r->input_id > 0) {
-                    change[i] = CH_DELETE;
-                    unfetched++;
-                } else {
-                    not_refetchable++;
-                }
-            } else if (!streq_null(r->reason, r->new_reason) || !streq_null(r->dup, r->new_dup[0] ? r->new_dup : NULL)) {
-                change[i] = CH_UPDATE;
-                reason_changed++;
-            }
-            continue;
-        }
-        accepted_after += r->new_status == DS_ACCEPTED;
-        if (r->status == DS_ACCEPTED && r->new_status == DS_REJECTED) {
-            change[i] = CH_UPDATE;
-            to_reject++;
-            rc_add(&demoted, r->new_reason);
-        } else if (r->status == DS_REJECTED && r->new_status == DS_ACCEPTED) {
-            change[i] = CH_UPDATE;
-            restored++;
-        } else if (r->status == DS_REJECTED &&
-                   (!streq_null(r->reason, r->new_reason) || !streq_null(r->dup, r->new_dup[0] ? r->new_dup : NULL))) {
-            change[i] = CH_UPDATE;
-            reason_changed++;
-        }
-    }
-
-    /* ---- apply, in one transaction ---- */
-    if (!dry_run) {
-        char args[1024];
-        size_t al = 0;
-        args[0] = 0;
-        for (int i = 1; i < argc && al + 2 < sizeof args; i++)
-            al += (size_t)snprintf(args + al, sizeof args - al, "%s%s", i > 1 ? " " : "", argv[i]);
-        int64_t run_id = dataset_run_begin(ds, "refilter", args);
-        if (run_id < 0) {
-            status = cli_fail("refilter", "%s", dataset_errmsg(ds));
-            goto applied;
-        }
-        sqlite3_stmt *upd = NULL, *del = NULL, *ulang = NULL, *band = NULL;
-        int ok = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK &&
-                 sqlite3_prepare_v2(db,
-                                    "UPDATE items SET status = ?1, reason = ?2, error = ?3, caption_detail = ?4, "
-                                    "duplicate_of = ?5, run_id = ?6 WHERE id = ?7",
-                                    -1, &upd, NULL) == SQLITE_OK &&
-                 sqlite3_prepare_v2(db, "DELETE FROM items WHERE id = ?1", -1, &del, NULL) == SQLITE_OK &&
-                 sqlite3_prepare_v2(db, "UPDATE items SET language = ?1 WHERE id = ?2", -1, &ulang, NULL) == SQLITE_OK &&
-                 sqlite3_prepare_v2(db,
-                                    "INSERT OR IGNORE INTO phash_bands(band, nbands, value, item_id) "
-                                    "VALUES (?1, ?2, ?3, ?4)",
-                                    -1, &band, NULL) == SQLITE_OK;
-        const int nbands = img_phash_nbands(fc.phash_max_distance);
-        for (size_t i = 0; ok && i < n; i++) {
-            rrow *r = &rows[i];
-            if (change[i] == CH_DELETE) {
-                sqlite3_reset(del);
-                sqlite3_bind_int64(del, 1, r->id);
-                ok = sqlite3_step(del) == SQLITE_DONE;
-                continue;
-            }
-            if (lang[i]) {
-                sqlite3_reset(ulang);
-                sqlite3_bind_text(ulang, 1, r->new_language, -1, SQLITE_STATIC);
-                sqlite3_bind_int64(ulang, 2, r->id);
-                ok = sqlite3_step(ulang) == SQLITE_DONE;
-            }
-            if (ok && change[i] == CH_UPDATE) {
-                int acc = r->new_status == DS_ACCEPTED;
-                sqlite3_reset(upd);
-                sqlite3_clear_bindings(upd);
-                sqlite3_bind_text(upd, 1, dataset_status_name(r->new_status), -1, SQLITE_STATIC);
-                if (!acc) {
-                    sqlite3_bind_text(upd, 2, r->new_reason, -1, SQLITE_STATIC);
-                    sqlite3_bind_text(upd, 3, r->new_error, -1, SQLITE_STATIC);
-                }
-                sqlite3_bind_text(upd, 4, r->new_detail, -1, SQLITE_STATIC);
-                if (r->new_dup[0])
-                    sqlite3_bind_text(upd, 5, r->new_dup, -1, SQLITE_STATIC);
-                sqlite3_bind_int64(upd, 6, run_id);
-                sqlite3_bind_int64(upd, 7, r->id);
-                ok = sqlite3_step(upd) == SQLITE_DONE;
-            }
-            /* Keep phash_bands complete for the next fetch's near-duplicate
-             * lookups at this distance: every accepted sample, this layout. */
-            if (ok && r->key[0] && r->has_phash && r->new_status == DS_ACCEPTED && (fc.dedup & FILTER_DEDUP_PHASH)) {
-                for (int b = 0; ok && b < nbands; b++) {
-                    sqlite3_reset(band);
-                    sqlite3_bind_int(band, 1, b);
-                    sqlite3_bind_int(band, 2, nbands);
-                    sqlite3_bind_int64(band, 3, img_phash_band(r->phash, b, nbands));
-                    sqlite3_bind_int64(band, 4, r->id);
-                    ok = sqlite3_step(band) == SQLITE_DONE;
-                }
-            }
-        }
-        if (ok)
-            ok = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
-        if (!ok) {
-            status = cli_fail("refilter", "%s: %s (nothing changed)", dir, sqlite3_errmsg(db));
-            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-        }
-        sqlite3_finalize(upd);
-        sqlite3_finalize(del);
-        sqlite3_finalize(ulang);
-        sqlite3_finalize(band);
-    }
-applied:;
-    ccbuf js = {0};
-    ccbuf_printf(&js, "{\"dir\":");
-    json_str(&js, dir);
-    ccbuf_printf(&js, ",\"dry_run\":%s,\"examined\":%lld,\"accepted_before\":%lld,\"accepted_after\":%lld,"
-                      "\"changed\":{\"accepted_to_rejected\":{",
-                 dry_run ? "true" : "false", (long long)examined, (long long)accepted_before,
-                 (long long)accepted_after);
-    for (int i = 0; i < demoted.len; i++)
-        ccbuf_printf(&js, "%s\"%s\":%lld", i ? "," : "", demoted.reason[i], (long long)demoted.n[i]);
-    ccbuf_printf(&js,
-                 "},\"accepted_to_rejected_total\":%lld,\"rejected_to_accepted\":%lld,\"unfetched_now_passing\":%lld,"
-                 "\"rejected_reason_changed\":%lld,\"language_updated\":%lld},\"passing_not_refetchable\":%lld,"
-                 "\"clip_model\":",
-                 (long long)to_reject, (long long)restored, (long long)unfetched, (long long)reason_changed,
-                 (long long)lang_changed, (long long)not_refetchable);
-    if (model_id > 0)
-        ccbuf_printf(&js, "%lld", (long long)model_id);
-    else
-        ccbuf_printf(&js, "null");
-    ccbuf_printf(&js, ",\"seconds\":%.3f}", cc_now() - t0);
+    refilter_result r;
+    cc_err rc = pipeline_refilter(&o, &r, err, sizeof err);
+    int status = cli_engine_status("refilter", rc, err);
     if (status == EXIT_OK) {
-        printf("%s\n", (const char *)js.data);
-        if (!dry_run) {
-            char cj[256];
-            snprintf(cj, sizeof cj,
-                     "{\"accepted_to_rejected\":%lld,\"rejected_to_accepted\":%lld,\"unfetched_now_passing\":%lld}",
-                     (long long)to_reject, (long long)restored, (long long)unfetched);
-            dataset_run_end(ds, cj);
-        }
-        if (!quiet && unfetched)
+        if (o.filters.clip_min_score != 0 && r.model_id < 0 && !quiet)
+            fprintf(stderr, "refilter: note: %s has no CLIP scores; clip_min_score has nothing to judge\n", o.dir);
+        print_summary(&o, &r);
+        if (!quiet && r.unfetched)
             fprintf(stderr,
                     "refilter: %lld rows rejected before download now pass; run the same fetch again to fetch them\n",
-                    (long long)unfetched);
+                    (long long)r.unfetched);
     }
-    ccbuf_free(&js);
-    free(change);
-    free(lang);
-out:
-    for (size_t i = 0; i < n; i++) {
-        rrow *r = &rows[i];
-        free(r->reason), free(r->error), free(r->detail), free(r->dup), free(r->language);
-        free(r->url), free(r->text), free(r->sha256), free(r->nsfw), free(r->norm);
-        free(r->new_error), free(r->new_detail);
-    }
-    free(rows);
-    if (dataset_close(ds, 0, err, sizeof err) != CC_OK && status == EXIT_OK)
-        status = cli_fail("refilter", "%s", err);
-    caption_filter_free(cf);
+    ccbuf_free(&args);
     return status;
 }

@@ -1,329 +1,78 @@
-/* cmd-score.c — `clipcrawl score DIR --model M`: CLIP-scores every accepted
- * sample that has no score for this model yet. Stores the cosine, and both
- * embeddings as IEEE half floats, in clip_scores (002-clip.sql). Resumable:
- * a killed run loses at most the batch in progress. */
-#include <math.h>
-#include <signal.h>
+/* cmd-score.c — `clipcrawl score DIR --model M`: the arguments of
+ * pipeline_score (pipeline/score.c), its progress and its JSON line. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "clip-cli.h"
-#include "clip-store.h"
 #include "commands.h"
 #include "common.h"
-#include "dataset.h"
-#include "dataset_emb.h"
-#include "image.h"
-#include "preprocess.h"
-#include "safetensors.h"
-#include "safety.h" /* safety tagging (task F2) */
+#include "pipeline.h"
 
-static volatile sig_atomic_t score_stop;
-static void score_on_signal(int sig)
+/* "N scored (R/s)" on stderr; the engine passes the scored count as accepted. */
+static void score_progress(const pipeline_counts *c, double fraction_done, int final, void *ctx)
 {
-    (void)sig;
-    score_stop = 1;
-}
-
-/* ---- safety tagging (task F2) ------------------------------------------------
- * Every scored sample also gets its CLIP zero-shot safety tag (clipscore/safety.h)
- * in items.nsfw / items.nsfw_model. Samples scored before tagging existed (a
- * clip_scores row for this model, no tag from it) are tagged from their stored
- * image embedding, so no image is decoded twice. */
-/* Tags the samples already scored by model_id whose tag is missing or from
- * another model. Returns how many, or -1 on an SQLite error. */
-static int64_t safety_backfill(sqlite3 *db, const clip_safety *saf, int64_t model_id, int E)
-{
-    sqlite3_stmt *sel = NULL, *upd = NULL;
-    int64_t n = 0;
-    float *v = xmalloc((size_t)E * sizeof *v);
-    if (sqlite3_prepare_v2(db,
-                           "SELECT s.key, s.image_emb FROM clip_scores s JOIN items i ON i.key = s.key "
-                           "WHERE s.model = ?1 AND s.image_emb IS NOT NULL "
-                           "AND (i.nsfw_model IS NULL OR i.nsfw_model <> ?1)",
-                           -1, &sel, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, "UPDATE items SET nsfw = ?1, nsfw_model = ?2 WHERE key = ?3", -1, &upd, NULL) !=
-            SQLITE_OK) {
-        n = -1;
-        goto out;
+    (void)fraction_done;
+    cli_progress *p = ctx;
+    if (final) {
+        if (p->tty)
+            fputc('\n', stderr);
+        return;
     }
-    sqlite3_bind_int64(sel, 1, model_id);
-    int rc;
-    while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
-        const unsigned char *b = sqlite3_column_blob(sel, 1);
-        if (sqlite3_column_bytes(sel, 1) != E * 2)
-            continue; /* written by a model of another width: not ours to read */
-        for (int k = 0; k < E; k++)
-            v[k] = st_f16_to_f32((uint16_t)(b[2 * k] | b[2 * k + 1] << 8));
-        sqlite3_reset(upd);
-        sqlite3_bind_text(upd, 1, clip_safety_tag(saf, v), -1, SQLITE_STATIC);
-        sqlite3_bind_int64(upd, 2, model_id);
-        sqlite3_bind_text(upd, 3, (const char *)sqlite3_column_text(sel, 0), -1, SQLITE_TRANSIENT);
-        if (sqlite3_step(upd) != SQLITE_DONE) {
-            n = -1;
-            goto out;
-        }
-        n++;
-    }
-    if (rc != SQLITE_DONE)
-        n = -1;
-out:
-    sqlite3_finalize(sel);
-    sqlite3_finalize(upd);
-    free(v);
-    return n;
+    if (!cli_progress_due(p, 0))
+        return;
+    fprintf(stderr, "%s%lld scored (%.1f/s)%s", p->tty ? "\r" : "", (long long)c->accepted,
+            (double)c->accepted / (p->last - p->started), p->tty ? "   " : "\n");
 }
-/* ---- end safety tagging ---- */
-
-typedef struct {
-    char key[10];
-    int ok;         /* image decoded; otherwise the sample is skipped with a warning */
-} batch_slot;
 
 int cmd_score(int argc, char **argv)
 {
     if (cli_wants_help("score", argc, argv))
         return EXIT_OK;
-    clip_cli_opts o;
-    clip_cli_opts_init(&o);
-    const char *dir = NULL;
-    long limit = -1;
+    score_options o = {.limit = -1};
+    clip_tool_options_init(&o.clip);
     int quiet = 0;
+    char err[1024];
     for (int i = 1; i < argc; i++) {
-        int r = clip_cli_opt("score", &o, argc, argv, &i);
+        int r = clip_tool_option(&o.clip, argc, argv, &i, err, sizeof err);
         if (r < 0)
-            return EXIT_USAGE;
+            return cli_usage_error("score", "%s", err);
         if (r > 0)
             continue;
+        long n;
         if (strcmp(argv[i], "--limit") == 0 && i + 1 < argc) {
-            if (cli_parse_long(argv[++i], 1, 1L << 40, &limit) != 0)
+            if (cli_parse_long(argv[++i], 1, 1L << 40, &n) != 0)
                 return cli_usage_error("score", "--limit needs a positive number, got '%s'", argv[i]);
+            o.limit = n;
         } else if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0) {
             quiet = 1;
         } else if (argv[i][0] == '-') {
             return cli_usage_error("score", "unknown option '%s'", argv[i]);
-        } else if (!dir) {
-            dir = argv[i];
+        } else if (!o.dir) {
+            o.dir = argv[i];
         } else {
             return cli_usage_error("score", "unexpected argument '%s'", argv[i]);
         }
     }
-    if (!dir)
+    if (!o.dir)
         return cli_usage_error("score", "missing DIR");
-    if (!o.model && !getenv("CLIPCRAWL_MODEL"))
+    if (!o.clip.model)
         return cli_usage_error("score", "missing --model M (or CLIPCRAWL_MODEL)");
+    cli_progress prog;
+    ccbuf args = {0};
+    cli_run_options(&o.run, &prog, quiet, argc, argv, &args);
+    if (!quiet)
+        o.run.progress = score_progress;
+    o.run.stop = cli_catch_signals();
 
-    clip_model *m = NULL;
-    clip_tokenizer *tok = NULL;
-    if (clip_cli_load("score", &o, 1, &m, &tok) != 0)
-        return EXIT_FAIL;
-    char err[512];
-    dataset *ds = dataset_open(dir, NULL, err, sizeof err);
-    if (!ds) {
-        clip_model_free(m);
-        clip_tokenizer_free(tok);
-        return cli_fail("score", "%s", err);
-    }
-    sqlite3 *db = dataset_db(ds);
-    int status = EXIT_OK;
-    int64_t model_id = clip_store_model(db, m, o.precision);
-    if (model_id < 0) {
-        status = cli_fail("score", "%s: cannot register the model: %s", dir, sqlite3_errmsg(db));
-        dataset_close(ds, 0, NULL, 0);
-        clip_model_free(m);
-        clip_tokenizer_free(tok);
-        return status;
-    }
-    dataset_emb_writer *emb = dataset_emb_writer_open(ds, model_id, err, sizeof err);
-    if (!emb) {
-        status = cli_fail("score", "%s", err);
-        dataset_close(ds, 0, NULL, 0);
-        clip_model_free(m);
-        clip_tokenizer_free(tok);
-        return status;
-    }
-    dataset_run_begin(ds, "score", clip_model_weights_path(m));
-
-    const clip_config *c = clip_model_config(m);
-    const int S = c->image_size, E = c->embed_dim, C = c->context_length;
-    const int B = o.batch > 0 ? o.batch : 32;
-    const size_t img_floats = (size_t)3 * S * S;
-    clip_state *state = clip_state_new(m, B);
-    clip_state_set_threads(state, o.threads);
-    float *px = xmalloc((size_t)B * img_floats * sizeof(float));
-    float *ie = xmalloc((size_t)B * E * sizeof(float)), *te = xmalloc((size_t)B * E * sizeof(float));
-    int32_t *ids = xcalloc((size_t)B * C, sizeof *ids);
-    int *eot = xcalloc((size_t)B, sizeof *eot);
-    batch_slot *slots = xcalloc((size_t)B, sizeof *slots);
-    ccbuf image = {0};
-    ccbuf where = {0}, unscorable = {0};
-    int64_t scored = 0, skipped = 0;
-    double t0 = cc_now(), last = t0;
-    double score_sum = 0;
-    int tty = isatty(STDERR_FILENO);
-
-    /* safety tagging (task F2) */
-    sqlite3_stmt *tag_upd = NULL;
-    int64_t tagged = 0, nsfw_count = 0;
-    clip_safety *saf = clip_safety_new(m, tok, state, err, sizeof err);
-    if (!saf) {
-        status = cli_fail("score", "%s", err);
-        goto out;
-    }
-    if (sqlite3_prepare_v2(db, "UPDATE items SET nsfw = ?1, nsfw_model = ?2 WHERE key = ?3", -1, &tag_upd, NULL) !=
-        SQLITE_OK) {
-        status = cli_fail("score", "%s: %s", dir, sqlite3_errmsg(db));
-        goto out;
-    }
-    {
-        int64_t b = safety_backfill(db, saf, model_id, E);
-        if (b < 0 || dataset_flush(ds) != CC_OK) {
-            status = cli_fail("score", "%s: tagging earlier scores: %s", dir, sqlite3_errmsg(db));
-            goto out;
-        }
-        tagged += b;
-    }
-    /* end safety tagging */
-    /* Samples whose image cannot be decoded get no row (a score must be a
-     * cosine); this run excludes them by key so they are not met again. */
-    ccbuf_printf(&where, "items.key NOT IN (SELECT key FROM clip_scores WHERE model = %lld)", (long long)model_id);
-    signal(SIGINT, score_on_signal);
-    signal(SIGTERM, score_on_signal);
-
-    for (;;) {
-        /* A fresh iterator per batch: the rows just scored drop out of the
-         * WHERE, and no read statement stays open across the commit. */
-        dataset_iter *it = dataset_iter_new(ds, (const char *)where.data);
-        dataset_location loc;
-        const char *url, *caption;
-        int n = 0, r = 0;
-        while (n < B && (limit < 0 || scored + skipped + n < limit) && (r = dataset_iter_next(it, &loc, &url, &caption)) == 1) {
-            batch_slot *sl = &slots[n];
-            memcpy(sl->key, loc.key, sizeof sl->key);
-            clip_cli_tokens(tok, caption ? caption : "", C, ids + (size_t)n * C, &eot[n]);
-            sl->ok = 0;
-            img_image im = {0};
-            if (dataset_read_member(ds, loc.key, "image", &image) == CC_OK &&
-                img_decode_native(image.data, image.len, 89478484, &im, err, sizeof err) == CC_OK &&
-                clip_preprocess(&im, S, NULL, NULL, px + (size_t)n * img_floats, NULL, err, sizeof err) == 0) {
-                sl->ok = 1;
-            } else {
-                cc_log(CC_LOG_WARN, "%s: sample %s: cannot score its image: %s", dir, loc.key,
-                       dataset_errmsg(ds)[0] ? dataset_errmsg(ds) : err);
-            }
-            img_image_free(&im);
-            n++;
-        }
-        dataset_iter_free(it);
-        if (r < 0) {
-            status = cli_fail("score", "%s", dataset_errmsg(ds));
-            break;
-        }
-        if (n == 0)
-            break;
-        int good = 0;
-        for (int k = 0; k < n; k++) {
-            if (!slots[k].ok)
-                continue;
-            if (good != k) {
-                memcpy(px + (size_t)good * img_floats, px + (size_t)k * img_floats, img_floats * sizeof(float));
-                memcpy(ids + (size_t)good * C, ids + (size_t)k * C, (size_t)C * sizeof *ids);
-                eot[good] = eot[k];
-            }
-            good++;
-        }
-        if (good > 0 && (clip_encode_images(state, px, good, ie) != 0 ||
-                         clip_encode_texts(state, ids, eot, good, te) != 0)) {
-            status = cli_fail("score", "%s", clip_state_errmsg(state));
-            break;
-        }
-        clip_l2_normalize(ie, good, E);
-        clip_l2_normalize(te, good, E);
-        int g = 0;
-        for (int k = 0; k < n; k++) {
-            if (!slots[k].ok) {
-                ccbuf_printf(&unscorable, "%s'%s'", unscorable.len ? "," : "", slots[k].key);
-                skipped++;
-                continue;
-            }
-            float s = clip_dot(ie + (size_t)g * E, te + (size_t)g * E, E);
-            if (clip_store_score(db, slots[k].key, model_id, s, ie + (size_t)g * E, te + (size_t)g * E, E) != 0) {
-                status = cli_fail("score", "%s: %s", dir, sqlite3_errmsg(db));
-                goto out;
-            }
-            if (dataset_emb_add(emb, slots[k].key, ie + (size_t)g * E, err, sizeof err) != CC_OK) {
-                status = cli_fail("score", "%s", err);
-                goto out;
-            }
-            score_sum += s;
-            scored++;
-            g++;
-            { /* safety tagging (task F2): same transaction as the score */
-                const char *tag = clip_safety_tag(saf, ie + (size_t)(g - 1) * E);
-                sqlite3_reset(tag_upd);
-                sqlite3_bind_text(tag_upd, 1, tag, -1, SQLITE_STATIC);
-                sqlite3_bind_int64(tag_upd, 2, model_id);
-                sqlite3_bind_text(tag_upd, 3, slots[k].key, -1, SQLITE_TRANSIENT);
-                if (sqlite3_step(tag_upd) != SQLITE_DONE) {
-                    status = cli_fail("score", "%s: %s", dir, sqlite3_errmsg(db));
-                    goto out;
-                }
-                tagged++;
-                nsfw_count += strcmp(tag, CLIP_SAFETY_NSFW) == 0;
-            }
-        }
-        if (unscorable.len) {
-            ccbuf_reset(&where);
-            ccbuf_printf(&where, "items.key NOT IN (SELECT key FROM clip_scores WHERE model = %lld) AND items.key NOT IN (%s)",
-                         (long long)model_id, (const char *)unscorable.data);
-        }
-        /* embedding rows on disk before the transaction that references them */
-        if (dataset_emb_sync(emb, err, sizeof err) != CC_OK) {
-            status = cli_fail("score", "%s", err);
-            break;
-        }
-        if (dataset_flush(ds) != CC_OK) {
-            status = cli_fail("score", "%s", dataset_errmsg(ds));
-            break;
-        }
-        double now = cc_now();
-        if (!quiet && now - last >= (tty ? 0.5 : 10.0)) {
-            last = now;
-            fprintf(stderr, "%s%lld scored (%.1f/s)%s", tty ? "\r" : "", (long long)scored,
-                    (double)scored / (now - t0), tty ? "   " : "\n");
-        }
-        if (score_stop)
-            break;
-    }
-out:
-    sqlite3_finalize(tag_upd); /* safety tagging (task F2) */
-    clip_safety_free(saf);
-    {
-        double secs = cc_now() - t0;
-        char counts[256];
-        snprintf(counts, sizeof counts, "{\"scored\":%lld,\"unscorable\":%lld,\"tagged\":%lld,\"nsfw\":%lld}",
-                 (long long)scored, (long long)skipped, (long long)tagged, (long long)nsfw_count);
-        if (dataset_emb_writer_close(emb, err, sizeof err) != CC_OK && status == EXIT_OK)
-            status = cli_fail("score", "%s", err);
-        dataset_run_end(ds, counts);
-        if (!quiet && tty)
-            fputc('\n', stderr);
-        printf("{\"scored\":%lld,\"unscorable\":%lld,\"tagged\":%lld,\"nsfw\":%lld,\"model\":\"%s\",\"precision\":\"%s\",\"mean_score\":%.6f,"
-               "\"seconds\":%.3f,\"per_second\":%.2f}\n",
-               (long long)scored, (long long)skipped, (long long)tagged, (long long)nsfw_count, clip_model_id(m), clip_precision_name(o.precision),
-               scored ? score_sum / (double)scored : 0.0, secs, secs > 0 ? (double)scored / secs : 0.0);
-    }
-    if (dataset_close(ds, 0, err, sizeof err) != CC_OK && status == EXIT_OK)
-        status = cli_fail("score", "%s", err);
-    ccbuf_free(&image);
-    ccbuf_free(&where);
-    ccbuf_free(&unscorable);
-    free(px), free(ie), free(te), free(ids), free(eot), free(slots);
-    clip_state_free(state);
-    clip_model_free(m);
-    clip_tokenizer_free(tok);
-    if (score_stop && status == EXIT_OK)
+    score_result r;
+    int status = cli_engine_status("score", pipeline_score(&o, &r, err, sizeof err), err);
+    if (r.ran)
+        printf("{\"scored\":%lld,\"unscorable\":%lld,\"tagged\":%lld,\"nsfw\":%lld,\"model\":\"%s\","
+               "\"precision\":\"%s\",\"mean_score\":%.6f,\"seconds\":%.3f,\"per_second\":%.2f}\n",
+               (long long)r.scored, (long long)r.unscorable, (long long)r.tagged, (long long)r.nsfw, r.model,
+               r.precision, r.mean_score, r.seconds, r.seconds > 0 ? (double)r.scored / r.seconds : 0.0);
+    if (r.stopped && status == EXIT_OK)
         status = EXIT_FAIL;
+    ccbuf_free(&args);
     return status;
 }

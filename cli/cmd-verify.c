@@ -110,7 +110,7 @@ static void verify_shard(vstate *v, sqlite3 *db, const char *dir, int64_t no, co
                            "SELECT key, frame_offset, frame_length, member_sha256, member_bytes, image_format "
                            "FROM items WHERE shard_no = ?1 AND key IS NOT NULL ORDER BY frame_offset",
                            /* key, not status: refilter demotes samples to 'rejected' but
-                            * their frames stay in the shard under their key (task F2) */
+                            * their frames stay in the shard under their key */
                            -1, &st, NULL) != SQLITE_OK) {
         problem(v, "%s: %s", path, sqlite3_errmsg(db));
         shard_iter_close(it);

@@ -8,7 +8,10 @@
 #ifndef CC_CLI_COMMANDS_H
 #define CC_CLI_COMMANDS_H
 
+#include <signal.h>
 #include <stdio.h>
+
+#include "pipeline.h"
 
 typedef struct {
     const char *name;
@@ -33,14 +36,35 @@ int cli_parse_double(const char *s, double *out);
 /* Looks a command up by name; NULL if unknown. */
 const cli_command *cli_find(const char *name);
 
-/* --- the command implementations (one line each; keep sorted by owner block) --- */
+/* ---- running an engine (cli/progress.c) ---- */
+
+/* Installs SIGINT/SIGTERM handlers that set the returned flag (the engines
+ * stop at the next step and keep what they wrote). */
+const volatile sig_atomic_t *cli_catch_signals(void);
+
+/* The progress line on stderr: rewritten in place on a terminal (every
+ * 0.5 s), one line every 10 s otherwise. */
+typedef struct {
+    double started, last;
+    int tty;
+} cli_progress;
+void cli_progress_init(cli_progress *p);
+/* 1 when a progress line is due now (always when final). */
+int cli_progress_due(cli_progress *p, int final);
+/* A pipeline_progress_fn printing counts by outcome, rate and ETA; ctx is a cli_progress. */
+void cli_progress_counts(const pipeline_counts *c, double fraction_done, int final, void *ctx);
+/* Fills r for a command: progress unless quiet, and the
+ * arguments argv[1..argc) joined into args (recorded with the run). */
+void cli_run_options(pipeline_run_options *r, cli_progress *p, int quiet, int argc, char **argv, ccbuf *args);
+/* The exit status for an engine's return code: prints err as a usage error
+ * (CC_ERR_USAGE, exit 2) or a failure (exit 1); EXIT_OK for CC_OK. */
+int cli_engine_status(const char *cmd, cc_err rc, const char *err);
+
+/* ---- the command implementations, and their usage texts ---- */
 int cmd_help(int argc, char **argv);
-int cmd_fetch(int argc, char **argv); /* fetch (lead) */
-int cmd_score(int argc, char **argv); /* score (lead) */
-
-int cmd_robots(int argc, char **argv); /* robots (Task G) */
-
-/* --- dataset commands: cat, verify, stats, query (task A) --- */
+int cmd_fetch(int argc, char **argv);
+int cmd_score(int argc, char **argv);
+int cmd_robots(int argc, char **argv);
 int cmd_cat(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
@@ -81,11 +105,8 @@ int cmd_query(int argc, char **argv);
     "  --no-header    leave the header line out (csv, tsv, table)\n" \
     "  --sql SELECT   one read-only statement of your own (the index opens read-only)\n" \
     "  Tables and columns: schema/README.md.\n"
-/* --- end task A --- */
-int cmd_embed(int argc, char **argv);    /* embed (task E) */
-int cmd_classify(int argc, char **argv); /* classify (task E) */
-
-/* --- captions and filter config (task F) --- */
+int cmd_embed(int argc, char **argv);
+int cmd_classify(int argc, char **argv);
 int cmd_check_caption(int argc, char **argv);
 int cmd_filters(int argc, char **argv);
 #define CHECK_CAPTION_USAGE \
@@ -104,15 +125,8 @@ int cmd_filters(int argc, char **argv);
     "       clipcrawl filters --check FILE\n" \
     "  --print-defaults prints the complete default filter configuration file, every\n" \
     "  key commented; --check FILE parses FILE and prints the resulting configuration.\n"
-/* --- end task F --- */
-
-/* --- crawl (task G2) --- */
 int cmd_crawl(int argc, char **argv);
 extern const char crawl_usage[]; /* its help text, in cmd-crawl.c */
-/* --- end crawl --- */
-
-/* --- refilter (task F2) --- */
-#include "filterconf.h" /* FILTER_CONFIG_USAGE */
 int cmd_refilter(int argc, char **argv);
 #define REFILTER_USAGE \
     "usage: clipcrawl refilter DIR [--filters FILE] [filter options] [--model-id N] [--dry-run] [-q]\n" \
@@ -127,7 +141,36 @@ int cmd_refilter(int argc, char **argv);
     "  --dry-run              report what would change, change nothing\n" \
     "  --model-id N           clip_models.id whose scores --clip-min-score uses\n" \
     FILTER_CONFIG_USAGE
-/* --- end refilter --- */
+
+#define FETCH_USAGE \
+"usage: clipcrawl fetch PAIRS... -o DIR [options]\n" \
+"  Downloads the images of img2dataset-style lists into DIR (shards + index).\n" \
+"  PAIRS: .txt (one URL a line), .csv/.tsv with a header, .json (an array of\n" \
+"  objects), .jsonl; each may be .gz; '-' reads stdin (with --input-format).\n" \
+"  Running the same command again resumes: rows with an outcome are skipped.\n" \
+"input:\n" \
+"  -o, --output DIR       the dataset directory (required)\n" \
+"  --url-col NAME         column/field holding the URL (url)\n" \
+"  --caption-col NAME     column/field holding the caption (caption)\n" \
+"  --input-format F       txt|csv|tsv|json|jsonl (by extension)\n" \
+"  --samples-per-shard N  rotate shards after N samples (10000)\n" \
+"  --retry-failed         on resume, retry the rows that failed\n" \
+"  -q, --quiet            no progress on stderr\n" \
+PIPELINE_OPTIONS_HELP \
+"Prints a JSON line of counts by outcome; exit 1 if the run was interrupted.\n"
+
+#define SCORE_USAGE \
+"usage: clipcrawl score DIR --model M [--batch N] [--threads N] [--precision fp32|bf16]\n" \
+"  CLIP-scores every accepted sample of DIR that has no score for this model\n" \
+"  (and precision) yet: the cosine of image and caption embeddings, stored in\n" \
+"  the index (clip_scores) with both embeddings as half floats. Resumable.\n" \
+"  --model M        model directory (HF or OpenCLIP layout); default $CLIPCRAWL_MODEL\n" \
+"  --tokenizer DIR  where vocab.json+merges.txt / tokenizer.json / bpe .gz are (the model dir)\n" \
+"  --batch N        samples per forward pass (32)\n" \
+"  --threads N      compute threads (all CPUs)\n" \
+"  --limit N        score at most N samples\n" \
+"  -q, --quiet      no progress on stderr\n" \
+"Prints a JSON line: scored, unscorable, model id, mean score, rate.\n"
 
 /* query, search, export (usage text in each cmd file) */
 int cmd_export_embeddings(int argc, char **argv);

@@ -6,23 +6,21 @@
 #include <string.h>
 
 #include "commands.h"
-#include "pipeline.h"
 #include "common.h"
 
 static const cli_command commands[] = {
     {"help", cmd_help, "show help for a command", "usage: clipcrawl help [COMMAND]\n"},
     {"score", cmd_score, "CLIP-score every sample not yet scored", SCORE_USAGE},
     {"fetch", cmd_fetch, "download an img2dataset-style URL+caption list into shards", FETCH_USAGE},
-    /* Each owner adds its commands here, one line each. */
-    {"refilter", cmd_refilter, "re-judge a dataset with new filter settings, without refetching", REFILTER_USAGE}, /* task F2 */
-    {"crawl", cmd_crawl, "crawl seed pages for captioned images into shards", crawl_usage}, /* task G2 */
-    {"check-caption", cmd_check_caption, "the caption filter's verdict and reason for each line", CHECK_CAPTION_USAGE}, /* task F */
-    {"filters", cmd_filters, "print or check the filter configuration file", FILTERS_USAGE}, /* task F */
-    {"embed", cmd_embed, "CLIP embeddings, token ids and the similarity matrix as JSON", "usage: clipcrawl embed --model M [--image FILE]... [--text TEXT]... [--pixels]\n                      [--tokenizer DIR] [--precision fp32|bf16] [--threads N] [--batch N]\n  Prints {\"model\":{...},\"images\":[{\"path\",\"embedding\"}],\"texts\":[{\"text\",\"tokens\",\"embedding\"}],\"similarity\":[[...]]}\n  Embeddings are L2-normalised; similarity[i][j] = cosine(image i, text j).\n  --pixels adds each image's preprocessed tensor shape and the sha256 of its f32le CHW bytes.\n  --model defaults to $CLIPCRAWL_MODEL; the tokenizer is read from the model dir unless --tokenizer.\n"}, /* task E */
-    {"classify", cmd_classify, "zero-shot classification of images", "usage: clipcrawl classify --model M --labels a,b,c [--template \"a photo of a {}\"] [--precision fp32|bf16]\n                         [--threads N] [--batch N] [--tokenizer DIR] IMAGES...\n  One JSON line per image: {\"path\",\"label\",\"prob\",\"probs\":{label: p}}, p = softmax(logit_scale * cosine).\n"}, /* task E */
-    {"cat", cmd_cat, "print one member of one sample (random access)", CAT_USAGE}, /* task A */
-    {"verify", cmd_verify, "check that shards and index agree", VERIFY_USAGE}, /* task A */
-    {"stats", cmd_stats, "dataset figures as JSON", STATS_USAGE}, /* task A */
+    {"refilter", cmd_refilter, "re-judge a dataset with new filter settings, without refetching", REFILTER_USAGE},
+    {"crawl", cmd_crawl, "crawl seed pages for captioned images into shards", crawl_usage},
+    {"check-caption", cmd_check_caption, "the caption filter's verdict and reason for each line", CHECK_CAPTION_USAGE},
+    {"filters", cmd_filters, "print or check the filter configuration file", FILTERS_USAGE},
+    {"embed", cmd_embed, "CLIP embeddings, token ids and the similarity matrix as JSON", "usage: clipcrawl embed --model M [--image FILE]... [--text TEXT]... [--pixels]\n                      [--tokenizer DIR] [--precision fp32|bf16] [--threads N] [--batch N]\n  Prints {\"model\":{...},\"images\":[{\"path\",\"embedding\"}],\"texts\":[{\"text\",\"tokens\",\"embedding\"}],\"similarity\":[[...]]}\n  Embeddings are L2-normalised; similarity[i][j] = cosine(image i, text j).\n  --pixels adds each image's preprocessed tensor shape and the sha256 of its f32le CHW bytes.\n  --model defaults to $CLIPCRAWL_MODEL; the tokenizer is read from the model dir unless --tokenizer.\n"},
+    {"classify", cmd_classify, "zero-shot classification of images", "usage: clipcrawl classify --model M --labels a,b,c [--template \"a photo of a {}\"] [--precision fp32|bf16]\n                         [--threads N] [--batch N] [--tokenizer DIR] IMAGES...\n  One JSON line per image: {\"path\",\"label\",\"prob\",\"probs\":{label: p}}, p = softmax(logit_scale * cosine).\n"},
+    {"cat", cmd_cat, "print one member of one sample (random access)", CAT_USAGE},
+    {"verify", cmd_verify, "check that shards and index agree", VERIFY_USAGE},
+    {"stats", cmd_stats, "dataset figures as JSON", STATS_USAGE},
     {"query", cmd_query, "select samples: --where, --fts, --text (semantic), --sql; table/jsonl/csv/tsv", QUERY_USAGE},
     {"export-embeddings", cmd_export_embeddings, "stored image embeddings as clip-retrieval's .npy + metadata", export_embeddings_usage},
     {"robots", cmd_robots, "robots.txt verdict per URL", "usage: clipcrawl robots ROBOTS_FILE --agent UA URL...\n  Prints allowed<TAB>URL or disallowed<TAB>URL per URL (RFC 9309).\n  UA may be a full User-Agent string: its product token (text before '/') is used.\n  ROBOTS_FILE '-' reads stdin.\n"},

@@ -1083,7 +1083,7 @@ static void deliver(http_engine *e, req *r, http_outcome out, const char *reason
     if (r->h) {
         r->h->refs--;
     }
-    e->o.on_done(&res, r->user);
+    e->o.on_done(&res, e->o.ctx, r->user);
     ccbuf_free(&res.body);
     ccbuf_free(&xr);
     ccbuf_free(&ra);

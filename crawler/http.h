@@ -5,8 +5,10 @@
  *   The caller submits URLs (http_submit), then calls http_run() in a loop.
  *   http_run() starts queued transfers as the limits allow, drives them, and
  *   calls the completion callback (options.on_done) once for every submitted
- *   request, on the calling thread, from inside http_run(). on_done may call
- *   http_submit() (the crawler queues links it discovers).
+ *   request, on the calling thread, from inside http_run(), with the engine's
+ *   context pointer (options.ctx: the caller's state, so no globals are needed)
+ *   and the request's own user pointer. on_done may call http_submit() (the
+ *   crawler queues links it discovers).
  *
  *   The queue is NOT bounded by the engine: a caller reading a 100M-row list
  *   must keep http_pending() under its own bound (e.g. 4 × max_concurrency)
@@ -123,7 +125,8 @@ typedef struct http_result {
  * empty. Only valid inside on_done. */
 ccbuf http_result_take_body(http_result *r);
 
-typedef void (*http_done_fn)(http_result *r, void *user);
+/* ctx: options.ctx; user: the pointer the request was submitted with. */
+typedef void (*http_done_fn)(http_result *r, void *ctx, void *user);
 
 typedef struct {
     int max_concurrency;        /* transfers at once; default 64 */
@@ -148,6 +151,7 @@ typedef struct {
                                    bypass DNS (curl's --resolve); copied. The
                                    private-address check still applies. */
     http_done_fn on_done;       /* required */
+    void *ctx;                  /* passed to every on_done call; default NULL */
 } http_options;
 
 #define HTTP_DEFAULT_USER_AGENT \

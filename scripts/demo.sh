@@ -46,7 +46,7 @@ echo "== clipcrawl verify $out"
 "$bin" verify "$out"
 rm -f "$list"
 
-# --- crawl step (task G2): the same example site, found by crawling it ---------------
+# --- crawl step: the same example site, found by crawling it ---------------
 crawl_out="${out}-crawl"
 rm -rf "$crawl_out"
 echo "== clipcrawl crawl http://127.0.0.1:$port/index.html --depth 3 -o $crawl_out"

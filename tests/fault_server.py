@@ -249,14 +249,14 @@ class Handler(BaseHTTPRequestHandler):
                 return self.reply(200, json.dumps({k: v for k, v in self.headers.items()}), "application/json")
             if path == "/count":
                 return self.reply(200, "%d\n" % st.seen(q.get("path", [""])[0]))
-            if self.crawl_site(st, path, key):  # crawl test site (task G2 section below)
+            if self.crawl_site(st, path, key):  # crawl test site (section below)
                 return
             return self.reply(404, "not found\n")
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
 
 
-    # ---- crawl test site (task G2; used by tests/test_crawl.c) -------------------------
+    # ---- crawl test site (used by tests/test_crawl.c) -------------------------
     # When DOCROOT/hosts/ exists, any path no endpoint above claims is served per
     # virtual host: DOCROOT/hosts/<Host header without port>/<path> ("/" and
     # ".../" get index.html). DOCROOT/hosts/<host>/_rules.json may give, per

@@ -43,9 +43,12 @@ static void res_reset(void)
     memset(R, 0, sizeof R);
 }
 
-static void on_done(http_result *r, void *user)
+static int done_ctx_marker; /* options.ctx: every completion must hand it back */
+
+static void on_done(http_result *r, void *ctx, void *user)
 {
     res_t *x = user;
+    CHECK(ctx == &done_ctx_marker, "on_done gets the engine's ctx pointer");
     /* a slot may be reused (test_bounded_feed): drop what it held */
     free(x->final_url), free(x->ctype), free(x->xrt), free(x->tdm);
     free(x->retry_after), free(x->errmsg), free(x->body);
@@ -79,6 +82,7 @@ static void opts(http_options *o)
 {
     http_options_init(o);
     o->on_done = on_done;
+    o->ctx = &done_ctx_marker;
     o->allow_private = 1;
     o->retry_base = 0.1;
 }

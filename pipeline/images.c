@@ -1,13 +1,12 @@
-/* pipeline.c — download results → judged, resized, encoded samples (see pipeline.h). */
+/* images.c — download results → judged, resized, encoded samples (see images.h). */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "clip-store.h"
 #include "dataset_emb.h"
 #include "phash.h"
-#include "pipeline.h"
+#include "images.h"
 #include "preprocess.h"
 #include "safety.h"
 #include "tokenizer.h"
@@ -65,22 +64,7 @@ struct pipeline {
     int in_flight;                    /* given to workers, not yet written */
     pipeline_counts counts;
     char errmsg[512];
-    /* progress */
-    double started, last_progress;
-    int tty;
 };
-
-void pipeline_options_init(pipeline_options *o)
-{
-    memset(o, 0, sizeof *o);
-    o->image_size = 256;
-    o->resize_mode = RESIZE_BORDER;
-    o->encode_format = ENC_JPG;
-    o->encode_quality = -1; /* the format's default, chosen in pipeline_new() */
-    filter_config_defaults(&o->filters);
-    o->judge_captions = 1;
-    o->workers = cc_ncpus();
-}
 
 pipeline_item *pipeline_item_new(int64_t input_id, int64_t row_no, const char *url,
                                  const char *caption, const char *page_url,
@@ -183,8 +167,6 @@ pipeline *pipeline_new(dataset *ds, const pipeline_options *o)
      * downloaded bodies waiting for a worker stay a bounded amount of memory. */
     p->pool = cc_pool_new(p->opt.workers, p->opt.workers * 4);
     pthread_mutex_init(&p->mu, NULL);
-    p->started = p->last_progress = cc_now();
-    p->tty = isatty(STDERR_FILENO);
     return p;
 }
 
@@ -702,139 +684,4 @@ void pipeline_free(pipeline *p)
     clip_model_free(p->clip);
     pthread_mutex_destroy(&p->mu);
     free(p);
-}
-
-void pipeline_progress(pipeline *p, double fraction_done, int final)
-{
-    double now = cc_now();
-    double every = p->tty ? 0.5 : 10.0;
-    if (!final && now - p->last_progress < every)
-        return;
-    p->last_progress = now;
-    const pipeline_counts *c = &p->counts;
-    int64_t total = c->accepted + c->rejected + c->failed + c->optout;
-    double elapsed = now - p->started;
-    double rate = elapsed > 0 ? (double)total / elapsed : 0;
-    char eta[32] = "";
-    if (!final && fraction_done > 0.001 && fraction_done < 1.0) {
-        double left = elapsed * (1.0 - fraction_done) / fraction_done;
-        snprintf(eta, sizeof eta, " eta %dm%02ds", (int)(left / 60), (int)left % 60);
-    }
-    char skipped[48] = "";
-    if (c->skipped)
-        snprintf(skipped, sizeof skipped, " (%lld already done, skipped)", (long long)c->skipped);
-    fprintf(stderr, "%s%lld done (%.1f/s): %lld accepted, %lld rejected, %lld failed, %lld opted out%s%s%s",
-            p->tty ? "\r" : "", (long long)total, rate, (long long)c->accepted,
-            (long long)c->rejected, (long long)c->failed, (long long)c->optout, skipped, eta,
-            p->tty && !final ? "   " : "\n");
-    fflush(stderr);
-}
-
-static int parse_num(const char *v, double lo, double hi, double *out)
-{
-    if (!v || !*v)
-        return -1;
-    char *end;
-    double d = strtod(v, &end);
-    if (*end || d != d || d < lo || d > hi)
-        return -1;
-    *out = d;
-    return 0;
-}
-
-int pipeline_option(pipeline_options *o, http_options *h, const char *flag, const char *value,
-                    int *takes_value, char *err, size_t errlen)
-{
-    static const char *const no_value[] = {"--allow-private", "--keep-original", "--no-dedup",
-                                           "--no-caption-filter", "--resize-only-if-bigger"};
-    *takes_value = 1;
-    for (size_t i = 0; i < sizeof no_value / sizeof no_value[0]; i++)
-        if (strcmp(flag, no_value[i]) == 0)
-            *takes_value = 0;
-    double d = 0;
-#define NUM(name, lo, hi, target)                                                        \
-    if (strcmp(flag, name) == 0) {                                                       \
-        if (parse_num(value, lo, hi, &d) != 0) {                                         \
-            snprintf(err, errlen, "%s needs a number in [%g, %g], got '%s'", name,       \
-                     (double)(lo), (double)(hi), value ? value : "");                   \
-            return -1;                                                                   \
-        }                                                                                \
-        target;                                                                          \
-        return 1;                                                                        \
-    }
-    NUM("--concurrency", 1, 4096, h->max_concurrency = (int)d)
-    NUM("--timeout", 0.1, 86400, h->timeout = d)
-    NUM("--connect-timeout", 0.1, 3600, h->connect_timeout = d)
-    NUM("--max-bytes", 1, 1e12, h->max_bytes = (size_t)d)
-    NUM("--retries", 0, 20, h->retries = (int)d)
-    NUM("--image-size", 8, 8192, o->image_size = (int)d)
-    NUM("--encode-quality", 0, 100, o->encode_quality = (int)d)
-    NUM("--max-pixels", 1, 1e12, o->filters.image_max_pixels = (uint64_t)d)
-    NUM("--min-bytes", 0, 1e12, o->filters.image_min_bytes = (uint64_t)d)
-    NUM("--workers", 1, 256, o->workers = (int)d)
-    NUM("--min-clip-score", -1, 1, o->filters.clip_min_score = d)
-#undef NUM
-    if (strcmp(flag, "--model") == 0 || strcmp(flag, "--tokenizer") == 0) {
-        if (!value || !*value) {
-            snprintf(err, errlen, "%s needs a directory", flag);
-            return -1;
-        }
-        if (flag[2] == 'm')
-            o->model = value;
-        else
-            o->tokenizer = value;
-        return 1;
-    }
-    if (strcmp(flag, "--precision") == 0) {
-        if (!value || clip_precision_parse(value, &o->precision) != 0) {
-            snprintf(err, errlen, "unknown --precision '%s' (fp32, bf16)", value ? value : "");
-            return -1;
-        }
-        return 1;
-    }
-    if (strcmp(flag, "--user-agent") == 0) {
-        if (!value || !*value) {
-            snprintf(err, errlen, "--user-agent needs a value");
-            return -1;
-        }
-        h->user_agent = value;
-        return 1;
-    }
-    if (strcmp(flag, "--resize-mode") == 0) {
-        if (!value || img_resize_mode_parse(value, &o->resize_mode) != 0) {
-            snprintf(err, errlen, "unknown --resize-mode '%s' (no, border, keep_ratio, keep_ratio_largest, center_crop)",
-                     value ? value : "");
-            return -1;
-        }
-        return 1;
-    }
-    if (strcmp(flag, "--encode-format") == 0) {
-        if (!value || img_encode_format_parse(value, &o->encode_format) != 0) {
-            snprintf(err, errlen, "unknown --encode-format '%s' (jpg, png, webp)", value ? value : "");
-            return -1;
-        }
-        return 1;
-    }
-    if (strcmp(flag, "--allow-private") == 0) {
-        h->allow_private = 1;
-        return 1;
-    }
-    if (strcmp(flag, "--keep-original") == 0) {
-        o->keep_original = 1;
-        return 1;
-    }
-    if (strcmp(flag, "--no-dedup") == 0) {
-        o->filters.dedup = 0;
-        return 1;
-    }
-    if (strcmp(flag, "--resize-only-if-bigger") == 0) {
-        o->resize_only_if_bigger = 1;
-        return 1;
-    }
-    if (strcmp(flag, "--no-caption-filter") == 0) {
-        o->judge_captions = 0;
-        return 1;
-    }
-    *takes_value = 0;
-    return 0;
 }

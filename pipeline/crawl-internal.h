@@ -1,0 +1,104 @@
+/* crawl-internal.h — the crawl engine's state, shared by crawl.c (dispatch,
+ * pages, seeds, the run) and crawl-hosts.c (the host table: robots.txt and
+ * tdmrep.json per origin, cached in the index, and politeness). Internal to
+ * pipeline/. */
+#ifndef CC_PIPELINE_CRAWL_INTERNAL_H
+#define CC_PIPELINE_CRAWL_INTERNAL_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dataset.h"
+#include "frontier.h"
+#include "http.h"
+#include "images.h"
+#include "optout.h"
+#include "robots.h"
+#include "url.h"
+
+#define CRAWL_DELAY_CAP 10.0          /* longest Crawl-delay honoured, seconds */
+#define ROBOTS_CACHE_TTL 86400.0      /* RFC 9309 2.4: a cached robots.txt is good for 24 h */
+#define ROBOTS_FETCH_CAP (2u << 20)   /* download cap; the first 500 KiB are parsed */
+#define TDMREP_FETCH_CAP (1u << 20)
+#define PAGE_FETCH_CAP (16u << 20)
+#define PAGE_WINDOW 64
+#define IMAGE_WINDOW 256
+
+/* ---- hosts ---------------------------------------------------------------------- */
+
+typedef enum { HS_NEW, HS_WAIT, HS_READY } host_stage;
+
+typedef struct host {
+    struct host *next;     /* hash chain */
+    char *origin;          /* scheme://host[:port] */
+    host_stage stage;
+    int robots_known;      /* rules decided (fetched or cached) */
+    robots_rules *rules;
+    tdmrep *tdm;           /* NULL: none / not fetched */
+    char *refused;         /* robots.txt could not even be asked: 'private_address', 'dns'... */
+    double delay;          /* our own gap between requests (Crawl-delay above --host-delay), 0 = none */
+    double next_at;        /* cc_now() before which we send nothing (delay) */
+    double backoff_until;  /* wall clock: Retry-After of a 429/503 */
+} host;
+
+enum { REQ_PAGE, REQ_ROBOTS, REQ_TDMREP, REQ_IMAGE };
+
+typedef struct {
+    int kind;
+    host *h;
+    frontier_page page;    /* REQ_PAGE (owned) */
+    pipeline_item *item;   /* REQ_IMAGE (owned until handed to the pipeline) */
+} req;
+
+typedef struct {
+    /* options */
+    int max_depth;
+    url_scope scope;
+    int64_t max_pages;
+    double host_delay;
+    char agent[64];        /* product token for robots.txt and opt-out headers */
+    int judge_captions;
+    size_t image_bound;    /* image requests pending in the engine at most */
+    int page_bound;        /* page requests in flight at most */
+    const volatile sig_atomic_t *stop;
+    /* state */
+    dataset *ds;
+    frontier *fr;
+    pipeline *pipe;
+    http_engine *eng;
+    int64_t input_id;
+    host **buckets;
+    size_t nbuckets, nhosts;
+    frontier_page pwin[PAGE_WINDOW];
+    int npwin, pages_dry, pages_capped;
+    frontier_image iwin[IMAGE_WINDOW];
+    int niwin, images_dry;
+    int pages_in_flight;
+    int64_t pages_started;  /* page requests in this dataset, all runs */
+    int64_t n_fetched, n_failed, n_skipped, n_images_found, n_links_new;
+    int failed;            /* a fatal index error happened */
+    char errmsg[512];
+} crawl;
+
+/* Records the first fatal error; the run stops. */
+void crawl_fail(crawl *c, const char *msg);
+/* Finds or creates the host of url (loading what the index caches). NULL
+ * when url has no origin. */
+host *crawl_host_for(crawl *c, const char *url);
+void crawl_hosts_free(crawl *c);
+/* Submits url to the engine as a request of kind for host h (*out: the request). */
+void crawl_submit(crawl *c, int kind, host *h, const char *url, size_t max_bytes, int check_optout, req **out);
+/* Starts what the host still needs (robots.txt, then tdmrep.json). Returns 1
+ * when the host's rules are all known. */
+int crawl_host_ready(crawl *c, host *h);
+/* 1 when politeness lets us send to h now; crawl_host_sent() after sending. */
+int crawl_host_can_send(const host *h);
+void crawl_host_sent(host *h);
+/* A final 429/503 with Retry-After: keep off the host (also across runs). */
+void crawl_note_backoff(crawl *c, host *h, const http_result *r);
+/* Completions of a host's robots.txt and tdmrep.json requests. */
+void crawl_on_robots(crawl *c, host *h, http_result *r);
+void crawl_on_tdmrep(crawl *c, host *h, http_result *r);
+
+#endif

@@ -1,0 +1,502 @@
+/* crawl.c — seed pages → captioned images (pipeline_crawl).
+ *
+ * One thread drives everything through one http engine:
+ *
+ *   crawl_pages (index) ──window──> robots ok? ──> page request ──> extract_page
+ *        ^                                                            │
+ *        └──────────── links in scope, depth+1 ─────────────────────┤
+ *   crawl_images (index) <── image + caption candidates + decision ───┘
+ *        └──window──> opt-outs / robots / TDMRep ──> image request ──> pipeline (shared with fetch)
+ *
+ * Pages and images wait in the index, not in memory: only a window of each is
+ * loaded at a time. Each host's robots.txt and /.well-known/tdmrep.json are
+ * fetched once (through the same engine, so politeness applies to them too)
+ * and cached in crawl_hosts; nothing of a host is requested before its
+ * robots.txt is known. Images are items of the input named "crawl" with
+ * row_no = crawl_images.id, so the dataset layer's resume logic says which
+ * images still need work after a kill, and an image URL found again on
+ * another page is never fetched twice.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+
+#include "caption.h"
+#include "crawl-internal.h"
+#include "crawl-page.h"
+#include "pipeline.h"
+
+/* The caption filter as crawl-page.c's judge (the pipeline's filter: the
+ * same rules fetch applies). */
+static int judge_caption(const char *text, void *ctx, const char **reason)
+{
+    caption_verdict v = caption_judge(ctx, text, strlen(text), NULL);
+    *reason = v.reason;
+    return v.code == CAPTION_KEEP;
+}
+
+static int is_html_type(const char *ct)
+{
+    if (!ct || !*ct)
+        return 1; /* unlabelled: let the parser try */
+    return strstr(ct, "html") != NULL || strncmp(ct, "text/plain", 10) == 0;
+}
+
+static void on_page(crawl *c, req *q, http_result *r)
+{
+    frontier_page *p = &q->page;
+    c->pages_in_flight--;
+    crawl_note_backoff(c, q->h, r);
+    int began = frontier_begin(c->fr);
+    if (began < 0) {
+        crawl_fail(c, frontier_errmsg(c->fr));
+        return;
+    }
+    int rc = 0;
+    if (r->outcome != HTTP_OUT_OK) {
+        rc = frontier_mark_page(c->fr, p->id, "failed", r->status, r->reason, NULL, -1, -1);
+        c->n_failed++;
+    } else if (!is_html_type(r->content_type)) {
+        rc = frontier_mark_page(c->fr, p->id, "failed", r->status, "not_html", NULL, -1, -1);
+        c->n_failed++;
+    } else {
+        char *base = url_normalize(r->final_url, NULL, 0);
+        if (!base)
+            base = xstrdup(p->url);
+        /* Page-level opt-outs from the headers and from the site's tdmrep.json. */
+        unsigned mask = crawl_header_optout(r->x_robots_tag, r->tdm_reservation, c->agent);
+        host *bh = crawl_host_for(c, base);
+        if (bh && bh->tdm) {
+            char *path = url_path_query(base);
+            if (path)
+                mask |= tdmrep_reserved(bh->tdm, path, NULL);
+            free(path);
+        }
+        crawl_page_ctx pc = {
+            .fr = c->fr, .agent = c->agent, .max_depth = c->max_depth, .scope = c->scope,
+            .judge = c->judge_captions ? judge_caption : NULL,
+            .judge_ctx = (void *)pipeline_caption_filter(c->pipe), .optout_mask = mask,
+        };
+        crawl_page_stats st;
+        int t = crawl_page_take(&pc, p->id, p->depth, p->seed, base, (const char *)r->body.data, r->body.len,
+                                r->content_type, &st);
+        if (t < 0) {
+            crawl_fail(c, frontier_errmsg(c->fr));
+        } else if (t > 0) {
+            rc = frontier_mark_page(c->fr, p->id, "failed", r->status, "not_html", NULL, -1, -1);
+            c->n_failed++;
+        } else {
+            c->n_images_found += st.n_images;
+            c->n_links_new += st.n_links_new;
+            rc = frontier_mark_page(c->fr, p->id, "fetched", r->status, NULL,
+                                    strcmp(base, p->url) != 0 ? base : NULL, st.n_images, st.n_links_new);
+            c->n_fetched++;
+        }
+        free(base);
+    }
+    if (rc != 0)
+        crawl_fail(c, frontier_errmsg(c->fr));
+    if (frontier_commit(c->fr, began) != 0)
+        crawl_fail(c, frontier_errmsg(c->fr));
+}
+
+static void on_image(crawl *c, req *q, http_result *r)
+{
+    crawl_note_backoff(c, q->h, r);
+    pipeline_item *it = q->item;
+    q->item = NULL;
+    if (r->outcome == HTTP_OUT_OK && optout_tdm_value(r->tdm_reservation)) {
+        /* The engine stops X-Robots-Tag opt-outs itself; TDMRep on the image is ours. */
+        pipeline_record(c->pipe, it, DS_OPTOUT, "tdm_reservation", "tdm-reservation: 1 on the image response");
+        return;
+    }
+    pipeline_on_http(c->pipe, it, r);
+}
+
+/* The http engine's completion: ctx is the crawl, user the request. */
+static void on_http_done(http_result *r, void *ctx, void *user)
+{
+    crawl *c = ctx;
+    req *q = user;
+    switch (q->kind) {
+    case REQ_ROBOTS: crawl_on_robots(c, q->h, r); break;
+    case REQ_TDMREP: crawl_on_tdmrep(c, q->h, r); break;
+    case REQ_PAGE: on_page(c, q, r); break;
+    case REQ_IMAGE: on_image(c, q, r); break;
+    }
+    frontier_page_clear(&q->page);
+    free(q);
+}
+
+/* ---- dispatch ---------------------------------------------------------------------- */
+
+/* Moves images from the window to the engine (or straight to the pipeline
+ * when they are decided without a download). */
+static void dispatch_images(crawl *c)
+{
+    if (c->niwin < IMAGE_WINDOW) {
+        int n = frontier_next_images(c->fr, c->iwin + c->niwin, IMAGE_WINDOW - c->niwin);
+        if (n < 0) {
+            crawl_fail(c, frontier_errmsg(c->fr));
+            return;
+        }
+        c->niwin += n;
+        c->images_dry = n == 0;
+    }
+    int keep = 0;
+    for (int i = 0; i < c->niwin; i++) {
+        frontier_image *im = &c->iwin[i];
+        int consumed = 0;
+        if (c->failed || http_pending(c->eng) >= c->image_bound) {
+            c->iwin[keep++] = *im;
+            continue;
+        }
+        int done = dataset_item_done(c->ds, c->input_id, im->id, 0);
+        if (done < 0) {
+            crawl_fail(c, dataset_errmsg(c->ds));
+            c->iwin[keep++] = *im;
+            continue;
+        }
+        if (done) {
+            consumed = 1;
+        } else if (strcmp(im->decision, "fetch") != 0) {
+            pipeline_item *it = pipeline_item_new(c->input_id, im->id, im->url, im->caption, im->page_url,
+                                                  im->caption_source);
+            pipeline_record(c->pipe, it, strcmp(im->decision, "optout") == 0 ? DS_OPTOUT : DS_REJECTED,
+                            im->reason ? im->reason : "no_caption", NULL);
+            consumed = 1;
+        } else {
+            host *h = crawl_host_for(c, im->url);
+            dataset_status st = DS_OPTOUT;
+            const char *why = NULL;
+            if (!h) {
+                st = DS_FAILED, why = "bad_url";
+            } else if (!crawl_host_ready(c, h)) {
+                c->iwin[keep++] = *im;
+                continue;
+            } else if (h->refused) {
+                st = DS_REJECTED, why = h->refused;
+            } else if (!robots_allowed(h->rules, c->agent, im->url)) {
+                why = "robots";
+            } else if (h->tdm) {
+                char *path = url_path_query(im->url);
+                if (path && tdmrep_reserved(h->tdm, path, NULL))
+                    why = "tdm_reservation";
+                free(path);
+            }
+            if (!why && !crawl_host_can_send(h)) {
+                c->iwin[keep++] = *im;
+                continue;
+            }
+            pipeline_item *it = pipeline_item_new(c->input_id, im->id, im->url, im->caption, im->page_url,
+                                                  im->caption_source);
+            if (why) {
+                pipeline_record(c->pipe, it, st, why, NULL);
+            } else if (pipeline_admit(c->pipe, it)) { /* caption rules, URL dedup */
+                req *q;
+                crawl_submit(c, REQ_IMAGE, h, im->url, 0, -1, &q);
+                q->item = it;
+                crawl_host_sent(h);
+            }
+            consumed = 1;
+        }
+        if (consumed)
+            frontier_image_clear(im);
+    }
+    c->niwin = keep;
+}
+
+static void dispatch_pages(crawl *c)
+{
+    if (c->max_pages > 0 && c->pages_started >= c->max_pages) {
+        /* The cap is reached: what is left stays queued for a later run. */
+        for (int i = 0; i < c->npwin; i++)
+            frontier_page_clear(&c->pwin[i]);
+        c->npwin = 0;
+        c->pages_capped = 1;
+        return;
+    }
+    if (c->npwin < PAGE_WINDOW) {
+        int n = frontier_next_pages(c->fr, c->pwin + c->npwin, PAGE_WINDOW - c->npwin);
+        if (n < 0) {
+            crawl_fail(c, frontier_errmsg(c->fr));
+            return;
+        }
+        c->npwin += n;
+        c->pages_dry = n == 0;
+    }
+    int keep = 0;
+    for (int i = 0; i < c->npwin; i++) {
+        frontier_page *p = &c->pwin[i];
+        if (c->failed || c->pages_in_flight >= c->page_bound ||
+            (c->max_pages > 0 && c->pages_started >= c->max_pages)) {
+            c->pwin[keep++] = *p;
+            continue;
+        }
+        host *h = crawl_host_for(c, p->url);
+        if (h && !crawl_host_ready(c, h)) {
+            c->pwin[keep++] = *p;
+            continue;
+        }
+        const char *skip = NULL, *state = "skipped";
+        if (!h)
+            skip = "bad_url", state = "failed";
+        else if (h->refused)
+            skip = h->refused, state = "failed";
+        else if (!robots_allowed(h->rules, c->agent, p->url))
+            skip = "robots";
+        if (skip) {
+            if (frontier_mark_page(c->fr, p->id, state, 0, skip, NULL, -1, -1) != 0)
+                crawl_fail(c, frontier_errmsg(c->fr));
+            if (strcmp(state, "failed") == 0)
+                c->n_failed++;
+            else
+                c->n_skipped++;
+            frontier_page_clear(p);
+            continue;
+        }
+        if (!crawl_host_can_send(h)) {
+            c->pwin[keep++] = *p;
+            continue;
+        }
+        req *q;
+        crawl_submit(c, REQ_PAGE, h, p->url, PAGE_FETCH_CAP, 0, &q);
+        q->page = *p; /* ownership moves to the request */
+        memset(p, 0, sizeof *p);
+        crawl_host_sent(h);
+        c->pages_in_flight++;
+        c->pages_started++;
+    }
+    c->npwin = keep;
+}
+
+/* ---- seeds ----------------------------------------------------------------------------- */
+
+static int add_seed(crawl *c, const char *text, const char *where, int *bad)
+{
+    char err[256];
+    char *u = url_normalize(text, err, sizeof err);
+    if (!u) {
+        cc_log(CC_LOG_WARN, "%s: bad seed '%s': %s (skipped)", where, text, err);
+        (*bad)++;
+        return 0;
+    }
+    int r = frontier_add_page(c->fr, u, 0, u);
+    free(u);
+    return r < 0 ? -1 : 0;
+}
+
+/* Reads seeds from a file ('-' = stdin): one URL a line, blank lines and '#' comments skipped. */
+static int add_seed_file(crawl *c, const char *path, int *bad, char *err, size_t errlen)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "cannot read seed list '%s'", path);
+        return -1;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    int rc = 0, lineno = 0;
+    while ((n = getline(&line, &cap, f)) >= 0) {
+        lineno++;
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' ' || line[n - 1] == '\t'))
+            line[--n] = '\0';
+        char *s = line;
+        while (*s == ' ' || *s == '\t')
+            s++;
+        if (!*s || *s == '#')
+            continue;
+        char where[600];
+        snprintf(where, sizeof where, "%s:%d", path, lineno);
+        if (add_seed(c, s, where, bad) != 0) {
+            snprintf(err, errlen, "%s", frontier_errmsg(c->fr));
+            rc = -1;
+            break;
+        }
+    }
+    free(line);
+    if (f != stdin)
+        fclose(f);
+    return rc;
+}
+
+/* ---- the run ------------------------------------------------------------------------------- */
+
+void crawl_options_init(crawl_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->scope = URL_SCOPE_HOST;
+    o->host_concurrency = 2;
+    o->host_delay = 1.0;
+    pipeline_options_init(&o->images);
+    http_options_init(&o->http);
+}
+
+void crawl_result_json(const crawl_result *r, ccbuf *out)
+{
+    ccbuf_printf(out,
+                 "{\"pages_fetched\":%lld,\"pages_failed\":%lld,\"pages_skipped\":%lld,\"pages_queued\":%lld,"
+                 "\"images_found\":%lld,\"accepted\":%lld,\"rejected\":%lld,\"failed\":%lld,\"optout\":%lld,"
+                 "\"bad_seeds\":%d}",
+                 (long long)r->pages_fetched, (long long)r->pages_failed, (long long)r->pages_skipped,
+                 (long long)r->pages_queued, (long long)r->images_found, (long long)r->counts.accepted,
+                 (long long)r->counts.rejected, (long long)r->counts.failed, (long long)r->counts.optout,
+                 r->bad_seeds);
+}
+
+static int stopping(const crawl *c)
+{
+    return c->stop && *c->stop;
+}
+
+static void report(const crawl_options *o, crawl *c, int final)
+{
+    if (!o->run.progress || !c->pipe)
+        return;
+    pipeline_counts pc;
+    pipeline_get_counts(c->pipe, &pc);
+    o->run.progress(&pc, 0, final, o->run.progress_ctx);
+}
+
+/* The engine loop: pages and images move from the frontier to the http
+ * engine until both are exhausted, the run is stopped, or it fails. */
+static void crawl_loop(const crawl_options *o, crawl *c)
+{
+    double last_flush = cc_now();
+    while (!stopping(c) && !c->failed) {
+        dispatch_images(c);
+        dispatch_pages(c);
+        if (c->failed)
+            break;
+        int pages_done = c->npwin == 0 && (c->pages_dry || c->pages_capped);
+        int images_done = c->niwin == 0 && c->images_dry;
+        if (pages_done && images_done && http_pending(c->eng) == 0 && pipeline_in_flight(c->pipe) == 0)
+            break;
+        http_run(c->eng, 50);
+        if (pipeline_poll(c->pipe, 0) < 0) {
+            crawl_fail(c, pipeline_errmsg(c->pipe));
+            break;
+        }
+        /* Frontier writes ride on the dataset's transaction; commit them even
+         * while no sample is being written. */
+        if (cc_now() - last_flush > 2.0) {
+            if (dataset_flush(c->ds) != CC_OK)
+                crawl_fail(c, dataset_errmsg(c->ds));
+            last_flush = cc_now();
+        }
+        report(o, c, 0);
+    }
+}
+
+cc_err pipeline_crawl(const crawl_options *o, crawl_result *res, char *err, size_t errlen)
+{
+    memset(res, 0, sizeof *res);
+    crawl *c = xcalloc(1, sizeof *c);
+    cc_err rc = CC_OK;
+    c->max_depth = o->max_depth;
+    c->scope = o->scope;
+    c->max_pages = o->max_pages;
+    c->host_delay = o->host_delay;
+    c->stop = o->run.stop;
+    http_options hopt = o->http;
+    if (robots_product_token(hopt.user_agent, c->agent, sizeof c->agent) == 0)
+        snprintf(c->agent, sizeof c->agent, "clipcrawl");
+    hopt.optout_agent = c->agent;
+    hopt.host_concurrency = o->host_concurrency;
+    hopt.host_delay = c->host_delay;
+    c->judge_captions = o->images.judge_captions;
+    c->image_bound = (size_t)hopt.max_concurrency * 4;
+    c->page_bound = o->host_concurrency * 8 < 64 ? o->host_concurrency * 8 : 64;
+
+    c->ds = dataset_open(o->out_dir, &o->dataset, err, errlen);
+    if (!c->ds) {
+        free(c);
+        return CC_ERR_IO;
+    }
+    dataset_run_begin(c->ds, "crawl", o->run.args);
+    c->input_id = dataset_input(c->ds, "crawl", "crawl");
+    c->fr = c->input_id > 0 ? frontier_open(dataset_db(c->ds), err, errlen) : NULL;
+    if (!c->fr) {
+        if (c->input_id <= 0)
+            snprintf(err, errlen, "%s", dataset_errmsg(c->ds));
+        dataset_close(c->ds, 0, NULL, 0);
+        free(c);
+        return CC_ERR_DB;
+    }
+    res->ran = 1;
+    /* The pipeline first: its caption filter judges the candidates of every page. */
+    c->pipe = pipeline_new(c->ds, &o->images);
+
+    /* Seeds (a resumed crawl finds them known: nothing changes). */
+    int began = frontier_begin(c->fr);
+    for (int k = 0; k < o->n_seeds && rc == CC_OK; k++) {
+        const char *s = o->seeds[k];
+        int r = url_is_http(s) ? add_seed(c, s, "argument", &res->bad_seeds)
+                               : add_seed_file(c, s, &res->bad_seeds, err, errlen);
+        if (r != 0) {
+            if (url_is_http(s))
+                snprintf(err, errlen, "%s", frontier_errmsg(c->fr));
+            rc = CC_ERR_IO;
+        }
+    }
+    if (rc == CC_OK && (began < 0 || frontier_commit(c->fr, began) != 0)) {
+        snprintf(err, errlen, "%s", frontier_errmsg(c->fr));
+        rc = CC_ERR_DB;
+    }
+    if (rc != CC_OK)
+        goto out;
+    int64_t nf = frontier_count_pages(c->fr, "fetched"), nfail = frontier_count_pages(c->fr, "failed");
+    c->pages_started = (nf > 0 ? nf : 0) + (nfail > 0 ? nfail : 0);
+
+    hopt.on_done = on_http_done;
+    hopt.ctx = c;
+    c->eng = http_engine_new(&hopt);
+    if (!c->eng) {
+        snprintf(err, errlen, "cannot set up libcurl");
+        rc = CC_ERR_NETWORK;
+        goto out;
+    }
+    crawl_loop(o, c);
+    if (c->failed) {
+        snprintf(err, errlen, "%s", c->errmsg);
+        rc = CC_ERR_DB;
+    }
+    /* Stopping or done: abandon unstarted requests, keep what the workers hold. */
+    http_engine_free(c->eng);
+    c->eng = NULL;
+    if (pipeline_poll(c->pipe, 1) < 0 && rc == CC_OK) {
+        snprintf(err, errlen, "%s", pipeline_errmsg(c->pipe));
+        rc = CC_ERR_DB;
+    }
+out:
+    pipeline_get_counts(c->pipe, &res->counts);
+    report(o, c, 1);
+    pipeline_free(c->pipe);
+    res->pages_fetched = c->n_fetched;
+    res->pages_failed = c->n_failed;
+    res->pages_skipped = c->n_skipped;
+    res->pages_queued = frontier_count_pages(c->fr, "queued");
+    res->images_found = c->n_images_found;
+    res->stopped = stopping(c);
+    ccbuf counts = {0};
+    crawl_result_json(res, &counts);
+    dataset_run_end(c->ds, (const char *)counts.data);
+    ccbuf_free(&counts);
+
+    for (int i = 0; i < c->npwin; i++)
+        frontier_page_clear(&c->pwin[i]);
+    for (int i = 0; i < c->niwin; i++)
+        frontier_image_clear(&c->iwin[i]);
+    frontier_free(c->fr);
+    crawl_hosts_free(c);
+    /* An interrupted run leaves its shard open so the next run continues it. */
+    char cerr[512];
+    if (dataset_close(c->ds, !res->stopped && rc == CC_OK, cerr, sizeof cerr) != CC_OK && rc == CC_OK) {
+        snprintf(err, errlen, "%s", cerr);
+        rc = CC_ERR_IO;
+    }
+    free(c);
+    return rc;
+}

@@ -1,0 +1,87 @@
+/* images.h — the one image path every downloading engine shares (internal to pipeline/).
+ *
+ * fetch, crawl and warc all end the same way: an image URL (with its caption
+ * and where it came from) is downloaded by the http engine, then judged,
+ * decoded, checked, resized, re-encoded and written to the dataset. This
+ * module owns everything after the download:
+ *
+ *   main thread                         worker threads (cc_pool)
+ *   -----------                         ------------------------
+ *   pipeline_item_new()  ──submit to http engine──┐
+ *   pipeline_on_http()  <── on_done ──────────────┘
+ *      failed/opted out: recorded at once
+ *      ok: queued ───────────────────────────────> sniff, probe, checks,
+ *                                                  decode (DCT-scaled), resize,
+ *                                                  encode, sha256
+ *   pipeline_poll()  <──────── finished queue <────┘
+ *      dedup by sha256, dataset_add_accepted / dataset_add_outcome
+ *
+ * The dataset is written from the main thread only (pipeline_poll and
+ * pipeline_record), as dataset.h requires. Not thread-safe otherwise.
+ */
+#ifndef CC_PIPELINE_IMAGES_H
+#define CC_PIPELINE_IMAGES_H
+
+#include <stdint.h>
+
+#include "caption.h"
+#include "clip.h"
+#include "dataset.h"
+#include "filterconf.h"
+#include "http.h"
+#include "image.h"
+#include "pipeline.h"
+
+typedef struct pipeline pipeline;
+
+/* One image on its way through. Strings are copied. */
+typedef struct pipeline_item pipeline_item;
+pipeline_item *pipeline_item_new(int64_t input_id, int64_t row_no, const char *url,
+                                 const char *caption, const char *page_url,
+                                 const char *caption_source);
+
+/* Never NULL. When o->model is set and the model cannot be loaded,
+ * pipeline_errmsg() says why (non-empty): the command should stop. */
+pipeline *pipeline_new(dataset *ds, const pipeline_options *o);
+/* Waits for the workers, writes what they finished, frees. NULL is a no-op. */
+void pipeline_free(pipeline *p);
+
+/* Main-thread checks before an item is downloaded: the caption filter (the
+ * caption is replaced by its normalised form; the raw one is kept for the
+ * index) and URL / (URL, caption) dedup against the index. Returns 1 when the
+ * item should be downloaded; 0 when it was recorded as rejected (item is
+ * consumed then). */
+int pipeline_admit(pipeline *p, pipeline_item *item);
+
+/* The caption filter the pipeline judges with (for crawl's choice among
+ * caption candidates). Owned by the pipeline. */
+const caption_filter *pipeline_caption_filter(const pipeline *p);
+
+/* The http engine's completion for an item submitted with it as user
+ * pointer: takes ownership of item. Main thread only. */
+void pipeline_on_http(pipeline *p, pipeline_item *item, http_result *r);
+
+/* Records an outcome that never reached the network (bad input row,
+ * rejected caption, robots, ...) and frees item. */
+void pipeline_record(pipeline *p, pipeline_item *item, dataset_status status,
+                     const char *reason, const char *error);
+
+/* fn(arg) is called from a worker thread each time it finishes an item, so a
+ * main loop sleeping in http_run() wakes to write it (http_wakeup). */
+void pipeline_set_wakeup(pipeline *p, void (*fn)(void *), void *arg);
+
+/* Writes every finished item to the dataset; wait != 0 first waits until no
+ * item is being processed. Returns the number written, -1 on a dataset
+ * error (message in pipeline_errmsg; the command should stop). */
+int pipeline_poll(pipeline *p, int wait);
+/* Items handed to workers and not yet written. */
+int pipeline_in_flight(const pipeline *p);
+const char *pipeline_errmsg(const pipeline *p);
+
+/* Counts one input row skipped because it already has an outcome, so that
+ * progress shows a resumed run working through the rows it skips. */
+void pipeline_count_skipped(pipeline *p);
+/* Counts of outcomes written so far by this pipeline. */
+void pipeline_get_counts(const pipeline *p, pipeline_counts *c);
+
+#endif

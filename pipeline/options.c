@@ -1,0 +1,198 @@
+/* options.c — the command-line options many commands share, parsed once:
+ * the image path's download/image/filter/model flags (fetch, crawl, warc) and
+ * the CLIP commands' model flags (score, embed, classify). See pipeline.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline.h"
+
+void pipeline_options_init(pipeline_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->image_size = 256;
+    o->resize_mode = RESIZE_BORDER;
+    o->encode_format = ENC_JPG;
+    o->encode_quality = -1; /* the format's default, chosen in pipeline_new() */
+    filter_config_defaults(&o->filters);
+    o->judge_captions = 1;
+    o->workers = cc_ncpus();
+}
+
+static int parse_num(const char *v, double lo, double hi, double *out)
+{
+    if (!v || !*v)
+        return -1;
+    char *end;
+    double d = strtod(v, &end);
+    if (*end || d != d || d < lo || d > hi)
+        return -1;
+    *out = d;
+    return 0;
+}
+
+int pipeline_option(pipeline_options *o, http_options *h, const char *flag, const char *value,
+                    int *takes_value, char *err, size_t errlen)
+{
+    static const char *const no_value[] = {"--allow-private", "--keep-original", "--no-dedup",
+                                           "--no-caption-filter", "--resize-only-if-bigger"};
+    *takes_value = 1;
+    for (size_t i = 0; i < sizeof no_value / sizeof no_value[0]; i++)
+        if (strcmp(flag, no_value[i]) == 0)
+            *takes_value = 0;
+    double d = 0;
+#define NUM(name, lo, hi, target)                                                        \
+    if (strcmp(flag, name) == 0) {                                                       \
+        if (parse_num(value, lo, hi, &d) != 0) {                                         \
+            snprintf(err, errlen, "%s needs a number in [%g, %g], got '%s'", name,       \
+                     (double)(lo), (double)(hi), value ? value : "");                   \
+            return -1;                                                                   \
+        }                                                                                \
+        target;                                                                          \
+        return 1;                                                                        \
+    }
+    NUM("--concurrency", 1, 4096, h->max_concurrency = (int)d)
+    NUM("--timeout", 0.1, 86400, h->timeout = d)
+    NUM("--connect-timeout", 0.1, 3600, h->connect_timeout = d)
+    NUM("--max-bytes", 1, 1e12, h->max_bytes = (size_t)d)
+    NUM("--retries", 0, 20, h->retries = (int)d)
+    NUM("--image-size", 8, 8192, o->image_size = (int)d)
+    NUM("--encode-quality", 0, 100, o->encode_quality = (int)d)
+    NUM("--max-pixels", 1, 1e12, o->filters.image_max_pixels = (uint64_t)d)
+    NUM("--min-bytes", 0, 1e12, o->filters.image_min_bytes = (uint64_t)d)
+    NUM("--workers", 1, 256, o->workers = (int)d)
+    NUM("--min-clip-score", -1, 1, o->filters.clip_min_score = d)
+#undef NUM
+    if (strcmp(flag, "--model") == 0 || strcmp(flag, "--tokenizer") == 0) {
+        if (!value || !*value) {
+            snprintf(err, errlen, "%s needs a directory", flag);
+            return -1;
+        }
+        if (flag[2] == 'm')
+            o->model = value;
+        else
+            o->tokenizer = value;
+        return 1;
+    }
+    if (strcmp(flag, "--precision") == 0) {
+        if (!value || clip_precision_parse(value, &o->precision) != 0) {
+            snprintf(err, errlen, "unknown --precision '%s' (fp32, bf16)", value ? value : "");
+            return -1;
+        }
+        return 1;
+    }
+    if (strcmp(flag, "--user-agent") == 0) {
+        if (!value || !*value) {
+            snprintf(err, errlen, "--user-agent needs a value");
+            return -1;
+        }
+        h->user_agent = value;
+        return 1;
+    }
+    if (strcmp(flag, "--resize-mode") == 0) {
+        if (!value || img_resize_mode_parse(value, &o->resize_mode) != 0) {
+            snprintf(err, errlen, "unknown --resize-mode '%s' (no, border, keep_ratio, keep_ratio_largest, center_crop)",
+                     value ? value : "");
+            return -1;
+        }
+        return 1;
+    }
+    if (strcmp(flag, "--encode-format") == 0) {
+        if (!value || img_encode_format_parse(value, &o->encode_format) != 0) {
+            snprintf(err, errlen, "unknown --encode-format '%s' (jpg, png, webp)", value ? value : "");
+            return -1;
+        }
+        return 1;
+    }
+    if (strcmp(flag, "--allow-private") == 0) {
+        h->allow_private = 1;
+        return 1;
+    }
+    if (strcmp(flag, "--keep-original") == 0) {
+        o->keep_original = 1;
+        return 1;
+    }
+    if (strcmp(flag, "--no-dedup") == 0) {
+        o->filters.dedup = 0;
+        return 1;
+    }
+    if (strcmp(flag, "--resize-only-if-bigger") == 0) {
+        o->resize_only_if_bigger = 1;
+        return 1;
+    }
+    if (strcmp(flag, "--no-caption-filter") == 0) {
+        o->judge_captions = 0;
+        return 1;
+    }
+    *takes_value = 0;
+    return 0;
+}
+
+void clip_tool_options_init(clip_tool_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->model = getenv("CLIPCRAWL_MODEL");
+    if (o->model && !*o->model)
+        o->model = NULL;
+    o->precision = CLIP_FP32;
+    o->batch = 16;
+}
+
+/* The value of option name at argv[*i] ("--name V" or "--name=V"); NULL when
+ * argv[*i] is another option, or (with *bad set) when the value is missing. */
+static const char *opt_value(const char *name, int argc, char **argv, int *i, int *bad)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(name);
+    if (strncmp(a, name, n) == 0 && a[n] == '=')
+        return a + n + 1;
+    if (strcmp(a, name) != 0)
+        return NULL;
+    if (*i + 1 >= argc) {
+        *bad = 1;
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+int clip_tool_option(clip_tool_options *o, int argc, char **argv, int *i, char *err, size_t errlen)
+{
+    static const char *const names[] = {"--model", "--tokenizer", "--precision", "--threads", "--batch"};
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+        int bad = 0;
+        const char *v = opt_value(names[k], argc, argv, i, &bad);
+        if (bad) {
+            snprintf(err, errlen, "%s needs a value", names[k]);
+            return -1;
+        }
+        if (!v)
+            continue;
+        double d = 0;
+        switch (k) {
+        case 0: o->model = v; break;
+        case 1: o->tokenizer = v; break;
+        case 2:
+            if (clip_precision_parse(v, &o->precision) != 0) {
+                snprintf(err, errlen, "--precision must be fp32 or bf16, not '%s'", v);
+                return -1;
+            }
+            break;
+        case 3:
+            if (parse_num(v, 1, 1024, &d) != 0 || d != (int)d) {
+                snprintf(err, errlen, "--threads must be 1..1024, not '%s'", v);
+                return -1;
+            }
+            o->threads = (int)d;
+            break;
+        case 4:
+            if (parse_num(v, 1, 4096, &d) != 0 || d != (int)d) {
+                snprintf(err, errlen, "--batch must be 1..4096, not '%s'", v);
+                return -1;
+            }
+            o->batch = (int)d;
+            break;
+        }
+        return 1;
+    }
+    return 0;
+}

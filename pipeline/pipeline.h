@@ -1,0 +1,250 @@
+/* pipeline.h — the engine behind the commands: fetch, crawl, refilter, score,
+ * and the CLIP tools (embed, classify). The one header cli/ includes from
+ * pipeline/.
+ *
+ * Every entry point takes an options struct (start from its _init function),
+ * does the whole job, and fills a result struct. The command line around it
+ * (cli/) parses flags into the options and prints the result; the engine
+ * writes nothing to stdout. Progress is reported through a callback so the
+ * command decides how it looks.
+ *
+ * Returns: CC_OK when the job ran to its end or was stopped (result.stopped
+ * says which); CC_ERR_USAGE when an option or argument is wrong in a way only
+ * the engine can see (an unknown --model-id); any other code for a failure, with
+ * a one-line message naming the input in err. An interrupted run keeps what
+ * it wrote: its shard stays open and the next run continues it.
+ *
+ *   stage map: cli -> pipeline -> dataset, crawler, clipscore -> filters, shards -> common
+ *   (ARCHITECTURE.md at the repository root)
+ */
+#ifndef CC_PIPELINE_PIPELINE_H
+#define CC_PIPELINE_PIPELINE_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "clip.h"
+#include "common.h"
+#include "dataset.h"
+#include "filterconf.h"
+#include "http.h"
+#include "image.h"
+#include "pairs.h"
+#include "tokenizer.h"
+#include "url.h"
+
+/* ---- the image path's options (fetch, crawl, warc) --------------------------- */
+
+typedef struct {
+    int image_size;                 /* target size; default 256 */
+    img_resize_mode resize_mode;    /* default RESIZE_BORDER (img2dataset's default) */
+    int resize_only_if_bigger;      /* never upscale (img2dataset's --resize_only_if_bigger) */
+    img_encode_format encode_format;/* default ENC_JPG */
+    int encode_quality;             /* -1 (default): 95 for jpg/webp, 6 for png (a zlib level) */
+    int keep_original;              /* store the downloaded bytes unchanged */
+    filter_config filters;          /* caption rules, image checks, dedup modes (filters/filterconf.h) */
+    int judge_captions;             /* 1 (default): captions pass the caption filter before download */
+    int workers;                    /* decode threads; default: number of CPUs */
+    /* Inline CLIP scoring (--model): every decoded image is scored against its
+     * caption; below filters.clip_min_score it is rejected ('low_clip_score'). */
+    const char *model;              /* model directory, NULL = no scoring */
+    const char *tokenizer;          /* tokenizer directory; NULL = the model's */
+    clip_precision precision;
+} pipeline_options;
+
+void pipeline_options_init(pipeline_options *o);
+
+/* ---- shared command-line options (pipeline/options.c) -------------------------
+ * fetch, crawl and warc take the same download and image flags. Returns 1 when
+ * flag (e.g. "--image-size") is one of them and value was applied, 0 when flag
+ * is not one of them, -1 when value is bad (message in err). takes_value is set
+ * to whether the flag consumes a value (so callers can step over it). */
+int pipeline_option(pipeline_options *o, http_options *h, const char *flag, const char *value,
+                    int *takes_value, char *err, size_t errlen);
+/* The help text for those flags, for the commands' usage strings. */
+#define PIPELINE_OPTIONS_HELP \
+"download:\n" \
+"  --concurrency N        transfers at once (64)\n" \
+"  --timeout S            deadline per transfer attempt, seconds (30)\n" \
+"  --connect-timeout S    (10)\n" \
+"  --max-bytes N          cap on a download's decoded size (64 MiB)\n" \
+"  --retries N            extra attempts for transient failures (2)\n" \
+"  --user-agent UA        user agent; put a contact URL or address in it\n" \
+"  --allow-private        allow loopback/private addresses (tests, intranets)\n" \
+"images:\n" \
+"  --image-size N         target size (256)\n" \
+"  --resize-mode M        no|border|keep_ratio|keep_ratio_largest|center_crop (border)\n" \
+"  --resize-only-if-bigger  leave images that are not bigger than --image-size as they are\n" \
+"  --encode-format F      jpg|png|webp (jpg)\n" \
+"  --encode-quality Q     1..100 for jpg/webp (95), 0..9 for png (6)\n" \
+"  --keep-original        store the downloaded bytes, not a re-encoding\n" \
+"  --max-pixels N         reject images with more pixels (89478484)\n" \
+"  --min-bytes N          reject downloads smaller than N bytes (1024)\n" \
+"  --no-dedup             keep duplicates (by URL, bytes and perceptual hash)\n" \
+"  --no-caption-filter    keep every caption (no caption rules)\n" \
+"  --workers N            decode/resize threads (CPUs)\n" \
+"clip (optional):\n" \
+"  --model M              score each image against its caption with this CLIP model\n" \
+"  --min-clip-score T     reject pairs scoring below T (LAION used 0.28 with ViT-B/32)\n" \
+"  --tokenizer DIR        tokenizer files, if not in the model directory\n" \
+"  --precision P          fp32|bf16 (fp32)\n" \
+"filters (see clipcrawl filters --print-defaults):\n" \
+FILTER_CONFIG_USAGE
+
+/* The options of the CLIP commands (score, embed, classify). */
+typedef struct {
+    const char *model;      /* --model, else $CLIPCRAWL_MODEL */
+    const char *tokenizer;  /* --tokenizer DIR, else the model directory */
+    clip_precision precision;
+    int threads;            /* 0 = default */
+    int batch;              /* images/texts per forward pass; default 16 */
+} clip_tool_options;
+
+void clip_tool_options_init(clip_tool_options *o);
+/* If argv[*i] is one of --model/--tokenizer/--precision/--threads/--batch
+ * (also as --name=value), consumes it and its value, advances *i and returns
+ * 1; returns 0 if not one of them; -1 with a message in err when the value is
+ * missing or bad. */
+int clip_tool_option(clip_tool_options *o, int argc, char **argv, int *i, char *err, size_t errlen);
+
+/* ---- progress and stopping -------------------------------------------------- */
+
+/* Counts of outcomes written so far by a run. */
+typedef struct {
+    int64_t accepted, rejected, failed, optout;
+    int64_t bytes_in, bytes_out;    /* downloaded / stored image bytes */
+    int64_t skipped;                /* input rows a resumed run found done */
+} pipeline_counts;
+
+/* Called often from the engine's loop (the callee rate-limits itself);
+ * fraction_done in (0,1] when an ETA can be given, else 0; final != 0 once at
+ * the end. */
+typedef void (*pipeline_progress_fn)(const pipeline_counts *c, double fraction_done, int final, void *ctx);
+
+/* What every long-running entry point shares. */
+typedef struct {
+    pipeline_progress_fn progress;  /* NULL = quiet */
+    void *progress_ctx;
+    const volatile sig_atomic_t *stop; /* set (by a signal handler) to stop early; may be NULL */
+    const char *args;               /* the command's arguments, recorded with the run */
+} pipeline_run_options;
+
+/* ---- fetch (pipeline/fetch.c) ------------------------------------------------ */
+
+typedef struct {
+    const char *const *inputs;      /* lists: .txt/.csv/.tsv/.json/.jsonl[.gz] or "-" */
+    int n_inputs;
+    pairs_options pairs;
+    const char *out_dir;
+    dataset_options dataset;
+    pipeline_options images;
+    http_options http;              /* on_done/ctx are set by the engine */
+    int retry_failed;               /* on resume, retry the rows that failed */
+    pipeline_run_options run;
+} fetch_options;
+
+void fetch_options_init(fetch_options *o);
+
+typedef struct {
+    pipeline_counts counts;
+    int stopped;                    /* interrupted by *run.stop */
+    int input_failed;               /* an input list broke off (reported on stderr) */
+    int ran;                        /* the dataset was opened: counts are meaningful */
+} fetch_result;
+
+/* Downloads every row of the inputs into out_dir (resuming a previous run). */
+cc_err pipeline_fetch(const fetch_options *o, fetch_result *res, char *err, size_t errlen);
+
+/* ---- crawl (pipeline/crawl.c) ------------------------------------------------ */
+
+typedef struct {
+    const char *const *seeds;       /* page URLs, or files of URLs one a line ("-" = stdin) */
+    int n_seeds;
+    const char *out_dir;
+    int max_depth;                  /* links followed N levels from the seeds */
+    url_scope scope;                /* default URL_SCOPE_HOST */
+    int64_t max_pages;              /* 0 = no limit (counted over all runs) */
+    int host_concurrency;           /* default 2 */
+    double host_delay;              /* seconds between requests to one host; default 1 */
+    dataset_options dataset;
+    pipeline_options images;
+    http_options http;
+    pipeline_run_options run;
+} crawl_options;
+
+void crawl_options_init(crawl_options *o);
+
+typedef struct {
+    int64_t pages_fetched, pages_failed, pages_skipped, pages_queued, images_found;
+    pipeline_counts counts;
+    int bad_seeds;
+    int stopped;
+    int ran;                        /* the dataset was opened: counts are meaningful */
+} crawl_result;
+
+/* Crawls from the seeds into out_dir (resuming). */
+cc_err pipeline_crawl(const crawl_options *o, crawl_result *res, char *err, size_t errlen);
+/* The result as the JSON object the run records and the command prints. */
+void crawl_result_json(const crawl_result *r, ccbuf *out);
+
+/* ---- refilter (pipeline/refilter.c) ------------------------------------------- */
+
+typedef struct {
+    const char *dir;
+    filter_config filters;
+    int dry_run;                    /* judge and count, change nothing */
+    int64_t model_id;               /* clip_models.id for clip_min_score; <= 0 = the latest */
+    pipeline_run_options run;
+} refilter_options;
+
+void refilter_options_init(refilter_options *o);
+
+#define REFILTER_MAX_REASONS 64
+typedef struct {
+    int64_t examined, accepted_before, accepted_after;
+    int64_t to_reject, restored, unfetched, reason_changed, lang_changed, not_refetchable;
+    int n_demoted;                  /* accepted -> rejected, by reason */
+    const char *demoted_reason[REFILTER_MAX_REASONS];
+    int64_t demoted[REFILTER_MAX_REASONS];
+    int64_t model_id;               /* the scores judged, -1 = none */
+    double seconds;
+} refilter_result;
+
+/* Re-judges every sample of dir with o->filters (see refilter.c). */
+cc_err pipeline_refilter(const refilter_options *o, refilter_result *res, char *err, size_t errlen);
+
+/* ---- score (pipeline/score.c) ------------------------------------------------- */
+
+typedef struct {
+    const char *dir;
+    clip_tool_options clip;
+    int64_t limit;                  /* score at most this many samples; < 0 = all */
+    pipeline_run_options run;
+} score_options;
+
+typedef struct {
+    int64_t scored, unscorable, tagged, nsfw;
+    char model[256];                /* the model's id */
+    const char *precision;
+    double mean_score, seconds;
+    int stopped;
+    int ran;                        /* the dataset was opened: the counts are meaningful */
+} score_result;
+
+/* CLIP-scores every accepted sample of dir without a score for this model. */
+cc_err pipeline_score(const score_options *o, score_result *res, char *err, size_t errlen);
+
+/* ---- CLIP tools (pipeline/clip-tool.c) ---------------------------------------- */
+
+/* Loads the model (and, if tok is not NULL, the tokenizer from --tokenizer or
+ * the model's directory). 0, or -1 with a one-line message naming the file. */
+int clip_tool_load(const clip_tool_options *o, clip_model **m, clip_tokenizer **tok, char *err, size_t errlen);
+
+/* Reads, decodes and preprocesses an image file into 3*S*S floats.
+ * 0, or -1 with a one-line message in err naming the file. */
+int clip_tool_image(const char *path, int image_size, float *out_chw, char *err, size_t errlen);
+
+/* Tokenizes text into a zero-padded context row. Returns the token count. */
+int clip_tool_tokens(const clip_tokenizer *t, const char *text, int context, int32_t *row, int *eot);
+
+#endif
