@@ -11,7 +11,7 @@ void semantic_opts_init(semantic_opts *s)
 {
     memset(s, 0, sizeof *s);
     s->k = 20;
-    clip_cli_opts_init(&s->clip);
+    clip_tool_options_init(&s->clip);
 }
 
 int semantic_opt(const char *cmd, semantic_opts *s, int argc, char **argv, int *i)
@@ -36,7 +36,10 @@ int semantic_opt(const char *cmd, semantic_opts *s, int argc, char **argv, int *
         return 1;
     }
     const char *before = s->clip.model;
-    int r = clip_cli_opt(cmd, &s->clip, argc, argv, i);
+    char err[256];
+    int r = clip_tool_option(&s->clip, argc, argv, i, err, sizeof err);
+    if (r < 0)
+        cli_usage_error(cmd, "%s", err);
     if (r > 0 && s->clip.model != before)
         s->model_given = 1;
     return r;
@@ -68,12 +71,12 @@ static int query_vector(const char *cmd, semantic_opts *s, dataset_emb_index *x,
     if (s->text) {
         int32_t *ids = xcalloc((size_t)c->context_length, sizeof *ids);
         int eot = 0;
-        clip_cli_tokens(tok, s->text, c->context_length, ids, &eot);
+        clip_tool_tokens(tok, s->text, c->context_length, ids, &eot);
         rc = clip_encode_texts(st, ids, &eot, 1, q);
         free(ids);
     } else {
         float *px = xmalloc((size_t)3 * c->image_size * c->image_size * sizeof *px);
-        if (clip_cli_image(s->image, c->image_size, px, err, sizeof err) != 0) {
+        if (clip_tool_image(s->image, c->image_size, px, err, sizeof err) != 0) {
             free(px);
             clip_state_free(st);
             return cli_fail(cmd, "--image %s", err);
@@ -104,8 +107,8 @@ int semantic_search(const char *cmd, dataset *ds, semantic_opts *s, const datase
     const int need_model = !s->similar;
     if (s->model_given) {
         /* an explicit model: its id picks the stored embeddings */
-        if (clip_cli_load(cmd, &s->clip, need_model, &m, &tok) != 0)
-            return EXIT_FAIL;
+        if (clip_tool_load(&s->clip, &m, need_model ? &tok : NULL, err, sizeof err) != 0)
+            return cli_fail(cmd, "%s", err);
         if (dataset_emb_model_find(ds, clip_model_id(m), NULL, &dm, err, sizeof err) != CC_OK) {
             status = cli_fail(cmd, "%s", err);
             goto out;
@@ -117,10 +120,11 @@ int semantic_search(const char *cmd, dataset *ds, semantic_opts *s, const datase
             goto out;
         }
         if (need_model) {
-            clip_cli_opts o = s->clip;
+            clip_tool_options o = s->clip;
             o.model = dm.weights_path;
             clip_precision_parse(dm.precision, &o.precision);
-            if (clip_cli_load(cmd, &o, 1, &m, &tok) != 0) {
+            if (clip_tool_load(&o, &m, &tok, err, sizeof err) != 0) {
+                cli_fail(cmd, "%s", err);
                 cc_log(CC_LOG_ERROR, "%s: the dataset was scored with %s; pass --model DIR to load it from elsewhere",
                        cmd, dm.weights_path);
                 status = EXIT_FAIL;

@@ -10,14 +10,14 @@
 
 #include <stddef.h>
 
-#include "clip-cli.h"
+#include "pipeline.h"
 #include "dataset.h"
 #include "dataset_emb.h"
 
 typedef struct {
     const char *text, *image, *similar;
     long k;                 /* results; default 20 */
-    clip_cli_opts clip;
+    clip_tool_options clip;
     int model_given;        /* --model on the command line (not just $CLIPCRAWL_MODEL) */
 } semantic_opts;
 
