@@ -1,5 +1,6 @@
 /* http.c — libcurl multi engine; see http.h for the promises. */
 #include "http.h"
+#include "optout.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -130,11 +131,6 @@ static double rand01(http_engine *e)
     return (double)((e->rng * 2685821657736338717ULL) >> 11) / 9007199254740992.0;
 }
 
-static int ieq_n(const char *a, size_t n, const char *b)
-{
-    return strlen(b) == n && strncasecmp(a, b, n) == 0;
-}
-
 /* ---- address classifier --------------------------------------------------- */
 
 static int v4_private(uint32_t a)
@@ -201,64 +197,6 @@ int http_address_is_private(const struct sockaddr *a)
     if (b[0] == 0x01 && b[1] == 0 && memcmp(b + 2, zero12, 6) == 0)  /* 100::/64 discard */
         return 1;
     return 0;
-}
-
-/* ---- X-Robots-Tag ------------------------------------------------------------ */
-
-static void trim(const char **s, const char **end)
-{
-    while (*s < *end && (**s == ' ' || **s == '\t' || **s == '\r'))
-        (*s)++;
-    while (*end > *s && ((*end)[-1] == ' ' || (*end)[-1] == '\t' || (*end)[-1] == '\r'))
-        (*end)--;
-}
-
-const char *http_xrobots_optout(const char *hv, const char *agent)
-{
-    if (!hv)
-        return NULL;
-    const char *line = hv;
-    while (*line) {
-        const char *eol = strchr(line, '\n');
-        if (!eol)
-            eol = line + strlen(line);
-        const char *agent_name = NULL; /* NULL = applies to every agent */
-        size_t agent_len = 0;
-        const char *tok = line;
-        while (tok < eol) {
-            const char *comma = memchr(tok, ',', (size_t)(eol - tok));
-            const char *tend = comma ? comma : eol;
-            const char *s = tok, *t = tend;
-            trim(&s, &t);
-            const char *colon = memchr(s, ':', (size_t)(t - s));
-            if (colon) {
-                const char *ns = s, *ne = colon;
-                trim(&ns, &ne);
-                /* "max-snippet: 20" and friends carry a value; others name an agent */
-                if (ieq_n(ns, (size_t)(ne - ns), "unavailable_after") ||
-                    ieq_n(ns, (size_t)(ne - ns), "max-snippet") ||
-                    ieq_n(ns, (size_t)(ne - ns), "max-image-preview") ||
-                    ieq_n(ns, (size_t)(ne - ns), "max-video-preview")) {
-                    s = t; /* not an opt-out; skip */
-                } else {
-                    agent_name = ns;
-                    agent_len = (size_t)(ne - ns);
-                    s = colon + 1;
-                    trim(&s, &t);
-                }
-            }
-            if (s < t) {
-                int applies = !agent_name || (agent && ieq_n(agent_name, agent_len, agent));
-                if (applies && ieq_n(s, (size_t)(t - s), "noai"))
-                    return "noai";
-                if (applies && ieq_n(s, (size_t)(t - s), "noimageai"))
-                    return "noimageai";
-            }
-            tok = comma ? comma + 1 : eol;
-        }
-        line = *eol ? eol + 1 : eol;
-    }
-    return NULL;
 }
 
 double http_parse_retry_after(const char *v)
@@ -693,7 +631,7 @@ static void check_optout(req *r)
     ccbuf xr = {0};
     collect_header(r->easy, "X-Robots-Tag", &xr, "\n");
     if (xr.len)
-        r->optout_reason = http_xrobots_optout((const char *)xr.data, r->e->optout_agent);
+        r->optout_reason = optout_reason(optout_xrobots((const char *)xr.data, r->e->optout_agent));
     ccbuf_free(&xr);
 }
 

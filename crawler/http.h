@@ -52,7 +52,7 @@
  *
  * Opt-outs
  *   When options.optout_agent is set, a 2xx response whose X-Robots-Tag
- *   headers opt out (http_xrobots_optout() with that agent token) is stopped
+ *   headers opt out (optout_xrobots() with that agent token) is stopped
  *   as soon as its headers are in and finishes with outcome HTTP_OUT_OPTOUT,
  *   reason "noai" or "noimageai", and an empty body. The header values are
  *   always in http_result.x_robots_tag for callers that decide themselves.
@@ -229,17 +229,6 @@ void http_get_stats(const http_engine *e, http_stats *s);
  * by the IPv4 address they embed; 100::/64 and fec0::/10 too. Other families
  * (AF_UNIX, ...) and NULL are refused too. 0 otherwise. */
 int http_address_is_private(const struct sockaddr *a);
-
-/* Decides whether X-Robots-Tag header values opt an image out of AI use.
- * header_values: one header value per line ('\n'-separated; commas separate
- * directives within a value). A directive list may start with "name:" — it
- * then applies only when name equals agent_token case-insensitively, until
- * the next "name:" in the same value; unprefixed directives apply to every
- * agent. Returns the static string "noai" or "noimageai" for the first
- * opt-out directive that applies (case-insensitive), NULL when none does
- * (none, noindex, nofollow, ... are not opt-outs). NULL header_values or
- * agent_token are fine (treated as "" / matches only unprefixed lists). */
-const char *http_xrobots_optout(const char *header_values, const char *agent_token);
 
 /* The URL as a browser would send it: surrounding spaces/controls removed
  * (tab, CR, LF anywhere), an internationalised host converted to its

@@ -9,7 +9,6 @@
 #include <strings.h>
 
 #include "common.h"
-#include "http.h"
 #include "json.h"
 #include "robots.h"
 
@@ -45,10 +44,74 @@ unsigned optout_robots_meta(const char *content)
     return m;
 }
 
+/* ---- X-Robots-Tag ------------------------------------------------------------ */
+
+static int ieq_n(const char *a, size_t n, const char *b)
+{
+    return strlen(b) == n && strncasecmp(a, b, n) == 0;
+}
+
+static void trim(const char **s, const char **end)
+{
+    while (*s < *end && (**s == ' ' || **s == '\t' || **s == '\r'))
+        (*s)++;
+    while (*end > *s && ((*end)[-1] == ' ' || (*end)[-1] == '\t' || (*end)[-1] == '\r'))
+        (*end)--;
+}
+
+/* The first opt-out directive in hv that applies to agent: "noai",
+ * "noimageai" or NULL. */
+static const char *xrobots_first(const char *hv, const char *agent)
+{
+    if (!hv)
+        return NULL;
+    const char *line = hv;
+    while (*line) {
+        const char *eol = strchr(line, '\n');
+        if (!eol)
+            eol = line + strlen(line);
+        const char *agent_name = NULL; /* NULL = applies to every agent */
+        size_t agent_len = 0;
+        const char *tok = line;
+        while (tok < eol) {
+            const char *comma = memchr(tok, ',', (size_t)(eol - tok));
+            const char *tend = comma ? comma : eol;
+            const char *s = tok, *t = tend;
+            trim(&s, &t);
+            const char *colon = memchr(s, ':', (size_t)(t - s));
+            if (colon) {
+                const char *ns = s, *ne = colon;
+                trim(&ns, &ne);
+                /* "max-snippet: 20" and friends carry a value; others name an agent */
+                if (ieq_n(ns, (size_t)(ne - ns), "unavailable_after") ||
+                    ieq_n(ns, (size_t)(ne - ns), "max-snippet") ||
+                    ieq_n(ns, (size_t)(ne - ns), "max-image-preview") ||
+                    ieq_n(ns, (size_t)(ne - ns), "max-video-preview")) {
+                    s = t; /* not an opt-out; skip */
+                } else {
+                    agent_name = ns;
+                    agent_len = (size_t)(ne - ns);
+                    s = colon + 1;
+                    trim(&s, &t);
+                }
+            }
+            if (s < t) {
+                int applies = !agent_name || (agent && ieq_n(agent_name, agent_len, agent));
+                if (applies && ieq_n(s, (size_t)(t - s), "noai"))
+                    return "noai";
+                if (applies && ieq_n(s, (size_t)(t - s), "noimageai"))
+                    return "noimageai";
+            }
+            tok = comma ? comma + 1 : eol;
+        }
+        line = *eol ? eol + 1 : eol;
+    }
+    return NULL;
+}
+
 unsigned optout_xrobots(const char *value, const char *agent)
 {
-    /* The http engine owns the X-Robots-Tag grammar; one parser for both. */
-    const char *r = http_xrobots_optout(value, agent);
+    const char *r = xrobots_first(value, agent);
     if (!r)
         return 0;
     if (strcmp(r, "noai") == 0)
@@ -140,39 +203,6 @@ void tdmrep_free(tdmrep *t)
 
 size_t tdmrep_count(const tdmrep *t) { return t ? t->n : 0; }
 
-/* robots.txt-style match: prefix, '*' any run, '$' at the end anchors. */
-static int pat_match(const char *path, const char *pat)
-{
-    size_t pathlen = strlen(path), patlen = strlen(pat);
-    size_t *pos = xmalloc((pathlen + 1) * sizeof *pos);
-    size_t numpos = 1;
-    int ok = 1;
-    pos[0] = 0;
-    for (size_t k = 0; k < patlen; k++) {
-        if (pat[k] == '$' && k + 1 == patlen) {
-            ok = pos[numpos - 1] == pathlen;
-            break;
-        }
-        if (pat[k] == '*') {
-            numpos = pathlen - pos[0] + 1;
-            for (size_t i = 1; i < numpos; i++)
-                pos[i] = pos[i - 1] + 1;
-        } else {
-            size_t nn = 0;
-            for (size_t i = 0; i < numpos; i++)
-                if (pos[i] < pathlen && path[pos[i]] == pat[k])
-                    pos[nn++] = pos[i] + 1;
-            numpos = nn;
-            if (!nn) {
-                ok = 0;
-                break;
-            }
-        }
-    }
-    free(pos);
-    return ok;
-}
-
 unsigned tdmrep_reserved(const tdmrep *t, const char *path, const char **policy)
 {
     if (policy)
@@ -182,7 +212,7 @@ unsigned tdmrep_reserved(const tdmrep *t, const char *path, const char **policy)
     char *p = robots_url_path(path); /* accepts full URLs too; drops the fragment */
     unsigned res = 0;
     for (size_t i = 0; i < t->n; i++) {
-        if (pat_match(p, t->e[i].pattern)) {
+        if (robots_pattern_matches(p, t->e[i].pattern)) {
             if (t->e[i].reserved) {
                 res = OPTOUT_TDM_RESERVATION;
                 if (policy)

@@ -33,13 +33,16 @@ const char *optout_reason(unsigned mask);
  * Returns OPTOUT_NOAI / OPTOUT_NOIMAGEAI bits found. NULL → 0. */
 unsigned optout_robots_meta(const char *content);
 
-/* Parses one X-Robots-Tag header value. A value may start with
- * "agentname:" (then it applies only if agentname equals agent,
+/* Parses X-Robots-Tag header values, one per line ('\n'-separated; the HTTP
+ * engine passes every such header of a response this way). A value may start
+ * with "agentname:" (then it applies only if agentname equals agent,
  * case-insensitive) and may hold several directives separated by commas;
  * several "agent: ..." groups in one value are handled as Google does (a
- * new group starts at "token:" where token is not a directive). agent may be
- * NULL (then only unprefixed directives count). Returns OPTOUT_* bits.
- * Call once per header line and OR the results. */
+ * new group starts at "token:" where token is not a directive or a
+ * valued directive such as max-snippet). agent may be NULL (then only
+ * unprefixed directives count). Returns the OPTOUT_NOAI or OPTOUT_NOIMAGEAI
+ * bit of the first opt-out directive that applies (so optout_reason() names
+ * it), 0 when none does (none, noindex, nofollow... are not opt-outs). */
 unsigned optout_xrobots(const char *value, const char *agent);
 
 /* The value of a tdm-reservation header or meta tag: "1" (surrounding

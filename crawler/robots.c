@@ -414,6 +414,17 @@ static int pattern_matches(const char *path, size_t pathlen, const char *pat, si
     return 1;
 }
 
+int robots_pattern_matches(const char *path, const char *pattern)
+{
+    if (!path || !pattern)
+        return 0;
+    size_t pathlen = strlen(path);
+    size_t *pos = xmalloc((pathlen + 1) * sizeof *pos);
+    int ok = pattern_matches(path, pathlen, pattern, strlen(pattern), pos);
+    free(pos);
+    return ok;
+}
+
 static int group_names(const rgroup *g, const char *agent)
 {
     if (!agent || !*agent)

@@ -98,4 +98,11 @@ char *robots_url_path(const char *url);
  * upper-cases existing %xx hex digits. Returns a malloc'd string. */
 char *robots_escape_pattern(const char *pattern);
 
+/* The robots.txt pattern matcher (RFC 9309 2.2.3, as Google's): 1 if pattern
+ * matches path from its start — '*' matches any run of octets, '$' as the
+ * last character anchors at the end of path, everything else matches itself
+ * (compare escaped forms: robots_url_path, robots_escape_pattern). Linear in
+ * path per pattern character. TDMRep locations (optout.h) match with it too. */
+int robots_pattern_matches(const char *path, const char *pattern);
+
 #endif

@@ -164,49 +164,6 @@ static void test_classifier(void)
     CHECK(http_address_is_private(NULL), "NULL is refused");
 }
 
-static void test_xrobots(void)
-{
-    static const struct { const char *hv, *agent, *want; } t[] = {
-        {"noai", "clipcrawl", "noai"},
-        {"noimageai", "clipcrawl", "noimageai"},
-        {"NoAI", "clipcrawl", "noai"},
-        {"noindex, nofollow", "clipcrawl", NULL},
-        {"none", "clipcrawl", NULL},
-        {"noindex", "clipcrawl", NULL},
-        {"noindex, noimageai", "clipcrawl", "noimageai"},
-        {"noindex,noai", "clipcrawl", "noai"},
-        {"  noai  ", "clipcrawl", "noai"},
-        {"googlebot: noai", "clipcrawl", NULL},
-        {"clipcrawl: noai", "clipcrawl", "noai"},
-        {"ClipCrawl: noimageai", "clipcrawl", "noimageai"},
-        {"clipcrawl:noai", "clipcrawl", "noai"},
-        {"googlebot: noindex, noai", "clipcrawl", NULL},      /* both for googlebot */
-        {"googlebot: noindex, clipcrawl: noai", "clipcrawl", "noai"},
-        {"clipcrawl: noindex, googlebot: noai", "clipcrawl", NULL},
-        {"googlebot: noai\nnoimageai", "clipcrawl", "noimageai"}, /* second header unprefixed */
-        {"googlebot: noai\nclipcrawl: none", "clipcrawl", NULL},
-        {"noindex\nnoai", "clipcrawl", "noai"},
-        {"unavailable_after: 25 Jun 2010 15:00:00 PST, noai", "clipcrawl", "noai"},
-        {"max-image-preview: large", "clipcrawl", NULL},
-        {"max-snippet: 20, noimageai", "clipcrawl", "noimageai"},
-        {"clipcrawlx: noai", "clipcrawl", NULL},
-        {"noaix, xnoai, no-ai", "clipcrawl", NULL},
-        {"", "clipcrawl", NULL},
-        {",,,", "clipcrawl", NULL},
-        {"clipcrawl:", "clipcrawl", NULL},
-        {"noai", NULL, "noai"},
-        {"clipcrawl: noai", NULL, NULL},
-        {NULL, "clipcrawl", NULL},
-        {"noindex\r\nnoai\r\n", "clipcrawl", "noai"},
-    };
-    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
-        const char *got = http_xrobots_optout(t[i].hv, t[i].agent);
-        CHECK((got == NULL && t[i].want == NULL) || (got && t[i].want && strcmp(got, t[i].want) == 0),
-              "X-Robots-Tag \"%s\" agent %s: got %s, want %s", t[i].hv ? t[i].hv : "(null)",
-              t[i].agent ? t[i].agent : "(null)", got ? got : "none", t[i].want ? t[i].want : "none");
-    }
-}
-
 static void test_retry_after_parse(void)
 {
     CHECK(http_parse_retry_after("5") == 5, "delta seconds");
@@ -766,7 +723,6 @@ int main(void)
 {
     test_testutil();
     test_classifier();
-    test_xrobots();
     test_retry_after_parse();
     test_wire_url();
     srv = tu_fault_server_start(NULL);

@@ -192,6 +192,14 @@ static int allowed(const char *body, const char *agent, const char *url)
 
 static void test_units(void)
 {
+    /* the matcher on its own (TDMRep locations use it too) */
+    CHECK(robots_pattern_matches("/a/b.jpg", "/a/"), "prefix");
+    CHECK(robots_pattern_matches("/a/b.jpg", "/*.jpg$"), "star + anchor");
+    CHECK(!robots_pattern_matches("/a/b.jpg?x", "/*.jpg$"), "anchor at the end");
+    CHECK(robots_pattern_matches("/a/b.jpg?x", "/*.jpg"), "no anchor");
+    CHECK(!robots_pattern_matches("/b", "/a"), "mismatch");
+    CHECK(robots_pattern_matches("/", "*") && robots_pattern_matches("/x$y", "/x$y"), "'$' inside is literal");
+    CHECK(!robots_pattern_matches(NULL, "/") && !robots_pattern_matches("/", NULL), "NULL");
     /* group merging, case-insensitive tokens, '*' fallback only without a match */
     const char *b = "User-agent: clipcrawl\nDisallow: /a\n\nUser-agent: *\nDisallow: /\n\nuser-agent: CLIPCRAWL\n"
                     "disallow: /b\nallow: /b/ok\n";
