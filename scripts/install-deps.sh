@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential meson ninja-build pkg-config
   libcurl4-openssl-dev libxml2-dev libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev
-  libsqlite3-dev libzstd-dev libwebp-dev libdnnl-dev libutf8proc-dev libcld2-dev
+  libsqlite3-dev libzstd-dev libsnappy-dev liblz4-dev libwebp-dev libdnnl-dev libutf8proc-dev libcld2-dev
   libpsl-dev publicsuffix libidn2-dev libgif-dev
   zlib1g-dev libbrotli-dev
   zstd sqlite3 nginx-light python3 tar
