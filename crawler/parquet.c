@@ -6,6 +6,7 @@
  * BYTE_STREAM_SPLIT); codecs; page loop per column chunk; row iteration;
  * JSON output of values. */
 #include "parquet.h"
+#include "text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -2037,40 +2038,6 @@ void pq_format_number(ccbuf *b, double v, int is_float)
     }
 }
 
-static int utf8_valid(const uint8_t *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t len;
-        unsigned min, cp;
-        if ((c & 0xE0) == 0xC0)
-            len = 2, min = 0x80;
-        else if ((c & 0xF0) == 0xE0)
-            len = 3, min = 0x800;
-        else if ((c & 0xF8) == 0xF0)
-            len = 4, min = 0x10000;
-        else
-            return 0;
-        if (len > n - i)
-            return 0;
-        cp = c & (0x7Fu >> len);
-        for (size_t j = 1; j < len; j++) {
-            if ((s[i + j] & 0xC0) != 0x80)
-                return 0;
-            cp = (cp << 6) | (s[i + j] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return 0;
-        i += len;
-    }
-    return 1;
-}
-
 static void base64(ccbuf *b, const uint8_t *p, size_t n)
 {
     static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -2142,7 +2109,7 @@ void pq_value_json(ccbuf *b, const pq_column *c, const pq_value *v)
         break;
     case PQ_BYTE_ARRAY:
     case PQ_FIXED_LEN_BYTE_ARRAY:
-        if (utf8_valid(v->bytes, v->len)) {
+        if (cc_utf8_valid(v->bytes, v->len)) {
             ccbuf_json_string(b, (const char *)v->bytes, v->len);
         } else {
             ccbuf_puts(b, "{\"base64\":\"");
