@@ -39,6 +39,9 @@ struct pairs_reader {
     ccbuf url, caption, key;
     int have_url, have_caption;
     uint64_t file_size;     /* 0 for stdin and pipes */
+    /* the first JSON/JSONL row, read by pairs_open to check its url member */
+    int has_pending, pending_rc;
+    pairs_row pending;
 };
 
 /* ---- names ------------------------------------------------------------------ */
@@ -784,6 +787,58 @@ static int jsonl_next(pairs_reader *r, pairs_row *row)
 
 /* ---- open / next / close ---------------------------------------------------- */
 
+static int pairs_finish_row(pairs_reader *r, pairs_row *row, int rc);
+static int read_row(pairs_reader *r, pairs_row *row);
+
+/* The first data of a list that is not text: a NUL byte, or several control
+ * characters, in the first buffer. Returns the offset of the first such byte
+ * within the buffer, or -1 for text. */
+static long binary_offset(const unsigned char *b, size_t n)
+{
+    long first = -1;
+    int ctl = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned c = b[i];
+        if (c == 0)
+            return (long)i;
+        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v' && c != 0x1b) || c == 0x7f) {
+            if (first < 0)
+                first = (long)i;
+            if (++ctl >= 4)
+                return first;
+        }
+    }
+    return -1;
+}
+
+/* The format of standard input from its first bytes: '{' → jsonl, '[' →
+ * json, a URL first line → txt, a header line with tabs → tsv, with commas
+ * (or just the url column's name) → csv; PAIRS_AUTO when none fits. */
+static pairs_format sniff_format(const pairs_reader *r)
+{
+    const unsigned char *b = r->buf + r->pos, *e = r->buf + r->len;
+    while (b < e && (*b == ' ' || *b == '\t' || *b == '\r' || *b == '\n'))
+        b++;
+    if (b == e)
+        return PAIRS_TXT; /* empty input: no rows either way */
+    if (*b == '{')
+        return PAIRS_JSONL;
+    if (*b == '[')
+        return PAIRS_JSON;
+    const unsigned char *nl = memchr(b, '\n', (size_t)(e - b));
+    size_t ll = (size_t)((nl ? nl : e) - b);
+    while (ll > 0 && (b[ll - 1] == '\r' || b[ll - 1] == ' '))
+        ll--;
+    if ((ll > 7 && strncasecmp((const char *)b, "http://", 7) == 0) ||
+        (ll > 8 && strncasecmp((const char *)b, "https://", 8) == 0))
+        return PAIRS_TXT;
+    if (memchr(b, '\t', ll))
+        return PAIRS_TSV;
+    if (memchr(b, ',', ll) || (ll == strlen(r->url_col) && memcmp(b, r->url_col, ll) == 0))
+        return PAIRS_CSV;
+    return PAIRS_AUTO;
+}
+
 pairs_reader *pairs_open(const char *path, const pairs_options *o, char *err, size_t errlen)
 {
     if (errlen)
@@ -794,9 +849,7 @@ pairs_reader *pairs_open(const char *path, const pairs_options *o, char *err, si
     }
     pairs_format fmt = o && o->format ? o->format : pairs_format_from_name(path);
     int is_stdin = strcmp(path, "-") == 0;
-    if (fmt == PAIRS_AUTO && is_stdin)
-        fmt = PAIRS_TXT;
-    if (fmt == PAIRS_AUTO) {
+    if (fmt == PAIRS_AUTO && !is_stdin) {
         snprintf(err, errlen, "%s: unknown list format (expected .txt, .csv, .tsv, .json, .jsonl, .ndjson, "
                               "optionally .gz)", path);
         return NULL;
@@ -829,6 +882,41 @@ pairs_reader *pairs_open(const char *path, const pairs_options *o, char *err, si
         pairs_close(r);
         return NULL;
     }
+    if (r->len >= 2 && ((r->buf[0] == 0xFF && r->buf[1] == 0xFE) || (r->buf[0] == 0xFE && r->buf[1] == 0xFF))) {
+        snprintf(err, errlen, "%s: UTF-16 text; save the list as UTF-8", path);
+        pairs_close(r);
+        return NULL;
+    }
+    long bin = binary_offset(r->buf + r->pos, r->len - r->pos);
+    if (bin >= 0) {
+        snprintf(err, errlen, "%s: binary data at byte %ld%s, not a URL list", path, bin + (long)r->pos,
+                 gzdirect(r->gz) ? "" : " (after decompression)");
+        pairs_close(r);
+        return NULL;
+    }
+    if (fmt == PAIRS_AUTO) {
+        fmt = r->fmt = sniff_format(r);
+        if (fmt == PAIRS_AUTO) {
+            snprintf(err, errlen, "%s: cannot tell the list format from the first line; give --input-format "
+                                  "(txt, csv, tsv, json, jsonl)", path);
+            pairs_close(r);
+            return NULL;
+        }
+    }
+    if (fmt == PAIRS_JSON || fmt == PAIRS_JSONL) {
+        /* A list whose first object lacks the url member is the wrong list
+         * (or the wrong --url-col): refuse it before any row is used. */
+        r->pending_rc = read_row(r, &r->pending);
+        r->has_pending = 1;
+        char want[300];
+        snprintf(want, sizeof want, "no '%s' member", r->url_col);
+        if (r->pending_rc == 1 && strcmp(r->rowerr, want) == 0) {
+            snprintf(err, errlen, "%s: line %llu: the first object has no '%s' member (is --url-col right?)", path,
+                     (unsigned long long)r->pending.line_no, r->url_col);
+            pairs_close(r);
+            return NULL;
+        }
+    }
     if (fmt == PAIRS_CSV || fmt == PAIRS_TSV) {
         if (csv_header(r, fmt == PAIRS_CSV ? ',' : '\t', fmt == PAIRS_CSV, err, errlen) < 0) {
             pairs_close(r);
@@ -838,9 +926,27 @@ pairs_reader *pairs_open(const char *path, const pairs_options *o, char *err, si
     return r;
 }
 
+/* Reads the next row of r's format: 1 row, 0 end, -1 fatal. */
+static int read_row(pairs_reader *r, pairs_row *row)
+{
+    switch (r->fmt) {
+    case PAIRS_TXT: return txt_next(r, row);
+    case PAIRS_CSV: return csv_next(r, row, ',', 1);
+    case PAIRS_TSV: return csv_next(r, row, '\t', 0);
+    case PAIRS_JSON: return json_next(r, row);
+    case PAIRS_JSONL: return jsonl_next(r, row);
+    default: return -1;
+    }
+}
+
 int pairs_next(pairs_reader *r, pairs_row *row)
 {
     memset(row, 0, sizeof *row);
+    if (r->has_pending) {
+        r->has_pending = 0;
+        *row = r->pending;
+        return pairs_finish_row(r, row, r->pending_rc);
+    }
     if (r->fatal)
         return -1;
     if (r->done == 1)
@@ -852,15 +958,12 @@ int pairs_next(pairs_reader *r, pairs_row *row)
         r->fatal = 1;
         return -1;
     }
-    int rc;
-    switch (r->fmt) {
-    case PAIRS_TXT: rc = txt_next(r, row); break;
-    case PAIRS_CSV: rc = csv_next(r, row, ',', 1); break;
-    case PAIRS_TSV: rc = csv_next(r, row, '\t', 0); break;
-    case PAIRS_JSON: rc = json_next(r, row); break;
-    case PAIRS_JSONL: rc = jsonl_next(r, row); break;
-    default: rc = -1; break;
-    }
+    return pairs_finish_row(r, row, read_row(r, row));
+}
+
+/* The common tail of pairs_next: rc from read_row. */
+static int pairs_finish_row(pairs_reader *r, pairs_row *row, int rc)
+{
     if (rc < 0) {
         r->fatal = 1;
         if (!r->errmsg[0])

@@ -64,11 +64,20 @@ typedef struct {
 
 typedef struct pairs_reader pairs_reader;
 
-/* Opens path ("-" = stdin; then format must not be PAIRS_AUTO unless it is
- * plain text) and, for csv/tsv, reads the header. Returns NULL with a
- * one-line message naming the file in err when the file cannot be opened,
- * the extension is unknown, or the header lacks the url column
- * ("list.csv: no column 'url' in header"). o may be NULL for defaults. */
+/* Opens path ("-" = stdin) and, for csv/tsv, reads the header. With
+ * PAIRS_AUTO, stdin's format is sniffed from its first bytes: '{' → jsonl,
+ * '[' → json, a first line that is an http(s) URL → txt, a header line with
+ * tabs → tsv, with commas (or just the url column's name) → csv.
+ * Returns NULL with a one-line message naming the file in err when:
+ *   the file cannot be opened; the extension is unknown (files) or the
+ *   sniffing finds nothing (stdin: "give --input-format"); the first 128 KiB
+ *   hold a NUL byte or several control characters ("list.txt: binary data at
+ *   byte 1234, not a URL list": the offset, never the bytes) or a UTF-16
+ *   byte order mark; a csv/tsv header lacks the url column ("list.csv: no
+ *   column 'url' in header"); the first json/jsonl object has no url member
+ *   ("x.jsonl: line 1: the first object has no 'url' member ...": a later
+ *   object without it is only a malformed row).
+ * o may be NULL for defaults. */
 pairs_reader *pairs_open(const char *path, const pairs_options *o, char *err, size_t errlen);
 
 /* Next row: 1 = *row filled, 0 = end of input, -1 = fatal error
