@@ -140,6 +140,7 @@ static size_t chunk_line(const unsigned char *p, size_t n, uint64_t *size)
  * WARC_HTTP_* flags that apply. */
 static unsigned dechunk(const unsigned char *b, size_t n, size_t cap, ccbuf *out)
 {
+    ccbuf_reserve(out, n < cap ? n : cap);
     size_t pos = 0;
     int first = 1;
     for (;;) {
@@ -493,6 +494,7 @@ int warc_http_parse(const unsigned char *block, size_t n, size_t max_payload, wa
     if (te && has_token(te, "chunked")) {
         out->flags |= dechunk(b, bl, max_payload, &pay);
     } else {
+        ccbuf_reserve(&pay, bl < max_payload ? bl : max_payload);
         if (bl > max_payload) {
             bl = max_payload;
             out->flags |= WARC_HTTP_CUT;
@@ -502,8 +504,7 @@ int warc_http_parse(const unsigned char *block, size_t n, size_t max_payload, wa
     const char *ce = warc_http_get(out, "Content-Encoding");
     if (ce && pay.len)
         out->flags |= decode_content(ce, max_payload, &pay);
-    if (!pay.data)
-        ccbuf_append(&pay, "", 0);
+    ccbuf_append(&pay, "", 0); /* the NUL terminator, also for an empty payload */
     out->payload_len = pay.len;
     out->payload = (unsigned char *)ccbuf_detach(&pay, NULL);
     return 0;

@@ -245,7 +245,7 @@ static size_t dec_produce(warc_reader *r, unsigned char *out, size_t cap)
         size_t n = raw_avail(r);
         if (n == 0) {
             r->dec_eof = 1;
-            set_dec_reason(r, r->raw_error ? "read error" : "truncated gzip stream (input ends inside a member)");
+            set_dec_reason(r, r->raw_error ? "read error" : "truncated gzip stream: input ends inside a member");
             return produced;
         }
         r->zs.next_in = r->cbuf + r->cpos;
@@ -415,7 +415,7 @@ static void finish(warc_reader *r, char *what)
     r->ended = 1;
     r->have_record = 0;
     if (what && r->dec_reason) {
-        r->end_reason = xasprintf("%s (%s)", what, r->dec_reason);
+        r->end_reason = xasprintf("%s; %s", what, r->dec_reason);
         free(what);
     } else if (what) {
         r->end_reason = what;
@@ -693,8 +693,7 @@ warc_block_status warc_read_block(warc_reader *r, const unsigned char **data, si
         win_take(r, n);
         r->block_left -= n;
     }
-    if (!r->block.data)
-        ccbuf_append(&r->block, "", 0);
+    ccbuf_append(&r->block, "", 0); /* the NUL terminator, also for an empty block */
     *data = r->block.data;
     *len = r->block.len;
     return r->block_left > 0 ? WARC_BLOCK_TRUNCATED : WARC_BLOCK_OK;

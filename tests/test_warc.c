@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -21,6 +22,7 @@
 #include "json.h"
 #include "optout.h"
 #include "url.h"
+#include "warc-images.h"
 #include "warc.h"
 #include "wat.h"
 
@@ -746,6 +748,121 @@ static void test_wat(void)
     wat_page_free(NULL);
 }
 
+/* ---- the input loop of `warc`: records → judged images (warc-images.h) ------------------- */
+
+typedef struct {
+    int n, kept, optout, stop_after;
+    ccbuf log; /* "url|caption|source|reason|optout\n" per image */
+} img_seen;
+
+static int on_image(const warc_image *im, void *ctx)
+{
+    img_seen *s = ctx;
+    s->n++;
+    s->kept += im->chosen >= 0;
+    s->optout += im->optout != 0;
+    CHECK(im->n_cands >= 1 && im->page_url && im->url && im->file, "image view");
+    ccbuf_printf(&s->log, "%s|%s|%s|%s|%u\n", im->url, im->chosen >= 0 ? im->cand_text[im->chosen] : "-",
+                 im->chosen >= 0 ? im->cand_source[im->chosen] : "-", im->reason ? im->reason : "keep", im->optout);
+    return s->stop_after && s->n >= s->stop_after;
+}
+
+static int judge_no_filenames(const char *text, void *ctx, const char **reason)
+{
+    (void)ctx;
+    size_t n = strlen(text);
+    if (n >= 4 && (strcasecmp(text + n - 4, ".jpg") == 0 || strcasecmp(text + n - 4, ".png") == 0)) {
+        *reason = "filename";
+        return 0;
+    }
+    return 1;
+}
+
+static int want_none(const char *uri, void *ctx)
+{
+    (void)uri;
+    (void)ctx;
+    return 0;
+}
+
+static void test_images(void)
+{
+    warc_images_options o;
+    warc_images_options_init(&o);
+    o.judge = judge_no_filenames;
+    char err[300];
+    /* the hand-made WAT */
+    char *p = data_path("wat/images.warc.wat.gz");
+    img_seen s = {0};
+    warc_images_stats st = {0};
+    CHECK_EQ_INT(warc_images_file(p, &o, on_image, &s, &st, err, sizeof err), 0);
+    const char *log = s.log.data ? (const char *)s.log.data : "";
+    CHECK(s.n == 9 && s.kept == 8 && s.optout == 3, "wat: %d images %d kept %d optout\n%s", s.n, s.kept, s.optout, log);
+    CHECK(st.pages == 5 && st.bad_wat == 1 && st.records == 9 && st.images == 9 && st.kept == 8, "wat stats");
+    CHECK(strstr(log, "https://example.org/static/fox.jpg|A red fox in the snow|alt|keep|0\n") != NULL, "%s", log);
+    CHECK(strstr(log, "https://example.org/pics/no-alt.jpg|Only a title here|title|keep|0\n") != NULL, "%s", log);
+    CHECK(strstr(log, "https://example.org/static/IMG_7007.JPG|-|-|filename|0\n") != NULL, "%s", log);
+    CHECK(strstr(log, "http://example.com/img/sunset.jpg|Sunset over the harbour|alt|keep|1\n") != NULL, "%s", log);
+    ccbuf_free(&s.log);
+    /* stop after 2 */
+    memset(&s, 0, sizeof s);
+    s.stop_after = 2;
+    CHECK_EQ_INT(warc_images_file(p, &o, on_image, &s, NULL, err, sizeof err), 2);
+    CHECK_EQ_INT(s.n, 2);
+    ccbuf_free(&s.log);
+    /* the per-record filter passes everything over */
+    memset(&s, 0, sizeof s);
+    memset(&st, 0, sizeof st);
+    o.want = want_none;
+    CHECK_EQ_INT(warc_images_file(p, &o, on_image, &s, &st, err, sizeof err), 0);
+    CHECK(s.n == 0 && st.filtered == 8, "filtered %d", (int)st.filtered);
+    o.want = NULL;
+    ccbuf_free(&s.log);
+    free(p);
+    /* WARC responses: the Common Crawl page; stats summed over files */
+    memset(&st, 0, sizeof st);
+    const char *wf[] = {"cc-whirlwind/whirlwind.warc.gz", "pywb/iana.warc.gz", "warcio/example.warc.gz"};
+    int per[3];
+    for (int i = 0; i < 3; i++) {
+        memset(&s, 0, sizeof s);
+        p = data_path(wf[i]);
+        CHECK_EQ_INT(warc_images_file(p, &o, on_image, &s, &st, err, sizeof err), 0);
+        per[i] = s.n;
+        ccbuf_free(&s.log);
+        free(p);
+    }
+    /* whirlwind: 7 images with a non-empty alt (the oracle's count), maybe more with other candidates */
+    CHECK(per[0] >= 7, "whirlwind: %d images", per[0]);
+    CHECK(per[1] >= 16, "iana: %d images", per[1]);
+    CHECK(per[2] == 0, "example.com has no images: %d", per[2]);
+    CHECK(st.pages == 1 + 16 + 1 && st.revisits > 0 && st.not_html > 0, "pages %d revisits %d not_html %d",
+          (int)st.pages, (int)st.revisits, (int)st.not_html);
+    /* a truncated copy: images before the cut, then 1 with the reason */
+    ccbuf b = {0};
+    p = data_path("cc-whirlwind/whirlwind.warc.gz");
+    CHECK(cc_read_file(p, &b) == CC_OK, "read");
+    char tmp[] = "/tmp/cc-warc-cut-XXXXXX";
+    int fd = mkstemp(tmp);
+    CHECK(fd >= 0 && write(fd, b.data, b.len * 3 / 4) == (ssize_t)(b.len * 3 / 4), "write cut copy");
+    close(fd);
+    memset(&s, 0, sizeof s);
+    CHECK_EQ_INT(warc_images_file(tmp, &o, on_image, &s, NULL, err, sizeof err), 1);
+    CHECK(strstr(err, tmp) && strstr(err, "truncated"), "%s", err);
+    printf("truncated whirlwind: %d images before the cut (%s)\n", s.n, err);
+    ccbuf_free(&s.log);
+    /* not a WARC; missing */
+    fd = open(tmp, O_WRONLY | O_TRUNC);
+    CHECK(fd >= 0 && write(fd, "hello world\n", 12) == 12, "write");
+    close(fd);
+    CHECK_EQ_INT(warc_images_file(tmp, &o, on_image, &s, NULL, err, sizeof err), -1);
+    CHECK(strstr(err, "not a WARC file") && strstr(err, tmp), "%s", err);
+    unlink(tmp);
+    CHECK_EQ_INT(warc_images_file(tmp, &o, on_image, &s, NULL, err, sizeof err), -1);
+    CHECK(strstr(err, "cannot open"), "%s", err);
+    ccbuf_free(&b);
+    free(p);
+}
+
 /* ---- the fuzz target over the data and mutations of it ----------------------------------- */
 
 static void test_fuzz(void)
@@ -796,6 +913,7 @@ int main(void)
     test_damaged();
     test_memory();
     test_wat();
+    test_images();
     test_fuzz();
     return check_summary();
 }
