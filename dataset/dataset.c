@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dataset-internal.h"
 #include "index.h"
 #include "json.h"
 #include "shard.h"
@@ -62,6 +63,8 @@ struct dataset {
     char *rfd_name;
     ccbuf frame;
     ccbuf scratch;
+
+    sqlite3_stmt *cache[DS_STMT__COUNT]; /* ds_stmt(): the other files' statements */
 
     char err[1024];
 };
@@ -126,6 +129,8 @@ static void free_handle(dataset *ds)
     sqlite3_finalize(ds->st_shard_upd);
     sqlite3_finalize(ds->st_sha);
     sqlite3_finalize(ds->st_locate);
+    for (int i = 0; i < DS_STMT__COUNT; i++)
+        sqlite3_finalize(ds->cache[i]);
     index_close(ds->ix);
     if (ds->rfd >= 0)
         close(ds->rfd);
@@ -1103,4 +1108,59 @@ void dataset_iter_free(dataset_iter *it)
         return;
     sqlite3_finalize(it->st);
     free(it);
+}
+
+/* ---- for the stage's other files (dataset-internal.h) ----------------------------- */
+
+void ds_seterr(dataset *ds, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ds->err, sizeof ds->err, fmt, ap);
+    va_end(ap);
+}
+
+cc_err ds_dberr(dataset *ds, const char *what)
+{
+    return dberr(ds, what);
+}
+
+int ds_readonly(const dataset *ds)
+{
+    return ds->readonly;
+}
+
+int64_t ds_run_id(const dataset *ds)
+{
+    return ds->run_id;
+}
+
+cc_err ds_begin(dataset *ds)
+{
+    if (ds->readonly) {
+        dserr(ds, "%s: opened read-only", ds->dir);
+        return CC_ERR_USAGE;
+    }
+    return begin(ds);
+}
+
+void ds_rollback(dataset *ds)
+{
+    if (!ds->in_txn)
+        return;
+    sqlite3_exec(ds->db, "ROLLBACK", NULL, NULL, NULL);
+    ds->in_txn = 0;
+}
+
+sqlite3_stmt *ds_stmt(dataset *ds, int slot, const char *sql)
+{
+    sqlite3_stmt **st = &ds->cache[slot];
+    if (!*st && sqlite3_prepare_v3(ds->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK) {
+        dberr(ds, "prepare");
+        *st = NULL;
+        return NULL;
+    }
+    sqlite3_reset(*st);
+    sqlite3_clear_bindings(*st);
+    return *st;
 }

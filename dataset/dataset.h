@@ -225,4 +225,139 @@ int dataset_iter_next(dataset_iter *it, dataset_location *loc, const char **url,
                       const char **caption);
 void dataset_iter_free(dataset_iter *it); /* NULL is a no-op */
 
+/* ---- dedup look-ups (lookup.c) ---------------------------------------------------
+ * All return 1 found (key copied into key_out), 0 none, -1 on an SQLite error
+ * (detail in dataset_errmsg): a failed look-up is never "not found". */
+
+/* An accepted sample with this URL (and, when by_caption, this caption; NULL
+ * matches a NULL caption). */
+int dataset_find_url(dataset *ds, const char *url, int by_caption, const char *caption, char key_out[10]);
+
+/* Near-duplicate candidates: calls fn(key, phash, ctx) for every accepted
+ * sample whose perceptual-hash band `band` of `nbands` (schema/README.md,
+ * phash_bands) has this value, until fn returns non-zero. Returns fn's
+ * non-zero value, 0 when the candidates ran out, -1 on an SQLite error. */
+int dataset_phash_band_each(dataset *ds, int nbands, int band, int64_t value,
+                            int (*fn)(const char *key, uint64_t phash, void *ctx), void *ctx);
+
+/* Records the nbands band values of sample key's pHash (writer; joins the
+ * open transaction). Rows already there are kept. CC_OK or CC_ERR_DB. */
+cc_err dataset_add_phash_bands(dataset *ds, const char *key, int nbands, const int64_t *values);
+
+/* ---- CLIP models, scores and safety tags (scores.c; 002-clip.sql) -------------- */
+
+typedef struct {
+    const char *model_id;         /* e.g. "ViT-B-32/openai" */
+    const char *precision;        /* "fp32" / "bf16" */
+    const char *path;             /* where the weights were loaded from */
+    const char *config_json;      /* the architecture, as a JSON object */
+    int embed_dim;
+    double logit_scale;
+} dataset_clip_model;
+
+/* Registers (model_id, precision) in clip_models if new; returns its row id,
+ * or -1 on an SQLite error. Writer. */
+int64_t dataset_clip_model_add(dataset *ds, const dataset_clip_model *m);
+/* want > 0: want when such a row exists, else 0; want <= 0: the latest row,
+ * else 0 when nothing was ever scored. -1 on an SQLite error. */
+int64_t dataset_clip_model_pick(dataset *ds, int64_t want);
+
+/* Inserts or replaces the score of sample key under model row model_row,
+ * with both L2-normalised embeddings as d IEEE half floats each (stored
+ * little-endian). Writer; joins the open transaction. CC_OK or CC_ERR_DB. */
+cc_err dataset_put_clip_score(dataset *ds, const char *key, int64_t model_row, double score,
+                              const uint16_t *image_f16, const uint16_t *text_f16, int d);
+
+/* Sets items.nsfw = tag and items.nsfw_model = model_row for sample key. */
+cc_err dataset_set_safety_tag(dataset *ds, const char *key, const char *tag, int64_t model_row);
+
+/* Calls fn(key, image_f16, ctx) for every sample scored by model_row with a
+ * d-wide stored image embedding whose safety tag is missing or from another
+ * model (fn may call dataset_set_safety_tag). Returns the number visited, or
+ * -1 on an SQLite error or when fn returns non-zero. */
+int64_t dataset_each_untagged(dataset *ds, int64_t model_row, int d,
+                              int (*fn)(const char *key, const uint16_t *image_f16, void *ctx), void *ctx);
+
+/* Iterates (as dataset_iter_new) over accepted samples without a score from
+ * model_row, leaving out the n keys in skip (samples that could not be scored). */
+dataset_iter *dataset_iter_unscored(dataset *ds, int64_t model_row, const char *const *skip, size_t n);
+
+/* ---- statistics (stats.c) -------------------------------------------------------- */
+
+typedef struct {
+    char status[12];
+    char *reason;                 /* NULL for rows without one */
+    int64_t n;
+} dataset_reason_count;
+
+typedef struct {
+    int64_t items, samples;
+    int64_t by_status[4];         /* indexed by dataset_status */
+    dataset_reason_count *reasons;/* non-accepted rows by (status, reason), most frequent first per status */
+    size_t n_reasons;
+    int64_t bytes_original, bytes_stored, bytes_shard_files;
+    int64_t shards, shards_sealed, shards_open;
+    int64_t runs;
+    double run_seconds;           /* wall time of finished runs */
+    int64_t run_items, run_samples;  /* items / samples those runs recorded */
+    int has_last_run;
+    int64_t last_id;
+    char *last_command, *last_args, *last_counts;  /* may be NULL */
+    double last_started, last_finished;            /* last_finished < 0: still running */
+} dataset_stats;
+
+/* Fills st from one consistent snapshot of the index. CC_OK, or CC_ERR_DB
+ * with the detail in dataset_errmsg (a failed query is an error, never a zero). */
+cc_err dataset_get_stats(dataset *ds, dataset_stats *st);
+void dataset_stats_free(dataset_stats *st);
+
+/* ---- verification (verify.c) ---------------------------------------------------- */
+
+typedef struct {
+    long shards, samples, problems;
+} dataset_verify_result;
+
+/* Checks that shards and index agree (see cli/cmd-verify.c's usage): each
+ * problem is reported through problem(msg, ctx) as one line naming the file
+ * and the sample; note(msg, ctx) gets remarks that are not problems (NULL =
+ * dropped). CC_OK when the check ran (problems or not), CC_ERR_DB when the
+ * index could not be read (detail in dataset_errmsg). */
+cc_err dataset_verify(dataset *ds, void (*problem)(const char *msg, void *ctx),
+                      void (*note)(const char *msg, void *ctx), void *ctx, dataset_verify_result *res);
+
+/* ---- re-judging stored rows (rejudge.c; used by refilter) ----------------------- */
+
+/* One stored row with what refilter judges. Strings are valid during the call. */
+typedef struct {
+    int64_t id, input_id;
+    const char *key;              /* "" when the row has no sample */
+    dataset_status status;        /* DS_ACCEPTED or DS_REJECTED */
+    const char *reason, *error, *caption_detail, *duplicate_of, *language;
+    const char *url, *caption;    /* caption_raw when known, else caption */
+    const char *sha256, *nsfw;
+    int has_phash;
+    uint64_t phash;
+    int has_score;
+    double score;                 /* clip_scores.score under the model asked for */
+    int original_width, original_height;
+    int64_t bytes;
+} dataset_row;
+
+/* Calls fn for every accepted or rejected row: samples first in key order,
+ * then rows without a sample by id; scores are those of model_row (<= 0:
+ * none). Returns 0, -1 on an SQLite error, or fn's non-zero return. */
+int dataset_each_row(dataset *ds, int64_t model_row, int (*fn)(const dataset_row *r, void *ctx), void *ctx);
+
+/* Changes to rows, all in one transaction (writer): dataset_edit_begin()
+ * commits what is pending and starts it; dataset_edit_commit() makes all
+ * durable; dataset_edit_rollback() drops all. The set_ functions record the
+ * current run as the row's run. CC_OK or CC_ERR_DB. */
+cc_err dataset_edit_begin(dataset *ds);
+cc_err dataset_edit_verdict(dataset *ds, int64_t item_id, dataset_status status, const char *reason,
+                            const char *error, const char *caption_detail, const char *duplicate_of);
+cc_err dataset_edit_language(dataset *ds, int64_t item_id, const char *language);
+cc_err dataset_edit_delete(dataset *ds, int64_t item_id);
+cc_err dataset_edit_commit(dataset *ds);
+void dataset_edit_rollback(dataset *ds);
+
 #endif

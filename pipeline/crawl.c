@@ -191,9 +191,12 @@ static void dispatch_images(crawl *c)
             }
             pipeline_item *it = pipeline_item_new(c->input_id, im->id, im->url, im->caption, im->page_url,
                                                   im->caption_source);
+            int admit = why ? 0 : pipeline_admit(c->pipe, it); /* caption rules, URL dedup */
             if (why) {
                 pipeline_record(c->pipe, it, st, why, NULL);
-            } else if (pipeline_admit(c->pipe, it)) { /* caption rules, URL dedup */
+            } else if (admit < 0) {
+                crawl_fail(c, pipeline_errmsg(c->pipe));
+            } else if (admit) {
                 req *q;
                 crawl_submit(c, REQ_IMAGE, h, im->url, 0, -1, &q);
                 q->item = it;

@@ -108,7 +108,12 @@ static int feed(feeder *f, size_t queue_bound, char *err, size_t errlen)
             pipeline_record(f->pipe, it, DS_FAILED, "bad_input", row.error);
             continue;
         }
-        if (pipeline_admit(f->pipe, it))
+        int admit = pipeline_admit(f->pipe, it);
+        if (admit < 0) {
+            snprintf(err, errlen, "%s", pipeline_errmsg(f->pipe));
+            return -1;
+        }
+        if (admit)
             http_submit(f->eng, row.url, it);
     }
     return 0;

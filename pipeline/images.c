@@ -46,7 +46,6 @@ struct pipeline {
     img_checks checks;                /* from opt.filters */
     caption_filter *captions;
     int phash_bands;                  /* phash_max_distance + 1 */
-    sqlite3_stmt *st_url, *st_url_caption, *st_phash_find, *st_phash_add;
     /* inline CLIP scoring */
     clip_model *clip;
     clip_tokenizer *tok;
@@ -127,21 +126,6 @@ pipeline *pipeline_new(dataset *ds, const pipeline_options *o)
     if (!p->captions) /* only an unreadable extra list file does this; the filter said why */
         p->captions = caption_filter_new(NULL);
     p->phash_bands = img_phash_nbands(fc->phash_max_distance);
-    sqlite3 *db = dataset_db(ds);
-    /* Only accepted samples count as the copy to keep. */
-    sqlite3_prepare_v2(db, "SELECT key FROM items WHERE url = ?1 AND status = 'accepted' LIMIT 1", -1,
-                       &p->st_url, NULL);
-    sqlite3_prepare_v2(db,
-                       "SELECT key FROM items WHERE url = ?1 AND caption IS ?2 AND status = 'accepted' LIMIT 1",
-                       -1, &p->st_url_caption, NULL);
-    sqlite3_prepare_v2(db,
-                       "SELECT i.key, i.phash FROM phash_bands b JOIN items i ON i.id = b.item_id "
-                       "WHERE b.nbands = ?1 AND b.band = ?2 AND b.value = ?3 AND i.status = 'accepted'",
-                       -1, &p->st_phash_find, NULL);
-    sqlite3_prepare_v2(db,
-                       "INSERT OR IGNORE INTO phash_bands(band, nbands, value, item_id) "
-                       "SELECT ?1, ?2, ?3, id FROM items WHERE key = ?4",
-                       -1, &p->st_phash_add, NULL);
     pthread_key_create(&p->state_key, NULL);
     if (p->opt.model) {
         char err[400];
@@ -149,7 +133,7 @@ pipeline *pipeline_new(dataset *ds, const pipeline_options *o)
         if (p->clip)
             p->tok = clip_tokenizer_load(p->opt.tokenizer ? p->opt.tokenizer : p->opt.model, err, sizeof err);
         if (p->clip && p->tok) {
-            p->clip_model_row = clip_store_model(db, p->clip, p->opt.precision);
+            p->clip_model_row = clip_store_model(ds, p->clip, p->opt.precision);
             if (p->clip_model_row >= 0 && !(p->emb = dataset_emb_writer_open(ds, p->clip_model_row, err, sizeof err)))
                 snprintf(p->errmsg, sizeof p->errmsg, "%s", err);
             clip_state *tmp = clip_state_new(p->clip, 8);
@@ -161,7 +145,7 @@ pipeline *pipeline_new(dataset *ds, const pipeline_options *o)
         if (!p->clip || !p->tok)
             snprintf(p->errmsg, sizeof p->errmsg, "%s", err);
         else if (p->clip_model_row < 0)
-            snprintf(p->errmsg, sizeof p->errmsg, "%s: %s", dataset_dir(ds), sqlite3_errmsg(db));
+            snprintf(p->errmsg, sizeof p->errmsg, "%s", dataset_errmsg(ds));
     }
     /* A short queue: enough to keep every worker busy, small enough that
      * downloaded bodies waiting for a worker stay a bounded amount of memory. */
@@ -417,64 +401,56 @@ void pipeline_record(pipeline *p, pipeline_item *it, dataset_status status, cons
 }
 
 /* Key of an accepted sample with this URL (and caption, when by_caption),
- * into key; 1 found, 0 none. */
+ * into key: 1 found, 0 none, -1 on a dataset error (p->errmsg set). */
 static int find_by_url(pipeline *p, const char *url, const char *caption, int by_caption, char key[10])
 {
-    sqlite3_stmt *st = by_caption ? p->st_url_caption : p->st_url;
-    if (!st || !url)
+    int r = dataset_find_url(p->ds, url, by_caption, caption, key);
+    if (r < 0)
+        snprintf(p->errmsg, sizeof p->errmsg, "%s", dataset_errmsg(p->ds));
+    return r;
+}
+
+typedef struct {
+    uint64_t h;
+    int max_distance;
+    char *key;
+} phash_probe;
+
+static int phash_close(const char *key, uint64_t other, void *ctx)
+{
+    phash_probe *q = ctx;
+    if (img_hamming64(q->h, other) > q->max_distance)
         return 0;
-    sqlite3_reset(st);
-    sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
-    if (by_caption)
-        sqlite3_bind_text(st, 2, caption, -1, SQLITE_STATIC);
-    int found = 0;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        snprintf(key, 10, "%s", (const char *)sqlite3_column_text(st, 0));
-        found = 1;
-    }
-    sqlite3_reset(st);
-    return found;
+    snprintf(q->key, 10, "%s", key);
+    return 1;
 }
 
 /* A near-duplicate: an accepted sample whose phash is within the configured
- * Hamming distance. With d+1 bands, two hashes that close agree on a band. */
+ * Hamming distance. With d+1 bands, two hashes that close agree on a band.
+ * 1 found (key), 0 none, -1 on a dataset error (p->errmsg set). */
 static int find_by_phash(pipeline *p, uint64_t h, char key[10])
 {
-    sqlite3_stmt *st = p->st_phash_find;
-    if (!st)
-        return 0;
+    phash_probe q = {h, p->opt.filters.phash_max_distance, key};
     for (int b = 0; b < p->phash_bands; b++) {
-        sqlite3_reset(st);
-        sqlite3_bind_int(st, 1, p->phash_bands);
-        sqlite3_bind_int(st, 2, b);
-        sqlite3_bind_int64(st, 3, img_phash_band(h, b, p->phash_bands));
-        while (sqlite3_step(st) == SQLITE_ROW) {
-            uint64_t other = (uint64_t)sqlite3_column_int64(st, 1);
-            if (img_hamming64(h, other) <= p->opt.filters.phash_max_distance) {
-                snprintf(key, 10, "%s", (const char *)sqlite3_column_text(st, 0));
-                sqlite3_reset(st);
-                return 1;
-            }
-        }
+        int r = dataset_phash_band_each(p->ds, p->phash_bands, b, img_phash_band(h, b, p->phash_bands), phash_close, &q);
+        if (r < 0)
+            snprintf(p->errmsg, sizeof p->errmsg, "%s", dataset_errmsg(p->ds));
+        if (r != 0)
+            return r;
     }
-    sqlite3_reset(st);
     return 0;
 }
 
-static void add_phash_bands(pipeline *p, uint64_t h, const char *key)
+static int add_phash_bands(pipeline *p, uint64_t h, const char *key)
 {
-    sqlite3_stmt *st = p->st_phash_add;
-    if (!st)
-        return;
-    for (int b = 0; b < p->phash_bands; b++) {
-        sqlite3_reset(st);
-        sqlite3_bind_int(st, 1, b);
-        sqlite3_bind_int(st, 2, p->phash_bands);
-        sqlite3_bind_int64(st, 3, img_phash_band(h, b, p->phash_bands));
-        sqlite3_bind_text(st, 4, key, -1, SQLITE_STATIC);
-        sqlite3_step(st);
+    int64_t v[64];
+    for (int b = 0; b < p->phash_bands; b++)
+        v[b] = img_phash_band(h, b, p->phash_bands);
+    if (dataset_add_phash_bands(p->ds, key, p->phash_bands, v) != CC_OK) {
+        snprintf(p->errmsg, sizeof p->errmsg, "%s", dataset_errmsg(p->ds));
+        return -1;
     }
-    sqlite3_reset(st);
+    return 0;
 }
 
 static void mark_duplicate(pipeline_item *it, const char *kept, const char *how)
@@ -491,45 +467,36 @@ static int check_duplicates(pipeline *p, pipeline_item *it)
 {
     unsigned mode = p->opt.filters.dedup;
     char key[10];
-    if ((mode & FILTER_DEDUP_URL) && find_by_url(p, it->url, NULL, 0, key)) {
+    int r = 0;
+    if ((mode & FILTER_DEDUP_URL) && (r = find_by_url(p, it->url, NULL, 0, key)) > 0) {
         mark_duplicate(it, key, "same URL");
         return 0;
     }
-    if ((mode & FILTER_DEDUP_URL_CAPTION) && find_by_url(p, it->url, it->caption, 1, key)) {
+    if (r == 0 && (mode & FILTER_DEDUP_URL_CAPTION) && (r = find_by_url(p, it->url, it->caption, 1, key)) > 0) {
         mark_duplicate(it, key, "same URL and caption");
         return 0;
     }
-    if (mode & FILTER_DEDUP_SHA256) {
-        int dup = dataset_find_sha256(p->ds, it->sha256, key);
-        if (dup < 0)
-            return -1;
-        if (dup) {
+    if (r == 0 && (mode & FILTER_DEDUP_SHA256)) {
+        r = dataset_find_sha256(p->ds, it->sha256, key);
+        if (r < 0)
+            snprintf(p->errmsg, sizeof p->errmsg, "%s", dataset_errmsg(p->ds));
+        if (r > 0) {
             mark_duplicate(it, key, "same bytes");
             return 0;
         }
     }
-    if ((mode & FILTER_DEDUP_PHASH) && it->has_phash && find_by_phash(p, it->phash, key)) {
+    if (r == 0 && (mode & FILTER_DEDUP_PHASH) && it->has_phash && (r = find_by_phash(p, it->phash, key)) > 0) {
         mark_duplicate(it, key, "same picture (perceptual hash)");
         return 0;
     }
-    return 0;
+    return r < 0 ? -1 : 0;
 }
 
 /* The safety tag of an accepted sample, as score stores it. 0 or -1. */
 static int store_nsfw(pipeline *p, const char *key, const char *tag)
 {
-    sqlite3 *db = dataset_db(p->ds);
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(db, "UPDATE items SET nsfw = ?1, nsfw_model = ?2 WHERE key = ?3", -1, &st, NULL);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, tag, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, p->clip_model_row);
-        sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
-        rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_OK) {
-        snprintf(p->errmsg, sizeof p->errmsg, "%s: %s", dataset_dir(p->ds), sqlite3_errmsg(db));
+    if (dataset_set_safety_tag(p->ds, key, tag, p->clip_model_row) != CC_OK) {
+        snprintf(p->errmsg, sizeof p->errmsg, "%s", dataset_errmsg(p->ds));
         return -1;
     }
     return 0;
@@ -540,7 +507,7 @@ static int write_item(pipeline *p, pipeline_item *it)
 {
     char key[10] = "";
     if (it->status == DS_ACCEPTED && check_duplicates(p, it) < 0)
-        goto db_error;
+        return -1;
     if (it->status == DS_ACCEPTED) {
         dataset_sample s = {
             .input_id = it->input_id, .row_no = it->row_no,
@@ -563,17 +530,14 @@ static int write_item(pipeline *p, pipeline_item *it)
             goto db_error;
         if (it->has_clip) {
             int E = clip_model_config(p->clip)->embed_dim;
-            if (clip_store_score(dataset_db(p->ds), key, p->clip_model_row, it->clip_score, it->clip_emb,
-                                 it->clip_emb + E, E) != 0) {
-                snprintf(p->errmsg, sizeof p->errmsg, "%s: %s", dataset_dir(p->ds),
-                         sqlite3_errmsg(dataset_db(p->ds)));
-                return -1;
-            }
+            if (clip_store_score(p->ds, key, p->clip_model_row, it->clip_score, it->clip_emb, it->clip_emb + E, E) !=
+                CC_OK)
+                goto db_error;
             if (dataset_emb_add(p->emb, key, it->clip_emb, p->errmsg, sizeof p->errmsg) != CC_OK)
                 return -1;
         }
-        if (it->has_phash && (p->opt.filters.dedup & FILTER_DEDUP_PHASH))
-            add_phash_bands(p, it->phash, key);
+        if (it->has_phash && (p->opt.filters.dedup & FILTER_DEDUP_PHASH) && add_phash_bands(p, it->phash, key) != 0)
+            return -1;
         if (it->nsfw && store_nsfw(p, key, it->nsfw) != 0)
             return -1;
         p->counts.accepted++;
@@ -629,8 +593,16 @@ int pipeline_admit(pipeline *p, pipeline_item *it)
     }
     unsigned mode = p->opt.filters.dedup;
     char key[10];
-    if (((mode & FILTER_DEDUP_URL) && find_by_url(p, it->url, NULL, 0, key)) ||
-        ((mode & FILTER_DEDUP_URL_CAPTION) && find_by_url(p, it->url, it->caption, 1, key))) {
+    int r = 0;
+    if (mode & FILTER_DEDUP_URL)
+        r = find_by_url(p, it->url, NULL, 0, key);
+    if (r == 0 && (mode & FILTER_DEDUP_URL_CAPTION))
+        r = find_by_url(p, it->url, it->caption, 1, key);
+    if (r < 0) {
+        item_free(it);
+        return -1;
+    }
+    if (r > 0) {
         snprintf(it->duplicate_of, sizeof it->duplicate_of, "%s", key);
         char msg[64];
         snprintf(msg, sizeof msg, "same URL as sample %s (not downloaded)", key);
@@ -669,10 +641,6 @@ void pipeline_free(pipeline *p)
     cc_pool_wait(p->pool);
     pipeline_poll(p, 1);
     cc_pool_free(p->pool);
-    sqlite3_finalize(p->st_url);
-    sqlite3_finalize(p->st_url_caption);
-    sqlite3_finalize(p->st_phash_find);
-    sqlite3_finalize(p->st_phash_add);
     caption_filter_free(p->captions);
     for (int i = 0; i < p->n_states; i++)
         clip_state_free(p->states[i]);

@@ -49,8 +49,9 @@ void pipeline_free(pipeline *p);
 /* Main-thread checks before an item is downloaded: the caption filter (the
  * caption is replaced by its normalised form; the raw one is kept for the
  * index) and URL / (URL, caption) dedup against the index. Returns 1 when the
- * item should be downloaded; 0 when it was recorded as rejected (item is
- * consumed then). */
+ * item should be downloaded; 0 when it was recorded as rejected; -1 when a
+ * dataset look-up failed (pipeline_errmsg; the command should stop). The
+ * item is consumed unless 1 is returned. */
 int pipeline_admit(pipeline *p, pipeline_item *item);
 
 /* The caption filter the pipeline judges with (for crawl's choice among

@@ -215,12 +215,6 @@ typedef struct {
     char new_language[16];
 } rrow;
 
-static char *col_dup(sqlite3_stmt *st, int i)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? xstrdup((const char *)t) : NULL;
-}
-
 static int streq_null(const char *a, const char *b)
 {
     return (!a && !b) || (a && b && strcmp(a, b) == 0);
@@ -299,6 +293,45 @@ static void set_reject(rrow *r, const char *reason, const char *error, const cha
     snprintf(r->new_dup, sizeof r->new_dup, "%s", dup ? dup : "");
 }
 
+/* Loads every row dataset_each_row gives into an array. */
+typedef struct {
+    rrow *rows;
+    size_t n, cap;
+} rows_ctx;
+
+static int load_row(const dataset_row *d, void *ctx)
+{
+    rows_ctx *c = ctx;
+    if (c->n == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 1024;
+        c->rows = xrealloc(c->rows, c->cap * sizeof *c->rows);
+    }
+    rrow *r = &c->rows[c->n++];
+    memset(r, 0, sizeof *r);
+    r->id = d->id;
+    r->input_id = d->input_id;
+    snprintf(r->key, sizeof r->key, "%s", d->key);
+    r->status = d->status;
+    r->reason = xstrdup(d->reason);
+    r->error = xstrdup(d->error);
+    r->detail = xstrdup(d->caption_detail);
+    r->dup = xstrdup(d->duplicate_of);
+    r->language = xstrdup(d->language);
+    r->url = xstrdup(d->url);
+    r->text = xstrdup(d->caption);
+    r->sha256 = xstrdup(d->sha256);
+    r->nsfw = xstrdup(d->nsfw);
+    r->has_phash = d->has_phash;
+    r->phash = d->phash;
+    r->has_score = d->has_score;
+    r->score = d->score;
+    r->ow = d->original_width;
+    r->oh = d->original_height;
+    r->bytes = d->bytes;
+    r->judge = r->key[0] || (r->status == DS_REJECTED && keyless_judgeable(r->reason));
+    return 0;
+}
+
 void refilter_options_init(refilter_options *o)
 {
     memset(o, 0, sizeof *o);
@@ -321,26 +354,18 @@ cc_err pipeline_refilter(const refilter_options *o, refilter_result *res, char *
         caption_filter_free(cf);
         return CC_ERR_IO;
     }
-    sqlite3 *db = dataset_db(ds);
     cc_err status = CC_OK;
     double t0 = cc_now();
-    rrow *rows = NULL;
-    size_t n = 0, cap = 0;
-    sqlite3_stmt *st = NULL;
+    rows_ctx rl = {0};
 
     /* The CLIP model whose scores clip_min_score applies to. */
-    int64_t model_id = -1;
-    if (sqlite3_prepare_v2(db, model_arg > 0 ? "SELECT id FROM clip_models WHERE id = ?1" : "SELECT max(id) FROM clip_models",
-                           -1, &st, NULL) != SQLITE_OK) {
-        status = CC_ERR_DB, snprintf(err, errlen, "%s: %s", dir, sqlite3_errmsg(db));
+    int64_t model_id = dataset_clip_model_pick(ds, model_arg);
+    if (model_id < 0) {
+        status = CC_ERR_DB, snprintf(err, errlen, "%s", dataset_errmsg(ds));
         goto out;
     }
-    if (model_arg > 0)
-        sqlite3_bind_int64(st, 1, model_arg);
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-        model_id = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    st = NULL;
+    if (model_id == 0)
+        model_id = -1;
     if (model_arg > 0 && model_id < 0) {
         status = CC_ERR_USAGE;
         snprintf(err, errlen, "%s: no CLIP model with id %lld (see: query %s --sql 'SELECT * FROM clip_models')", dir,
@@ -350,55 +375,12 @@ cc_err pipeline_refilter(const refilter_options *o, refilter_result *res, char *
 
     /* ---- load: samples first in key order (dedup keeps the earliest key), then
      * the rows without a sample ---- */
-    if (sqlite3_prepare_v2(db,
-                           "SELECT i.id, i.input_id, i.key, i.status, i.reason, i.error, i.caption_detail, "
-                           "i.duplicate_of, i.language, i.url, coalesce(i.caption_raw, i.caption), i.sha256, i.nsfw, "
-                           "i.phash, s.score, i.original_width, i.original_height, i.bytes "
-                           "FROM items i LEFT JOIN clip_scores s ON s.key = i.key AND s.model = ?1 "
-                           "WHERE i.status IN ('accepted', 'rejected') "
-                           "ORDER BY i.key IS NULL, i.key, i.id",
-                           -1, &st, NULL) != SQLITE_OK) {
-        status = CC_ERR_DB, snprintf(err, errlen, "%s: %s", dir, sqlite3_errmsg(db));
+    if (dataset_each_row(ds, model_id, load_row, &rl) != 0) {
+        status = CC_ERR_DB, snprintf(err, errlen, "%s", dataset_errmsg(ds));
         goto out;
     }
-    sqlite3_bind_int64(st, 1, model_id);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 1024;
-            rows = xrealloc(rows, cap * sizeof *rows);
-        }
-        rrow *r = &rows[n++];
-        memset(r, 0, sizeof *r);
-        r->id = sqlite3_column_int64(st, 0);
-        r->input_id = sqlite3_column_type(st, 1) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, 1);
-        if (sqlite3_column_text(st, 2))
-            snprintf(r->key, sizeof r->key, "%s", (const char *)sqlite3_column_text(st, 2));
-        r->status = strcmp((const char *)sqlite3_column_text(st, 3), "accepted") == 0 ? DS_ACCEPTED : DS_REJECTED;
-        r->reason = col_dup(st, 4);
-        r->error = col_dup(st, 5);
-        r->detail = col_dup(st, 6);
-        r->dup = col_dup(st, 7);
-        r->language = col_dup(st, 8);
-        r->url = col_dup(st, 9);
-        r->text = col_dup(st, 10);
-        r->sha256 = col_dup(st, 11);
-        r->nsfw = col_dup(st, 12);
-        r->has_phash = sqlite3_column_type(st, 13) != SQLITE_NULL;
-        r->phash = (uint64_t)sqlite3_column_int64(st, 13);
-        r->has_score = sqlite3_column_type(st, 14) != SQLITE_NULL;
-        r->score = sqlite3_column_double(st, 14);
-        r->ow = sqlite3_column_int(st, 15);
-        r->oh = sqlite3_column_int(st, 16);
-        r->bytes = sqlite3_column_int64(st, 17);
-        r->judge = r->key[0] || (r->status == DS_REJECTED && keyless_judgeable(r->reason));
-    }
-    sqlite3_finalize(st);
-    st = NULL;
-    if (rc != SQLITE_DONE) {
-        status = CC_ERR_DB, snprintf(err, errlen, "%s: reading items: %s", dir, sqlite3_errmsg(db));
-        goto out;
-    }
+    rrow *rows = rl.rows;
+    size_t n = rl.n;
 
     /* ---- captions, and images per caption for the repeated-caption rule ---- */
     caption_verdict *verdicts = xcalloc(n ? n : 1, sizeof *verdicts);
@@ -582,77 +564,39 @@ cc_err pipeline_refilter(const refilter_options *o, refilter_result *res, char *
 
     /* ---- apply, in one transaction ---- */
     if (!dry_run) {
-        int64_t run_id = dataset_run_begin(ds, "refilter", o->run.args);
-        if (run_id < 0) {
+        if (dataset_run_begin(ds, "refilter", o->run.args) < 0) {
             status = CC_ERR_DB, snprintf(err, errlen, "%s", dataset_errmsg(ds));
             goto applied;
         }
-        sqlite3_stmt *upd = NULL, *del = NULL, *ulang = NULL, *band = NULL;
-        int ok = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK &&
-                 sqlite3_prepare_v2(db,
-                                    "UPDATE items SET status = ?1, reason = ?2, error = ?3, caption_detail = ?4, "
-                                    "duplicate_of = ?5, run_id = ?6 WHERE id = ?7",
-                                    -1, &upd, NULL) == SQLITE_OK &&
-                 sqlite3_prepare_v2(db, "DELETE FROM items WHERE id = ?1", -1, &del, NULL) == SQLITE_OK &&
-                 sqlite3_prepare_v2(db, "UPDATE items SET language = ?1 WHERE id = ?2", -1, &ulang, NULL) == SQLITE_OK &&
-                 sqlite3_prepare_v2(db,
-                                    "INSERT OR IGNORE INTO phash_bands(band, nbands, value, item_id) "
-                                    "VALUES (?1, ?2, ?3, ?4)",
-                                    -1, &band, NULL) == SQLITE_OK;
+        cc_err ok = dataset_edit_begin(ds);
         const int nbands = img_phash_nbands(fc.phash_max_distance);
-        for (size_t i = 0; ok && i < n; i++) {
+        for (size_t i = 0; ok == CC_OK && i < n; i++) {
             rrow *r = &rows[i];
             if (change[i] == CH_DELETE) {
-                sqlite3_reset(del);
-                sqlite3_bind_int64(del, 1, r->id);
-                ok = sqlite3_step(del) == SQLITE_DONE;
+                ok = dataset_edit_delete(ds, r->id);
                 continue;
             }
-            if (lang[i]) {
-                sqlite3_reset(ulang);
-                sqlite3_bind_text(ulang, 1, r->new_language, -1, SQLITE_STATIC);
-                sqlite3_bind_int64(ulang, 2, r->id);
-                ok = sqlite3_step(ulang) == SQLITE_DONE;
-            }
-            if (ok && change[i] == CH_UPDATE) {
-                int acc = r->new_status == DS_ACCEPTED;
-                sqlite3_reset(upd);
-                sqlite3_clear_bindings(upd);
-                sqlite3_bind_text(upd, 1, dataset_status_name(r->new_status), -1, SQLITE_STATIC);
-                if (!acc) {
-                    sqlite3_bind_text(upd, 2, r->new_reason, -1, SQLITE_STATIC);
-                    sqlite3_bind_text(upd, 3, r->new_error, -1, SQLITE_STATIC);
-                }
-                sqlite3_bind_text(upd, 4, r->new_detail, -1, SQLITE_STATIC);
-                if (r->new_dup[0])
-                    sqlite3_bind_text(upd, 5, r->new_dup, -1, SQLITE_STATIC);
-                sqlite3_bind_int64(upd, 6, run_id);
-                sqlite3_bind_int64(upd, 7, r->id);
-                ok = sqlite3_step(upd) == SQLITE_DONE;
-            }
+            if (lang[i])
+                ok = dataset_edit_language(ds, r->id, r->new_language);
+            if (ok == CC_OK && change[i] == CH_UPDATE)
+                ok = dataset_edit_verdict(ds, r->id, (dataset_status)r->new_status, r->new_reason, r->new_error,
+                                          r->new_detail, r->new_dup);
             /* Keep phash_bands complete for the next fetch's near-duplicate
              * lookups at this distance: every accepted sample, this layout. */
-            if (ok && r->key[0] && r->has_phash && r->new_status == DS_ACCEPTED && (fc.dedup & FILTER_DEDUP_PHASH)) {
-                for (int b = 0; ok && b < nbands; b++) {
-                    sqlite3_reset(band);
-                    sqlite3_bind_int(band, 1, b);
-                    sqlite3_bind_int(band, 2, nbands);
-                    sqlite3_bind_int64(band, 3, img_phash_band(r->phash, b, nbands));
-                    sqlite3_bind_int64(band, 4, r->id);
-                    ok = sqlite3_step(band) == SQLITE_DONE;
-                }
+            if (ok == CC_OK && r->key[0] && r->has_phash && r->new_status == DS_ACCEPTED &&
+                (fc.dedup & FILTER_DEDUP_PHASH)) {
+                int64_t bands[64];
+                for (int b = 0; b < nbands; b++)
+                    bands[b] = img_phash_band(r->phash, b, nbands);
+                ok = dataset_add_phash_bands(ds, r->key, nbands, bands);
             }
         }
-        if (ok)
-            ok = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
-        if (!ok) {
-            status = CC_ERR_DB, snprintf(err, errlen, "%s: %s (nothing changed)", dir, sqlite3_errmsg(db));
-            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        if (ok == CC_OK)
+            ok = dataset_edit_commit(ds);
+        if (ok != CC_OK) {
+            status = CC_ERR_DB, snprintf(err, errlen, "%s (nothing changed)", dataset_errmsg(ds));
+            dataset_edit_rollback(ds);
         }
-        sqlite3_finalize(upd);
-        sqlite3_finalize(del);
-        sqlite3_finalize(ulang);
-        sqlite3_finalize(band);
     }
 applied:
     if (status == CC_OK) {
@@ -683,13 +627,13 @@ applied:
     free(change);
     free(lang);
 out:
-    for (size_t i = 0; i < n; i++) {
-        rrow *r = &rows[i];
+    for (size_t i = 0; i < rl.n; i++) {
+        rrow *r = &rl.rows[i];
         free(r->reason), free(r->error), free(r->detail), free(r->dup), free(r->language);
         free(r->url), free(r->text), free(r->sha256), free(r->nsfw), free(r->norm);
         free(r->new_error), free(r->new_detail);
     }
-    free(rows);
+    free(rl.rows);
     char cerr[512];
     if (dataset_close(ds, 0, cerr, sizeof cerr) != CC_OK && status == CC_OK) {
         snprintf(err, errlen, "%s", cerr);

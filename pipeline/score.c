@@ -22,47 +22,30 @@
  * in items.nsfw / items.nsfw_model. Samples scored before tagging existed (a
  * clip_scores row for this model, no tag from it) are tagged from their stored
  * image embedding, so no image is decoded twice. */
-/* Tags the samples already scored by model_id whose tag is missing or from
- * another model. Returns how many, or -1 on an SQLite error. */
-static int64_t safety_backfill(sqlite3 *db, const clip_safety *saf, int64_t model_id, int E)
+typedef struct {
+    dataset *ds;
+    const clip_safety *saf;
+    int64_t model_id;
+    float *v;
+    int E;
+} backfill_ctx;
+
+/* One sample scored before tagging existed: its tag from the stored embedding. */
+static int backfill_one(const char *key, const uint16_t *image_f16, void *ctx)
 {
-    sqlite3_stmt *sel = NULL, *upd = NULL;
-    int64_t n = 0;
-    float *v = xmalloc((size_t)E * sizeof *v);
-    if (sqlite3_prepare_v2(db,
-                           "SELECT s.key, s.image_emb FROM clip_scores s JOIN items i ON i.key = s.key "
-                           "WHERE s.model = ?1 AND s.image_emb IS NOT NULL "
-                           "AND (i.nsfw_model IS NULL OR i.nsfw_model <> ?1)",
-                           -1, &sel, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, "UPDATE items SET nsfw = ?1, nsfw_model = ?2 WHERE key = ?3", -1, &upd, NULL) !=
-            SQLITE_OK) {
-        n = -1;
-        goto out;
-    }
-    sqlite3_bind_int64(sel, 1, model_id);
-    int rc;
-    while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
-        const unsigned char *b = sqlite3_column_blob(sel, 1);
-        if (sqlite3_column_bytes(sel, 1) != E * 2)
-            continue; /* written by a model of another width: not ours to read */
-        for (int k = 0; k < E; k++)
-            v[k] = st_f16_to_f32((uint16_t)(b[2 * k] | b[2 * k + 1] << 8));
-        sqlite3_reset(upd);
-        sqlite3_bind_text(upd, 1, clip_safety_tag(saf, v), -1, SQLITE_STATIC);
-        sqlite3_bind_int64(upd, 2, model_id);
-        sqlite3_bind_text(upd, 3, (const char *)sqlite3_column_text(sel, 0), -1, SQLITE_TRANSIENT);
-        if (sqlite3_step(upd) != SQLITE_DONE) {
-            n = -1;
-            goto out;
-        }
-        n++;
-    }
-    if (rc != SQLITE_DONE)
-        n = -1;
-out:
-    sqlite3_finalize(sel);
-    sqlite3_finalize(upd);
-    free(v);
+    backfill_ctx *b = ctx;
+    for (int k = 0; k < b->E; k++)
+        b->v[k] = st_f16_to_f32(image_f16[k]);
+    return dataset_set_safety_tag(b->ds, key, clip_safety_tag(b->saf, b->v), b->model_id) == CC_OK ? 0 : -1;
+}
+
+/* Tags the samples already scored by model_id whose tag is missing or from
+ * another model. Returns how many, or -1 on a dataset error. */
+static int64_t safety_backfill(dataset *ds, const clip_safety *saf, int64_t model_id, int E)
+{
+    backfill_ctx b = {ds, saf, model_id, xmalloc((size_t)E * sizeof(float)), E};
+    int64_t n = dataset_each_untagged(ds, model_id, E, backfill_one, &b);
+    free(b.v);
     return n;
 }
 
@@ -96,12 +79,11 @@ cc_err pipeline_score(const score_options *o_, score_result *res, char *err, siz
         clip_tokenizer_free(tok);
         return CC_ERR_IO;
     }
-    sqlite3 *db = dataset_db(ds);
     cc_err status = CC_OK;
-    int64_t model_id = clip_store_model(db, m, o.precision);
+    int64_t model_id = clip_store_model(ds, m, o.precision);
     if (model_id < 0) {
         status = CC_ERR_DB;
-        snprintf(err, errlen, "%s: cannot register the model: %s", dir, sqlite3_errmsg(db));
+        snprintf(err, errlen, "%s: cannot register the model: %s", dir, dataset_errmsg(ds));
         dataset_close(ds, 0, NULL, 0);
         clip_model_free(m);
         clip_tokenizer_free(tok);
@@ -130,39 +112,38 @@ cc_err pipeline_score(const score_options *o_, score_result *res, char *err, siz
     int *eot = xcalloc((size_t)B, sizeof *eot);
     batch_slot *slots = xcalloc((size_t)B, sizeof *slots);
     ccbuf image = {0};
-    ccbuf where = {0}, unscorable = {0};
+    char (*unscorable)[10] = NULL; /* keys this run could not score */
+    const char **skip = NULL;
+    size_t n_unscorable = 0;
     int64_t scored = 0, skipped = 0;
     double t0 = cc_now();
     double score_sum = 0;
 
-    sqlite3_stmt *tag_upd = NULL;
     int64_t tagged = 0, nsfw_count = 0;
     clip_safety *saf = clip_safety_new(m, tok, state, err, errlen);
     if (!saf) {
         status = CC_ERR_IO;
         goto out;
     }
-    if (sqlite3_prepare_v2(db, "UPDATE items SET nsfw = ?1, nsfw_model = ?2 WHERE key = ?3", -1, &tag_upd, NULL) !=
-        SQLITE_OK) {
-        status = CC_ERR_DB, snprintf(err, errlen, "%s: %s", dir, sqlite3_errmsg(db));
-        goto out;
-    }
     {
-        int64_t b = safety_backfill(db, saf, model_id, E);
+        int64_t b = safety_backfill(ds, saf, model_id, E);
         if (b < 0 || dataset_flush(ds) != CC_OK) {
-            status = CC_ERR_DB, snprintf(err, errlen, "%s: tagging earlier scores: %s", dir, sqlite3_errmsg(db));
+            status = CC_ERR_DB, snprintf(err, errlen, "tagging earlier scores: %s", dataset_errmsg(ds));
             goto out;
         }
         tagged += b;
     }
     /* Samples whose image cannot be decoded get no row (a score must be a
      * cosine); this run excludes them by key so they are not met again. */
-    ccbuf_printf(&where, "items.key NOT IN (SELECT key FROM clip_scores WHERE model = %lld)", (long long)model_id);
 
     for (;;) {
         /* A fresh iterator per batch: the rows just scored drop out of the
          * WHERE, and no read statement stays open across the commit. */
-        dataset_iter *it = dataset_iter_new(ds, (const char *)where.data);
+        dataset_iter *it = dataset_iter_unscored(ds, model_id, skip, n_unscorable);
+        if (!it) {
+            status = CC_ERR_DB, snprintf(err, errlen, "%s", dataset_errmsg(ds));
+            break;
+        }
         dataset_location loc;
         const char *url, *caption;
         int n = 0, r = 0;
@@ -211,13 +192,17 @@ cc_err pipeline_score(const score_options *o_, score_result *res, char *err, siz
         int g = 0;
         for (int k = 0; k < n; k++) {
             if (!slots[k].ok) {
-                ccbuf_printf(&unscorable, "%s'%s'", unscorable.len ? "," : "", slots[k].key);
+                unscorable = xrealloc(unscorable, (n_unscorable + 1) * sizeof *unscorable);
+                memcpy(unscorable[n_unscorable++], slots[k].key, sizeof *unscorable);
+                skip = xrealloc(skip, n_unscorable * sizeof *skip);
+                for (size_t u = 0; u < n_unscorable; u++)
+                    skip[u] = unscorable[u];
                 skipped++;
                 continue;
             }
             float s = clip_dot(ie + (size_t)g * E, te + (size_t)g * E, E);
-            if (clip_store_score(db, slots[k].key, model_id, s, ie + (size_t)g * E, te + (size_t)g * E, E) != 0) {
-                status = CC_ERR_DB, snprintf(err, errlen, "%s: %s", dir, sqlite3_errmsg(db));
+            if (clip_store_score(ds, slots[k].key, model_id, s, ie + (size_t)g * E, te + (size_t)g * E, E) != CC_OK) {
+                status = CC_ERR_DB, snprintf(err, errlen, "%s", dataset_errmsg(ds));
                 goto out;
             }
             if (dataset_emb_add(emb, slots[k].key, ie + (size_t)g * E, err, errlen) != CC_OK) {
@@ -229,22 +214,13 @@ cc_err pipeline_score(const score_options *o_, score_result *res, char *err, siz
             g++;
             { /* the safety tag: same transaction as the score */
                 const char *tag = clip_safety_tag(saf, ie + (size_t)(g - 1) * E);
-                sqlite3_reset(tag_upd);
-                sqlite3_bind_text(tag_upd, 1, tag, -1, SQLITE_STATIC);
-                sqlite3_bind_int64(tag_upd, 2, model_id);
-                sqlite3_bind_text(tag_upd, 3, slots[k].key, -1, SQLITE_TRANSIENT);
-                if (sqlite3_step(tag_upd) != SQLITE_DONE) {
-                    status = CC_ERR_DB, snprintf(err, errlen, "%s: %s", dir, sqlite3_errmsg(db));
+                if (dataset_set_safety_tag(ds, slots[k].key, tag, model_id) != CC_OK) {
+                    status = CC_ERR_DB, snprintf(err, errlen, "%s", dataset_errmsg(ds));
                     goto out;
                 }
                 tagged++;
                 nsfw_count += strcmp(tag, CLIP_SAFETY_NSFW) == 0;
             }
-        }
-        if (unscorable.len) {
-            ccbuf_reset(&where);
-            ccbuf_printf(&where, "items.key NOT IN (SELECT key FROM clip_scores WHERE model = %lld) AND items.key NOT IN (%s)",
-                         (long long)model_id, (const char *)unscorable.data);
         }
         /* embedding rows on disk before the transaction that references them */
         if (dataset_emb_sync(emb, err, errlen) != CC_OK) {
@@ -260,7 +236,6 @@ cc_err pipeline_score(const score_options *o_, score_result *res, char *err, siz
             break;
     }
 out:
-    sqlite3_finalize(tag_upd);
     clip_safety_free(saf);
     res->scored = scored;
     res->unscorable = skipped;
@@ -289,8 +264,8 @@ out:
         status = CC_ERR_IO;
     }
     ccbuf_free(&image);
-    ccbuf_free(&where);
-    ccbuf_free(&unscorable);
+    free(unscorable);
+    free(skip);
     free(px), free(ie), free(te), free(ids), free(eot), free(slots);
     clip_state_free(state);
     clip_model_free(m);
