@@ -2,10 +2,11 @@
  * condition, caption words or meaning (semantic search over the stored
  * image embeddings).
  *
- * The connection is read-only (SQLITE_OPEN_READONLY + PRAGMA query_only), and
- * --sql statements are also checked with sqlite3_stmt_readonly(), so no query
- * can change the dataset. --where and --columns are SQL fragments run on that
- * connection; they are the user's own queries over their own data. */
+ * The dataset opens read-only (SQLITE_OPEN_READONLY + PRAGMA query_only), and
+ * --sql statements are also checked to be one read-only statement
+ * (dataset/rows.h), so no query can change the dataset. --where and --columns
+ * are SQL fragments run on that connection; they are the user's own queries
+ * over their own data. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,61 +15,10 @@
 #include "dataset.h"
 #include "dataset_emb.h"
 #include "rows-out.h"
+#include "rows.h"
 #include "semantic.h"
 
 #define DEFAULT_COLUMNS "key,url,caption,width,height,image_format,bytes,sha256"
-
-/* The statement for a plain (non-semantic) query. */
-static sqlite3_stmt *plain_stmt(const char *cmd, dataset *ds, const dataset_selection *sel, const char *columns,
-                                const char *order, long limit, int *status)
-{
-    char err[512];
-    ccbuf q = {0};
-    ccbuf_printf(&q, "SELECT %s", columns);
-    if (dataset_selection_sql(ds, sel, &q, err, sizeof err) != CC_OK) {
-        *status = cli_fail(cmd, "%s", err);
-        ccbuf_free(&q);
-        return NULL;
-    }
-    ccbuf_printf(&q, " ORDER BY %s", sel->fts && strcmp(order, "key") == 0 ? "fts.fts_rank, items.key" : order);
-    if (limit >= 0)
-        ccbuf_printf(&q, " LIMIT %ld", limit);
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(dataset_db(ds), (const char *)q.data, -1, &st, NULL) != SQLITE_OK) {
-        *status = cli_fail(cmd, "query: %s", sqlite3_errmsg(dataset_db(ds)));
-        st = NULL;
-    } else {
-        dataset_selection_bind(ds, sel, st);
-    }
-    ccbuf_free(&q);
-    return st;
-}
-
-/* The statement for --sql: exactly one read-only statement. */
-static sqlite3_stmt *sql_stmt(const char *cmd, dataset *ds, const char *sql, int *status)
-{
-    sqlite3 *db = dataset_db(ds);
-    sqlite3_stmt *st = NULL;
-    const char *tail = NULL;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, &tail) != SQLITE_OK) {
-        *status = cli_fail(cmd, "--sql: %s", sqlite3_errmsg(db));
-        return NULL;
-    }
-    if (!st) {
-        *status = cli_fail(cmd, "--sql holds no statement");
-        return NULL;
-    }
-    while (tail && *tail && strchr(" \t\r\n;", *tail))
-        tail++;
-    if (tail && *tail)
-        *status = cli_fail(cmd, "--sql takes one statement; found more after it: '%.40s'", tail);
-    else if (!sqlite3_stmt_readonly(st))
-        *status = cli_fail(cmd, "--sql must not change the dataset (read-only): '%.60s'", sql);
-    else
-        return st;
-    sqlite3_finalize(st);
-    return NULL;
-}
 
 int cmd_query(int argc, char **argv)
 {
@@ -143,9 +93,11 @@ int cmd_query(int argc, char **argv)
     if (!ds)
         return cli_fail("query", "%s", err);
     int status = EXIT_OK;
-    sqlite3_stmt *st = NULL;
+    dataset_rows *st = NULL;
     if (sql) {
-        st = sql_stmt("query", ds, sql, &status);
+        st = dataset_rows_sql(ds, sql, err, sizeof err);
+        if (!st)
+            status = cli_fail("query", "%s", err);
         if (st && limit >= 0)
             cc_log(CC_LOG_WARN, "query: --limit ignored with --sql (write LIMIT in the SQL)");
     } else if (semantic_active(&sem)) {
@@ -155,17 +107,19 @@ int cmd_query(int argc, char **argv)
         if (status == EXIT_OK) {
             if (limit >= 0 && (size_t)limit < n)
                 n = (size_t)limit;
-            st = dataset_hits_stmt(ds, columns, hits, n, err, sizeof err);
+            st = dataset_rows_hits(ds, columns, hits, n, err, sizeof err);
             if (!st)
                 status = cli_fail("query", "%s", err);
         }
         free(hits);
     } else {
-        st = plain_stmt("query", ds, &sel, columns, order, limit, &status);
+        st = dataset_rows_select(ds, &sel, columns, order, limit, err, sizeof err);
+        if (!st)
+            status = cli_fail("query", "%s", err);
     }
     if (st && rows_out(st, (rows_format)fmt, header, stdout) < 0)
-        status = cli_fail("query", "%s", sqlite3_errmsg(dataset_db(ds)));
-    sqlite3_finalize(st);
+        status = cli_fail("query", "%s", dataset_rows_errmsg(st));
+    dataset_rows_free(st);
     if (fflush(stdout) != 0 && status == EXIT_OK)
         status = cli_fail("query", "cannot write to stdout");
     dataset_close(ds, 0, NULL, 0);

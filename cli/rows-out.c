@@ -86,9 +86,9 @@ static size_t display_width(const char *s)
     return w;
 }
 
-int rows_out(sqlite3_stmt *st, rows_format fmt, int header, FILE *out)
+int rows_out(dataset_rows *st, rows_format fmt, int header, FILE *out)
 {
-    int ncol = sqlite3_column_count(st);
+    int ncol = dataset_rows_ncols(st);
     ccbuf line = {0};
     char ***rows = NULL;
     size_t nrows = 0, cap = 0;
@@ -97,12 +97,12 @@ int rows_out(sqlite3_stmt *st, rows_format fmt, int header, FILE *out)
         for (int c = 0; c < ncol; c++) {
             if (c)
                 ccbuf_putc(&line, fmt == ROWS_CSV ? ',' : '\t');
-            (fmt == ROWS_CSV ? csv_field : tsv_field)(&line, sqlite3_column_name(st, c));
+            (fmt == ROWS_CSV ? csv_field : tsv_field)(&line, dataset_rows_name(st, c));
         }
         ccbuf_putc(&line, '\n');
         fwrite(line.data, 1, line.len, out);
     }
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((r = dataset_rows_next(st)) == 1) {
         ccbuf_reset(&line);
         if (fmt == ROWS_TABLE) {
             if (nrows == cap) {
@@ -111,15 +111,15 @@ int rows_out(sqlite3_stmt *st, rows_format fmt, int header, FILE *out)
             }
             char **row = xmalloc((size_t)ncol * sizeof *row);
             for (int c = 0; c < ncol; c++)
-                row[c] = table_cell((const char *)sqlite3_column_text(st, c));
+                row[c] = table_cell(dataset_rows_text(st, c));
             rows[nrows++] = row;
             continue;
         }
         if (fmt == ROWS_JSONL)
             ccbuf_putc(&line, '{');
         for (int c = 0; c < ncol; c++) {
-            int type = sqlite3_column_type(st, c);
-            const char *txt = (const char *)sqlite3_column_text(st, c);
+            dataset_value_type type = dataset_rows_type(st, c);
+            const char *txt = dataset_rows_text(st, c);
             if (fmt == ROWS_CSV || fmt == ROWS_TSV) {
                 if (c)
                     ccbuf_putc(&line, fmt == ROWS_CSV ? ',' : '\t');
@@ -128,25 +128,25 @@ int rows_out(sqlite3_stmt *st, rows_format fmt, int header, FILE *out)
             }
             if (c)
                 ccbuf_putc(&line, ',');
-            const char *name = sqlite3_column_name(st, c);
+            const char *name = dataset_rows_name(st, c);
             ccbuf_json_string(&line, name, strlen(name));
             ccbuf_putc(&line, ':');
-            if (type == SQLITE_NULL)
+            if (type == DATASET_NULL)
                 ccbuf_puts(&line, "null");
-            else if (type == SQLITE_INTEGER)
-                ccbuf_printf(&line, "%lld", (long long)sqlite3_column_int64(st, c));
-            else if (type == SQLITE_FLOAT)
-                ccbuf_printf(&line, "%.17g", sqlite3_column_double(st, c));
-            else if (type == SQLITE_BLOB) {
+            else if (type == DATASET_INTEGER)
+                ccbuf_printf(&line, "%lld", (long long)dataset_rows_int(st, c));
+            else if (type == DATASET_FLOAT)
+                ccbuf_printf(&line, "%.17g", dataset_rows_double(st, c));
+            else if (type == DATASET_BLOB) {
                 /* blobs (embeddings) as hex: JSON has no bytes type */
-                const unsigned char *p = sqlite3_column_blob(st, c);
-                int n = sqlite3_column_bytes(st, c);
+                const unsigned char *p = dataset_rows_blob(st, c);
+                int n = dataset_rows_bytes(st, c);
                 ccbuf_putc(&line, '"');
                 for (int i = 0; i < n; i++)
                     ccbuf_printf(&line, "%02x", p[i]);
                 ccbuf_putc(&line, '"');
             } else
-                ccbuf_json_string(&line, txt, (size_t)sqlite3_column_bytes(st, c));
+                ccbuf_json_string(&line, txt, (size_t)dataset_rows_bytes(st, c));
         }
         ccbuf_puts(&line, fmt == ROWS_JSONL ? "}\n" : "\n");
         fwrite(line.data, 1, line.len, out);
@@ -154,13 +154,13 @@ int rows_out(sqlite3_stmt *st, rows_format fmt, int header, FILE *out)
     if (fmt == ROWS_TABLE) {
         size_t *w = xcalloc((size_t)ncol, sizeof *w);
         for (int c = 0; c < ncol; c++) {
-            w[c] = display_width(sqlite3_column_name(st, c));
+            w[c] = display_width(dataset_rows_name(st, c));
             for (size_t i = 0; i < nrows; i++)
                 if (display_width(rows[i][c]) > w[c])
                     w[c] = display_width(rows[i][c]);
         }
         for (int c = 0; header && c < ncol; c++) {
-            const char *name = sqlite3_column_name(st, c);
+            const char *name = dataset_rows_name(st, c);
             fprintf(out, "%s%s%*s", c ? "  " : "", name, c + 1 < ncol ? (int)(w[c] - display_width(name)) : 0, "");
         }
         if (header)
@@ -186,5 +186,5 @@ int rows_out(sqlite3_stmt *st, rows_format fmt, int header, FILE *out)
         free(w);
     }
     ccbuf_free(&line);
-    return r == SQLITE_DONE ? 0 : -1;
+    return r == 0 ? 0 : -1;
 }

@@ -1,4 +1,4 @@
-/* rows-out.h — printing the rows of an SQLite statement as a table, JSON
+/* rows-out.h — printing the rows of a dataset query (dataset/rows.h) as a table, JSON
  * lines, CSV or TSV (query, and any command that lists samples).
  *
  *   table  aligned columns for people; control characters shown as spaces,
@@ -12,8 +12,9 @@
 #ifndef CC_CLI_ROWS_OUT_H
 #define CC_CLI_ROWS_OUT_H
 
-#include <sqlite3.h>
 #include <stdio.h>
+
+#include "rows.h"
 
 typedef enum { ROWS_TABLE, ROWS_JSONL, ROWS_CSV, ROWS_TSV } rows_format;
 
@@ -22,7 +23,7 @@ int rows_format_parse(const char *name);
 
 /* Steps st to the end, printing each row to out. header = 0 leaves the
  * header line out (csv, tsv, table). Returns 0, or -1 when a step failed
- * (sqlite3_errmsg says why; the rows before it were printed). */
-int rows_out(sqlite3_stmt *st, rows_format fmt, int header, FILE *out);
+ * (dataset_rows_errmsg says why; the rows before it were printed). */
+int rows_out(dataset_rows *st, rows_format fmt, int header, FILE *out);
 
 #endif
