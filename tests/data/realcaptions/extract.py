@@ -1,0 +1,236 @@
+#!/usr/bin/env python3
+"""extract.py — pulls real alt/title/figcaption strings out of published pages.
+
+Usage:
+  extract.py OUT.tsv deb:DIR ... git:REPO_DIR:CORPUS:PATHSPEC ... warc:EXPECTED_IMAGES_JSON
+
+  deb:DIR       a directory holding Debian packages unpacked with `dpkg-deb -x`
+                (one sub-directory per package); every .html under
+                usr/share/doc is read. Source unit = package (or, for the
+                multi-language handbook/installation guide, package/language).
+  git:R:C:P     files matching glob P (e.g. 'tests/eval/*.html', '*.html.gz')
+                in the git directory R (read with `git show HEAD:path`, so a
+                bare mirror works); corpus name C. Source unit = C/file.
+  warc:FILE     conformance/warc/expected_images.json (alt/title already
+                extracted from the WARC samples); unit = warc/target host.
+
+Writes OUT.tsv with columns: split, unit, attr, text — one row per DISTINCT
+string (first seen wins), at most PER_UNIT strings from any one unit and at
+most PER_CORPUS from any one corpus, so no source dominates. The split is
+decided ONCE per unit from a hash of its name: held-out when
+sha1(unit) % 100 < HELDOUT_PCT. The sampling is deterministic (seeded).
+Only stdlib is used (html.parser)."""
+import fnmatch
+import gzip
+import hashlib
+import html.parser
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import urllib.parse
+
+PER_UNIT = 25
+PER_CORPUS = {"deb": 1400, "aeb": 700, "trafilatura": 1100, "readability": 700, "warc": 200}
+HELDOUT_PCT = 45
+SEED = 11
+# A broad screen for sensitive words in many languages. Strings it matches
+# are rare in a random sample, so every matching string of every unit is
+# added (up to SCREEN_PER_CORPUS per corpus): both real unsafe captions and
+# innocent near-misses (sextant, Essex, breast cancer, nude lipstick...).
+SCREEN = re.compile(
+    r"(porn|sex|nude|nudi|naked|nackt|nu[ea]s?\b|desnud|topless|erotic|erotik|er[oó]tic|"
+    r"fuck|cock|dick|pussy|tits|boob|breast|brust|busen|seno|hentai|xxx|nsfw|escort|"
+    r"bikini|lingerie|dessous|strip|orgy|orgie|rape|vergewalt|viol[ae]|blood|blut|sangre|"
+    r"gore|corpse|leiche|cad[aá]ver|murder|mord|beheading|kill|"
+    r"裸|色情|性爱|做爱|強姦|强奸|エロ|ヌード|セックス|섹스|야동|порн|секс|голы|обнаж)",
+    re.IGNORECASE)
+SCREEN_PER_CORPUS = 400
+
+
+class Grab(html.parser.HTMLParser):
+    """Collects img/area/input alt, img title and figcaption text."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=False)
+        self.out = []
+        self.fig = 0
+        self.figtext = []
+        self.dbtitle = 0  # DocBook <div class="figure"> ... <p class="title">
+        self.in_figure_div = 0
+        self.div_depth = 0
+        self.figure_div_at = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag in ("img", "area") or (tag == "input" and (a.get("type") or "").lower() == "image"):
+            if a.get("alt"):
+                self.out.append(("alt", a["alt"]))
+            if tag == "img" and a.get("title"):
+                self.out.append(("title", a["title"]))
+        elif tag == "figcaption":
+            self.fig += 1
+            self.figtext = []
+        elif tag == "div":
+            self.div_depth += 1
+            if (a.get("class") or "") == "figure":
+                self.figure_div_at.append(self.div_depth)
+        elif tag == "p" and self.figure_div_at and (a.get("class") or "") == "title":
+            self.dbtitle += 1
+            self.figtext = []
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag):
+        if tag == "figcaption" and self.fig:
+            self.fig -= 1
+            self.out.append(("figcaption", "".join(self.figtext)))
+        elif tag == "p" and self.dbtitle:
+            self.dbtitle -= 1
+            self.out.append(("figcaption", "".join(self.figtext)))
+        elif tag == "div":
+            if self.figure_div_at and self.figure_div_at[-1] == self.div_depth:
+                self.figure_div_at.pop()
+            self.div_depth -= 1
+
+    def handle_data(self, data):
+        if self.fig or self.dbtitle:
+            self.figtext.append(data)
+
+    def handle_entityref(self, name):
+        self.handle_data("&%s;" % name)
+
+    def handle_charref(self, name):
+        self.handle_data("&#%s;" % name)
+
+
+def strings_of(html_text):
+    g = Grab()
+    try:
+        g.feed(html_text)
+        g.close()
+    except Exception:  # a broken page still gives what was read
+        pass
+    res = []
+    for attr, s in g.out:
+        s = " ".join(s.split())
+        if s and "\t" not in s:
+            res.append((attr, s))
+    return res
+
+
+def decode(data):
+    for enc in ("utf-8", "cp1252"):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            pass
+    return data.decode("utf-8", "replace")
+
+
+def deb_units(root):
+    units = {}
+    for pkg in sorted(os.listdir(root)):
+        for dp, _, files in os.walk(os.path.join(root, pkg)):
+            for fn in sorted(files):
+                if not fn.endswith((".html", ".htm")):
+                    continue
+                rel = os.path.relpath(dp, os.path.join(root, pkg))
+                unit = "deb/" + pkg
+                # the handbook and the installation guide hold every language
+                # in one package: one unit per language directory
+                lang_at = {"debian-handbook": 5, "installation-guide-amd64": 4}.get(pkg)
+                parts = rel.split(os.sep)
+                if lang_at is not None and len(parts) > lang_at:
+                    unit += "/" + parts[lang_at]
+                with open(os.path.join(dp, fn), "rb") as f:
+                    units.setdefault(unit, []).extend(strings_of(decode(f.read())))
+    return units
+
+
+def git_units(repo, corpus, pattern):
+    names = subprocess.run(["git", "-C", repo, "ls-tree", "-r", "--name-only", "HEAD"],
+                           capture_output=True, text=True, check=True).stdout.split("\n")
+    units = {}
+    for name in sorted(n for n in names if n and fnmatch.fnmatch(n, pattern)):
+        data = subprocess.run(["git", "-C", repo, "show", "HEAD:" + name], capture_output=True, check=True).stdout
+        if name.endswith(".gz"):
+            data = gzip.decompress(data)
+        units[corpus + "/" + name] = strings_of(decode(data))
+    return units
+
+
+def warc_units(path):
+    with open(path) as f:
+        doc = json.load(f)
+    units = {}
+    for warc in sorted(doc):
+        for rec in doc[warc]:
+            host = urllib.parse.urlsplit(rec.get("warc_target_uri") or "").hostname or "unknown"
+            for img in rec.get("images", []):
+                for attr in ("alt", "title"):
+                    s = img.get(attr)
+                    if s and s.strip():
+                        units.setdefault("warc/" + host, []).append((attr, " ".join(s.split())))
+    return units
+
+
+def split_of(unit):
+    return "heldout" if int(hashlib.sha1(unit.encode()).hexdigest(), 16) % 100 < HELDOUT_PCT else "dev"
+
+
+def main():
+    out = sys.argv[1]
+    units = {}
+    for arg in sys.argv[2:]:
+        kind, _, rest = arg.partition(":")
+        if kind == "deb":
+            units.update(deb_units(rest))
+        elif kind == "git":
+            repo, corpus, pattern = rest.split(":", 2)
+            units.update(git_units(repo, corpus, pattern))
+        elif kind == "warc":
+            units.update(warc_units(rest))
+        else:
+            sys.exit("extract.py: %s: unknown source kind" % arg)
+    rnd = random.Random(SEED)
+    seen = set()
+    per_corpus = {}
+    rows = []
+    order = sorted(units)
+    rnd.shuffle(order)
+    for unit in order:
+        corpus = unit.split("/", 1)[0]
+        cand = []
+        for attr, s in units[unit]:
+            if s not in seen and s not in (c[1] for c in cand):
+                cand.append((attr, s))
+        rnd.shuffle(cand)
+        for attr, s in cand[:PER_UNIT]:
+            if per_corpus.get(corpus, 0) >= PER_CORPUS.get(corpus, 500):
+                break
+            seen.add(s)
+            per_corpus[corpus] = per_corpus.get(corpus, 0) + 1
+            rows.append((split_of(unit), unit, attr, s))
+    screened = {}
+    for unit in order:
+        corpus = unit.split("/", 1)[0]
+        for attr, s in units[unit]:
+            if s in seen or not SCREEN.search(s) or screened.get(corpus, 0) >= SCREEN_PER_CORPUS:
+                continue
+            seen.add(s)
+            screened[corpus] = screened.get(corpus, 0) + 1
+            rows.append((split_of(unit), unit, attr, s))
+    print("screened in: %s" % screened, file=sys.stderr)
+    rows.sort(key=lambda r: (r[0], r[1]))
+    with open(out, "w", encoding="utf-8") as f:
+        for r in rows:
+            f.write("\t".join(r) + "\n")
+    print("%d rows, %s" % (len(rows), per_corpus), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
