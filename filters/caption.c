@@ -1,5 +1,6 @@
 /* caption.c — caption normalisation and rules (see caption.h). */
 #include "caption.h"
+#include "caption-internal.h"
 
 #include <ctype.h>
 #include <regex.h>
@@ -36,7 +37,7 @@ int caption_reason_parse(const char *name)
 /* ---- Unicode helpers ----------------------------------------------------- */
 
 /* Scripts written without spaces between words: each character counts. */
-static int is_nospace(int32_t c)
+int cap_is_nospace(int32_t c)
 {
     return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) ||
            (c >= 0x20000 && c <= 0x2FFFF) || (c >= 0xF900 && c <= 0xFAFF) ||
@@ -47,12 +48,12 @@ static int is_nospace(int32_t c)
            (c >= 0x1000 && c <= 0x109F);    /* Myanmar */
 }
 
-static int is_hangul(int32_t c)
+int cap_is_hangul(int32_t c)
 {
     return (c >= 0xAC00 && c <= 0xD7AF) || (c >= 0x1100 && c <= 0x11FF) || (c >= 0x3130 && c <= 0x318F);
 }
 
-static int is_wordchar(int32_t c)
+int cap_is_wordchar(int32_t c)
 {
     switch (utf8proc_category(c)) {
     case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
@@ -65,7 +66,7 @@ static int is_wordchar(int32_t c)
     }
 }
 
-static int is_alnum_cp(int32_t c)
+int cap_is_alnum_cp(int32_t c)
 {
     utf8proc_category_t k = utf8proc_category(c);
     return (k >= UTF8PROC_CATEGORY_LU && k <= UTF8PROC_CATEGORY_LO) ||
@@ -73,7 +74,7 @@ static int is_alnum_cp(int32_t c)
 }
 
 /* Decodes one code point at s[*i]; invalid bytes give -1 and advance by one. */
-static int32_t next_cp(const unsigned char *s, size_t n, size_t *i)
+int32_t cap_next_cp(const unsigned char *s, size_t n, size_t *i)
 {
     utf8proc_int32_t cp;
     utf8proc_ssize_t k = utf8proc_iterate(s + *i, (utf8proc_ssize_t)(n - *i), &cp);
@@ -101,7 +102,7 @@ void caption_normalise(const char *text, size_t n, int max_chars, ccbuf *out)
         cc_html_unescape(text, n, &un);
     /* Repair UTF-8, drop controls/format characters, map whitespace to ' '. */
     for (size_t i = 0; i < un.len;) {
-        int32_t cp = next_cp(un.data, un.len, &i);
+        int32_t cp = cap_next_cp(un.data, un.len, &i);
         if (cp < 0) {
             put_cp(&clean, 0xFFFD);
             continue;
@@ -137,7 +138,7 @@ void caption_normalise(const char *text, size_t n, int max_chars, ccbuf *out)
     int chars = 0, pending_space = 0;
     for (size_t i = 0; i < srclen;) {
         size_t at = i;
-        int32_t cp = next_cp(src, srclen, &i);
+        int32_t cp = cap_next_cp(src, srclen, &i);
         if (cp == ' ') {
             pending_space = 1;
             continue;
@@ -161,7 +162,7 @@ void caption_normalise(const char *text, size_t n, int max_chars, ccbuf *out)
 /* Case fold + compatibility mapping + accents stripped: the form every list
  * lookup uses ("Ｌｏｇｏ", "LOGO", "lógo" -> "logo"). Input must be valid UTF-8.
  * Returns a malloc'd NUL-terminated string. */
-static char *fold(const char *s, size_t n, size_t *outlen)
+char *cap_fold(const char *s, size_t n, size_t *outlen)
 {
     utf8proc_uint8_t *dst = NULL;
     utf8proc_ssize_t k = -1;
@@ -184,16 +185,6 @@ static char *fold(const char *s, size_t n, size_t *outlen)
 
 /* ---- tokens ------------------------------------------------------------------ */
 
-typedef struct {
-    size_t off, len;
-    int ns;       /* a single no-space-script character */
-    int digits;   /* only ASCII digits */
-} tok;
-
-typedef struct {
-    tok *t;
-    size_t n, cap;
-} toklist;
 
 static void tok_push(toklist *l, size_t off, size_t len, int ns, const char *s)
 {
@@ -210,19 +201,19 @@ static void tok_push(toklist *l, size_t off, size_t len, int ns, const char *s)
 
 /* Words of folded text s: runs of letters/digits/marks; every no-space-script
  * character is a word of its own. */
-static void tokenize(const char *s, size_t n, toklist *l)
+void cap_tokenize(const char *s, size_t n, toklist *l)
 {
     size_t i = 0, wstart = 0;
     int inword = 0;
     while (i < n) {
         size_t at = i;
-        int32_t cp = next_cp((const unsigned char *)s, n, &i);
-        if (cp >= 0 && is_nospace(cp) && is_wordchar(cp)) {
+        int32_t cp = cap_next_cp((const unsigned char *)s, n, &i);
+        if (cp >= 0 && cap_is_nospace(cp) && cap_is_wordchar(cp)) {
             if (inword)
                 tok_push(l, wstart, at - wstart, 0, s);
             inword = 0;
             tok_push(l, at, i - at, 1, s);
-        } else if (cp >= 0 && is_wordchar(cp)) {
+        } else if (cp >= 0 && cap_is_wordchar(cp)) {
             if (!inword)
                 wstart = at;
             inword = 1;
@@ -238,17 +229,7 @@ static void tokenize(const char *s, size_t n, toklist *l)
 
 /* ---- string set -------------------------------------------------------------- */
 
-enum {
-    F_PHRASE = 1, F_TRIVIAL = 2, F_SOCIAL = 4,                 /* boilerplate.txt */
-    F_ISBNWORD = 8, F_LABEL = 16, F_MONTH = 32,                /* idwords.txt */
-    F_STRONG = 64, F_WEAK = 128, F_CONTEXT = 256               /* unsafe.txt */
-};
 
-typedef struct {
-    char **keys;
-    unsigned *flags;
-    size_t cap, n;
-} strset;
 
 static uint64_t fnv(const char *s, size_t n)
 {
@@ -260,7 +241,7 @@ static uint64_t fnv(const char *s, size_t n)
     return h;
 }
 
-static unsigned set_get(const strset *S, const char *k, size_t n)
+unsigned cap_set_get(const strset *S, const char *k, size_t n)
 {
     if (!S->cap)
         return 0;
@@ -313,15 +294,6 @@ static void set_free(strset *S)
     free(S->flags);
 }
 
-typedef struct {
-    char *s;
-    unsigned flags;
-} entry;
-
-typedef struct {
-    entry *e;
-    size_t n, cap;
-} entrylist;
 
 static void entry_push(entrylist *l, char *s, unsigned flags)
 {
@@ -334,8 +306,6 @@ static void entry_push(entrylist *l, char *s, unsigned flags)
 
 /* ---- the filter ---------------------------------------------------------------- */
 
-enum { RX_CAMERA, RX_OLYMPUS, RX_DATETIME, RX_DROPBOX, RX_SCREENSHOT, RX_WHATSAPP,
-       RX_GENERIC, RX_UNNAMED, RX_UNSPLASH, RX__COUNT };
 
 static const char *const rx_src[RX__COUNT] = {
     /* IMG_1234, IMG-20230101-WA0001, DSC01234, DSCF1234, _MG_1234, PXL_20230101_123456789,
@@ -348,9 +318,14 @@ static const char *const rx_src[RX__COUNT] = {
     "^[0-9]{4}-[0-9]{2}-[0-9]{2}[ _][0-9]{2}\\.[0-9]{2}\\.[0-9]{2}( ?\\([0-9]+\\))?$",
     "^(screenshot|screen shot|screen-shot|screencap|screen capture|bildschirmfoto|bildschirmaufnahme|"
     "capture d.{1,3}ecran|capture d ecran|captura de pantalla|captura de tela|schermafbeelding|schermata|"
-    "zrzut ekranu|снимок экрана|скриншот|スクリーンショット|截屏|截图|屏幕截图|螢幕擷取畫面)"
-    "([ _.:,()-]|[0-9]|at|um|am|pm|a|de|del|van|von|on|om|alle|las|le|w|в|o|kl)*(_[a-z]+)?$",
-    "^whatsapp (image|video|bild|imagen|immagine|imagem|afbeelding|obraz|изображение) [0-9]{4}-[0-9]{2}-[0-9]{2}",
+    "zrzut ekranu|снимок экрана|скриншот|スクリーンショット|截屏|截图|屏幕截图|螢幕擷取畫面|"
+    "skarmavbild|skarmbild|skjermbilde|skærmbillede|skaermbillede|nayttokuva|kepernyokep|ekran goruntusu|"
+    "snimek obrazovky|snimka obrazovky|captura de ecran|στιγμιοτυπο οθονης|anh chup man hinh|"
+    "tangkapan layar|스크린샷|螢幕截圖|ภาพหน้าจอ|لقطة شاشة)"
+    "([ _.:,()-]|[0-9]|at|um|am|pm|a|de|del|van|von|on|om|alle|las|le|w|в|o|kl|klo|saat|luc|pukul|kell)*(_[a-z]+)?$",
+    "^(whatsapp[ -](image|video|bild|imagen|immagine|imagem|afbeelding|obraz|изображение|kep|resim|bilde)|"
+    "(imagen|image|immagine|imagem|video|afbeelding|foto) (de |di |do |van |von )?whatsapp)"
+    " ?(de |du |del |van |vom |от |in |em )?[0-9]{4}-[0-9]{2}-[0-9]{2}",
     "^(image|img|photo|picture|pic|foto|bild|imagen|immagine|imagem|afbeelding|zdjecie|unnamed|download|"
     "untitled|untitled design|untitled-design|sans titre|sin titulo|senza titolo|ohne titel|naamloos|"
     "bez tytulu|file|attachment|capture|scan|document|default|temp|tmp|thumb|thumbnail|cover|banner|"
@@ -360,21 +335,16 @@ static const char *const rx_src[RX__COUNT] = {
     "([_-]?[0-9]+| ?\\([0-9]+\\)|[ _-]?[0-9]+ ?\\([0-9]+\\))$",
     "^(unnamed|untitled design|sans titre|ohne titel|sin titulo|senza titolo|naamloos|bez tytulu)( ?\\([0-9]+\\))?$",
     "^photo-[0-9]{10,}-[0-9a-f]{6,}",
+    /* Telegram and Signal exports */
+    "^(photo|video|file)_[0-9]{4}-[0-9]{2}-[0-9]{2}_[0-9]{2}-[0-9]{2}-[0-9]{2}( \\([0-9]+\\))?$",
+    "^signal-[0-9]{4}-[0-9]{2}-[0-9]{2}-[0-9]{6}(_[0-9]+)?$",
 };
 
 static const char *const rx_name[RX__COUNT] = {
     "camera", "camera", "phone camera", "camera upload", "screenshot", "WhatsApp",
-    "generic file name", "generic file name", "Unsplash",
+    "generic file name", "generic file name", "Unsplash", "Telegram", "Signal",
 };
 
-struct caption_filter {
-    filter_config cfg;
-    strset words;        /* every list entry, folded, with F_* flags */
-    entrylist prefixes;  /* unsafe entries ending in '*' */
-    entrylist substrs;   /* unsafe entries in CJK/Hangul script */
-    size_t max_phrase;   /* longest entry in words (tokens) */
-    regex_t rx[RX__COUNT];
-};
 
 const filter_config *caption_filter_config(const caption_filter *f)
 {
@@ -387,20 +357,20 @@ const filter_config *caption_filter_config(const caption_filter *f)
 static char *entry_key(caption_filter *f, const char *s, size_t n, int drop_trivial, size_t *ntok, int *cjk)
 {
     size_t fl;
-    char *fs = fold(s, n, &fl);
+    char *fs = cap_fold(s, n, &fl);
     toklist tl = {0};
-    tokenize(fs, fl, &tl);
+    cap_tokenize(fs, fl, &tl);
     ccbuf b = {0};
     size_t cnt = 0;
     *cjk = 0;
     for (size_t i = 0; i < fl;) {
-        int32_t cp = next_cp((unsigned char *)fs, fl, &i);
-        if (cp >= 0 && (is_nospace(cp) || is_hangul(cp)))
+        int32_t cp = cap_next_cp((unsigned char *)fs, fl, &i);
+        if (cp >= 0 && (cap_is_nospace(cp) || cap_is_hangul(cp)))
             *cjk = 1;
     }
     for (size_t i = 0; i < tl.n; i++) {
         tok *t = &tl.t[i];
-        if (drop_trivial && (t->digits || (set_get(&f->words, fs + t->off, t->len) & (F_TRIVIAL | F_SOCIAL))))
+        if (drop_trivial && (t->digits || (cap_set_get(&f->words, fs + t->off, t->len) & (F_TRIVIAL | F_SOCIAL))))
             continue;
         if (b.len)
             ccbuf_putc(&b, ' ');
@@ -439,7 +409,12 @@ static void load_list(caption_filter *f, const char *text, size_t n, int pass)
             static const struct { const char *name; unsigned flag; } sec[] = {
                 {"[phrase]", F_PHRASE}, {"[trivial]", F_TRIVIAL}, {"[social]", F_SOCIAL},
                 {"[isbn]", F_ISBNWORD}, {"[label]", F_LABEL}, {"[month]", F_MONTH},
-                {"[strong]", F_STRONG}, {"[weak]", F_WEAK}, {"[context]", F_CONTEXT}};
+                {"[strong]", F_STRONG}, {"[weak]", F_WEAK}, {"[context]", F_CONTEXT},
+                {"[furniture]", F_FURNITURE}, {"[cta]", F_CTA}, {"[connector]", F_CONNECTOR},
+                {"[credit]", F_CREDIT}, {"[agency]", F_AGENCY}, {"[rating]", F_RATING},
+                {"[starword]", F_STARWORD}, {"[homelink]", F_HOMELINK},
+                {"[compound-strong]", F_COMPOUND | F_STRONG}, {"[compound-weak]", F_COMPOUND | F_WEAK},
+                {"[innocent]", F_INNOCENT}};
             flags = 0;
             for (size_t i = 0; i < sizeof sec / sizeof sec[0]; i++)
                 if (strlen(sec[i].name) == len && memcmp(sec[i].name, l, len) == 0)
@@ -460,6 +435,10 @@ static void load_list(caption_filter *f, const char *text, size_t n, int pass)
         char *key = entry_key(f, l, len, flags == F_PHRASE, &ntok, &cjk);
         if (!*key) {
             free(key);
+            continue;
+        }
+        if (flags & F_COMPOUND) {
+            entry_push(&f->compounds, key, flags & ~(unsigned)F_COMPOUND);
             continue;
         }
         if ((flags & (F_STRONG | F_WEAK | F_CONTEXT)) && cjk) {
@@ -543,6 +522,9 @@ void caption_filter_free(caption_filter *f)
         free(f->prefixes.e[i].s);
     for (size_t i = 0; i < f->substrs.n; i++)
         free(f->substrs.e[i].s);
+    for (size_t i = 0; i < f->compounds.n; i++)
+        free(f->compounds.e[i].s);
+    free(f->compounds.e);
     free(f->prefixes.e);
     free(f->substrs.e);
     for (int i = 0; i < RX__COUNT; i++)
@@ -552,20 +534,10 @@ void caption_filter_free(caption_filter *f)
 
 /* ---- per-call state ------------------------------------------------------------- */
 
-typedef struct {
-    const caption_filter *f;
-    const char *norm;
-    size_t nlen;
-    char *fold;   /* folded normalised caption */
-    size_t flen;
-    toklist w;    /* words of fold */
-    char *detail;
-    size_t detaillen;
-} judge_ctx;
 
-static unsigned word_flags(const judge_ctx *x, size_t i)
+unsigned cap_word_flags(const judge_ctx *x, size_t i)
 {
-    return set_get(&x->f->words, x->fold + x->w.t[i].off, x->w.t[i].len);
+    return cap_set_get(&x->f->words, x->fold + x->w.t[i].off, x->w.t[i].len);
 }
 
 /* Flags of words i..i+k-1 joined by ' ' (k >= 1). */
@@ -577,7 +549,7 @@ static unsigned span_flags(const judge_ctx *x, size_t i, size_t k, ccbuf *tmp)
             ccbuf_putc(tmp, ' ');
         ccbuf_append(tmp, x->fold + x->w.t[j].off, x->w.t[j].len);
     }
-    return set_get(&x->f->words, (const char *)tmp->data, tmp->len);
+    return cap_set_get(&x->f->words, (const char *)tmp->data, tmp->len);
 }
 
 /* ---- empty ----------------------------------------------------------------------- */
@@ -585,8 +557,8 @@ static unsigned span_flags(const judge_ctx *x, size_t i, size_t k, ccbuf *tmp)
 static int rule_empty(const judge_ctx *x)
 {
     for (size_t i = 0; i < x->nlen;) {
-        int32_t cp = next_cp((const unsigned char *)x->norm, x->nlen, &i);
-        if (cp >= 0 && is_alnum_cp(cp))
+        int32_t cp = cap_next_cp((const unsigned char *)x->norm, x->nlen, &i);
+        if (cp >= 0 && cap_is_alnum_cp(cp))
             return 0;
     }
     return 1;
@@ -614,12 +586,30 @@ static int rule_unsafe(judge_ctx *x)
     size_t nctx = 0, ctx_pos[8];
     for (size_t i = 0; i < x->w.n && !fired; i++) {
         for (size_t k = 1; k <= f->max_phrase && i + k <= x->w.n && !fired; k++) {
-            unsigned fl = k == 1 ? word_flags(x, i) : span_flags(x, i, k, &tmp);
-            if (k == 1) {
+            unsigned fl = k == 1 ? cap_word_flags(x, i) : span_flags(x, i, k, &tmp);
+            const char *w = x->fold + x->w.t[i].off;
+            size_t wl = x->w.t[i].len;
+            /* [innocent] words and prefixes (sexism*, Essex) are never read as
+             * prefix or compound matches */
+            int innocent = (fl & F_INNOCENT) != 0;
+            for (size_t p = 0; k == 1 && p < f->prefixes.n && !innocent; p++) {
+                size_t pl = strlen(f->prefixes.e[p].s);
+                if ((f->prefixes.e[p].flags & F_INNOCENT) && wl >= pl && memcmp(w, f->prefixes.e[p].s, pl) == 0)
+                    innocent = 1;
+            }
+            if (k == 1 && !innocent) {
                 for (size_t p = 0; p < f->prefixes.n; p++) {
                     size_t pl = strlen(f->prefixes.e[p].s);
-                    if (x->w.t[i].len >= pl && memcmp(x->fold + x->w.t[i].off, f->prefixes.e[p].s, pl) == 0)
-                        fl |= f->prefixes.e[p].flags;
+                    if (wl >= pl && memcmp(w, f->prefixes.e[p].s, pl) == 0)
+                        fl |= f->prefixes.e[p].flags & ~(unsigned)F_INNOCENT;
+                }
+                /* compounds (German, Dutch, Scandinavian): the stem as the first
+                 * or last part of a longer word, the other part >= 3 letters */
+                for (size_t p = 0; p < f->compounds.n; p++) {
+                    size_t pl = strlen(f->compounds.e[p].s);
+                    if (wl >= pl + 3 && (memcmp(w, f->compounds.e[p].s, pl) == 0 ||
+                                         memcmp(w + wl - pl, f->compounds.e[p].s, pl) == 0))
+                        fl |= f->compounds.e[p].flags;
                 }
             }
             /* "anti-pornography": the word is being opposed, not shown */
@@ -746,7 +736,7 @@ static const char *const url_filler[] = {
     "http", "https", "com", "logo", "banner", "image", "read", "download", "online", "web", NULL};
 
 /* Iterates whitespace-separated words of folded text with edge punctuation stripped. */
-static int next_ws_word(const char *s, size_t n, size_t *pos, const char **w, size_t *wl)
+int cap_next_ws_word(const char *s, size_t n, size_t *pos, const char **w, size_t *wl)
 {
     static const char edge[] = "()[]{}<>\"'`,;!?*|«»\xe2\x80\x9c\x80\x9d\x98\x99";
     size_t i = *pos;
@@ -778,7 +768,7 @@ static int rule_url(judge_ctx *x)
     int urls = 0, others = 0;
     const char *first = NULL;
     size_t firstlen = 0;
-    while (next_ws_word(x->fold, x->flen, &pos, &w, &wl)) {
+    while (cap_next_ws_word(x->fold, x->flen, &pos, &w, &wl)) {
         if (!wl)
             continue;
         if (is_url_token(w, wl)) {
@@ -791,7 +781,7 @@ static int rule_url(judge_ctx *x)
         }
         int letter = 0;
         for (size_t i = 0; i < wl;) {
-            int32_t cp = next_cp((const unsigned char *)w, wl, &i);
+            int32_t cp = cap_next_cp((const unsigned char *)w, wl, &i);
             if (cp >= 0 && utf8proc_category(cp) >= UTF8PROC_CATEGORY_LU && utf8proc_category(cp) <= UTF8PROC_CATEGORY_LO)
                 letter = 1;
         }
@@ -822,7 +812,28 @@ static int rule_filename(judge_ctx *x)
 {
     const char *s = x->fold;
     size_t n = x->flen;
-    /* 1. an image/media extension at the end of a short caption */
+    /* a file size after the name, as wikis show it: "Harry Potter.jpg (43 KB)" */
+    if (n > 6 && s[n - 1] == ')') {
+        const char *open = memrchr(s, '(', n);
+        if (open && open > s) {
+            const char *p = open + 1;
+            while (p < s + n && (isdigit((unsigned char)*p) || *p == '.' || *p == ','))
+                p++;
+            if (p > open + 1) {
+                while (*p == ' ')
+                    p++;
+                size_t ul = (size_t)(s + n - 1 - p);
+                if ((ul == 1 && *p == 'b') || (ul == 2 && strchr("kmg", *p) && p[1] == 'b') ||
+                    (ul == 3 && strchr("kmg", *p) && p[1] == 'i' && p[2] == 'b')) {
+                    n = (size_t)(open - s);
+                    while (n && s[n - 1] == ' ')
+                        n--;
+                }
+            }
+        }
+    }
+    /* 1. an image/media extension at the end of a short caption, or of any
+     * caption without spaces (long slugs: 1119-cbsn-...-640x360.jpg) */
     const char *dot = memrchr(s, '.', n);
     if (dot && dot > s) {
         size_t el = n - (size_t)(dot + 1 - s);
@@ -830,14 +841,14 @@ static int rule_filename(judge_ctx *x)
             if (strlen(media_ext[i]) == el && memcmp(dot + 1, media_ext[i], el) == 0) {
                 /* words with letters: dates and numbers in camera names don't count */
                 toklist tl = {0};
-                tokenize(s, (size_t)(dot - s), &tl);
+                cap_tokenize(s, (size_t)(dot - s), &tl);
                 size_t words = 0;
                 for (size_t k = 0; k < tl.n; k++)
                     words += !tl.t[k].digits;
                 free(tl.t);
                 if (words == 0 && tl.n > 0)
                     words = 1;
-                if (words >= 1 && words <= 6) {
+                if ((words >= 1 && words <= 6) || (words && !memchr(s, ' ', n))) {
                     snprintf(x->detail, x->detaillen, ".%s file name", media_ext[i]);
                     return 1;
                 }
@@ -1010,7 +1021,7 @@ static int rule_isbn(judge_ctx *x)
     }
     /* What is left must be ISBN labels, binding words, numbers and punctuation. */
     toklist tl = {0};
-    tokenize(rest, n, &tl);
+    cap_tokenize(rest, n, &tl);
     int other = 0;
     for (size_t k = 0; k < tl.n && !other; k++) {
         const tok *t = &tl.t[k];
@@ -1019,7 +1030,7 @@ static int rule_isbn(judge_ctx *x)
         /* ordinals and short number+letter pieces: 2nd, 3e, 13th */
         if (t->len <= 4 && isdigit((unsigned char)rest[t->off]))
             continue;
-        if (!(set_get(&x->f->words, rest + t->off, t->len) & F_ISBNWORD))
+        if (!(cap_set_get(&x->f->words, rest + t->off, t->len) & F_ISBNWORD))
             other = 1;
     }
     free(tl.t);
@@ -1066,7 +1077,7 @@ static int id_class(const judge_ctx *x, const char *w, size_t wl)
             else if (isalpha(c))
                 letters++;
         }
-        unsigned fl = set_get(&x->f->words, p, pl);
+        unsigned fl = cap_set_get(&x->f->words, p, pl);
         if (digit && ascii) {
             has_id = 1;
             all_label = 0;
@@ -1096,7 +1107,7 @@ static int rule_code(judge_ctx *x)
     size_t pos = 0, wl;
     const char *w;
     int ids = 0;
-    while (next_ws_word(x->fold, x->flen, &pos, &w, &wl)) {
+    while (cap_next_ws_word(x->fold, x->flen, &pos, &w, &wl)) {
         while (wl && w[wl - 1] == '-')
             wl--;
         while (wl && (*w == '-' || *w == '#')) {
@@ -1110,8 +1121,8 @@ static int rule_code(judge_ctx *x)
         if (c == 0) {
             int punct = 1;
             for (size_t i = 0; i < wl;) {
-                int32_t cp = next_cp((const unsigned char *)w, wl, &i);
-                if (cp >= 0 && is_alnum_cp(cp))
+                int32_t cp = cap_next_cp((const unsigned char *)w, wl, &i);
+                if (cp >= 0 && cap_is_alnum_cp(cp))
                     punct = 0;
             }
             if (!punct)
@@ -1135,7 +1146,7 @@ static int rule_boilerplate(judge_ctx *x)
     size_t *keep = xmalloc((x->w.n + 1) * sizeof *keep);
     size_t m = 0, social = 0;
     for (size_t i = 0; i < x->w.n; i++) {
-        unsigned fl = word_flags(x, i);
+        unsigned fl = cap_word_flags(x, i);
         if (fl & F_SOCIAL)
             social++;
         if (x->w.t[i].digits || (fl & (F_TRIVIAL | F_SOCIAL)))
@@ -1163,7 +1174,7 @@ static int rule_boilerplate(judge_ctx *x)
                         ccbuf_putc(&tmp, ' ');
                     ccbuf_append(&tmp, x->fold + x->w.t[keep[j]].off, x->w.t[keep[j]].len);
                 }
-                if (set_get(&f->words, (const char *)tmp.data, tmp.len) & F_PHRASE)
+                if (cap_set_get(&f->words, (const char *)tmp.data, tmp.len) & F_PHRASE)
                     ok[i + k] = 1;
             }
         }
@@ -1182,9 +1193,9 @@ static int rule_boilerplate(judge_ctx *x)
 uint64_t caption_repeat_key(const char *normalised, size_t n)
 {
     size_t fl;
-    char *fs = fold(normalised ? normalised : "", n, &fl);
+    char *fs = cap_fold(normalised ? normalised : "", n, &fl);
     toklist tl = {0};
-    tokenize(fs, fl, &tl);
+    cap_tokenize(fs, fl, &tl);
     uint64_t h = 1469598103934665603ULL;
     for (size_t i = 0; i < tl.n; i++) {
         for (size_t k = 0; k < tl.t[i].len; k++) {
@@ -1213,23 +1224,23 @@ void caption_measure(const char *s, size_t n, caption_length *out)
     size_t spaced_letters = 0, spaced_words = 0;
     int inword = 0;
     for (size_t i = 0; i < n;) {
-        int32_t cp = next_cp((const unsigned char *)s, n, &i);
+        int32_t cp = cap_next_cp((const unsigned char *)s, n, &i);
         out->chars++;
         if (cp == ' ' || (cp >= 0 && utf8proc_category(cp) == UTF8PROC_CATEGORY_ZS)) {
             inword = 0;
             continue;
         }
-        if (cp >= 0 && is_nospace(cp) && is_wordchar(cp)) {
+        if (cp >= 0 && cap_is_nospace(cp) && cap_is_wordchar(cp)) {
             out->nospace_chars++;
             inword = 0;
-        } else if (cp >= 0 && is_wordchar(cp)) {
+        } else if (cp >= 0 && cap_is_wordchar(cp)) {
             spaced_letters++;
             if (!inword)
                 spaced_words++;
             inword = 1;
-        } else {
-            inword = 0;
         }
+        /* punctuation does not end a word: "Hyundai-Logo", "Foto:" and
+         * "[Note]" are one word each, as a reader counts them */
     }
     out->words = spaced_words + out->nospace_chars;
     out->nospace = out->nospace_chars > 0 && out->nospace_chars >= spaced_letters;
@@ -1247,6 +1258,15 @@ static int rule_too_short(judge_ctx *x)
             return 1;
         }
         return 0;
+    }
+    if (L.words >= (size_t)c->caption_min_words && c->caption_min_words > 1) {
+        /* a credit does not describe the image: "FAQs - © Matthias Brandner" */
+        size_t besides = cap_words_besides_credit(x);
+        if (besides < L.words && besides < (size_t)c->caption_min_words) {
+            snprintf(x->detail, x->detaillen, "%zu word%s besides the credit, minimum %d", besides,
+                     besides == 1 ? "" : "s", c->caption_min_words);
+            return 1;
+        }
     }
     if (L.words < (size_t)c->caption_min_words) {
         snprintf(x->detail, x->detaillen, "%zu word%s, minimum %d", L.words, L.words == 1 ? "" : "s",
@@ -1279,21 +1299,21 @@ caption_verdict caption_judge(const caption_filter *f, const char *text, size_t 
         r = CAPTION_EMPTY;
     } else {
         lang_detect(x.norm, x.nlen, v.language, sizeof v.language, &v.language_reliable);
-        x.fold = fold(x.norm, x.nlen, &x.flen);
-        tokenize(x.fold, x.flen, &x.w);
+        x.fold = cap_fold(x.norm, x.nlen, &x.flen);
+        cap_tokenize(x.fold, x.flen, &x.w);
         if (f->cfg.reject_unsafe && rule_unsafe(&x))
             r = CAPTION_UNSAFE;
-        else if (rule_url(&x))
+        else if (rule_url(&x) || cap_rule_contact(&x))
             r = CAPTION_URL_OR_PATH;
         else if (rule_filename(&x))
             r = CAPTION_FILENAME;
         else if (rule_isbn(&x))
             r = CAPTION_ISBN;
-        else if (rule_code(&x))
+        else if (rule_code(&x) || cap_rule_ids(&x))
             r = CAPTION_CODE_OR_ID;
         else if (rule_slug(&x))
             r = CAPTION_FILENAME;
-        else if (rule_boilerplate(&x))
+        else if (rule_boilerplate(&x) || cap_rule_shape(&x))
             r = CAPTION_BOILERPLATE;
         else if (rule_too_short(&x))
             r = CAPTION_TOO_SHORT;

@@ -14,7 +14,8 @@
  *   unsafe       the unsafe word lists match (filters/wordlists/unsafe.txt):
  *                whole-word matching, ambiguous words need a second cue
  *                (only when filter_config.reject_unsafe)
- *   url_or_path  a URL, domain or file-system path with < 3 other words
+ *   url_or_path  a URL, domain, file-system path, e-mail address or data: URI
+ *                with < 3 other words
  *   filename     a camera/phone/CMS/screenshot file name, with or without an
  *                extension (IMG_1234.JPG, PXL_20230101_123456789, image (3).png,
  *                Screenshot 2023-01-02 at 10.11.12, Untitled-1, ...)
@@ -22,16 +23,23 @@
  *                ("ISBN-13: 978-3-16-148410-0 (paperback)"); a sentence that
  *                mentions an ISBN is not rejected by this rule
  *   code_or_id   only codes, numbers, dates, hashes, UUIDs and their labels
- *                ("SKU-89240-BLK", "Art.-Nr. 4711", "2023-01-15", "12345")
+ *                ("SKU-89240-BLK", "Art.-Nr. 4711", "LCCN 2001012345", "12345"),
+ *                or a checksum-valid IBAN / EAN-GTIN with <= 2 other words
  *   filename     (second pass) a no-space slug such as hero-banner-v2 or
  *                header_bg_2x — after code_or_id so SKUs stay code_or_id
  *   boilerplate  only curated boilerplate phrases plus trivial words ("logo",
- *                "click here", "share on Facebook", "画像"; see
- *                filters/wordlists/boilerplate.txt); repeated captions are
- *                judged by the dataset layer through caption_is_repeated()
- *   too_short    fewer than caption_min_words words or caption_min_chars
- *                characters; for scripts written without spaces (CJK, kana,
- *                Thai, ...) fewer than caption_min_chars_nospace characters
+ *                "click here", "share on Facebook", "画像", navigation and
+ *                admonition words in 20+ languages; see
+ *                filters/wordlists/boilerplate.txt), or page furniture by its
+ *                shape (caption-shape.c: "[Note]", credit lines, "X logo",
+ *                share/subscribe calls to action, ratings, home-page links);
+ *                repeated captions are judged by the dataset layer through
+ *                caption_is_repeated()
+ *   too_short    fewer than caption_min_words words (words are separated by
+ *                spaces: "Hyundai-Logo" is one) or caption_min_chars
+ *                characters, also when a credit is left out ("Weide - ©
+ *                Name"); for scripts written without spaces (CJK, kana,
+ *                Thai, ...) fewer than caption_min_chars_nospace (5) characters
  *   language     filter_config.languages is set, CLD2 is reliably sure of the
  *                language and it is not in the list
  *
@@ -114,7 +122,7 @@ int caption_isbn_valid(const char *s, size_t n);
 /* Lengths as too_short sees them, of a normalised caption. */
 typedef struct {
     size_t chars;          /* code points, spaces included (as LAION counted) */
-    size_t words;          /* words (runs of letters/digits; each no-space-script character is one) */
+    size_t words;          /* words (space-separated runs holding a letter/digit; each no-space-script character is one) */
     size_t nospace_chars;  /* characters of scripts written without spaces (Han, kana, Thai, ...) */
     int nospace;           /* 1 if the caption is judged by nospace_chars */
 } caption_length;

@@ -81,7 +81,7 @@ void filter_config_defaults(filter_config *c)
     memset(c, 0, sizeof *c);
     c->caption_min_chars = 5;
     c->caption_min_words = 2;
-    c->caption_min_chars_nospace = 3;
+    c->caption_min_chars_nospace = 5;
     c->caption_max_chars = 2000;
     c->boilerplate_repeat_threshold = 10;
     c->reject_unsafe = 1;

@@ -99,10 +99,56 @@ static void test_measure(void)
 
     caption_filter *f = caption_filter_new(NULL);
     CHECK_EQ_STR(caption_judge(f, "猫", strlen("猫"), NULL).reason, "too_short");
-    CHECK_EQ_STR(caption_judge(f, "桜の花", strlen("桜の花"), NULL).reason, "keep");
+    CHECK_EQ_STR(caption_judge(f, "桜の花", strlen("桜の花"), NULL).reason, "too_short"); /* CJK: < 5 characters */
+    CHECK_EQ_STR(caption_judge(f, "東京タワーの夜景", strlen("東京タワーの夜景"), NULL).reason, "keep");
     CHECK_EQ_STR(caption_judge(f, "dog", 3, NULL).reason, "too_short");
     CHECK_EQ_STR(caption_judge(f, "a dog", 5, NULL).reason, "keep");
     CHECK_EQ_STR(caption_judge(f, "a ox", 4, NULL).reason, "too_short");
+    caption_filter_free(f);
+}
+
+/* The shape rules, identifier checksums and unsafe compounds, on captions
+ * written for this test (not taken from the labelled sets). */
+static void test_shapes(void)
+{
+    caption_filter *f = caption_filter_new(NULL);
+    static const struct {
+        const char *text, *reason;
+    } cases[] = {
+        /* bracketed labels and navigation in several languages */
+        {"[Hinweis]", "boilerplate"}, {"[ Tip ]", "boilerplate"}, {"[QGIS layer styling panel]", "keep"},
+        {"Nach oben", "boilerplate"}, {"Retour en haut", "boilerplate"}, {"下一页", "boilerplate"},
+        /* credit lines */
+        {"Foto: dpa", "boilerplate"}, {"Photo by Jane Doe", "boilerplate"}, {"© Max Mustermann / Reuters", "boilerplate"},
+        {"Jane Doe/Getty Images", "boilerplate"}, {"Photo: a heron fishing at dawn on the river", "keep"},
+        {"Kühe auf der Weide - © Hans Meier", "keep"}, {"Weide - © Hans Meier", "too_short"},
+        /* logos, badges, calls to action, ratings */
+        {"Acme Corp logo", "boilerplate"}, {"Vereinslogo FC Musterstadt", "boilerplate"},
+        {"A man holding a phone in front of the Acme logo", "keep"}, {"Flag of Norway", "keep"},
+        {"Logo of the city council on a flag", "keep"}, {"Il dialogo tra i due ministri a Roma", "keep"},
+        {"Teilen auf Facebook", "boilerplate"}, {"Newsletter jetzt abonnieren", "boilerplate"},
+        {"Get it on Google Play", "boilerplate"}, {"Children play in the park", "keep"}, {"Apple Watch Series 9", "keep"},
+        {"4 von 5 Sternen", "boilerplate"}, {"3.5 out of 5 stars", "boilerplate"}, {"Five star hotel in Paris", "keep"},
+        {"Powered by WordPress", "boilerplate"}, {"Musterverein e.V. - Startseite", "boilerplate"},
+        /* identifiers, contacts, files */
+        {"DE89 3704 0044 0532 0130 00", "code_or_id"}, {"Spendenkonto DE89 3704 0044 0532 0130 00", "code_or_id"},
+        {"EAN 4006381333931", "code_or_id"}, {"LCCN 2001012345", "code_or_id"}, {"OCLC 12345678", "code_or_id"},
+        {"info@example.com", "url_or_path"}, {"data:image/png;base64,iVBORw0KGgo=", "url_or_path"},
+        {"Write to info@example.com for the full programme of the summer festival", "keep"},
+        {"photo_2023-05-01_12-30-45", "filename"}, {"Sunset.jpg (2.1 MB)", "filename"},
+        {"Skärmavbild 2023-01-02 kl. 10.11.12", "filename"},
+        /* unsafe compounds and their innocent near-misses */
+        {"Sexvideos gratis", "unsafe"}, {"Telefonsex Angebote", "unsafe"}, {"Unisex-Jacke in Grün", "keep"},
+        {"Sexismus in der Werbung", "keep"}, {"Sextant auf einer Seekarte", "keep"},
+        {"Nacktschnecke im Garten", "keep"}, {"Nude lipstick in three shades", "keep"},
+        {"Milford Sound at dawn", "keep"}, {"Al Gore speaking at a climate summit", "keep"},
+        {"Tatort: Leiche gefesselt und mit Blut bedeckt", "unsafe"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        caption_verdict v = caption_judge(f, cases[i].text, strlen(cases[i].text), NULL);
+        CHECK(strcmp(v.reason, cases[i].reason) == 0, "'%s': expected %s, got %s (%s)", cases[i].text, cases[i].reason,
+              v.reason, v.detail);
+    }
     caption_filter_free(f);
 }
 
@@ -396,6 +442,7 @@ int main(void)
     test_measure();
     test_config();
     test_language_and_repeats();
+    test_shapes();
     test_labelled();
     test_cli();
     return check_summary();

@@ -1,0 +1,472 @@
+/* caption-shape.c — page furniture recognised by its shape, not by its exact
+ * words (see caption-internal.h and filters/README.md, "boilerplate").
+ *
+ * The shapes, tried in this order:
+ *   bracketed label  "[Note]", "[ up ]", "[작은 정보]": one or two words in brackets
+ *                    (DocBook admonition and navigation icons in every language)
+ *   home link        a "back to the home page" phrase anywhere ("Logo X - zur
+ *                    Startseite", "返回…首页")
+ *   rating           numbers with star words or rating words only ("4 Stars -
+ *                    excellent!", "4.83 out of 5 stars", "Sehr gut")
+ *   credit line      a credit marker (©, Credit, Foto:, Photo by, Quelle...) or a
+ *                    photo agency, followed only by name-like words ("Foto: EFE",
+ *                    "CreditKim Raff for The New York Times", "evgenyb/iStock/Getty")
+ *   logo / badge     a furniture word (logo, icon, banner, avatar, button, badge;
+ *                    German/Dutch compounds such as "Vereinslogo") with at most
+ *                    three other words, at most two of them lower-case
+ *   share / call to action
+ *                    a social network name or a call-to-action verb (first word,
+ *                    or a final German/Dutch infinitive) with at most three other
+ *                    words, at most one of them lower-case ("Auf Facebook teilen",
+ *                    "Download on the App Store", "Newsletter bestellen")
+ * "Lower-case" is what separates "Twitter logo" from "man holding a phone in
+ * front of a Twitter logo": furniture labels are names, descriptions are not.
+ * The word lists behind F_FURNITURE, F_CTA, F_CONNECTOR, F_CREDIT, F_AGENCY,
+ * F_RATING, F_STARWORD and F_HOMELINK are sections of wordlists/boilerplate.txt. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+#include "caption-internal.h"
+
+/* One word of the normalised caption, with its case and its folded key. */
+typedef struct {
+    const char *w;   /* in x->norm */
+    size_t wl;
+    char *f;         /* folded */
+    size_t fl;
+    unsigned flags;  /* list flags of the folded word */
+    int upper;       /* has an upper-case letter (a name, an acronym, iPhone) */
+    int digit;       /* has a digit */
+    int ns;          /* a no-space-script character */
+    int glued_next;  /* followed directly by '-' and another word (Logo-Shirt) */
+} sword;
+
+typedef struct {
+    sword *v;
+    size_t n;
+} swords;
+
+static void swords_free(swords *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        free(s->v[i].f);
+    free(s->v);
+}
+
+static void split_words(const judge_ctx *x, swords *out)
+{
+    toklist tl = {0};
+    cap_tokenize(x->norm, x->nlen, &tl);
+    out->v = xcalloc(tl.n + 1, sizeof *out->v);
+    out->n = tl.n;
+    for (size_t i = 0; i < tl.n; i++) {
+        sword *s = &out->v[i];
+        s->w = x->norm + tl.t[i].off;
+        s->wl = tl.t[i].len;
+        s->ns = tl.t[i].ns;
+        s->f = cap_fold(s->w, s->wl, &s->fl);
+        s->flags = cap_set_get(&x->f->words, s->f, s->fl);
+        for (size_t k = 0; k < s->wl;) {
+            int32_t cp = cap_next_cp((const unsigned char *)s->w, s->wl, &k);
+            utf8proc_category_t c = utf8proc_category(cp);
+            if (c == UTF8PROC_CATEGORY_LU || c == UTF8PROC_CATEGORY_LT)
+                s->upper = 1;
+            if (c == UTF8PROC_CATEGORY_ND)
+                s->digit = 1;
+        }
+        size_t end = tl.t[i].off + tl.t[i].len;
+        s->glued_next = i + 1 < tl.n && end < x->nlen && x->norm[end] == '-' && tl.t[i + 1].off == end + 1;
+    }
+    free(tl.t);
+}
+
+/* Flags of words i..i+k-1 joined by ' '. */
+static unsigned span(const judge_ctx *x, const swords *s, size_t i, size_t k)
+{
+    if (k == 1)
+        return s->v[i].flags;
+    ccbuf b = {0};
+    for (size_t j = i; j < i + k; j++) {
+        if (j > i)
+            ccbuf_putc(&b, ' ');
+        ccbuf_append(&b, s->v[j].f, s->v[j].fl);
+    }
+    unsigned fl = cap_set_get(&x->f->words, (const char *)b.data, b.len);
+    ccbuf_free(&b);
+    return fl;
+}
+
+/* Marks multi-word list entries ("app store", "getty images", "zur startseite"):
+ * every word of a matching span gets the span's flags. */
+static void mark_spans(const judge_ctx *x, swords *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        for (size_t k = 4; k >= 2; k--)
+            if (i + k <= s->n) {
+                unsigned fl = span(x, s, i, k);
+                if (fl) {
+                    for (size_t j = i; j < i + k; j++)
+                        s->v[j].flags |= fl;
+                    break;
+                }
+            }
+}
+
+/* ---- bracketed label ---- */
+
+static int shape_bracket(judge_ctx *x, const swords *s)
+{
+    if (x->nlen < 3 || x->norm[0] != '[' || x->norm[x->nlen - 1] != ']')
+        return 0;
+    size_t spaced = 0, ns = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        if (s->v[i].ns)
+            ns++;
+        else
+            spaced++;
+    }
+    if (spaced + (ns + 3) / 4 == 0 || spaced + (ns + 3) / 4 > 2 || memchr(x->norm + 1, '[', x->nlen - 2))
+        return 0;
+    snprintf(x->detail, x->detaillen, "bracketed label");
+    return 1;
+}
+
+/* ---- home link ---- */
+
+static int has_prefix(const char *s, size_t n, const char *p)
+{
+    size_t pl = strlen(p);
+    return n >= pl && memcmp(s, p, pl) == 0;
+}
+
+static int has_suffix(const char *s, size_t n, const char *p)
+{
+    size_t pl = strlen(p);
+    return n >= pl && memcmp(s + n - pl, p, pl) == 0;
+}
+
+static int shape_homelink(judge_ctx *x, const swords *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (s->v[i].flags & F_HOMELINK) {
+            snprintf(x->detail, x->detaillen, "link to the home page");
+            return 1;
+        }
+    /* "Site name - Startseite": a home-page word after a separator, last */
+    static const char *const homeword[] = {"startseite", "homepage", "home", "accueil", "inicio", "pagina inicial",
+                                           "pagina principal", "portada", NULL};
+    if (s->n >= 2) {
+        const sword *l = &s->v[s->n - 1];
+        size_t off = (size_t)(l->w - x->norm);
+        while (off > 0 && x->norm[off - 1] == ' ')
+            off--;
+        if (off > 0 && (x->norm[off - 1] == '-' || x->norm[off - 1] == '|'))
+            for (int h = 0; homeword[h]; h++)
+                if (strlen(homeword[h]) == l->fl && memcmp(homeword[h], l->f, l->fl) == 0) {
+                    snprintf(x->detail, x->detaillen, "link to the home page");
+                    return 1;
+                }
+    }
+    /* Chinese "返回<site>首页" / "回到<site>首頁" */
+    static const char *const back[] = {"返回", "回到", NULL};
+    static const char *const home[] = {"首页", "首頁", "主页", "主頁", NULL};
+    for (int b = 0; back[b]; b++)
+        for (int h = 0; home[h]; h++)
+            if (has_prefix(x->fold, x->flen, back[b]) && has_suffix(x->fold, x->flen, home[h])) {
+                snprintf(x->detail, x->detaillen, "link to the home page");
+                return 1;
+            }
+    return 0;
+}
+
+/* ---- rating ---- */
+
+static int shape_rating(judge_ctx *x, const swords *s)
+{
+    size_t left = 0, star = 0, rating = 0, numbers = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        const sword *w = &s->v[i];
+        if (w->digit && !w->upper && w->fl <= 4) {
+            numbers++;
+            continue;
+        }
+        if (w->flags & F_STARWORD) {
+            star++;
+            continue;
+        }
+        if (w->flags & F_RATING) {
+            rating++;
+            continue;
+        }
+        if ((w->flags & F_CONNECTOR) && numbers) /* "4 von 5", "4 of 5" */
+            continue;
+        left++;
+    }
+    if (left == 0 && ((star && numbers) || (rating && !numbers && !star))) {
+        snprintf(x->detail, x->detaillen, "rating");
+        return 1;
+    }
+    return 0;
+}
+
+/* ---- credit line ---- */
+
+/* "CreditKim Raff": the NYT glues the credit label to the name. */
+static int glued_credit(const sword *w)
+{
+    static const char *const glue[] = {"credit", "fotos", "foto", "photo", NULL};
+    for (int i = 0; glue[i]; i++) {
+        size_t gl = strlen(glue[i]);
+        if (w->fl > gl + 1 && memcmp(w->f, glue[i], gl) == 0 && w->wl > gl && isupper((unsigned char)w->w[gl]))
+            return 1;
+    }
+    return 0;
+}
+
+static int name_like(const sword *w)
+{
+    return w->upper || w->digit;
+}
+
+/* Returns the index of the first word of a credit segment that runs to the
+ * end of the caption (its marker, or a leading agency), or s->n if none.
+ * A segment is: a marker (F_CREDIT word, ©, "(c)") or an agency, then only
+ * name-like words, agencies and name connectors, at most 6 names. */
+static size_t credit_start(const judge_ctx *x, const swords *s, int *agency_only)
+{
+    *agency_only = 0;
+    for (size_t st = 0; st < s->n; st++) {
+        const sword *m = &s->v[st];
+        /* the marker must start the caption or follow a separator */
+        size_t off = (size_t)(m->w - x->norm);
+        int at_sep = st == 0;
+        int copyright = 0;
+        for (size_t k = off; k > 0; k--) {
+            unsigned char c = (unsigned char)x->norm[k - 1];
+            if (c == ' ')
+                continue;
+            if (c == '-' || c == '|' || c == '(' || c == '/' || c == ':' || c == ',' || c == '.' ||
+                c == 0x93 /* end of "–" */ || c == 0x94 /* "—" */)
+                at_sep = 1;
+            if (c == 0xA9 && k >= 2 && (unsigned char)x->norm[k - 2] == 0xC2) { /* © */
+                copyright = 1;
+                at_sep = 1;
+            }
+            if (c == '(' && k < x->nlen && k + 2 < x->nlen && (x->norm[k] == 'c' || x->norm[k] == 'C') && x->norm[k + 1] == ')')
+                copyright = 1;
+            break;
+        }
+        /* "(c) Name": the 'c' is a word of its own */
+        if (m->fl == 1 && m->f[0] == 'c' && off > 0 && x->norm[off - 1] == '(' && off + 1 < x->nlen && x->norm[off + 1] == ')') {
+            copyright = 1;
+            if (st + 1 >= s->n)
+                continue;
+        }
+        if (!at_sep && !copyright)
+            continue;
+        int marker = copyright || (m->flags & F_CREDIT) || glued_credit(m);
+        int agency = (m->flags & F_AGENCY) != 0;
+        if (!marker && !agency)
+            continue;
+        size_t names = 0, bad = 0, agencies = agency, credits = 0;
+        for (size_t i = st + (marker && !copyright && !glued_credit(m)); i < s->n; i++) {
+            const sword *w = &s->v[i];
+            if (w->flags & F_AGENCY) {
+                agencies++;
+                continue;
+            }
+            if (w->flags & F_CREDIT) {
+                credits++;
+                continue;
+            }
+            if (w->flags & F_CONNECTOR)
+                continue;
+            if (name_like(w) || (i == st && glued_credit(w)))
+                names++;
+            else
+                bad++;
+        }
+        if (!bad && names <= 8 && (names || agencies || (marker && credits))) {
+            *agency_only = !marker;
+            return st;
+        }
+    }
+    return s->n;
+}
+
+static int shape_credit(judge_ctx *x, const swords *s)
+{
+    int agency_only;
+    size_t st = credit_start(x, s, &agency_only);
+    if (st == 0 && s->n > 0) {
+        snprintf(x->detail, x->detaillen, "credit line");
+        return 1;
+    }
+    /* "Name Surname/Agency" or "Devindra Hardawar/AOL": name-like words
+     * joined by a slash, nothing else */
+    if (s->n >= 2 && s->n <= 8 && memchr(x->norm, '/', x->nlen) && !memchr(x->norm, ':', x->nlen) &&
+        !memmem(x->norm, x->nlen, " - ", 3) && !memchr(x->norm, '|', x->nlen) && !memchr(x->norm, '?', x->nlen)) {
+        /* the part after a slash must be an agency or an acronym (AOL) */
+        int credit_part = 0;
+        for (size_t i = 0; i < s->n; i++) {
+            const sword *w = &s->v[i];
+            size_t off = (size_t)(w->w - x->norm);
+            int after_slash = off > 0 && x->norm[off - 1] == '/';
+            int acronym = w->wl >= 2;
+            for (size_t k = 0; k < w->wl; k++)
+                if (!isupper((unsigned char)w->w[k]))
+                    acronym = 0;
+            if ((w->flags & F_AGENCY) || (after_slash && acronym))
+                credit_part = 1;
+        }
+        if (!credit_part)
+            return 0;
+        for (size_t i = 0; i < s->n; i++)
+            if (!(name_like(&s->v[i]) || (s->v[i].flags & (F_AGENCY | F_CONNECTOR | F_CREDIT)) ||
+                  (i + 1 < s->n && x->norm[(size_t)(s->v[i].w - x->norm) + s->v[i].wl] == '/')))
+                return 0;
+        snprintf(x->detail, x->detaillen, "credit line");
+        return 1;
+    }
+    return 0;
+}
+
+size_t cap_words_besides_credit(const judge_ctx *x)
+{
+    swords s = {0};
+    split_words(x, &s);
+    mark_spans(x, &s);
+    int agency_only;
+    size_t st = credit_start(x, &s, &agency_only);
+    size_t words;
+    if (st >= s.n) {
+        caption_length L;
+        caption_measure(x->norm, x->nlen, &L);
+        words = L.words;
+    } else {
+        caption_length L;
+        caption_measure(x->norm, (size_t)(s.v[st].w - x->norm), &L);
+        words = L.words;
+    }
+    swords_free(&s);
+    return words;
+}
+
+/* ---- logo / badge ---- */
+
+/* "Vereinslogo", "Sportbanner": a furniture word as the last part of a
+ * compound; the letter before it must be a consonant, which keeps Italian
+ * and Spanish -logo words (dialogo, catalogo, psicologo) out. */
+static int compound_furniture(const sword *w)
+{
+    static const char *const heads[] = {"logo", "banner", NULL};
+    for (int i = 0; heads[i]; i++) {
+        size_t hl = strlen(heads[i]);
+        if (w->fl >= hl + 3 && memcmp(w->f + w->fl - hl, heads[i], hl) == 0) {
+            char c = w->f[w->fl - hl - 1];
+            if (isalpha((unsigned char)c) && !strchr("aeiouy", c))
+                return 1;
+        }
+    }
+    return 0;
+}
+
+static int shape_logo(judge_ctx *x, const swords *s)
+{
+    size_t heads = 0, left = 0, lower = 0;
+    const sword *head = NULL;
+    for (size_t i = 0; i < s->n; i++) {
+        const sword *w = &s->v[i];
+        if (((w->flags & F_FURNITURE) || compound_furniture(w)) && !w->glued_next) {
+            /* "Flag of the United States", "Logo of the 2024 Games": the
+             * furniture is the subject of a description */
+            static const char *const of[] = {"of", "de", "des", "der", "del", "della", "di", "do", "da", "van", "von", NULL};
+            if (i + 1 < s->n)
+                for (int k = 0; of[k]; k++)
+                    if (strlen(of[k]) == s->v[i + 1].fl && memcmp(of[k], s->v[i + 1].f, s->v[i + 1].fl) == 0)
+                        return 0;
+            heads++;
+            if (!head)
+                head = w;
+            continue;
+        }
+        if (w->digit || (w->flags & (F_TRIVIAL | F_SOCIAL | F_CONNECTOR | F_FURNITURE | F_PHRASE)))
+            continue;
+        left++;
+        lower += !w->upper;
+    }
+    if (heads && left <= 2 && lower <= 1) {
+        snprintf(x->detail, x->detaillen, "'%.*s' with a name", (int)head->wl, head->w);
+        return 1;
+    }
+    return 0;
+}
+
+/* ---- share / call to action ---- */
+
+static int infinitive(const sword *w)
+{
+    return w->fl >= 5 && (has_suffix(w->f, w->fl, "en") || has_suffix(w->f, w->fl, "ern") || has_suffix(w->f, w->fl, "eln"));
+}
+
+static int shape_cta(judge_ctx *x, const swords *s)
+{
+    static const char *const preps[] = {"auf", "on", "en", "bei", "in", "sur", "su", "na", "op", "w", "em", "at",
+                                        "per", "via", "with", "mit", "con", "avec", "as", "als", "it", "us", "uns",
+                                        "nous", "nos", "ci", "no", "nas", "do", "da", "me", "to", NULL};
+    size_t first = s->n, last = s->n;
+    for (size_t i = 0; i < s->n; i++)
+        if (!(s->v[i].flags & F_TRIVIAL)) {
+            if (first == s->n)
+                first = i;
+            last = i;
+        }
+    if (first == s->n)
+        return 0;
+    int cta = (s->v[first].flags & F_CTA) || ((s->v[last].flags & F_CTA) && infinitive(&s->v[last]));
+    size_t social = 0, left = 0, lower = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        const sword *w = &s->v[i];
+        if (w->flags & F_SOCIAL) {
+            /* e-mail, RSS, LINE, X are also ordinary words ("The KMail email
+             * software"): they make no badge on their own */
+            static const char *const generic[] = {"email", "mail", "rss", "line", "x", "threads", "feed", NULL};
+            int g = 0;
+            for (int k = 0; generic[k]; k++)
+                if (strlen(generic[k]) == w->fl && memcmp(generic[k], w->f, w->fl) == 0)
+                    g = 1;
+            social += !g;
+            continue;
+        }
+        if ((w->flags & F_CTA) && cta)
+            continue;
+        if (w->digit || (w->flags & (F_TRIVIAL | F_CONNECTOR | F_FURNITURE | F_PHRASE)))
+            continue;
+        int prep = 0;
+        for (int p = 0; preps[p]; p++)
+            if (strlen(preps[p]) == w->fl && memcmp(preps[p], w->f, w->fl) == 0)
+                prep = 1;
+        if (prep)
+            continue;
+        left++;
+        lower += !w->upper;
+    }
+    if ((cta || social) && left <= (cta ? 3u : 2u) && lower <= 1) {
+        snprintf(x->detail, x->detaillen, cta ? "call to action" : "social network badge");
+        return 1;
+    }
+    return 0;
+}
+
+int cap_rule_shape(judge_ctx *x)
+{
+    swords s = {0};
+    split_words(x, &s);
+    mark_spans(x, &s);
+    int r = shape_bracket(x, &s) || shape_homelink(x, &s) || shape_rating(x, &s) || shape_credit(x, &s) ||
+            shape_logo(x, &s) || shape_cta(x, &s);
+    swords_free(&s);
+    return r;
+}
