@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "common.h"
 #include "dataset.h"
+#include "overview.h"
 #include "json.h"
 
 static void str_or_null(ccbuf *b, const char *s)
@@ -98,7 +99,18 @@ int cmd_stats(int argc, char **argv)
         ccbuf_puts(&b, "null,\"samples_per_second\":null");
     ccbuf_puts(&b, ",\"last\":");
     print_last_run(&b, &s);
-    ccbuf_puts(&b, "}}\n");
+    ccbuf_puts(&b, "},");
+    /* the funnel, rejections, failures, CLIP-score and caption-length
+     * quantiles and top hosts (dataset/overview.h) */
+    dataset_overview ov;
+    if (dataset_overview_get(ds, 10, &ov, err, sizeof err) != CC_OK) {
+        ccbuf_free(&b);
+        dataset_close(ds, 0, NULL, 0);
+        return cli_fail("stats", "%s", err);
+    }
+    dataset_overview_json(&ov, &b);
+    dataset_overview_free(&ov);
+    ccbuf_puts(&b, "}\n");
     fwrite(b.data, 1, b.len, stdout);
     int status = fflush(stdout) == 0 ? EXIT_OK : cli_fail("stats", "cannot write to stdout");
     ccbuf_free(&b);

@@ -174,6 +174,8 @@ PIPELINE_OPTIONS_HELP \
 
 /* query, search, export (usage text in each cmd file) */
 int cmd_export_embeddings(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+extern const char export_usage[];
 extern const char export_embeddings_usage[];
 
 #endif

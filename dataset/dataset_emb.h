@@ -128,6 +128,42 @@ cc_err dataset_emb_search(dataset_emb_index *x, const float *q, size_t k, const 
 sqlite3_stmt *dataset_hits_stmt(dataset *ds, const char *columns, const dataset_hit *hits, size_t n, char *err,
                                 size_t errlen);
 
+/* ---- listing samples (export, compact) ----------------------------------------- */
+
+/* The item ids of the samples sel selects that have a frame in a shard
+ * (NULL sel = accepted samples), in key order; or, when keys is not NULL,
+ * the ids of those nkeys keys that sel also selects, in the order given.
+ * *ids is malloc'ed. */
+cc_err dataset_select_ids(dataset *ds, const dataset_selection *sel, const dataset_hit *keys, size_t nkeys,
+                          int64_t **ids, size_t *n, char *err, size_t errlen);
+
+/* One item's stored fields, as KEY.json holds them. Strings point into the
+ * statement and stay valid until the next dataset_item_get on the same
+ * handle or dataset_item_reader_free. */
+typedef struct {
+    int64_t id;
+    char key[10];
+    const char *url, *caption, *page_url, *caption_source, *sha256, *mime, *language, *caption_raw;
+    int width, height, original_width, original_height, http_status;
+    int64_t bytes;
+    double fetched_at;
+    int has_clip_score;
+    double clip_score;          /* under the reader's model */
+    int has_phash;
+    uint64_t phash;
+} dataset_item;
+
+typedef struct dataset_item_reader dataset_item_reader;
+/* score_model: clip_models.id whose score fills clip_score (0 = none). */
+dataset_item_reader *dataset_item_reader_new(dataset *ds, int64_t score_model, char *err, size_t errlen);
+/* CC_OK, CC_ERR_NOTFOUND (no such item), CC_ERR_DB. */
+cc_err dataset_item_get(dataset_item_reader *r, int64_t id, dataset_item *row, char *err, size_t errlen);
+void dataset_item_reader_free(dataset_item_reader *r);
+
+/* The args of the first run of command in ds (malloc'ed), or NULL in *args
+ * when there was none. CC_OK / CC_ERR_DB. */
+cc_err dataset_first_run_args(dataset *ds, const char *command, char **args, char *err, size_t errlen);
+
 /* ---- export ------------------------------------------------------------------- */
 
 /* Writes the image embeddings of the samples sel selects (NULL = accepted

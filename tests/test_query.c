@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -468,6 +470,195 @@ static void test_export_embeddings(const char *dir)
     free(m), free(hdr), free(b), free(npy), free(meta), free(out), free(out2);
 }
 
+/* Reads every shard of dir with `tar --zstd` into exdir; returns the
+ * number of .json members. */
+static int untar_all(const char *dir, const char *exdir)
+{
+    cc_mkdirs(exdir, 0755);
+    char *cmd = xasprintf("cd '%s' && for f in '%s'/shards/*.tar.zst; do tar --zstd -xf \"$f\" || exit 1; done", exdir,
+                          dir);
+    const char *argv[] = {"/bin/sh", "-c", cmd, NULL};
+    tu_output o;
+    tu_run(argv, NULL, 60, &o);
+    CHECK(o.status == 0, "tar --zstd -xf: %s", tu_str(&o.err));
+    tu_output_free(&o);
+    free(cmd);
+    cmd = xasprintf("ls '%s' | grep -c '\\.json$'", exdir);
+    const char *argv2[] = {"/bin/sh", "-c", cmd, NULL};
+    tu_run(argv2, NULL, 60, &o);
+    int n = atoi(tu_str(&o.out));
+    tu_output_free(&o);
+    free(cmd);
+    return n;
+}
+
+/* Every exported sample: its image bytes (read by tar) equal `cat` of its
+ * source sample; each source key exactly once; returns how many. */
+static int check_export(const char *src, const char *out, const char *tag, char (*order)[10], int max)
+{
+    char *ex = xasprintf("%s/untar-%s", work, tag);
+    int n = untar_all(out, ex);
+    char seen[N_SITE * 2][10];
+    int nseen = 0;
+    (void)n;
+    /* walk the .json members */
+    char *cmd = xasprintf("ls '%s' | grep '\\.json$' | sort", ex);
+    const char *argv[] = {"/bin/sh", "-c", cmd, NULL};
+    tu_output o;
+    tu_run(argv, NULL, 60, &o);
+    const char *p = tu_str(&o.out);
+    int count = 0;
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        char name[64];
+        snprintf(name, sizeof name, "%.*s", (int)len, p);
+        p += len + (nl != NULL);
+        char *jp = xasprintf("%s/%s", ex, name);
+        char *jt = tu_read_file(jp, NULL);
+        char e[64];
+        json_value *j = jt ? json_parse(jt, strlen(jt), e, sizeof e) : NULL;
+        const char *sk = json_get_string(j, "source_key", NULL);
+        CHECK(sk && strlen(sk) == 9, "%s: %s has no source_key", tag, name);
+        CHECK(json_get_number(j, "clip_score", NAN) == json_get_number(j, "clip_score", NAN),
+              "%s: %s carries clip_score", tag, name);
+        for (int k = 0; sk && k < nseen; k++)
+            CHECK(strcmp(seen[k], sk) != 0, "%s: source %s exported twice", tag, sk);
+        if (sk && nseen < N_SITE * 2)
+            snprintf(seen[nseen++], 10, "%s", sk);
+        if (order && count < max && sk)
+            snprintf(order[count], 10, "%s", sk);
+        /* the image member beside it, byte for byte the source's */
+        name[strlen(name) - 5] = 0;
+        char *ip = xasprintf("%s/%s.jpg", ex, name);
+        size_t ilen = 0;
+        char *img = tu_read_file(ip, &ilen);
+        tu_output c;
+        run(&c, 0, "cat source", "cat", src, sk ? sk : "000000000", (const char *)NULL);
+        CHECK(img && c.out.len == ilen && memcmp(c.out.data, img, ilen) == 0, "%s: %s.jpg differs from cat %s %s", tag,
+              name, src, sk ? sk : "?");
+        tu_output_free(&c);
+        /* and the caption */
+        char *tp = xasprintf("%s/%s.txt", ex, name);
+        char *txt = tu_read_file(tp, NULL);
+        run(&c, 0, "cat txt", "cat", src, sk ? sk : "000000000", "--member", "txt", (const char *)NULL);
+        CHECK(txt && strcmp(txt, tu_str(&c.out)) == 0, "%s: %s.txt differs", tag, name);
+        tu_output_free(&c);
+        free(tp), free(txt), free(ip), free(img), free(jp), free(jt);
+        json_free(j);
+        count++;
+    }
+    tu_output_free(&o);
+    free(cmd);
+    tu_rm_rf(ex);
+    free(ex);
+    return count;
+}
+
+static void test_export(const char *dir)
+{
+    tu_output o;
+    /* a selection, shuffled, small shards */
+    char *out = xasprintf("%s/exp1", work);
+    run(&o, 0, "export", "export", dir, "-o", out, "--where", "width >= 240", "--shuffle", "--seed", "7",
+        "--samples-per-shard", "6", "-q", (const char *)NULL);
+    CHECK(strstr(tu_str(&o.out), "\"selected\":20") && strstr(tu_str(&o.out), "\"written\":20"), "export: %s",
+          tu_str(&o.out));
+    tu_output_free(&o);
+    char order1[N_SITE][10], order2[N_SITE][10];
+    int n = check_export(dir, out, "exp1", order1, N_SITE);
+    CHECK(n == 20, "exported %d samples", n);
+    struct stat sb;
+    char *shard3 = xasprintf("%s/shards/00003.tar.zst", out), *shard4 = xasprintf("%s/shards/00004.tar.zst", out);
+    CHECK(stat(shard3, &sb) == 0 && stat(shard4, &sb) != 0, "20 samples at 6 per shard make 4 shards");
+    /* the index records source and selection */
+    run(&o, 0, "provenance", "query", out, "--sql", "SELECT i.name, i.kind, r.args FROM inputs i, runs r", "--format",
+        "tsv", "--no-header", (const char *)NULL);
+    char *abs = realpath(dir, NULL);
+    char *want = xasprintf("%s\tdataset\t--where width >= 240 --shuffle --seed 7 --samples-per-shard 6\n", abs);
+    CHECK(strcmp(tu_str(&o.out), want) == 0, "provenance: [%s] want [%s]", tu_str(&o.out), want);
+    free(want), free(abs);
+    tu_output_free(&o);
+    /* the same options again: nothing to do; other options: refused */
+    run(&o, 0, "export again", "export", dir, "-o", out, "--where", "width >= 240", "--shuffle", "--seed", "7",
+        "--samples-per-shard", "6", "-q", (const char *)NULL);
+    CHECK(strstr(tu_str(&o.out), "\"written\":0") && strstr(tu_str(&o.out), "\"already\":20"), "re-run: %s",
+          tu_str(&o.out));
+    tu_output_free(&o);
+    run(&o, 1, "export other selection", "export", dir, "-o", out, "--where", "width >= 200", "-q", (const char *)NULL);
+    CHECK(strstr(tu_str(&o.err), "another selection") != NULL, "refused: %s", tu_str(&o.err));
+    tu_output_free(&o);
+    /* the same seed gives the same order; another seed another */
+    char *out2 = xasprintf("%s/exp2", work);
+    run(&o, 0, "export seed 7", "export", dir, "-o", out2, "--where", "width >= 240", "--shuffle", "--seed", "7",
+        "--samples-per-shard", "6", "-q", (const char *)NULL);
+    tu_output_free(&o);
+    check_export(dir, out2, "exp2", order2, N_SITE);
+    /* order1/order2 come from sorted new keys, i.e. write order */
+    int same = 1;
+    for (int i = 0; i < 20; i++)
+        same &= strcmp(order1[i], order2[i]) == 0;
+    CHECK(same, "--seed 7 twice gives the same order");
+    int sorted = 1;
+    for (int i = 1; i < 20; i++)
+        sorted &= strcmp(order1[i - 1], order1[i]) < 0;
+    CHECK(!sorted, "--shuffle changed the order");
+
+    /* killed with SIGKILL at some moment, then run again: every sample once */
+    for (int round = 0; round < 3; round++) {
+        char *out3 = xasprintf("%s/exp3-%d", work, round);
+        pid_t pid = tu_spawn_clipcrawl(NULL, NULL, "export", dir, "-o", out3, "--samples-per-shard", "4", "-q",
+                                       (const char *)NULL);
+        usleep(40000 + 60000 * round);
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        run(&o, 0, "export after kill -9", "export", dir, "-o", out3, "--samples-per-shard", "4", "-q",
+            (const char *)NULL);
+        tu_output_free(&o);
+        char tag[16];
+        snprintf(tag, sizeof tag, "kill%d", round);
+        n = check_export(dir, out3, tag, NULL, 0);
+        CHECK(n == N_SITE, "after kill -9 and a re-run: %d samples, want %d", n, N_SITE);
+        run(&o, 0, "verify", "verify", out3, (const char *)NULL);
+        tu_output_free(&o);
+        free(out3);
+    }
+
+    /* a semantic selection: the k nearest, in rank order */
+    char *out4 = xasprintf("%s/exp4", work);
+    run(&o, 0, "export --text", "export", dir, "-o", out4, "--text", "a red car", "--k", "5", "-q",
+        (const char *)NULL);
+    CHECK(strstr(tu_str(&o.out), "\"written\":5"), "export --text: %s", tu_str(&o.out));
+    tu_output_free(&o);
+    run(&o, 0, "query --text", "query", dir, "--text", "a red car", "--k", "5", "--columns", "key", "--format", "csv",
+        "--no-header", (const char *)NULL);
+    char keys[5][10];
+    n = check_export(dir, out4, "exp4", keys, 5);
+    ccbuf want4 = {0};
+    for (int i = 0; i < n; i++)
+        ccbuf_printf(&want4, "%s,", keys[i]);
+    /* query prints key,similarity per line: compare the keys in order */
+    const char *q = tu_str(&o.out);
+    int match = n == 5;
+    for (int i = 0; i < n && match; i++) {
+        match = strncmp(q, keys[i], 9) == 0;
+        q = strchr(q, '\n');
+        q = q ? q + 1 : "";
+    }
+    CHECK(match, "export --text keeps the ranking: %s vs %s", tu_str(&want4), tu_str(&o.out));
+    ccbuf_free(&want4);
+    tu_output_free(&o);
+    /* bad input */
+    run(&o, 2, "export no -o", "export", dir, (const char *)NULL);
+    tu_output_free(&o);
+    run(&o, 1, "export empty selection", "export", dir, "-o", out4, "--where", "width > 99999", (const char *)NULL);
+    CHECK(strstr(tu_str(&o.err), "nothing to export") != NULL, "empty selection: %s", tu_str(&o.err));
+    tu_output_free(&o);
+    run(&o, 1, "export into the source", "export", dir, "-o", dir, (const char *)NULL);
+    tu_output_free(&o);
+    free(out), free(out2), free(out4), free(shard3), free(shard4);
+}
+
 /* Rows appended after the last commit (a run killed mid-append) are
  * ignored by readers and cut off by the next writer; an index from before
  * the file existed (embeddings only in clip_scores.image_emb) is migrated by
@@ -582,6 +773,7 @@ int main(void)
         tu_output_free(&o);
         test_semantic(dir, site);
         test_export_embeddings(dir);
+        test_export(dir);
         test_crash_and_migration(dir, list_path);
     }
     tu_server_stop(srv);
