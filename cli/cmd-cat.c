@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "common.h"
 #include "dataset.h"
+#include "dataset_emb.h"
 
 static int valid_key(const char *k)
 {
@@ -22,8 +23,11 @@ int cmd_cat(int argc, char **argv)
     if (cli_wants_help("cat", argc, argv))
         return EXIT_OK;
     const char *dir = NULL, *key = NULL, *member = "image";
+    int raw = 0;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--member") == 0 || strcmp(argv[i], "-m") == 0) {
+        if (strcmp(argv[i], "--raw") == 0) {
+            raw = 1;
+        } else if (strcmp(argv[i], "--member") == 0 || strcmp(argv[i], "-m") == 0) {
             if (++i >= argc)
                 return cli_usage_error("cat", "--member needs a value (jpg, png, webp, image, txt or json)");
             member = argv[i];
@@ -57,8 +61,23 @@ int cmd_cat(int argc, char **argv)
     ccbuf out = {0};
     cc_err rc = dataset_read_member(ds, key, member, &out);
     int status = EXIT_OK;
+    double score;
+    int scored = 0;
+    /* Shard frames are immutable: a sample scored after it was written has
+     * no clip_score in its stored KEY.json, so the index's is merged in
+     * (--raw prints the stored bytes). */
+    if (rc == CC_OK && !raw && strcmp(member, "json") == 0 && out.len > 1 &&
+        ((char *)out.data)[out.len - 1] == '}' && !strstr((const char *)out.data, "\"clip_score\":")) {
+        scored = dataset_clip_score(ds, key, &score, err, sizeof err);
+        if (scored < 0)
+            rc = CC_ERR_DB;
+        else if (scored > 0) {
+            out.len--;
+            ccbuf_printf(&out, ",\"clip_score\":%.6f}", score);
+        }
+    }
     if (rc != CC_OK) {
-        status = cli_fail("cat", "%s", dataset_errmsg(ds));
+        status = cli_fail("cat", "%s", scored < 0 ? err : dataset_errmsg(ds));
     } else if (out.len && fwrite(out.data, 1, out.len, stdout) != out.len) {
         status = cli_fail("cat", "cannot write to stdout");
     }

@@ -70,9 +70,11 @@ int cmd_verify(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_query(int argc, char **argv);
 #define CAT_USAGE \
-    "usage: clipcrawl cat DIR KEY [--member jpg|png|webp|image|txt|json]\n" \
+    "usage: clipcrawl cat DIR KEY [--member jpg|png|webp|image|txt|json] [--raw]\n" \
     "  Writes one member of sample KEY (9 digits) to stdout, byte for byte;\n" \
-    "  default member: the image. One seek and one zstd frame per call.\n"
+    "  default member: the image. One seek and one zstd frame per call.\n" \
+    "  The json member gets the sample's clip_score from the index when it was\n" \
+    "  scored after its frame was written; --raw prints the stored bytes as they are.\n"
 #define VERIFY_USAGE \
     "usage: clipcrawl verify DIR\n" \
     "  Checks that shards and index agree: every indexed sample readable, its\n" \
@@ -82,7 +84,9 @@ int cmd_query(int argc, char **argv);
 #define STATS_USAGE \
     "usage: clipcrawl stats DIR\n" \
     "  Prints one JSON object: items, samples, counts by status and by reason,\n" \
-    "  bytes (original, stored, shard files), shards, runs and rates.\n"
+    "  bytes (original, stored, shard files), shards, runs and rates, and the\n" \
+    "  funnel (pages -> candidates -> fetched -> accepted), rejections by reason,\n" \
+    "  failures by error, CLIP-score and caption-length quantiles, top hosts.\n"
 #define QUERY_USAGE \
     "usage: clipcrawl query DIR [--where EXPR] [--fts WORDS] [--status S|all]\n" \
     "                          [--min-clip-score X] [--columns C1,C2,...] [--order EXPR]\n" \
@@ -175,6 +179,8 @@ PIPELINE_OPTIONS_HELP \
 /* query, search, export (usage text in each cmd file) */
 int cmd_export_embeddings(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+extern const char report_usage[];
 extern const char export_usage[];
 extern const char export_embeddings_usage[];
 

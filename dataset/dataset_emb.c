@@ -93,6 +93,34 @@ cc_err dataset_emb_model_find(dataset *ds, const char *model_id, const char *pre
     return r;
 }
 
+int dataset_clip_score(dataset *ds, const char *key, double *score, char *err, size_t errlen)
+{
+    dataset_emb_model m;
+    char e2[256];
+    if (schema_version(dataset_db(ds)) < EMB_SCHEMA_VERSION ||
+        dataset_emb_model_find(ds, NULL, NULL, &m, e2, sizeof e2) != CC_OK)
+        return 0;
+    sqlite3_stmt *st;
+    int r = -1;
+    if (sqlite3_prepare_v2(dataset_db(ds), "SELECT score FROM clip_scores WHERE key = ?1 AND model = ?2", -1, &st,
+                           NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, m.row);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            *score = sqlite3_column_double(st, 0);
+            r = 1;
+        } else if (rc == SQLITE_DONE) {
+            r = 0;
+        }
+        sqlite3_finalize(st);
+    }
+    dataset_emb_model_clear(&m);
+    if (r < 0)
+        dberr(ds, err, errlen, "reading the CLIP score");
+    return r;
+}
+
 /* ---- writing ------------------------------------------------------------------ */
 
 struct dataset_emb_writer {

@@ -44,6 +44,10 @@ cc_err dataset_emb_model_find(dataset *ds, const char *model_id, const char *pre
                               char *err, size_t errlen);
 void dataset_emb_model_clear(dataset_emb_model *m);
 
+/* The CLIP score of key under the default model (the one that scored the
+ * most samples): 1 and *score, 0 when unscored, -1 on an SQLite error. */
+int dataset_clip_score(dataset *ds, const char *key, double *score, char *err, size_t errlen);
+
 /* Path of the model's embedding file (free() it). */
 char *dataset_emb_path(dataset *ds, const char *model_id, const char *precision);
 

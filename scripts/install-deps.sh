@@ -10,6 +10,7 @@ packages=(
   libpsl-dev publicsuffix libidn2-dev libgif-dev
   zlib1g-dev libbrotli-dev
   zstd sqlite3 nginx-light python3 tar
+  chromium python3-numpy   # tests: report rendered headless; export-embeddings read by NumPy
 )
 
 missing=()
