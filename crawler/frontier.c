@@ -21,6 +21,8 @@ enum {
     ST_PUT_ROBOTS,
     ST_PUT_TDMREP,
     ST_PUT_BACKOFF,
+    ST_SET_IMAGE_SOURCE,
+    ST_ADD_FALLBACK,
     ST__COUNT
 };
 
@@ -37,8 +39,8 @@ static const char *const sql[ST__COUNT] = {
     [ST_IMAGE_ID] = "SELECT id FROM crawl_images WHERE url = ?1",
     [ST_ADD_CAND] = "INSERT OR IGNORE INTO crawl_candidates(image_id, page_url, source, text, verdict, chosen) "
                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    [ST_NEXT_IMAGES] = "SELECT id, url, page_url, caption, caption_source, decision, reason FROM crawl_images "
-                       "WHERE id > ?1 ORDER BY id LIMIT ?2",
+    [ST_NEXT_IMAGES] = "SELECT id, url, page_url, caption, caption_source, decision, reason, image_source "
+                       "FROM crawl_images WHERE id > ?1 ORDER BY id LIMIT ?2",
     [ST_GET_HOST] = "SELECT robots_status, robots_body, robots_fetched_at, crawl_delay, tdmrep_status, "
                     "tdmrep_body, tdmrep_fetched_at, backoff_until FROM crawl_hosts WHERE origin = ?1",
     [ST_ENSURE_HOST] = "INSERT OR IGNORE INTO crawl_hosts(origin) VALUES (?1)",
@@ -47,6 +49,12 @@ static const char *const sql[ST__COUNT] = {
     [ST_PUT_TDMREP] = "UPDATE crawl_hosts SET tdmrep_status = ?2, tdmrep_body = ?3, tdmrep_fetched_at = ?4 "
                       "WHERE origin = ?1",
     [ST_PUT_BACKOFF] = "UPDATE crawl_hosts SET backoff_until = ?2 WHERE origin = ?1",
+    [ST_SET_IMAGE_SOURCE] = "UPDATE crawl_images SET image_source = ?2, fallback_url = ?3, fallback_source = ?4 "
+                            "WHERE id = ?1",
+    [ST_ADD_FALLBACK] = "INSERT OR IGNORE INTO crawl_images(url, page_url, caption, caption_source, decision, "
+                        "reason, found_at, image_source, fallback_of) SELECT fallback_url, page_url, caption, "
+                        "caption_source, 'fetch', NULL, ?2, fallback_source, id FROM crawl_images "
+                        "WHERE id = ?1 AND fallback_url IS NOT NULL AND decision = 'fetch'",
 };
 
 struct frontier {
@@ -228,6 +236,7 @@ void frontier_image_clear(frontier_image *im)
     free(im->caption_source);
     free(im->decision);
     free(im->reason);
+    free(im->image_source);
     memset(im, 0, sizeof *im);
 }
 
@@ -276,6 +285,29 @@ int frontier_add_candidate(frontier *f, int64_t image_id, const char *page_url, 
     return 0;
 }
 
+int frontier_set_image_source(frontier *f, int64_t id, const char *image_source, const char *fallback_url,
+                              const char *fallback_source)
+{
+    sqlite3_stmt *s = stmt(f, ST_SET_IMAGE_SOURCE);
+    sqlite3_bind_int64(s, 1, id);
+    bind_text(s, 2, image_source);
+    bind_text(s, 3, fallback_url);
+    bind_text(s, 4, fallback_url ? fallback_source : NULL);
+    if (sqlite3_step(s) != SQLITE_DONE)
+        return fail(f, "set image source");
+    return 0;
+}
+
+int64_t frontier_add_fallback(frontier *f, int64_t id)
+{
+    sqlite3_stmt *s = stmt(f, ST_ADD_FALLBACK);
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_double(s, 2, cc_wallclock());
+    if (sqlite3_step(s) != SQLITE_DONE)
+        return fail(f, "add fallback");
+    return sqlite3_changes(f->db) > 0 ? sqlite3_last_insert_rowid(f->db) : 0;
+}
+
 int frontier_next_images(frontier *f, frontier_image *out, int max)
 {
     if (max <= 0)
@@ -293,6 +325,7 @@ int frontier_next_images(frontier *f, frontier_image *out, int max)
         im->caption_source = col_text(s, 4);
         im->decision = col_text(s, 5);
         im->reason = col_text(s, 6);
+        im->image_source = col_text(s, 7);
         f->image_cursor = im->id;
     }
     if (n < max && rc != SQLITE_DONE) {

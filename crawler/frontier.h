@@ -89,6 +89,7 @@ typedef struct {
     char *caption, *caption_source; /* NULL when no candidate passed */
     char *decision;                 /* "fetch", "rejected" or "optout" */
     char *reason;                   /* NULL for "fetch" */
+    char *image_source;             /* extract.h's via ("a_href", "srcset", "img" ...); may be NULL */
 } frontier_image;
 void frontier_image_clear(frontier_image *im);
 
@@ -100,6 +101,17 @@ int64_t frontier_add_image(frontier *f, const char *url, const char *page_url, c
                            const char *caption_source, const char *decision, const char *reason,
                            int *is_new);
 
+/* Records why image id's URL was taken (image_source: extract.h's via) and
+ * the thumbnail behind it (fallback_url + its via; NULL when none).
+ * 0 / -1. */
+int frontier_set_image_source(frontier *f, int64_t id, const char *image_source, const char *fallback_url,
+                              const char *fallback_source);
+/* The full-size image id failed: adds its fallback thumbnail as a new image
+ * (same page, caption and decision 'fetch'; image_source = the thumbnail's
+ * via; fallback_of = id). Returns the new id, 0 when id has no fallback or
+ * the thumbnail URL is already known (it is judged on its own then), -1 on
+ * error. */
+int64_t frontier_add_fallback(frontier *f, int64_t id);
 /* Stores one caption candidate (source name, text, filter verdict "keep" or a
  * reason, chosen 0/1). A repeat of (image, page, source) is ignored. 0 / -1. */
 int frontier_add_candidate(frontier *f, int64_t image_id, const char *page_url, const char *source,

@@ -33,6 +33,7 @@ struct req {
     size_t max_bytes;
     int retries;
     int check_optout;
+    int no_follow;              /* 1: a 3xx is handed back, not followed */
     int attempts;
     double submitted, first_start, attempt_start, not_before;
     http_outcome immediate;     /* for requests completed without I/O */
@@ -120,6 +121,7 @@ void http_request_init(http_request *rq)
     rq->max_bytes = (size_t)-1;
     rq->retries = -1;
     rq->check_optout = -1;
+    rq->follow_redirects = -1;
 }
 
 static double rand01(http_engine *e)
@@ -550,6 +552,7 @@ void http_submit_ex(http_engine *e, const char *url, const http_request *rq, voi
     r->max_bytes = rq && rq->max_bytes != (size_t)-1 ? rq->max_bytes : e->o.max_bytes;
     r->retries = rq && rq->retries >= 0 ? rq->retries : e->o.retries;
     r->check_optout = rq && rq->check_optout >= 0 ? rq->check_optout : (e->optout_agent != NULL);
+    r->no_follow = rq && rq->follow_redirects == 0;
     if (!e->optout_agent)
         r->check_optout = 0;
     e->pending++;
@@ -717,7 +720,7 @@ static void start_transfer(http_engine *e, req *r, double now)
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, r->errbuf);
     curl_easy_setopt(c, CURLOPT_SHARE, e->share);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, r->no_follow ? 0L : 1L);
     curl_easy_setopt(c, CURLOPT_MAXREDIRS, (long)e->o.max_redirects);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
@@ -975,7 +978,7 @@ static void deliver(http_engine *e, req *r, http_outcome out, const char *reason
     http_result res;
     memset(&res, 0, sizeof res);
     ccbuf xr = {0}, ra = {0}, tdm = {0};
-    char *eff = NULL, *ct = NULL, *ip = NULL;
+    char *eff = NULL, *ct = NULL, *ip = NULL, *redir = NULL;
     long redirects = 0;
     curl_off_t clen = -1;
     if (r->easy) {
@@ -984,6 +987,8 @@ static void deliver(http_engine *e, req *r, http_outcome out, const char *reason
         curl_easy_getinfo(r->easy, CURLINFO_PRIMARY_IP, &ip);
         curl_easy_getinfo(r->easy, CURLINFO_REDIRECT_COUNT, &redirects);
         curl_easy_getinfo(r->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &clen);
+        if (r->no_follow && status >= 300 && status <= 399)
+            curl_easy_getinfo(r->easy, CURLINFO_REDIRECT_URL, &redir);
         collect_header(r->easy, "X-Robots-Tag", &xr, "\n");
         collect_header(r->easy, "Retry-After", &ra, NULL);
         collect_header(r->easy, "tdm-reservation", &tdm, NULL);
@@ -1013,6 +1018,7 @@ static void deliver(http_engine *e, req *r, http_outcome out, const char *reason
     res.tdm_reservation = tdm.len ? (const char *)tdm.data : "";
     res.content_length = clen;
     res.remote_ip = ip ? ip : "";
+    res.redirect_url = redir ? redir : "";
     e->st.bytes += r->body.len;
     memset(&r->body, 0, sizeof r->body); /* now owned by res */
 

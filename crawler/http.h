@@ -119,6 +119,8 @@ typedef struct http_result {
     const char *tdm_reservation;/* tdm-reservation header, "" when none */
     long long content_length;   /* Content-Length of the final response, -1 when absent */
     const char *remote_ip;      /* address connected to, "" when none */
+    const char *redirect_url;   /* a 3xx not followed (follow_redirects = 0): its
+                                   Location, absolute; "" otherwise */
 } http_result;
 
 /* Hands the body over: returns it (free with ccbuf_free) and leaves r->body
@@ -165,6 +167,10 @@ typedef struct {
     size_t max_bytes;           /* (size_t)-1 = engine default; 0 = no cap */
     int retries;                /* -1 = engine default */
     int check_optout;           /* -1 = engine default (optout_agent set), 0 = off, 1 = on */
+    int follow_redirects;       /* -1 = engine default (follow up to max_redirects); 0 = a
+                                   3xx comes back as http_error (reason http_30N) with
+                                   redirect_url set, so the caller can check the target
+                                   (robots.txt) before asking for it */
 } http_request;
 
 void http_request_init(http_request *rq);

@@ -124,6 +124,8 @@ void crawl_submit(crawl *c, int kind, host *h, const char *url, size_t max_bytes
     if (max_bytes)
         rq.max_bytes = max_bytes;
     rq.check_optout = check_optout;
+    if (kind == REQ_PAGE)
+        rq.follow_redirects = 0; /* on_page checks the target against robots.txt first */
     if (out)
         *out = q;
     http_submit_ex(c->eng, url, &rq, q);

@@ -61,9 +61,12 @@ static int take_image(const crawl_page_ctx *pc, const extract_image *img, const 
         why = best_reason ? best_reason : "no_caption";
     }
     const caption_candidate *cd = chosen >= 0 ? &img->cands[chosen] : NULL;
+    int is_new = 0;
     int64_t id = frontier_add_image(pc->fr, img->url, page_url, cd ? cd->text : NULL,
-                                    cd ? caption_source_name(cd->source) : NULL, decision, why, NULL);
+                                    cd ? caption_source_name(cd->source) : NULL, decision, why, &is_new);
     int rc = id < 0 ? -1 : 0;
+    if (rc == 0 && is_new)
+        rc = frontier_set_image_source(pc->fr, id, img->via, img->fallback_url, img->fallback_via);
     for (size_t k = 0; k < img->n_cands && rc == 0; k++)
         rc = frontier_add_candidate(pc->fr, id, page_url, caption_source_name(img->cands[k].source),
                                     img->cands[k].text, reason[k] ? reason[k] : "keep", (int)k == chosen);

@@ -54,7 +54,23 @@ static void on_page(crawl *c, req *q, http_result *r)
         return;
     }
     int rc = 0;
-    if (r->outcome != HTTP_OUT_OK) {
+    char *target = r->status >= 300 && r->status <= 399 && r->redirect_url[0]
+                       ? url_normalize(r->redirect_url, NULL, 0) : NULL;
+    if (target) {
+        /* Redirects are not followed by the engine: the target becomes a page
+         * of its own, so robots.txt (of its host) is checked before it is
+         * requested, like any page. A seed may redirect anywhere (http →
+         * https, another host) and the target is then the seed of its links;
+         * a deeper page's redirect must stay in scope. */
+        int added = 0;
+        if (p->depth == 0)
+            added = frontier_add_page(c->fr, target, 0, target);
+        else if (url_in_scope(target, p->seed, c->scope))
+            added = frontier_add_page(c->fr, target, p->depth, p->seed);
+        rc = added < 0 ? -1 : frontier_mark_page(c->fr, p->id, "skipped", r->status, "redirect", target, -1, -1);
+        c->n_skipped++;
+        free(target);
+    } else if (r->outcome != HTTP_OUT_OK) {
         rc = frontier_mark_page(c->fr, p->id, "failed", r->status, r->reason, NULL, -1, -1);
         c->n_failed++;
     } else if (!is_html_type(r->content_type)) {
@@ -129,6 +145,23 @@ static void on_http_done(http_result *r, void *ctx, void *user)
     free(q);
 }
 
+/* A failed image: when it was a full-size image behind a thumbnail, the
+ * thumbnail becomes an image of its own (a new crawl_images row the image
+ * window reaches later in this run, robots and politeness applying). */
+static int on_image_failed(void *ctx, int64_t input_id, int64_t row_no, const char *reason, char *err,
+                           size_t errlen)
+{
+    crawl *c = ctx;
+    (void)reason;
+    if (input_id != c->input_id)
+        return 0;
+    if (frontier_add_fallback(c->fr, row_no) < 0) {
+        snprintf(err, errlen, "%s", frontier_errmsg(c->fr));
+        return -1;
+    }
+    return 0;
+}
+
 /* ---- dispatch ---------------------------------------------------------------------- */
 
 /* Moves images from the window to the engine (or straight to the pipeline
@@ -191,6 +224,7 @@ static void dispatch_images(crawl *c)
             }
             pipeline_item *it = pipeline_item_new(c->input_id, im->id, im->url, im->caption, im->page_url,
                                                   im->caption_source);
+            pipeline_item_set_image_source(it, im->image_source);
             int admit = why ? 0 : pipeline_admit(c->pipe, it); /* caption rules, URL dedup */
             if (why) {
                 pipeline_record(c->pipe, it, st, why, NULL);
@@ -431,6 +465,7 @@ cc_err pipeline_crawl(const crawl_options *o, crawl_result *res, char *err, size
     res->ran = 1;
     /* The pipeline first: its caption filter judges the candidates of every page. */
     c->pipe = pipeline_new(c->ds, &o->images);
+    pipeline_set_on_failed(c->pipe, on_image_failed, c);
 
     /* Seeds (a resumed crawl finds them known: nothing changes). */
     int began = frontier_begin(c->fr);

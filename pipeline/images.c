@@ -15,6 +15,7 @@ struct pipeline_item {
     pipeline_item *next;              /* finished-queue link */
     int64_t input_id, row_no;
     char *url, *caption, *page_url, *caption_source;
+    char *image_source;               /* crawl: which candidate this URL is (KEY.json image_source) */
     char *caption_raw;                /* before normalisation; NULL when not judged */
     char *caption_detail;             /* the caption rule's note */
     char language[16];
@@ -57,6 +58,8 @@ struct pipeline {
     int n_states;
     void (*wake)(void *);
     void *wake_arg;
+    pipeline_failed_fn on_failed;     /* told of each failed item as it is written */
+    void *on_failed_ctx;
     cc_pool *pool;
     pthread_mutex_t mu;
     pipeline_item *done_head, *done_tail;
@@ -79,6 +82,18 @@ pipeline_item *pipeline_item_new(int64_t input_id, int64_t row_no, const char *u
     return it;
 }
 
+void pipeline_item_set_image_source(pipeline_item *it, const char *image_source)
+{
+    free(it->image_source);
+    it->image_source = xstrdup(image_source);
+}
+
+void pipeline_set_on_failed(pipeline *p, pipeline_failed_fn fn, void *ctx)
+{
+    p->on_failed = fn;
+    p->on_failed_ctx = ctx;
+}
+
 static void item_free(pipeline_item *it)
 {
     if (!it)
@@ -87,6 +102,7 @@ static void item_free(pipeline_item *it)
     free(it->caption);
     free(it->page_url);
     free(it->caption_source);
+    free(it->image_source);
     free(it->caption_raw);
     free(it->caption_detail);
     free(it->clip_emb);
@@ -521,12 +537,19 @@ static int write_item(pipeline *p, pipeline_item *it)
             .caption_raw = it->caption_raw, .caption_detail = it->caption_detail,
             .has_phash = it->has_phash, .phash = it->phash,
         };
-        char extra[64];
-        if (it->has_clip) {
-            snprintf(extra, sizeof extra, "{\"clip_score\":%.6f}", (double)it->clip_score);
-            s.extra_json = extra;
+        ccbuf extra = {0}; /* KEY.json members beyond dataset's own */
+        if (it->image_source) {
+            ccbuf_puts(&extra, "\"image_source\":");
+            ccbuf_json_string(&extra, it->image_source, strlen(it->image_source));
         }
-        if (dataset_add_accepted(p->ds, &s, key) != CC_OK)
+        if (it->has_clip)
+            ccbuf_printf(&extra, "%s\"clip_score\":%.6f", extra.len ? "," : "", (double)it->clip_score);
+        char *extra_json = extra.len ? xasprintf("{%s}", (const char *)extra.data) : NULL;
+        ccbuf_free(&extra);
+        s.extra_json = extra_json;
+        cc_err arc = dataset_add_accepted(p->ds, &s, key);
+        free(extra_json);
+        if (arc != CC_OK)
             goto db_error;
         if (it->has_clip) {
             int E = clip_model_config(p->clip)->embed_dim;
@@ -559,6 +582,9 @@ static int write_item(pipeline *p, pipeline_item *it)
     };
     if (dataset_add_outcome(p->ds, &o) != CC_OK)
         goto db_error;
+    if (it->status == DS_FAILED && p->on_failed &&
+        p->on_failed(p->on_failed_ctx, it->input_id, it->row_no, o.reason, p->errmsg, sizeof p->errmsg) != 0)
+        return -1;
     switch (it->status) {
     case DS_REJECTED: p->counts.rejected++; break;
     case DS_FAILED: p->counts.failed++; break;

@@ -40,6 +40,10 @@ pipeline_item *pipeline_item_new(int64_t input_id, int64_t row_no, const char *u
                                  const char *caption, const char *page_url,
                                  const char *caption_source);
 
+/* Which candidate of a page the URL is (crawl: extract.h's via, e.g.
+ * "a_href", "srcset"); written to KEY.json as image_source. */
+void pipeline_item_set_image_source(pipeline_item *it, const char *image_source);
+
 /* Never NULL. When o->model is set and the model cannot be loaded,
  * pipeline_errmsg() says why (non-empty): the command should stop. */
 pipeline *pipeline_new(dataset *ds, const pipeline_options *o);
@@ -70,6 +74,15 @@ void pipeline_record(pipeline *p, pipeline_item *item, dataset_status status,
 /* fn(arg) is called from a worker thread each time it finishes an item, so a
  * main loop sleeping in http_run() wakes to write it (http_wakeup). */
 void pipeline_set_wakeup(pipeline *p, void (*fn)(void *), void *arg);
+
+/* fn(ctx, input_id, row_no, reason, err, errlen) is called on the main
+ * thread right after a failed item's outcome is written, inside the same
+ * transaction (the crawl queues the thumbnail behind a failed full-size
+ * image). A non-zero return (with a message in err) stops the run:
+ * pipeline_poll returns -1. */
+typedef int (*pipeline_failed_fn)(void *ctx, int64_t input_id, int64_t row_no, const char *reason, char *err,
+                                  size_t errlen);
+void pipeline_set_on_failed(pipeline *p, pipeline_failed_fn fn, void *ctx);
 
 /* Writes every finished item to the dataset; wait != 0 first waits until no
  * item is being processed. Returns the number written, -1 on a dataset
