@@ -21,6 +21,9 @@ const char crawl_usage[] =
     "  --depth N              follow links N levels from the seeds (0: seeds only)\n"
     "  --scope S              host|domain|any: which links to follow (host)\n"
     "  --max-pages N          request at most N pages in this dataset (0 = no limit)\n"
+    "  --sitemap URL          read this sitemap (XML, sitemap index or text; .gz too):\n"
+    "                         its pages become seeds, its image entries images (repeatable;\n"
+    "                         the Sitemap: lines of a seed host's robots.txt are read too)\n"
     "  --host-concurrency N   transfers at once per host (2)\n"
     "  --host-delay S         seconds between requests to one host (1); a robots.txt\n"
     "                         Crawl-delay above it is honoured up to 10 s\n"
@@ -91,6 +94,7 @@ int cmd_crawl(int argc, char **argv)
 
     int quiet = 0, status = EXIT_OK;
     const char **seeds = xcalloc((size_t)argc + 1, sizeof *seeds);
+    const char **sitemaps = xcalloc((size_t)argc + 1, sizeof *sitemaps);
     for (int i = 1; i < argc && status == EXIT_OK; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -101,6 +105,11 @@ int cmd_crawl(int argc, char **argv)
             if (r < 0)
                 status = cli_usage_error("crawl", "%s", err);
             i += takes;
+        } else if (strcmp(a, "--sitemap") == 0 && v) {
+            if (!url_is_http(v))
+                status = cli_usage_error("crawl", "--sitemap needs an http(s) URL, got '%s'", v);
+            sitemaps[o.n_sitemaps++] = v;
+            i++;
         } else if ((r = crawl_flag(&o, argc, argv, &i)) != 0) {
             if (r < 0)
                 status = -r;
@@ -112,16 +121,18 @@ int cmd_crawl(int argc, char **argv)
     }
     if (status == EXIT_OK && !o.out_dir)
         status = cli_usage_error("crawl", "missing -o DIR");
-    if (status == EXIT_OK && o.n_seeds == 0)
-        status = cli_usage_error("crawl", "no seeds given");
+    if (status == EXIT_OK && o.n_seeds == 0 && o.n_sitemaps == 0)
+        status = cli_usage_error("crawl", "no seeds given (page URLs, seed files or --sitemap URL)");
     for (int k = 0; k < o.n_seeds && status == EXIT_OK; k++)
         if (!url_is_http(seeds[k]) && strcmp(seeds[k], "-") != 0 && access(seeds[k], R_OK) != 0)
             status = cli_usage_error("crawl", "seed '%s' is neither an http(s) URL nor a readable file", seeds[k]);
     if (status != EXIT_OK) {
         free(seeds);
+        free(sitemaps);
         return status;
     }
     o.seeds = seeds;
+    o.sitemaps = sitemaps;
     cli_progress prog;
     ccbuf args = {0};
     cli_run_options(&o.run, &prog, quiet, argc, argv, &args);
@@ -140,5 +151,6 @@ int cmd_crawl(int argc, char **argv)
         status = EXIT_FAIL;
     ccbuf_free(&args);
     free(seeds);
+    free(sitemaps);
     return status;
 }

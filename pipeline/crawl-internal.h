@@ -24,6 +24,8 @@
 #define PAGE_FETCH_CAP (16u << 20)
 #define PAGE_WINDOW 64
 #define IMAGE_WINDOW 256
+#define SITEMAP_MAX_FILES 64          /* sitemap files read per run at most (indexes included) */
+#define SITEMAP_FETCH_CAP (50u << 20) /* the protocol's 50 MB; gzip is undone by sitemap.c, capped too */
 
 /* ---- hosts ---------------------------------------------------------------------- */
 
@@ -40,14 +42,15 @@ typedef struct host {
     double delay;          /* our own gap between requests (Crawl-delay above --host-delay), 0 = none */
     double next_at;        /* cc_now() before which we send nothing (delay) */
     double backoff_until;  /* wall clock: Retry-After of a 429/503 */
+    int sitemaps_taken;    /* its robots.txt Sitemap: lines were queued */
 } host;
 
-enum { REQ_PAGE, REQ_ROBOTS, REQ_TDMREP, REQ_IMAGE };
+enum { REQ_PAGE, REQ_ROBOTS, REQ_TDMREP, REQ_IMAGE, REQ_SITEMAP };
 
 typedef struct {
     int kind;
     host *h;
-    frontier_page page;    /* REQ_PAGE (owned) */
+    frontier_page page;    /* REQ_PAGE (owned); REQ_SITEMAP: page.url is the sitemap */
     pipeline_item *item;   /* REQ_IMAGE (owned until handed to the pipeline) */
 } req;
 
@@ -59,6 +62,8 @@ typedef struct {
     double host_delay;
     char agent[64];        /* product token for robots.txt and opt-out headers */
     int judge_captions;
+    int (*judge)(const char *text, void *ctx, const char **reason); /* the caption filter */
+    void *judge_ctx;
     size_t image_bound;    /* image requests pending in the engine at most */
     int page_bound;        /* page requests in flight at most */
     const volatile sig_atomic_t *stop;
@@ -75,6 +80,9 @@ typedef struct {
     frontier_image iwin[IMAGE_WINDOW];
     int niwin, images_dry;
     int pages_in_flight;
+    char **sitemaps;       /* sitemap URLs to read (queue; sm_head..n_sitemaps waiting) */
+    size_t n_sitemaps, sm_head, sm_cap;
+    int64_t n_sitemap_pages, n_sitemap_images;
     int64_t pages_started;  /* page requests in this dataset, all runs */
     int64_t n_fetched, n_failed, n_skipped, n_images_found, n_links_new;
     int failed;            /* a fatal index error happened */
@@ -97,6 +105,16 @@ int crawl_host_can_send(const host *h);
 void crawl_host_sent(host *h);
 /* A final 429/503 with Retry-After: keep off the host (also across runs). */
 void crawl_note_backoff(crawl *c, host *h, const http_result *r);
+/* Sitemaps (crawl-sitemaps.c): queue one URL (bounded: SITEMAP_MAX_FILES a
+ * run, duplicates ignored); send what robots.txt allows; read a fetched one
+ * (pages → frontier at depth 0, image entries → crawl_images, child sitemaps
+ * → the queue). */
+void crawl_sitemap_queue(crawl *c, const char *url);
+void crawl_dispatch_sitemaps(crawl *c);
+int crawl_sitemaps_done(const crawl *c);
+void crawl_on_sitemap(crawl *c, req *q, http_result *r);
+void crawl_sitemaps_free(crawl *c);
+
 /* Completions of a host's robots.txt and tdmrep.json requests. */
 void crawl_on_robots(crawl *c, host *h, http_result *r);
 void crawl_on_tdmrep(crawl *c, host *h, http_result *r);

@@ -83,6 +83,12 @@ static void on_page(crawl *c, req *q, http_result *r)
         /* Page-level opt-outs from the headers and from the site's tdmrep.json. */
         unsigned mask = crawl_header_optout(r->x_robots_tag, r->tdm_reservation, c->agent);
         host *bh = crawl_host_for(c, base);
+        if (p->depth == 0 && bh && bh->rules && !bh->sitemaps_taken) {
+            /* a seed's site: read the sitemaps its robots.txt names */
+            bh->sitemaps_taken = 1;
+            for (size_t i = 0; i < robots_sitemap_count(bh->rules); i++)
+                crawl_sitemap_queue(c, robots_sitemap(bh->rules, i));
+        }
         if (bh && bh->tdm) {
             char *path = url_path_query(base);
             if (path)
@@ -140,6 +146,7 @@ static void on_http_done(http_result *r, void *ctx, void *user)
     case REQ_TDMREP: crawl_on_tdmrep(c, q->h, r); break;
     case REQ_PAGE: on_page(c, q, r); break;
     case REQ_IMAGE: on_image(c, q, r); break;
+    case REQ_SITEMAP: crawl_on_sitemap(c, q, r); break;
     }
     frontier_page_clear(&q->page);
     free(q);
@@ -376,11 +383,11 @@ void crawl_result_json(const crawl_result *r, ccbuf *out)
     ccbuf_printf(out,
                  "{\"pages_fetched\":%lld,\"pages_failed\":%lld,\"pages_skipped\":%lld,\"pages_queued\":%lld,"
                  "\"images_found\":%lld,\"accepted\":%lld,\"rejected\":%lld,\"failed\":%lld,\"optout\":%lld,"
-                 "\"bad_seeds\":%d}",
+                 "\"bad_seeds\":%d,\"sitemap_pages\":%lld,\"sitemap_images\":%lld}",
                  (long long)r->pages_fetched, (long long)r->pages_failed, (long long)r->pages_skipped,
                  (long long)r->pages_queued, (long long)r->images_found, (long long)r->counts.accepted,
                  (long long)r->counts.rejected, (long long)r->counts.failed, (long long)r->counts.optout,
-                 r->bad_seeds);
+                 r->bad_seeds, (long long)r->sitemap_pages, (long long)r->sitemap_images);
 }
 
 static int stopping(const crawl *c)
@@ -405,9 +412,10 @@ static void crawl_loop(const crawl_options *o, crawl *c)
     while (!stopping(c) && !c->failed) {
         dispatch_images(c);
         dispatch_pages(c);
+        crawl_dispatch_sitemaps(c);
         if (c->failed)
             break;
-        int pages_done = c->npwin == 0 && (c->pages_dry || c->pages_capped);
+        int pages_done = c->npwin == 0 && (c->pages_dry || c->pages_capped) && crawl_sitemaps_done(c);
         int images_done = c->niwin == 0 && c->images_dry;
         if (pages_done && images_done && http_pending(c->eng) == 0 && pipeline_in_flight(c->pipe) == 0)
             break;
@@ -444,6 +452,8 @@ cc_err pipeline_crawl(const crawl_options *o, crawl_result *res, char *err, size
     hopt.host_concurrency = o->host_concurrency;
     hopt.host_delay = c->host_delay;
     c->judge_captions = o->images.judge_captions;
+    for (int k = 0; k < o->n_sitemaps; k++)
+        crawl_sitemap_queue(c, o->sitemaps[k]);
     c->image_bound = (size_t)hopt.max_concurrency * 4;
     c->page_bound = o->host_concurrency * 8 < 64 ? o->host_concurrency * 8 : 64;
 
@@ -466,6 +476,10 @@ cc_err pipeline_crawl(const crawl_options *o, crawl_result *res, char *err, size
     /* The pipeline first: its caption filter judges the candidates of every page. */
     c->pipe = pipeline_new(c->ds, &o->images);
     pipeline_set_on_failed(c->pipe, on_image_failed, c);
+    if (c->judge_captions) {
+        c->judge = judge_caption;
+        c->judge_ctx = (void *)pipeline_caption_filter(c->pipe);
+    }
 
     /* Seeds (a resumed crawl finds them known: nothing changes). */
     int began = frontier_begin(c->fr);
@@ -517,6 +531,8 @@ out:
     res->pages_skipped = c->n_skipped;
     res->pages_queued = frontier_count_pages(c->fr, "queued");
     res->images_found = c->n_images_found;
+    res->sitemap_pages = c->n_sitemap_pages;
+    res->sitemap_images = c->n_sitemap_images;
     res->stopped = stopping(c);
     ccbuf counts = {0};
     crawl_result_json(res, &counts);
@@ -529,6 +545,7 @@ out:
         frontier_image_clear(&c->iwin[i]);
     frontier_free(c->fr);
     crawl_hosts_free(c);
+    crawl_sitemaps_free(c);
     /* An interrupted run leaves its shard open so the next run continues it. */
     char cerr[512];
     if (dataset_close(c->ds, !res->stopped && rc == CC_OK, cerr, sizeof cerr) != CC_OK && rc == CC_OK) {

@@ -104,6 +104,26 @@ int pipeline_option(pipeline_options *o, http_options *h, const char *flag, cons
         }
         return 1;
     }
+    if (strcmp(flag, "--resolve") == 0) {
+        /* HOST:PORT:ADDRESS, as curl takes it */
+        const char *c1 = value ? strchr(value, ':') : NULL;
+        const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+        if (!c2 || c1 == value || c2 == c1 + 1 || !c2[1]) {
+            snprintf(err, errlen, "--resolve needs HOST:PORT:ADDRESS, got '%s'", value ? value : "");
+            return -1;
+        }
+        size_t n = 0;
+        while (n < PIPELINE_MAX_RESOLVE && o->resolve[n])
+            n++;
+        if (n == PIPELINE_MAX_RESOLVE) {
+            snprintf(err, errlen, "at most %d --resolve entries", PIPELINE_MAX_RESOLVE);
+            return -1;
+        }
+        o->resolve[n] = value;
+        o->resolve[n + 1] = NULL;
+        h->resolve = o->resolve;
+        return 1;
+    }
     if (strcmp(flag, "--allow-private") == 0) {
         h->allow_private = 1;
         return 1;

@@ -35,6 +35,8 @@
 
 /* ---- the image path's options (fetch, crawl, warc) --------------------------- */
 
+#define PIPELINE_MAX_RESOLVE 16 /* --resolve entries at most */
+
 typedef struct {
     int image_size;                 /* target size; default 256 */
     img_resize_mode resize_mode;    /* default RESIZE_BORDER (img2dataset's default) */
@@ -50,6 +52,8 @@ typedef struct {
     const char *model;              /* model directory, NULL = no scoring */
     const char *tokenizer;          /* tokenizer directory; NULL = the model's */
     clip_precision precision;
+    const char *resolve[PIPELINE_MAX_RESOLVE + 1]; /* --resolve entries, NULL-terminated;
+                                                      http_options.resolve points here */
 } pipeline_options;
 
 void pipeline_options_init(pipeline_options *o);
@@ -71,6 +75,7 @@ int pipeline_option(pipeline_options *o, http_options *h, const char *flag, cons
 "  --retries N            extra attempts for transient failures (2)\n" \
 "  --user-agent UA        user agent; put a contact URL or address in it\n" \
 "  --allow-private        allow loopback/private addresses (tests, intranets)\n" \
+"  --resolve H:P:ADDR     connect to ADDR for host H port P (curl's --resolve; repeatable)\n" \
 "images:\n" \
 "  --image-size N         target size (256)\n" \
 "  --resize-mode M        no|border|keep_ratio|keep_ratio_largest|center_crop (border)\n" \
@@ -160,6 +165,8 @@ cc_err pipeline_fetch(const fetch_options *o, fetch_result *res, char *err, size
 typedef struct {
     const char *const *seeds;       /* page URLs, or files of URLs one a line ("-" = stdin) */
     int n_seeds;
+    const char *const *sitemaps;    /* --sitemap URLs (XML, index, text; gzipped or not) */
+    int n_sitemaps;
     const char *out_dir;
     int max_depth;                  /* links followed N levels from the seeds */
     url_scope scope;                /* default URL_SCOPE_HOST */
@@ -176,6 +183,7 @@ void crawl_options_init(crawl_options *o);
 
 typedef struct {
     int64_t pages_fetched, pages_failed, pages_skipped, pages_queued, images_found;
+    int64_t sitemap_pages, sitemap_images; /* new pages / images the sitemaps added */
     pipeline_counts counts;
     int bad_seeds;
     int stopped;
