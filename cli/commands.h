@@ -131,6 +131,8 @@ int cmd_filters(int argc, char **argv);
     "  key commented; --check FILE parses FILE and prints the resulting configuration.\n"
 int cmd_crawl(int argc, char **argv);
 extern const char crawl_usage[]; /* its help text, in cmd-crawl.c */
+int cmd_warc(int argc, char **argv);
+extern const char warc_usage[]; /* its help text, in cmd-warc.c */
 int cmd_refilter(int argc, char **argv);
 #define REFILTER_USAGE \
     "usage: clipcrawl refilter DIR [--filters FILE] [filter options] [--model-id N] [--dry-run] [-q]\n" \

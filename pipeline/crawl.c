@@ -462,8 +462,9 @@ cc_err pipeline_crawl(const crawl_options *o, crawl_result *res, char *err, size
         free(c);
         return CC_ERR_IO;
     }
-    dataset_run_begin(c->ds, "crawl", o->run.args);
-    c->input_id = dataset_input(c->ds, "crawl", "crawl");
+    const char *input = o->input_name ? o->input_name : "crawl";
+    dataset_run_begin(c->ds, input, o->run.args);
+    c->input_id = dataset_input(c->ds, input, input);
     c->fr = c->input_id > 0 ? frontier_open(dataset_db(c->ds), err, errlen) : NULL;
     if (!c->fr) {
         if (c->input_id <= 0)
@@ -497,6 +498,9 @@ cc_err pipeline_crawl(const crawl_options *o, crawl_result *res, char *err, size
         snprintf(err, errlen, "%s", frontier_errmsg(c->fr));
         rc = CC_ERR_DB;
     }
+    /* warc: the archives' images join the frontier before any request */
+    if (rc == CC_OK && o->feed)
+        rc = o->feed(c->fr, c->judge_captions ? pipeline_caption_filter(c->pipe) : NULL, o->feed_ctx, err, errlen);
     if (rc != CC_OK)
         goto out;
     int64_t nf = frontier_count_pages(c->fr, "fetched"), nfail = frontier_count_pages(c->fr, "failed");

@@ -21,6 +21,7 @@
 #define CC_PIPELINE_PIPELINE_H
 
 #include <signal.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "clip.h"
@@ -32,6 +33,7 @@
 #include "pairs.h"
 #include "tokenizer.h"
 #include "url.h"
+#include "warc-images.h"
 
 /* ---- the image path's options (fetch, crawl, warc) --------------------------- */
 
@@ -162,6 +164,9 @@ cc_err pipeline_fetch(const fetch_options *o, fetch_result *res, char *err, size
 
 /* ---- crawl (pipeline/crawl.c) ------------------------------------------------ */
 
+struct frontier;       /* crawler/frontier.h */
+struct caption_filter; /* filters/caption.h */
+
 typedef struct {
     const char *const *seeds;       /* page URLs, or files of URLs one a line ("-" = stdin) */
     int n_seeds;
@@ -177,6 +182,14 @@ typedef struct {
     pipeline_options images;
     http_options http;
     pipeline_run_options run;
+    /* For warc: called once the dataset, frontier and image pipeline are open
+     * and the seeds are in, before any request; adds images (and their caption
+     * candidates) to the frontier for the crawl's image loop to download. judge
+     * is the pipeline's caption filter (NULL with --no-caption-filter). Returns
+     * CC_OK, or an error with a one-line message in err (the run stops). */
+    cc_err (*feed)(struct frontier *fr, const struct caption_filter *judge, void *ctx, char *err, size_t errlen);
+    void *feed_ctx;
+    const char *input_name;         /* the dataset input (and run) the images belong to; NULL = "crawl" */
 } crawl_options;
 
 void crawl_options_init(crawl_options *o);
@@ -194,6 +207,43 @@ typedef struct {
 cc_err pipeline_crawl(const crawl_options *o, crawl_result *res, char *err, size_t errlen);
 /* The result as the JSON object the run records and the command prints. */
 void crawl_result_json(const crawl_result *r, ccbuf *out);
+
+/* ---- warc (pipeline/warc.c) -------------------------------------------------- */
+
+/* Per-record filter: 0 passes the record with this WARC-Target-URI over
+ * (before its block is read), e.g. to keep one part of a partitioned run. */
+typedef int (*warc_record_filter_fn)(const char *target_uri, void *ctx);
+
+typedef struct {
+    const char *const *inputs;      /* WARC / WAT files, plain or gzip; "-" = stdin */
+    int n_inputs;
+    int no_download;                /* judge and print JSON lines to out; write nothing */
+    FILE *out;                      /* --no-download's output (NULL = stdout) */
+    size_t max_record;              /* records with larger blocks are skipped; default 16 MiB */
+    int allow_damaged;              /* a truncated/corrupt input is a warning, not a failure */
+    warc_record_filter_fn want;     /* NULL takes every record */
+    void *want_ctx;
+    crawl_options crawl;            /* the download side: out_dir, politeness, images, http, run
+                                       (seeds, depth and feed are set by pipeline_warc) */
+} warc_run_options;
+
+void warc_run_options_init(warc_run_options *o);
+
+typedef struct {
+    warc_images_stats in;                  /* records, pages, images, captions kept, skips */
+    int files, damaged;                    /* inputs read; those that ended early */
+    crawl_result crawl;                    /* the downloads (not with no_download) */
+    int downloaded;                        /* crawl holds a run's counts */
+    int stopped;
+} warc_result;
+
+/* Reads the inputs and, unless no_download, downloads their images into
+ * o->crawl.out_dir (resuming). Fails before writing anything when an input is
+ * missing or not a WARC file; a damaged input fails the run after its records
+ * were used unless allow_damaged. */
+cc_err pipeline_warc(const warc_run_options *o, warc_result *res, char *err, size_t errlen);
+/* The result as the JSON object the command prints. */
+void warc_result_json(const warc_result *r, ccbuf *out);
 
 /* ---- refilter (pipeline/refilter.c) ------------------------------------------- */
 
