@@ -1,6 +1,7 @@
 /* warc-images.c — WARC/WAT records → judged image candidates (see warc-images.h). */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common.h"
 #include "extract.h"
@@ -85,6 +86,23 @@ static unsigned header_optout(const warc_http *h, const char *agent)
     return m;
 }
 
+/* 1 when a payload starts (after a BOM and whitespace) like an HTML document. */
+static int looks_like_html(const unsigned char *p, size_t n)
+{
+    size_t i = 0;
+    if (n >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf)
+        i = 3;
+    while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
+        i++;
+    static const char *const starts[] = {"<!doctype html", "<html", "<head", "<!--"};
+    for (size_t k = 0; k < sizeof starts / sizeof starts[0]; k++) {
+        size_t l = strlen(starts[k]);
+        if (n - i >= l && strncasecmp((const char *)p + i, starts[k], l) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 static int take_response(const warc_images_options *o, const warc_record *rec, const unsigned char *b, size_t bl,
                          warc_image *v, warc_image_fn fn, void *ctx, warc_images_stats *st)
 {
@@ -94,7 +112,14 @@ static int take_response(const warc_images_options *o, const warc_record *rec, c
         return 0;
     }
     const char *ct = warc_http_get(&h, "Content-Type");
-    if (h.status < 200 || h.status > 299 || !warc_is_html_type(ct)) {
+    if (ct && !*ct)
+        ct = NULL;
+    /* HTML by its Content-Type; by the archive's own sniffing (Common Crawl's
+     * WARC-Identified-Payload-Type) when the server mislabelled it; by its
+     * first bytes when the response had no Content-Type at all */
+    int html = warc_is_html_type(ct) || warc_is_html_type(warc_field_get(rec, "WARC-Identified-Payload-Type")) ||
+               (!ct && looks_like_html(h.payload, h.payload_len));
+    if (h.status < 200 || h.status > 299 || !html) {
         st->not_html++;
         warc_http_free(&h);
         return 0;

@@ -4,7 +4,10 @@
  * warc_images_file() streams one file (warc.h) and calls fn once per image
  * it finds, with the image's caption candidates already judged:
  *
- *   WARC `response` record, 2xx, HTML (text/html, application/xhtml+xml)
+ *   WARC `response` record, 2xx, HTML (Content-Type text/html or
+ *   application/xhtml+xml; or WARC-Identified-Payload-Type saying so, which
+ *   Common Crawl sets from sniffing; or, without any Content-Type, a payload
+ *   that starts like HTML)
  *     → HTTP payload (de-chunked, decoded; warc_http_parse)
  *     → extract.h against the record's WARC-Target-URI (and the page's
  *       <base>), with the HTTP Content-Type header for the charset (else the

@@ -837,6 +837,31 @@ static void test_images(void)
     CHECK(per[2] == 0, "example.com has no images: %d", per[2]);
     CHECK(st.pages == 1 + 16 + 1 && st.revisits > 0 && st.not_html > 0, "pages %d revisits %d not_html %d",
           (int)st.pages, (int)st.revisits, (int)st.not_html);
+    /* HTML without a Content-Type, or mislabelled but sniffed by the archive;
+     * a text/plain page that only looks like HTML is not taken */
+    {
+        char tmpw[] = "/tmp/cc-warc-lbl-XXXXXX";
+        int fdw = mkstemp(tmpw);
+        const char *page = "<!DOCTYPE html><img src=a.jpg alt=\"A heron in the reeds\">";
+        char *r1 = xasprintf("HTTP/1.1 200 OK\r\n\r\n%s", page);
+        char *r2 = xasprintf("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n%s", page);
+        char *w1 = rec("response", "http://a.example/1", r1), *w2 = rec("response", "http://b.example/2", r2);
+        char *all2 = xasprintf("%s%s"
+                               "WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: http://c.example/3\r\n"
+                               "WARC-Identified-Payload-Type: text/html\r\nContent-Length: %zu\r\n\r\n%s\r\n\r\n",
+                               w1, w2, strlen(r2), r2);
+        CHECK(fdw >= 0 && write(fdw, all2, strlen(all2)) == (ssize_t)strlen(all2), "write");
+        close(fdw);
+        memset(&s, 0, sizeof s);
+        warc_images_stats st2 = {0};
+        CHECK_EQ_INT(warc_images_file(tmpw, &o, on_image, &s, &st2, err, sizeof err), 0);
+        log = s.log.data ? (const char *)s.log.data : "";
+        CHECK(s.n == 2 && strstr(log, "http://a.example/a.jpg|A heron") && strstr(log, "http://c.example/a.jpg|A heron") &&
+                  st2.not_html == 1, "labels: %d images, %d not html\n%s", s.n, (int)st2.not_html, log);
+        ccbuf_free(&s.log);
+        unlink(tmpw);
+        free(r1), free(r2), free(w1), free(w2), free(all2);
+    }
     /* a truncated copy: images before the cut, then 1 with the reason */
     ccbuf b = {0};
     p = data_path("cc-whirlwind/whirlwind.warc.gz");
