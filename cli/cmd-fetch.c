@@ -21,7 +21,25 @@ static int fetch_flag(fetch_options *o, int argc, char **argv, int *i)
     } else if (strcmp(a, "--input-format") == 0 && v) {
         o->pairs.format = pairs_format_parse(v);
         if (o->pairs.format == PAIRS_AUTO)
-            return -cli_usage_error("fetch", "unknown --input-format '%s' (txt, csv, tsv, json, jsonl)", v);
+            return -cli_usage_error("fetch", "unknown --input-format '%s' (txt, csv, tsv, json, jsonl, parquet)", v);
+    } else if (strcmp(a, "--save-additional-columns") == 0 && v) {
+        /* "a,b,c" → names: one block, the pointers then the split copy of v */
+        size_t slots = strlen(v) / 2 + 2;
+        char *block = xmalloc(slots * sizeof(char *) + strlen(v) + 1);
+        const char **names = (const char **)(void *)block;
+        char *copy = strcpy(block + slots * sizeof(char *), v);
+        int n = 0;
+        for (char *save = NULL, *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
+            if (*t)
+                names[n++] = t;
+        free((void *)o->pairs.extra_cols); /* the flag given twice: the last wins */
+        if (n == 0) {
+            free(block);
+            o->pairs.extra_cols = NULL;
+            return -cli_usage_error("fetch", "--save-additional-columns needs column names, got '%s'", v);
+        }
+        o->pairs.extra_cols = names;
+        o->pairs.n_extra = n;
     } else if (strcmp(a, "--samples-per-shard") == 0 && v) {
         long n;
         if (cli_parse_long(v, 1, DATASET_MAX_SAMPLES_PER_SHARD, &n) != 0)
@@ -78,6 +96,7 @@ int cmd_fetch(int argc, char **argv)
         status = cli_usage_error("fetch", "no input list given");
     if (status != EXIT_OK) {
         free(inputs);
+        free((void *)o.pairs.extra_cols);
         return status;
     }
     o.inputs = inputs;
@@ -97,5 +116,6 @@ int cmd_fetch(int argc, char **argv)
         status = EXIT_FAIL;
     ccbuf_free(&args);
     free(inputs);
+    free((void *)o.pairs.extra_cols);
     return status;
 }

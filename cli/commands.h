@@ -152,13 +152,18 @@ int cmd_refilter(int argc, char **argv);
 "usage: clipcrawl fetch PAIRS... -o DIR [options]\n" \
 "  Downloads the images of img2dataset-style lists into DIR (shards + index).\n" \
 "  PAIRS: .txt (one URL a line), .csv/.tsv with a header, .json (an array of\n" \
-"  objects), .jsonl; each may be .gz; '-' reads stdin (with --input-format).\n" \
+"  objects), .jsonl; each may be .gz; '-' reads stdin (with --input-format);\n" \
+"  .parquet (LAION, DataComp, COYO metadata: URL/TEXT or url/text found by itself).\n" \
+"  A sha256 column makes images with other bytes 'hash_mismatch' rejects.\n" \
 "  Running the same command again resumes: rows with an outcome are skipped.\n" \
 "input:\n" \
 "  -o, --output DIR       the dataset directory (required)\n" \
-"  --url-col NAME         column/field holding the URL (url)\n" \
-"  --caption-col NAME     column/field holding the caption (caption)\n" \
-"  --input-format F       txt|csv|tsv|json|jsonl (by extension)\n" \
+"  --url-col NAME         column/field holding the URL (url; parquet: url, URL)\n" \
+"  --caption-col NAME     column/field holding the caption (caption; parquet:\n" \
+"                         caption, text, TEXT)\n" \
+"  --input-format F       txt|csv|tsv|json|jsonl|parquet (by extension)\n" \
+"  --save-additional-columns A,B,...  carry these list columns into KEY.json\n" \
+"                         and the index (items.list_columns)\n" \
 "  --samples-per-shard N  rotate shards after N samples (10000)\n" \
 "  --retry-failed         on resume, retry the rows that failed\n" \
 "  -q, --quiet            no progress on stderr\n" \

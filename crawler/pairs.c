@@ -1,5 +1,6 @@
 /* pairs.c — streaming readers of URL(+caption) lists; see pairs.h. */
 #include "pairs.h"
+#include "pairs-parquet.h"
 #include "text.h"
 
 #include <errno.h>
@@ -42,22 +43,34 @@ struct pairs_reader {
     /* the first JSON/JSONL row, read by pairs_open to check its url member */
     int has_pending, pending_rc;
     pairs_row pending;
+    /* list columns beyond url/caption (csv/tsv: field indices; json: values) */
+    int n_extra;
+    char **extra_cols;
+    int *extra_idx;         /* csv/tsv: field of each extra column */
+    int sha_idx;            /* csv/tsv: field of the sha256 column, -1 = none */
+    ccbuf *extra_val;       /* json: each extra member's value */
+    int *extra_kind;        /* json: 0 absent/null, 1 string, 2 other scalar (raw text) */
+    ccbuf sha_val;
+    int have_sha;
+    ccbuf extra_out;
+    char sha[65];
+    pairs_pq *pq;           /* PAIRS_PARQUET */
 };
 
 /* ---- names ------------------------------------------------------------------ */
 
-static const char *fmt_names[] = {"auto", "txt", "csv", "tsv", "json", "jsonl"};
+static const char *fmt_names[] = {"auto", "txt", "csv", "tsv", "json", "jsonl", "parquet"};
 
 const char *pairs_format_name(pairs_format f)
 {
-    return (unsigned)f <= PAIRS_JSONL ? fmt_names[f] : "auto";
+    return (unsigned)f <= PAIRS_PARQUET ? fmt_names[f] : "auto";
 }
 
 pairs_format pairs_format_parse(const char *name)
 {
     if (!name)
         return PAIRS_AUTO;
-    for (int i = 1; i <= PAIRS_JSONL; i++)
+    for (int i = 1; i <= PAIRS_PARQUET; i++)
         if (strcasecmp(name, fmt_names[i]) == 0)
             return (pairs_format)i;
     if (strcasecmp(name, "ndjson") == 0)
@@ -94,7 +107,7 @@ pairs_format pairs_format_from_name(const char *path)
 
 pairs_format pairs_get_format(const pairs_reader *r) { return r->fmt; }
 
-const char *pairs_errmsg(const pairs_reader *r) { return r->errmsg; }
+const char *pairs_errmsg(const pairs_reader *r) { return r->pq ? pairs_pq_errmsg(r->pq) : r->errmsg; }
 
 /* ---- buffered input ------------------------------------------------------------ */
 
@@ -296,17 +309,27 @@ static int csv_header(pairs_reader *r, int sep, int quoting, char *err, size_t e
         snprintf(err, errlen, "%s: line 1: bad header: %s", r->path, r->rowerr);
         return -1;
     }
-    r->url_idx = r->caption_idx = -1;
+    r->url_idx = r->caption_idx = r->sha_idx = -1;
+    for (int e = 0; e < r->n_extra; e++)
+        r->extra_idx[e] = -1;
     for (size_t i = 0; i < r->noffs; i++) {
         const char *name = trim_inplace((char *)field(r, i));
         if (r->url_idx < 0 && strcmp(name, r->url_col) == 0)
             r->url_idx = (int)i;
         else if (r->caption_idx < 0 && strcmp(name, r->caption_col) == 0)
             r->caption_idx = (int)i;
+        if (r->sha_idx < 0 && strcmp(name, "sha256") == 0)
+            r->sha_idx = (int)i;
+        for (int e = 0; e < r->n_extra; e++)
+            if (r->extra_idx[e] < 0 && strcmp(name, r->extra_cols[e]) == 0)
+                r->extra_idx[e] = (int)i;
     }
     const char *missing = r->url_idx < 0 ? r->url_col
                           : (r->caption_idx < 0 && r->caption_required) ? r->caption_col
                                                                         : NULL;
+    for (int e = 0; !missing && e < r->n_extra; e++)
+        if (r->extra_idx[e] < 0)
+            missing = r->extra_cols[e];
     if (missing) {
         ccbuf cols = {0};
         for (size_t i = 0; i < r->noffs && cols.len < 200; i++) {
@@ -339,6 +362,30 @@ static int csv_next(pairs_reader *r, pairs_row *row, int sep, int quoting)
             row_error(r, "empty url");
         row->url = url;
         row->caption = r->caption_idx >= 0 ? field(r, (size_t)r->caption_idx) : NULL;
+    }
+    if (!r->rowerr[0] && r->sha_idx >= 0 && (size_t)r->sha_idx < r->noffs) {
+        const char *h = trim_inplace((char *)field(r, (size_t)r->sha_idx));
+        if (*h && !pairs_sha256_norm(h, strlen(h), r->sha))
+            row_error(r, "sha256 is not 64 hex digits");
+        else if (*h)
+            row->sha256 = r->sha;
+    }
+    if (!r->rowerr[0] && r->n_extra) {
+        ccbuf_reset(&r->extra_out);
+        ccbuf_putc(&r->extra_out, '{');
+        for (int e = 0; e < r->n_extra; e++) {
+            const char *v = (size_t)r->extra_idx[e] < r->noffs ? field(r, (size_t)r->extra_idx[e]) : NULL;
+            if (e)
+                ccbuf_putc(&r->extra_out, ',');
+            ccbuf_json_string(&r->extra_out, r->extra_cols[e], strlen(r->extra_cols[e]));
+            ccbuf_putc(&r->extra_out, ':');
+            if (v)
+                ccbuf_json_string(&r->extra_out, v, strlen(v));
+            else
+                ccbuf_puts(&r->extra_out, "null");
+        }
+        ccbuf_putc(&r->extra_out, '}');
+        row->extra_json = (const char *)r->extra_out.data;
     }
     return 1;
 }
@@ -549,7 +596,9 @@ static void note_consumed(int c, int *depth, int *in_string)
  * missing or not a string. */
 static int json_object(pairs_reader *r, int *depth, int *in_string)
 {
-    r->have_url = r->have_caption = 0;
+    r->have_url = r->have_caption = r->have_sha = 0;
+    for (int e = 0; e < r->n_extra; e++)
+        r->extra_kind[e] = 0;
     int url_bad = 0;
     int c = getch(r);
     if (c != '{') {
@@ -588,12 +637,24 @@ static int json_object(pairs_reader *r, int *depth, int *in_string)
         const char *k = r->key.data ? (const char *)r->key.data : "";
         ccbuf *target = NULL;
         int *have = NULL;
+        int ex = -1;
         if (strcmp(k, r->url_col) == 0) {
             target = &r->url;
             have = &r->have_url;
         } else if (strcmp(k, r->caption_col) == 0) {
             target = &r->caption;
             have = &r->have_caption;
+        } else if (strcmp(k, "sha256") == 0) {
+            target = &r->sha_val;
+            have = &r->have_sha;
+        }
+        for (int e = 0; e < r->n_extra && ex < 0; e++)
+            if (strcmp(k, r->extra_cols[e]) == 0)
+                ex = e;
+        if (ex >= 0 && !target) {
+            target = &r->extra_val[ex];
+        } else if (ex >= 0) {
+            ex = -1; /* the extra is also url/caption/sha256: copied from there below */
         }
         c = peekc(r);
         if (c == '"') {
@@ -602,6 +663,8 @@ static int json_object(pairs_reader *r, int *depth, int *in_string)
                 return -1;
             if (have)
                 *have = 1;
+            if (ex >= 0)
+                r->extra_kind[ex] = 1;
             if (target == &r->url)
                 url_bad = 0;
         } else if (c == '{' || c == '[') {
@@ -618,7 +681,9 @@ static int json_object(pairs_reader *r, int *depth, int *in_string)
             ccbuf_free(&tmp);
             if (rc < 0)
                 return -1;
-            if (target) {
+            if (ex >= 0) {
+                r->extra_kind[ex] = strcmp((const char *)target->data, "null") == 0 ? 0 : 2;
+            } else if (target) {
                 int is_null = strcmp((const char *)target->data, "null") == 0;
                 *have = !is_null;
                 if (target == &r->url)
@@ -656,6 +721,44 @@ static void fill_json_row(pairs_reader *r, pairs_row *row)
     }
     row->url = url;
     row->caption = r->have_caption ? (const char *)r->caption.data : NULL;
+    if (r->have_sha && r->sha_val.len) {
+        if (!pairs_sha256_norm((const char *)r->sha_val.data, r->sha_val.len, r->sha)) {
+            row_error(r, "sha256 is not 64 hex digits");
+            row->url = row->caption = NULL;
+            return;
+        }
+        row->sha256 = r->sha;
+    }
+    if (r->n_extra) {
+        ccbuf *b = &r->extra_out;
+        ccbuf_reset(b);
+        ccbuf_putc(b, '{');
+        for (int e = 0; e < r->n_extra; e++) {
+            const char *name = r->extra_cols[e];
+            if (e)
+                ccbuf_putc(b, ',');
+            ccbuf_json_string(b, name, strlen(name));
+            ccbuf_putc(b, ':');
+            /* an extra that is also the url/caption/sha256 member */
+            const ccbuf *same = strcmp(name, r->url_col) == 0 ? &r->url
+                                : strcmp(name, r->caption_col) == 0 ? (r->have_caption ? &r->caption : NULL)
+                                : strcmp(name, "sha256") == 0 ? (r->have_sha ? &r->sha_val : NULL)
+                                : NULL;
+            int is_dup = strcmp(name, r->url_col) == 0 || strcmp(name, r->caption_col) == 0 ||
+                         strcmp(name, "sha256") == 0;
+            if (is_dup && same && same->data)
+                ccbuf_json_string(b, (const char *)same->data, strlen((const char *)same->data));
+            else if (!is_dup && r->extra_kind[e] == 1)
+                ccbuf_json_string(b, r->extra_val[e].data ? (const char *)r->extra_val[e].data : "",
+                                  r->extra_val[e].len);
+            else if (!is_dup && r->extra_kind[e] == 2)
+                ccbuf_append(b, r->extra_val[e].data, r->extra_val[e].len);
+            else
+                ccbuf_puts(b, "null");
+        }
+        ccbuf_putc(b, '}');
+        row->extra_json = (const char *)b->data;
+    }
 }
 
 /* After an error inside an array element: skip to the ',' that ends it or
@@ -850,8 +953,26 @@ pairs_reader *pairs_open(const char *path, const pairs_options *o, char *err, si
     pairs_format fmt = o && o->format ? o->format : pairs_format_from_name(path);
     int is_stdin = strcmp(path, "-") == 0;
     if (fmt == PAIRS_AUTO && !is_stdin) {
-        snprintf(err, errlen, "%s: unknown list format (expected .txt, .csv, .tsv, .json, .jsonl, .ndjson, "
+        snprintf(err, errlen, "%s: unknown list format (expected .txt, .csv, .tsv, .json, .jsonl, .ndjson, .parquet, "
                               "optionally .gz)", path);
+        return NULL;
+    }
+    if (fmt == PAIRS_PARQUET) {
+        if (is_stdin) {
+            snprintf(err, errlen, "-: a Parquet list cannot be read from stdin (its footer is at the end)");
+            return NULL;
+        }
+        pairs_pq *q = pairs_pq_open(path, o, err, errlen);
+        if (!q)
+            return NULL;
+        pairs_reader *r = xcalloc(1, sizeof *r);
+        r->path = xstrdup(path);
+        r->fmt = fmt;
+        r->pq = q;
+        return r;
+    }
+    if (o && o->n_extra > 0 && fmt == PAIRS_TXT) {
+        snprintf(err, errlen, "%s: a .txt list has no columns to save (--save-additional-columns)", path);
         return NULL;
     }
     gzFile gz = is_stdin ? gzdopen(dup(0), "rb") : gzopen(path, "rb");
@@ -867,6 +988,16 @@ pairs_reader *pairs_open(const char *path, const pairs_options *o, char *err, si
     r->url_col = xstrdup(o && o->url_col && *o->url_col ? o->url_col : "url");
     r->caption_required = o && o->caption_col && *o->caption_col;
     r->caption_col = xstrdup(r->caption_required ? o->caption_col : "caption");
+    r->sha_idx = -1;
+    if (o && o->n_extra > 0) {
+        r->n_extra = o->n_extra;
+        r->extra_cols = xcalloc((size_t)o->n_extra, sizeof *r->extra_cols);
+        r->extra_idx = xcalloc((size_t)o->n_extra, sizeof *r->extra_idx);
+        r->extra_val = xcalloc((size_t)o->n_extra, sizeof *r->extra_val);
+        r->extra_kind = xcalloc((size_t)o->n_extra, sizeof *r->extra_kind);
+        for (int e = 0; e < o->n_extra; e++)
+            r->extra_cols[e] = xstrdup(o->extra_cols[e]);
+    }
     r->buf = xmalloc(INBUF);
     r->line = 1;
     struct stat st;
@@ -899,6 +1030,11 @@ pairs_reader *pairs_open(const char *path, const pairs_options *o, char *err, si
         if (fmt == PAIRS_AUTO) {
             snprintf(err, errlen, "%s: cannot tell the list format from the first line; give --input-format "
                                   "(txt, csv, tsv, json, jsonl)", path);
+            pairs_close(r);
+            return NULL;
+        }
+        if (fmt == PAIRS_TXT && r->n_extra > 0) {
+            snprintf(err, errlen, "%s: a plain URL list has no columns to save (--save-additional-columns)", path);
             pairs_close(r);
             return NULL;
         }
@@ -942,6 +1078,8 @@ static int read_row(pairs_reader *r, pairs_row *row)
 int pairs_next(pairs_reader *r, pairs_row *row)
 {
     memset(row, 0, sizeof *row);
+    if (r->pq)
+        return pairs_pq_next(r->pq, row);
     if (r->has_pending) {
         r->has_pending = 0;
         *row = r->pending;
@@ -979,6 +1117,8 @@ static int pairs_finish_row(pairs_reader *r, pairs_row *row, int rc)
     if (r->rowerr[0]) {
         row->error = r->rowerr;
         row->url = row->caption = NULL;
+        row->sha256 = NULL;
+        row->extra_json = NULL;
     }
     return 1;
 }
@@ -989,6 +1129,17 @@ void pairs_close(pairs_reader *r)
         return;
     if (r->gz)
         gzclose(r->gz);
+    pairs_pq_close(r->pq);
+    for (int e = 0; e < r->n_extra; e++) {
+        free(r->extra_cols[e]);
+        ccbuf_free(&r->extra_val[e]);
+    }
+    free(r->extra_cols);
+    free(r->extra_idx);
+    free(r->extra_val);
+    free(r->extra_kind);
+    ccbuf_free(&r->sha_val);
+    ccbuf_free(&r->extra_out);
     free(r->path);
     free(r->url_col);
     free(r->caption_col);
@@ -1004,6 +1155,10 @@ void pairs_close(pairs_reader *r)
 void pairs_progress(const pairs_reader *r, uint64_t *done, uint64_t *total)
 {
     *done = *total = 0;
+    if (r->pq) {
+        pairs_pq_progress(r->pq, done, total);
+        return;
+    }
     if (!r->file_size)
         return;
     /* gzoffset is the position in the file itself (compressed bytes for .gz);

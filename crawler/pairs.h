@@ -10,6 +10,12 @@
  *   .json           one JSON array of flat objects, read incrementally: the
  *                   array is never loaded whole (a 100M-element file is fine)
  *   .jsonl .ndjson  one JSON object a line
+ *   .parquet        Apache Parquet (LAION, DataComp, COYO metadata), read with
+ *                   parquet.h one row group at a time; not from stdin or .gz.
+ *                   Columns: url_col, else `url`, else `URL`; caption_col,
+ *                   else `caption`, `text`, `TEXT` (the first present).
+ *                   A null caption is NULL; a non-string caption column
+ *                   gives the value's JSON text.
  *
  * Memory is constant per row: a record longer than PAIRS_MAX_RECORD bytes is
  * reported as a malformed row and skipped.
@@ -24,6 +30,17 @@
  *   NULL; the caller records it as outcome 'bad_input' and reading continues.
  *   Nested values inside a JSON object are skipped; a number or boolean
  *   caption is returned as its source text; null caption → NULL.
+ *
+ * List columns beyond url and caption
+ *   extra_cols names columns to carry along (img2dataset's
+ *   --save_additional_columns): each row's row.extra_json is then a JSON
+ *   object of them in the order given — Parquet values by parquet.h's JSON
+ *   rules, csv/tsv fields as strings, json/jsonl members as written (nested
+ *   ones as null). A named column missing from the list is an error at open.
+ *   A `sha256` column (csv, tsv, parquet, json, jsonl) is read whenever present:
+ *   row.sha256 is its value lower-cased, the hash the downloaded bytes must
+ *   have (DataComp's rule); a value that is not 64 hex digits makes the row
+ *   malformed.
  *
  * Errors that stop reading (pairs_next() returns -1, pairs_errmsg() says why):
  *   I/O errors, a gzip stream that is corrupt, a .json file that is not an
@@ -44,6 +61,7 @@ typedef enum {
     PAIRS_TSV,
     PAIRS_JSON,
     PAIRS_JSONL,
+    PAIRS_PARQUET,
 } pairs_format;
 
 typedef struct {
@@ -52,6 +70,8 @@ typedef struct {
                                 NULL captions; when set explicitly, a csv/tsv header
                                 without it is an error like a missing url column */
     pairs_format format;     /* PAIRS_AUTO → from the extension */
+    const char *const *extra_cols; /* columns to carry into row.extra_json; NULL = none */
+    int n_extra;
 } pairs_options;
 
 typedef struct {
@@ -60,6 +80,8 @@ typedef struct {
     const char *url;       /* NUL-terminated; NULL when error is set */
     const char *caption;   /* may be NULL */
     const char *error;     /* NULL, or why this row is malformed */
+    const char *extra_json; /* the extra_cols as a JSON object; NULL when none asked */
+    const char *sha256;    /* the list's sha256 for this row (64 lowercase hex), or NULL */
 } pairs_row;               /* every pointer is owned by the reader, valid until the next pairs_next/pairs_close */
 
 typedef struct pairs_reader pairs_reader;
@@ -100,7 +122,7 @@ void pairs_close(pairs_reader *r);
 
 /* Format from a file name ("x.csv.gz" → PAIRS_CSV); PAIRS_AUTO when unknown. */
 pairs_format pairs_format_from_name(const char *path);
-/* "txt", "csv", "tsv", "json", "jsonl"; "auto" for PAIRS_AUTO. */
+/* "txt", "csv", "tsv", "json", "jsonl", "parquet"; "auto" for PAIRS_AUTO. */
 const char *pairs_format_name(pairs_format f);
 /* Inverse of pairs_format_name (also accepts "ndjson"); PAIRS_AUTO when unknown. */
 pairs_format pairs_format_parse(const char *name);

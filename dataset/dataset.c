@@ -25,14 +25,15 @@ static const char *const item_cols[] = {
     "error", "key", "shard_no", "frame_offset", "frame_length", "width", "height",
     "original_width", "original_height", "image_format", "bytes", "sha256", "member_bytes",
     "member_sha256", "http_status", "mime", "language", "fetched_at", "run_id",
-    "caption_raw", "caption_detail", "duplicate_of", "phash",
+    "caption_raw", "caption_detail", "duplicate_of", "phash", "list_columns",
 };
 enum {
     C_INPUT_ID = 1, C_ROW_NO, C_URL, C_CAPTION, C_PAGE_URL, C_CAPTION_SOURCE, C_STATUS, C_REASON,
     C_ERROR, C_KEY, C_SHARD_NO, C_FRAME_OFFSET, C_FRAME_LENGTH, C_WIDTH, C_HEIGHT,
     C_ORIGINAL_WIDTH, C_ORIGINAL_HEIGHT, C_IMAGE_FORMAT, C_BYTES, C_SHA256, C_MEMBER_BYTES,
     C_MEMBER_SHA256, C_HTTP_STATUS, C_MIME, C_LANGUAGE, C_FETCHED_AT, C_RUN_ID,
-    C_CAPTION_RAW, C_CAPTION_DETAIL, C_DUPLICATE_OF, C_PHASH, C_NCOLS = C_PHASH
+    C_CAPTION_RAW, C_CAPTION_DETAIL, C_DUPLICATE_OF, C_PHASH, C_LIST_COLUMNS,
+    C_NCOLS = C_LIST_COLUMNS
 };
 
 struct dataset {
@@ -731,6 +732,43 @@ static int object_members(const char *text, const char **p, size_t *n)
     return 0;
 }
 
+/* Appends ",name:value" for each member of the list-columns object whose
+ * name is not one of KEY.json's own fields (a list's sha256 column, say,
+ * would otherwise appear twice). Values are flat: strings, numbers (their
+ * source text), booleans, null. Returns -1 if text is not such an object. */
+static int append_list_members(ccbuf *j, const char *text)
+{
+    static const char *const own[] = {"url", "caption", "key", "status", "error_message", "width", "height",
+                                       "original_width", "original_height", "sha256", "page_url",
+                                       "caption_source", NULL};
+    char e[128];
+    json_value *v = json_parse(text, strlen(text), e, sizeof e);
+    if (!v || v->type != JSON_OBJECT) {
+        json_free(v);
+        return -1;
+    }
+    for (size_t i = 0; i < v->len; i++) {
+        int skip = 0;
+        for (int k = 0; own[k] && !skip; k++)
+            skip = strcmp(v->keys[i], own[k]) == 0;
+        if (skip)
+            continue;
+        const json_value *m = v->items[i];
+        ccbuf_putc(j, ',');
+        ccbuf_json_string(j, v->keys[i], strlen(v->keys[i]));
+        ccbuf_putc(j, ':');
+        switch (m->type) {
+        case JSON_STRING: ccbuf_json_string(j, m->string, m->len); break;
+        case JSON_NUMBER: ccbuf_puts(j, m->string); break;
+        case JSON_TRUE: ccbuf_puts(j, "true"); break;
+        case JSON_FALSE: ccbuf_puts(j, "false"); break;
+        default: ccbuf_puts(j, "null"); break;
+        }
+    }
+    json_free(v);
+    return 0;
+}
+
 static int valid_ext(const char *ext)
 {
     return ext && (strcmp(ext, "jpg") == 0 || strcmp(ext, "png") == 0 || strcmp(ext, "webp") == 0);
@@ -750,6 +788,13 @@ cc_err dataset_add_accepted(dataset *ds, const dataset_sample *s, char key_out[1
     size_t extra_n = 0;
     if (s->extra_json && object_members(s->extra_json, &extra, &extra_n) < 0) {
         dserr(ds, "%s: extra JSON for %s is not a JSON object", ds->dir, s->url ? s->url : "?");
+        return CC_ERR_USAGE;
+    }
+    const char *listc = NULL;
+    size_t listc_n = 0;
+    if (s->list_columns && object_members(s->list_columns, &listc, &listc_n) < 0) {
+        (void)listc;
+        dserr(ds, "%s: list columns for %s are not a JSON object", ds->dir, s->url ? s->url : "?");
         return CC_ERR_USAGE;
     }
     if (s->input_id > 0) {
@@ -790,6 +835,8 @@ cc_err dataset_add_accepted(dataset *ds, const dataset_sample *s, char key_out[1
     ccbuf_printf(j, ",\"sha256\":\"%s\"", orig_sha);
     json_str_or_null(j, "page_url", s->page_url);
     json_str_or_null(j, "caption_source", s->caption_source);
+    if (listc_n)
+        append_list_members(j, s->list_columns);
     if (extra_n) {
         ccbuf_putc(j, ',');
         ccbuf_append(j, extra, extra_n);
@@ -840,6 +887,7 @@ cc_err dataset_add_accepted(dataset *ds, const dataset_sample *s, char key_out[1
     bind_text(st, C_CAPTION_DETAIL, s->caption_detail);
     if (s->has_phash)
         sqlite3_bind_int64(st, C_PHASH, (int64_t)s->phash);
+    bind_text(st, C_LIST_COLUMNS, s->list_columns);
     int r = sqlite3_step(st);
     sqlite3_reset(st);
     sqlite3_stmt *su = ds->st_shard_upd;
@@ -921,6 +969,7 @@ cc_err dataset_add_outcome(dataset *ds, const dataset_outcome *o)
     bind_text(st, C_DUPLICATE_OF, o->duplicate_of);
     if (o->has_phash)
         sqlite3_bind_int64(st, C_PHASH, (int64_t)o->phash);
+    bind_text(st, C_LIST_COLUMNS, o->list_columns);
     int r = sqlite3_step(st);
     sqlite3_reset(st);
     if (r != SQLITE_DONE)

@@ -143,6 +143,10 @@ typedef struct {
     const char *caption_detail;            /* the caption rule's note; NULL usually */
     int has_phash;                         /* phash below is set */
     uint64_t phash;                        /* 64-bit perceptual hash (filters/phash.h) */
+    /* list columns (007-list-columns.sql) */
+    const char *list_columns;              /* NULL or a JSON object of the input list's extra
+                                              columns: stored in items.list_columns and its
+                                              members appended to KEY.json */
 } dataset_sample;
 
 /* Writes s as one frame (KEY.<ext>, KEY.txt = caption, KEY.json) to the open
@@ -174,6 +178,7 @@ typedef struct {
     const char *duplicate_of;              /* reason 'duplicate': the kept sample's key */
     int has_phash;
     uint64_t phash;
+    const char *list_columns;              /* as in dataset_sample (index only) */
 } dataset_outcome;
 
 /* Records o (upsert on (input_id,row_no): a retried failure is replaced).

@@ -104,6 +104,8 @@ static int feed(feeder *f, size_t queue_bound, char *err, size_t errlen)
         }
         pipeline_item *it = pipeline_item_new(f->input_id, (int64_t)row.row_no, row.url, row.caption, NULL,
                                               row.caption ? "list" : NULL);
+        if (row.extra_json || row.sha256)
+            pipeline_item_set_list(it, row.extra_json, row.sha256);
         if (row.error) {
             pipeline_record(f->pipe, it, DS_FAILED, "bad_input", row.error);
             continue;

@@ -39,6 +39,9 @@ struct pipeline_item {
     const char *ext;
     int width, height, original_width, original_height;
     char sha256[65];
+    /* from the list */
+    char *list_columns;               /* --save-additional-columns as a JSON object, or NULL */
+    char expected_sha256[65];         /* the list's sha256 column, "" = none */
 };
 
 struct pipeline {
@@ -94,6 +97,13 @@ void pipeline_set_on_failed(pipeline *p, pipeline_failed_fn fn, void *ctx)
     p->on_failed_ctx = ctx;
 }
 
+void pipeline_item_set_list(pipeline_item *it, const char *list_columns, const char *sha256)
+{
+    free(it->list_columns);
+    it->list_columns = xstrdup(list_columns);
+    snprintf(it->expected_sha256, sizeof it->expected_sha256, "%s", sha256 ? sha256 : "");
+}
+
 static void item_free(pipeline_item *it)
 {
     if (!it)
@@ -103,6 +113,7 @@ static void item_free(pipeline_item *it)
     free(it->page_url);
     free(it->caption_source);
     free(it->image_source);
+    free(it->list_columns);
     free(it->caption_raw);
     free(it->caption_detail);
     free(it->clip_emb);
@@ -262,6 +273,13 @@ static void process_item(pipeline *p, pipeline_item *it)
     cc_sha256_hex(data ? (const void *)data : "", n, it->sha256);
     if (n == 0) {
         set_verdict(it, DS_FAILED, "empty_body", "the server sent zero bytes");
+        return;
+    }
+    if (it->expected_sha256[0] && strcmp(it->sha256, it->expected_sha256) != 0) {
+        /* DataComp's rule: the list says which bytes it means */
+        char msg[200];
+        snprintf(msg, sizeof msg, "sha256 %s, the list says %s", it->sha256, it->expected_sha256);
+        set_verdict(it, DS_REJECTED, "hash_mismatch", msg);
         return;
     }
     img_format fmt = img_sniff(data, n);
@@ -536,6 +554,7 @@ static int write_item(pipeline *p, pipeline_item *it)
             .bytes = it->bytes_in, .language = it->language[0] ? it->language : NULL,
             .caption_raw = it->caption_raw, .caption_detail = it->caption_detail,
             .has_phash = it->has_phash, .phash = it->phash,
+            .list_columns = it->list_columns,
         };
         ccbuf extra = {0}; /* KEY.json members beyond dataset's own */
         if (it->image_source) {
@@ -579,6 +598,7 @@ static int write_item(pipeline *p, pipeline_item *it)
         .caption_raw = it->caption_raw, .caption_detail = it->caption_detail,
         .duplicate_of = it->duplicate_of[0] ? it->duplicate_of : NULL,
         .has_phash = it->has_phash, .phash = it->phash,
+        .list_columns = it->list_columns,
     };
     if (dataset_add_outcome(p->ds, &o) != CC_OK)
         goto db_error;

@@ -39,6 +39,11 @@ typedef struct pipeline_item pipeline_item;
 pipeline_item *pipeline_item_new(int64_t input_id, int64_t row_no, const char *url,
                                  const char *caption, const char *page_url,
                                  const char *caption_source);
+/* What the input list says about the item beyond url and caption: the
+ * columns to carry into KEY.json and the index (a JSON object text, or
+ * NULL), and the sha256 its bytes must have (64 lowercase hex, or NULL);
+ * a download with other bytes is rejected as 'hash_mismatch'. Copied. */
+void pipeline_item_set_list(pipeline_item *it, const char *list_columns, const char *sha256);
 
 /* Which candidate of a page the URL is (crawl: extract.h's via, e.g.
  * "a_href", "srcset"); written to KEY.json as image_source. */

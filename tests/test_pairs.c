@@ -136,14 +136,19 @@ static void test_names(void)
     CHECK_EQ_INT(pairs_format_from_name("x.ndjson"), PAIRS_JSONL);
     CHECK_EQ_INT(pairs_format_from_name("x.json"), PAIRS_JSON);
     CHECK_EQ_INT(pairs_format_from_name("urls.txt"), PAIRS_TXT);
-    CHECK_EQ_INT(pairs_format_from_name("x.parquet"), PAIRS_AUTO);
+    CHECK_EQ_INT(pairs_format_from_name("x.parquet"), PAIRS_PARQUET);
+    CHECK_EQ_INT(pairs_format_from_name("x.xlsx"), PAIRS_AUTO);
     CHECK_EQ_INT(pairs_format_from_name("dir.csv/noext"), PAIRS_AUTO);
     CHECK_EQ_INT(pairs_format_from_name(".gz"), PAIRS_AUTO);
     CHECK_EQ_STR(pairs_format_name(PAIRS_JSONL), "jsonl");
     char err[256];
-    char *p = write_list("list.parquet", "x", 0);
-    CHECK(!pairs_open(p, NULL, err, sizeof err) && strstr(err, "list.parquet") && strstr(err, "format"),
+    char *p = write_list("list.xlsx", "x", 0);
+    CHECK(!pairs_open(p, NULL, err, sizeof err) && strstr(err, "list.xlsx") && strstr(err, "format"),
           "unknown extension must fail naming the file: %s", err);
+    free(p);
+    p = write_list("list.parquet", "x", 0);
+    CHECK(!pairs_open(p, NULL, err, sizeof err) && strstr(err, "list.parquet") && strstr(err, "not a Parquet file"),
+          "a .parquet that is not one must fail naming the file: %s", err);
     free(p);
     CHECK(!pairs_open("/nonexistent/x.csv", NULL, err, sizeof err) && strstr(err, "/nonexistent/x.csv"),
           "missing file must fail naming it: %s", err);

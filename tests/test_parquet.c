@@ -18,7 +18,9 @@
 #include "common.h"
 #include "fuzz/fuzz_dir.h"
 #include "json.h"
+#include "pairs.h"
 #include "parquet.h"
+#include "pqwrite.h"
 #include "testutil.h"
 
 static char *data_dir;
@@ -477,6 +479,133 @@ static void test_corrupt(void)
     free(path);
 }
 
+/* Files from tests/pqwrite.c: every type it writes (FIXED_LEN_BYTE_ARRAY is
+ * in no conformance file), nulls, several row groups, both codecs. */
+static void test_roundtrip(void)
+{
+    enum { NR = 1000 };
+    static char sbuf[NR][24], fbuf[NR][4];
+    const char *str[NR], *fix[NR];
+    int64_t i32[NR], i64[NR];
+    double f32[NR], f64[NR];
+    uint8_t nul[NR];
+    for (int i = 0; i < NR; i++) {
+        snprintf(sbuf[i], sizeof sbuf[i], "row %d \xc3\xa9", i);
+        str[i] = i % 7 == 3 ? NULL : sbuf[i];
+        memcpy(fbuf[i], &i, 4);
+        fix[i] = fbuf[i];
+        i32[i] = i % 2 ? -i : i * 1000;
+        i64[i] = (int64_t)i * 123456789012LL - 7;
+        f32[i] = i / 8.0;
+        f64[i] = i / 3.0;
+        nul[i] = i % 5 == 0;
+    }
+    pqw_col cols[] = {
+        {.name = "s", .type = PQW_STRING, .optional = 1, .str = str},
+        {.name = "fx", .type = PQW_FIXED, .fixed_len = 4, .str = fix},
+        {.name = "i32", .type = PQW_INT32, .optional = 1, .i64 = i32, .isnull = nul},
+        {.name = "i64", .type = PQW_INT64, .i64 = i64},
+        {.name = "f32", .type = PQW_FLOAT, .f64 = f32},
+        {.name = "f64", .type = PQW_DOUBLE, .optional = 1, .f64 = f64, .isnull = nul},
+    };
+    for (int codec = 0; codec < 2; codec++) {
+        char *path = xasprintf("%s/rt%d.parquet", tmp_dir, codec);
+        CHECK(pqw_write(path, cols, 6, NR, 300, codec) == 0, "write %s", path);
+        char err[512];
+        pq_reader *r = pq_open(path, NULL, err, sizeof err);
+        CHECK(r != NULL, "open: %s", err);
+        if (!r) {
+            free(path);
+            continue;
+        }
+        CHECK_EQ_INT(pq_nrow_groups(r), 4);
+        CHECK(pq_column_at(r, 1)->type == PQ_FIXED_LEN_BYTE_ARRAY && pq_column_at(r, 1)->type_length == 4,
+              "fixed column");
+        long bad = 0, n = 0;
+        while (pq_next(r) == 1) {
+            int i = (int)n++;
+            pq_value v[6];
+            for (int k = 0; k < 6; k++)
+                pq_get(r, (size_t)k, &v[k]);
+            int ok = (str[i] ? !v[0].is_null && v[0].len == strlen(str[i]) && memcmp(v[0].bytes, str[i], v[0].len) == 0
+                             : v[0].is_null) &&
+                     v[1].len == 4 && memcmp(v[1].bytes, fix[i], 4) == 0 &&
+                     (nul[i] ? v[2].is_null : v[2].i == i32[i]) && v[3].i == i64[i] &&
+                     v[4].f == (float)f32[i] && (nul[i] ? v[5].is_null : v[5].d == f64[i]);
+            if (!ok && bad++ < 3)
+                CHECK(0, "codec %d row %d differs", codec, i);
+        }
+        CHECK_EQ_INT(n, NR);
+        CHECK_EQ_INT(bad, 0);
+        CHECK(pq_errmsg(r)[0] == 0, "%s", pq_errmsg(r));
+        pq_close(r);
+        free(path);
+    }
+}
+
+/* The list reader (pairs.h) on Parquet: columns found by name, extras as
+ * JSON, nulls, the sha256 column. */
+static void test_pairs(void)
+{
+    char *path = xasprintf("%s/laion-like.parquet", data_dir);
+    char err[512];
+    const char *extra[] = {"similarity", "punsafe", "NSFW"};
+    pairs_options o = {.extra_cols = extra, .n_extra = 3};
+    pairs_reader *r = pairs_open(path, &o, err, sizeof err);
+    CHECK(r != NULL, "pairs_open: %s", err);
+    if (r) {
+        CHECK(pairs_get_format(r) == PAIRS_PARQUET, "format");
+        pairs_row row;
+        long n = 0, nullcap = 0;
+        while (pairs_next(r, &row) == 1) {
+            if (row.row_no == 9)
+                CHECK(row.caption == NULL, "row 9: null caption");
+            if (row.row_no == 12)
+                CHECK(row.extra_json && strcmp(row.extra_json, "{\"similarity\":0.30000000000000004,\"punsafe\":0.30134147,\"NSFW\":\"UNLIKELY\"}") == 0,
+                      "row 12 extras: %s", row.extra_json ? row.extra_json : "(null)");
+            if (row.row_no == 0)
+                CHECK(row.url && strcmp(row.url, "http://example.com/img/0.jpg") == 0, "row 0 url");
+            nullcap += row.caption == NULL;
+            CHECK(row.error == NULL && row.sha256 == NULL, "row %llu: %s", (unsigned long long)row.row_no,
+                  row.error ? row.error : "sha256");
+            n++;
+        }
+        CHECK_EQ_INT(n, 5000);
+        CHECK_EQ_INT(nullcap, 153);
+        uint64_t d, t;
+        pairs_progress(r, &d, &t);
+        CHECK(t > 0 && d > 0 && d <= t, "progress %llu/%llu", (unsigned long long)d, (unsigned long long)t);
+        pairs_close(r);
+    }
+    free(path);
+    /* datacomp-like: url/text, sha256 read */
+    path = xasprintf("%s/datacomp-like.parquet", data_dir);
+    r = pairs_open(path, NULL, err, sizeof err);
+    CHECK(r != NULL, "pairs_open: %s", err);
+    if (r) {
+        pairs_row row;
+        long with_sha = 0, n = 0;
+        while (pairs_next(r, &row) == 1) {
+            n++;
+            with_sha += row.sha256 && strlen(row.sha256) == 64;
+        }
+        CHECK(n == 3000 && with_sha > 2900, "%ld rows, %ld with sha256", n, with_sha);
+        pairs_close(r);
+    }
+    free(path);
+    /* a column that is not there */
+    path = xasprintf("%s/coyo-like.parquet", data_dir);
+    const char *nope[] = {"nope"};
+    pairs_options o2 = {.extra_cols = nope, .n_extra = 1};
+    CHECK(pairs_open(path, &o2, err, sizeof err) == NULL && strstr(err, "'nope'"), "%s", err);
+    free(path);
+    /* nested url column */
+    path = xasprintf("%s/nested_lists.snappy.parquet", data_dir);
+    pairs_options o3 = {.url_col = "a"};
+    CHECK(pairs_open(path, &o3, err, sizeof err) == NULL && strstr(err, "'a'"), "%s", err);
+    free(path);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void test_fuzz(void)
@@ -537,6 +666,8 @@ int main(void)
     test_numbers();
     test_streaming();
     test_corrupt();
+    test_roundtrip();
+    test_pairs();
     test_fuzz();
     tu_rm_rf(tmp_dir);
     free(tmp_dir);
