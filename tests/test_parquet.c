@@ -599,6 +599,33 @@ static void test_pairs(void)
     pairs_options o2 = {.extra_cols = nope, .n_extra = 1};
     CHECK(pairs_open(path, &o2, err, sizeof err) == NULL && strstr(err, "'nope'"), "%s", err);
     free(path);
+    /* the same options on JSONL and CSV lists */
+    path = xasprintf("%s/extra.jsonl", tmp_dir);
+    const char *jl = "{\"url\":\"http://h/1\",\"caption\":\"c\",\"score\":0.5,\"tag\":\"a\\\"b\",\"n\":null,"
+                     "\"nested\":[1,2],\"sha256\":\"" "ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789" "\"}\n"
+                     "{\"url\":\"http://h/2\",\"sha256\":\"xyz\"}\n";
+    write_file(path, jl, strlen(jl));
+    const char *jx[] = {"score", "tag", "n", "nested", "caption", "missing"};
+    pairs_options oj = {.extra_cols = jx, .n_extra = 6};
+    r = pairs_open(path, &oj, err, sizeof err);
+    CHECK(r != NULL, "jsonl: %s", err);
+    if (r) {
+        pairs_row row;
+        CHECK(pairs_next(r, &row) == 1 && row.extra_json &&
+                  strcmp(row.extra_json, "{\"score\":0.5,\"tag\":\"a\\\"b\",\"n\":null,\"nested\":null,"
+                                         "\"caption\":\"c\",\"missing\":null}") == 0,
+              "jsonl extras: %s", row.extra_json ? row.extra_json : "(null)");
+        CHECK(row.sha256 && strcmp(row.sha256, "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789") == 0,
+              "jsonl sha256 lower-cased");
+        CHECK(pairs_next(r, &row) == 1 && row.error && strstr(row.error, "sha256"), "bad sha256 row: %s",
+              row.error ? row.error : "(none)");
+        pairs_close(r);
+    }
+    free(path);
+    path = xasprintf("%s/extra.txt", tmp_dir);
+    write_file(path, "http://h/1\n", 11);
+    CHECK(pairs_open(path, &oj, err, sizeof err) == NULL && strstr(err, "no columns"), "txt extras: %s", err);
+    free(path);
     /* nested url column */
     path = xasprintf("%s/nested_lists.snappy.parquet", data_dir);
     pairs_options o3 = {.url_col = "a"};
