@@ -101,6 +101,12 @@ static char *parse_string(parser *p, size_t *len_out)
             while (p->pos < p->n && p->s[p->pos] != '"' && p->s[p->pos] != '\\' &&
                    (unsigned char)p->s[p->pos] >= 0x20)
                 p->pos++;
+            /* RFC 8259 8.1: JSON text is UTF-8; the tree promises UTF-8 strings */
+            if (!cc_utf8_valid(p->s + start, p->pos - start)) {
+                fail(p, "invalid UTF-8 in string");
+                ccbuf_free(&b);
+                return NULL;
+            }
             ccbuf_append(&b, p->s + start, p->pos - start);
             continue;
         }

@@ -24,7 +24,8 @@ struct json_value {
 };
 
 /* Parses text[0..n). Returns the root, or NULL with a message in err
- * ("line 3 col 7: expected ':'"). Nesting deeper than 512 is an error.
+ * ("line 3 col 7: expected ':'"). Nesting deeper than 512 and strings that
+ * are not valid UTF-8 (RFC 8259 8.1) are errors.
  * Free with json_free(). */
 json_value *json_parse(const char *text, size_t n, char *err, size_t errlen);
 void json_free(json_value *v); /* NULL is a no-op */

@@ -41,7 +41,7 @@ static void test_json(void)
         CHECK(json_get(v, "missing") == NULL, "missing");
     }
     json_free(v);
-    const char *bad[] = {"", "{", "[1,]", "{\"a\" 1}", "\"abc", "01", "[1] x", "{\"a\":tru}"};
+    const char *bad[] = {"", "{", "[1,]", "{\"a\" 1}", "\"abc", "01", "[1] x", "{\"a\":tru}", "\"\xff\xfe\"", "[\"\xed\xa0\x80\"]"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         json_value *b = json_parse(bad[i], strlen(bad[i]), err, sizeof err);
         CHECK(b == NULL && err[0], "should fail: %s", bad[i]);

@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 typedef int (*fuzz_target_fn)(const uint8_t *data, size_t size);
 
@@ -62,6 +64,24 @@ static inline long fuzz_run_path(const char *path, fuzz_target_fn fn)
     fn(exact, n);
     free(exact);
     return 1;
+}
+
+/* For parsers that read a path: writes data to one in-memory file per
+ * process (memfd) and returns its /proc/self/fd path, valid until the next
+ * call. Aborts if the kernel refuses. */
+static inline const char *fuzz_memfd_path(const uint8_t *data, size_t size)
+{
+    static int fd = -1;
+    static char path[64];
+    if (fd < 0) {
+        fd = memfd_create("fuzz", 0);
+        if (fd < 0)
+            abort();
+        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    }
+    if (ftruncate(fd, 0) != 0 || (size && pwrite(fd, data, size, 0) != (ssize_t)size))
+        abort();
+    return path;
 }
 
 /* The main() of a fuzz target built as a plain program: runs fn over every

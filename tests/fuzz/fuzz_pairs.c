@@ -16,17 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    /* an in-memory file, reached by path, so the real open path is used */
-    static int fd = -1;
-    static char path[64];
-    if (fd < 0) {
-        fd = memfd_create("fuzz_pairs", 0);
-        if (fd < 0)
-            abort();
-        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-    }
-    if (ftruncate(fd, 0) != 0 || pwrite(fd, data, size, 0) != (ssize_t)size)
-        abort();
+    const char *path = fuzz_memfd_path(data, size); /* the real open path is used */
     static const pairs_format fmts[] = {PAIRS_TXT, PAIRS_CSV, PAIRS_TSV, PAIRS_JSON, PAIRS_JSONL};
     for (size_t f = 0; f < sizeof fmts / sizeof fmts[0]; f++) {
         for (int cols = 0; cols < 2; cols++) {
