@@ -5,7 +5,12 @@
  * depends only on its own taps, so only the pixels inside the crop are
  * computed (bit-identical, and ~25-45% less work on non-square images).
  */
-#pragma GCC optimize("fp-contract=off") /* the normalisation LUT must round as torch's float32 steps */
+/* The normalisation LUT must round as torch's float32 steps: no contraction. */
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#else
+#pragma GCC optimize("fp-contract=off")
+#endif
 #include "preprocess.h"
 #include "resample.h"
 
