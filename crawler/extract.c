@@ -1,6 +1,7 @@
 /* extract.c — images, caption candidates, links and page signals from HTML,
  * on libxml2's HTML parser. See extract.h. */
 #include "extract.h"
+#include "strmap.h"
 #include "text.h"
 
 #include <ctype.h>
@@ -137,70 +138,6 @@ static int is_inline(const xmlNode *n)
 static int is_skipped_text_container(const xmlNode *n)
 {
     return name_is(n, "script") || name_is(n, "style") || name_is(n, "template") || name_is(n, "noscript");
-}
-
-/* ---- a string → index hash table (dedupe) --------------------------------- */
-
-typedef struct {
-    const char **keys; /* borrowed */
-    size_t *vals;
-    size_t cap, n;
-} strmap;
-
-static uint64_t fnv(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
-
-static void strmap_put(strmap *m, const char *k, size_t v);
-
-static void strmap_grow(strmap *m)
-{
-    strmap o = *m;
-    m->cap = o.cap ? o.cap * 2 : 64;
-    m->n = 0;
-    m->keys = xcalloc(m->cap, sizeof *m->keys);
-    m->vals = xcalloc(m->cap, sizeof *m->vals);
-    for (size_t i = 0; i < o.cap; i++)
-        if (o.keys[i])
-            strmap_put(m, o.keys[i], o.vals[i]);
-    free(o.keys);
-    free(o.vals);
-}
-
-static long strmap_get(const strmap *m, const char *k)
-{
-    if (!m->cap)
-        return -1;
-    for (size_t i = fnv(k) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
-        if (!m->keys[i])
-            return -1;
-        if (strcmp(m->keys[i], k) == 0)
-            return (long)m->vals[i];
-    }
-}
-
-static void strmap_put(strmap *m, const char *k, size_t v)
-{
-    if ((m->n + 1) * 2 > m->cap)
-        strmap_grow(m);
-    size_t i = fnv(k) & (m->cap - 1);
-    while (m->keys[i] && strcmp(m->keys[i], k) != 0)
-        i = (i + 1) & (m->cap - 1);
-    if (!m->keys[i])
-        m->n++;
-    m->keys[i] = k;
-    m->vals[i] = v;
-}
-
-static void strmap_free(strmap *m)
-{
-    free(m->keys);
-    free(m->vals);
-    memset(m, 0, sizeof *m);
 }
 
 /* ---- srcset ------------------------------------------------------------------- */
@@ -424,7 +361,7 @@ typedef struct {
     const extract_options *o;
     extract_result *r;
     size_t cap_images, cap_links;
-    strmap img_index, link_index;
+    cc_strmap img_index, link_index; /* url -> index into images / links */
     const char *base;
     xmlNode **ids;      /* elements with an id, sorted by id */
     size_t n_ids;
@@ -670,7 +607,8 @@ static void add_image(ctx_t *c, img_pick *p, candlist *cands)
     char *url = p->url;
     const char *via = p->via;
     int width = p->width, height = p->height;
-    long idx = strmap_get(&c->img_index, url);
+    uintptr_t found;
+    long idx = cc_strmap_get(&c->img_index, url, &found) ? (long)found : -1;
     if (idx >= 0) {
         extract_image *im = &r->images[idx];
         if (!im->fallback_url && p->fallback_url) {
@@ -719,7 +657,7 @@ static void add_image(ctx_t *c, img_pick *p, candlist *cands)
         im->height = height;
         im->cands = cands->v;
         im->n_cands = cands->n;
-        strmap_put(&c->img_index, im->url, r->n_images);
+        cc_strmap_put(&c->img_index, im->url, r->n_images);
         r->n_images++;
     }
     /* keep candidates in priority order (stable insertion sort) */
@@ -1216,8 +1154,8 @@ static void add_link(ctx_t *c, xmlNode *a)
                 nofollow = 1;
         }
     }
-    long idx = strmap_get(&c->link_index, url);
-    if (idx >= 0) {
+    uintptr_t idx;
+    if (cc_strmap_get(&c->link_index, url, &idx)) {
         if (!nofollow)
             r->links[idx].nofollow = 0; /* followable if any link to it is */
         free(url);
@@ -1229,7 +1167,7 @@ static void add_link(ctx_t *c, xmlNode *a)
     }
     r->links[r->n_links].url = url;
     r->links[r->n_links].nofollow = nofollow;
-    strmap_put(&c->link_index, url, r->n_links);
+    cc_strmap_put(&c->link_index, url, r->n_links);
     r->n_links++;
 }
 
@@ -1479,8 +1417,8 @@ int extract_page_opts(const char *html, size_t n, const char *page_url, const ch
     }
     free(ogs);
     free(c.ids);
-    strmap_free(&c.img_index);
-    strmap_free(&c.link_index);
+    cc_strmap_free(&c.img_index);
+    cc_strmap_free(&c.link_index);
     xmlFreeDoc(doc);
     free(page);
     return 0;

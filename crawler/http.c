@@ -1,6 +1,7 @@
 /* http.c — libcurl multi engine; see http.h for the promises. */
 #include "http.h"
 #include "optout.h"
+#include "strmap.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -49,7 +50,6 @@ struct req {
 
 struct host {
     char *name;
-    host *hnext;
     req *qhead, *qtail;
     host *rprev, *rnext;
     int in_ready;
@@ -65,8 +65,7 @@ struct http_engine {
     struct curl_slist *resolve;
     CURLM *multi;
     CURLSH *share;
-    host **buckets;
-    size_t nbuckets, nhosts;
+    cc_strmap hosts;            /* name -> host * */
     host *ready_head, *ready_tail;
     req **heap;
     size_t heap_len, heap_cap;
@@ -228,49 +227,15 @@ double http_parse_retry_after(const char *v)
 
 /* ---- hosts ---------------------------------------------------------------------- */
 
-static uint64_t hash_str(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
-}
-
-static void hosts_grow(http_engine *e)
-{
-    size_t nb = e->nbuckets * 2;
-    host **b = xcalloc(nb, sizeof *b);
-    for (size_t i = 0; i < e->nbuckets; i++) {
-        host *h = e->buckets[i];
-        while (h) {
-            host *next = h->hnext;
-            size_t j = hash_str(h->name) & (nb - 1);
-            h->hnext = b[j];
-            b[j] = h;
-            h = next;
-        }
-    }
-    free(e->buckets);
-    e->buckets = b;
-    e->nbuckets = nb;
-}
-
 static host *host_get(http_engine *e, const char *name)
 {
-    size_t i = hash_str(name) & (e->nbuckets - 1);
-    for (host *h = e->buckets[i]; h; h = h->hnext)
-        if (strcmp(h->name, name) == 0)
-            return h;
-    if (e->nhosts >= e->nbuckets * 2) {
-        hosts_grow(e);
-        i = hash_str(name) & (e->nbuckets - 1);
-    }
+    uintptr_t v;
+    if (cc_strmap_get(&e->hosts, name, &v))
+        return (host *)v;
     host *h = xcalloc(1, sizeof *h);
     h->name = xstrdup(name);
     h->delay = -1;
-    h->hnext = e->buckets[i];
-    e->buckets[i] = h;
-    e->nhosts++;
+    cc_strmap_put(&e->hosts, name, (uintptr_t)h);
     return h;
 }
 
@@ -308,18 +273,15 @@ static void ready_remove(http_engine *e, host *h)
  * millions of hosts does not grow the table forever. */
 static void hosts_gc(http_engine *e, double now)
 {
-    for (size_t i = 0; i < e->nbuckets; i++) {
-        host **pp = &e->buckets[i];
-        while (*pp) {
-            host *h = *pp;
-            if (h->refs == 0 && h->delay < 0 && h->next_start <= now && h->backoff_until <= now) {
-                *pp = h->hnext;
-                free(h->name);
-                free(h);
-                e->nhosts--;
-            } else {
-                pp = &h->hnext;
-            }
+    size_t pos = 0;
+    const char *name;
+    uintptr_t v;
+    while (cc_strmap_next(&e->hosts, &pos, &name, &v)) {
+        host *h = (host *)v;
+        if (h->refs == 0 && h->delay < 0 && h->next_start <= now && h->backoff_until <= now) {
+            cc_strmap_remove(&e->hosts, name, NULL); /* safe while iterating */
+            free(h->name);
+            free(h);
         }
     }
 }
@@ -428,8 +390,6 @@ http_engine *http_engine_new(const http_options *o)
     curl_multi_setopt(e->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)e->o.max_concurrency);
     curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, (long)e->o.max_concurrency);
 
-    e->nbuckets = 256;
-    e->buckets = xcalloc(e->nbuckets, sizeof *e->buckets);
     e->rng = ((uint64_t)getpid() << 32) ^ (uint64_t)(cc_wallclock() * 1e6) ^ (uintptr_t)e;
     if (!e->rng)
         e->rng = 88172645463325252ULL;
@@ -466,21 +426,19 @@ void http_engine_free(http_engine *e)
         req_free(r);
         r = next;
     }
-    for (size_t i = 0; i < e->nbuckets && e->buckets; i++) {
-        host *h = e->buckets[i];
-        while (h) {
-            host *next = h->hnext;
-            for (req *r = h->qhead; r;) {
-                req *rn = r->qnext;
-                req_free(r);
-                r = rn;
-            }
-            free(h->name);
-            free(h);
-            h = next;
+    size_t pos = 0;
+    uintptr_t v;
+    while (cc_strmap_next(&e->hosts, &pos, NULL, &v)) {
+        host *h = (host *)v;
+        for (req *r = h->qhead; r;) {
+            req *rn = r->qnext;
+            req_free(r);
+            r = rn;
         }
+        free(h->name);
+        free(h);
     }
-    free(e->buckets);
+    cc_strmap_free(&e->hosts);
     free(e->heap);
     if (e->multi)
         curl_multi_cleanup(e->multi);

@@ -1,11 +1,13 @@
 /* test_common.c — buffers, JSON, SHA-256, the thread pool. */
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "check.h"
 #include "common.h"
 #include "json.h"
 #include "resample.h"
+#include "strmap.h"
 #include "text.h"
 
 static void test_buf(void)
@@ -186,6 +188,49 @@ static void test_text(void)
     CHECK(cc_utf8_valid("", 0) && cc_utf8_valid("plain", 5), "ascii valid");
 }
 
+/* strmap.h: put/get/replace/remove, growth, removal during iteration. */
+static void test_strmap(void)
+{
+    cc_strmap m = {0};
+    uintptr_t v = 99;
+    CHECK(!cc_strmap_get(&m, "x", &v) && v == 99 && !cc_strmap_remove(&m, "x", NULL), "empty map");
+    char key[32];
+    for (int i = 0; i < 5000; i++) {
+        snprintf(key, sizeof key, "k%d", i);
+        CHECK(cc_strmap_put(&m, key, (uintptr_t)i) == 1, "new %s", key);
+    }
+    CHECK(cc_strmap_put(&m, "k7", 7000) == 0 && cc_strmap_count(&m) == 5000, "replace");
+    int bad = 0;
+    for (int i = 0; i < 5000; i++) {
+        snprintf(key, sizeof key, "k%d", i);
+        bad += !cc_strmap_get(&m, key, &v) || v != (i == 7 ? 7000u : (uintptr_t)i);
+    }
+    CHECK(bad == 0, "%d lookups wrong", bad);
+    CHECK(!cc_strmap_get(&m, "k5000", NULL) && !cc_strmap_get(&m, "", NULL), "absent keys");
+    /* remove the odd values (2499; k7 is now even) while walking; each entry is seen once */
+    size_t pos = 0, seen = 0;
+    const char *k;
+    while (cc_strmap_next(&m, &pos, &k, &v)) {
+        seen++;
+        if (v % 2)
+            CHECK(cc_strmap_remove(&m, k, NULL), "remove %s", k);
+    }
+    CHECK(seen == 5000 && cc_strmap_count(&m) == 2501, "walk saw %zu, %zu left", seen, cc_strmap_count(&m));
+    CHECK(!cc_strmap_get(&m, "k1", NULL) && cc_strmap_get(&m, "k2", &v) && v == 2, "after removal");
+    /* tombstones are reused and cleared: churn does not grow the table forever */
+    size_t cap = m.cap;
+    for (int round = 0; round < 20; round++)
+        for (int i = 0; i < 2000; i++) {
+            snprintf(key, sizeof key, "churn%d", i);
+            cc_strmap_put(&m, key, 1);
+            cc_strmap_remove(&m, key, NULL);
+        }
+    CHECK(m.cap <= 2 * cap && cc_strmap_count(&m) == 2501, "churn: cap %zu -> %zu", cap, m.cap);
+    cc_strmap_free(&m);
+    CHECK(m.cap == 0 && cc_strmap_count(&m) == 0, "free empties");
+    CHECK(cc_fnv1a("a", 1) == 0xaf63dc4c8601ec8cULL, "FNV-1a test vector");
+}
+
 int main(void)
 {
     test_buf();
@@ -194,6 +239,7 @@ int main(void)
     test_pool();
     test_resample();
     test_text();
+    test_strmap();
     CHECK(strcmp(cc_strerror(CC_ERR_IO), "i/o error") == 0, "strerror");
     CHECK(strcmp(cc_strerror((cc_err)999), "unknown error") == 0, "strerror range");
     return check_summary();
