@@ -63,6 +63,7 @@ int cmd_fetch(int argc, char **argv)
     fetch_options o;
     fetch_options_init(&o);
     int quiet = 0, status = EXIT_OK;
+    cli_part_args part = {0};
     const char **inputs = xcalloc((size_t)argc, sizeof *inputs);
     char err[1024];
 
@@ -81,6 +82,10 @@ int cmd_fetch(int argc, char **argv)
             if (r < 0)
                 status = cli_usage_error("fetch", "%s", err);
             i += takes;
+        } else if ((r = cli_part_flag(&part, a, v, &takes)) != 0) {
+            if (r < 0)
+                status = cli_usage_error("fetch", "%s needs a value (--part I/N or auto, --part-count N)", a);
+            i += takes;
         } else if ((r = fetch_flag(&o, argc, argv, &i)) != 0) {
             if (r < 0)
                 status = -r;
@@ -94,6 +99,8 @@ int cmd_fetch(int argc, char **argv)
         status = cli_usage_error("fetch", "missing -o DIR");
     if (status == EXIT_OK && o.n_inputs == 0)
         status = cli_usage_error("fetch", "no input list given");
+    if (status == EXIT_OK)
+        status = cli_part_resolve("fetch", &part, &o.part);
     if (status != EXIT_OK) {
         free(inputs);
         free((void *)o.pairs.extra_cols);
@@ -112,6 +119,9 @@ int cmd_fetch(int argc, char **argv)
         printf("{\"accepted\":%lld,\"rejected\":%lld,\"failed\":%lld,\"optout\":%lld}\n",
                (long long)res.counts.accepted, (long long)res.counts.rejected, (long long)res.counts.failed,
                (long long)res.counts.optout);
+    if (res.ran && o.part.count > 1)
+        cc_log(CC_LOG_INFO, "part %d/%d: %lld rows belong to other parts", o.part.index, o.part.count,
+               (long long)res.other_part);
     if (status == EXIT_OK && (res.stopped || res.input_failed))
         status = EXIT_FAIL;
     ccbuf_free(&args);

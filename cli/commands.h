@@ -60,6 +60,25 @@ void cli_run_options(pipeline_run_options *r, cli_progress *p, int quiet, int ar
  * (CC_ERR_USAGE, exit 2) or a failure (exit 1); EXIT_OK for CC_OK. */
 int cli_engine_status(const char *cmd, cc_err rc, const char *err);
 
+/* --part I/N | auto and --part-count N (fetch, crawl, warc; cli/part-args.c). */
+typedef struct {
+    const char *spec;   /* --part value, NULL if not given */
+    int count;          /* --part-count, 0 if not given */
+} cli_part_args;
+/* 1 when a is one of the two flags (value v consumed: *takes = 1), 0 when it
+ * is not, -1 when its value is missing or bad. */
+int cli_part_flag(cli_part_args *pa, const char *a, const char *v, int *takes);
+/* Resolves the flags (and, for auto, the scheduler's environment) into out.
+ * EXIT_OK, or a usage error's exit status after printing it. */
+int cli_part_resolve(const char *cmd, const cli_part_args *pa, cc_part *out);
+#define PART_USAGE \
+"partitioned runs (one part per machine; join them with clipcrawl merge):\n" \
+"  --part I/N             only the input whose host hashes to part I of N (0 <= I < N);\n" \
+"                         writes DIR/_SUCCESS when the part is complete\n" \
+"  --part auto            I and N from the scheduler: SLURM_ARRAY_TASK_ID/COUNT,\n" \
+"                         JOB_COMPLETION_INDEX, SGE_TASK_ID, PBS_ARRAY_INDEX\n" \
+"  --part-count N         N for --part auto (required where the scheduler has no count)\n"
+
 /* ---- the command implementations, and their usage texts ---- */
 int cmd_help(int argc, char **argv);
 int cmd_fetch(int argc, char **argv);
@@ -130,6 +149,8 @@ int cmd_filters(int argc, char **argv);
     "  --print-defaults prints the complete default filter configuration file, every\n" \
     "  key commented; --check FILE parses FILE and prints the resulting configuration.\n"
 int cmd_crawl(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
+extern const char merge_usage[];
 extern const char crawl_usage[]; /* its help text, in cmd-crawl.c */
 int cmd_warc(int argc, char **argv);
 extern const char warc_usage[]; /* its help text, in cmd-warc.c */
@@ -168,6 +189,7 @@ int cmd_refilter(int argc, char **argv);
 "  --retry-failed         on resume, retry the rows that failed\n" \
 "  -q, --quiet            no progress on stderr\n" \
 PIPELINE_OPTIONS_HELP \
+PART_USAGE \
 "Prints a JSON line of counts by outcome; exit 1 if the run was interrupted.\n"
 
 #define SCORE_USAGE \

@@ -13,6 +13,7 @@ static const cli_command commands[] = {
     {"score", cmd_score, "CLIP-score every sample not yet scored", SCORE_USAGE},
     {"fetch", cmd_fetch, "download an img2dataset-style URL+caption list into shards", FETCH_USAGE},
     {"refilter", cmd_refilter, "re-judge a dataset with new filter settings, without refetching", REFILTER_USAGE},
+    {"merge", cmd_merge, "join datasets (the parts of a --part run) into one", merge_usage},
     {"crawl", cmd_crawl, "crawl seed pages for captioned images into shards", crawl_usage},
     {"warc", cmd_warc, "take captioned images from WARC/WAT archives, then download them", warc_usage},
     {"check-caption", cmd_check_caption, "the caption filter's verdict and reason for each line", CHECK_CAPTION_USAGE},

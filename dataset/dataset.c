@@ -265,7 +265,7 @@ static cc_err seal_open_shard(dataset *ds)
              (long long)ds->shard_no, cc_wallclock(), (long long)ds->shard_no);
     if (exec(ds, sql))
         return CC_ERR_DB;
-    ds->next_shard_no = ds->shard_no + 1;
+    ds->next_shard_no = ds->shard_no + ds->o.shard_stride;
     ds->shard_no = -1;
     ds->shard_samples = ds->shard_bytes = 0;
     return CC_OK;
@@ -423,11 +423,28 @@ static cc_err recover(dataset *ds)
         rc = dataset_flush(ds);
     if (rc != CC_OK)
         return rc;
-    if (sqlite3_prepare_v2(ds->db, "SELECT coalesce(max(shard_no) + 1, 0) FROM shards", -1, &st, NULL) !=
-        SQLITE_OK)
+    /* Shards must follow this run's numbering (base + k * stride). */
+    if (sqlite3_prepare_v2(ds->db, "SELECT max(shard_no), "
+                           "(SELECT shard_no FROM shards WHERE shard_no % ?1 != ?2 LIMIT 1) FROM shards",
+                           -1, &st, NULL) != SQLITE_OK)
         return dberr(ds, "reading shards");
-    if (sqlite3_step(st) == SQLITE_ROW && !ds->w)
-        ds->next_shard_no = sqlite3_column_int64(st, 0);
+    sqlite3_bind_int(st, 1, ds->o.shard_stride);
+    sqlite3_bind_int(st, 2, ds->o.shard_base);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        return dberr(ds, "reading shards");
+    }
+    if (sqlite3_column_type(st, 1) != SQLITE_NULL) {
+        dserr(ds, "%s: shard %05lld does not belong to part %d/%d: this directory was written with "
+              "another --part (use the same --part, or a new -o DIR)", ds->dir,
+              (long long)sqlite3_column_int64(st, 1), ds->o.shard_base, ds->o.shard_stride);
+        sqlite3_finalize(st);
+        return CC_ERR_USAGE;
+    }
+    if (!ds->w)
+        ds->next_shard_no = sqlite3_column_type(st, 0) == SQLITE_NULL
+                                ? ds->o.shard_base
+                                : sqlite3_column_int64(st, 0) + ds->o.shard_stride;
     sqlite3_finalize(st);
     remove_orphan_parts(ds);
     return CC_OK;
@@ -446,6 +463,13 @@ dataset *dataset_open(const char *dir, const dataset_options *o, char *err, size
         opt.commit_seconds = 1.0;
     if (opt.zstd_level == 0)
         opt.zstd_level = 3;
+    if (opt.shard_stride == 0)
+        opt.shard_stride = 1;
+    if (opt.shard_stride < 1 || opt.shard_base < 0 || opt.shard_base >= opt.shard_stride) {
+        cc_seterr(err, errlen, "%s: bad shard numbering (base %d, stride %d)", dir, opt.shard_base,
+                  opt.shard_stride);
+        return NULL;
+    }
     if (opt.samples_per_shard < 1 || opt.samples_per_shard > DATASET_MAX_SAMPLES_PER_SHARD) {
         cc_seterr(err, errlen, "%s: samples per shard must be 1..%d, not %d", dir,
                 DATASET_MAX_SAMPLES_PER_SHARD, opt.samples_per_shard);

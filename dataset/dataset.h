@@ -54,6 +54,13 @@ typedef struct {
     int commit_rows;        /* rows per transaction; 0 = 256 */
     double commit_seconds;  /* commit at least this often while adding; 0 = 1.0 */
     int zstd_level;         /* 0 = 3 */
+    /* Shard numbering: shard_base, shard_base + shard_stride, ... A part I of
+     * N of a partitioned run (--part I/N) numbers its shards I, I+N, I+2N, so
+     * the keys of all parts are unique and `merge` can hard-link the shards
+     * as they are. 0/0 = 0, 1, 2, ... Reopening a DIR whose shards do not
+     * follow the numbering fails (a part re-run with another --part). */
+    int shard_base;
+    int shard_stride;
 } dataset_options;
 
 /* Outcome of an item; stored as text ('accepted', ...). */
@@ -364,5 +371,38 @@ cc_err dataset_edit_language(dataset *ds, int64_t item_id, const char *language)
 cc_err dataset_edit_delete(dataset *ds, int64_t item_id);
 cc_err dataset_edit_commit(dataset *ds);
 void dataset_edit_rollback(dataset *ds);
+/* ---- merge (dataset/merge.c) ------------------------------------------------ */
+
+/* The duplicate rules a merge applies across parts: the image path's
+ * (filters' dedup modes), in its order. */
+typedef struct {
+    int by_url;              /* same image URL */
+    int by_url_caption;      /* same (URL, caption) */
+    int by_sha256;           /* same original bytes */
+    int phash_max_distance;  /* same picture within this Hamming distance; < 0 = off */
+} dataset_merge_rules;
+
+typedef struct {
+    int64_t parts, items, accepted, duplicates, shards;
+} dataset_merge_counts;
+
+/* Appends the dataset in part_dir to ds (opened for writing): its shards are
+ * hard-linked into ds's shards/ (copied across file systems; an open shard,
+ * allowed only with allow_open_shard, is copied and sealed), its index rows
+ * copied with ids remapped, and its accepted samples checked against the
+ * samples already in ds by the rules r; duplicates are demoted to
+ * rejected/'duplicate' (duplicate_of names the kept sample). One
+ * transaction: on failure nothing of the part is in the index (shard links
+ * may be left: merge into a fresh directory). Adds to *c. The part's index
+ * must be at this build's version (open it for writing once to migrate).
+ * Embedding rows arrive without a file row: open a dataset_emb_writer per
+ * model afterwards to write them (backfill). CC_OK, or an error with a
+ * one-line message naming the part in err. See merge.c for the rules. */
+cc_err dataset_merge_from(dataset *ds, const char *part_dir, int allow_open_shard, const dataset_merge_rules *r,
+                          dataset_merge_counts *c, char *err, size_t errlen);
+
+/* After the last dataset_merge_from: writes each model's embedding file
+ * from the merged clip_scores (dataset_emb backfill). CC_OK or an error. */
+cc_err dataset_merge_finish(dataset *ds, char *err, size_t errlen);
 
 #endif

@@ -65,6 +65,7 @@ typedef struct {
     int64_t input_id;         /* its id, -1 until registered */
     double bytes_done_before; /* sizes of inputs already finished, for the ETA */
     uint64_t rows_read;       /* rows taken from the readers, skipped ones included */
+    int64_t other_part;       /* rows that belong to another --part */
     int input_failed;
 } feeder;
 
@@ -93,6 +94,10 @@ static int feed(feeder *f, size_t queue_bound, char *err, size_t errlen)
             continue;
         }
         f->rows_read++;
+        if (!part_owns_url(&o->part, row.error ? NULL : row.url)) {
+            f->other_part++;
+            continue;
+        }
         int done = dataset_item_done(f->ds, f->input_id, (int64_t)row.row_no, o->retry_failed);
         if (done < 0) {
             snprintf(err, errlen, "%s", dataset_errmsg(f->ds));
@@ -156,8 +161,16 @@ cc_err pipeline_fetch(const fetch_options *o, fetch_result *res, char *err, size
         }
         total_bytes += file_size(o->inputs[k]);
     }
-    f.ds = dataset_open(o->out_dir, &o->dataset, err, errlen);
+    dataset_options dso = o->dataset;
+    part_shard_numbering(&o->part, &dso.shard_base, &dso.shard_stride);
+    f.ds = dataset_open(o->out_dir, &dso, err, errlen);
     if (!f.ds) {
+        rc = CC_ERR_IO;
+        goto close_inputs;
+    }
+    /* A run that starts is not complete until it ends well. */
+    if (part_clear_success(o->out_dir, err, errlen) != 0) {
+        dataset_close(f.ds, 0, NULL, 0);
         rc = CC_ERR_IO;
         goto close_inputs;
     }
@@ -217,8 +230,9 @@ done:
     pipeline_free(f.pipe);
     res->stopped = stopping(o);
     res->input_failed = f.input_failed;
+    res->other_part = f.other_part;
+    char counts[256];
     {
-        char counts[256];
         snprintf(counts, sizeof counts, "{\"accepted\":%lld,\"rejected\":%lld,\"failed\":%lld,\"optout\":%lld}",
                  (long long)res->counts.accepted, (long long)res->counts.rejected, (long long)res->counts.failed,
                  (long long)res->counts.optout);
@@ -228,6 +242,12 @@ done:
     {
         char cerr[512];
         if (dataset_close(f.ds, !res->stopped && rc == CC_OK, cerr, sizeof cerr) != CC_OK && rc == CC_OK) {
+            snprintf(err, errlen, "%s", cerr);
+            rc = CC_ERR_IO;
+        }
+        /* _SUCCESS goes last, after the shard is sealed and the index closed. */
+        if (part_finish_run(o->out_dir, "fetch", &o->part, rc == CC_OK && !res->stopped && !f.input_failed,
+                            counts, cerr, sizeof cerr) != 0 && rc == CC_OK) {
             snprintf(err, errlen, "%s", cerr);
             rc = CC_ERR_IO;
         }

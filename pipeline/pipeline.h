@@ -31,6 +31,7 @@
 #include "http.h"
 #include "image.h"
 #include "pairs.h"
+#include "partition.h"
 #include "tokenizer.h"
 #include "url.h"
 #include "warc-images.h"
@@ -147,6 +148,7 @@ typedef struct {
     pipeline_options images;
     http_options http;              /* on_done/ctx are set by the engine */
     int retry_failed;               /* on resume, retry the rows that failed */
+    cc_part part;                   /* --part I/N: only rows whose URL host hashes to I */
     pipeline_run_options run;
 } fetch_options;
 
@@ -157,6 +159,7 @@ typedef struct {
     int stopped;                    /* interrupted by *run.stop */
     int input_failed;               /* an input list broke off (reported on stderr) */
     int ran;                        /* the dataset was opened: counts are meaningful */
+    int64_t other_part;             /* rows left to the other parts (--part) */
 } fetch_result;
 
 /* Downloads every row of the inputs into out_dir (resuming a previous run). */
@@ -181,6 +184,8 @@ typedef struct {
     dataset_options dataset;
     pipeline_options images;
     http_options http;
+    cc_part part;                   /* --part I/N: only pages whose host hashes to I (their
+                                       images are fetched by the same part, wherever hosted) */
     pipeline_run_options run;
     /* For warc: called once the dataset, frontier and image pipeline are open
      * and the seeds are in, before any request; adds images (and their caption
@@ -304,5 +309,28 @@ int clip_tool_image(const char *path, int image_size, float *out_chw, char *err,
 
 /* Tokenizes text into a zero-padded context row. Returns the token count. */
 int clip_tool_tokens(const clip_tokenizer *t, const char *text, int context, int32_t *row, int *eot);
+
+/* ---- merge (pipeline/merge.c) ------------------------------------------------- */
+
+typedef struct {
+    const char *const *parts;       /* dataset directories, merged in this order */
+    int n_parts;
+    const char *out_dir;            /* must not exist */
+    int allow_incomplete;           /* merge parts without _SUCCESS (their open shard sealed) */
+    filter_config filters;          /* the dedup modes applied across parts */
+    pipeline_run_options run;
+} merge_options;
+
+void merge_options_init(merge_options *o);
+
+typedef struct {
+    dataset_merge_counts counts;
+} merge_result;
+
+/* Joins the parts into out_dir (see merge.c): keys kept, shards hard-linked,
+ * indexes merged, duplicates across parts demoted by the image path's rules,
+ * DIR/_SUCCESS written last. CC_ERR_USAGE for a refused part or an existing
+ * out_dir (message names it). */
+cc_err pipeline_merge(const merge_options *o, merge_result *res, char *err, size_t errlen);
 
 #endif
