@@ -33,6 +33,9 @@ const char crawl_usage[] =
     "  (tdm-reservation header/meta, /.well-known/tdmrep.json) are obeyed; skips are\n"
     "  recorded as status 'optout' with reason robots|noai|noimageai|tdm_reservation.\n"
     PIPELINE_OPTIONS_HELP
+    PART_USAGE
+    "  A crawl part takes the seeds and links on its own hosts; the images of its\n"
+    "  pages are fetched by it wherever they are hosted.\n"
     "Prints a JSON line of counts; exit 1 if the run was interrupted or failed.\n";
 
 /* Applies one crawl-only flag at argv[*i]: 1 applied, 0 not a crawl flag,
@@ -93,6 +96,7 @@ int cmd_crawl(int argc, char **argv)
         return cli_usage_error("crawl", "%s", err);
 
     int quiet = 0, status = EXIT_OK;
+    cli_part_args part = {0};
     const char **seeds = xcalloc((size_t)argc + 1, sizeof *seeds);
     const char **sitemaps = xcalloc((size_t)argc + 1, sizeof *sitemaps);
     for (int i = 1; i < argc && status == EXIT_OK; i++) {
@@ -110,6 +114,10 @@ int cmd_crawl(int argc, char **argv)
                 status = cli_usage_error("crawl", "--sitemap needs an http(s) URL, got '%s'", v);
             sitemaps[o.n_sitemaps++] = v;
             i++;
+        } else if ((r = cli_part_flag(&part, a, v, &takes)) != 0) {
+            if (r < 0)
+                status = cli_usage_error("crawl", "%s needs a value (--part I/N or auto, --part-count N)", a);
+            i += takes;
         } else if ((r = crawl_flag(&o, argc, argv, &i)) != 0) {
             if (r < 0)
                 status = -r;
@@ -123,6 +131,8 @@ int cmd_crawl(int argc, char **argv)
         status = cli_usage_error("crawl", "missing -o DIR");
     if (status == EXIT_OK && o.n_seeds == 0 && o.n_sitemaps == 0)
         status = cli_usage_error("crawl", "no seeds given (page URLs, seed files or --sitemap URL)");
+    if (status == EXIT_OK)
+        status = cli_part_resolve("crawl", &part, &o.part);
     for (int k = 0; k < o.n_seeds && status == EXIT_OK; k++)
         if (!url_is_http(seeds[k]) && strcmp(seeds[k], "-") != 0 && access(seeds[k], R_OK) != 0)
             status = cli_usage_error("crawl", "seed '%s' is neither an http(s) URL nor a readable file", seeds[k]);

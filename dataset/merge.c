@@ -133,6 +133,16 @@ static char *column_expr(merger *m, const char *t, const char *col)
     for (size_t i = 0; i < sizeof OVERRIDES / sizeof *OVERRIDES; i++)
         if (strcmp(OVERRIDES[i][0], t) == 0 && strcmp(OVERRIDES[i][1], col) == 0)
             return xasprintf("%s", OVERRIDES[i][2]);
+    /* A crawled image is the item (input 'crawl', row_no = its crawl_images
+     * id): it follows its image's new id. An image two parts both took (found
+     * on pages of both) keeps its row with no row number; the URL rule below
+     * then marks it a duplicate. */
+    if (strcmp(t, "items") == 0 && strcmp(col, "row_no") == 0)
+        return xasprintf("CASE WHEN (SELECT kind FROM p.inputs WHERE id = input_id) = 'crawl' THEN "
+                         "(SELECT CASE WHEN EXISTS (SELECT 1 FROM main.items x WHERE "
+                         "x.input_id = (SELECT new FROM temp.map_inputs WHERE old = input_id) AND x.row_no = mi.new) "
+                         "THEN NULL ELSE mi.new END FROM temp.map_crawl_images mi WHERE mi.old = row_no) "
+                         "ELSE row_no END");
     if (strcmp(col, "id") == 0 && is_offset_table(t))
         return xasprintf("\"id\" + %lld", (long long)(strcmp(t, "runs") == 0 ? m->off_runs : m->off_items));
     /* A foreign key? */
@@ -233,10 +243,18 @@ static int copy_table(merger *m, const char *t)
     if (rc == 0) {
         /* In id order, so a dictionary row shared by two parts keeps the
          * first part's values and new ids follow the parts' order. */
-        char *sql = xasprintf("INSERT OR IGNORE INTO main.\"%s\"(%s) SELECT %s FROM p.\"%s\"%s", t,
-                              (char *)names.data, (char *)exprs.data, t, has_id ? " ORDER BY id" : "");
+        /* Rows of dictionary and set-like tables (no own id) may already be
+         * there; every other row is new, and a conflict is an error. */
+        int set_like = d || !has_id;
+        char *sql = xasprintf("INSERT %sINTO main.\"%s\"(%s) SELECT %s FROM p.\"%s\"%s", set_like ? "OR IGNORE " : "",
+                              t, (char *)names.data, (char *)exprs.data, t, has_id ? " ORDER BY id" : "");
         rc = exec(m, sql);
         free(sql);
+        if (rc != 0) {
+            char *e = xasprintf("%s", m->err);
+            cc_seterr(m->err, m->errlen, "%s (table %s)", e, t);
+            free(e);
+        }
     }
     if (rc == 0 && d) {
         char *on = xasprintf("%s", d->natural_key);
@@ -261,9 +279,9 @@ static int copy_table(merger *m, const char *t)
 /* The tables to copy, parents first: the known order, then any other table. */
 static int copy_tables(merger *m)
 {
-    static const char *const order[] = {"runs", "inputs", "clip_models", "shards", "items", "phash_bands",
-                                        "clip_scores", "crawl_hosts", "crawl_pages", "crawl_images",
-                                        "crawl_candidates"};
+    static const char *const order[] = {"runs", "inputs", "clip_models", "shards", "crawl_hosts",
+                                        "crawl_pages", "crawl_images", "crawl_candidates", "items",
+                                        "phash_bands", "clip_scores"};
     for (size_t i = 0; i < sizeof order / sizeof *order; i++) {
         int ok;
         char *q = xasprintf("SELECT count(*) FROM p.sqlite_master WHERE type = 'table' AND name = '%s'", order[i]);

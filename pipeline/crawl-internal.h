@@ -57,6 +57,8 @@ typedef struct {
 typedef struct {
     /* options */
     int max_depth;
+    cc_part part;             /* --part: only pages on hosts of this part */
+    int64_t other_part_seeds; /* seeds left to the other parts */
     url_scope scope;
     int64_t max_pages;
     double host_delay;

@@ -97,7 +97,8 @@ int crawl_page_take(const crawl_page_ctx *pc, int64_t page_id, int depth, const 
         rc = take_image(pc, &ex.images[i], base, mask);
     if (depth < pc->max_depth && !ex.meta_nofollow) {
         for (size_t i = 0; i < ex.n_links && rc == 0; i++) {
-            if (ex.links[i].nofollow || !url_in_scope(ex.links[i].url, seed, pc->scope))
+            if (ex.links[i].nofollow || !url_in_scope(ex.links[i].url, seed, pc->scope) ||
+                !part_owns_url(pc->part, ex.links[i].url))
                 continue;
             int added = frontier_add_page(pc->fr, ex.links[i].url, depth + 1, seed);
             if (added < 0)

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "frontier.h"
+#include "partition.h"
 #include "url.h"
 
 /* A caption judge: 1 = keep text, 0 = reject with *reason (a static string). */
@@ -23,6 +24,7 @@ typedef struct {
     crawl_judge_fn judge;     /* NULL accepts every caption */
     void *judge_ctx;
     unsigned optout_mask;     /* OPTOUT_* from the response headers and tdmrep.json */
+    const cc_part *part;      /* --part: links to hosts of other parts are not queued; NULL = all */
 } crawl_page_ctx;
 
 typedef struct {

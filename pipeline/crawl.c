@@ -99,6 +99,7 @@ static void on_page(crawl *c, req *q, http_result *r)
             .fr = c->fr, .agent = c->agent, .max_depth = c->max_depth, .scope = c->scope,
             .judge = c->judge_captions ? judge_caption : NULL,
             .judge_ctx = (void *)pipeline_caption_filter(c->pipe), .optout_mask = mask,
+            .part = &c->part,
         };
         crawl_page_stats st;
         int t = crawl_page_take(&pc, p->id, p->depth, p->seed, base, (const char *)r->body.data, r->body.len,
@@ -326,6 +327,11 @@ static int add_seed(crawl *c, const char *text, const char *where, int *bad)
         (*bad)++;
         return 0;
     }
+    if (!part_owns_url(&c->part, u)) { /* another part's seed */
+        free(u);
+        c->other_part_seeds++;
+        return 0;
+    }
     int r = frontier_add_page(c->fr, u, 0, u);
     free(u);
     return r < 0 ? -1 : 0;
@@ -457,8 +463,16 @@ cc_err pipeline_crawl(const crawl_options *o, crawl_result *res, char *err, size
     c->image_bound = (size_t)hopt.max_concurrency * 4;
     c->page_bound = o->host_concurrency * 8 < 64 ? o->host_concurrency * 8 : 64;
 
-    c->ds = dataset_open(o->out_dir, &o->dataset, err, errlen);
+    c->part = o->part;
+    dataset_options dso = o->dataset;
+    part_shard_numbering(&o->part, &dso.shard_base, &dso.shard_stride);
+    c->ds = dataset_open(o->out_dir, &dso, err, errlen);
     if (!c->ds) {
+        free(c);
+        return CC_ERR_IO;
+    }
+    if (part_clear_success(o->out_dir, err, errlen) != 0) {
+        dataset_close(c->ds, 0, NULL, 0);
         free(c);
         return CC_ERR_IO;
     }
@@ -541,7 +555,6 @@ out:
     ccbuf counts = {0};
     crawl_result_json(res, &counts);
     dataset_run_end(c->ds, (const char *)counts.data);
-    ccbuf_free(&counts);
 
     for (int i = 0; i < c->npwin; i++)
         frontier_page_clear(&c->pwin[i]);
@@ -556,6 +569,13 @@ out:
         snprintf(err, errlen, "%s", cerr);
         rc = CC_ERR_IO;
     }
+    /* Complete: not stopped, no error, nothing left queued. _SUCCESS goes last. */
+    if (part_finish_run(o->out_dir, "crawl", &o->part, rc == CC_OK && !res->stopped && res->pages_queued == 0,
+                        (const char *)counts.data, cerr, sizeof cerr) != 0 && rc == CC_OK) {
+        snprintf(err, errlen, "%s", cerr);
+        rc = CC_ERR_IO;
+    }
+    ccbuf_free(&counts);
     free(c);
     return rc;
 }

@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """multihost_server.py — one static site served on several loopback addresses.
 
-    python3 multihost_server.py DOCROOT K [--access-log FILE]
+    python3 multihost_server.py DOCROOT K [--access-log FILE] [--delay-file FILE]
 
 Serves DOCROOT on 127.0.0.1 ... 127.0.0.K, all on one port (a free one), so a
 test can spread URLs over K distinct hosts (partitioned runs split by host).
 Prints the port on stdout and serves until killed. Each request is appended to
-the access log as "<host:port> <path>". Standard library only; loopback only.
+the access log as "<host:port> <path>". While the --delay-file exists, every
+request first sleeps the seconds it holds (a test slows a run down to kill it
+in the middle). Standard library only; loopback only.
 """
 import argparse
 import functools
@@ -14,11 +16,22 @@ import http.server
 import socket
 import sys
 import threading
+import time
 
 
 class Handler(http.server.SimpleHTTPRequestHandler):
     log_path = None
+    delay_file = None
     lock = threading.Lock()
+
+    def do_GET(self):
+        if self.delay_file:
+            try:
+                with open(self.delay_file) as f:
+                    time.sleep(float(f.read().strip() or 0))
+            except (OSError, ValueError):
+                pass
+        super().do_GET()
 
     def log_message(self, *args):
         pass
@@ -62,8 +75,10 @@ def main():
     ap.add_argument("docroot")
     ap.add_argument("k", type=int)
     ap.add_argument("--access-log")
+    ap.add_argument("--delay-file")
     a = ap.parse_args()
     Handler.log_path = a.access_log
+    Handler.delay_file = a.delay_file
     port = free_port(a.k)
     handler = functools.partial(Handler, directory=a.docroot)
     servers = [Server((f"127.0.0.{i}", port), handler) for i in range(1, a.k + 1)]
