@@ -11,6 +11,7 @@ packages=(
   zlib1g-dev libbrotli-dev
   zstd sqlite3 nginx-light python3 tar
   chromium python3-numpy   # tests: report rendered headless; export-embeddings read by NumPy
+  slurm-wlm munge
 )
 
 missing=()
