@@ -35,6 +35,8 @@ const char warc_usage[] =
     "  --samples-per-shard N  rotate shards after N samples (10000)\n"
     "  -q, --quiet            no progress on stderr\n"
     PIPELINE_OPTIONS_HELP
+    PART_USAGE
+    "  A warc part takes the records (pages) whose target host is its own, and their images.\n"
     "Prints a JSON line of counts (to stderr with --no-download); exit 1 when an input\n"
     "is unreadable, not a WARC, or damaged (without --allow-damaged), or the run was\n"
     "interrupted or failed.\n";
@@ -97,6 +99,7 @@ int cmd_warc(int argc, char **argv)
         return cli_usage_error("warc", "%s", err);
 
     int quiet = 0, status = EXIT_OK;
+    cli_part_args part = {0};
     const char **files = xcalloc((size_t)argc + 1, sizeof *files);
     for (int i = 1; i < argc && status == EXIT_OK; i++) {
         const char *a = argv[i];
@@ -104,6 +107,10 @@ int cmd_warc(int argc, char **argv)
         int takes = 0, r;
         if (a[0] != '-' || strcmp(a, "-") == 0) {
             files[o.n_inputs++] = a;
+        } else if ((r = cli_part_flag(&part, a, v, &takes)) != 0) {
+            if (r < 0)
+                status = cli_usage_error("warc", "%s needs a value (--part I/N or auto, --part-count N)", a);
+            i += takes;
         } else if ((r = warc_flag(&o, argc, argv, &i)) != 0) {
             if (r < 0)
                 status = -r;
@@ -121,6 +128,8 @@ int cmd_warc(int argc, char **argv)
         status = cli_usage_error("warc", "missing -o DIR (or --no-download)");
     if (status == EXIT_OK && o.n_inputs == 0)
         status = cli_usage_error("warc", "no WARC or WAT files given");
+    if (status == EXIT_OK)
+        status = cli_part_resolve("warc", &part, &o.crawl.part);
     for (int k = 0; k < o.n_inputs && status == EXIT_OK; k++)
         if (strcmp(files[k], "-") != 0 && access(files[k], R_OK) != 0)
             status = cli_fail("warc", "cannot read '%s'", files[k]);

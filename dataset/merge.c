@@ -69,6 +69,7 @@ typedef struct {
     char *err;
     size_t errlen;
     int64_t off_runs, off_items;
+    char self_ref[64];       /* a dictionary table's column naming its own rows: set after the map */
 } merger;
 
 static int fail_db(merger *m, const char *what)
@@ -133,12 +134,12 @@ static char *column_expr(merger *m, const char *t, const char *col)
     for (size_t i = 0; i < sizeof OVERRIDES / sizeof *OVERRIDES; i++)
         if (strcmp(OVERRIDES[i][0], t) == 0 && strcmp(OVERRIDES[i][1], col) == 0)
             return xasprintf("%s", OVERRIDES[i][2]);
-    /* A crawled image is the item (input 'crawl', row_no = its crawl_images
+    /* A crawled image is the item (input 'crawl' or 'warc', row_no = its crawl_images
      * id): it follows its image's new id. An image two parts both took (found
      * on pages of both) keeps its row with no row number; the URL rule below
      * then marks it a duplicate. */
     if (strcmp(t, "items") == 0 && strcmp(col, "row_no") == 0)
-        return xasprintf("CASE WHEN (SELECT kind FROM p.inputs WHERE id = input_id) = 'crawl' THEN "
+        return xasprintf("CASE WHEN (SELECT kind FROM p.inputs WHERE id = input_id) IN ('crawl', 'warc') THEN "
                          "(SELECT CASE WHEN EXISTS (SELECT 1 FROM main.items x WHERE "
                          "x.input_id = (SELECT new FROM temp.map_inputs WHERE old = input_id) AND x.row_no = mi.new) "
                          "THEN NULL ELSE mi.new END FROM temp.map_crawl_images mi WHERE mi.old = row_no) "
@@ -167,6 +168,11 @@ static char *column_expr(merger *m, const char *t, const char *col)
         } else if (is_offset_table(parent)) {
             expr = xasprintf("\"%s\" + %lld", col,
                              (long long)(strcmp(parent, "runs") == 0 ? m->off_runs : m->off_items));
+        } else if (dict_of(parent) && strcmp(parent, t) == 0) {
+            /* A row naming another row of its own table (crawl_images.fallback_of):
+             * the map exists only once the rows are in; filled in afterwards. */
+            snprintf(m->self_ref, sizeof m->self_ref, "%s", col);
+            expr = xasprintf("NULL");
         } else if (dict_of(parent)) {
             expr = xasprintf("(SELECT new FROM temp.\"map_%s\" WHERE old = \"%s\")", parent, col);
         } else {
@@ -269,7 +275,18 @@ static int copy_table(merger *m, const char *t)
         free(sql);
         free(on);
         ccbuf_free(&join);
+        if (rc == 0 && m->self_ref[0]) {
+            const char *c = m->self_ref;
+            sql = xasprintf("UPDATE main.\"%s\" SET \"%s\" = (SELECT m2.new FROM p.\"%s\" a "
+                            "JOIN temp.\"map_%s\" m1 ON m1.old = a.id JOIN temp.\"map_%s\" m2 ON m2.old = a.\"%s\" "
+                            "WHERE m1.new = main.\"%s\".id) "
+                            "WHERE \"%s\" IS NULL AND id IN (SELECT new FROM temp.\"map_%s\")",
+                            t, c, t, t, t, c, t, c, t);
+            rc = exec(m, sql);
+            free(sql);
+        }
     }
+    m->self_ref[0] = 0;
     ccbuf_free(&names);
     ccbuf_free(&exprs);
     free_columns(cols, n);

@@ -570,7 +570,7 @@ out:
         rc = CC_ERR_IO;
     }
     /* Complete: not stopped, no error, nothing left queued. _SUCCESS goes last. */
-    if (part_finish_run(o->out_dir, "crawl", &o->part, rc == CC_OK && !res->stopped && res->pages_queued == 0,
+    if (part_finish_run(o->out_dir, o->command ? o->command : "crawl", &o->part, rc == CC_OK && !res->stopped && res->pages_queued == 0,
                         (const char *)counts.data, cerr, sizeof cerr) != 0 && rc == CC_OK) {
         snprintf(err, errlen, "%s", cerr);
         rc = CC_ERR_IO;

@@ -195,6 +195,7 @@ typedef struct {
     cc_err (*feed)(struct frontier *fr, const struct caption_filter *judge, void *ctx, char *err, size_t errlen);
     void *feed_ctx;
     const char *input_name;         /* the dataset input (and run) the images belong to; NULL = "crawl" */
+    const char *command;            /* named in DIR/_SUCCESS; NULL = "crawl" */
 } crawl_options;
 
 void crawl_options_init(crawl_options *o);

@@ -201,9 +201,24 @@ static cc_err feed(frontier *fr, const caption_filter *cf, void *ctx, char *err,
     return rc;
 }
 
-cc_err pipeline_warc(const warc_run_options *o, warc_result *res, char *err, size_t errlen)
+/* --part: a record (a page) belongs to the part its target host hashes to;
+ * its images go with it, as in a crawl. */
+static int part_wants(const char *target_uri, void *ctx)
+{
+    return part_owns_url(ctx, target_uri);
+}
+
+cc_err pipeline_warc(const warc_run_options *o_in, warc_result *res, char *err, size_t errlen)
 {
     memset(res, 0, sizeof *res);
+    warc_run_options part_o;
+    const warc_run_options *o = o_in;
+    if (o_in->crawl.part.count > 1 && !o_in->want) {
+        part_o = *o_in;
+        part_o.want = part_wants;
+        part_o.want_ctx = (void *)&o_in->crawl.part;
+        o = &part_o;
+    }
     if (o->no_download) {
         caption_filter *cf = NULL;
         if (o->crawl.images.judge_captions) {
@@ -227,6 +242,7 @@ cc_err pipeline_warc(const warc_run_options *o, warc_result *res, char *err, siz
     co.feed = feed;
     co.feed_ctx = &f;
     co.input_name = "warc";
+    co.command = "warc";
     cc_err rc = pipeline_crawl(&co, &res->crawl, err, errlen);
     res->downloaded = res->crawl.ran;
     res->stopped = res->crawl.stopped;

@@ -133,6 +133,14 @@ check "no page host crawled by two parts" test "$pages_two" = 0
 check "crawl: merged equals the single crawl" same_merged "$work/crawl-single" "$work/crawl-merged"
 check "crawl: merged verifies clean" "$bin" verify "$work/crawl-merged"
 
+# warc --part: records split by the host of their page; together they list what one run lists.
+warcs=("$src"/tests/data/warc/cc-whirlwind/whirlwind.warc.gz "$src"/tests/data/warc/ia-web-commons/IAH-urls-wget.warc.gz \
+       "$src"/tests/data/warc/pywb/iana.warc.gz)
+"$bin" warc "${warcs[@]}" --no-download 2>/dev/null | sort > "$work/warc-all.jsonl"
+for i in 0 1 2; do "$bin" warc "${warcs[@]}" --no-download --part "$i/3" 2>/dev/null; done | sort > "$work/warc-parts.jsonl"
+check "warc --no-download: 3 parts list what one run lists ($(wc -l < "$work/warc-all.jsonl") images)" \
+  test -s "$work/warc-all.jsonl" -a "$(cat "$work/warc-all.jsonl" | md5sum)" = "$(cat "$work/warc-parts.jsonl" | md5sum)"
+
 # Slurm: a real one-node cluster, 4 array tasks and a merge job (afterok).
 if [ "$(id -u)" != 0 ] || ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null; then
   echo "SKIP slurm: needs root and Debian's slurm-wlm + munge (scripts/install-deps.sh installs them)"
