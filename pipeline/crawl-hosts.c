@@ -28,14 +28,6 @@ static char *origin_of(const char *url)
     return r;
 }
 
-static uint64_t hash_str(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
-
 static void host_set_delay(crawl *c, host *h, double crawl_delay)
 {
     if (crawl_delay > CRAWL_DELAY_CAP)
@@ -51,31 +43,14 @@ host *crawl_host_for(crawl *c, const char *url)
     char *origin = origin_of(url);
     if (!origin)
         return NULL;
-    if (c->nhosts >= c->nbuckets * 2) { /* grow */
-        size_t nb = c->nbuckets ? c->nbuckets * 4 : 256;
-        host **b = xcalloc(nb, sizeof *b);
-        for (size_t i = 0; i < c->nbuckets; i++)
-            for (host *h = c->buckets[i], *nx; h; h = nx) {
-                nx = h->next;
-                size_t k = hash_str(h->origin) % nb;
-                h->next = b[k];
-                b[k] = h;
-            }
-        free(c->buckets);
-        c->buckets = b;
-        c->nbuckets = nb;
+    uintptr_t known;
+    if (cc_strmap_get(&c->hosts, origin, &known)) {
+        free(origin);
+        return (host *)known;
     }
-    size_t k = hash_str(origin) % c->nbuckets;
-    for (host *h = c->buckets[k]; h; h = h->next)
-        if (strcmp(h->origin, origin) == 0) {
-            free(origin);
-            return h;
-        }
     host *h = xcalloc(1, sizeof *h);
     h->origin = origin;
-    h->next = c->buckets[k];
-    c->buckets[k] = h;
-    c->nhosts++;
+    cc_strmap_put(&c->hosts, origin, (uintptr_t)h);
 
     frontier_host fh;
     int got = frontier_get_host(c->fr, origin, &fh);
@@ -101,16 +76,17 @@ host *crawl_host_for(crawl *c, const char *url)
 
 void crawl_hosts_free(crawl *c)
 {
-    for (size_t i = 0; i < c->nbuckets; i++)
-        for (host *h = c->buckets[i], *nx; h; h = nx) {
-            nx = h->next;
-            robots_free(h->rules);
-            tdmrep_free(h->tdm);
-            free(h->refused);
-            free(h->origin);
-            free(h);
-        }
-    free(c->buckets);
+    size_t pos = 0;
+    uintptr_t v;
+    while (cc_strmap_next(&c->hosts, &pos, NULL, &v)) {
+        host *h = (host *)v;
+        robots_free(h->rules);
+        tdmrep_free(h->tdm);
+        free(h->refused);
+        free(h->origin);
+        free(h);
+    }
+    cc_strmap_free(&c->hosts);
 }
 
 void crawl_submit(crawl *c, int kind, host *h, const char *url, size_t max_bytes, int check_optout,

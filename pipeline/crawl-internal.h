@@ -15,6 +15,7 @@
 #include "images.h"
 #include "optout.h"
 #include "robots.h"
+#include "strmap.h"
 #include "url.h"
 
 #define CRAWL_DELAY_CAP 10.0          /* longest Crawl-delay honoured, seconds */
@@ -32,7 +33,6 @@
 typedef enum { HS_NEW, HS_WAIT, HS_READY } host_stage;
 
 typedef struct host {
-    struct host *next;     /* hash chain */
     char *origin;          /* scheme://host[:port] */
     host_stage stage;
     int robots_known;      /* rules decided (fetched or cached) */
@@ -75,8 +75,7 @@ typedef struct {
     pipeline *pipe;
     http_engine *eng;
     int64_t input_id;
-    host **buckets;
-    size_t nbuckets, nhosts;
+    cc_strmap hosts;       /* origin -> host * */
     frontier_page pwin[PAGE_WINDOW];
     int npwin, pages_dry, pages_capped;
     frontier_image iwin[IMAGE_WINDOW];

@@ -31,80 +31,14 @@
 #include "filterconf.h"
 #include "image.h"
 #include "phash.h"
+#include "strmap.h"
 #include "url.h"
 
-/* ---- small hash maps ------------------------------------------------------------ */
-
-static uint64_t fnv1a(const char *s, size_t n)
+/* The row a dedup map holds for key, or -1. */
+static int row_of(const cc_strmap *m, const char *key)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
-    return h;
-}
-
-/* String -> row index, open addressing; keys are owned copies. */
-typedef struct {
-    char **keys;
-    int *vals;
-    size_t cap, n;
-} strmap;
-
-static void strmap_grow(strmap *m);
-
-static size_t strmap_slot(const strmap *m, const char *k)
-{
-    size_t i = (size_t)fnv1a(k, strlen(k)) & (m->cap - 1);
-    while (m->keys[i] && strcmp(m->keys[i], k) != 0)
-        i = (i + 1) & (m->cap - 1);
-    return i;
-}
-
-static int strmap_get(const strmap *m, const char *k)
-{
-    if (!m->cap)
-        return -1;
-    size_t i = strmap_slot(m, k);
-    return m->keys[i] ? m->vals[i] : -1;
-}
-
-static void strmap_put(strmap *m, const char *k, int v)
-{
-    if (2 * (m->n + 1) > m->cap)
-        strmap_grow(m);
-    size_t i = strmap_slot(m, k);
-    if (!m->keys[i]) {
-        m->keys[i] = xstrdup(k);
-        m->n++;
-    }
-    m->vals[i] = v;
-}
-
-static void strmap_grow(strmap *m)
-{
-    strmap old = *m;
-    m->cap = old.cap ? old.cap * 2 : 64;
-    m->keys = xcalloc(m->cap, sizeof *m->keys);
-    m->vals = xcalloc(m->cap, sizeof *m->vals);
-    m->n = 0;
-    for (size_t i = 0; i < old.cap; i++)
-        if (old.keys[i]) {
-            size_t j = strmap_slot(m, old.keys[i]);
-            m->keys[j] = old.keys[i];
-            m->vals[j] = old.vals[i];
-            m->n++;
-        }
-    free(old.keys);
-    free(old.vals);
-}
-
-static void strmap_free(strmap *m)
-{
-    for (size_t i = 0; i < m->cap; i++)
-        free(m->keys[i]);
-    free(m->keys);
-    free(m->vals);
-    memset(m, 0, sizeof *m);
+    uintptr_t row;
+    return cc_strmap_get(m, key, &row) ? (int)row : -1;
 }
 
 /* Near-duplicate index over kept hashes (multi-index hashing): the 64 bits
@@ -396,7 +330,7 @@ cc_err pipeline_refilter(const refilter_options *o, refilter_result *res, char *
         /* A downloaded image: identified by its perceptual hash (so re-encodings
          * of one picture count once), else by its bytes. */
         if (r->norm[0] && (r->has_phash || r->sha256))
-            pairs[npairs++] = (pair){r->rkey, r->has_phash ? r->phash : fnv1a(r->sha256, strlen(r->sha256))};
+            pairs[npairs++] = (pair){r->rkey, r->has_phash ? r->phash : cc_fnv1a(r->sha256, strlen(r->sha256))};
     }
     ccbuf_free(&norm);
     qsort(pairs, npairs, sizeof *pairs, pair_cmp);
@@ -419,7 +353,7 @@ cc_err pipeline_refilter(const refilter_options *o, refilter_result *res, char *
     checks.max_aspect_ratio = fc.image_max_aspect_ratio;
     checks.max_pixels = fc.image_max_pixels;
     checks.min_bytes = (size_t)fc.image_min_bytes;
-    strmap by_url = {0}, by_url_caption = {0}, by_sha = {0};
+    cc_strmap by_url = {0}, by_url_caption = {0}, by_sha = {0}; /* key -> first row */
     phindex ph;
     ph_init(&ph, fc.phash_max_distance);
     uint64_t *hashes = xcalloc(n ? n : 1, sizeof *hashes);
@@ -469,15 +403,15 @@ cc_err pipeline_refilter(const refilter_options *o, refilter_result *res, char *
         const char *u = nurl ? nurl : r->url;
         int k = -1;
         const char *how = NULL;
-        if (u && (fc.dedup & FILTER_DEDUP_URL) && (k = strmap_get(&by_url, u)) >= 0)
+        if (u && (fc.dedup & FILTER_DEDUP_URL) && (k = row_of(&by_url, u)) >= 0)
             how = "same URL";
         if (k < 0 && u && (fc.dedup & FILTER_DEDUP_URL_CAPTION)) {
             ccbuf_reset(&tmp);
             ccbuf_printf(&tmp, "%s\x1f%s", u, r->norm);
-            if ((k = strmap_get(&by_url_caption, (const char *)tmp.data)) >= 0)
+            if ((k = row_of(&by_url_caption, (const char *)tmp.data)) >= 0)
                 how = "same URL and caption";
         }
-        if (k < 0 && r->sha256 && (fc.dedup & FILTER_DEDUP_SHA256) && (k = strmap_get(&by_sha, r->sha256)) >= 0)
+        if (k < 0 && r->sha256 && (fc.dedup & FILTER_DEDUP_SHA256) && (k = row_of(&by_sha, r->sha256)) >= 0)
             how = "same bytes";
         if (k < 0 && r->has_phash && (fc.dedup & FILTER_DEDUP_PHASH) && (k = ph_find(&ph, r->phash, hashes)) >= 0)
             how = "same picture (perceptual hash)";
@@ -492,14 +426,14 @@ cc_err pipeline_refilter(const refilter_options *o, refilter_result *res, char *
         } else if (r->key[0]) {
             /* kept: later samples are compared with it */
             if (u)
-                strmap_put(&by_url, u, (int)i);
+                cc_strmap_put(&by_url, u, i);
             if (u) {
                 ccbuf_reset(&tmp);
                 ccbuf_printf(&tmp, "%s\x1f%s", u, r->norm);
-                strmap_put(&by_url_caption, (const char *)tmp.data, (int)i);
+                cc_strmap_put(&by_url_caption, (const char *)tmp.data, i);
             }
             if (r->sha256)
-                strmap_put(&by_sha, r->sha256, (int)i);
+                cc_strmap_put(&by_sha, r->sha256, i);
             if (r->has_phash)
                 ph_add(&ph, r->phash, (int)i);
         }
@@ -508,9 +442,9 @@ cc_err pipeline_refilter(const refilter_options *o, refilter_result *res, char *
     ccbuf_free(&tmp);
     free(hashes);
     ph_free(&ph);
-    strmap_free(&by_url);
-    strmap_free(&by_url_caption);
-    strmap_free(&by_sha);
+    cc_strmap_free(&by_url);
+    cc_strmap_free(&by_url_caption);
+    cc_strmap_free(&by_sha);
     free(verdicts);
     free(counts);
 
