@@ -115,16 +115,14 @@ int main(int argc, char **argv)
         die_db(db, ipath);
     free(ipath);
     sqlite3_exec(db, "PRAGMA synchronous = OFF; BEGIN", NULL, NULL, NULL);
-    if (sqlite3_exec(db,
-                     "INSERT INTO clip_models(model_id, precision, path, embed_dim, added_at)"
-                     " VALUES ('b0b0b0b0b0b0b0b0', 'fp32', '/nonexistent', 0, 0)",
-                     NULL, NULL, NULL) != SQLITE_OK)
+    char sql[300];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO clip_models(model_id, precision, path, embed_dim, added_at, emb_rows)"
+             " VALUES ('b0b0b0b0b0b0b0b0', 'fp32', '/nonexistent', %d, 0, %ld)",
+             dim, n);
+    if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
         die_db(db, "clip_models");
     int64_t model = sqlite3_last_insert_rowid(db);
-    char sql[200];
-    snprintf(sql, sizeof sql, "UPDATE clip_models SET embed_dim = %d, emb_rows = %ld WHERE id = %lld", dim, n,
-             (long long)model);
-    sqlite3_exec(db, sql, NULL, NULL, NULL);
     sqlite3_stmt *ins, *sc;
     if (sqlite3_prepare_v2(db, "INSERT INTO items(url, caption, status, key, width, height) VALUES (?1, ?2, 'accepted', ?3, 256, 256)",
                            -1, &ins, NULL) != SQLITE_OK ||

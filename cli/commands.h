@@ -209,6 +209,8 @@ PART_USAGE \
 int cmd_export_embeddings(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_compact(int argc, char **argv);
+extern const char compact_usage[];
 extern const char report_usage[];
 extern const char export_usage[];
 extern const char export_embeddings_usage[];

@@ -25,6 +25,7 @@ static const cli_command commands[] = {
     {"stats", cmd_stats, "dataset figures as JSON", STATS_USAGE},
     {"query", cmd_query, "select samples: --where, --fts, --text (semantic), --sql; table/jsonl/csv/tsv", QUERY_USAGE},
     {"export", cmd_export, "write the selected samples as a new dataset (shards + index)", export_usage},
+    {"compact", cmd_compact, "drop rejected samples' frames from the dataset's own shards, atomically", compact_usage},
     {"report", cmd_report, "one self-contained HTML page: funnel, reasons, histograms, thumbnails", report_usage},
     {"export-embeddings", cmd_export_embeddings, "stored image embeddings as clip-retrieval's .npy + metadata", export_embeddings_usage},
     {"robots", cmd_robots, "robots.txt verdict per URL", "usage: clipcrawl robots ROBOTS_FILE --agent UA URL...\n  Prints allowed<TAB>URL or disallowed<TAB>URL per URL (RFC 9309).\n  UA may be a full User-Agent string: its product token (text before '/') is used.\n  ROBOTS_FILE '-' reads stdin.\n"},

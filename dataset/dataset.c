@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "dataset-internal.h"
+#include "compact.h"
 #include "index.h"
 #include "json.h"
 #include "shard.h"
@@ -508,7 +509,7 @@ dataset *dataset_open(const char *dir, const dataset_options *o, char *err, size
         return NULL;
     }
     ds->db = index_db(ds->ix);
-    if (prepare_reader(ds) || prepare_writer(ds) || recover(ds) != CC_OK) {
+    if (prepare_reader(ds) || prepare_writer(ds) || recover(ds) != CC_OK || dataset_compact_recover(ds) != CC_OK) {
         cc_seterr(err, errlen, "%s", ds->err);
         free_handle(ds);
         return NULL;
@@ -521,6 +522,12 @@ dataset *dataset_open_readonly(const char *dir, char *err, size_t errlen)
     struct stat st;
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
         cc_seterr(err, errlen, "%s: not a dataset directory", dir);
+        return NULL;
+    }
+    if (dataset_compact_pending(dir)) {
+        /* offsets and files may disagree until the writer finishes it */
+        cc_seterr(err, errlen, "%s: a compaction is running or was interrupted; run `clipcrawl compact %s` to finish it",
+                  dir, dir);
         return NULL;
     }
     dataset *ds = new_handle(dir);

@@ -1,0 +1,131 @@
+/* bench_export.c — `clipcrawl export` throughput without re-encoding, with
+ * baselines measured in the same run.
+ *
+ * usage: bench_export [SAMPLES [IMAGE_BYTES]]     (defaults 100000, 8000)
+ * needs $CLIPCRAWL_BIN (the clipcrawl to measure).
+ *
+ * Builds a dataset of SAMPLES samples (incompressible image bytes, like
+ * JPEGs; 10,000 per shard), then, in the same run:
+ *   read_all   every sample read back through the dataset API (index
+ *              look-up + pread + one frame decompression): the read floor
+ *   export     `clipcrawl export DIR -o OUT -q` of every sample (read, new
+ *              key, KEY.json rebuilt, frame compressed, index row written)
+ *   export_where  the same with --where selecting half of them
+ * Wall time and CPU time (user+sys of this process or the child) for each;
+ * on a shared machine samples per CPU-second is the figure that does not
+ * depend on who else runs. Prints one JSON object. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "dataset.h"
+
+static double child_cpu(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_CHILDREN, &ru);
+    return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+           ru.ru_stime.tv_usec / 1e6;
+}
+
+static int run_export(const char *bin, const char *dir, const char *out, const char *where, double *wall,
+                      double *cpu)
+{
+    char *cmd = where ? xasprintf("'%s' export '%s' -o '%s' -q --where '%s' > /dev/null", bin, dir, out, where)
+                      : xasprintf("'%s' export '%s' -o '%s' -q > /dev/null", bin, dir, out);
+    double c0 = child_cpu(), t0 = cc_now();
+    int rc = system(cmd);
+    *wall = cc_now() - t0;
+    *cpu = child_cpu() - c0;
+    free(cmd);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    int n = argc > 1 ? atoi(argv[1]) : 100000;
+    size_t size = argc > 2 ? (size_t)atol(argv[2]) : 8000;
+    const char *bin = getenv("CLIPCRAWL_BIN");
+    if (n < 1 || size < 1 || !bin) {
+        fprintf(stderr, "usage: CLIPCRAWL_BIN=build/cli/clipcrawl bench_export [SAMPLES [IMAGE_BYTES]]\n");
+        return 2;
+    }
+    char tmpl[] = "/tmp/bench_export.XXXXXX";
+    char *root = mkdtemp(tmpl);
+    if (!root) {
+        perror("mkdtemp");
+        return 1;
+    }
+    char *dir = xasprintf("%s/src", root), *out = xasprintf("%s/out", root), *out2 = xasprintf("%s/half", root);
+    char err[512];
+    dataset *ds = dataset_open(dir, NULL, err, sizeof err);
+    if (!ds) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
+    int64_t in = dataset_input(ds, "bench", "txt");
+    unsigned char *img = xmalloc(size);
+    uint32_t x = 12345;
+    char caption[128], url[128];
+    double t0 = cc_now();
+    for (int i = 0; i < n; i++) {
+        for (size_t k = 0; k < size; k += 4) {
+            x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+            memcpy(img + k, &x, size - k < 4 ? size - k : 4);
+        }
+        snprintf(caption, sizeof caption, "a photo of thing number %d on a table", i);
+        snprintf(url, sizeof url, "http://127.0.0.1/img/%d.jpg", i);
+        dataset_sample s = {.input_id = in, .row_no = i, .url = url, .caption = caption, .image = img,
+                            .image_len = size, .ext = "jpg", .width = 256 + (i % 2), .height = 192,
+                            .original_width = 1024, .original_height = 768, .http_status = 200};
+        if (dataset_add_accepted(ds, &s, NULL) != CC_OK) {
+            fprintf(stderr, "%s\n", dataset_errmsg(ds));
+            return 1;
+        }
+    }
+    if (dataset_close(ds, 1, err, sizeof err) != CC_OK) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
+    double build_s = cc_now() - t0;
+
+    /* baseline: read every sample back */
+    ds = dataset_open_readonly(dir, err, sizeof err);
+    ccbuf b = {0}, t = {0}, j = {0};
+    char ext[8];
+    double c0 = cc_cpu_seconds();
+    t0 = cc_now();
+    for (int i = 0; i < n; i++) {
+        char key[16];
+        snprintf(key, sizeof key, "%05d%04d", i / 10000, i % 10000);
+        if (dataset_read_sample(ds, key, &b, ext, &t, &j) != CC_OK) {
+            fprintf(stderr, "%s\n", dataset_errmsg(ds));
+            return 1;
+        }
+    }
+    double read_wall = cc_now() - t0, read_cpu = cc_cpu_seconds() - c0;
+    dataset_close(ds, 0, NULL, 0);
+    ccbuf_free(&b), ccbuf_free(&t), ccbuf_free(&j);
+
+    double ew, ec, hw, hc;
+    if (run_export(bin, dir, out, NULL, &ew, &ec) != 0 || run_export(bin, dir, out2, "width = 256", &hw, &hc) != 0) {
+        fprintf(stderr, "bench_export: clipcrawl export failed\n");
+        return 1;
+    }
+    printf("{\"samples\":%d,\"image_bytes\":%zu,\"build_s\":%.1f,"
+           "\"read_all\":{\"per_s\":%.0f,\"per_cpu_s\":%.0f},"
+           "\"export\":{\"per_s\":%.0f,\"per_cpu_s\":%.0f,\"wall_s\":%.2f,\"cpu_s\":%.2f},"
+           "\"export_where_half\":{\"per_s\":%.0f,\"per_cpu_s\":%.0f},"
+           "\"export_vs_read\":%.2f,\"goal_20000_per_s\":{\"wall\":%s,\"cpu\":%s}}\n",
+           n, size, build_s, n / read_wall, n / read_cpu, n / ew, n / ec, ew, ec, n / 2 / hw, n / 2 / hc,
+           (n / ec) / (n / read_cpu), n / ew >= 20000 ? "true" : "false", n / ec >= 20000 ? "true" : "false");
+    char *rm = xasprintf("rm -rf '%s'", root);
+    if (system(rm) != 0)
+        fprintf(stderr, "could not remove %s\n", root);
+    free(rm), free(img), free(dir), free(out), free(out2);
+    return 0;
+}
