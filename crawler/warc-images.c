@@ -57,6 +57,7 @@ static int report(const warc_images_options *o, const extract_image *img, warc_i
     int chosen = extract_choose_caption(img, judge_cached, &j, &best);
     v->url = img->url;
     v->fallback_url = img->fallback_url;
+    v->fallback_via = img->fallback_url ? img->fallback_via : NULL;
     v->via = img->via ? img->via : "img";
     v->n_cands = img->n_cands;
     v->cand_source = src;

@@ -46,6 +46,7 @@ typedef struct {
     const char *page_url;        /* normalised WARC-Target-URI of the page */
     const char *url;             /* the image: absolute, normalised */
     const char *fallback_url;    /* the thumbnail when url is its full-size image, else NULL */
+    const char *fallback_via;    /* the thumbnail's via, NULL with it */
     const char *via;             /* how url was found: "img", "srcset", ... (extract.h), "wat" */
     size_t n_cands;              /* >= 1 */
     const char *const *cand_source; /* caption_source_name() of each candidate, best first */

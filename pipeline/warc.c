@@ -161,8 +161,12 @@ static int feed_image(const warc_image *im, void *ctx)
     }
     const char *cap = im->chosen >= 0 ? im->cand_text[im->chosen] : NULL;
     const char *src = im->chosen >= 0 ? im->cand_source[im->chosen] : NULL;
-    int64_t id = frontier_add_image(f->fr, im->url, im->page_url, cap, src, decision, reason, NULL);
+    int is_new = 0;
+    int64_t id = frontier_add_image(f->fr, im->url, im->page_url, cap, src, decision, reason, &is_new);
     int rc = id < 0 ? -1 : 0;
+    /* as crawl does: why this URL, and the thumbnail to fall back to if it fails */
+    if (rc == 0 && is_new)
+        rc = frontier_set_image_source(f->fr, id, im->via, im->fallback_url, im->fallback_via);
     for (size_t k = 0; k < im->n_cands && rc == 0; k++)
         rc = frontier_add_candidate(f->fr, id, im->page_url, im->cand_source[k], im->cand_text[k],
                                     im->cand_reason[k] ? im->cand_reason[k] : "keep", (int)k == im->chosen);

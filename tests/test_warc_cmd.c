@@ -229,6 +229,9 @@ int main(void)
     CHECK_EQ_INT(item_count(ds, "/img/lighthouse.jpg", "optout", "noai"), 1);
     CHECK_EQ_INT(db_int(ds, "SELECT count(*) FROM items"), 6);
     CHECK_EQ_INT(db_int(ds, "SELECT count(*) FROM items i JOIN inputs n ON n.id = i.input_id WHERE n.name = 'warc'"), 6);
+    /* why each URL was taken is kept, as crawl keeps it */
+    CHECK_EQ_INT(db_int(ds, "SELECT count(*) FROM crawl_images WHERE image_source = 'img'"), 4);
+    CHECK_EQ_INT(db_int(ds, "SELECT count(*) FROM crawl_images WHERE image_source = 'wat'"), 2);
     /* the page URL and caption source are kept */
     char *sql = xasprintf("SELECT count(*) FROM items WHERE page_url = '%s' AND caption_source = 'title'", p3);
     CHECK_EQ_INT(db_int(ds, sql), 1);
