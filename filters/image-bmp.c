@@ -31,7 +31,7 @@ static uint16_t le16(const unsigned char *p)
 
 static cc_err bad(char *err, size_t errlen, const char *what)
 {
-    img_seterr(err, errlen, "broken BMP: %s", what);
+    cc_seterr(err, errlen, "broken BMP: %s", what);
     return CC_ERR_FORMAT;
 }
 
@@ -75,7 +75,7 @@ static cc_err parse(const unsigned char *p, size_t n, bmp_info *b, char *err, si
         return bad(err, errlen, "bad dimensions");
     if (b->compression == BI_RLE8 || b->compression == BI_RLE4 || b->compression == BI_JPEG ||
         b->compression == BI_PNG) {
-        img_seterr(err, errlen, "unsupported BMP compression %d", b->compression);
+        cc_seterr(err, errlen, "unsupported BMP compression %d", b->compression);
         return CC_ERR_UNSUPPORTED;
     }
     if (b->compression != BI_RGB && b->compression != BI_BITFIELDS && b->compression != BI_ALPHABITFIELDS)
@@ -136,7 +136,7 @@ cc_err img_bmp_decode(const unsigned char *p, size_t n, uint64_t max_pixels, img
     if (rc)
         return rc;
     if (max_pixels && (uint64_t)b.w * (uint64_t)b.h > max_pixels) {
-        img_seterr(err, errlen, "BMP of %dx%d exceeds the pixel cap of %llu", b.w, b.h, (unsigned long long)max_pixels);
+        cc_seterr(err, errlen, "BMP of %dx%d exceeds the pixel cap of %llu", b.w, b.h, (unsigned long long)max_pixels);
         return CC_ERR_RANGE;
     }
     uint64_t stride = (((uint64_t)b.w * (uint64_t)b.bpp + 31) / 32) * 4;

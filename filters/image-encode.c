@@ -51,11 +51,11 @@ static cc_err enc_jpeg(const img_image *im, int quality, ccbuf *out, char *err, 
         pf = TJPF_RGB;
         ss = TJSAMP_420;
     } else {
-        img_seterr(err, errlen, "jpeg encode: need an L or RGB image (got %d channels)", im->channels);
+        cc_seterr(err, errlen, "jpeg encode: need an L or RGB image (got %d channels)", im->channels);
         return CC_ERR_USAGE;
     }
     if (quality < 1 || quality > 100) {
-        img_seterr(err, errlen, "jpeg encode: quality %d not in 1..100", quality);
+        cc_seterr(err, errlen, "jpeg encode: quality %d not in 1..100", quality);
         return CC_ERR_USAGE;
     }
     tjhandle tj = img_tj_compressor();
@@ -65,7 +65,7 @@ static cc_err enc_jpeg(const img_image *im, int quality, ccbuf *out, char *err, 
     unsigned long len = cap;
     if (tjCompress2(tj, im->pixels, im->width, im->width * im->channels, im->height, pf, &dst, &len, ss, quality,
                     TJFLAG_NOREALLOC) != 0) {
-        img_seterr(err, errlen, "jpeg encode: %s", tjGetErrorStr2(tj));
+        cc_seterr(err, errlen, "jpeg encode: %s", tjGetErrorStr2(tj));
         return CC_ERR_FORMAT;
     }
     out->len += len;
@@ -102,11 +102,11 @@ static cc_err enc_png(const img_image *im, int level, ccbuf *out, char *err, siz
     static const int types[] = {0, PNG_COLOR_TYPE_GRAY, PNG_COLOR_TYPE_GRAY_ALPHA, PNG_COLOR_TYPE_RGB,
                                 PNG_COLOR_TYPE_RGB_ALPHA};
     if (level < 0 || level > 9) {
-        img_seterr(err, errlen, "png encode: compression %d not in 0..9", level);
+        cc_seterr(err, errlen, "png encode: compression %d not in 0..9", level);
         return CC_ERR_USAGE;
     }
     if (im->mode == IMG_MODE_P || im->channels < 1 || im->channels > 4) {
-        img_seterr(err, errlen, "png encode: need an L, LA, RGB or RGBA image");
+        cc_seterr(err, errlen, "png encode: need an L, LA, RGB or RGBA image");
         return CC_ERR_USAGE;
     }
     png_wctx c = {.out = out};
@@ -118,7 +118,7 @@ static cc_err enc_png(const img_image *im, int level, ccbuf *out, char *err, siz
     if (!info)
         abort();
     if (setjmp(png_jmpbuf(png))) {
-        img_seterr(err, errlen, "png encode: %s", c.msg);
+        cc_seterr(err, errlen, "png encode: %s", c.msg);
         free(c.rows);
         png_destroy_write_struct(&png, &info);
         out->len = start;
@@ -142,15 +142,15 @@ static cc_err enc_png(const img_image *im, int level, ccbuf *out, char *err, siz
 static cc_err enc_webp(const img_image *im, int quality, ccbuf *out, char *err, size_t errlen)
 {
     if (im->channels != 3 && im->channels != 4) {
-        img_seterr(err, errlen, "webp encode: need an RGB or RGBA image");
+        cc_seterr(err, errlen, "webp encode: need an RGB or RGBA image");
         return CC_ERR_USAGE;
     }
     if (quality < 1) {
-        img_seterr(err, errlen, "webp encode: quality %d not in 1..100 (or >100 for lossless)", quality);
+        cc_seterr(err, errlen, "webp encode: quality %d not in 1..100 (or >100 for lossless)", quality);
         return CC_ERR_USAGE;
     }
     if (im->width > WEBP_MAX_DIMENSION || im->height > WEBP_MAX_DIMENSION) {
-        img_seterr(err, errlen, "webp encode: %dx%d exceeds WebP's 16383 limit", im->width, im->height);
+        cc_seterr(err, errlen, "webp encode: %dx%d exceeds WebP's 16383 limit", im->width, im->height);
         return CC_ERR_RANGE;
     }
     uint8_t *o = NULL;
@@ -164,7 +164,7 @@ static cc_err enc_webp(const img_image *im, int quality, ccbuf *out, char *err, 
                               : WebPEncodeRGBA(im->pixels, im->width, im->height, stride, (float)quality, &o);
     if (n == 0 || !o) {
         WebPFree(o);
-        img_seterr(err, errlen, "webp encode failed");
+        cc_seterr(err, errlen, "webp encode failed");
         return CC_ERR_FORMAT;
     }
     ccbuf_append(out, o, n);
@@ -175,7 +175,7 @@ static cc_err enc_webp(const img_image *im, int quality, ccbuf *out, char *err, 
 cc_err img_encode(const img_image *im, img_encode_format fmt, int quality, ccbuf *out, char *err, size_t errlen)
 {
     if (!im || !im->pixels || im->width <= 0 || im->height <= 0 || !out) {
-        img_seterr(err, errlen, "encode: no image");
+        cc_seterr(err, errlen, "encode: no image");
         return CC_ERR_USAGE;
     }
     switch (fmt) {
@@ -183,7 +183,7 @@ cc_err img_encode(const img_image *im, img_encode_format fmt, int quality, ccbuf
     case ENC_PNG: return enc_png(im, quality, out, err, errlen);
     case ENC_WEBP: return enc_webp(im, quality, out, err, errlen);
     default:
-        img_seterr(err, errlen, "encode: unknown format %d", (int)fmt);
+        cc_seterr(err, errlen, "encode: unknown format %d", (int)fmt);
         return CC_ERR_USAGE;
     }
 }

@@ -30,13 +30,13 @@ static int gif_read(GifFileType *g, GifByteType *out, int len)
 cc_err img_gif_header(const unsigned char *p, size_t n, int *w, int *h, char *err, size_t errlen)
 {
     if (n < 13 || (memcmp(p, "GIF87a", 6) != 0 && memcmp(p, "GIF89a", 6) != 0)) {
-        img_seterr(err, errlen, "broken GIF: no header");
+        cc_seterr(err, errlen, "broken GIF: no header");
         return CC_ERR_FORMAT;
     }
     *w = p[6] | p[7] << 8;
     *h = p[8] | p[9] << 8;
     if (*w == 0 || *h == 0) {
-        img_seterr(err, errlen, "broken GIF: bad dimensions %dx%d", *w, *h);
+        cc_seterr(err, errlen, "broken GIF: bad dimensions %dx%d", *w, *h);
         return CC_ERR_FORMAT;
     }
     return CC_OK;
@@ -46,7 +46,7 @@ static cc_err gif_fail(GifFileType *g, unsigned char *pixels, unsigned char *lin
                        size_t errlen)
 {
     int code = g ? g->Error : 0;
-    img_seterr(err, errlen, "broken GIF: %s (%s)", what, GifErrorString(code) ? GifErrorString(code) : "?");
+    cc_seterr(err, errlen, "broken GIF: %s (%s)", what, GifErrorString(code) ? GifErrorString(code) : "?");
     free(pixels);
     free(line);
     if (g)
@@ -63,14 +63,14 @@ cc_err img_gif_decode(const unsigned char *p, size_t n, uint64_t max_pixels, img
     if (rc)
         return rc;
     if (max_pixels && (uint64_t)sw * (uint64_t)sh > max_pixels) {
-        img_seterr(err, errlen, "GIF of %dx%d exceeds the pixel cap of %llu", sw, sh, (unsigned long long)max_pixels);
+        cc_seterr(err, errlen, "GIF of %dx%d exceeds the pixel cap of %llu", sw, sh, (unsigned long long)max_pixels);
         return CC_ERR_RANGE;
     }
     gif_src src = {p, n, 0};
     int gerr = 0;
     GifFileType *g = DGifOpen(&src, gif_read, &gerr);
     if (!g) {
-        img_seterr(err, errlen, "broken GIF: %s", GifErrorString(gerr) ? GifErrorString(gerr) : "cannot open");
+        cc_seterr(err, errlen, "broken GIF: %s", GifErrorString(gerr) ? GifErrorString(gerr) : "cannot open");
         return CC_ERR_FORMAT;
     }
     int transparent = -1;

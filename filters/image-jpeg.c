@@ -89,10 +89,10 @@ cc_err img_jpeg_decode_limited(const unsigned char *p, size_t n, const img_limit
         free(vbuf);
         jpeg_destroy_decompress(&d);
         if (x.budget) {
-            img_seterr(err, errlen, "decode budget: %s", x.msg);
+            cc_seterr(err, errlen, "decode budget: %s", x.msg);
             return CC_ERR_BUDGET;
         }
-        img_seterr(err, errlen, "broken JPEG: %s", x.msg);
+        cc_seterr(err, errlen, "broken JPEG: %s", x.msg);
         return CC_ERR_FORMAT;
     }
     jpeg_create_decompress(&d);

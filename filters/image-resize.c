@@ -100,17 +100,17 @@ static cc_err resize_for(img_image *im, int ref_w, int ref_h, int size, img_resi
                          size_t errlen)
 {
     if (!im || !im->pixels || im->width <= 0 || im->height <= 0 || im->channels < 1 || im->channels > 4) {
-        img_seterr(err, errlen, "resize: no image");
+        cc_seterr(err, errlen, "resize: no image");
         return CC_ERR_USAGE;
     }
     if ((unsigned)IMG_RESIZE_MODE(mode) > RESIZE_CENTER_CROP || ((int)mode & ~(0xff | IMG_RESIZE_ONLY_IF_BIGGER))) {
-        img_seterr(err, errlen, "resize: unknown mode %d", (int)mode);
+        cc_seterr(err, errlen, "resize: unknown mode %d", (int)mode);
         return CC_ERR_USAGE;
     }
     if (IMG_RESIZE_MODE(mode) == RESIZE_NO)
         return CC_OK;
     if (size <= 0 || size > 65535) {
-        img_seterr(err, errlen, "resize: bad target size %d", size);
+        cc_seterr(err, errlen, "resize: bad target size %d", size);
         return CC_ERR_USAGE;
     }
     int ow, oh, sw, sh, C = im->channels;

@@ -17,16 +17,6 @@
 
 /* ---- small helpers ------------------------------------------------------ */
 
-void img_seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 void img_image_free(img_image *im)
 {
     if (!im)
@@ -193,14 +183,14 @@ static cc_err refuse_format(img_format f, char *err, size_t errlen)
 {
     switch (f) {
     case IMG_FMT_HTML:
-        img_seterr(err, errlen, "not an image: the bytes are HTML/text");
+        cc_seterr(err, errlen, "not an image: the bytes are HTML/text");
         return CC_ERR_FORMAT;
     case IMG_FMT_SVG:
     case IMG_FMT_AVIF:
-        img_seterr(err, errlen, "unsupported image format: %s", img_format_name(f));
+        cc_seterr(err, errlen, "unsupported image format: %s", img_format_name(f));
         return CC_ERR_UNSUPPORTED;
     default:
-        img_seterr(err, errlen, "not an image: unknown format");
+        cc_seterr(err, errlen, "not an image: unknown format");
         return CC_ERR_FORMAT;
     }
 }
@@ -303,12 +293,12 @@ static uint32_t be32(const unsigned char *p)
 static cc_err png_ihdr(const unsigned char *p, size_t n, int *w, int *h, char *err, size_t errlen)
 {
     if (n < 33 || memcmp(p + 12, "IHDR", 4) != 0 || be32(p + 8) != 13) {
-        img_seterr(err, errlen, "broken PNG: no IHDR chunk");
+        cc_seterr(err, errlen, "broken PNG: no IHDR chunk");
         return CC_ERR_FORMAT;
     }
     uint32_t ww = be32(p + 16), hh = be32(p + 20);
     if (ww == 0 || hh == 0 || ww > 0x7fffffffu || hh > 0x7fffffffu) {
-        img_seterr(err, errlen, "broken PNG: bad dimensions %ux%u", ww, hh);
+        cc_seterr(err, errlen, "broken PNG: bad dimensions %ux%u", ww, hh);
         return CC_ERR_FORMAT;
     }
     *w = (int)ww;
@@ -320,24 +310,24 @@ static cc_err jpeg_header(const unsigned char *p, size_t n, int *w, int *h, int 
 {
     int ss = 0, csp = 0, sw = 0, sh = 0, adobe;
     if (n > 0x7fffffff) {
-        img_seterr(err, errlen, "JPEG too large");
+        cc_seterr(err, errlen, "JPEG too large");
         return CC_ERR_RANGE;
     }
     if (jpeg_scan(p, n, &sw, &sh, &adobe) != 0) {
-        img_seterr(err, errlen, "broken JPEG: truncated or missing headers (premature end of data)");
+        cc_seterr(err, errlen, "broken JPEG: truncated or missing headers (premature end of data)");
         return CC_ERR_FORMAT;
     }
     if (sw <= 0 || sh <= 0) {
-        img_seterr(err, errlen, "broken JPEG: bad dimensions %dx%d", sw, sh);
+        cc_seterr(err, errlen, "broken JPEG: bad dimensions %dx%d", sw, sh);
         return CC_ERR_FORMAT;
     }
     if (tjDecompressHeader3(img_tj_decompressor(), p, (unsigned long)n, w, h, &ss, &csp) != 0) {
-        img_seterr(err, errlen, "broken JPEG: %s", tjGetErrorStr2(img_tj_decompressor()));
+        cc_seterr(err, errlen, "broken JPEG: %s", tjGetErrorStr2(img_tj_decompressor()));
         tj_reset_decompressor();
         return CC_ERR_FORMAT;
     }
     if (*w != sw || *h != sh) {
-        img_seterr(err, errlen, "broken JPEG: inconsistent dimensions");
+        cc_seterr(err, errlen, "broken JPEG: inconsistent dimensions");
         tj_reset_decompressor();
         return CC_ERR_FORMAT;
     }
@@ -350,11 +340,11 @@ static cc_err webp_header(const unsigned char *p, size_t n, WebPBitstreamFeature
 {
     VP8StatusCode st = WebPGetFeatures(p, n, f);
     if (st != VP8_STATUS_OK) {
-        img_seterr(err, errlen, "broken WebP (status %d)", (int)st);
+        cc_seterr(err, errlen, "broken WebP (status %d)", (int)st);
         return st == VP8_STATUS_UNSUPPORTED_FEATURE ? CC_ERR_UNSUPPORTED : CC_ERR_FORMAT;
     }
     if (f->width <= 0 || f->height <= 0) {
-        img_seterr(err, errlen, "broken WebP: bad dimensions");
+        cc_seterr(err, errlen, "broken WebP: bad dimensions");
         return CC_ERR_FORMAT;
     }
     return CC_OK;
@@ -390,7 +380,7 @@ cc_err img_probe(const void *data, size_t n, img_format *fmt, int *width, int *h
         break;
     default:
         if (n == 0) {
-            img_seterr(err, errlen, "empty image (0 bytes)");
+            cc_seterr(err, errlen, "empty image (0 bytes)");
             return CC_ERR_FORMAT;
         }
         return refuse_format(f, err, errlen);
@@ -407,13 +397,13 @@ cc_err img_probe(const void *data, size_t n, img_format *fmt, int *width, int *h
 static cc_err check_pixels(const char *what, int w, int h, uint64_t max_pixels, char *err, size_t errlen)
 {
     if (max_pixels && (uint64_t)w * (uint64_t)h > max_pixels) {
-        img_seterr(err, errlen, "%s of %dx%d exceeds the pixel cap of %llu", what, w, h,
+        cc_seterr(err, errlen, "%s of %dx%d exceeds the pixel cap of %llu", what, w, h,
                    (unsigned long long)max_pixels);
         return CC_ERR_RANGE;
     }
     /* Our buffers use int strides; keep far from overflow whatever the cap. */
     if ((uint64_t)w * (uint64_t)h > ((uint64_t)1 << 31) / 4) {
-        img_seterr(err, errlen, "%s of %dx%d is too large", what, w, h);
+        cc_seterr(err, errlen, "%s of %dx%d is too large", what, w, h);
         return CC_ERR_RANGE;
     }
     return CC_OK;
@@ -505,7 +495,7 @@ static cc_err decode_jpeg(const unsigned char *p, size_t n, const img_limits *li
             return rc;
         if (dw != sw || dh != sh) {
             free(buf);
-            img_seterr(err, errlen, "broken JPEG: decoded %dx%d, expected %dx%d", dw, dh, sw, sh);
+            cc_seterr(err, errlen, "broken JPEG: decoded %dx%d, expected %dx%d", dw, dh, sw, sh);
             return CC_ERR_FORMAT;
         }
     } else {
@@ -517,7 +507,7 @@ static cc_err decode_jpeg(const unsigned char *p, size_t n, const img_limits *li
              * Pillow accept them, except a truncated file: that would be a
              * half-grey image. */
             if (tjGetErrorCode(tj) == TJERR_FATAL || ci_contains(msg, "premature end")) {
-                img_seterr(err, errlen, "broken JPEG: %s", msg);
+                cc_seterr(err, errlen, "broken JPEG: %s", msg);
                 tj_reset_decompressor();
                 free(buf);
                 return CC_ERR_FORMAT;
@@ -591,7 +581,7 @@ static cc_err decode_png(const unsigned char *p, size_t n, uint64_t max_pixels, 
     if (!info)
         abort();
     if (setjmp(png_jmpbuf(png))) {
-        img_seterr(err, errlen, "broken PNG: %s", c.msg[0] ? c.msg : "decode error");
+        cc_seterr(err, errlen, "broken PNG: %s", c.msg[0] ? c.msg : "decode error");
         free(c.pixels);
         free(c.rows);
         png_destroy_read_struct(&png, &info, NULL);
@@ -695,7 +685,7 @@ static cc_err decode_webp(const unsigned char *p, size_t n, uint64_t max_pixels,
     if (rc)
         return rc;
     if (f.has_animation) {
-        img_seterr(err, errlen, "animated WebP is not supported");
+        cc_seterr(err, errlen, "animated WebP is not supported");
         return CC_ERR_UNSUPPORTED;
     }
     if ((rc = check_pixels("WebP", f.width, f.height, max_pixels, err, errlen)))
@@ -707,7 +697,7 @@ static cc_err decode_webp(const unsigned char *p, size_t n, uint64_t max_pixels,
                              : WebPDecodeRGBInto(p, n, out->pixels, stride * f.height, (int)stride);
     if (!r) {
         img_image_free(out);
-        img_seterr(err, errlen, "broken WebP: decode failed");
+        cc_seterr(err, errlen, "broken WebP: decode failed");
         return CC_ERR_FORMAT;
     }
     return CC_OK;
@@ -732,7 +722,7 @@ static cc_err decode_native(const void *data, size_t n, const img_limits *lim, i
 {
     memset(out, 0, sizeof *out);
     if (!data || n == 0) {
-        img_seterr(err, errlen, "empty image (0 bytes)");
+        cc_seterr(err, errlen, "empty image (0 bytes)");
         return CC_ERR_FORMAT;
     }
     img_format f = img_sniff(data, n);
@@ -815,7 +805,7 @@ cc_err img_decode_rgb_ex(const void *data, size_t n, const img_limits *lim, int 
     }
     memset(out, 0, sizeof *out);
     if (!data || n == 0) {
-        img_seterr(err, errlen, "empty image (0 bytes)");
+        cc_seterr(err, errlen, "empty image (0 bytes)");
         return CC_ERR_FORMAT;
     }
     img_format f = img_sniff(data, n);
