@@ -346,6 +346,7 @@ typedef struct {
     dataset_status status;        /* DS_ACCEPTED or DS_REJECTED */
     const char *reason, *error, *caption_detail, *duplicate_of, *language;
     const char *url, *caption;    /* caption_raw when known, else caption */
+    const char *page_url;         /* the page the image was found on, or NULL */
     const char *sha256, *nsfw;
     int has_phash;
     uint64_t phash;

@@ -1210,10 +1210,11 @@ uint64_t caption_repeat_key(const char *normalised, size_t n)
     return h;
 }
 
-int caption_is_repeated(const caption_filter *f, uint64_t distinct_images)
+int caption_is_repeated(const caption_filter *f, uint64_t distinct_images, uint64_t distinct_sources)
 {
     return f && f->cfg.boilerplate_repeat_threshold > 0 &&
-           distinct_images >= (uint64_t)f->cfg.boilerplate_repeat_threshold;
+           distinct_images >= (uint64_t)f->cfg.boilerplate_repeat_threshold &&
+           distinct_sources >= (uint64_t)(f->cfg.boilerplate_repeat_min_sources > 0 ? f->cfg.boilerplate_repeat_min_sources : 1);
 }
 
 /* ---- too_short --------------------------------------------------------------------------------------- */

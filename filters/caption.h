@@ -106,14 +106,15 @@ caption_verdict caption_judge(const caption_filter *f, const char *text, size_t 
  * max_chars <= 0 means no cap. */
 void caption_normalise(const char *text, size_t n, int max_chars, ccbuf *out);
 
-/* The repeated-caption hook (COYO): the dataset layer counts the distinct
- * images each caption is attached to, keyed by caption_repeat_key() of the
- * normalised caption (case, accents and spacing ignored), and asks
- * caption_is_repeated() whether that count makes the caption boilerplate.
- * Returns 1 when boilerplate_repeat_threshold > 0 and
- * distinct_images >= threshold, else 0. */
+/* The repeated-caption rule (COYO): the pipeline (pipeline/repeats.h)
+ * counts, per caption_repeat_key() of the normalised caption (case, accents
+ * and spacing ignored), the distinct images (sha256) and the distinct sources
+ * (pages, or hosts for images without a page) and asks caption_is_repeated()
+ * whether that makes the caption boilerplate: 1 when
+ * boilerplate_repeat_threshold > 0, distinct_images >= it and
+ * distinct_sources >= boilerplate_repeat_min_sources; else 0. */
 uint64_t caption_repeat_key(const char *normalised, size_t n);
-int caption_is_repeated(const caption_filter *f, uint64_t distinct_images);
+int caption_is_repeated(const caption_filter *f, uint64_t distinct_images, uint64_t distinct_sources);
 
 /* ISBN check digits: s[0..n) holds exactly 10 (digits, last may be X/x) or
  * 13 digits (978/979 prefix required). Returns 1 if the checksum is valid. */

@@ -40,8 +40,12 @@ static const key_desc keys[] = {
      "(comma-separated codes such as en,de,ja). Empty keeps every language.\n"
      "The detected language is recorded either way; unreliable guesses are kept."},
     {"boilerplate_repeat_threshold", K_INT, OFF(boilerplate_repeat_threshold), 0, 0, 1e9, NULL,
-     "boilerplate: a caption attached to at least this many distinct images in\n"
-     "one dataset is boilerplate (as COYO did). 0 turns the check off."},
+     "boilerplate: a caption attached to at least this many distinct images\n"
+     "(distinct sha256) in one dataset is boilerplate (as COYO did), judged by\n"
+     "fetch and crawl when a run ends and by refilter. 0 turns the check off."},
+    {"boilerplate_repeat_min_sources", K_INT, OFF(boilerplate_repeat_min_sources), 0, 1, 1e9, NULL,
+     "... when those images were found on at least this many distinct pages\n"
+     "(or hosts, for images without a page, as in a fetch list)."},
     {"reject_unsafe", K_BOOL, OFF(reject_unsafe), 0, 0, 1, NULL,
      "unsafe: reject captions matched by the unsafe word lists (yes/no)."},
     {"boilerplate_file", K_PATH, OFF(boilerplate_file), SZ(boilerplate_file), 0, 0, NULL,
@@ -84,6 +88,7 @@ void filter_config_defaults(filter_config *c)
     c->caption_min_chars_nospace = 5;
     c->caption_max_chars = 2000;
     c->boilerplate_repeat_threshold = 10;
+    c->boilerplate_repeat_min_sources = 2;
     c->reject_unsafe = 1;
     c->image_min_side = 64;
     c->image_max_aspect_ratio = 3.0;

@@ -47,6 +47,7 @@ typedef struct {
     int caption_max_chars;         /* normalised captions are cut to this many characters */
     char languages[FILTER_LANGS_MAX]; /* "en,de": keep only these; "" keeps all */
     int boilerplate_repeat_threshold; /* a caption on >= N distinct images is boilerplate; 0 = off */
+    int boilerplate_repeat_min_sources; /* ... when those images come from >= M pages or hosts */
     int reject_unsafe;             /* 1: reject captions the unsafe lists match */
     char boilerplate_file[FILTER_PATH_MAX]; /* extra boilerplate list ("" = built-in only) */
     char unsafe_file[FILTER_PATH_MAX];      /* extra unsafe list ("" = built-in only) */

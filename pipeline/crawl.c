@@ -26,6 +26,7 @@
 #include "crawl-internal.h"
 #include "crawl-page.h"
 #include "pipeline.h"
+#include "repeats.h"
 
 /* The caption filter as crawl-page.c's judge (the pipeline's filter: the
  * same rules fetch applies). */
@@ -446,6 +447,7 @@ cc_err pipeline_crawl(const crawl_options *o, crawl_result *res, char *err, size
     memset(res, 0, sizeof *res);
     crawl *c = xcalloc(1, sizeof *c);
     cc_err rc = CC_OK;
+    int64_t demoted = 0; /* samples demoted by the repeated-caption pass */
     c->max_depth = o->max_depth;
     c->scope = o->scope;
     c->max_pages = o->max_pages;
@@ -540,8 +542,16 @@ cc_err pipeline_crawl(const crawl_options *o, crawl_result *res, char *err, size
         snprintf(err, errlen, "%s", pipeline_errmsg(c->pipe));
         rc = CC_ERR_DB;
     }
+    /* Captions repeated on many images of many pages (COYO): samples accepted
+     * before their caption crossed the threshold are demoted now. */
+    if (rc == CC_OK && (demoted = pipeline_demote_repeated(c->ds, pipeline_caption_filter(c->pipe), err, errlen)) < 0) {
+        rc = CC_ERR_DB;
+        demoted = 0;
+    }
 out:
     pipeline_get_counts(c->pipe, &res->counts);
+    res->counts.accepted -= demoted;
+    res->counts.rejected += demoted;
     report(o, c, 1);
     pipeline_free(c->pipe);
     res->pages_fetched = c->n_fetched;

@@ -10,6 +10,7 @@
 
 #include "images.h"
 #include "pipeline.h"
+#include "repeats.h"
 
 void fetch_options_init(fetch_options *o)
 {
@@ -153,6 +154,7 @@ cc_err pipeline_fetch(const fetch_options *o, fetch_result *res, char *err, size
     f.readers = xcalloc((size_t)o->n_inputs + 1, sizeof *f.readers);
     double total_bytes = 0;
     cc_err rc = CC_OK;
+    int64_t demoted = 0; /* samples demoted by the repeated-caption pass */
     for (int k = 0; k < o->n_inputs; k++) {
         f.readers[k] = pairs_open(o->inputs[k], &o->pairs, err, errlen);
         if (!f.readers[k]) {
@@ -224,8 +226,16 @@ cc_err pipeline_fetch(const fetch_options *o, fetch_result *res, char *err, size
         rc = CC_ERR_DB;
     }
     http_engine_free(f.eng);
+    /* Captions repeated on many images of many sources (COYO): samples
+     * accepted before their caption crossed the threshold are demoted now. */
+    if (rc == CC_OK && (demoted = pipeline_demote_repeated(f.ds, pipeline_caption_filter(f.pipe), err, errlen)) < 0) {
+        rc = CC_ERR_DB;
+        demoted = 0;
+    }
 done:
     pipeline_get_counts(f.pipe, &res->counts);
+    res->counts.accepted -= demoted;
+    res->counts.rejected += demoted;
     report(o, f.pipe, 1.0, 1);
     pipeline_free(f.pipe);
     res->stopped = stopping(o);

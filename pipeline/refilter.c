@@ -4,8 +4,9 @@
  * What is judged, in this order (the first rule that fires gives the reason):
  *   1. the caption (caption_judge on items.caption_raw, else items.caption);
  *      the detected language is recorded in items.language
- *   2. repeated captions (COYO): a caption (caption_repeat_key) attached to
- *      >= boilerplate_repeat_threshold distinct images -> boilerplate
+ *   2. repeated captions (COYO, repeats.h): a caption (caption_repeat_key)
+ *      attached to >= boilerplate_repeat_threshold distinct images (sha256)
+ *      from >= boilerplate_repeat_min_sources pages or hosts -> boilerplate
  *   3. image checks on the stored original size and byte count
  *   4. nsfw_reject: items.nsfw = 'NSFW' -> unsafe_image
  *   5. clip_min_score: clip_scores.score of the chosen model -> low_clip_score
@@ -31,6 +32,7 @@
 #include "filterconf.h"
 #include "image.h"
 #include "phash.h"
+#include "repeats.h"
 #include "strmap.h"
 #include "url.h"
 
@@ -132,7 +134,7 @@ typedef struct {
     char key[10];                /* "" when the row has no sample */
     int status;                  /* DS_ACCEPTED or DS_REJECTED */
     char *reason, *error, *detail, *dup, *language;
-    char *url, *text, *sha256, *nsfw;
+    char *url, *text, *sha256, *nsfw, *page_url;
     int has_phash, has_score;
     uint64_t phash;
     double score;
@@ -171,28 +173,6 @@ static int keyless_judgeable(const char *reason)
     return 0;
 }
 
-typedef struct {
-    uint64_t rkey, ident;
-} pair;
-
-static int pair_cmp(const void *a, const void *b)
-{
-    const pair *x = a, *y = b;
-    if (x->rkey != y->rkey)
-        return x->rkey < y->rkey ? -1 : 1;
-    return x->ident < y->ident ? -1 : x->ident > y->ident;
-}
-
-typedef struct {
-    uint64_t rkey;
-    int64_t count;
-} rcount;
-
-static int rcount_cmp(const void *a, const void *b)
-{
-    const rcount *x = a, *y = b;
-    return x->rkey < y->rkey ? -1 : x->rkey > y->rkey;
-}
 
 /* Counts by reason for the summary. */
 typedef struct {
@@ -252,6 +232,7 @@ static int load_row(const dataset_row *d, void *ctx)
     r->dup = xstrdup(d->duplicate_of);
     r->language = xstrdup(d->language);
     r->url = xstrdup(d->url);
+    r->page_url = xstrdup(d->page_url);
     r->text = xstrdup(d->caption);
     r->sha256 = xstrdup(d->sha256);
     r->nsfw = xstrdup(d->nsfw);
@@ -316,10 +297,9 @@ cc_err pipeline_refilter(const refilter_options *o, refilter_result *res, char *
     rrow *rows = rl.rows;
     size_t n = rl.n;
 
-    /* ---- captions, and images per caption for the repeated-caption rule ---- */
+    /* ---- captions, and images and sources per caption for the repeated-caption rule ---- */
     caption_verdict *verdicts = xcalloc(n ? n : 1, sizeof *verdicts);
-    pair *pairs = xcalloc(n ? n : 1, sizeof *pairs);
-    size_t npairs = 0;
+    repeat_counter *repeats = repeat_counter_new();
     ccbuf norm = {0};
     for (size_t i = 0; i < n; i++) {
         rrow *r = &rows[i];
@@ -327,24 +307,12 @@ cc_err pipeline_refilter(const refilter_options *o, refilter_result *res, char *
         verdicts[i] = caption_judge(cf, t, strlen(t), &norm);
         r->norm = xstrndup(norm.len ? (const char *)norm.data : "", norm.len);
         r->rkey = caption_repeat_key(r->norm, strlen(r->norm));
-        /* A downloaded image: identified by its perceptual hash (so re-encodings
-         * of one picture count once), else by its bytes. */
-        if (r->norm[0] && (r->has_phash || r->sha256))
-            pairs[npairs++] = (pair){r->rkey, r->has_phash ? r->phash : cc_fnv1a(r->sha256, strlen(r->sha256))};
+        /* a downloaded image: identified by its bytes (distinct sha256) */
+        if (r->norm[0])
+            repeat_counter_add(repeats, r->rkey, r->sha256, r->page_url, r->url);
     }
     ccbuf_free(&norm);
-    qsort(pairs, npairs, sizeof *pairs, pair_cmp);
-    rcount *counts = xcalloc(npairs ? npairs : 1, sizeof *counts);
-    size_t ncounts = 0;
-    for (size_t i = 0; i < npairs; i++) {
-        if (i > 0 && pairs[i].rkey == pairs[i - 1].rkey && pairs[i].ident == pairs[i - 1].ident)
-            continue;
-        if (ncounts && counts[ncounts - 1].rkey == pairs[i].rkey)
-            counts[ncounts - 1].count++;
-        else
-            counts[ncounts++] = (rcount){pairs[i].rkey, 1};
-    }
-    free(pairs);
+    repeat_counter_finish(repeats);
 
     /* ---- decide ---- */
     img_checks checks;
@@ -372,10 +340,12 @@ cc_err pipeline_refilter(const refilter_options *o, refilter_result *res, char *
             set_reject(r, v->reason, v->detail, v->detail, NULL);
             continue;
         }
-        rcount probe = {r->rkey, 0}, *hit = r->norm[0] ? bsearch(&probe, counts, ncounts, sizeof *counts, rcount_cmp) : NULL;
-        if (hit && caption_is_repeated(cf, (uint64_t)hit->count)) {
-            char d[64];
-            snprintf(d, sizeof d, "repeated on %lld images", (long long)hit->count);
+        uint64_t images = 0, sources = 0;
+        if (r->norm[0])
+            repeat_counter_get(repeats, r->rkey, &images, &sources);
+        if (caption_is_repeated(cf, images, sources)) {
+            char d[96];
+            repeat_detail(d, sizeof d, images, sources);
             set_reject(r, caption_reason_name(CAPTION_BOILERPLATE), d, d, NULL);
             continue;
         }
@@ -446,7 +416,7 @@ cc_err pipeline_refilter(const refilter_options *o, refilter_result *res, char *
     cc_strmap_free(&by_url_caption);
     cc_strmap_free(&by_sha);
     free(verdicts);
-    free(counts);
+    repeat_counter_free(repeats);
 
     /* ---- what changes ---- */
     reason_counts demoted = {0};
@@ -564,7 +534,7 @@ out:
     for (size_t i = 0; i < rl.n; i++) {
         rrow *r = &rl.rows[i];
         free(r->reason), free(r->error), free(r->detail), free(r->dup), free(r->language);
-        free(r->url), free(r->text), free(r->sha256), free(r->nsfw), free(r->norm);
+        free(r->url), free(r->text), free(r->sha256), free(r->nsfw), free(r->norm), free(r->page_url);
         free(r->new_error), free(r->new_detail);
     }
     free(rl.rows);

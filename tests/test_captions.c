@@ -232,14 +232,15 @@ static void test_language_and_repeats(void)
     CHECK_EQ_STR(v.language, "de");
     v = caption_judge(f, en, strlen(en), NULL);
     CHECK_EQ_STR(v.reason, "keep");
-    CHECK(caption_is_repeated(f, 10) && !caption_is_repeated(f, 9), "repeat threshold 10");
+    CHECK(caption_is_repeated(f, 10, 2) && !caption_is_repeated(f, 9, 5), "repeat threshold 10");
+    CHECK(!caption_is_repeated(f, 50, 1), "one page or host is not enough by default");
     CHECK(caption_repeat_key("Click  HERE", 11) == caption_repeat_key("click here", 10), "repeat key folds case/space");
     CHECK(caption_repeat_key("click here", 10) != caption_repeat_key("click there", 11), "repeat key differs");
     caption_filter_free(f);
     CHECK_EQ_INT(filter_config_set(&c, "boilerplate_repeat_threshold", "0", err, sizeof err), CC_OK);
     CHECK_EQ_INT(filter_config_set(&c, "reject_unsafe", "no", err, sizeof err), CC_OK);
     f = caption_filter_new(&c);
-    CHECK(!caption_is_repeated(f, 1000000), "threshold 0 is off");
+    CHECK(!caption_is_repeated(f, 1000000, 1000), "threshold 0 is off");
     CHECK_EQ_STR(caption_judge(f, "free porn videos", 16, NULL).reason, "keep");
     caption_filter_free(f);
     caption_filter_free(NULL);

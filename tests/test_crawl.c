@@ -652,6 +652,61 @@ static void test_frontier_memory(const char *tmp)
     free(schema);
 }
 
+/* The repeated-caption rule (COYO) at the end of a crawl: one caption on six
+ * distinct images over three pages is boilerplate at threshold 5; the
+ * captions that occur once stay. A separate little site, not linked from the
+ * main one. */
+static void test_repeated_captions(const char *tmp)
+{
+    put(H1 "shop/index.html", PAGE_HEAD "</head><body><a href=\"p1.html\">1</a> <a href=\"p2.html\">2</a> "
+                                        "<a href=\"p3.html\">3</a></body></html>\n");
+    static const char *const unique[] = {"A ceramic teapot with a bamboo handle on a wooden table",
+                                         "Three linen tea towels folded on a kitchen shelf",
+                                         "A copper kettle steaming on an old gas stove"};
+    for (int pg = 1; pg <= 3; pg++) {
+        char rel[64];
+        snprintf(rel, sizeof rel, H1 "shop/p%d.html", pg);
+        put(rel,
+            PAGE_HEAD "</head><body>"
+                      "<img src=\"/shop/img/r%da.jpg\" alt=\"Product photo from our online shop\">"
+                      "<img src=\"/shop/img/r%db.jpg\" alt=\"Product photo from our online shop\">"
+                      "<img src=\"/shop/img/u%d.jpg\" alt=\"%s\"></body></html>\n",
+            pg, pg, pg, unique[pg - 1]);
+        snprintf(rel, sizeof rel, H1 "shop/img/r%da.jpg", pg);
+        put_jpeg(rel, 900u + (unsigned)pg * 3);
+        snprintf(rel, sizeof rel, H1 "shop/img/r%db.jpg", pg);
+        put_jpeg(rel, 901u + (unsigned)pg * 3);
+        snprintf(rel, sizeof rel, H1 "shop/img/u%d.jpg", pg);
+        put_jpeg(rel, 902u + (unsigned)pg * 3);
+    }
+    char *seed = xasprintf("http://127.0.0.1:%d/shop/index.html", port);
+    char *out = xasprintf("%s/repeated", tmp);
+    tu_output o;
+    tu_run_clipcrawl(&o, "crawl", seed, "-o", out, "--allow-private", "--depth", "1", "--host-delay", "0",
+                     "--retries", "0", "-q", "--filter", "boilerplate_repeat_threshold=5", NULL);
+    CHECK_EQ_INT(o.status, 0);
+    tu_output_free(&o);
+    sqlite3 *db = open_index(out);
+    CHECK_EQ_INT(qn(db, "SELECT count(*) FROM items WHERE status = 'rejected' AND reason = 'boilerplate' AND "
+                        "caption_detail = 'repeated on 6 images from 3 pages or hosts'"),
+                 6);
+    CHECK_EQ_INT(qn(db, "SELECT count(*) FROM items WHERE status = 'accepted' AND url LIKE '%/shop/img/u%'"), 3);
+    sqlite3_close(db);
+    free(out);
+    /* the same caption on one page only is not enough (min sources 2) */
+    out = xasprintf("%s/repeated1", tmp);
+    tu_run_clipcrawl(&o, "crawl", seed, "-o", out, "--allow-private", "--depth", "1", "--max-pages", "2",
+                     "--host-delay", "0", "--retries", "0", "-q", "--filter", "boilerplate_repeat_threshold=2", NULL);
+    CHECK_EQ_INT(o.status, 0);
+    tu_output_free(&o);
+    db = open_index(out);
+    CHECK_EQ_INT(qn(db, "SELECT count(*) FROM items WHERE reason = 'boilerplate'"), 0);
+    CHECK_EQ_INT(qn(db, "SELECT count(*) FROM items WHERE status = 'accepted'"), 3);
+    sqlite3_close(db);
+    free(out);
+    free(seed);
+}
+
 int main(void)
 {
     char *tmp = tu_mkdtemp("crawl");
@@ -670,6 +725,7 @@ int main(void)
     test_depth_scope_maxpages(srv, tmp, seed);
     test_host_delay(srv, tmp);
     test_kill_resume(srv, tmp, seed, ref);
+    test_repeated_captions(tmp);
 
     tu_server_stop(srv);
     if (!getenv("TU_KEEP"))

@@ -9,7 +9,8 @@
  *   - --dry-run changes nothing; a second refilter changes nothing
  *   - a caption rejected before download that now passes loses its outcome
  *     row, and the next fetch of the list fetches it
- *   - repeated captions (COYO) on 5 distinct images -> boilerplate at
+ *   - repeated captions (COYO) on 5 distinct images of one host: kept by
+ *     default (>= 2 pages or hosts wanted), boilerplate with min sources 1 at
  *     threshold 5, back at threshold 6
  *   - image size, --nsfw-reject (unsafe_image), --clip-min-score
  *     (low_clip_score, after a real `score` with the tiny fixture model)
@@ -432,21 +433,56 @@ int main(void)
     CHECK_EQ_INT(query_count(), N_ROWS - 3);
     CHECK(verify_ok(), "verify after refetch");
 
-    /* 6. repeated captions: 5 distinct images -> boilerplate at 5, back at 6 */
-    CHECK(refilter(&s, "--filter", "boilerplate_repeat_threshold=5", NULL), "repeat 5");
+    /* 6. repeated captions: 5 distinct images (sha256), all from one host.
+     * By default the rule also wants >= 2 pages or hosts. */
+    CHECK(refilter(&s, "--filter", "boilerplate_repeat_threshold=5", NULL), "repeat 5, one host");
+    CHECK_EQ_INT(demoted_by(&s, "boilerplate"), 0);
+    json_free(s.j);
+    char *rep5 = xasprintf("%s.repeat5.conf", ds), *rep6 = xasprintf("%s.repeat6.conf", ds);
+    {
+        FILE *fp = fopen(rep5, "w");
+        CHECK(fp != NULL, "write %s", rep5);
+        if (fp) {
+            fputs("boilerplate_repeat_threshold = 5\nboilerplate_repeat_min_sources = 1\n", fp);
+            fclose(fp);
+        }
+        fp = fopen(rep6, "w");
+        CHECK(fp != NULL, "write %s", rep6);
+        if (fp) {
+            fputs("boilerplate_repeat_threshold = 6\nboilerplate_repeat_min_sources = 1\n", fp);
+            fclose(fp);
+        }
+    }
+    CHECK(refilter(&s, "--filters", rep5, NULL), "repeat 5");
     CHECK_EQ_INT(demoted_by(&s, "boilerplate"), 5);
     json_free(s.j);
     {
         char *d = q_text("SELECT caption_detail FROM items WHERE " ROW(8));
-        CHECK_EQ_STR(d, "repeated on 5 images");
+        CHECK_EQ_STR(d, "repeated on 5 images from 1 pages or hosts");
         free(d);
     }
     CHECK_EQ_INT(query_count(), N_ROWS - 3 - 5);
-    CHECK(refilter(&s, "--filter", "boilerplate_repeat_threshold=6", NULL), "repeat 6");
+    CHECK(refilter(&s, "--filters", rep6, NULL), "repeat 6");
     CHECK_EQ_INT(s.to_accepted, 5);
     CHECK_EQ_INT(s.to_rejected, 0);
     json_free(s.j);
     CHECK_EQ_INT(query_count(), N_ROWS - 3);
+    /* the same rule when a fetch run ends (nothing new to download here) */
+    CHECK(fetch("--filters", rep5, NULL, NULL), "fetch with repeat 5");
+    CHECK_EQ_INT(query_count(), N_ROWS - 3 - 5);
+    {
+        char *d = q_text("SELECT reason || ':' || caption_detail FROM items WHERE " ROW(8));
+        CHECK_EQ_STR(d, "boilerplate:repeated on 5 images from 1 pages or hosts");
+        free(d);
+    }
+    CHECK(refilter(&s, "--filters", rep6, NULL), "repeat 6 again");
+    CHECK_EQ_INT(s.to_accepted, 5);
+    json_free(s.j);
+    CHECK_EQ_INT(query_count(), N_ROWS - 3);
+    remove(rep5);
+    remove(rep6);
+    free(rep5);
+    free(rep6);
 
     /* 7. image size from the stored original size */
     CHECK(refilter(&s, "--min-image-size", "150", NULL), "min size");
