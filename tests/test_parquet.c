@@ -1,7 +1,7 @@
 /* test_parquet.c — the Parquet reader (crawler/parquet.h).
  *
  * Conformance: every file of tests/data/parquet/manifest.tsv (a copy of
- * ../shared/conformance/parquet) is read, refused or rejected as the manifest
+ * the conformance set's parquet/ folder) is read, refused or rejected as the manifest
  * says; rows are compared with FILE.expected.jsonl (stored zstd-compressed)
  * line for line, byte for byte, through pq_value_json(). Then number
  * formatting, streaming (one row group in memory), corruption (truncation at

@@ -2,9 +2,9 @@
  * and the embedding file's crash and migration behaviour, end to end.
  *
  * A dataset is fetched from nginx on 127.0.0.1 (photo-like JPEGs made here)
- * and scored with the tiny CLIP fixture model (tests/data/clipref, else
- * ../shared/clipref; the semantic part skips with a message when neither has
- * it). Semantic results are checked against a brute-force reference computed
+ * and scored with the tiny CLIP fixture model (tests/data/clipref, or
+ * $CLIPCRAWL_TESTDATA/clipref; the semantic part skips with a message when
+ * neither has it). Semantic results are checked against a brute-force reference computed
  * here, in double precision, from the embedding file as documented in
  * schema/EMBEDDINGS_FORMAT.md and the text embedding `embed` prints. */
 #include <math.h>
@@ -57,13 +57,13 @@ static void make_jpeg(const char *path, int w, int h, uint64_t seed)
     img_image_free(&im);
 }
 
-/* Model files: tests/data/clipref when the repository carries them, else
- * ../shared/clipref. Returns 0 when neither has the tiny model. */
+/* Model files: tests/data/clipref, else $CLIPCRAWL_TESTDATA/clipref.
+ * Returns 0 when neither has the tiny model. */
 static int find_model(void)
 {
-    const char *tests = getenv("CLIPCRAWL_TESTS"), *shared = getenv("CLIPCRAWL_SHARED");
+    const char *tests = getenv("CLIPCRAWL_TESTS"), *data = getenv("CLIPCRAWL_TESTDATA");
     char *roots[2] = {xasprintf("%s/data/clipref", tests ? tests : "tests"),
-                      xasprintf("%s/clipref", shared ? shared : "../shared")};
+                      xasprintf("%s/clipref", data ? data : "tests/data")};
     int ok = 0;
     for (int r = 0; r < 2 && !ok; r++) {
         char *w = xasprintf("%s/fixtures/models/tiny-b32/model.safetensors", roots[r]);
@@ -960,7 +960,7 @@ int main(void)
     tu_output_free(&o);
     test_formats(dir);
     if (!find_model()) {
-        printf("SKIP semantic search, export-embeddings: no tiny CLIP model in tests/data/clipref or ../shared/clipref\n");
+        printf("SKIP semantic search, export-embeddings: no tiny CLIP model in tests/data/clipref\n");
     } else {
         run(&o, 0, "score", "score", dir, "--model", model_dir, "-q", (const char *)NULL);
         tu_output_free(&o);
