@@ -1,4 +1,5 @@
-/* cmd-stats.c — clipcrawl stats DIR: the dataset's figures as one JSON object.
+/* cmd-stats.c — clipcrawl stats DIR...: the dataset's figures as one JSON object.
+ * Several DIRs: {"dirs": N, "total": {the additive figures summed}, "parts": [each DIR's object]}.
  *
  * {"dir", "items", "samples", "by_status": {status: n}, "by_reason": {status: {reason: n}},
  *  "bytes": {"original", "stored", "shard_files"}, "shards": {"total", "sealed", "open"},
@@ -48,16 +49,87 @@ static void print_last_run(ccbuf *b, const dataset_stats *s)
     ccbuf_puts(b, "}");
 }
 
-int cmd_stats(int argc, char **argv)
+/* Reasons summed over several DIRs. */
+typedef struct {
+    char *status, *reason;
+    int64_t n;
+} reason_total;
+
+typedef struct {
+    int64_t items, samples, by_status[4], bytes[3], shards[3];
+    reason_total *reasons;
+    size_t n_reasons;
+} totals;
+
+static void add_totals(totals *t, const dataset_stats *s)
 {
-    if (cli_wants_help("stats", argc, argv))
-        return EXIT_OK;
-    if (argc < 2)
-        return cli_usage_error("stats", "needs DIR");
-    if (argc > 2 || argv[1][0] == '-')
-        return cli_usage_error("stats", "takes one DIR, got '%s'", argv[argc > 2 ? 2 : 1]);
+    t->items += s->items;
+    t->samples += s->samples;
+    for (int i = 0; i < 4; i++)
+        t->by_status[i] += s->by_status[i];
+    t->bytes[0] += s->bytes_original;
+    t->bytes[1] += s->bytes_stored;
+    t->bytes[2] += s->bytes_shard_files;
+    t->shards[0] += s->shards;
+    t->shards[1] += s->shards_sealed;
+    t->shards[2] += s->shards_open;
+    for (size_t i = 0; i < s->n_reasons; i++) {
+        const dataset_reason_count *c = &s->reasons[i];
+        const char *reason = c->reason ? c->reason : "";
+        size_t k = 0;
+        while (k < t->n_reasons && (strcmp(t->reasons[k].status, c->status) || strcmp(t->reasons[k].reason, reason)))
+            k++;
+        if (k == t->n_reasons) {
+            t->reasons = xrealloc(t->reasons, (k + 1) * sizeof *t->reasons);
+            t->reasons[k] = (reason_total){xasprintf("%s", c->status), xasprintf("%s", reason), 0};
+            t->n_reasons++;
+        }
+        t->reasons[k].n += c->n;
+    }
+}
+
+static int by_status_then_count(const void *a, const void *b)
+{
+    const reason_total *x = a, *y = b;
+    int c = strcmp(x->status, y->status);
+    return c ? c : (x->n < y->n) - (x->n > y->n);
+}
+
+/* The additive figures of several DIRs as one JSON object. */
+static void totals_json(totals *t, ccbuf *b)
+{
+    ccbuf_printf(b, "{\"items\":%lld,\"samples\":%lld,\"by_status\":{", (long long)t->items, (long long)t->samples);
+    for (int i = 0; i < 4; i++)
+        ccbuf_printf(b, "%s\"%s\":%lld", i ? "," : "", dataset_status_name((dataset_status)i),
+                     (long long)t->by_status[i]);
+    ccbuf_puts(b, "},\"by_reason\":{");
+    qsort(t->reasons, t->n_reasons, sizeof *t->reasons, by_status_then_count);
+    for (size_t i = 0; i < t->n_reasons; i++) {
+        if (i == 0 || strcmp(t->reasons[i].status, t->reasons[i - 1].status) != 0)
+            ccbuf_printf(b, "%s\"%s\":{", i ? "}," : "", t->reasons[i].status);
+        else
+            ccbuf_putc(b, ',');
+        ccbuf_json_string(b, t->reasons[i].reason, strlen(t->reasons[i].reason));
+        ccbuf_printf(b, ":%lld", (long long)t->reasons[i].n);
+    }
+    if (t->n_reasons)
+        ccbuf_putc(b, '}');
+    ccbuf_printf(b, "},\"bytes\":{\"original\":%lld,\"stored\":%lld,\"shard_files\":%lld}",
+                 (long long)t->bytes[0], (long long)t->bytes[1], (long long)t->bytes[2]);
+    ccbuf_printf(b, ",\"shards\":{\"total\":%lld,\"sealed\":%lld,\"open\":%lld}}", (long long)t->shards[0],
+                 (long long)t->shards[1], (long long)t->shards[2]);
+    for (size_t i = 0; i < t->n_reasons; i++) {
+        free(t->reasons[i].status);
+        free(t->reasons[i].reason);
+    }
+    free(t->reasons);
+}
+
+/* One DIR's figures as a JSON object appended to b; its additive figures to t. */
+static int stats_one(const char *dir, ccbuf *out, totals *t)
+{
     char err[512];
-    dataset *ds = dataset_open_readonly(argv[1], err, sizeof err);
+    dataset *ds = dataset_open_readonly(dir, err, sizeof err);
     if (!ds)
         return cli_fail("stats", "%s", err);
     dataset_stats s;
@@ -66,9 +138,10 @@ int cmd_stats(int argc, char **argv)
         dataset_close(ds, 0, NULL, 0);
         return status;
     }
+    add_totals(t, &s);
     ccbuf b = {0};
     ccbuf_puts(&b, "{\"dir\":");
-    ccbuf_json_string(&b, argv[1], strlen(argv[1]));
+    ccbuf_json_string(&b, dir, strlen(dir));
     ccbuf_printf(&b, ",\"items\":%lld,\"samples\":%lld,\"by_status\":{", (long long)s.items, (long long)s.samples);
     for (int i = 0; i < 4; i++)
         ccbuf_printf(&b, "%s\"%s\":%lld", i ? "," : "", dataset_status_name((dataset_status)i),
@@ -110,11 +183,57 @@ int cmd_stats(int argc, char **argv)
     }
     dataset_overview_json(&ov, &b);
     dataset_overview_free(&ov);
-    ccbuf_puts(&b, "}\n");
-    fwrite(b.data, 1, b.len, stdout);
-    int status = fflush(stdout) == 0 ? EXIT_OK : cli_fail("stats", "cannot write to stdout");
+    ccbuf_puts(&b, "}");
+    ccbuf_append(out, b.data, b.len);
+    int status = EXIT_OK;
     ccbuf_free(&b);
     dataset_stats_free(&s);
     dataset_close(ds, 0, NULL, 0);
+    return status;
+}
+
+int cmd_stats(int argc, char **argv)
+{
+    if (cli_wants_help("stats", argc, argv))
+        return EXIT_OK;
+    if (argc < 2)
+        return cli_usage_error("stats", "needs DIR");
+    for (int i = 1; i < argc; i++)
+        if (argv[i][0] == '-')
+            return cli_usage_error("stats", "unknown option '%s'", argv[i]);
+    ccbuf b = {0};
+    totals t = {0};
+    int status = EXIT_OK;
+    if (argc == 2) {
+        status = stats_one(argv[1], &b, &t);
+    } else {
+        /* Several DIRs (the parts of a partitioned run): the sums, then each DIR. */
+        ccbuf parts = {0};
+        for (int i = 1; i < argc && status == EXIT_OK; i++) {
+            if (i > 1)
+                ccbuf_putc(&parts, ',');
+            status = stats_one(argv[i], &parts, &t);
+        }
+        ccbuf_printf(&b, "{\"dirs\":%d,\"total\":", argc - 1);
+        totals_json(&t, &b);
+        ccbuf_puts(&b, ",\"parts\":[");
+        ccbuf_append(&b, parts.data, parts.len);
+        ccbuf_puts(&b, "]}");
+        ccbuf_free(&parts);
+        t.reasons = NULL;
+        t.n_reasons = 0;
+    }
+    for (size_t i = 0; i < t.n_reasons; i++) {
+        free(t.reasons[i].status);
+        free(t.reasons[i].reason);
+    }
+    free(t.reasons);
+    if (status == EXIT_OK) {
+        ccbuf_putc(&b, '\n');
+        fwrite(b.data, 1, b.len, stdout);
+        if (fflush(stdout) != 0)
+            status = cli_fail("stats", "cannot write to stdout");
+    }
+    ccbuf_free(&b);
     return status;
 }

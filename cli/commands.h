@@ -101,11 +101,13 @@ int cmd_query(int argc, char **argv);
     "  sealed shards ending with the tar end blocks, no stray shard files.\n" \
     "  Prints problems one per line on stdout; exit 1 if there are any.\n"
 #define STATS_USAGE \
-    "usage: clipcrawl stats DIR\n" \
+    "usage: clipcrawl stats DIR...\n" \
     "  Prints one JSON object: items, samples, counts by status and by reason,\n" \
     "  bytes (original, stored, shard files), shards, runs and rates, and the\n" \
     "  funnel (pages -> candidates -> fetched -> accepted), rejections by reason,\n" \
-    "  failures by error, CLIP-score and caption-length quantiles, top hosts.\n"
+    "  failures by error, CLIP-score and caption-length quantiles, top hosts.\n" \
+    "  Several DIRs (the parts of a --part run): {\"dirs\", \"total\": the counts,\n" \
+    "  reasons, bytes and shards summed, \"parts\": [each DIR's object]}.\n"
 #define QUERY_USAGE \
     "usage: clipcrawl query DIR [--where EXPR] [--fts WORDS] [--status S|all]\n" \
     "                          [--min-clip-score X] [--columns C1,C2,...] [--order EXPR]\n" \
@@ -127,6 +129,8 @@ int cmd_query(int argc, char **argv);
     "  --model M      model for --text/--image (default: the one that scored DIR)\n" \
     "  --no-header    leave the header line out (csv, tsv, table)\n" \
     "  --sql SELECT   one read-only statement of your own (the index opens read-only)\n" \
+    "  Several DIRs (the parts of a --part run) are queried in turn as one result;\n" \
+    "  --limit counts over all of them and a semantic search ranks their hits together.\n" \
     "  Tables and columns: schema/README.md.\n"
 int cmd_embed(int argc, char **argv);
 int cmd_classify(int argc, char **argv);

@@ -86,12 +86,13 @@ static size_t display_width(const char *s)
     return w;
 }
 
-int rows_out(dataset_rows *st, rows_format fmt, int header, FILE *out)
+long rows_out(dataset_rows *st, rows_format fmt, int header, FILE *out)
 {
     int ncol = dataset_rows_ncols(st);
     ccbuf line = {0};
     char ***rows = NULL;
     size_t nrows = 0, cap = 0;
+    long printed = 0;
     int r;
     if ((fmt == ROWS_CSV || fmt == ROWS_TSV) && header) {
         for (int c = 0; c < ncol; c++) {
@@ -103,6 +104,7 @@ int rows_out(dataset_rows *st, rows_format fmt, int header, FILE *out)
         fwrite(line.data, 1, line.len, out);
     }
     while ((r = dataset_rows_next(st)) == 1) {
+        printed++;
         ccbuf_reset(&line);
         if (fmt == ROWS_TABLE) {
             if (nrows == cap) {
@@ -186,5 +188,5 @@ int rows_out(dataset_rows *st, rows_format fmt, int header, FILE *out)
         free(w);
     }
     ccbuf_free(&line);
-    return r == 0 ? 0 : -1;
+    return r == 0 ? printed : -1;
 }

@@ -22,8 +22,9 @@ typedef enum { ROWS_TABLE, ROWS_JSONL, ROWS_CSV, ROWS_TSV } rows_format;
 int rows_format_parse(const char *name);
 
 /* Steps st to the end, printing each row to out. header = 0 leaves the
- * header line out (csv, tsv, table). Returns 0, or -1 when a step failed
- * (dataset_rows_errmsg says why; the rows before it were printed). */
-int rows_out(dataset_rows *st, rows_format fmt, int header, FILE *out);
+ * header line out (csv, tsv, table). Returns the number of rows printed, or
+ * -1 when a step failed (dataset_rows_errmsg says why; the rows before it
+ * were printed). */
+long rows_out(dataset_rows *st, rows_format fmt, int header, FILE *out);
 
 #endif

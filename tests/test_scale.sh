@@ -13,6 +13,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap "exit 1" INT TERM
 ok()   { pass=$((pass + 1)); echo "ok   $*"; }
 bad()  { fail=$((fail + 1)); echo "FAIL $*"; }
 check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
@@ -132,6 +133,16 @@ check "no page host crawled by two parts" test "$pages_two" = 0
 "$bin" merge "$work"/crawl-part-{0,1,2} -o "$work/crawl-merged" >/dev/null 2>&1
 check "crawl: merged equals the single crawl" same_merged "$work/crawl-single" "$work/crawl-merged"
 check "crawl: merged verifies clean" "$bin" verify "$work/crawl-merged"
+
+# query and stats over several DIRs (the parts): one result, sums in "total".
+# Unmerged parts still hold the duplicates across parts that merge resolves.
+n_single=$(( $(sql "$work/single" "SELECT count(*) FROM items WHERE status='accepted'") + n_dup ))
+n_multi=$("$bin" query "$work"/parts/part-{0,1,2,3} --format jsonl --status accepted --limit 100000 | wc -l)
+check "query over 4 parts returns the single run's samples ($n_multi vs $n_single)" test "$n_multi" = "$n_single"
+n_lim=$("$bin" query "$work"/parts/part-{0,1,2,3} --format csv --no-header --limit 40 | wc -l)
+check "--limit counts over all DIRs ($n_lim)" test "$n_lim" = 40
+acc_stats=$("$bin" stats "$work"/parts/part-{0,1,2,3} | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["total"]["by_status"]["accepted"], len(d["parts"]))')
+check "stats over 4 parts adds up ($acc_stats vs $n_single 4)" test "$acc_stats" = "$n_single 4"
 
 # warc --part: records split by the host of their page; together they list what one run lists.
 warcs=("$src"/tests/data/warc/cc-whirlwind/whirlwind.warc.gz "$src"/tests/data/warc/ia-web-commons/IAH-urls-wget.warc.gz \
