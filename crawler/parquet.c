@@ -318,7 +318,9 @@ static void vs_free(vstore *s)
 
 static void *grow(void *p, size_t *cap, size_t need, size_t elem)
 {
-    if (need <= *cap)
+    if (need == 0)
+        need = 1; /* never hand back NULL: callers do pointer arithmetic on it */
+    if (need <= *cap && p)
         return p;
     size_t c = *cap ? *cap : 64;
     while (c < need)
