@@ -48,6 +48,18 @@ int clip_tool_load(const clip_tool_options *o, clip_model **m, clip_tokenizer **
     return 0;
 }
 
+int clip_tool_pixels(const void *data, size_t n, uint64_t max_pixels, int image_size, float *out_chw, char *err,
+                     size_t errlen)
+{
+    img_image im = {0};
+    int rc = -1;
+    if (img_decode_native(data, n, max_pixels, &im, err, errlen) == CC_OK &&
+        clip_preprocess(&im, image_size, NULL, NULL, out_chw, NULL, err, errlen) == 0)
+        rc = 0;
+    img_image_free(&im);
+    return rc;
+}
+
 int clip_tool_image(const char *path, int image_size, float *out_chw, char *err, size_t errlen)
 {
     ccbuf b = {0};
@@ -55,19 +67,11 @@ int clip_tool_image(const char *path, int image_size, float *out_chw, char *err,
         snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
         return -1;
     }
-    img_image im;
-    memset(&im, 0, sizeof im);
     char e2[256];
-    if (img_decode_native(b.data, b.len, 89478484, &im, e2, sizeof e2) != CC_OK) {
-        snprintf(err, errlen, "%s: %s", path, e2);
-        ccbuf_free(&b);
-        return -1;
-    }
-    ccbuf_free(&b);
-    int rc = clip_preprocess(&im, image_size, NULL, NULL, out_chw, NULL, e2, sizeof e2);
+    int rc = clip_tool_pixels(b.data, b.len, CLIP_TOOL_MAX_PIXELS, image_size, out_chw, e2, sizeof e2);
     if (rc != 0)
         snprintf(err, errlen, "%s: %s", path, e2);
-    img_image_free(&im);
+    ccbuf_free(&b);
     return rc;
 }
 

@@ -7,6 +7,7 @@
 #include "dataset_emb.h"
 #include "phash.h"
 #include "images.h"
+#include "judge.h"
 #include "preprocess.h"
 #include "safety.h"
 #include "tokenizer.h"
@@ -47,8 +48,8 @@ struct pipeline_item {
 struct pipeline {
     dataset *ds;
     pipeline_options opt;
-    img_checks checks;                /* from opt.filters */
-    caption_filter *captions;
+    judge *judge;                     /* the rules (judge.h), from opt.filters */
+    uint64_t max_pixels;              /* decode limit, from the judge's image checks */
     int phash_bands;                  /* phash_max_distance + 1 */
     /* inline CLIP scoring */
     clip_model *clip;
@@ -144,14 +145,15 @@ pipeline *pipeline_new(dataset *ds, const pipeline_options *o)
         p->opt.encode_quality = 9;
     }
     const filter_config *fc = &p->opt.filters;
-    img_checks_defaults(&p->checks);
-    p->checks.min_side = fc->image_min_side;
-    p->checks.max_aspect_ratio = fc->image_max_aspect_ratio;
-    p->checks.max_pixels = fc->image_max_pixels;
-    p->checks.min_bytes = (size_t)fc->image_min_bytes;
-    p->captions = caption_filter_new(fc);
-    if (!p->captions) /* only an unreadable extra list file does this; the filter said why */
-        p->captions = caption_filter_new(NULL);
+    char jerr[400];
+    p->judge = judge_new(fc, jerr, sizeof jerr);
+    if (!p->judge) { /* only an unreadable extra word list does this: go on with the built-in lists */
+        cc_log(CC_LOG_WARN, "%s (using the built-in word lists)", jerr);
+        filter_config builtin = *fc;
+        builtin.boilerplate_file[0] = builtin.unsafe_file[0] = '\0';
+        p->judge = judge_new(&builtin, jerr, sizeof jerr);
+    }
+    p->max_pixels = judge_image_checks(p->judge)->max_pixels;
     p->phash_bands = img_phash_nbands(fc->phash_max_distance);
     pthread_key_create(&p->state_key, NULL);
     if (p->opt.model) {
@@ -232,12 +234,10 @@ static int clip_score_item(pipeline *p, pipeline_item *it, const void *data, siz
 {
     const clip_config *c = clip_model_config(p->clip);
     const int S = c->image_size, E = c->embed_dim, C = c->context_length;
-    img_image nat = {0};
     float *px = xmalloc((size_t)3 * S * S * sizeof(float));
     int32_t *ids = xcalloc((size_t)C, sizeof *ids);
     int eot = 0, rc = -1;
-    if (img_decode_native(data, n, p->checks.max_pixels, &nat, err, errlen) != CC_OK ||
-        clip_preprocess(&nat, S, NULL, NULL, px, NULL, err, errlen) != 0)
+    if (clip_tool_pixels(data, n, p->max_pixels, S, px, err, errlen) != 0)
         goto out;
     if (clip_tokenize(p->tok, it->caption ? it->caption : "", ids, C, &eot) < 0) {
         snprintf(err, errlen, "caption could not be tokenized");
@@ -256,7 +256,6 @@ static int clip_score_item(pipeline *p, pipeline_item *it, const void *data, siz
         it->nsfw = clip_safety_tag(p->safety, it->clip_emb);
     rc = 0;
 out:
-    img_image_free(&nat);
     free(px);
     free(ids);
     return rc;
@@ -300,15 +299,18 @@ static void process_item(pipeline *p, pipeline_item *it)
     }
     it->original_width = w;
     it->original_height = h;
-    const char *why = img_check(&p->checks, n, w, h);
-    if (why) {
-        set_verdict(it, DS_REJECTED, why, NULL);
+    /* The judge's rules as far as the facts go: the image's size now, the CLIP
+     * rules once it is scored (the caption was judged before the download). */
+    judge_facts facts = {.has_size = 1, .width = w, .height = h, .bytes = (int64_t)n};
+    judge_verdict v;
+    if (judge_sample(p->judge, &facts, &v)) {
+        set_verdict(it, DS_REJECTED, v.reason, v.detail);
         return;
     }
     img_image im = {0};
     cc_err rc = o->keep_original
-                    ? img_decode_rgb(data, n, p->checks.max_pixels, 0, &im, err, sizeof err)
-                    : img_decode_resize(data, n, p->checks.max_pixels, o->image_size,
+                    ? img_decode_rgb(data, n, p->max_pixels, 0, &im, err, sizeof err)
+                    : img_decode_resize(data, n, p->max_pixels, o->image_size,
                                         (img_resize_mode)(o->resize_mode |
                                                           (o->resize_only_if_bigger ? IMG_RESIZE_ONLY_IF_BIGGER : 0)),
                                         &im,
@@ -324,15 +326,11 @@ static void process_item(pipeline *p, pipeline_item *it)
         img_image_free(&im);
         return;
     }
-    if (it->has_clip && o->filters.clip_min_score != 0 && it->clip_score < o->filters.clip_min_score) {
-        char msg[96];
-        snprintf(msg, sizeof msg, "CLIP score %.4f below %.4f", (double)it->clip_score, o->filters.clip_min_score);
-        set_verdict(it, DS_REJECTED, "low_clip_score", msg);
-        img_image_free(&im);
-        return;
-    }
-    if (it->nsfw && o->filters.nsfw_reject && strcmp(it->nsfw, CLIP_SAFETY_NSFW) == 0) {
-        set_verdict(it, DS_REJECTED, "unsafe_image", "CLIP safety tag NSFW");
+    facts.safety_tag = it->nsfw;
+    facts.has_score = it->has_clip;
+    facts.score = it->clip_score;
+    if (judge_sample(p->judge, &facts, &v)) {
+        set_verdict(it, DS_REJECTED, v.reason, v.detail);
         img_image_free(&im);
         return;
     }
@@ -619,20 +617,22 @@ db_error:
 
 const caption_filter *pipeline_caption_filter(const pipeline *p)
 {
-    return p->captions;
+    return judge_captions(p->judge);
 }
 
 int pipeline_admit(pipeline *p, pipeline_item *it)
 {
     if (p->opt.judge_captions && it->caption) {
         ccbuf norm = {0};
-        caption_verdict v = caption_judge(p->captions, it->caption, strlen(it->caption), &norm);
+        caption_verdict cv = caption_judge(judge_captions(p->judge), it->caption, strlen(it->caption), &norm);
         it->caption_raw = it->caption;
         it->caption = ccbuf_detach(&norm, NULL);
-        snprintf(it->language, sizeof it->language, "%s", v.language);
-        if (v.detail[0])
-            it->caption_detail = xstrdup(v.detail);
-        if (v.code != CAPTION_KEEP) {
+        snprintf(it->language, sizeof it->language, "%s", cv.language);
+        if (cv.detail[0])
+            it->caption_detail = xstrdup(cv.detail);
+        judge_facts facts = {.caption = &cv};
+        judge_verdict v;
+        if (judge_sample(p->judge, &facts, &v)) {
             pipeline_record(p, it, DS_REJECTED, v.reason, v.detail);
             return 0;
         }
@@ -687,7 +687,7 @@ void pipeline_free(pipeline *p)
     cc_pool_wait(p->pool);
     pipeline_poll(p, 1);
     cc_pool_free(p->pool);
-    caption_filter_free(p->captions);
+    judge_free(p->judge);
     for (int i = 0; i < p->n_states; i++)
         clip_state_free(p->states[i]);
     free(p->states);

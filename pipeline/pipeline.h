@@ -304,6 +304,15 @@ cc_err pipeline_score(const score_options *o, score_result *res, char *err, size
  * the model's directory). 0, or -1 with a one-line message naming the file. */
 int clip_tool_load(const clip_tool_options *o, clip_model **m, clip_tokenizer **tok, char *err, size_t errlen);
 
+/* The decode limit of the CLIP tools (Pillow's: 89478484 pixels). */
+#define CLIP_TOOL_MAX_PIXELS 89478484u
+
+/* The one decode -> CLIP preprocessing path (score, inline scoring, the CLIP
+ * tools): the image bytes' own pixels, resized and cropped to image_size, as
+ * 3*S*S normalised floats. 0, or -1 with a one-line message in err. */
+int clip_tool_pixels(const void *data, size_t n, uint64_t max_pixels, int image_size, float *out_chw, char *err,
+                     size_t errlen);
+
 /* Reads, decodes and preprocesses an image file into 3*S*S floats.
  * 0, or -1 with a one-line message in err naming the file. */
 int clip_tool_image(const char *path, int image_size, float *out_chw, char *err, size_t errlen);

@@ -1,9 +1,10 @@
 /* refilter.c — re-judges an
  * existing dataset with new filter settings, without fetching anything.
  *
- * What is judged, in this order (the first rule that fires gives the reason):
- *   1. the caption (caption_judge on items.caption_raw, else items.caption);
- *      the detected language is recorded in items.language
+ * Every row goes through the one judge (judge.h), the rules fetch and crawl
+ * apply, in the same order, with the facts the index keeps:
+ *   1. the caption (items.caption_raw, else items.caption); the detected
+ *      language is recorded in items.language
  *   2. repeated captions (COYO, repeats.h): a caption (caption_repeat_key)
  *      attached to >= boilerplate_repeat_threshold distinct images (sha256)
  *      from >= boilerplate_repeat_min_sources pages or hosts -> boilerplate
@@ -26,6 +27,7 @@
 #include <string.h>
 
 #include "caption.h"
+#include "judge.h"
 #include "pipeline.h"
 #include "common.h"
 #include "dataset.h"
@@ -261,12 +263,12 @@ cc_err pipeline_refilter(const refilter_options *o, refilter_result *res, char *
     const char *dir = o->dir;
     const int dry_run = o->dry_run;
     const int64_t model_arg = o->model_id;
-    caption_filter *cf = caption_filter_new_err(&fc, err, errlen);
-    if (!cf)
+    judge *jd = judge_new(&fc, err, errlen);
+    if (!jd)
         return CC_ERR_IO;
     dataset *ds = dry_run ? dataset_open_readonly(dir, err, errlen) : dataset_open(dir, NULL, err, errlen);
     if (!ds) {
-        caption_filter_free(cf);
+        judge_free(jd);
         return CC_ERR_IO;
     }
     cc_err status = CC_OK;
@@ -304,7 +306,7 @@ cc_err pipeline_refilter(const refilter_options *o, refilter_result *res, char *
     for (size_t i = 0; i < n; i++) {
         rrow *r = &rows[i];
         const char *t = r->text ? r->text : "";
-        verdicts[i] = caption_judge(cf, t, strlen(t), &norm);
+        verdicts[i] = caption_judge(judge_captions(jd), t, strlen(t), &norm);
         r->norm = xstrndup(norm.len ? (const char *)norm.data : "", norm.len);
         r->rkey = caption_repeat_key(r->norm, strlen(r->norm));
         /* a downloaded image: identified by its bytes (distinct sha256) */
@@ -315,12 +317,6 @@ cc_err pipeline_refilter(const refilter_options *o, refilter_result *res, char *
     repeat_counter_finish(repeats);
 
     /* ---- decide ---- */
-    img_checks checks;
-    img_checks_defaults(&checks);
-    checks.min_side = fc.image_min_side;
-    checks.max_aspect_ratio = fc.image_max_aspect_ratio;
-    checks.max_pixels = fc.image_max_pixels;
-    checks.min_bytes = (size_t)fc.image_min_bytes;
     cc_strmap by_url = {0}, by_url_caption = {0}, by_sha = {0}; /* key -> first row */
     phindex ph;
     ph_init(&ph, fc.phash_max_distance);
@@ -336,36 +332,21 @@ cc_err pipeline_refilter(const refilter_options *o, refilter_result *res, char *
         snprintf(r->new_language, sizeof r->new_language, "%s", v->language);
         r->new_status = DS_ACCEPTED;
         r->new_detail = v->detail[0] ? xstrdup(v->detail) : NULL;
-        if (v->code != CAPTION_KEEP) {
-            set_reject(r, v->reason, v->detail, v->detail, NULL);
-            continue;
-        }
         uint64_t images = 0, sources = 0;
         if (r->norm[0])
             repeat_counter_get(repeats, r->rkey, &images, &sources);
-        if (caption_is_repeated(cf, images, sources)) {
-            char d[96];
-            repeat_detail(d, sizeof d, images, sources);
-            set_reject(r, caption_reason_name(CAPTION_BOILERPLATE), d, d, NULL);
-            continue;
-        }
-        if (r->ow > 0 && r->oh > 0) {
-            const char *why = img_check(&checks, (size_t)(r->bytes > 0 ? r->bytes : 0), r->ow, r->oh);
-            if (why) {
-                char d[96];
-                snprintf(d, sizeof d, "%dx%d, %lld bytes", r->ow, r->oh, (long long)r->bytes);
-                set_reject(r, why, d, r->new_detail, NULL);
-                continue;
-            }
-        }
-        if (r->key[0] && fc.nsfw_reject && r->nsfw && strcmp(r->nsfw, "NSFW") == 0) {
-            set_reject(r, "unsafe_image", "CLIP safety tag NSFW", r->new_detail, NULL);
-            continue;
-        }
-        if (r->key[0] && fc.clip_min_score != 0 && r->has_score && r->score < fc.clip_min_score) {
-            char d[96];
-            snprintf(d, sizeof d, "CLIP score %.4f below %.4f", r->score, fc.clip_min_score);
-            set_reject(r, "low_clip_score", d, r->new_detail, NULL);
+        judge_facts facts = {
+            .caption = v, .caption_repeat_images = images, .caption_repeat_sources = sources,
+            .has_size = r->ow > 0 && r->oh > 0, .width = r->ow, .height = r->oh, .bytes = r->bytes,
+            /* only samples (rows with a key) have a safety tag and a score */
+            .safety_tag = r->key[0] ? r->nsfw : NULL,
+            .has_score = r->key[0] && r->has_score, .score = r->score,
+        };
+        judge_verdict jv;
+        if (judge_sample(jd, &facts, &jv)) {
+            /* the caption rules' note is also the row's caption_detail */
+            int caption_rule = caption_reason_parse(jv.reason) > 0;
+            set_reject(r, jv.reason, jv.detail, caption_rule ? jv.detail : r->new_detail, NULL);
             continue;
         }
         /* dedup against the samples kept so far */
@@ -543,6 +524,6 @@ out:
         snprintf(err, errlen, "%s", cerr);
         status = CC_ERR_IO;
     }
-    caption_filter_free(cf);
+    judge_free(jd);
     return status;
 }

@@ -152,16 +152,14 @@ cc_err pipeline_score(const score_options *o_, score_result *res, char *err, siz
             memcpy(sl->key, loc.key, sizeof sl->key);
             clip_tool_tokens(tok, caption ? caption : "", C, ids + (size_t)n * C, &eot[n]);
             sl->ok = 0;
-            img_image im = {0};
             if (dataset_read_member(ds, loc.key, "image", &image) == CC_OK &&
-                img_decode_native(image.data, image.len, 89478484, &im, ierr, sizeof ierr) == CC_OK &&
-                clip_preprocess(&im, S, NULL, NULL, px + (size_t)n * img_floats, NULL, ierr, sizeof ierr) == 0) {
+                clip_tool_pixels(image.data, image.len, CLIP_TOOL_MAX_PIXELS, S, px + (size_t)n * img_floats, ierr,
+                                 sizeof ierr) == 0) {
                 sl->ok = 1;
             } else {
                 cc_log(CC_LOG_WARN, "%s: sample %s: cannot score its image: %s", dir, loc.key,
                        dataset_errmsg(ds)[0] ? dataset_errmsg(ds) : ierr);
             }
-            img_image_free(&im);
             n++;
         }
         dataset_iter_free(it);

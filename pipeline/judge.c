@@ -1,0 +1,82 @@
+/* judge.c — the ordered rules of judge.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "judge.h"
+#include "repeats.h"
+#include "safety.h"
+
+struct judge {
+    filter_config fc;
+    caption_filter *captions;
+    img_checks checks;
+};
+
+judge *judge_new(const filter_config *fc, char *err, size_t errlen)
+{
+    judge *j = xcalloc(1, sizeof *j);
+    j->fc = *fc;
+    j->captions = caption_filter_new_err(&j->fc, err, errlen);
+    if (!j->captions) {
+        free(j);
+        return NULL;
+    }
+    img_checks_defaults(&j->checks);
+    j->checks.min_side = fc->image_min_side;
+    j->checks.max_aspect_ratio = fc->image_max_aspect_ratio;
+    j->checks.max_pixels = fc->image_max_pixels;
+    j->checks.min_bytes = (size_t)fc->image_min_bytes;
+    return j;
+}
+
+void judge_free(judge *j)
+{
+    if (!j)
+        return;
+    caption_filter_free(j->captions);
+    free(j);
+}
+
+const filter_config *judge_config(const judge *j) { return &j->fc; }
+const caption_filter *judge_captions(const judge *j) { return j->captions; }
+const img_checks *judge_image_checks(const judge *j) { return &j->checks; }
+
+static int reject(judge_verdict *v, const char *reason, const char *detail)
+{
+    v->reason = reason;
+    snprintf(v->detail, sizeof v->detail, "%s", detail ? detail : "");
+    return 1;
+}
+
+int judge_sample(const judge *j, const judge_facts *f, judge_verdict *v)
+{
+    memset(v, 0, sizeof *v);
+    char d[160];
+    /* 1. the caption */
+    if (f->caption && f->caption->code != CAPTION_KEEP)
+        return reject(v, f->caption->reason, f->caption->detail);
+    /* 2. the same caption on many images */
+    if (f->caption_repeat_images > 0 &&
+        caption_is_repeated(j->captions, f->caption_repeat_images, f->caption_repeat_sources)) {
+        repeat_detail(d, sizeof d, f->caption_repeat_images, f->caption_repeat_sources);
+        return reject(v, caption_reason_name(CAPTION_BOILERPLATE), d);
+    }
+    /* 3. the image's size and bytes */
+    if (f->has_size && f->width > 0 && f->height > 0) {
+        const char *why = img_check(&j->checks, (size_t)(f->bytes > 0 ? f->bytes : 0), f->width, f->height);
+        if (why) {
+            snprintf(d, sizeof d, "%dx%d, %lld bytes", f->width, f->height, (long long)f->bytes);
+            return reject(v, why, d);
+        }
+    }
+    /* 4. safety before 5. quality */
+    if (j->fc.nsfw_reject && f->safety_tag && strcmp(f->safety_tag, CLIP_SAFETY_NSFW) == 0)
+        return reject(v, "unsafe_image", "CLIP safety tag NSFW");
+    /* 5. the CLIP score */
+    if (f->has_score && j->fc.clip_min_score != 0 && f->score < j->fc.clip_min_score) {
+        snprintf(d, sizeof d, "CLIP score %.4f below %.4f", f->score, j->fc.clip_min_score);
+        return reject(v, "low_clip_score", d);
+    }
+    return 0;
+}
