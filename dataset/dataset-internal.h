@@ -20,7 +20,7 @@ void ds_rollback(dataset *ds);
 
 /* Statements the handle keeps prepared (one slot each), finalized with it. */
 enum {
-    DS_STMT_URL, DS_STMT_URL_CAPTION, DS_STMT_PHASH_FIND, DS_STMT_PHASH_ADD,
+    DS_STMT_URL, DS_STMT_URL_CAPTION, DS_STMT_SHA256, DS_STMT_PHASH_FIND, DS_STMT_PHASH_ADD,
     DS_STMT_CLIP_SCORE, DS_STMT_SAFETY_TAG,
     DS_STMT_EDIT_VERDICT, DS_STMT_EDIT_LANGUAGE, DS_STMT_EDIT_DELETE,
     DS_STMT__COUNT

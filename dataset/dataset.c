@@ -56,7 +56,7 @@ struct dataset {
     double txn_start;
     int64_t run_id;
     int64_t n_accepted, n_other;
-    sqlite3_stmt *st_upsert, *st_status, *st_shard_new, *st_shard_upd, *st_sha;
+    sqlite3_stmt *st_upsert, *st_status, *st_shard_new, *st_shard_upd;
 
     /* reader */
     sqlite3_stmt *st_locate;
@@ -129,7 +129,6 @@ static void free_handle(dataset *ds)
     sqlite3_finalize(ds->st_status);
     sqlite3_finalize(ds->st_shard_new);
     sqlite3_finalize(ds->st_shard_upd);
-    sqlite3_finalize(ds->st_sha);
     sqlite3_finalize(ds->st_locate);
     for (int i = 0; i < DS_STMT__COUNT; i++)
         sqlite3_finalize(ds->cache[i]);
@@ -187,9 +186,7 @@ static int prepare_writer(dataset *ds)
                 "INSERT INTO shards(shard_no, path, state, samples, bytes, end_offset, created_at) "
                 "VALUES (?1, ?2, 'open', 0, 0, 0, ?3)") ||
            prep(ds, &ds->st_shard_upd,
-                "UPDATE shards SET samples = ?2, bytes = ?3, end_offset = ?4 WHERE shard_no = ?1") ||
-           prep(ds, &ds->st_sha,
-                "SELECT key FROM items WHERE sha256 = ?1 AND status = 'accepted' LIMIT 1");
+                "UPDATE shards SET samples = ?2, bytes = ?3, end_offset = ?4 WHERE shard_no = ?1");
 }
 
 static int exec(dataset *ds, const char *sql)
@@ -680,28 +677,6 @@ int dataset_item_done(dataset *ds, int64_t input_id, int64_t row_no, int retry_f
     if (s < 0)
         return 0;
     return !(retry_failed && s == DS_FAILED);
-}
-
-int dataset_find_sha256(dataset *ds, const char *sha256_hex, char key_out[10])
-{
-    if (ds->readonly || !sha256_hex) {
-        dserr(ds, "%s: sha256 lookup needs a writer handle and a hash", ds->dir);
-        return -1;
-    }
-    sqlite3_stmt *st = ds->st_sha;
-    sqlite3_reset(st);
-    sqlite3_bind_text(st, 1, sha256_hex, -1, SQLITE_TRANSIENT);
-    int r = sqlite3_step(st), found = 0;
-    if (r == SQLITE_ROW) {
-        found = 1;
-        if (key_out)
-            snprintf(key_out, 10, "%s", (const char *)sqlite3_column_text(st, 0));
-    } else if (r != SQLITE_DONE) {
-        dberr(ds, "sha256 lookup");
-        found = -1;
-    }
-    sqlite3_reset(st);
-    return found;
 }
 
 /* ---- writing ------------------------------------------------------------------------------ */

@@ -6,6 +6,23 @@
 
 #include "dataset-internal.h"
 
+/* Steps a look-up whose first column is a sample key: 1 found (key copied),
+ * 0 none, -1 on an SQLite error (detail set, naming what). */
+static int find_key(dataset *ds, sqlite3_stmt *st, const char *what, char key_out[10])
+{
+    int r = sqlite3_step(st), found = 0;
+    if (r == SQLITE_ROW) {
+        found = 1;
+        if (key_out)
+            snprintf(key_out, 10, "%s", (const char *)sqlite3_column_text(st, 0));
+    } else if (r != SQLITE_DONE) {
+        ds_dberr(ds, what);
+        found = -1;
+    }
+    sqlite3_reset(st);
+    return found;
+}
+
 int dataset_find_url(dataset *ds, const char *url, int by_caption, const char *caption, char key_out[10])
 {
     if (!url)
@@ -20,17 +37,20 @@ int dataset_find_url(dataset *ds, const char *url, int by_caption, const char *c
     sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
     if (by_caption)
         sqlite3_bind_text(st, 2, caption, -1, SQLITE_STATIC);
-    int r = sqlite3_step(st), found = 0;
-    if (r == SQLITE_ROW) {
-        found = 1;
-        if (key_out)
-            snprintf(key_out, 10, "%s", (const char *)sqlite3_column_text(st, 0));
-    } else if (r != SQLITE_DONE) {
-        ds_dberr(ds, "URL look-up");
-        found = -1;
+    return find_key(ds, st, "URL look-up", key_out);
+}
+
+int dataset_find_sha256(dataset *ds, const char *sha256_hex, char key_out[10])
+{
+    if (ds_readonly(ds) || !sha256_hex) {
+        ds_seterr(ds, "%s: sha256 lookup needs a writer handle and a hash", dataset_dir(ds));
+        return -1;
     }
-    sqlite3_reset(st);
-    return found;
+    sqlite3_stmt *st = ds_stmt(ds, DS_STMT_SHA256, "SELECT key FROM items WHERE sha256 = ?1 AND status = 'accepted' LIMIT 1");
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, sha256_hex, -1, SQLITE_STATIC);
+    return find_key(ds, st, "sha256 lookup", key_out);
 }
 
 int dataset_phash_band_each(dataset *ds, int nbands, int band, int64_t value,
