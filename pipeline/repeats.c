@@ -115,7 +115,8 @@ void repeat_counter_finish(repeat_counter *c)
     c->tl = xcalloc(c->n ? c->n : 1, sizeof *c->tl);
     c->ntl = 0;
     /* distinct images per key */
-    qsort(c->t, c->n, sizeof *c->t, by_key_image);
+    if (c->n) /* qsort with a NULL array is undefined even for 0 elements */
+        qsort(c->t, c->n, sizeof *c->t, by_key_image);
     for (size_t i = 0; i < c->n; i++) {
         if (i > 0 && c->t[i].key == c->t[i - 1].key && c->t[i].image == c->t[i - 1].image)
             continue;
