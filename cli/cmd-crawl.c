@@ -28,6 +28,7 @@ const char crawl_usage[] =
     "  --host-delay S         seconds between requests to one host (1); a robots.txt\n"
     "                         Crawl-delay above it is honoured up to 10 s\n"
     "  --samples-per-shard N  rotate shards after N samples (10000)\n"
+    "  --retry-failed         request pages and images that failed in earlier runs again\n"
     "  -q, --quiet            no progress on stderr\n"
     "  Robots.txt (RFC 9309), X-Robots-Tag / meta robots noai, noimageai and TDMRep\n"
     "  (tdm-reservation header/meta, /.well-known/tdmrep.json) are obeyed; skips are\n"
@@ -121,6 +122,8 @@ int cmd_crawl(int argc, char **argv)
         } else if ((r = crawl_flag(&o, argc, argv, &i)) != 0) {
             if (r < 0)
                 status = -r;
+        } else if (strcmp(a, "--retry-failed") == 0) {
+            o.retry_failed = 1;
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
             quiet = 1;
         } else {
@@ -129,6 +132,8 @@ int cmd_crawl(int argc, char **argv)
     }
     if (status == EXIT_OK && !o.out_dir)
         status = cli_usage_error("crawl", "missing -o DIR");
+    if (status == EXIT_OK && pipeline_options_check(&o.images, err, sizeof err) != 0)
+        status = cli_usage_error("crawl", "%s", err);
     if (status == EXIT_OK && o.n_seeds == 0 && o.n_sitemaps == 0)
         status = cli_usage_error("crawl", "no seeds given (page URLs, seed files or --sitemap URL)");
     if (status == EXIT_OK)
@@ -147,6 +152,10 @@ int cmd_crawl(int argc, char **argv)
     ccbuf args = {0};
     cli_run_options(&o.run, &prog, quiet, argc, argv, &args);
     o.run.stop = cli_catch_signals();
+    if (o.run.progress) { /* the crawl's own line: pages, images, politeness */
+        o.progress = cli_progress_crawl;
+        o.progress_ctx = &prog;
+    }
 
     crawl_result res;
     cc_err rc = pipeline_crawl(&o, &res, err, sizeof err);
@@ -159,6 +168,9 @@ int cmd_crawl(int argc, char **argv)
     }
     if (res.stopped && status == EXIT_OK)
         status = EXIT_FAIL;
+    /* Nothing to crawl from: every seed failed (this run or before). */
+    if (status == EXIT_OK && res.ran && res.seeds > 0 && res.seeds_fetched == 0 && res.pages_queued == 0)
+        status = cli_fail("crawl", "every seed failed: %s", res.seed_failures);
     ccbuf_free(&args);
     free(seeds);
     free(sitemaps);

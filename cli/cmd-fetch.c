@@ -97,6 +97,8 @@ int cmd_fetch(int argc, char **argv)
     }
     if (status == EXIT_OK && !o.out_dir)
         status = cli_usage_error("fetch", "missing -o DIR");
+    if (status == EXIT_OK && pipeline_options_check(&o.images, err, sizeof err) != 0)
+        status = cli_usage_error("fetch", "%s", err);
     if (status == EXIT_OK && o.n_inputs == 0)
         status = cli_usage_error("fetch", "no input list given");
     if (status == EXIT_OK)
@@ -124,6 +126,13 @@ int cmd_fetch(int argc, char **argv)
                (long long)res.other_part);
     if (status == EXIT_OK && (res.stopped || res.input_failed))
         status = EXIT_FAIL;
+    /* A run whose every row was refused for one run-level reason did nothing useful. */
+    const pipeline_counts *c = &res.counts;
+    if (status == EXIT_OK && c->private_address > 0 && c->accepted == 0 &&
+        c->private_address == c->rejected + c->failed + c->optout)
+        status = cli_fail("fetch", "every row (%lld) was refused as private_address (loopback/private network): "
+                                   "give --allow-private if you mean those addresses",
+                          (long long)c->private_address);
     ccbuf_free(&args);
     free(inputs);
     free((void *)o.pairs.extra_cols);

@@ -46,8 +46,23 @@ static void print_last_run(ccbuf *b, const dataset_stats *s)
     else
         str_or_null(b, c); /* not JSON: keep it as text */
     json_free(cj);
+    ccbuf_puts(b, ",\"settings\":");
+    ccbuf_puts(b, s->last_settings ? s->last_settings : "null"); /* JSON written by the run */
     ccbuf_puts(b, "}");
 }
+
+/* Each run's settings (newest first), so a changed setting shows. */
+static void print_run_settings(ccbuf *b, const dataset_stats *s)
+{
+    ccbuf_puts(b, "[");
+    for (size_t i = 0; i < s->n_run_settings; i++) {
+        ccbuf_printf(b, "%s{\"id\":%lld,\"command\":", i ? "," : "", (long long)s->run_settings[i].id);
+        str_or_null(b, s->run_settings[i].command);
+        ccbuf_printf(b, ",\"settings\":%s}", s->run_settings[i].settings);
+    }
+    ccbuf_puts(b, "]");
+}
+
 
 /* Reasons summed over several DIRs. */
 typedef struct {
@@ -172,6 +187,8 @@ static int stats_one(const char *dir, ccbuf *out, totals *t)
         ccbuf_puts(&b, "null,\"samples_per_second\":null");
     ccbuf_puts(&b, ",\"last\":");
     print_last_run(&b, &s);
+    ccbuf_puts(&b, ",\"settings\":");
+    print_run_settings(&b, &s);
     ccbuf_puts(&b, "},");
     /* the funnel, rejections, failures, CLIP-score and caption-length
      * quantiles and top hosts (dataset/overview.h) */

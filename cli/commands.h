@@ -53,6 +53,9 @@ void cli_progress_init(cli_progress *p);
 int cli_progress_due(cli_progress *p, int final);
 /* A pipeline_progress_fn printing counts by outcome, rate and ETA; ctx is a cli_progress. */
 void cli_progress_counts(const pipeline_counts *c, double fraction_done, int final, void *ctx);
+/* A crawl_progress_fn: pages done/queued with their rate, images found and
+ * by outcome with their rate, and the politeness wait; ctx is a cli_progress. */
+void cli_progress_crawl(const crawl_progress_info *in, int final, void *ctx);
 /* Fills r for a command: progress unless quiet, and the
  * arguments argv[1..argc) joined into args (recorded with the run). */
 void cli_run_options(pipeline_run_options *r, cli_progress *p, int quiet, int argc, char **argv, ccbuf *args);
@@ -163,14 +166,14 @@ int cmd_refilter(int argc, char **argv);
     "usage: clipcrawl refilter DIR [--filters FILE] [filter options] [--model-id N] [--dry-run] [-q]\n" \
     "  Re-judges every sample of DIR with the given filter settings, without fetching:\n" \
     "  captions (items.caption_raw), repeated captions, stored image sizes, the CLIP\n" \
-    "  safety tag (--nsfw-reject: unsafe_image), CLIP score (--clip-min-score:\n" \
+    "  safety tag (--nsfw-reject: unsafe_image), CLIP score (--min-clip-score:\n" \
     "  low_clip_score; scores of clip_models id N, default the latest model) and\n" \
     "  duplicates (earliest key kept). Samples that now fail become 'rejected' (their\n" \
     "  frames stay; a later refilter can bring them back); rows rejected before download\n" \
     "  that now pass are deleted so the next fetch of their list fetches them.\n" \
     "  One transaction. Prints a JSON summary of what changed.\n" \
     "  --dry-run              report what would change, change nothing\n" \
-    "  --model-id N           clip_models.id whose scores --clip-min-score uses\n" \
+    "  --model-id N           clip_models.id whose scores --min-clip-score uses\n" \
     FILTER_CONFIG_USAGE
 
 #define FETCH_USAGE \

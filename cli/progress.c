@@ -61,6 +61,28 @@ void cli_progress_counts(const pipeline_counts *c, double fraction_done, int fin
     fflush(stderr);
 }
 
+void cli_progress_crawl(const crawl_progress_info *in, int final, void *ctx)
+{
+    cli_progress *p = ctx;
+    if (!cli_progress_due(p, final))
+        return;
+    const pipeline_counts *c = &in->counts;
+    double elapsed = p->last - p->started;
+    int64_t images = c->accepted + c->rejected + c->failed + c->optout;
+    char wait[64] = "";
+    if (in->hosts_waiting)
+        snprintf(wait, sizeof wait, ", politeness wait %.1f s (%d host%s)", in->polite_wait, in->hosts_waiting,
+                 in->hosts_waiting == 1 ? "" : "s");
+    fprintf(stderr,
+            "%spages %lld done, %lld queued (%.1f/s); images %lld found, %lld done (%.1f/s): %lld accepted, "
+            "%lld rejected, %lld failed, %lld opted out%s%s",
+            p->tty ? "\r" : "", (long long)in->pages_done, (long long)in->pages_queued,
+            elapsed > 0 ? in->pages_done / elapsed : 0.0, (long long)in->images_found, (long long)images,
+            elapsed > 0 ? images / elapsed : 0.0, (long long)c->accepted, (long long)c->rejected,
+            (long long)c->failed, (long long)c->optout, wait, p->tty && !final ? "   " : "\n");
+    fflush(stderr);
+}
+
 void cli_run_options(pipeline_run_options *r, cli_progress *p, int quiet, int argc, char **argv, ccbuf *args)
 {
     memset(r, 0, sizeof *r);

@@ -23,6 +23,8 @@ enum {
     ST_PUT_BACKOFF,
     ST_SET_IMAGE_SOURCE,
     ST_ADD_FALLBACK,
+    ST_REQUEUE,
+    ST_SEEDS,
     ST__COUNT
 };
 
@@ -55,6 +57,9 @@ static const char *const sql[ST__COUNT] = {
                         "reason, found_at, image_source, fallback_of) SELECT fallback_url, page_url, caption, "
                         "caption_source, 'fetch', NULL, ?2, fallback_source, id FROM crawl_images "
                         "WHERE id = ?1 AND fallback_url IS NOT NULL AND decision = 'fetch'",
+    [ST_REQUEUE] = "UPDATE crawl_pages SET state = 'queued' WHERE state = ?1 AND (?2 IS NULL OR reason = ?2) "
+                   "AND depth >= ?3 AND depth < ?4",
+    [ST_SEEDS] = "SELECT url, state, reason FROM crawl_pages WHERE depth = 0 ORDER BY id",
 };
 
 struct frontier {
@@ -306,6 +311,43 @@ int64_t frontier_add_fallback(frontier *f, int64_t id)
     if (sqlite3_step(s) != SQLITE_DONE)
         return fail(f, "add fallback");
     return sqlite3_changes(f->db) > 0 ? sqlite3_last_insert_rowid(f->db) : 0;
+}
+
+int64_t frontier_requeue_pages(frontier *f, const char *state, const char *reason, int min_depth, int max_depth)
+{
+    sqlite3_stmt *s = stmt(f, ST_REQUEUE);
+    bind_text(s, 1, state);
+    bind_text(s, 2, reason);
+    sqlite3_bind_int(s, 3, min_depth);
+    sqlite3_bind_int(s, 4, max_depth);
+    if (sqlite3_step(s) != SQLITE_DONE)
+        return fail(f, "requeue pages");
+    return sqlite3_changes(f->db);
+}
+
+int frontier_seed_outcomes(frontier *f, int64_t *n_fetched, int64_t *n_seeds, ccbuf *why)
+{
+    *n_fetched = *n_seeds = 0;
+    sqlite3_stmt *s = stmt(f, ST_SEEDS);
+    int rc, listed = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *url = (const char *)sqlite3_column_text(s, 0);
+        const char *state = (const char *)sqlite3_column_text(s, 1);
+        const char *reason = (const char *)sqlite3_column_text(s, 2);
+        (*n_seeds)++;
+        /* a redirecting seed counts by its target (a depth-0 page of its own) */
+        if (strcmp(state, "fetched") == 0 || (reason && strcmp(reason, "redirect") == 0)) {
+            if (strcmp(state, "fetched") == 0)
+                (*n_fetched)++;
+            continue;
+        }
+        if (why && listed < 5)
+            ccbuf_printf(why, "%s%s: %s", listed++ ? "; " : "", url,
+                         strcmp(state, "queued") == 0 ? "not requested yet" : reason ? reason : state);
+    }
+    if (rc != SQLITE_DONE)
+        return fail(f, "seed outcomes");
+    return 0;
 }
 
 int frontier_next_images(frontier *f, frontier_image *out, int max)

@@ -78,6 +78,15 @@ int frontier_mark_page(frontier *f, int64_t id, const char *state, long http_sta
 /* Number of pages in state (NULL = all pages); -1 on error. */
 int64_t frontier_count_pages(frontier *f, const char *state);
 
+/* Puts pages in state (e.g. "failed", "fetched") back in the queue: those
+ * with this reason (NULL = any) and min_depth <= depth < max_depth. A later
+ * run with --retry-failed, --allow-private, a larger --depth or a wider
+ * --scope uses it. Returns how many, -1 on error. */
+int64_t frontier_requeue_pages(frontier *f, const char *state, const char *reason, int min_depth, int max_depth);
+/* The seeds (depth-0 pages): how many there are, how many were fetched, and
+ * (when why is not NULL) "URL: reason; ..." for up to 5 that were not.
+ * 0 / -1. */
+int frontier_seed_outcomes(frontier *f, int64_t *n_fetched, int64_t *n_seeds, ccbuf *why);
 /* Moves both cursors back to the start (a new run re-reads what is left). */
 void frontier_rewind(frontier *f);
 

@@ -108,6 +108,18 @@ int64_t dataset_run_begin(dataset *ds, const char *command, const char *args);
  * {"accepted":10,"failed":2}; may be NULL) and commits. */
 cc_err dataset_run_end(dataset *ds, const char *counts_json);
 
+/* Stores settings_json (a JSON object) as the current run's settings
+ * (runs.settings). CC_OK, CC_ERR_USAGE without a run, CC_ERR_DB. */
+cc_err dataset_run_settings(dataset *ds, const char *settings_json);
+/* The settings of the latest earlier run of command that recorded any:
+ * 1 and *settings_out (malloc'd), 0 when none, -1 on error. */
+int dataset_last_settings(dataset *ds, const char *command, char **settings_out);
+/* Deletes the outcomes (not accepted samples) with this status and reason,
+ * so the next pass over their inputs judges those rows again (e.g.
+ * 'rejected'/'private_address' once --allow-private is given). Returns how
+ * many, -1 on error. Joins the writer's transaction. */
+int64_t dataset_forget_outcomes(dataset *ds, const char *status, const char *reason);
+
 /* ---- inputs and resume ------------------------------------------------------------- */
 
 /* Returns the id of the input called name (a path, "-" for stdin, or a crawl
@@ -303,6 +315,11 @@ typedef struct {
 } dataset_reason_count;
 
 typedef struct {
+    int64_t id;
+    char *command, *settings;     /* settings: the run's JSON object (runs.settings) */
+} dataset_run_settings_row;
+
+typedef struct {
     int64_t items, samples;
     int64_t by_status[4];         /* indexed by dataset_status */
     dataset_reason_count *reasons;/* non-accepted rows by (status, reason), most frequent first per status */
@@ -315,6 +332,9 @@ typedef struct {
     int has_last_run;
     int64_t last_id;
     char *last_command, *last_args, *last_counts;  /* may be NULL */
+    char *last_settings;                           /* may be NULL (runs before 006) */
+    dataset_run_settings_row run_settings[20];     /* runs that recorded settings, newest first */
+    size_t n_run_settings;
     double last_started, last_finished;            /* last_finished < 0: still running */
 } dataset_stats;
 

@@ -94,7 +94,8 @@ static int runs(dataset *ds, dataset_stats *s)
     if (r != SQLITE_ROW)
         return ds_dberr(ds, "statistics"), -1;
     if (sqlite3_prepare_v2(dataset_db(ds),
-                           "SELECT id, command, args, started_at, finished_at, counts FROM runs ORDER BY id DESC LIMIT 1",
+                           "SELECT id, command, args, started_at, finished_at, counts, settings FROM runs "
+                           "ORDER BY id DESC LIMIT 1",
                            -1, &st, NULL) != SQLITE_OK)
         return ds_dberr(ds, "statistics"), -1;
     r = sqlite3_step(st);
@@ -106,9 +107,25 @@ static int runs(dataset *ds, dataset_stats *s)
         s->last_started = sqlite3_column_double(st, 3);
         s->last_finished = sqlite3_column_type(st, 4) == SQLITE_NULL ? -1 : sqlite3_column_double(st, 4);
         s->last_counts = col_dup(st, 5);
+        s->last_settings = col_dup(st, 6);
     }
     sqlite3_finalize(st);
-    return r == SQLITE_ROW || r == SQLITE_DONE ? 0 : (ds_dberr(ds, "statistics"), -1);
+    if (r != SQLITE_ROW && r != SQLITE_DONE)
+        return ds_dberr(ds, "statistics"), -1;
+    /* each run's settings, newest first */
+    if (sqlite3_prepare_v2(dataset_db(ds),
+                           "SELECT id, command, settings FROM runs WHERE settings IS NOT NULL ORDER BY id DESC "
+                           "LIMIT 20",
+                           -1, &st, NULL) != SQLITE_OK)
+        return ds_dberr(ds, "statistics"), -1;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW && s->n_run_settings < 20) {
+        dataset_run_settings_row *x = &s->run_settings[s->n_run_settings++];
+        x->id = sqlite3_column_int64(st, 0);
+        x->command = col_dup(st, 1);
+        x->settings = col_dup(st, 2);
+    }
+    sqlite3_finalize(st);
+    return r == SQLITE_DONE || r == SQLITE_ROW ? 0 : (ds_dberr(ds, "statistics"), -1);
 }
 
 cc_err dataset_get_stats(dataset *ds, dataset_stats *s)
@@ -148,5 +165,10 @@ void dataset_stats_free(dataset_stats *s)
     free(s->last_command);
     free(s->last_args);
     free(s->last_counts);
+    free(s->last_settings);
+    for (size_t i = 0; i < s->n_run_settings; i++) {
+        free(s->run_settings[i].command);
+        free(s->run_settings[i].settings);
+    }
     memset(s, 0, sizeof *s);
 }

@@ -529,7 +529,7 @@ cc_err filter_config_from_args(filter_config *c, int *argc, char **argv, char *e
         {"--no-unsafe-filter", "reject_unsafe", "no"},
         {"--min-image-size", "image_min_side", NULL},
         {"--max-aspect-ratio", "image_max_aspect_ratio", NULL},
-        {"--clip-min-score", "clip_min_score", NULL},
+        {"--min-clip-score", "clip_min_score", NULL},
         {"--nsfw-reject", "nsfw_reject", "yes"},
         {"--filter", NULL, NULL},
     };

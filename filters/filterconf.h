@@ -103,7 +103,7 @@ int filter_config_language_allowed(const filter_config *c, const char *code);
  *   --no-unsafe-filter        reject_unsafe = no
  *   --min-image-size N        image_min_side
  *   --max-aspect-ratio X      image_max_aspect_ratio
- *   --clip-min-score X        clip_min_score
+ *   --min-clip-score X        clip_min_score
  *   --nsfw-reject             nsfw_reject = yes
  * Stops at "--". Returns CC_OK, or an error with a one-line message naming
  * the option (or FILE:LINE and key) in err. */
@@ -116,6 +116,6 @@ cc_err filter_config_from_args(filter_config *c, int *argc, char **argv, char *e
     "  --languages LIST       keep only captions in these languages (en,de,...)\n" \
     "  --min-words N, --min-chars N, --max-chars N   caption length limits\n" \
     "  --no-unsafe-filter     do not reject captions the unsafe lists match\n" \
-    "  --min-image-size N, --max-aspect-ratio X, --clip-min-score X, --nsfw-reject\n"
+    "  --min-image-size N, --max-aspect-ratio X, --min-clip-score X, --nsfw-reject\n"
 
 #endif

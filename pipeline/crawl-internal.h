@@ -64,6 +64,7 @@ typedef struct {
     double host_delay;
     char agent[64];        /* product token for robots.txt and opt-out headers */
     int judge_captions;
+    int retry_failed;
     int (*judge)(const char *text, void *ctx, const char **reason); /* the caption filter */
     void *judge_ctx;
     size_t image_bound;    /* image requests pending in the engine at most */
@@ -84,6 +85,7 @@ typedef struct {
     char **sitemaps;       /* sitemap URLs to read (queue; sm_head..n_sitemaps waiting) */
     size_t n_sitemaps, sm_head, sm_cap;
     int64_t n_sitemap_pages, n_sitemap_images;
+    double last_report;    /* cc_now() of the last progress report */
     int64_t pages_started;  /* page requests in this dataset, all runs */
     int64_t n_fetched, n_failed, n_skipped, n_images_found, n_links_new;
     int failed;            /* a fatal index error happened */

@@ -17,6 +17,7 @@
  * images still need work after a kill, and an image URL found again on
  * another page is never fetched twice.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@
 #include "crawl-page.h"
 #include "pipeline.h"
 #include "repeats.h"
+#include "settings.h"
 
 /* The caption filter as crawl-page.c's judge (the pipeline's filter: the
  * same rules fetch applies). */
@@ -194,7 +196,7 @@ static void dispatch_images(crawl *c)
             c->iwin[keep++] = *im;
             continue;
         }
-        int done = dataset_item_done(c->ds, c->input_id, im->id, 0);
+        int done = dataset_item_done(c->ds, c->input_id, im->id, c->retry_failed);
         if (done < 0) {
             crawl_fail(c, dataset_errmsg(c->ds));
             c->iwin[keep++] = *im;
@@ -404,11 +406,39 @@ static int stopping(const crawl *c)
 
 static void report(const crawl_options *o, crawl *c, int final)
 {
-    if (!o->run.progress || !c->pipe)
+    if (!c->pipe || (!o->progress && !o->run.progress))
         return;
-    pipeline_counts pc;
-    pipeline_get_counts(c->pipe, &pc);
-    o->run.progress(&pc, 0, final, o->run.progress_ctx);
+    double now = cc_now();
+    if (!final && now - c->last_report < 0.5)
+        return; /* the counts below cost a query: not on every loop */
+    c->last_report = now;
+    if (!o->progress) {
+        pipeline_counts pc;
+        pipeline_get_counts(c->pipe, &pc);
+        o->run.progress(&pc, 0, final, o->run.progress_ctx);
+        return;
+    }
+    crawl_progress_info in;
+    memset(&in, 0, sizeof in);
+    pipeline_get_counts(c->pipe, &in.counts);
+    in.pages_done = c->n_fetched + c->n_failed + c->n_skipped;
+    in.pages_queued = frontier_count_pages(c->fr, "queued");
+    in.images_found = c->n_images_found + c->n_sitemap_images;
+    double wall = cc_wallclock();
+    size_t pos = 0;
+    uintptr_t v;
+    while (cc_strmap_next(&c->hosts, &pos, NULL, &v)) {
+        const host *h = (const host *)v;
+        double w = h->next_at - now;
+        if (h->backoff_until - wall > w)
+            w = h->backoff_until - wall;
+        if (w > 0) {
+            in.hosts_waiting++;
+            if (w > in.polite_wait)
+                in.polite_wait = w;
+        }
+    }
+    o->progress(&in, final, o->progress_ctx);
 }
 
 /* The engine loop: pages and images move from the frontier to the http
@@ -442,6 +472,60 @@ static void crawl_loop(const crawl_options *o, crawl *c)
     }
 }
 
+/* A re-run honours its settings: pages (and images) whose outcome depended
+ * on a setting that changed are queued again. Returns 0, or -1 with err. */
+static int requeue(const crawl_options *o, crawl *c, char *err, size_t errlen)
+{
+    run_settings_prev prev;
+    const char *command = o->input_name ? o->input_name : "crawl"; /* the run's command (warc drives the crawl too) */
+    if (run_settings_begin(c->ds, command, &o->images, &o->http, o->max_depth, o->scope, &prev) != CC_OK) {
+        snprintf(err, errlen, "%s", dataset_errmsg(c->ds));
+        return -1;
+    }
+    int began = frontier_begin(c->fr);
+    int64_t n = 0;
+    if (began < 0)
+        goto db_error;
+    if (o->http.allow_private) {
+        int64_t a = dataset_forget_outcomes(c->ds, "rejected", "private_address");
+        int64_t b = a < 0 ? -1 : frontier_requeue_pages(c->fr, "failed", "private_address", 0, INT_MAX);
+        if (a < 0 || b < 0)
+            goto db_error;
+        if (a + b > 0)
+            fprintf(stderr, "clipcrawl crawl: %lld pages and images refused as private_address before are tried "
+                            "again (--allow-private)\n", (long long)(a + b));
+    }
+    if (o->retry_failed) {
+        if ((n = frontier_requeue_pages(c->fr, "failed", NULL, 0, INT_MAX)) < 0)
+            goto db_error;
+        if (n > 0)
+            fprintf(stderr, "clipcrawl crawl: %lld failed pages are tried again (--retry-failed)\n", (long long)n);
+    }
+    if (prev.had_previous && prev.prev_depth >= 0) {
+        /* Pages whose links the earlier settings cut off are read again: at
+         * the old depth limit when --depth grew, every one within the new
+         * depth when --scope widened. Their known images are not fetched twice. */
+        int from = -1;
+        if (o->scope > prev.prev_scope)
+            from = 0;
+        else if (o->max_depth > prev.prev_depth)
+            from = prev.prev_depth;
+        if (from >= 0) {
+            if ((n = frontier_requeue_pages(c->fr, "fetched", NULL, from, o->max_depth)) < 0)
+                goto db_error;
+            if (n > 0)
+                fprintf(stderr, "clipcrawl crawl: --depth %d/--scope wider than the last run's: %lld fetched "
+                                "pages are read again for their links\n", o->max_depth, (long long)n);
+        }
+    }
+    if (frontier_commit(c->fr, began) != 0)
+        goto db_error;
+    return 0;
+db_error:
+    snprintf(err, errlen, "%s", dataset_errmsg(c->ds)[0] ? dataset_errmsg(c->ds) : frontier_errmsg(c->fr));
+    return -1;
+}
+
 cc_err pipeline_crawl(const crawl_options *o, crawl_result *res, char *err, size_t errlen)
 {
     memset(res, 0, sizeof *res);
@@ -460,6 +544,7 @@ cc_err pipeline_crawl(const crawl_options *o, crawl_result *res, char *err, size
     hopt.host_concurrency = o->host_concurrency;
     hopt.host_delay = c->host_delay;
     c->judge_captions = o->images.judge_captions;
+    c->retry_failed = o->retry_failed;
     for (int k = 0; k < o->n_sitemaps; k++)
         crawl_sitemap_queue(c, o->sitemaps[k]);
     c->image_bound = (size_t)hopt.max_concurrency * 4;
@@ -517,6 +602,8 @@ cc_err pipeline_crawl(const crawl_options *o, crawl_result *res, char *err, size
     /* warc: the archives' images join the frontier before any request */
     if (rc == CC_OK && o->feed)
         rc = o->feed(c->fr, c->judge_captions ? pipeline_caption_filter(c->pipe) : NULL, o->feed_ctx, err, errlen);
+    if (rc == CC_OK && requeue(o, c, err, errlen) != 0)
+        rc = CC_ERR_DB;
     if (rc != CC_OK)
         goto out;
     int64_t nf = frontier_count_pages(c->fr, "fetched"), nfail = frontier_count_pages(c->fr, "failed");
@@ -560,6 +647,12 @@ out:
     res->pages_queued = frontier_count_pages(c->fr, "queued");
     res->images_found = c->n_images_found;
     res->sitemap_pages = c->n_sitemap_pages;
+    {
+        ccbuf why = {0};
+        if (frontier_seed_outcomes(c->fr, &res->seeds_fetched, &res->seeds, &why) == 0 && why.len)
+            snprintf(res->seed_failures, sizeof res->seed_failures, "%s", (const char *)why.data);
+        ccbuf_free(&why);
+    }
     res->sitemap_images = c->n_sitemap_images;
     res->stopped = stopping(c);
     ccbuf counts = {0};

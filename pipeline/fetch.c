@@ -11,6 +11,7 @@
 #include "images.h"
 #include "pipeline.h"
 #include "repeats.h"
+#include "settings.h"
 
 void fetch_options_init(fetch_options *o)
 {
@@ -190,6 +191,26 @@ cc_err pipeline_fetch(const fetch_options *o, fetch_result *res, char *err, size
         snprintf(err, errlen, "%s", pipeline_errmsg(f.pipe));
         rc = CC_ERR_IO;
         goto done;
+    }
+    /* A re-run honours its settings: record them, say which image settings
+     * changed, and give rows refused as private addresses another chance
+     * once --allow-private is given. */
+    run_settings_prev prev;
+    if (run_settings_begin(f.ds, "fetch", &popt, &o->http, -1, URL_SCOPE_HOST, &prev) != CC_OK) {
+        snprintf(err, errlen, "%s", dataset_errmsg(f.ds));
+        rc = CC_ERR_DB;
+        goto done;
+    }
+    if (o->http.allow_private) {
+        int64_t n = dataset_forget_outcomes(f.ds, "rejected", "private_address");
+        if (n < 0) {
+            snprintf(err, errlen, "%s", dataset_errmsg(f.ds));
+            rc = CC_ERR_DB;
+            goto done;
+        }
+        if (n > 0)
+            fprintf(stderr, "clipcrawl fetch: %lld rows rejected as private_address before are tried again "
+                            "(--allow-private)\n", (long long)n);
     }
     f.eng = http_engine_new(&hopt);
     if (!f.eng) {

@@ -604,7 +604,11 @@ static int write_item(pipeline *p, pipeline_item *it)
         p->on_failed(p->on_failed_ctx, it->input_id, it->row_no, o.reason, p->errmsg, sizeof p->errmsg) != 0)
         return -1;
     switch (it->status) {
-    case DS_REJECTED: p->counts.rejected++; break;
+    case DS_REJECTED:
+        p->counts.rejected++;
+        if (o.reason && strcmp(o.reason, "private_address") == 0)
+            p->counts.private_address++;
+        break;
     case DS_FAILED: p->counts.failed++; break;
     case DS_OPTOUT: p->counts.optout++; break;
     default: break;

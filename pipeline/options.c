@@ -31,6 +31,23 @@ static int parse_num(const char *v, double lo, double hi, double *out)
     return 0;
 }
 
+int pipeline_options_check(const pipeline_options *o, char *err, size_t errlen)
+{
+    if (o->keep_original && o->resize_flags_given) {
+        snprintf(err, errlen, "--keep-original stores the downloaded bytes as they are: --image-size, "
+                              "--resize-mode, --resize-only-if-bigger, --encode-format and --encode-quality "
+                              "would do nothing with it");
+        return -1;
+    }
+    const char *env = getenv("CLIPCRAWL_MODEL");
+    if (o->filters.clip_min_score != 0 && !o->model && !(env && *env)) {
+        snprintf(err, errlen, "--min-clip-score (clip_min_score) needs --model M (or CLIPCRAWL_MODEL): there is "
+                              "no CLIP model to score with");
+        return -1;
+    }
+    return 0;
+}
+
 int pipeline_option(pipeline_options *o, http_options *h, const char *flag, const char *value,
                     int *takes_value, char *err, size_t errlen)
 {
@@ -41,6 +58,10 @@ int pipeline_option(pipeline_options *o, http_options *h, const char *flag, cons
         if (strcmp(flag, no_value[i]) == 0)
             *takes_value = 0;
     double d = 0;
+    if (strcmp(flag, "--image-size") == 0 || strcmp(flag, "--resize-mode") == 0 ||
+        strcmp(flag, "--resize-only-if-bigger") == 0 || strcmp(flag, "--encode-format") == 0 ||
+        strcmp(flag, "--encode-quality") == 0)
+        o->resize_flags_given = 1;
 #define NUM(name, lo, hi, target)                                                        \
     if (strcmp(flag, name) == 0) {                                                       \
         if (parse_num(value, lo, hi, &d) != 0) {                                         \
@@ -61,7 +82,6 @@ int pipeline_option(pipeline_options *o, http_options *h, const char *flag, cons
     NUM("--max-pixels", 1, 1e12, o->filters.image_max_pixels = (uint64_t)d)
     NUM("--min-bytes", 0, 1e12, o->filters.image_min_bytes = (uint64_t)d)
     NUM("--workers", 1, 256, o->workers = (int)d)
-    NUM("--min-clip-score", -1, 1, o->filters.clip_min_score = d)
 #undef NUM
     if (strcmp(flag, "--model") == 0 || strcmp(flag, "--tokenizer") == 0) {
         if (!value || !*value) {

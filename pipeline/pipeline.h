@@ -55,6 +55,8 @@ typedef struct {
     const char *model;              /* model directory, NULL = no scoring */
     const char *tokenizer;          /* tokenizer directory; NULL = the model's */
     clip_precision precision;
+    int resize_flags_given;         /* --image-size/--resize-mode/--resize-only-if-bigger/
+                                       --encode-format/--encode-quality were given */
     const char *resolve[PIPELINE_MAX_RESOLVE + 1]; /* --resolve entries, NULL-terminated;
                                                       http_options.resolve points here */
 } pipeline_options;
@@ -66,6 +68,11 @@ void pipeline_options_init(pipeline_options *o);
  * flag (e.g. "--image-size") is one of them and value was applied, 0 when flag
  * is not one of them, -1 when value is bad (message in err). takes_value is set
  * to whether the flag consumes a value (so callers can step over it). */
+/* After all flags: refuses combinations in which a flag would do nothing
+ * (--keep-original with resize/encode flags; a CLIP score threshold without
+ * a model, --model or CLIPCRAWL_MODEL). 0, or -1 with a one-line message. */
+int pipeline_options_check(const pipeline_options *o, char *err, size_t errlen);
+
 int pipeline_option(pipeline_options *o, http_options *h, const char *flag, const char *value,
                     int *takes_value, char *err, size_t errlen);
 /* The help text for those flags, for the commands' usage strings. */
@@ -122,6 +129,7 @@ typedef struct {
     int64_t accepted, rejected, failed, optout;
     int64_t bytes_in, bytes_out;    /* downloaded / stored image bytes */
     int64_t skipped;                /* input rows a resumed run found done */
+    int64_t private_address;        /* of rejected: refused as a private/loopback address */
 } pipeline_counts;
 
 /* Called often from the engine's loop (the callee rate-limits itself);
@@ -170,6 +178,17 @@ cc_err pipeline_fetch(const fetch_options *o, fetch_result *res, char *err, size
 struct frontier;       /* crawler/frontier.h */
 struct caption_filter; /* filters/caption.h */
 
+/* What the crawl's progress line shows. */
+typedef struct {
+    pipeline_counts counts;         /* image outcomes written by this run */
+    int64_t pages_done;             /* pages fetched, failed or skipped by this run */
+    int64_t pages_queued;           /* pages waiting in the frontier (all runs) */
+    int64_t images_found;           /* images extracted by this run */
+    int hosts_waiting;              /* hosts held back by --host-delay, Crawl-delay or Retry-After */
+    double polite_wait;             /* the longest of those waits still to run, seconds */
+} crawl_progress_info;
+typedef void (*crawl_progress_fn)(const crawl_progress_info *p, int final, void *ctx);
+
 typedef struct {
     const char *const *seeds;       /* page URLs, or files of URLs one a line ("-" = stdin) */
     int n_seeds;
@@ -179,6 +198,9 @@ typedef struct {
     int max_depth;                  /* links followed N levels from the seeds */
     url_scope scope;                /* default URL_SCOPE_HOST */
     int64_t max_pages;              /* 0 = no limit (counted over all runs) */
+    int retry_failed;               /* pages and images that failed in earlier runs are tried again */
+    crawl_progress_fn progress;     /* NULL: run.progress (fetch-style counts) or quiet */
+    void *progress_ctx;
     int host_concurrency;           /* default 2 */
     double host_delay;              /* seconds between requests to one host; default 1 */
     dataset_options dataset;
@@ -203,6 +225,8 @@ void crawl_options_init(crawl_options *o);
 typedef struct {
     int64_t pages_fetched, pages_failed, pages_skipped, pages_queued, images_found;
     int64_t sitemap_pages, sitemap_images; /* new pages / images the sitemaps added */
+    int64_t seeds, seeds_fetched;   /* depth-0 pages in the dataset, and of them fetched */
+    char seed_failures[1024];       /* "URL: reason; ..." of seeds not fetched (up to 5) */
     pipeline_counts counts;
     int bad_seeds;
     int stopped;

@@ -458,12 +458,24 @@ static void test_private_refused(tu_server *srv, const char *tmp, const char *se
     int before = tu_access_log_count(srv, NULL);
     tu_output o;
     tu_run_clipcrawl(&o, "crawl", seed, "-o", out, "--host-delay", "0", "-q", NULL);
-    CHECK_EQ_INT(o.status, 0);
+    /* every seed failed: exit 1 with the reasons */
+    CHECK(o.status == 1 && strstr(tu_str(&o.err), "every seed failed") && strstr(tu_str(&o.err), "private_address"),
+          "private seed: exit %d: %s", o.status, tu_str(&o.err));
     tu_output_free(&o);
     CHECK_EQ_INT(tu_access_log_count(srv, NULL), before); /* not one request reached the server */
     sqlite3 *db = open_index(out);
     char *st = q1(db, "SELECT state || ':' || reason FROM crawl_pages WHERE depth = 0");
     CHECK(st && strcmp(st, "failed:private_address") == 0, "seed on 127.0.0.1: %s", st ? st : "(none)");
+    free(st);
+    sqlite3_close(db);
+    /* the same crawl with --allow-private tries the seed again */
+    tu_run_clipcrawl(&o, "crawl", seed, "-o", out, "--host-delay", "0", "--allow-private", "-q", NULL);
+    CHECK(o.status == 0 && strstr(tu_str(&o.err), "refused as private_address before are tried again"),
+          "private seed again: exit %d: %s", o.status, tu_str(&o.err));
+    tu_output_free(&o);
+    db = open_index(out);
+    st = q1(db, "SELECT state FROM crawl_pages WHERE depth = 0");
+    CHECK(st && strcmp(st, "fetched") == 0, "seed with --allow-private: %s", st ? st : "(none)");
     free(st);
     sqlite3_close(db);
     free(out);

@@ -813,7 +813,9 @@ static void test_bad_inputs(void)
     write_text(priv_list, pl);
     char *ds_priv = path_in("ds-private");
     CC(&o, "fetch", priv_list, "-o", ds_priv, "-q");
-    CHECK(o.status == 0, "fetch private: exit %d: %s", o.status, tu_str(&o.err));
+    /* every row refused for one run-level reason: said on stderr, exit 1 */
+    CHECK(o.status == 1 && strstr(tu_str(&o.err), "every row (3) was refused as private_address"),
+          "fetch private: exit %d: %s", o.status, tu_str(&o.err));
     tu_output_free(&o);
     db = db_open(ds_priv);
     const char *purls[] = {u_private, u_localhost, u_redir_priv};
@@ -826,6 +828,16 @@ static void test_bad_inputs(void)
     usleep(100000); /* nginx logs as requests finish */
     CHECK_EQ_INT(tu_access_log_count(nginx, "private="), 0);
     CHECK_EQ_INT(tu_access_log_count(faults, "photo_small.jpg%3Fprivate=3"), 0);
+    /* the same list again with --allow-private: those rows are tried again */
+    CC(&o, "fetch", priv_list, "-o", ds_priv, "-q", "--allow-private");
+    CHECK(o.status == 0 && strstr(tu_str(&o.err), "3 rows rejected as private_address before are tried again"),
+          "fetch private again: exit %d: %s", o.status, tu_str(&o.err));
+    tu_output_free(&o);
+    CHECK_EQ_INT(dir_int(ds_priv, "SELECT count(*) FROM items WHERE reason = 'private_address'", NULL), 0);
+    CHECK_EQ_INT(dir_int(ds_priv, "SELECT count(*) FROM items", NULL), 3);
+    usleep(100000);
+    CHECK(tu_access_log_count(nginx, "private=") >= 2, "allowed now: %d requests",
+          tu_access_log_count(nginx, "private="));
 
     free(pl), free(priv_list), free(ds_priv), free(u_localhost), free(u_redir_priv);
     for (size_t i = 0; i < ncases; i++)

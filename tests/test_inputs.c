@@ -45,7 +45,10 @@ static void expect_fail(const char *what, const char *const *args, const char *s
     tu_run(argv, stdin_data, 60, &o);
     const char *err = tu_str(&o.err);
     CHECK(o.status == want, "%s: exit %d, want %d (stderr: %s)", what, o.status, want, err);
-    CHECK(count_lines(err) == 1, "%s: stderr has %d lines, want 1: %s", what, count_lines(err), err);
+    /* a usage error (2) adds the "see clipcrawl help CMD" line */
+    int want_lines = want == 2 ? 2 : 1;
+    CHECK(count_lines(err) == want_lines, "%s: stderr has %d lines, want %d: %s", what, count_lines(err), want_lines,
+          err);
     CHECK(!needle1 || strstr(err, needle1), "%s: stderr lacks '%s': %s", what, needle1, err);
     CHECK(!needle2 || strstr(err, needle2), "%s: stderr lacks '%s': %s", what, needle2, err);
     CHECK(!out_dir || !exists(out_dir), "%s: %s was written", what, out_dir);
@@ -152,11 +155,44 @@ static void test_stdin_sniff(void)
     check_kind("txt", "http://127.0.0.1:1/a.jpg?x=1,2\nhttp://127.0.0.1:1/b.jpg\n", "txt");
 }
 
+/* flags that would do nothing together are refused (usage: exit 2) */
+static void test_flag_conflicts(void)
+{
+    char *out = path_in("ds-flags");
+    char *list = path_in("one.txt");
+    tu_write_file(list, "http://127.0.0.1:1/a.jpg\n", 25);
+    {
+        const char *a[] = {"fetch", list, "-o", out, "--keep-original", "--image-size", "128", NULL};
+        expect_fail("keep-original + image-size", a, NULL, 2, out, "--keep-original", "would do nothing");
+    }
+    {
+        const char *a[] = {"crawl", "http://127.0.0.1:1/", "-o", out, "--keep-original", "--encode-format", "png",
+                           NULL};
+        expect_fail("crawl keep-original + encode-format", a, NULL, 2, out, "--keep-original", NULL);
+    }
+    {
+        const char *a[] = {"fetch", list, "-o", out, "--min-clip-score", "0.3", NULL};
+        expect_fail("min-clip-score without model", a, NULL, 2, out, "--min-clip-score", "--model");
+    }
+    {
+        const char *a[] = {"crawl", "http://127.0.0.1:1/", "-o", out, "--min-clip-score", "0.3", NULL};
+        expect_fail("crawl min-clip-score without model", a, NULL, 2, out, "--min-clip-score", "--model");
+    }
+    {
+        /* one spelling per flag */
+        const char *a[] = {"fetch", list, "-o", out, "--clip-min-score", "0.3", NULL};
+        expect_fail("old spelling", a, NULL, 2, out, "--clip-min-score", NULL);
+    }
+    free(list);
+    free(out);
+}
+
 int main(void)
 {
     tmp = tu_mkdtemp("inputs");
     test_fetch_lists();
     test_stdin_sniff();
+    test_flag_conflicts();
     tu_rm_rf(tmp);
     free(tmp);
     return check_summary();

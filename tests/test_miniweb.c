@@ -136,7 +136,16 @@ static void make_site(void)
         port);
     put(H1 "_rules.json",
         "{\"/go.html\": {\"redirect\": \"/private/secret.html\"},\n"
+        " \"/flaky.html\": {\"retry_after\": 0, \"n\": 1},\n"
         " \"/originals/missing.jpg\": {\"status\": 404}}\n");
+    put(H1 "flaky.html", HEAD "<img src=\"/sm/flaky.jpg\" alt=\"A kingfisher diving into a clear stream\"></body></html>\n");
+    put_jpeg(H1 "sm/flaky.jpg", 9201, 200, 160);
+    put(H1 "depth/a.html", HEAD "<a href=\"/depth/b.html\">b</a><img src=\"/sm/da.jpg\" alt=\"Sheep grazing "
+                              "on a hillside above the village\"></body></html>\n");
+    put(H1 "depth/b.html", HEAD "<img src=\"/sm/db.jpg\" alt=\"A narrow canal boat passing under a brick bridge\">"
+                              "</body></html>\n");
+    put_jpeg(H1 "sm/da.jpg", 9202, 200, 160);
+    put_jpeg(H1 "sm/db.jpg", 9203, 200, 160);
     ccbuf idx = {0};
     ccbuf_puts(&idx, HEAD "<h1>Galleries</h1><ul>\n");
     for (int i = 0; i < N_PAGES; i++)
@@ -468,6 +477,66 @@ static void test_psl(const char *tmp)
     free(out);
 }
 
+/* A re-run honours its settings: --retry-failed, a larger --depth, changed
+ * image settings (said on stderr, recorded in runs.settings, shown by stats),
+ * and the crawl's progress line. */
+static void test_rerun(const char *tmp)
+{
+    char *out = xasprintf("%s/rerun", tmp);
+    char *flaky = url_of("/flaky.html"), *a = url_of("/depth/a.html");
+    tu_output o;
+    /* the only seed fails (429, no retries): exit 1 naming it and why */
+    tu_run_clipcrawl(&o, "crawl", flaky, "-o", out, "--allow-private", "--host-delay", "0", "--retries", "0", "-q",
+                     NULL);
+    CHECK(o.status == 1 && strstr(tu_str(&o.err), "every seed failed") && strstr(tu_str(&o.err), "flaky.html: http_429"),
+          "failed seed: exit %d: %s", o.status, tu_str(&o.err));
+    tu_output_free(&o);
+    /* --retry-failed asks again */
+    tu_run_clipcrawl(&o, "crawl", flaky, "-o", out, "--allow-private", "--host-delay", "0", "--retries", "0", "-q",
+                     "--retry-failed", NULL);
+    CHECK(o.status == 0 && strstr(tu_str(&o.err), "1 failed pages are tried again"), "retry-failed: exit %d: %s",
+          o.status, tu_str(&o.err));
+    tu_output_free(&o);
+    sqlite3 *db = db_open(out);
+    CHECK(qn(db, "SELECT count(*) FROM items WHERE url LIKE '%%/sm/flaky.jpg' AND status = 'accepted'") == 1,
+          "flaky page's image after --retry-failed");
+    sqlite3_close(db);
+
+    /* --depth 0, then --depth 1: the links of the page already fetched are followed */
+    tu_run_clipcrawl(&o, "crawl", a, "-o", out, "--allow-private", "--host-delay", "0", "-q", NULL);
+    CHECK(o.status == 0, "depth 0: exit %d: %s", o.status, tu_str(&o.err));
+    tu_output_free(&o);
+    db = db_open(out);
+    CHECK(qn(db, "SELECT count(*) FROM crawl_pages WHERE url LIKE '%%/depth/b.html'") == 0, "b not known at depth 0");
+    sqlite3_close(db);
+    tu_run_clipcrawl(&o, "crawl", a, "-o", out, "--allow-private", "--host-delay", "0", "--depth", "1",
+                     "--image-size", "128", NULL);
+    const char *err = tu_str(&o.err);
+    CHECK(o.status == 0 && strstr(err, "fetched pages are read again for their links"), "depth 1: exit %d: %s",
+          o.status, err);
+    CHECK(strstr(err, "settings changed since the last run (image_size 256 -> 128)"), "settings line: %s", err);
+    /* the progress line (final, not a terminal): pages, images, rates */
+    CHECK(strstr(err, "pages ") && strstr(err, " queued (") && strstr(err, "images ") && strstr(err, " accepted"),
+          "progress line: %s", err);
+    tu_output_free(&o);
+    db = db_open(out);
+    char *st = q1(db, "SELECT i.status || ':' || i.width FROM items i WHERE i.url LIKE '%%/sm/db.jpg'");
+    CHECK(st && strcmp(st, "accepted:128") == 0, "b's image with the new size: %s", st ? st : "(none)");
+    free(st);
+    st = q1(db, "SELECT settings FROM runs ORDER BY id DESC LIMIT 1");
+    CHECK(st && strstr(st, "\"image_size\":128") && strstr(st, "\"depth\":1"), "runs.settings: %s", st ? st : "(none)");
+    free(st);
+    sqlite3_close(db);
+    tu_run_clipcrawl(&o, "stats", out, NULL);
+    CHECK(o.status == 0 && strstr(tu_str(&o.out), "\"settings\":[{\"id\":") &&
+              strstr(tu_str(&o.out), "\"image_size\":256"),
+          "stats shows run settings: %s", tu_str(&o.out));
+    tu_output_free(&o);
+    free(flaky);
+    free(a);
+    free(out);
+}
+
 int main(void)
 {
     char *tmp = tu_mkdtemp("miniweb");
@@ -480,6 +549,7 @@ int main(void)
     test_gallery_crawl(srv, out);
     test_sitemap_flag(tmp);
     test_psl(tmp);
+    test_rerun(tmp);
     tu_server_stop(srv);
     if (!getenv("TU_KEEP"))
         tu_rm_rf(tmp);

@@ -12,7 +12,7 @@
  *   - repeated captions (COYO) on 5 distinct images of one host: kept by
  *     default (>= 2 pages or hosts wanted), boilerplate with min sources 1 at
  *     threshold 5, back at threshold 6
- *   - image size, --nsfw-reject (unsafe_image), --clip-min-score
+ *   - image size, --nsfw-reject (unsafe_image), --min-clip-score
  *     (low_clip_score, after a real `score` with the tiny fixture model)
  *   - verify passes with demoted samples in the shards
  *
@@ -500,7 +500,7 @@ int main(void)
     CHECK(verify_ok(), "verify after bringing samples back");
 
     /* 8. CLIP: score with the tiny model (tags every sample), then
-     * --nsfw-reject and --clip-min-score */
+     * --nsfw-reject and --min-clip-score */
     const char *testdata = getenv("CLIPCRAWL_TESTDATA");
     char *model = xasprintf("%s/clipref/fixtures/models/tiny-b16", testdata ? testdata : "tests/data");
     char *tokdir = xasprintf("%s/clipref", testdata ? testdata : "tests/data");
@@ -527,16 +527,16 @@ int main(void)
     long long below = q_int("SELECT count(*) FROM clip_scores WHERE score < %s", med);
     {
         tu_output uo;
-        const char *args[] = {"refilter", ds, "--clip-min-score", NULL};
+        const char *args[] = {"refilter", ds, "--min-clip-score", NULL};
         run_cc(&uo, args);
-        CHECK(uo.status == 2, "--clip-min-score without a value: exit %d", uo.status);
+        CHECK(uo.status == 2, "--min-clip-score without a value: exit %d", uo.status);
         tu_output_free(&uo);
     }
     {
         tu_output co;
-        const char *args[] = {"refilter", ds, "-q", "--filter", "dedup=none", "--clip-min-score", med, NULL};
+        const char *args[] = {"refilter", ds, "-q", "--filter", "dedup=none", "--min-clip-score", med, NULL};
         run_cc(&co, args);
-        CHECK(co.status == 0, "clip-min-score: %s", tu_str(&co.err));
+        CHECK(co.status == 0, "min-clip-score: %s", tu_str(&co.err));
         tu_output_free(&co);
     }
     CHECK_EQ_INT(q_int("SELECT count(*) FROM items WHERE reason = 'low_clip_score'"), below);
