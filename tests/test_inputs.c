@@ -187,12 +187,36 @@ static void test_flag_conflicts(void)
     free(out);
 }
 
+/* fetch: a re-run with other image settings says so on stderr; they are
+ * recorded per run */
+static void test_fetch_settings(void)
+{
+    char *out = path_in("ds-settings");
+    char *list = path_in("settings.txt");
+    tu_write_file(list, "http://127.0.0.1:1/a.jpg\n", 25);
+    const char *argv1[] = {getenv("CLIPCRAWL_BIN"), "fetch", list, "-o", out, "--allow-private", "--retries", "0",
+                           "-q", NULL};
+    tu_output o;
+    tu_run(argv1, NULL, 60, &o);
+    CHECK(strstr(tu_str(&o.err), "settings changed") == NULL, "first run: %s", tu_str(&o.err));
+    tu_output_free(&o);
+    const char *argv2[] = {getenv("CLIPCRAWL_BIN"), "fetch", list, "-o", out, "--allow-private", "--retries", "0",
+                           "-q", "--image-size", "512", "--encode-format", "png", NULL};
+    tu_run(argv2, NULL, 60, &o);
+    CHECK(strstr(tu_str(&o.err), "settings changed since the last run (image_size 256 -> 512, encode_format jpg -> png"),
+          "second run: %s", tu_str(&o.err));
+    tu_output_free(&o);
+    free(list);
+    free(out);
+}
+
 int main(void)
 {
     tmp = tu_mkdtemp("inputs");
     test_fetch_lists();
     test_stdin_sniff();
     test_flag_conflicts();
+    test_fetch_settings();
     tu_rm_rf(tmp);
     free(tmp);
     return check_summary();
