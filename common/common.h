@@ -118,6 +118,12 @@ typedef struct cc_pool cc_pool;
 typedef void (*cc_job_fn)(void *arg);
 cc_pool *cc_pool_new(int threads, int max_queued);
 void cc_pool_submit(cc_pool *p, cc_job_fn fn, void *arg);
+/* Queues a job without ever blocking: when max_queued jobs wait, the queue
+ * grows. For a thread that must not stall (the one driving transfers); it
+ * bounds the queue by other means (e.g. http_hold). */
+void cc_pool_submit_nowait(cc_pool *p, cc_job_fn fn, void *arg);
+/* Jobs queued and not yet started. */
+int cc_pool_queued(cc_pool *p);
 void cc_pool_wait(cc_pool *p);   /* blocks until every submitted job has finished */
 void cc_pool_free(cc_pool *p);   /* waits, then joins the threads; NULL is a no-op */
 int cc_ncpus(void);              /* online CPUs, at least 1 */

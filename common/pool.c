@@ -80,6 +80,34 @@ void cc_pool_submit(cc_pool *p, cc_job_fn fn, void *arg)
     pthread_mutex_unlock(&p->mu);
 }
 
+void cc_pool_submit_nowait(cc_pool *p, cc_job_fn fn, void *arg)
+{
+    pthread_mutex_lock(&p->mu);
+    if (p->count == p->cap) {
+        /* grow the ring, unrolling it so head is 0 */
+        int ncap = p->cap * 2;
+        job *r = xcalloc((size_t)ncap, sizeof *r);
+        for (int i = 0; i < p->count; i++)
+            r[i] = p->ring[(p->head + i) % p->cap];
+        free(p->ring);
+        p->ring = r;
+        p->cap = ncap;
+        p->head = 0;
+    }
+    p->ring[(p->head + p->count) % p->cap] = (job){fn, arg};
+    p->count++;
+    pthread_cond_signal(&p->has_job);
+    pthread_mutex_unlock(&p->mu);
+}
+
+int cc_pool_queued(cc_pool *p)
+{
+    pthread_mutex_lock(&p->mu);
+    int n = p->count;
+    pthread_mutex_unlock(&p->mu);
+    return n;
+}
+
 void cc_pool_wait(cc_pool *p)
 {
     pthread_mutex_lock(&p->mu);

@@ -77,6 +77,7 @@ struct http_engine {
     double last_gc;
     http_stats st;
     atomic_int woken;           /* set by http_wakeup() from any thread */
+    int held;                   /* http_hold(): start nothing new */
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -746,6 +747,8 @@ static void schedule(http_engine *e, double now, double *wake)
     if (e->heap_len)
         *wake = e->heap[0]->not_before;
 
+    if (e->held)
+        return; /* backpressure: in-flight transfers go on, nothing new starts */
     int progress = 1;
     while (progress && e->active < e->o.max_concurrency && e->ready_head) {
         progress = 0;
@@ -1105,6 +1108,11 @@ int http_run(http_engine *e, int timeout_ms)
         e->last_gc = now;
     }
     return delivered;
+}
+
+void http_hold(http_engine *e, int hold)
+{
+    e->held = hold != 0;
 }
 
 void http_wakeup(http_engine *e)

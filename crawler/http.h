@@ -210,6 +210,12 @@ size_t http_pending(const http_engine *e);
  * on_done calls made. Not reentrant: do not call from on_done. */
 int http_run(http_engine *e, int timeout_ms);
 
+/* Backpressure: while held (hold != 0) the engine starts no new transfer
+ * (queued requests and due retries wait); transfers already running go on
+ * and complete as usual, so none misses its deadline because the consumer
+ * is busy. Release with hold = 0. Main thread only. */
+void http_hold(http_engine *e, int hold);
+
 /* Makes a running or the next http_run() return at once. The only function
  * here that may be called from another thread (e.g. a worker that finished
  * an item the http_run() caller should collect). */

@@ -122,8 +122,36 @@ static void verify_shard(vstate *v, sqlite3 *db, const char *dir, int64_t no, co
     ccbuf frame = {0};
     uint64_t off = 0, len = 0, last_off = 0;
     int64_t rows = 0;
-    int r, last_was_end = 0;
-    while ((r = shard_iter_next(it, &off, &len, &frame)) == 1) {
+    int r, last_was_end = 0, damaged = 0;
+    for (;;) {
+        r = shard_iter_next(it, &off, &len, &frame);
+        if (r < 0) {
+            /* A damaged frame (flipped bytes, cut short): report the sample
+             * that starts there, then go on at the next frame the index
+             * knows, so one bad sample does not take the rest with it. */
+            uint64_t at = shard_iter_pos(it);
+            damaged = 1;
+            while (have_row && (uint64_t)sqlite3_column_int64(st, 1) < at) {
+                problem(v, "%s: sample %s: no frame starts at offset %lld", path, sqlite3_column_text(st, 0),
+                        (long long)sqlite3_column_int64(st, 1));
+                rows++;
+                have_row = sqlite3_step(st) == SQLITE_ROW;
+            }
+            if (have_row && (uint64_t)sqlite3_column_int64(st, 1) == at) {
+                problem(v, "%s: sample %s: damaged frame: %s", path, sqlite3_column_text(st, 0),
+                        shard_iter_errmsg(it));
+                rows++;
+                have_row = sqlite3_step(st) == SQLITE_ROW;
+            } else {
+                problem(v, "%s", shard_iter_errmsg(it));
+            }
+            if (!have_row)
+                break;
+            shard_iter_seek(it, (uint64_t)sqlite3_column_int64(st, 1));
+            continue;
+        }
+        if (r == 0)
+            break;
         last_was_end = shard_is_end_frame(frame.data, frame.len);
         last_off = off;
         /* Index rows whose frames we have passed are missing from the file. */
@@ -134,14 +162,19 @@ static void verify_shard(vstate *v, sqlite3 *db, const char *dir, int64_t no, co
             have_row = sqlite3_step(st) == SQLITE_ROW;
         }
         if (have_row && (uint64_t)sqlite3_column_int64(st, 1) == off) {
-            if ((uint64_t)sqlite3_column_int64(st, 2) != len)
+            int resync = 0;
+            if ((uint64_t)sqlite3_column_int64(st, 2) != len) {
                 problem(v, "%s: sample %s: frame at %" PRIu64 " is %" PRIu64 " bytes, index says %lld", path,
                         sqlite3_column_text(st, 0), off, len, (long long)sqlite3_column_int64(st, 2));
-            else
+                resync = 1; /* a damaged frame header: trust the index for where the next one starts */
+            } else {
                 check_sample(v, path, st, &frame);
+            }
             v->res->samples++;
             rows++;
             have_row = sqlite3_step(st) == SQLITE_ROW;
+            if (resync && have_row)
+                shard_iter_seek(it, (uint64_t)sqlite3_column_int64(st, 1));
         } else if (last_was_end && sealed) {
             /* checked below: must be the last frame, right after end_offset */
         } else if (!sealed && off >= (uint64_t)end_offset) {
@@ -155,8 +188,6 @@ static void verify_shard(vstate *v, sqlite3 *db, const char *dir, int64_t no, co
             problem(v, "%s: frame at offset %" PRIu64 " (%" PRIu64 " bytes) is not in the index", path, off, len);
         }
     }
-    if (r < 0)
-        problem(v, "%s", shard_iter_errmsg(it));
     while (have_row) {
         problem(v, "%s: sample %s: no frame starts at offset %lld", path, sqlite3_column_text(st, 0),
                 (long long)sqlite3_column_int64(st, 1));
@@ -164,13 +195,15 @@ static void verify_shard(vstate *v, sqlite3 *db, const char *dir, int64_t no, co
         have_row = sqlite3_step(st) == SQLITE_ROW;
     }
     sqlite3_finalize(st);
-    if (sealed && r == 0) {
+    if (sealed && r == 0 && !damaged) {
         if (!last_was_end || last_off + len != shard_iter_file_size(it))
             problem(v, "%s: sealed shard does not end with the tar end blocks", path);
         else if (last_off != (uint64_t)end_offset)
             problem(v, "%s: end frame at %" PRIu64 " but the index says samples end at %lld", path, last_off,
                     (long long)end_offset);
     }
+    if (sealed && damaged && !last_was_end)
+        problem(v, "%s: sealed shard does not end with the tar end blocks", path);
     if (rows != samples)
         problem(v, "%s: index lists %lld samples for this shard, shards.samples says %lld", path,
                 (long long)rows, (long long)samples);

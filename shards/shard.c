@@ -498,6 +498,14 @@ int shard_iter_next(shard_iter *it, uint64_t *offset, uint64_t *length, ccbuf *o
     return 1;
 }
 
+void shard_iter_seek(shard_iter *it, uint64_t offset)
+{
+    it->pos = offset < it->size ? offset : it->size;
+    it->failed = 0;
+    it->err[0] = 0;
+}
+
+uint64_t shard_iter_pos(const shard_iter *it) { return it->pos; }
 uint64_t shard_iter_file_size(const shard_iter *it) { return it->size; }
 const char *shard_iter_errmsg(const shard_iter *it) { return it->err; }
 

@@ -130,6 +130,12 @@ shard_iter *shard_iter_open(const char *path, char *err, size_t errlen);
  * zstd frame (truncated or garbage; detail in shard_iter_errmsg). After -1
  * the walk stops. */
 int shard_iter_next(shard_iter *it, uint64_t *offset, uint64_t *length, ccbuf *out);
+/* Moves the walk to offset (clamped to the file size) and clears a failure,
+ * so a reader that knows where the next frame starts (the index does) can
+ * step over a damaged one. */
+void shard_iter_seek(shard_iter *it, uint64_t offset);
+/* Where the walk stands: after -1, the offset of the damaged frame. */
+uint64_t shard_iter_pos(const shard_iter *it);
 /* File size in bytes. */
 uint64_t shard_iter_file_size(const shard_iter *it);
 const char *shard_iter_errmsg(const shard_iter *it);

@@ -614,6 +614,38 @@ static void test_idle_and_wakeup(void)
     http_engine_free(e);
 }
 
+/* Backpressure: a held engine starts nothing new, but what runs finishes. */
+static void test_hold(void)
+{
+    http_options o;
+    opts(&o);
+    o.max_concurrency = 2;
+    res_reset();
+    http_engine *e = http_engine_new(&o);
+    http_submit(e, U("/sleep?delay=0.5&hold=1"), &R[0]);
+    http_submit(e, U("/sleep?delay=0.5&hold=2"), &R[1]);
+    http_submit(e, U("/sleep?delay=0.1&hold=3"), &R[2]);
+    http_submit(e, U("/sleep?delay=0.1&hold=4"), &R[3]);
+    http_run(e, 50); /* starts the first two */
+    http_hold(e, 1);
+    double t0 = cc_now();
+    while (cc_now() - t0 < 1.5 && !(R[0].done && R[1].done))
+        http_run(e, 100);
+    CHECK(R[0].done == 1 && R[1].done == 1, "in-flight transfers complete while held");
+    EXPECT(0, HTTP_OUT_OK, "ok");
+    t0 = cc_now();
+    while (cc_now() - t0 < 0.6)
+        http_run(e, 100);
+    CHECK(R[2].done == 0 && R[3].done == 0, "nothing new starts while held");
+    CHECK_EQ_INT(tu_access_log_count(srv, "hold=3"), 0);
+    http_hold(e, 0);
+    t0 = cc_now();
+    while (http_pending(e) && cc_now() - t0 < 10)
+        http_run(e, 100);
+    CHECK(R[2].done == 1 && R[3].done == 1, "released: the rest runs");
+    http_engine_free(e);
+}
+
 /* The shared helpers other test programs rely on: nginx, tu_run. */
 static void test_testutil(void)
 {
@@ -736,6 +768,7 @@ int main(void)
     test_bounded_feed();
     test_free_busy();
     test_idle_and_wakeup();
+    test_hold();
     tu_server_stop(srv);
     res_reset();
     return check_summary();
