@@ -1171,6 +1171,39 @@ static void add_link(ctx_t *c, xmlNode *a)
     r->n_links++;
 }
 
+/* libxml2 turns "&#0;" into a NUL byte inside an attribute, which cuts the
+ * alt text there ("a kite&#0; over the hill" -> "a kite"). HTML (and
+ * Python's html.unescape) make it U+FFFD: rewrite every numeric reference
+ * to 0 as "&#xFFFD;" before parsing. Returns a new buffer (its length in
+ * *n), or NULL when there is none. */
+static char *nul_refs_replaced(const char *s, size_t len, size_t *n)
+{
+    ccbuf out = {0};
+    size_t from = 0;
+    for (size_t i = 0; i + 3 < len; i++) {
+        if (s[i] != '&' || s[i + 1] != '#')
+            continue;
+        size_t k = i + 2;
+        int hex = k < len && (s[k] == 'x' || s[k] == 'X');
+        k += (size_t)hex;
+        size_t d0 = k;
+        while (k < len && s[k] == '0')
+            k++;
+        if (k == d0 || (k < len && (hex ? isxdigit((unsigned char)s[k]) : isdigit((unsigned char)s[k]))))
+            continue; /* no digits, or a non-zero value */
+        if (k < len && s[k] == ';')
+            k++;
+        ccbuf_append(&out, s + from, i - from);
+        ccbuf_puts(&out, "&#xFFFD;");
+        from = k;
+        i = k - 1;
+    }
+    if (!out.len)
+        return NULL;
+    ccbuf_append(&out, s + from, len - from);
+    return ccbuf_detach(&out, n);
+}
+
 /* <noscript> whose content came through as text: parse it as a fragment. */
 static void handle_noscript_text(ctx_t *c, xmlNode *ns)
 {
@@ -1289,6 +1322,9 @@ int extract_page_opts(const char *html, size_t n, const char *page_url, const ch
         html = conv;
         parse_enc = "UTF-8";
     }
+    char *nulfix = nul_refs_replaced(html, n, &n);
+    if (nulfix)
+        html = nulfix;
     /* libxml2 reports encoding trouble through the (per-thread) generic error
      * handler even with NOERROR; keep stderr quiet while we parse. */
     xmlGenericErrorFunc old_generic = xmlGenericError;
@@ -1309,6 +1345,7 @@ int extract_page_opts(const char *html, size_t n, const char *page_url, const ch
     xmlSetGenericErrorFunc(old_generic_ctx, old_generic);
     xmlSetStructuredErrorFunc(old_structured_ctx, old_structured);
     free(conv);
+    free(nulfix);
     extract_result *r = out;
     r->charset = xstrdup(enc);
     for (char *q = r->charset; *q; q++)

@@ -892,10 +892,23 @@ static void classify(http_engine *e, req *r, CURLcode rc, long status, http_outc
          * and on unread request bytes: both are one fault, an empty reply. */
         long hsize = 0;
         curl_easy_getinfo(r->easy, CURLINFO_HEADER_SIZE, &hsize);
+        if (rc == CURLE_RECV_ERROR && (strstr(r->errbuf, "chunk") || strstr(r->errbuf, "header"))) {
+            /* libcurl's "Illegal or missing hexadecimal sequence in chunked-
+             * encoding" and "Too large response headers": the bytes are not HTTP */
+            *out = HTTP_OUT_BAD_RESPONSE;
+            *reason = "bad_response";
+            return;
+        }
         *out = HTTP_OUT_CONNECT;
         *reason = hsize == 0 && r->body.len == 0 && status == 0 ? "empty_reply" : "connection_reset";
         return;
     }
+    case CURLE_OUT_OF_MEMORY:
+        /* what libcurl 7.88 returns for one header line over 100 KB */
+        *out = HTTP_OUT_BAD_RESPONSE;
+        *reason = "bad_response";
+        snprintf(r->errbuf, sizeof r->errbuf, "response header line too long (libcurl: out of memory)");
+        return;
     case CURLE_UNSUPPORTED_PROTOCOL:
         /* Both "redirect to gopher://" and "Received HTTP/0.9" land here; only
          * the first follows a 3xx response. */

@@ -617,6 +617,7 @@ cc_err pipeline_crawl(const crawl_options *o, crawl_result *res, char *err, size
         rc = CC_ERR_NETWORK;
         goto out;
     }
+    pipeline_set_engine(c->pipe, c->eng);
     crawl_loop(o, c);
     if (c->failed) {
         snprintf(err, errlen, "%s", c->errmsg);

@@ -219,6 +219,7 @@ cc_err pipeline_fetch(const fetch_options *o, fetch_result *res, char *err, size
         goto done;
     }
     pipeline_set_wakeup(f.pipe, wake_engine, f.eng);
+    pipeline_set_engine(f.pipe, f.eng);
 
     /* Keep the download queue a few times the concurrency: enough to feed every
      * slot, little enough that memory does not grow with the list. */

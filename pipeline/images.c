@@ -65,7 +65,11 @@ struct pipeline {
     pipeline_failed_fn on_failed;     /* told of each failed item as it is written */
     void *on_failed_ctx;
     cc_pool *pool;
+    http_engine *eng;                 /* held while too much waits for a worker (pipeline_set_engine) */
+    int hold_at;                      /* in_flight at which new transfers stop */
     pthread_mutex_t mu;
+    pthread_cond_t mem_room;          /* decode memory freed */
+    uint64_t mem_used;                /* decode memory admitted now (under mu) */
     pipeline_item *done_head, *done_tail;
     int in_flight;                    /* given to workers, not yet written */
     pipeline_counts counts;
@@ -178,8 +182,15 @@ pipeline *pipeline_new(dataset *ds, const pipeline_options *o)
     }
     /* A short queue: enough to keep every worker busy, small enough that
      * downloaded bodies waiting for a worker stay a bounded amount of memory. */
+    /* The queue never blocks the thread that drives the transfers: when too
+     * much waits for a worker, the engine is held instead (start nothing
+     * new), and every transfer already running still completes in time. */
     p->pool = cc_pool_new(p->opt.workers, p->opt.workers * 4);
+    p->hold_at = p->opt.workers * 4 + 4;
+    if (p->opt.decode_memory < (16u << 20))
+        p->opt.decode_memory = PIPELINE_DEFAULT_DECODE_MEMORY;
     pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->mem_room, NULL);
     return p;
 }
 
@@ -262,6 +273,9 @@ out:
 }
 
 /* Worker: everything CPU-bound about one downloaded image. */
+static void decode_item(pipeline *p, pipeline_item *it, const unsigned char *data, size_t n, img_format fmt, int w,
+                        int h, img_resize_mode mode);
+
 static void process_item(pipeline *p, pipeline_item *it)
 {
     const pipeline_options *o = &p->opt;
@@ -286,15 +300,16 @@ static void process_item(pipeline *p, pipeline_item *it)
         set_verdict(it, DS_FAILED, "not_an_image", "the server sent HTML, not an image");
         return;
     }
-    if (fmt != IMG_FMT_JPEG && fmt != IMG_FMT_PNG && fmt != IMG_FMT_WEBP) {
+    if (!img_format_decodable(fmt)) {
         char msg[128];
         snprintf(msg, sizeof msg, "unsupported image format (%s)", img_format_name(fmt));
         set_verdict(it, DS_FAILED, fmt == IMG_FMT_UNKNOWN ? "not_an_image" : "unsupported_format", msg);
         return;
     }
     int w = 0, h = 0;
-    if (img_probe(data, n, &fmt, &w, &h, err, sizeof err) != CC_OK) {
-        set_verdict(it, DS_FAILED, "broken_image", err);
+    cc_err prc = img_probe(data, n, &fmt, &w, &h, err, sizeof err);
+    if (prc != CC_OK) {
+        set_verdict(it, DS_FAILED, prc == CC_ERR_UNSUPPORTED ? "unsupported_format" : "broken_image", err);
         return;
     }
     it->original_width = w;
@@ -307,17 +322,49 @@ static void process_item(pipeline *p, pipeline_item *it)
         set_verdict(it, DS_REJECTED, v.reason, v.detail);
         return;
     }
+    /* Admission: what decoding this image will hold, from its header, waits
+     * until it fits in the decode memory budget beside the others. */
+    img_resize_mode mode = (img_resize_mode)(o->resize_mode | (o->resize_only_if_bigger ? IMG_RESIZE_ONLY_IF_BIGGER : 0));
+    uint64_t need = img_decode_estimate(data, n, o->keep_original ? 0 : o->image_size, mode);
+    if (p->clip)
+        need += img_decode_estimate(data, n, 0, RESIZE_NO); /* scoring decodes the original too */
+    if (need > o->decode_memory) {
+        snprintf(err, sizeof err, "decoding %dx%d needs about %llu MB, over the decode memory budget of %llu MB", w, h,
+                 (unsigned long long)(need >> 20), (unsigned long long)(o->decode_memory >> 20));
+        set_verdict(it, DS_REJECTED, "decode_budget", err);
+        return;
+    }
+    pthread_mutex_lock(&p->mu);
+    while (p->mem_used + need > o->decode_memory)
+        pthread_cond_wait(&p->mem_room, &p->mu);
+    p->mem_used += need;
+    pthread_mutex_unlock(&p->mu);
+    decode_item(p, it, data, n, fmt, w, h, mode);
+    pthread_mutex_lock(&p->mu);
+    p->mem_used -= need;
+    pthread_cond_broadcast(&p->mem_room);
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* Decodes, checks, scores, resizes and encodes one admitted image. */
+static void decode_item(pipeline *p, pipeline_item *it, const unsigned char *data, size_t n, img_format fmt, int w,
+                        int h, img_resize_mode mode)
+{
+    const pipeline_options *o = &p->opt;
+    char err[256] = "";
     img_image im = {0};
     cc_err rc = o->keep_original
                     ? img_decode_rgb(data, n, p->max_pixels, 0, &im, err, sizeof err)
-                    : img_decode_resize(data, n, p->max_pixels, o->image_size,
-                                        (img_resize_mode)(o->resize_mode |
-                                                          (o->resize_only_if_bigger ? IMG_RESIZE_ONLY_IF_BIGGER : 0)),
-                                        &im,
-                                        err, sizeof err);
+                    : img_decode_resize(data, n, p->max_pixels, o->image_size, mode, &im, err, sizeof err);
     if (rc != CC_OK) {
-        set_verdict(it, rc == CC_ERR_RANGE ? DS_REJECTED : DS_FAILED,
-                    rc == CC_ERR_RANGE ? "too_many_pixels" : "broken_image", err);
+        /* over the pixel cap or the scan/CPU budget: the file's own property, final */
+        dataset_status st = rc == CC_ERR_RANGE || rc == CC_ERR_BUDGET ? DS_REJECTED : DS_FAILED;
+        set_verdict(it, st,
+                    rc == CC_ERR_RANGE         ? "too_many_pixels"
+                    : rc == CC_ERR_BUDGET      ? "decode_budget"
+                    : rc == CC_ERR_UNSUPPORTED ? "unsupported_format"
+                                               : "broken_image",
+                    err);
         img_image_free(&im);
         return;
     }
@@ -391,6 +438,11 @@ static void run_job(void *arg)
         wake(wake_arg);
 }
 
+void pipeline_set_engine(pipeline *p, http_engine *eng)
+{
+    p->eng = eng;
+}
+
 void pipeline_set_wakeup(pipeline *p, void (*fn)(void *), void *arg)
 {
     pthread_mutex_lock(&p->mu);
@@ -411,7 +463,9 @@ void pipeline_on_http(pipeline *p, pipeline_item *it, http_result *r)
         j->p = p;
         j->it = it;
         p->in_flight++;
-        cc_pool_submit(p->pool, run_job, j);
+        cc_pool_submit_nowait(p->pool, run_job, j);
+        if (p->eng && p->in_flight >= p->hold_at)
+            http_hold(p->eng, 1);
         return;
     }
     dataset_status st = r->outcome == HTTP_OUT_OPTOUT ? DS_OPTOUT : DS_FAILED;
@@ -681,6 +735,8 @@ int pipeline_poll(pipeline *p, int wait)
         item_free(list);
         list = next;
     }
+    if (p->eng && p->in_flight < p->hold_at)
+        http_hold(p->eng, 0);
     return failed ? -1 : written;
 }
 
@@ -701,5 +757,6 @@ void pipeline_free(pipeline *p)
     clip_tokenizer_free(p->tok);
     clip_model_free(p->clip);
     pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->mem_room);
     free(p);
 }

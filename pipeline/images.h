@@ -89,6 +89,12 @@ typedef int (*pipeline_failed_fn)(void *ctx, int64_t input_id, int64_t row_no, c
                                   size_t errlen);
 void pipeline_set_on_failed(pipeline *p, pipeline_failed_fn fn, void *ctx);
 
+/* Backpressure: with the engine set, pipeline_on_http() holds it (http_hold:
+ * no new transfer starts, running ones complete) while more items wait for
+ * a worker than the workers can soon take, and pipeline_poll() releases it.
+ * pipeline_on_http() itself never blocks. */
+void pipeline_set_engine(pipeline *p, http_engine *eng);
+
 /* Writes every finished item to the dataset; wait != 0 first waits until no
  * item is being processed. Returns the number written, -1 on a dataset
  * error (message in pipeline_errmsg; the command should stop). */

@@ -17,6 +17,7 @@ void pipeline_options_init(pipeline_options *o)
     filter_config_defaults(&o->filters);
     o->judge_captions = 1;
     o->workers = cc_ncpus();
+    o->decode_memory = PIPELINE_DEFAULT_DECODE_MEMORY;
 }
 
 static int parse_num(const char *v, double lo, double hi, double *out)
@@ -51,7 +52,7 @@ int pipeline_options_check(const pipeline_options *o, char *err, size_t errlen)
 int pipeline_option(pipeline_options *o, http_options *h, const char *flag, const char *value,
                     int *takes_value, char *err, size_t errlen)
 {
-    static const char *const no_value[] = {"--allow-private", "--keep-original", "--no-dedup",
+    static const char *const no_value[] = {"--allow-private", "--allow-loopback", "--keep-original", "--no-dedup",
                                            "--no-caption-filter", "--resize-only-if-bigger"};
     *takes_value = 1;
     for (size_t i = 0; i < sizeof no_value / sizeof no_value[0]; i++)
@@ -77,6 +78,7 @@ int pipeline_option(pipeline_options *o, http_options *h, const char *flag, cons
     NUM("--connect-timeout", 0.1, 3600, h->connect_timeout = d)
     NUM("--max-bytes", 1, 1e12, h->max_bytes = (size_t)d)
     NUM("--retries", 0, 20, h->retries = (int)d)
+    NUM("--decode-memory", 16, 1e7, o->decode_memory = (uint64_t)(d * 1048576.0))
     NUM("--image-size", 8, 8192, o->image_size = (int)d)
     NUM("--encode-quality", 0, 100, o->encode_quality = (int)d)
     NUM("--max-pixels", 1, 1e12, o->filters.image_max_pixels = (uint64_t)d)
@@ -122,6 +124,10 @@ int pipeline_option(pipeline_options *o, http_options *h, const char *flag, cons
             snprintf(err, errlen, "unknown --encode-format '%s' (jpg, png, webp)", value ? value : "");
             return -1;
         }
+        return 1;
+    }
+    if (strcmp(flag, "--allow-loopback") == 0) {
+        h->allow_loopback = 1;
         return 1;
     }
     if (strcmp(flag, "--resolve") == 0) {

@@ -50,6 +50,11 @@ typedef struct {
     filter_config filters;          /* caption rules, image checks, dedup modes (filters/filterconf.h) */
     int judge_captions;             /* 1 (default): captions pass the caption filter before download */
     int workers;                    /* decode threads; default: number of CPUs */
+    /* Memory decoding may hold at once, all workers together, in bytes
+     * (default PIPELINE_DEFAULT_DECODE_MEMORY). Each image's need is estimated
+     * from its header (img_decode_estimate) and waits for room; an image
+     * that alone needs more is rejected ('decode_budget'). */
+    uint64_t decode_memory;
     /* Inline CLIP scoring (--model): every decoded image is scored against its
      * caption; below filters.clip_min_score it is rejected ('low_clip_score'). */
     const char *model;              /* model directory, NULL = no scoring */
@@ -60,6 +65,8 @@ typedef struct {
     const char *resolve[PIPELINE_MAX_RESOLVE + 1]; /* --resolve entries, NULL-terminated;
                                                       http_options.resolve points here */
 } pipeline_options;
+
+#define PIPELINE_DEFAULT_DECODE_MEMORY (160ull << 20)
 
 void pipeline_options_init(pipeline_options *o);
 
@@ -85,6 +92,7 @@ int pipeline_option(pipeline_options *o, http_options *h, const char *flag, cons
 "  --retries N            extra attempts for transient failures (2)\n" \
 "  --user-agent UA        user agent; put a contact URL or address in it\n" \
 "  --allow-private        allow loopback/private addresses (tests, intranets)\n" \
+"  --allow-loopback       allow 127.0.0.0/8 and ::1 only; other private addresses stay refused\n" \
 "  --resolve H:P:ADDR     connect to ADDR for host H port P (curl's --resolve; repeatable)\n" \
 "images:\n" \
 "  --image-size N         target size (256)\n" \
@@ -98,6 +106,8 @@ int pipeline_option(pipeline_options *o, http_options *h, const char *flag, cons
 "  --no-dedup             keep duplicates (by URL, bytes and perceptual hash)\n" \
 "  --no-caption-filter    keep every caption (no caption rules)\n" \
 "  --workers N            decode/resize threads (CPUs)\n" \
+"  --decode-memory MB     memory all decoding in flight may hold (160); bigger images are\n" \
+"                         rejected as decode_budget, as are JPEGs over 100 scans or 10 s of CPU\n" \
 "clip (optional):\n" \
 "  --model M              score each image against its caption with this CLIP model\n" \
 "  --min-clip-score T     reject pairs scoring below T (LAION used 0.28 with ViT-B/32)\n" \

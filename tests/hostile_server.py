@@ -147,9 +147,9 @@ def f_reset_mid_body(c, q, k):
 def endless(c, chunked):
     c.send(head(200, "OK", [("Content-Type", "image/jpeg")] +
                 ([("Transfer-Encoding", "chunked")] if chunked else [])))
-    block = b"\xff" * 65536
+    block = b"\xff" * MiB
     if chunked:
-        block = b"10000\r\n" + block + b"\r\n"
+        block = b"100000\r\n" + block + b"\r\n"
     while True:
         c.send(block)
 
@@ -244,7 +244,7 @@ def f_retry_after(c, q, k):       # 429 with Retry-After: 3 the first time, then
     if c.st.bump("ra:" + k) == 1:
         c.reply(429, "slow down\n", headers=[("Retry-After", q.get("s", ["3"])[0])])
     else:
-        c.reply(200, c.file("img/good-002.jpg"), "image/jpeg")
+        c.reply(200, c.file("img/retry.jpg"), "image/jpeg")
 
 
 def f_503_forever(c, q, k):

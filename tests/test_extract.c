@@ -372,9 +372,26 @@ static void test_xrobots(void)
     }
 }
 
+/* "&#0;" inside an attribute is U+FFFD, not the end of the text. */
+static void test_nul_reference(void)
+{
+    const char *html = "<html><body><img src=\"/a.jpg\" alt=\"a red kite&#0; over the hill\">"
+                       "<img src=\"/b.jpg\" alt=\"x&#x000;y &#00 z &#10; &#0\"><p>t&#0;ext</p></body></html>";
+    extract_result r;
+    memset(&r, 0, sizeof r);
+    CHECK(extract_page(html, strlen(html), "http://example.com/", NULL, &r) == 0, "extract");
+    CHECK(r.n_images == 2, "%zu images", r.n_images);
+    if (r.n_images == 2 && r.images[0].n_cands && r.images[1].n_cands) {
+        CHECK_EQ_STR(r.images[0].cands[0].text, "a red kite\xEF\xBF\xBD over the hill");
+        CHECK_EQ_STR(r.images[1].cands[0].text, "x\xEF\xBF\xBDy \xEF\xBF\xBD z \xEF\xBF\xBD");
+    }
+    extract_result_free(&r);
+}
+
 int main(void)
 {
     test_xrobots();
+    test_nul_reference();
     test_pages();
     test_srcset();
     test_choose();

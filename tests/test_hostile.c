@@ -1,0 +1,449 @@
+/* test_hostile.c — clipcrawl fetch and crawl against tests/hostile_server.py:
+ * every broken and hostile server behaviour we know of, mixed among good
+ * images on the same server, in one run each (so the faults also run beside
+ * each other, as on the web).
+ *
+ * Pass, per fault: no crash, the run ends (no hang past the per-transfer
+ * deadline: the whole run has a generous wall-clock cap), the row has the
+ * expected status and a specific reason, every good URL lands exactly once,
+ * peak RSS stays under HOSTILE_RSS_BOUND_MB, and `verify` is clean.
+ *
+ * It prints one line per fault (url tail, status:reason, attempts) so the
+ * table in the closing notes can be regenerated. */
+#include <errno.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "common.h"
+#include "imggen.h"
+#include "testutil.h"
+
+/* The documented bound (README, "Limits"): peak RSS of a fetch at default
+ * settings. The run below uses the default workers, concurrency, byte cap
+ * and decode budget. */
+#define HOSTILE_RSS_BOUND_MB 300
+#define N_GOOD 40
+
+static tu_server *srv;
+static char *docroot;
+static char base[64];
+
+static void put(const char *rel, const ccbuf *b)
+{
+    char *p = xasprintf("%s/%s", docroot, rel);
+    tu_write_file(p, b->data, b->len);
+    free(p);
+}
+
+static void make_fixtures(void)
+{
+    char *d = xasprintf("%s/img", docroot);
+    mkdir(d, 0755);
+    free(d);
+    d = xasprintf("%s/site", docroot);
+    mkdir(d, 0755);
+    free(d);
+    ccbuf b = {0};
+    for (int i = 0; i < N_GOOD; i++) {
+        ccbuf_reset(&b);
+        imggen_jpeg(&b, 200 + 8 * (i % 10), 160 + 6 * (i % 7), 1000 + (uint64_t)i, i % 3 == 0);
+        char name[64];
+        snprintf(name, sizeof name, "img/good-%03d.jpg", i);
+        put(name, &b);
+    }
+    /* one picture each for the good URLs that are faults themselves */
+    const char *own[] = {"img/good space 01.jpg", "img/retry.jpg", "img/html-typed.jpg", "img/long.jpg",
+                         "img/idn.jpg", "img/bigcap.jpg", "img/nulcap.jpg"};
+    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++) {
+        ccbuf_reset(&b);
+        imggen_jpeg(&b, 210 + 2 * (int)i, 170, 2001 + (uint64_t)i, 0);
+        put(own[i], &b);
+    }
+#define MAKE(name, call) ccbuf_reset(&b), call, put(name, &b)
+    MAKE("img/bomb-1.jpg", imggen_scan_bomb(&b, 96, 96, 3001, 3000));
+    MAKE("img/bomb-2.jpg", imggen_scan_bomb(&b, 96, 96, 3002, 3000));
+    MAKE("img/bomb-3.jpg", imggen_scan_bomb(&b, 96, 96, 3003, 3000));
+    MAKE("img/cmyk.jpg", imggen_jpeg_cmyk(&b, 200, 150, 3010));
+    MAKE("img/png16.png", imggen_png(&b, 200, 150, 3011, IMGGEN_PNG_RGB16));
+    MAKE("img/palette.png", imggen_png(&b, 200, 150, 3012, IMGGEN_PNG_PALETTE));
+    MAKE("img/badcrc.png", imggen_png_bad_crc(&b, 200, 150, 3013));
+    /* header claims, padded past --min-bytes with a comment / ancillary chunk */
+    MAKE("img/claim.jpg", imggen_jpeg_claim(&b, 50000, 50000));
+    {
+        ccbuf pad = {0};
+        ccbuf_append(&pad, b.data, 2);
+        unsigned char com[4] = {0xFF, 0xFE, 0x08, 0x02}; /* COM, 2050 bytes */
+        ccbuf_append(&pad, com, 4);
+        for (int i = 0; i < 2048; i++)
+            ccbuf_putc(&pad, 'c');
+        ccbuf_append(&pad, b.data + 2, b.len - 2);
+        put("img/claim.jpg", &pad);
+        ccbuf_free(&pad);
+    }
+    MAKE("img/claim.png", imggen_png_claim(&b, 50000, 50000));
+    for (int i = 0; i < 2048; i++)
+        ccbuf_putc(&b, 0); /* after IEND: ignored by readers */
+    put("img/claim.png", &b);
+    MAKE("img/lossless.webp", imggen_webp_lossless(&b, 200, 150, 3014));
+    MAKE("img/animated.webp", imggen_webp_animated(&b, 200, 150, 3015));
+    MAKE("img/anim.gif", imggen_gif(&b, 200, 150, 3016, 3, 1, 0));
+    MAKE("img/pic.bmp", imggen_bmp(&b, 200, 150, 3017, 24, 0));
+    MAKE("img/pic.svg", imggen_svg(&b));
+    MAKE("img/pic.avif", imggen_avif(&b));
+    ccbuf_reset(&b);
+    imggen_jpeg(&b, 220, 180, 3018, 0);
+    b.len = b.len * 2 / 3;
+    put("img/truncated.jpg", &b);
+#undef MAKE
+    ccbuf_free(&b);
+}
+
+/* ---- running clipcrawl with its peak RSS ----------------------------------------- */
+
+typedef struct {
+    int status;          /* exit status, or 128+signal */
+    long maxrss_kb;
+    double seconds;
+    char *out, *err;
+} run_t;
+
+static void run_free(run_t *r)
+{
+    free(r->out);
+    free(r->err);
+}
+
+/* Runs clipcrawl with args (NULL-terminated), killing it after cap_s. */
+static void run_rss(run_t *r, double cap_s, const char *const *args)
+{
+    memset(r, 0, sizeof *r);
+    char *dir = tu_mkdtemp("hostile-run");
+    char *op = xasprintf("%s/out", dir), *ep = xasprintf("%s/err", dir);
+    const char *argv[64];
+    int n = 0;
+    argv[n++] = getenv("CLIPCRAWL_BIN");
+    for (int i = 0; args[i] && n < 63; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    double t0 = cc_now();
+    pid_t pid = fork();
+    if (pid == 0) {
+        int o = open(op, O_WRONLY | O_CREAT | O_TRUNC, 0644), e = open(ep, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int in = open("/dev/null", O_RDONLY);
+        dup2(in, 0), dup2(o, 1), dup2(e, 2);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    int st = 0;
+    struct rusage ru;
+    memset(&ru, 0, sizeof ru);
+    for (;;) {
+        pid_t w = wait4(pid, &st, WNOHANG, &ru);
+        if (w == pid)
+            break;
+        if (cc_now() - t0 > cap_s) {
+            kill(pid, SIGKILL);
+            wait4(pid, &st, 0, &ru);
+            break;
+        }
+        usleep(20000);
+    }
+    r->seconds = cc_now() - t0;
+    r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    r->maxrss_kb = ru.ru_maxrss;
+    r->out = tu_read_file(op, NULL);
+    r->err = tu_read_file(ep, NULL);
+    if (!r->out)
+        r->out = xstrdup("");
+    if (!r->err)
+        r->err = xstrdup("");
+    free(op);
+    free(ep);
+    tu_rm_rf(dir);
+    free(dir);
+}
+
+static void verify_clean(const char *ds)
+{
+    tu_output o;
+    tu_run_clipcrawl(&o, "verify", ds, NULL);
+    CHECK(o.status == 0, "verify %s: exit %d: %s%s", ds, o.status, tu_str(&o.out), tu_str(&o.err));
+    tu_output_free(&o);
+}
+
+/* ---- the fetch run ---------------------------------------------------------------- */
+
+typedef struct {
+    const char *path;     /* appended to base, or a whole URL when it has "://" */
+    const char *status;   /* expected status */
+    const char *reason;   /* expected reason; NULL for accepted */
+    const char *caption;  /* NULL = a plain good caption */
+} fault_t;
+
+static const fault_t faults[] = {
+    {"/f/slow-headers", "failed", "timeout", NULL},
+    {"/f/slow-body", "failed", "timeout", NULL},
+    {"/f/never-answer", "failed", "timeout", NULL},
+    {"/f/reset-mid-body", "failed", "connection_reset", NULL},
+    {"/f/endless-body", "failed", "too_large", NULL},
+    {"/f/endless-chunked", "failed", "too_large", NULL},
+    {"/f/clen-larger", "failed", "partial", NULL},
+    {"/f/clen-smaller", "failed", "broken_image", NULL},
+    {"/f/bad-chunk", "failed", "bad_response", NULL},
+    {"/f/gzip-bomb", "failed", "too_large", NULL},
+    {"/f/deflate-bomb", "failed", "too_large", NULL},
+    {"/f/lying-encoding", "failed", "bad_encoding", NULL},
+    {"/f/redirect-loop", "failed", "too_many_redirects", NULL},
+    {"/f/redirect-chain?n=30", "failed", "too_many_redirects", NULL},
+    {"/f/redirect-metadata", "rejected", "private_address", NULL},
+    {"/f/redirect-private", "rejected", "private_address", NULL},
+    {"/f/redirect-file", "rejected", "refused_scheme", NULL},
+    {"/f/redirect-gopher", "rejected", "refused_scheme", NULL},
+    {"/f/huge-header", "failed", "bad_response", NULL},
+    {"/f/many-headers", "failed", "bad_response", NULL},
+    {"/f/http09", "failed", "bad_response", NULL},
+    {"/f/bad-status", "failed", "bad_response", NULL},
+    {"/f/tls-bytes", "failed", "bad_response", NULL},
+    {"/f/204-body", "failed", "empty_body", NULL},
+    {"/f/304-body", "failed", "http_304", NULL},
+    {"/f/retry-after?s=3", "accepted", NULL, NULL},
+    {"/f/503-forever", "failed", "http_503", NULL},
+    {"/f/empty-200", "failed", "empty_body", NULL},
+    {"/f/empty-reply", "failed", "empty_reply", NULL},
+    {"/f/huge-clen", "failed", "too_large", NULL},
+    {"/f/html-as-jpeg", "failed", "not_an_image", NULL},
+    {"/img/as-html/html-typed.jpg", "accepted", NULL, NULL},
+    {"/img/truncated.jpg", "failed", "broken_image", NULL},
+    {"/img/badcrc.png", "failed", "broken_image", NULL},
+    {"/img/claim.jpg", "rejected", "too_many_pixels", NULL},
+    {"/img/claim.png", "rejected", "too_many_pixels", NULL},
+    {"/img/cmyk.jpg", "accepted", NULL, NULL},
+    {"/img/png16.png", "accepted", NULL, NULL},
+    {"/img/palette.png", "accepted", NULL, NULL},
+    {"/img/animated.webp", "failed", "unsupported_format", NULL},
+    {"/img/lossless.webp", "accepted", NULL, NULL},
+    {"/img/anim.gif", "accepted", NULL, NULL},
+    {"/img/pic.bmp", "accepted", NULL, NULL},
+    {"/img/pic.svg", "failed", "unsupported_format", NULL},
+    {"/img/pic.avif", "failed", "unsupported_format", NULL},
+    {"/img/bomb-1.jpg", "rejected", "decode_budget", NULL},
+    {"/img/bomb-2.jpg", "rejected", "decode_budget", NULL},
+    {"/img/bomb-3.jpg", "rejected", "decode_budget", NULL},
+    {"/img/good space 01.jpg", "accepted", NULL, NULL},
+    {"http:///img/good-000.jpg", "rejected", "bad_url", NULL},
+};
+#define N_FAULTS (sizeof faults / sizeof faults[0])
+
+/* Captions that are faults themselves, on good images (index into the good set). */
+static const struct {
+    int good;
+    const char *caption, *status, *reason;
+} bad_captions[] = {
+    {30, "A red kite\x01 \xE2\x80\xAEover\xE2\x80\xAC the hill at dusk", "accepted", NULL}, /* bidi overrides */
+    {31, "Sunset over the <b>harbour</b> with <i>fishing boats</i>", "accepted", NULL},
+    {32, "Invalid UTF-8 \xC3\x28 in a caption about \xFF mountains", "accepted", NULL},
+};
+
+static char *json_str(const char *s)
+{
+    ccbuf b = {0};
+    ccbuf_json_string(&b, s, strlen(s));
+    return ccbuf_detach(&b, NULL);
+}
+
+static char *full_url(const char *path)
+{
+    if (strstr(path, "://"))
+        return xstrdup(path);
+    return xasprintf("%s%s", base, path);
+}
+
+static void q_item(sqlite3 *db, const char *url, char *status, char *reason, int *n, int *attempts)
+{
+    sqlite3_stmt *st;
+    *n = 0;
+    status[0] = reason[0] = 0;
+    *attempts = 0;
+    if (sqlite3_prepare_v2(db, "SELECT status, COALESCE(reason,''), COALESCE(http_status,0) FROM items WHERE url = ?1",
+                           -1, &st, NULL) != SQLITE_OK) {
+        CHECK(0, "sql: %s", sqlite3_errmsg(db));
+        return;
+    }
+    sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        (*n)++;
+        snprintf(status, 16, "%s", (const char *)sqlite3_column_text(st, 0));
+        snprintf(reason, 64, "%s", (const char *)sqlite3_column_text(st, 1));
+    }
+    sqlite3_finalize(st);
+}
+
+static void test_fetch_faults(void)
+{
+    char *list = xasprintf("%s/list.jsonl", docroot);
+    ccbuf l = {0};
+    /* good ones first and last, the faults between them */
+    for (int i = 0; i < N_GOOD; i++) {
+        if (i == N_GOOD / 2)
+            for (size_t k = 0; k < N_FAULTS; k++) {
+                char *u = full_url(faults[k].path), *ju = json_str(u);
+                ccbuf_printf(&l, "{\"url\": %s, \"caption\": \"a photo of test case number %zu\"}\n", ju, k);
+                free(u), free(ju);
+            }
+        const char *cap = NULL;
+        for (size_t k = 0; k < sizeof bad_captions / sizeof bad_captions[0]; k++)
+            if (bad_captions[k].good == i)
+                cap = bad_captions[k].caption;
+        char *u = xasprintf("%s/img/good-%03d.jpg", base, i), *ju = json_str(u);
+        char *jc = cap ? json_str(cap) : xasprintf("\"a landscape photograph, number %d\"", i);
+        ccbuf_printf(&l, "{\"url\": %s, \"caption\": %s}\n", ju, jc);
+        free(u), free(ju), free(jc);
+    }
+    /* an 8 KB URL and an IDN host, both good images */
+    char *longu = xasprintf("%s/img/long.jpg?pad=%08000d", base, 7);
+    char *idn = xasprintf("http://b\xc3\xbc" "cher.test:%d/img/idn.jpg", tu_server_port(srv));
+    char *jl = json_str(longu), *ji = json_str(idn);
+    ccbuf_printf(&l, "{\"url\": %s, \"caption\": \"a long address\"}\n", jl);
+    ccbuf_printf(&l, "{\"url\": %s, \"caption\": \"an international host name\"}\n", ji);
+    free(jl), free(ji);
+    /* a caption of 1 MB */
+    ccbuf big = {0};
+    for (int i = 0; i < 1024 * 1024 / 16; i++)
+        ccbuf_puts(&big, "a quiet harbour ");
+    char *bu = xasprintf("%s/img/bigcap.jpg", base);
+    ccbuf_printf(&l, "{\"url\": \"%s\", \"caption\": \"%.*s\"}\n", bu, (int)big.len, (const char *)big.data);
+    /* a caption with a NUL byte in it (JSON \u0000) */
+    char *nu = xasprintf("%s/img/nulcap.jpg", base);
+    ccbuf_printf(&l, "{\"url\": \"%s\", \"caption\": \"a red kite\\u0000 over the hill\"}\n", nu);
+    tu_write_file(list, l.data, l.len);
+
+    char *ds = tu_mkdtemp("hostile-fetch");
+    char resolve[128];
+    snprintf(resolve, sizeof resolve, "xn--bcher-kva.test:%d:127.0.0.1", tu_server_port(srv));
+    run_t r;
+    /* Short deadlines through flags, so the slowloris faults end in seconds;
+     * everything else is the default (concurrency, byte cap, workers). */
+    run_rss(&r, 240,
+            (const char *const[]){"fetch", list, "-o", ds, "--allow-loopback", "--resolve", resolve, "--timeout", "6",
+                                  "--connect-timeout", "2", "--retries", "1", "-q", NULL});
+    CHECK(r.status == 0, "fetch exit %d: %s", r.status, r.err);
+    CHECK(r.status != 128 + SIGKILL, "fetch hung: killed after %.0f s", r.seconds);
+    printf("fetch: %.1f s, peak RSS %.1f MB (bound %d MB)\n", r.seconds, r.maxrss_kb / 1024.0, HOSTILE_RSS_BOUND_MB);
+    CHECK(r.maxrss_kb / 1024 < HOSTILE_RSS_BOUND_MB, "peak RSS %ld MB", r.maxrss_kb / 1024);
+
+    char *dbp = xasprintf("%s/index.sqlite", ds);
+    sqlite3 *db = NULL;
+    CHECK(sqlite3_open_v2(dbp, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK, "open %s", dbp);
+    char st[16], rs[64];
+    int n, att;
+    for (size_t k = 0; db && k < N_FAULTS; k++) {
+        char *u = full_url(faults[k].path);
+        q_item(db, u, st, rs, &n, &att);
+        const char *want_reason = faults[k].reason ? faults[k].reason : "";
+        CHECK(n == 1 && strcmp(st, faults[k].status) == 0 && strcmp(rs, want_reason) == 0,
+              "%s: %d rows, got %s:%s, want %s:%s", faults[k].path, n, st, rs, faults[k].status, want_reason);
+        printf("  %-34s %s%s%s\n", faults[k].path, st, rs[0] ? ":" : "", rs);
+        free(u);
+    }
+    /* every good image lands exactly once */
+    for (int i = 0; db && i < N_GOOD; i++) {
+        char *u = xasprintf("%s/img/good-%03d.jpg", base, i);
+        q_item(db, u, st, rs, &n, &att);
+        int bad_cap = -1;
+        for (size_t k = 0; k < sizeof bad_captions / sizeof bad_captions[0]; k++)
+            if (bad_captions[k].good == i)
+                bad_cap = (int)k;
+        const char *want = bad_cap >= 0 ? bad_captions[bad_cap].status : "accepted";
+        CHECK(n == 1 && strcmp(st, want) == 0, "good image %d: %d rows, %s:%s", i, n, st, rs);
+        /* downloaded once: no transfer stalled past its deadline and retried */
+        char needle[64];
+        snprintf(needle, sizeof needle, "/img/good-%03d.jpg HTTP", i);
+        CHECK(tu_access_log_count(srv, needle) == 1, "good image %d requested %d times", i,
+              tu_access_log_count(srv, needle));
+        free(u);
+    }
+    for (size_t k = 0; k < sizeof bad_captions / sizeof bad_captions[0]; k++)
+        printf("  caption fault %zu                    accepted\n", k);
+    const char *extra[] = {longu, idn, bu, nu};
+    const char *extra_name[] = {"8 KB URL", "IDN host", "1 MB caption", "NUL in caption"};
+    const char *extra_want[] = {"accepted", "accepted", "accepted", "accepted"};
+    for (int k = 0; db && k < 4; k++) {
+        q_item(db, extra[k], st, rs, &n, &att);
+        CHECK(n == 1 && strcmp(st, extra_want[k]) == 0, "%s: %d rows, %s:%s", extra_name[k], n, st, rs);
+        printf("  %-34s %s%s%s\n", extra_name[k], st, rs[0] ? ":" : "", rs);
+    }
+    /* the 1 MB caption is cut to caption_max_chars (2000) before it is judged
+     * and stored; the NUL (JSON \u0000) does not end the caption */
+    char *sql = xasprintf("SELECT length(caption) FROM items WHERE url = '%s'", bu);
+    sqlite3_stmt *s1;
+    if (db && sqlite3_prepare_v2(db, sql, -1, &s1, NULL) == SQLITE_OK) {
+        CHECK(sqlite3_step(s1) == SQLITE_ROW && sqlite3_column_int(s1, 0) <= 2000 && sqlite3_column_int(s1, 0) > 100,
+              "1 MB caption stored with %d characters", sqlite3_column_int(s1, 0));
+        sqlite3_finalize(s1);
+    }
+    free(sql);
+    sql = xasprintf("SELECT caption FROM items WHERE url = '%s'", nu);
+    if (db && sqlite3_prepare_v2(db, sql, -1, &s1, NULL) == SQLITE_OK) {
+        CHECK(sqlite3_step(s1) == SQLITE_ROW && sqlite3_column_text(s1, 0) &&
+                  strstr((const char *)sqlite3_column_text(s1, 0), "over the hill"),
+              "NUL caption kept whole: %s", sqlite3_column_text(s1, 0) ? (const char *)sqlite3_column_text(s1, 0) : "");
+        sqlite3_finalize(s1);
+    }
+    free(sql);
+    /* every row has a specific reason (never "other" or "unknown") */
+    sqlite3_stmt *s;
+    if (db && sqlite3_prepare_v2(db, "SELECT url, reason FROM items WHERE status <> 'accepted' AND "
+                                     "(reason IS NULL OR reason IN ('other','unknown',''))", -1, &s, NULL) == SQLITE_OK) {
+        while (sqlite3_step(s) == SQLITE_ROW)
+            CHECK(0, "unspecific reason for %s: %s", sqlite3_column_text(s, 0),
+                  sqlite3_column_text(s, 1) ? (const char *)sqlite3_column_text(s, 1) : "NULL");
+        sqlite3_finalize(s);
+    }
+    sqlite3_close(db);
+    /* the 429 retry waited the full Retry-After (3 s), among everything else:
+     * the server logs each request's arrival; the 429 went out at once */
+    char *log = tu_read_file(tu_server_access_log(srv), NULL);
+    double t[4] = {0};
+    int nt = 0;
+    for (char *line = log; line && *line && nt < 4;) {
+        char *eol = strchr(line, '\n');
+        if (strstr(line, "/f/retry-after?s=3") && (!eol || strstr(line, "/f/retry-after?s=3") < eol))
+            t[nt++] = strtod(line, NULL);
+        line = eol ? eol + 1 : line + strlen(line);
+    }
+    CHECK(nt == 2, "retry-after: %d requests, want 2", nt);
+    if (nt == 2)
+        printf("  429 Retry-After: 3 -> retried after %.2f s\n", t[1] - t[0]);
+    CHECK(nt == 2 && t[1] - t[0] >= 2.95, "retry came %.2f s after the 429", t[1] - t[0]);
+    free(log);
+    verify_clean(ds);
+    free(dbp);
+    run_free(&r);
+    tu_rm_rf(ds);
+    free(ds), free(list), free(longu), free(idn), free(bu), free(nu);
+    ccbuf_free(&big);
+    ccbuf_free(&l);
+}
+
+int main(void)
+{
+    docroot = tu_mkdtemp("hostile-root");
+    make_fixtures();
+    srv = tu_script_server_start("hostile_server.py", docroot);
+    snprintf(base, sizeof base, "%s", tu_server_base(srv));
+    test_fetch_faults();
+    tu_server_stop(srv);
+    tu_rm_rf(docroot);
+    free(docroot);
+    return check_summary();
+}
