@@ -241,7 +241,7 @@ static void test_score(void)
     copy_dir(ref_fetch, ds);
 #define SCORE_ARGS(d) "score", d, "--model", model, "--batch", "4", "--threads", "1", "-q"
     CHECK_EQ_INT(run_to_end((const char *const[]){SCORE_ARGS(ref), NULL}), 0);
-    int k = kill_loop("score", (const char *const[]){SCORE_ARGS(ds), NULL}, 0.2, 1.2, 0);
+    int k = kill_loop("score", (const char *const[]){SCORE_ARGS(ds), NULL}, 0.05, 0.6, 1);
     CHECK(k >= KILLS, "score: only %d kills interrupted a run", k);
     CHECK_EQ_INT(run_to_end((const char *const[]){SCORE_ARGS(ds), NULL}), 0);
     CHECK_EQ_INT(q_int(ds, NULL, "SELECT count(*) FROM clip_scores"), N_IMG);
