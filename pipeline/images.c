@@ -352,6 +352,8 @@ static void decode_item(pipeline *p, pipeline_item *it, const unsigned char *dat
 {
     const pipeline_options *o = &p->opt;
     char err[256] = "";
+    judge_facts facts = {.has_size = 1, .width = w, .height = h, .bytes = (int64_t)n};
+    judge_verdict v;
     img_image im = {0};
     cc_err rc = o->keep_original
                     ? img_decode_rgb(data, n, p->max_pixels, 0, &im, err, sizeof err)
