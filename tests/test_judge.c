@@ -6,7 +6,7 @@
  *   A: fetched with the tiny CLIP fixture model and no rules (everything is
  *      accepted, scored and safety-tagged), then refiltered with RULES;
  *   B: fetched with the model and RULES.
- * RULES: --nsfw-reject, --clip-min-score T, --min-words 5, --min-image-size 200
+ * RULES: --nsfw-reject, --min-clip-score T, --min-words 5, --min-image-size 200
  * (no dedup and no byte minimum: the gradients are alike and small),
  * with T just above the score of a sample tagged NSFW, so at least one sample
  * is both unsafe and below the threshold (safety outranks quality: unsafe_image).
@@ -194,7 +194,7 @@ int main(void)
     printf("# threshold %s: %d unsafe and low, %d low only, %d pass the CLIP rules\n", thr, both, low_only, pass);
     CHECK(both >= 1, "a sample is both unsafe and below the threshold");
 
-    const char *rules[] = {"--filter", "dedup=none", "--filter", "image_min_bytes=0", "--nsfw-reject", "--clip-min-score", thr, "--min-words", "5", "--min-image-size", "200", NULL};
+    const char *rules[] = {"--filter", "dedup=none", "--filter", "image_min_bytes=0", "--nsfw-reject", "--min-clip-score", thr, "--min-words", "5", "--min-image-size", "200", NULL};
     /* B: the rules applied on the way in. */
     CHECK(fetch(list, dir_b, model, tok, rules), "fetch B");
     /* A: the same rules applied afterwards. */
