@@ -8,6 +8,7 @@
  * here (kernels below); they are a few percent of the FLOPs.
  */
 #include "clip.h"
+#include "half.h"
 
 #include <dnnl.h>
 #include <math.h>
@@ -1269,37 +1270,10 @@ float clip_dot(const float *a, const float *b, int d)
     return (float)s;
 }
 
-static uint16_t f32_to_f16_one(float f)
-{
-    uint32_t x;
-    memcpy(&x, &f, 4);
-    uint32_t sign = (x >> 16) & 0x8000;
-    if ((x & 0x7fffffffu) > 0x7f800000u)
-        return (uint16_t)(sign | 0x7e00); /* NaN */
-    int exp = (int)((x >> 23) & 0xff) - 127 + 15;
-    uint32_t man = x & 0x7fffff;
-    if (exp >= 31)
-        return (uint16_t)(sign | 0x7c00);
-    if (exp <= 0) { /* subnormal or zero */
-        if (exp < -10)
-            return (uint16_t)sign;
-        man |= 0x800000;
-        int shift = 14 - exp;
-        uint32_t half = man >> shift, rem = man & ((1u << shift) - 1), mid = 1u << (shift - 1);
-        if (rem > mid || (rem == mid && (half & 1)))
-            half++;
-        return (uint16_t)(sign | half);
-    }
-    uint32_t h = sign | ((uint32_t)exp << 10) | (man >> 13), rem = man & 0x1fff;
-    if (rem > 0x1000 || (rem == 0x1000 && (h & 1)))
-        h++; /* may carry into the exponent: still correct, up to inf */
-    return (uint16_t)h;
-}
-
 void clip_f32_to_f16(const float *in, uint16_t *out, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        out[i] = f32_to_f16_one(in[i]);
+        out[i] = cc_f32_to_f16(in[i]);
 }
 
 /* ---------------------------------------------------------------- batch split */

@@ -1,6 +1,8 @@
 /* safetensors.c — see safetensors.h. Every check happens in st_open(). */
 #include "safetensors.h"
 
+#include "half.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -248,30 +250,6 @@ const char *st_metadata(const st_file *f, const char *key)
     return v && v->type == JSON_STRING ? v->string : NULL;
 }
 
-float st_f16_to_f32(uint16_t h)
-{
-    uint32_t sign = (uint32_t)(h >> 15) << 31, exp = (h >> 10) & 0x1f, man = h & 0x3ff, bits;
-    if (exp == 0) {
-        if (man == 0) {
-            bits = sign;
-        } else { /* subnormal: normalise */
-            int e = -1;
-            do {
-                e++;
-                man <<= 1;
-            } while (!(man & 0x400));
-            bits = sign | ((uint32_t)(127 - 15 - e) << 23) | ((man & 0x3ff) << 13);
-        }
-    } else if (exp == 31) {
-        bits = sign | 0x7f800000u | (man << 13);
-    } else {
-        bits = sign | ((exp - 15 + 127) << 23) | (man << 13);
-    }
-    float out;
-    memcpy(&out, &bits, 4);
-    return out;
-}
-
 float st_bf16_to_f32(uint16_t h)
 {
     uint32_t bits = (uint32_t)h << 16;
@@ -292,7 +270,7 @@ int st_to_f32(const st_file *f, const st_tensor *t, float *out, char *err, size_
     case ST_BF16:
         for (size_t i = 0; i < n; i++) {
             uint16_t h = (uint16_t)(p[2 * i] | (p[2 * i + 1] << 8));
-            out[i] = t->dtype == ST_F16 ? st_f16_to_f32(h) : st_bf16_to_f32(h);
+            out[i] = t->dtype == ST_F16 ? cc_f16_to_f32(h) : st_bf16_to_f32(h);
         }
         return 0;
     case ST_F64:

@@ -66,7 +66,6 @@ int st_to_f32(const st_file *f, const st_tensor *t, float *out, char *err, size_
 float *st_load_f32(const st_file *f, const char *name, int ndim, const int64_t *shape, char *err, size_t errlen);
 
 /* IEEE half / bfloat16 bits to float (exact). */
-float st_f16_to_f32(uint16_t h);
 float st_bf16_to_f32(uint16_t h);
 
 #endif

@@ -1,5 +1,6 @@
 /* dataset_emb.c — stored embeddings, selections and semantic search (see dataset_emb.h). */
 #include "dataset_emb.h"
+#include "half.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -177,7 +178,7 @@ static cc_err backfill(dataset_emb_writer *w, char *err, size_t errlen)
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
             const unsigned char *b = sqlite3_column_blob(st, 1);
             for (int i = 0; i < w->dim; i++)
-                v[(size_t)n * w->dim + i] = emb_f16_to_f32((uint16_t)(b[2 * i] | b[2 * i + 1] << 8));
+                v[(size_t)n * w->dim + i] = cc_f16_to_f32((uint16_t)(b[2 * i] | b[2 * i + 1] << 8));
             snprintf(keys[n], 10, "%s", (const char *)sqlite3_column_text(st, 0));
             n++;
         }

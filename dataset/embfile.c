@@ -1,5 +1,6 @@
 /* embfile.c — the flat embedding file (see embfile.h, schema/EMBEDDINGS_FORMAT.md). */
 #include "embfile.h"
+#include "half.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -159,7 +160,7 @@ fail:
 int64_t embfile_append(embfile_writer *w, const float *v, char *err, size_t errlen)
 {
     for (int i = 0; i < w->dim; i++) {
-        uint16_t h = emb_f32_to_f16(v[i]);
+        uint16_t h = cc_f32_to_f16(v[i]);
         unsigned char *p = (unsigned char *)&w->half[i];
         p[0] = (unsigned char)(h & 0xff); /* little-endian whatever the host */
         p[1] = (unsigned char)(h >> 8);
@@ -260,5 +261,5 @@ void embfile_row_f32(const embfile_map *m, uint64_t r, float *out)
 {
     const unsigned char *p = (const unsigned char *)(m->rows + r * (uint64_t)m->dim);
     for (int i = 0; i < m->dim; i++)
-        out[i] = emb_f16_to_f32((uint16_t)(p[2 * i] | p[2 * i + 1] << 8));
+        out[i] = cc_f16_to_f32((uint16_t)(p[2 * i] | p[2 * i + 1] << 8));
 }

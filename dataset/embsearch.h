@@ -37,8 +37,6 @@ size_t emb_search_scalar(const uint16_t *rows, uint64_t n, int dim, const float 
 /* 1 when emb_search uses the SIMD kernel on this CPU. */
 int emb_search_simd(void);
 
-/* IEEE half <-> float. to_f16 rounds to nearest even (overflow -> inf). */
-float emb_f16_to_f32(uint16_t h);
-uint16_t emb_f32_to_f16(float f);
+/* Half floats: common/half.h (cc_f16_to_f32, cc_f32_to_f16). */
 
 #endif

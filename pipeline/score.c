@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "clip-store.h"
+#include "half.h"
 #include "common.h"
 #include "dataset.h"
 #include "dataset_emb.h"
@@ -35,7 +36,7 @@ static int backfill_one(const char *key, const uint16_t *image_f16, void *ctx)
 {
     backfill_ctx *b = ctx;
     for (int k = 0; k < b->E; k++)
-        b->v[k] = st_f16_to_f32(image_f16[k]);
+        b->v[k] = cc_f16_to_f32(image_f16[k]);
     return dataset_set_safety_tag(b->ds, key, clip_safety_tag(b->saf, b->v), b->model_id) == CC_OK ? 0 : -1;
 }
 

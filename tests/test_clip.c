@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "half.h"
 #include "clip.h"
 #include "common.h"
 #include "json.h"
@@ -656,7 +657,7 @@ static void test_half(const char *mdir, const embeds *ref, int bf)
             uint16_t b = bf ? f32_to_bf16(v) : f32_to_f16(v);
             h->data[2 * k] = (unsigned char)b;
             h->data[2 * k + 1] = (unsigned char)(b >> 8);
-            wt_f32(r)[k] = bf ? st_bf16_to_f32(b) : st_f16_to_f32(b);
+            wt_f32(r)[k] = bf ? st_bf16_to_f32(b) : cc_f16_to_f32(b);
         }
     }
     const char *tag = bf ? "bf16" : "f16";
@@ -1157,7 +1158,7 @@ static void test_f16(void)
 {
     int bad = 0;
     for (uint32_t h = 0; h < 65536; h++) {
-        float f = st_f16_to_f32((uint16_t)h);
+        float f = cc_f16_to_f32((uint16_t)h);
         uint16_t back;
         clip_f32_to_f16(&f, &back, 1);
         if (f == f && back != h && !(f == 0 && (back & 0x7fff) == 0))

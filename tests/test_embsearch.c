@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "half.h"
 #include "common.h"
 #include "embfile.h"
 #include "embsearch.h"
@@ -63,7 +64,7 @@ static size_t reference(const uint16_t *rows, uint64_t n, int d, const float *q,
             continue;
         double s = 0;
         for (int i = 0; i < d; i++)
-            s += (double)emb_f16_to_f32(rows[r * d + i]) * q[i];
+            s += (double)cc_f16_to_f32(rows[r * d + i]) * q[i];
         all[m++] = (ref_hit){s, r};
     }
     qsort(all, m, sizeof *all, ref_cmp);
@@ -102,16 +103,16 @@ static void test_half(void)
     static const float v[] = {0.0f, 1.0f, -2.0f, 0.5f, 65504.0f, 6.1035156e-05f, 5.9604645e-08f, 0.333333f};
     static const uint16_t h[] = {0x0000, 0x3c00, 0xc000, 0x3800, 0x7bff, 0x0400, 0x0001, 0x3555};
     for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
-        CHECK(emb_f32_to_f16(v[i]) == h[i], "f32->f16(%g) = %04x, want %04x", v[i], emb_f32_to_f16(v[i]), h[i]);
+        CHECK(cc_f32_to_f16(v[i]) == h[i], "f32->f16(%g) = %04x, want %04x", v[i], cc_f32_to_f16(v[i]), h[i]);
         if (i != 7)
-            CHECK(emb_f16_to_f32(h[i]) == v[i], "f16->f32(%04x) = %g, want %g", h[i], emb_f16_to_f32(h[i]), v[i]);
+            CHECK(cc_f16_to_f32(h[i]) == v[i], "f16->f32(%04x) = %g, want %g", h[i], cc_f16_to_f32(h[i]), v[i]);
     }
-    CHECK(emb_f32_to_f16(1e6f) == 0x7c00, "overflow gives inf");
+    CHECK(cc_f32_to_f16(1e6f) == 0x7c00, "overflow gives inf");
     /* every half round-trips */
     for (uint32_t x = 0; x < 0x10000; x++) {
         if ((x & 0x7c00) == 0x7c00 && (x & 0x3ff))
             continue; /* NaN payloads */
-        uint16_t y = emb_f32_to_f16(emb_f16_to_f32((uint16_t)x));
+        uint16_t y = cc_f32_to_f16(cc_f16_to_f32((uint16_t)x));
         if (y != x) {
             CHECK(0, "half %04x round-trips to %04x", x, y);
             break;
@@ -126,7 +127,7 @@ static void test_search(int d, uint64_t n, size_t k)
     for (uint64_t r = 0; r < n; r++) {
         unit(v, d);
         for (int i = 0; i < d; i++)
-            rows[r * d + i] = emb_f32_to_f16(v[i]);
+            rows[r * d + i] = cc_f32_to_f16(v[i]);
     }
     unit(q, d);
     emb_hit *h = xmalloc(k * sizeof *h);
@@ -178,7 +179,7 @@ static void test_file(void)
     CHECK(m.count == 10 && m.dim == d, "map count %llu dim %d", (unsigned long long)m.count, m.dim);
     embfile_row_f32(&m, 7, back);
     for (int i = 0; i < d; i++)
-        CHECK(back[i] == emb_f16_to_f32(emb_f32_to_f16((float)(700 + i) / 4096.0f)), "row 7 element %d", i);
+        CHECK(back[i] == cc_f16_to_f32(cc_f32_to_f16((float)(700 + i) / 4096.0f)), "row 7 element %d", i);
     embfile_map_close(&m);
     size_t len;
     char *bytes = tu_read_file(path, &len);
