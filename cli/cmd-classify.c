@@ -47,6 +47,57 @@ static char *fill(const char *tmpl, const char *label)
     return ccbuf_detach(&b, NULL);
 }
 
+/* The labels' embeddings and what each image's line needs. */
+typedef struct {
+    const char *const *images;
+    char **labels;
+    int nl, E, rc;
+    const float *te; /* nl * E */
+    float scale;     /* the model's logit scale */
+    double *p;       /* nl */
+} classify_ctx;
+
+/* One JSON line per image: softmax(logit_scale * cos) over the labels, or
+ * the error. An unreadable image makes the exit status 1 but goes on. */
+static int take_image(int i, const float *v, const float *pixels, const char *error, void *ctx_)
+{
+    classify_ctx *x = ctx_;
+    (void)pixels;
+    ccbuf line = {0};
+    ccbuf_puts(&line, "{\"path\":");
+    ccbuf_json_string(&line, x->images[i], strlen(x->images[i]));
+    if (error) {
+        fprintf(stderr, "clipcrawl classify: %s\n", error);
+        ccbuf_puts(&line, ",\"error\":");
+        ccbuf_json_string(&line, error, strlen(error));
+        x->rc = EXIT_FAIL;
+    } else {
+        double mx = -INFINITY, sum = 0, *p = x->p;
+        int best = 0;
+        for (int k = 0; k < x->nl; k++) {
+            p[k] = x->scale * clip_dot(v, x->te + (size_t)k * x->E, x->E);
+            if (p[k] > mx)
+                mx = p[k], best = k;
+        }
+        for (int k = 0; k < x->nl; k++)
+            sum += (p[k] = exp(p[k] - mx));
+        ccbuf_puts(&line, ",\"label\":");
+        ccbuf_json_string(&line, x->labels[best], strlen(x->labels[best]));
+        ccbuf_printf(&line, ",\"prob\":%.6g,\"probs\":{", p[best] / sum);
+        for (int k = 0; k < x->nl; k++) {
+            if (k)
+                ccbuf_putc(&line, ',');
+            ccbuf_json_string(&line, x->labels[k], strlen(x->labels[k]));
+            ccbuf_printf(&line, ":%.6g", p[k] / sum);
+        }
+        ccbuf_putc(&line, '}');
+    }
+    ccbuf_puts(&line, "}\n");
+    fwrite(line.data, 1, line.len, stdout);
+    ccbuf_free(&line);
+    return 0;
+}
+
 int cmd_classify(int argc, char **argv)
 {
     if (cli_wants_help("classify", argc, argv))
@@ -57,13 +108,10 @@ int cmd_classify(int argc, char **argv)
     const char *labels_arg = NULL, *tmpl = "a photo of a {}";
     const char **images = xcalloc((size_t)argc, sizeof *images);
     int ni = 0, nl = 0, rc = EXIT_FAIL, only_args = 0;
-    char **labels = NULL;
-    clip_model *m = NULL;
-    clip_tokenizer *tok = NULL;
-    clip_state *s = NULL;
-    float *te = NULL, *px = NULL, *ie = NULL;
-    int32_t *ids = NULL;
-    int *eot = NULL;
+    char **labels = NULL, **texts = NULL;
+    clip_session *cs = NULL;
+    float *te = NULL;
+    double *p = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!only_args) {
@@ -118,96 +166,37 @@ int cmd_classify(int argc, char **argv)
         rc = cli_usage_error("classify", "no model: pass --model DIR or set CLIPCRAWL_MODEL");
         goto out;
     }
-    if (clip_tool_load(&o, &m, &tok, oerr, sizeof oerr) != 0) {
+    if (!(cs = clip_session_open(&o, 1, oerr, sizeof oerr))) {
         rc = cli_fail("classify", "%s", oerr);
         goto out;
     }
-    const clip_config *c = clip_model_config(m);
-    int S = c->image_size, E = c->embed_dim, C = c->context_length;
-    size_t img_floats = (size_t)3 * S * S;
-    s = clip_state_new(m, o.batch);
-    clip_state_set_threads(s, o.threads ? o.threads : cc_ncpus());
+    const clip_model *m = clip_session_model(cs);
+    const int E = clip_model_config(m)->embed_dim;
     /* Label embeddings once. */
-    ids = xcalloc((size_t)nl * C, sizeof *ids);
-    eot = xcalloc((size_t)nl, sizeof *eot);
+    texts = xcalloc((size_t)nl, sizeof *texts);
+    for (int k = 0; k < nl; k++)
+        texts[k] = fill(tmpl, labels[k]);
     te = xmalloc((size_t)nl * E * sizeof(float));
-    for (int k = 0; k < nl; k++) {
-        char *text = fill(tmpl, labels[k]);
-        clip_tool_tokens(tok, text, C, ids + (size_t)k * C, &eot[k]);
-        free(text);
-    }
-    if (clip_encode_texts(s, ids, eot, nl, te) != 0) {
-        cli_fail("classify", "%s", clip_state_errmsg(s));
+    if (clip_session_texts(cs, (const char *const *)texts, nl, te, NULL, NULL, oerr, sizeof oerr) != 0) {
+        rc = cli_fail("classify", "%s", oerr);
         goto out;
     }
-    clip_l2_normalize(te, nl, E);
-    float scale = clip_model_logit_scale(m);
-    px = xmalloc((size_t)o.batch * img_floats * sizeof(float));
-    ie = xmalloc((size_t)o.batch * E * sizeof(float));
-    int *ok = xcalloc((size_t)o.batch, sizeof *ok);
-    double *p = xmalloc((size_t)nl * sizeof *p);
-    rc = EXIT_OK;
-    for (int b0 = 0; b0 < ni; b0 += o.batch) {
-        int B = ni - b0 < o.batch ? ni - b0 : o.batch, nok = 0;
-        char (*errs)[512] = xcalloc((size_t)B, sizeof *errs);
-        for (int i = 0; i < B; i++) {
-            ok[i] = clip_tool_image(images[b0 + i], S, px + (size_t)nok * img_floats, errs[i], sizeof errs[i]) == 0;
-            nok += ok[i];
-        }
-        if (nok && clip_encode_images(s, px, nok, ie) != 0) {
-            cli_fail("classify", "%s", clip_state_errmsg(s));
-            free(errs);
-            rc = EXIT_FAIL;
-            break;
-        }
-        clip_l2_normalize(ie, nok, E);
-        for (int i = 0, j = 0; i < B; i++) {
-            ccbuf line = {0};
-            ccbuf_puts(&line, "{\"path\":");
-            ccbuf_json_string(&line, images[b0 + i], strlen(images[b0 + i]));
-            if (!ok[i]) {
-                fprintf(stderr, "clipcrawl classify: %s\n", errs[i]);
-                ccbuf_puts(&line, ",\"error\":");
-                ccbuf_json_string(&line, errs[i], strlen(errs[i]));
-                rc = EXIT_FAIL;
-            } else {
-                const float *v = ie + (size_t)j++ * E;
-                double mx = -INFINITY, sum = 0;
-                int best = 0;
-                for (int k = 0; k < nl; k++) {
-                    p[k] = scale * clip_dot(v, te + (size_t)k * E, E);
-                    if (p[k] > mx)
-                        mx = p[k], best = k;
-                }
-                for (int k = 0; k < nl; k++)
-                    sum += (p[k] = exp(p[k] - mx));
-                ccbuf_puts(&line, ",\"label\":");
-                ccbuf_json_string(&line, labels[best], strlen(labels[best]));
-                ccbuf_printf(&line, ",\"prob\":%.6g,\"probs\":{", p[best] / sum);
-                for (int k = 0; k < nl; k++) {
-                    if (k)
-                        ccbuf_putc(&line, ',');
-                    ccbuf_json_string(&line, labels[k], strlen(labels[k]));
-                    ccbuf_printf(&line, ":%.6g", p[k] / sum);
-                }
-                ccbuf_putc(&line, '}');
-            }
-            ccbuf_puts(&line, "}\n");
-            fwrite(line.data, 1, line.len, stdout);
-            ccbuf_free(&line);
-        }
-        free(errs);
+    p = xmalloc((size_t)nl * sizeof *p);
+    classify_ctx x = {images, labels, nl, E, EXIT_OK, te, clip_model_logit_scale(m), p};
+    if (clip_session_files(cs, images, ni, 0, take_image, &x, oerr, sizeof oerr) < 0) {
+        cli_fail("classify", "%s", oerr);
+        x.rc = EXIT_FAIL;
     }
-    free(ok);
-    free(p);
+    rc = x.rc;
     if (fflush(stdout) != 0)
         rc = EXIT_FAIL;
 out:
-    clip_state_free(s);
-    clip_model_free(m);
-    clip_tokenizer_free(tok);
-    for (int k = 0; labels && k < nl; k++)
+    clip_session_free(cs);
+    for (int k = 0; k < nl; k++) {
         free(labels[k]);
-    free(labels), free(images), free(te), free(px), free(ie), free(ids), free(eot);
+        if (texts)
+            free(texts[k]);
+    }
+    free(labels), free(texts), free(images), free(te), free(p);
     return rc;
 }

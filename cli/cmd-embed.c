@@ -17,6 +17,28 @@ static void json_floats(ccbuf *b, const float *v, int n)
     ccbuf_putc(b, ']');
 }
 
+/* What clip_session_files hands back, kept for the output. */
+typedef struct {
+    float *emb;             /* ni * E */
+    char (*pixels_sha)[65]; /* ni, when --pixels */
+    size_t img_floats;
+    int E;
+    char err[512];          /* the first unreadable image */
+} embed_images;
+
+static int take_image(int i, const float *embedding, const float *pixels, const char *error, void *ctx)
+{
+    embed_images *r = ctx;
+    if (error) {
+        snprintf(r->err, sizeof r->err, "%s", error);
+        return 1; /* one unreadable image fails the command */
+    }
+    memcpy(r->emb + (size_t)i * r->E, embedding, (size_t)r->E * sizeof *embedding);
+    if (r->pixels_sha) /* f32le on x86-64 */
+        cc_sha256_hex(pixels, r->img_floats * sizeof(float), r->pixels_sha[i]);
+    return 0;
+}
+
 int cmd_embed(int argc, char **argv)
 {
     if (cli_wants_help("embed", argc, argv))
@@ -26,19 +48,18 @@ int cmd_embed(int argc, char **argv)
     char oerr[1024];
     const char **images = xcalloc((size_t)argc, sizeof *images), **texts = xcalloc((size_t)argc, sizeof *texts);
     int ni = 0, nt = 0, want_pixels = 0, rc = EXIT_FAIL;
-    clip_model *m = NULL;
-    clip_tokenizer *tok = NULL;
-    clip_state *s = NULL;
-    float *px = NULL, *ie = NULL, *te = NULL;
+    clip_session *cs = NULL;
+    embed_images r = {0};
+    float *te = NULL;
     int32_t *ids = NULL;
-    int *eot = NULL, *ntok = NULL;
+    int *ntok = NULL;
     for (int i = 1; i < argc; i++) {
-        int r = clip_tool_option(&o, argc, argv, &i, oerr, sizeof oerr);
-        if (r < 0) {
+        int opt = clip_tool_option(&o, argc, argv, &i, oerr, sizeof oerr);
+        if (opt < 0) {
             rc = cli_usage_error("embed", "%s", oerr);
             goto out;
         }
-        if (r > 0)
+        if (opt > 0)
             continue;
         const char *a = argv[i];
         if ((strcmp(a, "--image") == 0 || strcmp(a, "--text") == 0) && i + 1 < argc) {
@@ -68,15 +89,31 @@ int cmd_embed(int argc, char **argv)
         rc = cli_usage_error("embed", "no model: pass --model DIR or set CLIPCRAWL_MODEL");
         goto out;
     }
-    if (clip_tool_load(&o, &m, nt > 0 ? &tok : NULL, oerr, sizeof oerr) != 0) {
+    if (!(cs = clip_session_open(&o, nt > 0, oerr, sizeof oerr))) {
         rc = cli_fail("embed", "%s", oerr);
         goto out;
     }
+    const clip_model *m = clip_session_model(cs);
     const clip_config *c = clip_model_config(m);
     int S = c->image_size, E = c->embed_dim, C = c->context_length;
-    size_t img_floats = (size_t)3 * S * S;
-    s = clip_state_new(m, o.batch);
-    clip_state_set_threads(s, o.threads ? o.threads : cc_ncpus());
+    r.E = E;
+    r.img_floats = (size_t)3 * S * S;
+    r.emb = xmalloc((ni ? (size_t)ni : 1) * (size_t)E * sizeof(float));
+    if (want_pixels)
+        r.pixels_sha = xcalloc(ni ? (size_t)ni : 1, sizeof *r.pixels_sha);
+    /* all images in one pass, as one encoder call */
+    int got = clip_session_files(cs, images, ni, ni, take_image, &r, oerr, sizeof oerr);
+    if (got != 0) {
+        rc = cli_fail("embed", "%s", got > 0 ? r.err : oerr);
+        goto out;
+    }
+    te = xmalloc((nt ? (size_t)nt : 1) * (size_t)E * sizeof(float));
+    ids = xcalloc((nt ? (size_t)nt : 1) * (size_t)C, sizeof *ids);
+    ntok = xcalloc(nt ? (size_t)nt : 1, sizeof *ntok);
+    if (clip_session_texts(cs, texts, nt, te, ids, ntok, oerr, sizeof oerr) != 0) {
+        rc = cli_fail("embed", "%s", oerr);
+        goto out;
+    }
     ccbuf out = {0};
     ccbuf_printf(&out, "{\"model\":{\"path\":");
     ccbuf_json_string(&out, clip_model_weights_path(m), strlen(clip_model_weights_path(m)));
@@ -86,44 +123,13 @@ int cmd_embed(int argc, char **argv)
                  clip_model_id(m), clip_model_config_source(m), clip_precision_name(o.precision), E, S, c->patch_size,
                  c->vision_width, c->vision_layers, c->text_width, c->text_layers,
                  c->act == CLIP_ACT_GELU ? "gelu" : "quick_gelu", (double)clip_model_logit_scale(m));
-    px = xmalloc((ni ? (size_t)ni : 1) * img_floats * sizeof(float));
-    ie = xmalloc((ni ? (size_t)ni : 1) * (size_t)E * sizeof(float));
-    te = xmalloc((nt ? (size_t)nt : 1) * (size_t)E * sizeof(float));
-    for (int i = 0; i < ni; i++) {
-        char err[512];
-        if (clip_tool_image(images[i], S, px + (size_t)i * img_floats, err, sizeof err) != 0) {
-            cli_fail("embed", "%s", err);
-            ccbuf_free(&out);
-            goto out;
-        }
-    }
-    if (ni && clip_encode_images(s, px, ni, ie) != 0) {
-        cli_fail("embed", "%s", clip_state_errmsg(s));
-        ccbuf_free(&out);
-        goto out;
-    }
-    ids = xcalloc((nt ? (size_t)nt : 1) * (size_t)C, sizeof *ids);
-    eot = xcalloc(nt ? (size_t)nt : 1, sizeof *eot);
-    ntok = xcalloc(nt ? (size_t)nt : 1, sizeof *ntok);
-    for (int i = 0; i < nt; i++)
-        ntok[i] = clip_tool_tokens(tok, texts[i], C, ids + (size_t)i * C, &eot[i]);
-    if (nt && clip_encode_texts(s, ids, eot, nt, te) != 0) {
-        cli_fail("embed", "%s", clip_state_errmsg(s));
-        ccbuf_free(&out);
-        goto out;
-    }
-    clip_l2_normalize(ie, ni, E);
-    clip_l2_normalize(te, nt, E);
     for (int i = 0; i < ni; i++) {
         ccbuf_printf(&out, "%s{\"path\":", i ? "," : "");
         ccbuf_json_string(&out, images[i], strlen(images[i]));
-        if (want_pixels) {
-            char hex[65];
-            cc_sha256_hex(px + (size_t)i * img_floats, img_floats * sizeof(float), hex); /* f32le on x86-64 */
-            ccbuf_printf(&out, ",\"pixels\":{\"shape\":[3,%d,%d],\"f32le_sha256\":\"%s\"}", S, S, hex);
-        }
+        if (want_pixels)
+            ccbuf_printf(&out, ",\"pixels\":{\"shape\":[3,%d,%d],\"f32le_sha256\":\"%s\"}", S, S, r.pixels_sha[i]);
         ccbuf_puts(&out, ",\"embedding\":");
-        json_floats(&out, ie + (size_t)i * E, E);
+        json_floats(&out, r.emb + (size_t)i * E, E);
         ccbuf_putc(&out, '}');
     }
     ccbuf_puts(&out, "],\"texts\":[");
@@ -141,7 +147,8 @@ int cmd_embed(int argc, char **argv)
     for (int i = 0; i < ni; i++) {
         ccbuf_printf(&out, "%s[", i ? "," : "");
         for (int k = 0; k < nt; k++)
-            ccbuf_printf(&out, "%s%.9g", k ? "," : "", (double)clip_dot(ie + (size_t)i * E, te + (size_t)k * E, E));
+            ccbuf_printf(&out, "%s%.9g", k ? "," : "",
+                         (double)clip_dot(r.emb + (size_t)i * E, te + (size_t)k * E, E));
         ccbuf_putc(&out, ']');
     }
     ccbuf_puts(&out, "]}\n");
@@ -149,9 +156,7 @@ int cmd_embed(int argc, char **argv)
     ccbuf_free(&out);
     rc = fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
 out:
-    clip_state_free(s);
-    clip_model_free(m);
-    clip_tokenizer_free(tok);
-    free(images), free(texts), free(px), free(ie), free(te), free(ids), free(eot), free(ntok);
+    clip_session_free(cs);
+    free(images), free(texts), free(r.emb), free(r.pixels_sha), free(te), free(ids), free(ntok);
     return rc;
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "candidates.h"
 #include "common.h"
 #include "extract.h"
 #include "optout.h"
@@ -20,23 +21,6 @@ void warc_images_options_init(warc_images_options *o)
 }
 
 /* Judges every candidate of one image, picks the caption, calls fn. */
-typedef struct {
-    const extract_image *img;
-    const char **reason;
-} cached;
-
-static int judge_cached(const char *text, void *ctx, const char **reason)
-{
-    const cached *j = ctx;
-    for (size_t k = 0; k < j->img->n_cands; k++)
-        if (j->img->cands[k].text == text) {
-            *reason = j->reason[k];
-            return j->reason[k] == NULL;
-        }
-    *reason = "no_caption";
-    return 0;
-}
-
 static int report(const warc_images_options *o, const extract_image *img, warc_image *v, warc_image_fn fn,
                   void *ctx, warc_images_stats *st)
 {
@@ -48,13 +32,9 @@ static int report(const warc_images_options *o, const extract_image *img, warc_i
     for (size_t k = 0; k < img->n_cands; k++) {
         src[k] = caption_source_name(img->cands[k].source);
         text[k] = img->cands[k].text;
-        const char *why = NULL;
-        if (o->judge && !o->judge(text[k], o->judge_ctx, &why))
-            reason[k] = why ? why : "rejected";
     }
-    cached j = {img, reason};
     const char *best = NULL;
-    int chosen = extract_choose_caption(img, judge_cached, &j, &best);
+    int chosen = candidates_judge(img, o->judge, o->judge_ctx, reason, &best);
     v->url = img->url;
     v->fallback_url = img->fallback_url;
     v->fallback_via = img->fallback_url ? img->fallback_via : NULL;

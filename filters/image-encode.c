@@ -75,21 +75,10 @@ static cc_err enc_jpeg(const img_image *im, int quality, ccbuf *out, char *err, 
 
 typedef struct {
     ccbuf *out;
-    char msg[160];
+    char msg[IMG_PNG_MSG];
     png_bytep *rows;
 } png_wctx;
 
-static void pngw_err(png_structp png, png_const_charp msg)
-{
-    png_wctx *c = png_get_error_ptr(png);
-    snprintf(c->msg, sizeof c->msg, "%s", msg);
-    png_longjmp(png, 1);
-}
-static void pngw_warn(png_structp png, png_const_charp msg)
-{
-    (void)png;
-    (void)msg;
-}
 static void pngw_write(png_structp png, png_bytep p, png_size_t n)
 {
     png_wctx *c = png_get_io_ptr(png);
@@ -111,7 +100,7 @@ static cc_err enc_png(const img_image *im, int level, ccbuf *out, char *err, siz
     }
     png_wctx c = {.out = out};
     size_t start = out->len;
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &c, pngw_err, pngw_warn);
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, c.msg, img_png_error, img_png_warning);
     if (!png)
         abort();
     png_infop info = png_create_info_struct(png);

@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <png.h>
 #include <turbojpeg.h>
 
 /* This thread's TurboJPEG handles (created on first use, freed at thread exit). */
@@ -18,6 +19,14 @@ tjhandle img_tj_compressor(void);
 cc_err img_jpeg_decode_limited(const unsigned char *p, size_t n, const img_limits *lim, int scale_num,
                                int scale_denom, int out_channels, unsigned char **pixels, int *w_out, int *h_out,
                                char *err, size_t errlen);
+
+/* libpng's error callbacks for the PNG decoder (image.c) and encoder
+ * (image-encode.c): create the png struct with a char[IMG_PNG_MSG] as its
+ * error pointer; an error copies libpng's message there and longjmps to
+ * png_jmpbuf(png); warnings are ignored. */
+#define IMG_PNG_MSG 160
+void img_png_error(png_structp png, png_const_charp msg);
+void img_png_warning(png_structp png, png_const_charp msg);
 
 /* Same as img_decode_rgb() with explicit limits (NULL = defaults, no pixel cap). */
 cc_err img_decode_rgb_ex(const void *data, size_t n, const img_limits *lim, int min_side, img_image *out, char *err,

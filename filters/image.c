@@ -538,18 +538,18 @@ static cc_err decode_jpeg(const unsigned char *p, size_t n, const img_limits *li
 typedef struct {
     const unsigned char *p;
     size_t n, off;
-    char msg[160];
+    char msg[IMG_PNG_MSG];
     unsigned char *pixels; /* owned until handed to the image */
     png_bytep *rows;
 } png_ctx;
 
-static void png_err_fn(png_structp png, png_const_charp msg)
+void img_png_error(png_structp png, png_const_charp msg)
 {
-    png_ctx *c = png_get_error_ptr(png);
-    snprintf(c->msg, sizeof c->msg, "%s", msg);
+    char *out = png_get_error_ptr(png);
+    snprintf(out, IMG_PNG_MSG, "%s", msg);
     png_longjmp(png, 1);
 }
-static void png_warn_fn(png_structp png, png_const_charp msg)
+void img_png_warning(png_structp png, png_const_charp msg)
 {
     (void)png;
     (void)msg;
@@ -574,7 +574,7 @@ static cc_err decode_png(const unsigned char *p, size_t n, uint64_t max_pixels, 
         return rc;
 
     png_ctx c = {.p = p, .n = n};
-    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &c, png_err_fn, png_warn_fn);
+    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, c.msg, img_png_error, img_png_warning);
     if (!png)
         abort();
     png_infop info = png_create_info_struct(png);

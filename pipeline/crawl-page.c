@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "candidates.h"
 #include "common.h"
 #include "crawl-page.h"
 #include "extract.h"
@@ -22,36 +23,11 @@ unsigned crawl_header_optout(const char *x_robots_tag, const char *tdm_reservati
     return mask;
 }
 
-/* Verdicts are computed once per candidate (crawl_candidates keeps them);
- * extract_choose_caption() then looks them up by text pointer. */
-typedef struct {
-    const extract_image *img;
-    const char **reason; /* per candidate: NULL = keep */
-} cached;
-
-static int judge_cached(const char *text, void *ctx, const char **reason)
-{
-    const cached *j = ctx;
-    for (size_t k = 0; k < j->img->n_cands; k++)
-        if (j->img->cands[k].text == text) {
-            *reason = j->reason[k];
-            return j->reason[k] == NULL;
-        }
-    *reason = "no_caption";
-    return 0;
-}
-
 static int take_image(const crawl_page_ctx *pc, const extract_image *img, const char *page_url, unsigned mask)
 {
     const char **reason = xcalloc(img->n_cands ? img->n_cands : 1, sizeof *reason);
-    for (size_t k = 0; k < img->n_cands; k++) {
-        const char *why = NULL;
-        if (pc->judge && !pc->judge(img->cands[k].text, pc->judge_ctx, &why))
-            reason[k] = why ? why : "rejected";
-    }
-    cached j = {img, reason};
     const char *best_reason = NULL;
-    int chosen = extract_choose_caption(img, judge_cached, &j, &best_reason);
+    int chosen = candidates_judge(img, pc->judge, pc->judge_ctx, reason, &best_reason);
     const char *decision = "fetch", *why = NULL;
     if (mask) {
         decision = "optout";

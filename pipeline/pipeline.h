@@ -354,6 +354,38 @@ int clip_tool_image(const char *path, int image_size, float *out_chw, char *err,
 /* Tokenizes text into a zero-padded context row. Returns the token count. */
 int clip_tool_tokens(const clip_tokenizer *t, const char *text, int context, int32_t *row, int *eot);
 
+/* A loaded model with its tokenizer and a forward-pass state: what `embed`
+ * and `classify` share. Embeddings it hands out are L2-normalised. */
+typedef struct clip_session clip_session;
+
+/* Loads the model as clip_tool_load() (the tokenizer too when
+ * with_tokenizer) and a state for o->batch items on o->threads threads (0 =
+ * one per CPU). NULL with a one-line message naming the file in err. */
+clip_session *clip_session_open(const clip_tool_options *o, int with_tokenizer, char *err, size_t errlen);
+void clip_session_free(clip_session *s); /* NULL is a no-op */
+/* The loaded model (config, id, logit scale); owned by the session. */
+const clip_model *clip_session_model(const clip_session *s);
+
+/* Tokenizes n texts (clip_tool_tokens) and embeds them in one pass into
+ * out[n * embed_dim]. ids (n * context_length, or NULL) receives the token
+ * rows, ntok (n, or NULL) their token counts. 0, or -1 with the encoder's
+ * message in err (also when the session has no tokenizer). */
+int clip_session_texts(clip_session *s, const char *const *texts, int n, float *out, int32_t *ids, int *ntok,
+                       char *err, size_t errlen);
+
+/* Per file of clip_session_files(), in order: embedding (embed_dim floats)
+ * and pixels (the 3*S*S model input) of a readable image, or error (one line
+ * naming the file) with both NULL. Pointers are valid during the call.
+ * Return 0 to go on, nonzero to stop. */
+typedef int (*clip_file_fn)(int i, const float *embedding, const float *pixels, const char *error, void *ctx);
+
+/* Reads, decodes and preprocesses the image files per_pass at a time (0 =
+ * the session's batch), embeds the readable ones of each pass in one encoder
+ * call and calls fn for every file in order. Returns 0 when every file was
+ * handed to fn, 1 when fn stopped it, -1 with err on an encoder failure. */
+int clip_session_files(clip_session *s, const char *const *paths, int n, int per_pass, clip_file_fn fn, void *ctx,
+                       char *err, size_t errlen);
+
 /* ---- merge (pipeline/merge.c) ------------------------------------------------- */
 
 typedef struct {

@@ -57,6 +57,86 @@ static void fetch(const char *list, const char *dir, const char *a1, const char 
     tu_output_free(&o);
 }
 
+/* `classify` against `embed`: each line's probabilities are the softmax of
+ * logit_scale * cosine that embed's own embeddings give; an unreadable image
+ * in the middle (across a batch boundary) gets its error line and exit 1,
+ * and the images after it are still classified. `embed` with an unreadable
+ * image fails with one line naming it. */
+static void test_classify(const char *model, const char *site)
+{
+    static const char *const labels[] = {"card", "field", "wall"};
+    char *files[4];
+    for (int i = 0; i < 3; i++)
+        files[i] = xasprintf("%s/%s", site, images[i]);
+    files[3] = xasprintf("%s/%s", site, images[3]);
+    char *broken = xasprintf("%s/broken.png", site);
+    tu_write_file(broken, "not a png", 9);
+    tu_output o;
+    tu_run_clipcrawl(&o, "embed", "--model", model, "--image", files[0], "--image", files[1], "--image", files[2],
+                     "--image", files[3], "--text", "a photo of a card", "--text", "a photo of a field", "--text",
+                     "a photo of a wall", (const char *)NULL);
+    CHECK(o.status == 0, "embed exit %d: %s", o.status, tu_str(&o.err));
+    json_value *e = parse_out(&o);
+    double scale = json_get_number(json_get(e, "model"), "logit_scale", 0);
+    CHECK(scale > 0, "embed gives the logit scale");
+    tu_output_free(&o);
+    tu_run_clipcrawl(&o, "classify", "--model", model, "--labels", "card, field,wall", "--batch", "2", files[0],
+                     files[1], broken, files[2], files[3], (const char *)NULL);
+    CHECK(o.status == 1, "classify with an unreadable image: exit %d", o.status);
+    CHECK(strstr(tu_str(&o.err), "broken.png") != NULL, "classify names the unreadable image: %s", tu_str(&o.err));
+    const char *line = tu_str(&o.out);
+    for (int i = 0; i < 5; i++) {
+        const char *nl = strchr(line, '\n');
+        CHECK(nl != NULL, "classify line %d missing", i);
+        if (!nl)
+            break;
+        char perr[128];
+        json_value *c = json_parse(line, (size_t)(nl - line), perr, sizeof perr);
+        CHECK(c != NULL, "classify line %d is not JSON (%s)", i, perr);
+        line = nl + 1;
+        if (!c)
+            continue;
+        if (i == 2) {
+            CHECK(json_get_string(c, "error", NULL) && !json_get(c, "label"), "line 3 is the unreadable image's error");
+            json_free(c);
+            continue;
+        }
+        int img = i < 2 ? i : i - 1;
+        const json_value *sims = json_at(json_get(e, "similarity"), (size_t)img);
+        double z[3], mx = -1e300, sum = 0;
+        int best = 0;
+        for (int k = 0; k < 3; k++) {
+            const json_value *v = json_at(sims, (size_t)k);
+            z[k] = scale * (v ? v->number : NAN);
+            if (z[k] > mx)
+                mx = z[k], best = k;
+        }
+        for (int k = 0; k < 3; k++)
+            sum += (z[k] = exp(z[k] - mx));
+        const char *label = json_get_string(c, "label", "");
+        CHECK(strcmp(label, labels[best]) == 0, "image %d: label %s, embed says %s", img, label, labels[best]);
+        const json_value *probs = json_get(c, "probs");
+        for (int k = 0; k < 3; k++) {
+            double got = json_get_number(probs, labels[k], -1);
+            CHECK(fabs(got - z[k] / sum) < 1e-4, "image %d label %s: prob %.6f, from embed %.6f", img, labels[k], got,
+                  z[k] / sum);
+        }
+        json_free(c);
+    }
+    CHECK(*line == 0, "classify wrote more than 5 lines");
+    tu_output_free(&o);
+    json_free(e);
+    tu_run_clipcrawl(&o, "embed", "--model", model, "--image", files[0], "--image", broken, "--text", "x",
+                     (const char *)NULL);
+    CHECK(o.status == 1 && o.out.len == 0 && strstr(tu_str(&o.err), "broken.png"),
+          "embed with an unreadable image: exit %d, %zu bytes out: %s", o.status, o.out.len, tu_str(&o.err));
+    tu_output_free(&o);
+    unlink(broken);
+    free(broken);
+    for (int i = 0; i < 4; i++)
+        free(files[i]);
+}
+
 int main(void)
 {
     const char *testdata = getenv("CLIPCRAWL_TESTDATA");
@@ -151,6 +231,8 @@ int main(void)
     sqlite3_finalize(st);
     sqlite3_close(db);
     CHECK_EQ_INT(n, N_IMAGES);
+
+    test_classify(model, site);
 
     /* 2. resumable: nothing left to score */
     tu_run_clipcrawl(&o, "score", dir, "--model", model, "-q", (const char *)NULL);
