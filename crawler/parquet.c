@@ -126,12 +126,21 @@ static int tc_field(tc *t, int16_t *last, int16_t *id, int *type)
     return !t->bad;
 }
 
-static void tc_skip_struct(tc *t)
+/* One level deeper into a struct, list or map: 1, or 0 with t marked bad
+ * past TC_MAX_DEPTH (hostile nesting). The caller decrements on the way out. */
+static int tc_enter(tc *t)
 {
     if (++t->depth > TC_MAX_DEPTH) {
         t->bad = 1;
-        return;
+        return 0;
     }
+    return 1;
+}
+
+static void tc_skip_struct(tc *t)
+{
+    if (!tc_enter(t))
+        return;
     int16_t last = 0, id;
     int type;
     while (!t->bad && tc_field(t, &last, &id, &type))
@@ -167,10 +176,8 @@ static void tc_skip(tc *t, int type)
     case TC_LIST:
     case TC_SET: {
         uint64_t n = tc_list(t, &et);
-        if (++t->depth > TC_MAX_DEPTH) {
-            t->bad = 1;
+        if (!tc_enter(t))
             return;
-        }
         for (uint64_t i = 0; i < n && !t->bad; i++) {
             if (et == TC_TRUE || et == TC_FALSE)
                 tc_byte(t); /* a list's bools take a byte each */
@@ -191,10 +198,8 @@ static void tc_skip(tc *t, int type)
         int kv = tc_byte(t);
         kt = (kv >> 4) & 0x0F;
         vt = kv & 0x0F;
-        if (++t->depth > TC_MAX_DEPTH) {
-            t->bad = 1;
+        if (!tc_enter(t))
             return;
-        }
         for (uint64_t i = 0; i < n && !t->bad; i++) {
             if (kt == TC_TRUE || kt == TC_FALSE)
                 tc_byte(t);
@@ -445,10 +450,8 @@ static void set_err(pq_reader *r, const char *fmt, ...)
 
 static void parse_logical(tc *t, schema_el *e)
 {
-    if (++t->depth > TC_MAX_DEPTH) {
-        t->bad = 1;
+    if (!tc_enter(t))
         return;
-    }
     int16_t last = 0, id;
     int type;
     while (tc_field(t, &last, &id, &type)) {
@@ -458,10 +461,8 @@ static void parse_logical(tc *t, schema_el *e)
         }
         e->logical = id;
         if (id == 10) { /* INTEGER: IntType { 1: i8 bitWidth, 2: bool isSigned } */
-            if (++t->depth > TC_MAX_DEPTH) {
-                t->bad = 1;
+            if (!tc_enter(t))
                 return;
-            }
             int16_t l2 = 0, id2;
             int ty2;
             while (tc_field(t, &l2, &id2, &ty2)) {
@@ -481,10 +482,8 @@ static void parse_logical(tc *t, schema_el *e)
 
 static void parse_schema_el(tc *t, schema_el *e)
 {
-    if (++t->depth > TC_MAX_DEPTH) {
-        t->bad = 1;
+    if (!tc_enter(t))
         return;
-    }
     int16_t last = 0, id;
     int type;
     int64_t v;
@@ -537,10 +536,8 @@ static void parse_schema_el(tc *t, schema_el *e)
 
 static void parse_col_meta(tc *t, chunk_info *c)
 {
-    if (++t->depth > TC_MAX_DEPTH) {
-        t->bad = 1;
+    if (!tc_enter(t))
         return;
-    }
     int16_t last = 0, id;
     int type;
     int64_t v;
@@ -583,10 +580,8 @@ static void parse_col_meta(tc *t, chunk_info *c)
 
 static void parse_chunk(tc *t, chunk_info *c)
 {
-    if (++t->depth > TC_MAX_DEPTH) {
-        t->bad = 1;
+    if (!tc_enter(t))
         return;
-    }
     int16_t last = 0, id;
     int type;
     while (tc_field(t, &last, &id, &type)) {
@@ -605,10 +600,8 @@ static void parse_chunk(tc *t, chunk_info *c)
 
 static void parse_row_group(tc *t, rg_info *g)
 {
-    if (++t->depth > TC_MAX_DEPTH) {
-        t->bad = 1;
+    if (!tc_enter(t))
         return;
-    }
     int16_t last = 0, id;
     int type, et;
     int64_t v;
@@ -1567,10 +1560,8 @@ typedef struct {
 
 static void parse_sub(tc *t, page_hdr *h, int which)
 {
-    if (++t->depth > TC_MAX_DEPTH) {
-        t->bad = 1;
+    if (!tc_enter(t))
         return;
-    }
     int16_t last = 0, id;
     int type;
     int64_t v;

@@ -87,14 +87,22 @@ static void add_field(warc_http *h, const char *name, size_t nl, const char *val
     h->n_fields++;
 }
 
-static void trim(const char **p, size_t *n)
+/* warc_header_lines' callback: a field into h->fields; a folded line joins
+ * the last field's value. */
+static int http_field(const char *name, size_t nl, const char *value, size_t vl, void *ctx)
 {
-    while (*n && (**p == ' ' || **p == '\t')) {
-        (*p)++;
-        (*n)--;
+    warc_http *h = ctx;
+    if (name) {
+        add_field(h, name, nl, value, vl);
+        return 1;
     }
-    while (*n && ((*p)[*n - 1] == ' ' || (*p)[*n - 1] == '\t' || (*p)[*n - 1] == '\r'))
-        (*n)--;
+    if (!h->n_fields)
+        return 0;
+    warc_http_field *f = &h->fields[h->n_fields - 1];
+    char *joined = xasprintf("%s %.*s", f->value, (int)vl, value);
+    free(f->value);
+    f->value = joined;
+    return 1;
 }
 
 /* ---- chunked transfer coding ------------------------------------------------------- */
@@ -459,34 +467,7 @@ int warc_http_parse(const unsigned char *block, size_t n, size_t max_payload, wa
             out->status = k == 3 ? code : 0;
         }
     }
-    const char *p = nl ? nl + 1 : end;
-    while (p < end) {
-        const char *e = memchr(p, '\n', (size_t)(end - p));
-        const char *lend = e ? e : end;
-        size_t len = (size_t)(lend - p);
-        if (len && p[len - 1] == '\r')
-            len--;
-        if (len && (p[0] == ' ' || p[0] == '\t') && out->n_fields) {
-            const char *v = p;
-            size_t vl = len;
-            trim(&v, &vl);
-            warc_http_field *f = &out->fields[out->n_fields - 1];
-            char *joined = xasprintf("%s %.*s", f->value, (int)vl, v);
-            free(f->value);
-            f->value = joined;
-        } else if (len) {
-            const char *colon = memchr(p, ':', len);
-            if (colon) {
-                const char *nm = p, *v = colon + 1;
-                size_t nml = (size_t)(colon - p), vl = len - nml - 1;
-                trim(&nm, &nml);
-                trim(&v, &vl);
-                if (nml)
-                    add_field(out, nm, nml, v, vl);
-            }
-        }
-        p = e ? e + 1 : end;
-    }
+    warc_header_lines(nl ? nl + 1 : end, end, http_field, out);
     ccbuf pay = {0};
     const unsigned char *b = block + body;
     size_t bl = n - body;

@@ -484,6 +484,36 @@ static void trim(const char **p, size_t *n)
         (*n)--;
 }
 
+void warc_header_lines(const char *p, const char *end, warc_header_fn fn, void *ctx)
+{
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *le = nl ? nl : end;
+        size_t len = (size_t)(le - p);
+        if (len && p[len - 1] == '\r')
+            len--;
+        int taken = 0;
+        if (len > 0 && (p[0] == ' ' || p[0] == '\t')) {
+            const char *v = p;
+            size_t vl = len;
+            trim(&v, &vl);
+            taken = fn(NULL, 0, v, vl, ctx);
+        }
+        if (!taken && len > 0) {
+            const char *colon = memchr(p, ':', len);
+            if (colon) {
+                const char *nm = p, *v = colon + 1;
+                size_t nml = (size_t)(colon - p), vl = len - nml - 1;
+                trim(&nm, &nml);
+                trim(&v, &vl);
+                if (nml)
+                    fn(nm, nml, v, vl, ctx);
+            }
+        }
+        p = nl ? nl + 1 : end;
+    }
+}
+
 static int parse_u64(const char *s, uint64_t *out)
 {
     if (!s || !*s)
@@ -500,6 +530,26 @@ static int parse_u64(const char *s, uint64_t *out)
     return 0;
 }
 
+/* warc_header_lines' callback: a field into r->fields; a folded line joins
+ * the last field's value (not the version line's). */
+static int record_field(const char *name, size_t nl, const char *value, size_t vl, void *ctx)
+{
+    warc_reader *r = ctx;
+    if (name) {
+        add_field(r, name, nl, value, vl);
+        return 1;
+    }
+    if (r->n_fields <= 1)
+        return 0;
+    if (vl) {
+        r->strs.len--; /* drop the value's NUL */
+        ccbuf_putc(&r->strs, ' ');
+        ccbuf_append(&r->strs, value, vl);
+        ccbuf_putc(&r->strs, 0);
+    }
+    return 1;
+}
+
 /* Parses the header block h[0..n) (starting with the version line, ending
  * before the blank line) into r->fields. */
 static void parse_header(warc_reader *r, const char *h, size_t n, warc_record *rec)
@@ -510,38 +560,7 @@ static void parse_header(warc_reader *r, const char *h, size_t n, warc_record *r
     while (vlen < n && h[vlen] != '\n' && h[vlen] != '\r')
         vlen++;
     add_field(r, "", 0, h, vlen); /* the version line, kept as field 0 */
-    const char *p = h + vlen;
-    const char *end = h + n;
-    while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *le = nl ? nl : end;
-        size_t len = (size_t)(le - p);
-        if (len && p[len - 1] == '\r')
-            len--;
-        if (len > 0 && (p[0] == ' ' || p[0] == '\t') && r->n_fields > 1) {
-            /* folded continuation: append to the last value */
-            const char *v = p;
-            size_t vl = len;
-            trim(&v, &vl);
-            if (vl) {
-                r->strs.len--; /* drop the value's NUL */
-                ccbuf_putc(&r->strs, ' ');
-                ccbuf_append(&r->strs, v, vl);
-                ccbuf_putc(&r->strs, 0);
-            }
-        } else if (len > 0) {
-            const char *colon = memchr(p, ':', len);
-            if (colon) {
-                const char *nm = p, *v = colon + 1;
-                size_t nml = (size_t)(colon - p), vl = len - nml - 1;
-                trim(&nm, &nml);
-                trim(&v, &vl);
-                if (nml)
-                    add_field(r, nm, nml, v, vl);
-            }
-        }
-        p = nl ? nl + 1 : end;
-    }
+    warc_header_lines(h + vlen, h + n, record_field, r);
     for (size_t i = 0; i < r->n_fields; i++) {
         r->fields[i].name = (const char *)r->strs.data + (uintptr_t)r->fields[i].name;
         r->fields[i].value = (const char *)r->strs.data + (uintptr_t)r->fields[i].value;

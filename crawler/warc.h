@@ -226,6 +226,17 @@ const char *warc_http_get(const warc_http *h, const char *name);
  * X-Robots-Tag lines), malloc'd; NULL when there is none. */
 char *warc_http_get_all(const warc_http *h, const char *name);
 
+/* The field lines of a MIME-style header block (a WARC record's or an HTTP
+ * message's), p[0..end) after its first line; lines end in LF or CRLF. For
+ * each "Name: value" line fn gets the name and value trimmed of spaces and
+ * tabs (value trailing CRs too); a line without a colon or with an empty name
+ * is skipped. A line that starts with a space or tab is first offered as a
+ * folded continuation (name NULL, the trimmed text as value): fn returns 1
+ * when it took it, 0 to have it read as a field line instead. fn's return
+ * value is ignored for field lines. */
+typedef int (*warc_header_fn)(const char *name, size_t name_len, const char *value, size_t value_len, void *ctx);
+void warc_header_lines(const char *p, const char *end, warc_header_fn fn, void *ctx);
+
 /* 1 when a Content-Type value names HTML (text/html, application/xhtml+xml;
  * parameters ignored), else 0. NULL gives 0. */
 int warc_is_html_type(const char *content_type);

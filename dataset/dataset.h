@@ -94,9 +94,10 @@ cc_err dataset_close(dataset *ds, int seal, char *err, size_t errlen);
 
 const char *dataset_errmsg(const dataset *ds);
 const char *dataset_dir(const dataset *ds);
-/* The index connection, for stages that keep their own tables in the index
- * (CLIP scores, crawl frontier). Writes through it while a writer handle is
- * open join the dataset's open transaction; call dataset_flush() to commit. */
+/* The index connection, for this stage's own files (scores, the crawl
+ * frontier, ...) and for tests; other stages go through the functions here.
+ * Writes through it while a writer handle is open join the dataset's open
+ * transaction; call dataset_flush() to commit. */
 sqlite3 *dataset_db(dataset *ds);
 
 /* ---- runs ---------------------------------------------------------------------- */

@@ -566,7 +566,7 @@ cc_err pipeline_crawl(const crawl_options *o, crawl_result *res, char *err, size
     const char *input = o->input_name ? o->input_name : "crawl";
     dataset_run_begin(c->ds, input, o->run.args);
     c->input_id = dataset_input(c->ds, input, input);
-    c->fr = c->input_id > 0 ? frontier_open(dataset_db(c->ds), err, errlen) : NULL;
+    c->fr = c->input_id > 0 ? frontier_open(c->ds, err, errlen) : NULL;
     if (!c->fr) {
         if (c->input_id <= 0)
             snprintf(err, errlen, "%s", dataset_errmsg(c->ds));

@@ -185,7 +185,7 @@ cc_err pipeline_fetch(const fetch_options *o, fetch_result *res, char *err, size
 
 /* ---- crawl (pipeline/crawl.c) ------------------------------------------------ */
 
-struct frontier;       /* crawler/frontier.h */
+struct frontier;       /* dataset/frontier.h */
 struct caption_filter; /* filters/caption.h */
 
 /* What the crawl's progress line shows. */

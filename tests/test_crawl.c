@@ -587,17 +587,19 @@ static long maxrss_kb(void)
     return ru.ru_maxrss;
 }
 
-static void frontier_round(const char *dbpath, const char *schema, long n_urls)
+static void frontier_round(const char *dir, long n_urls)
 {
-    sqlite3 *db;
-    CHECK(sqlite3_open(dbpath, &db) == SQLITE_OK, "open %s", dbpath);
-    sqlite3_exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;", NULL, NULL, NULL);
-    CHECK(sqlite3_exec(db, schema, NULL, NULL, NULL) == SQLITE_OK, "schema: %s", sqlite3_errmsg(db));
     char err[256];
-    frontier *f = frontier_open(db, err, sizeof err);
-    CHECK(f != NULL, "frontier_open: %s", err);
-    if (!f)
+    dataset *ds = dataset_open(dir, NULL, err, sizeof err);
+    CHECK(ds != NULL, "dataset_open %s: %s", dir, err);
+    if (!ds)
         return;
+    frontier *f = frontier_open(ds, err, sizeof err);
+    CHECK(f != NULL, "frontier_open: %s", err);
+    if (!f) {
+        dataset_close(ds, 0, NULL, 0);
+        return;
+    }
     char url[128];
     int began = frontier_begin(f);
     for (long i = 0; i < n_urls; i++) {
@@ -626,30 +628,17 @@ static void frontier_round(const char *dbpath, const char *schema, long n_urls)
     CHECK_EQ_INT(got, n_urls < 512 ? n_urls : 512);
     CHECK_EQ_INT(frontier_count_pages(f, "fetched"), got);
     frontier_free(f);
-    sqlite3_close(db);
+    CHECK(dataset_close(ds, 0, err, sizeof err) == CC_OK, "dataset_close: %s", err);
 }
 
 static void test_frontier_memory(const char *tmp)
 {
-    /* the migrations the frontier's tables come from (001: runs, which 006 extends) */
-    static const char *const parts[] = {"../schema/001-core.sql", "../schema/003-crawl.sql",
-                                        "../schema/006-crawl-sources.sql"};
-    ccbuf all = {0};
-    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
-        char *path = tu_tests_path(parts[i]);
-        char *text = tu_read_file(path, NULL);
-        CHECK(text != NULL, "read %s", path);
-        if (text)
-            ccbuf_puts(&all, text);
-        free(text);
-        free(path);
-    }
-    char *schema = ccbuf_detach(&all, NULL);
-    char *small = xasprintf("%s/f1k.sqlite", tmp), *big = xasprintf("%s/f1m.sqlite", tmp);
-    frontier_round(small, schema, 1000);
+    /* the frontier's tables come from the dataset's own migrations */
+    char *small = xasprintf("%s/f1k", tmp), *big = xasprintf("%s/f1m", tmp);
+    frontier_round(small, 1000);
     long rss_small = maxrss_kb();
     double t0 = cc_now();
-    frontier_round(big, schema, 1000000);
+    frontier_round(big, 1000000);
     long rss_big = maxrss_kb();
     fprintf(stderr, "frontier: peak RSS %ld KiB after 1k URLs, %ld KiB after 1M URLs (%.1f s)\n", rss_small, rss_big,
             cc_now() - t0);
@@ -661,7 +650,6 @@ static void test_frontier_memory(const char *tmp)
 #endif
     free(small);
     free(big);
-    free(schema);
 }
 
 /* The repeated-caption rule (COYO) at the end of a crawl: one caption on six

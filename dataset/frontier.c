@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "frontier.h"
 
 enum {
@@ -98,8 +100,9 @@ static char *col_text(sqlite3_stmt *s, int i)
     return t ? xstrdup((const char *)t) : NULL;
 }
 
-frontier *frontier_open(sqlite3 *db, char *err, size_t errlen)
+frontier *frontier_open(dataset *ds, char *err, size_t errlen)
 {
+    sqlite3 *db = dataset_db(ds);
     frontier *f = xcalloc(1, sizeof *f);
     f->db = db;
     for (int i = 0; i < ST__COUNT; i++) {

@@ -2,9 +2,11 @@
  *
  * The tables are created by schema/003-crawl.sql (crawl_pages, crawl_images,
  * crawl_candidates, crawl_hosts; schema/README.md documents every column).
- * This module only reads and writes them through a connection the caller
- * owns (dataset_db()), so frontier writes join the dataset's transaction and
- * commit with the samples they lead to.
+ * The frontier is storage, so it lives in the dataset stage with the rest of
+ * the SQL; the crawl engine (pipeline/crawl*.c, pipeline/warc.c) drives it.
+ * It reads and writes through the dataset's own connection, so frontier
+ * writes join the dataset's transaction and commit with the samples they
+ * lead to.
  *
  * Memory is bounded by design: nothing is cached. Pages and images are read
  * back in windows (frontier_next_pages / frontier_next_images: at most `max`
@@ -22,22 +24,21 @@
  * Errors: functions returning int give -1 on an SQLite error, with the
  * message in frontier_errmsg(f). Not thread-safe: one thread per frontier.
  */
-#ifndef CC_CRAWLER_FRONTIER_H
-#define CC_CRAWLER_FRONTIER_H
+#ifndef CC_DATASET_FRONTIER_H
+#define CC_DATASET_FRONTIER_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include <sqlite3.h>
-
 #include "common.h"
+#include "dataset.h"
 
 typedef struct frontier frontier;
 
-/* Prepares the statements on db (which must hold the 003-crawl tables and
- * stays owned by the caller; it must outlive the frontier). Returns NULL with
- * a one-line reason in err when the tables are missing. */
-frontier *frontier_open(sqlite3 *db, char *err, size_t errlen);
+/* Prepares the statements on the index of ds (a writer handle; it must
+ * outlive the frontier). Returns NULL with a one-line reason in err when the
+ * index lacks the crawl tables. */
+frontier *frontier_open(dataset *ds, char *err, size_t errlen);
 void frontier_free(frontier *f); /* NULL is a no-op */
 const char *frontier_errmsg(const frontier *f);
 
