@@ -1,6 +1,8 @@
 /* extract.c — images, caption candidates, links and page signals from HTML,
  * on libxml2's HTML parser. See extract.h. */
 #include "extract.h"
+#include "extract-dom.h"
+#include "extract-nearby.h"
 #include "strmap.h"
 #include "text.h"
 
@@ -48,96 +50,6 @@ void extract_options_init(extract_options *o)
     o->agent = "clipcrawl";
     o->max_images = 10000;
     o->max_links = 100000;
-}
-
-static int is_space_byte(unsigned char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
-/* Appends s to b collapsing whitespace runs (ASCII + U+00A0) into one space;
- * *pending_space carries a run across calls. Leading space is never written. */
-static void append_collapsed(ccbuf *b, const char *s, int *pending_space)
-{
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (is_space_byte(*p)) {
-            *pending_space = 1;
-            continue;
-        }
-        if (p[0] == 0xC2 && p[1] == 0xA0) { /* no-break space */
-            *pending_space = 1;
-            p++;
-            continue;
-        }
-        if (*pending_space && b->len > 0)
-            ccbuf_putc(b, ' ');
-        *pending_space = 0;
-        ccbuf_putc(b, *p);
-    }
-}
-
-/* Whitespace-normalised copy of s (malloc'd), or NULL when nothing is left. */
-static char *norm_ws(const char *s)
-{
-    if (!s)
-        return NULL;
-    ccbuf b = {0};
-    int sp = 0;
-    append_collapsed(&b, s, &sp);
-    if (b.len == 0) {
-        ccbuf_free(&b);
-        return NULL;
-    }
-    return ccbuf_detach(&b, NULL);
-}
-
-static int name_is(const xmlNode *n, const char *name)
-{
-    return n && n->type == XML_ELEMENT_NODE && n->name && strcasecmp((const char *)n->name, name) == 0;
-}
-
-/* Attribute value without copying ("" for a valueless attribute), or NULL. */
-static const char *attr(const xmlNode *n, const char *name)
-{
-    if (!n || n->type != XML_ELEMENT_NODE)
-        return NULL;
-    for (const xmlAttr *a = n->properties; a; a = a->next) {
-        if (a->name && strcasecmp((const char *)a->name, name) == 0) {
-            if (a->children && a->children->type == XML_TEXT_NODE && a->children->content)
-                return (const char *)a->children->content;
-            return "";
-        }
-    }
-    return NULL;
-}
-
-/* Next node in document order below root (NULL at the end). */
-static xmlNode *next_node(xmlNode *n, const xmlNode *root, int skip_children)
-{
-    if (!skip_children && n->children && n->type == XML_ELEMENT_NODE)
-        return n->children;
-    while (n && n != root) {
-        if (n->next)
-            return n->next;
-        n = n->parent;
-    }
-    return NULL;
-}
-
-static int is_inline(const xmlNode *n)
-{
-    static const char *const inl[] = {"a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "font",
-                                      "i", "kbd", "mark", "q", "s", "samp", "small", "span", "strong", "sub",
-                                      "sup", "time", "u", "var", NULL};
-    for (int i = 0; inl[i]; i++)
-        if (name_is(n, inl[i]))
-            return 1;
-    return 0;
-}
-
-static int is_skipped_text_container(const xmlNode *n)
-{
-    return name_is(n, "script") || name_is(n, "style") || name_is(n, "template") || name_is(n, "noscript");
 }
 
 /* ---- srcset ------------------------------------------------------------------- */
@@ -365,6 +277,7 @@ typedef struct {
     const char *base;
     xmlNode **ids;      /* elements with an id, sorted by id */
     size_t n_ids;
+    nearby_index *nearby; /* text/link counts per element, for the nearby text */
 } ctx_t;
 
 static void cand_add(candlist *l, caption_source src, const char *raw)
@@ -472,94 +385,6 @@ static char *idref_text(const ctx_t *c, const char *ids, xmlNode **excl, size_t 
         return NULL;
     }
     return ccbuf_detach(&b, NULL);
-}
-
-static int is_block(const xmlNode *n)
-{
-    static const char *const blocks[] = {"p", "div", "li", "td", "th", "dd", "dt", "section", "article",
-                                         "blockquote", "figure", "header", "footer", "main", "aside",
-                                         "body", "ul", "ol", "table", "caption", "h1", "h2", "h3", "h4",
-                                         "h5", "h6", "center", "form", "nav", NULL};
-    for (int i = 0; blocks[i]; i++)
-        if (name_is(n, blocks[i]))
-            return 1;
-    return 0;
-}
-
-/* Nearby text: up to max bytes of the enclosing block's text around anchor,
- * leaving out the excluded subtrees. */
-static char *nearby_text(xmlNode *anchor, xmlNode **excl, size_t n_excl, size_t max)
-{
-    if (max == 0)
-        return NULL;
-    xmlNode *block = anchor->parent;
-    while (block && block->type == XML_ELEMENT_NODE && !is_block(block))
-        block = block->parent;
-    if (!block || block->type != XML_ELEMENT_NODE)
-        return NULL;
-    ccbuf b = {0};
-    int sp = 0;
-    size_t at = 0;
-    int seen_anchor = 0;
-    for (xmlNode *x = block->children; x;) {
-        int skip = is_skipped_text_container(x) || name_is(x, "figcaption");
-        for (size_t i = 0; i < n_excl && !skip; i++)
-            if (excl[i] == x)
-                skip = 1;
-        if (x == anchor) {
-            at = b.len;
-            seen_anchor = 1;
-            sp = 1;
-            skip = 1;
-        } else if (!skip && (x->type == XML_TEXT_NODE || x->type == XML_CDATA_SECTION_NODE) && x->content) {
-            append_collapsed(&b, (const char *)x->content, &sp);
-        } else if (x->type == XML_ELEMENT_NODE && !is_inline(x)) {
-            sp = 1;
-        }
-        if (b.len > 64 * max && seen_anchor)
-            break; /* far enough past the image */
-        x = next_node(x, block, skip);
-    }
-    if (!b.len) {
-        ccbuf_free(&b);
-        return NULL;
-    }
-    char *t = (char *)b.data;
-    size_t len = b.len;
-    size_t start = 0, end = len;
-    if (len > max) {
-        size_t half = max / 2;
-        start = at > half ? at - half : 0;
-        end = start + max;
-        if (end > len) {
-            end = len;
-            start = len - max;
-        }
-        /* snap to UTF-8 character starts, then to word boundaries */
-        while (start > 0 && start < len && ((unsigned char)t[start] & 0xC0) == 0x80)
-            start++;
-        while (end < len && end > start && ((unsigned char)t[end] & 0xC0) == 0x80)
-            end--;
-        if (start > 0) {
-            size_t s2 = start;
-            while (s2 < end && t[s2 - 1] != ' ')
-                s2++;
-            if (s2 < end && s2 - start < 40)
-                start = s2;
-        }
-        if (end < len) {
-            size_t e2 = end;
-            while (e2 > start && t[e2] != ' ')
-                e2--;
-            if (e2 > start && end - e2 < 40)
-                end = e2;
-        }
-    }
-    char *piece = xstrndup(t + start, end - start);
-    char *res = norm_ws(piece);
-    free(piece);
-    ccbuf_free(&b);
-    return res;
 }
 
 /* ---- images ----------------------------------------------------------------- */
@@ -1419,6 +1244,7 @@ int extract_page_opts(const char *html, size_t n, const char *page_url, const ch
         qsort(c.ids, c.n_ids, sizeof *c.ids, cmp_id);
 
     /* Pass 2: images and links in document order. */
+    c.nearby = nearby_index_build(root);
     for (xmlNode *x = root; x; x = next_node(x, root, 0)) {
         if (x->type != XML_ELEMENT_NODE)
             continue;
@@ -1454,6 +1280,7 @@ int extract_page_opts(const char *html, size_t n, const char *page_url, const ch
     }
     free(ogs);
     free(c.ids);
+    nearby_index_free(c.nearby);
     cc_strmap_free(&c.img_index);
     cc_strmap_free(&c.link_index);
     xmlFreeDoc(doc);

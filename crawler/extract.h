@@ -56,8 +56,10 @@
  * "aria-labelledby"/"aria-describedby" are the texts of the referenced ids;
  * "nearby" is up to opts.nearby_max bytes of the text of the nearest
  * enclosing block (p, div, li, td, th, dd, dt, section, article, blockquote,
- * figure, header, footer, main, aside, body) with the image's other
- * candidates' texts left out. Empty candidates are dropped; a candidate whose
+ * figure, header, footer, main, aside) with the image's other candidates'
+ * texts and page navigation left out (menus, breadcrumbs, pagination, the
+ * page's header/footer, runs of short links: extract-nearby.h says how they
+ * are recognised). Empty candidates are dropped; a candidate whose
  * text equals a higher-priority one's is kept (the caller may want both).
  */
 #ifndef CC_EXTRACT_H

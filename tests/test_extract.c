@@ -189,10 +189,10 @@ static int run_page(const char *dir, const char *name)
     return parsed;
 }
 
-static void test_pages(void)
+static int run_dir(const char *sub)
 {
     const char *t = getenv("CLIPCRAWL_TESTS");
-    char *dir = xasprintf("%s/data/html", t ? t : "tests");
+    char *dir = xasprintf("%s/data/%s", t ? t : "tests", sub);
     DIR *d = opendir(dir);
     CHECK(d != NULL, "open %s", dir);
     int pages = 0;
@@ -207,9 +207,20 @@ static void test_pages(void)
     }
     if (d)
         closedir(d);
+    free(dir);
+    return pages;
+}
+
+static void test_pages(void)
+{
+    int pages = run_dir("html");
     printf("html pages checked: %d\n", pages);
     CHECK(pages >= 10, "only %d pages", pages);
-    free(dir);
+    /* saved real pages (tests/data/html-real/README.md): navigation must not
+     * become nearby text, the text about an image must */
+    int real = run_dir("html-real");
+    printf("real pages checked: %d\n", real);
+    CHECK(real >= 4, "only %d real pages", real);
 }
 
 static void test_srcset(void)
