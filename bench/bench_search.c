@@ -5,24 +5,40 @@
  *
  * Builds DIR/index.sqlite with N accepted samples (captions of 8 words from a
  * 5,000-word Zipf vocabulary, so FTS has realistic posting lists), one CLIP
- * score row per sample, and DIR/embeddings/<id>-fp32.f16 with N random unit
- * vectors — the layout `score` writes. Then, each as the median of 10
- * queries (3 for the slow scalar loop):
- *   simd_2t / simd_1t   emb_search (AVX2+F16C) over the mapped file
- *   scalar              the same search with a plain scalar loop
- *   dataset_api         dataset_emb_search: search + row->key look-ups
- *   cli                 `clipcrawl query DIR --similar KEY --k 10` end to end
- *                       (process start, open, mmap, search), when
- *                       $CLIPCRAWL_BIN is set
- *   numpy_f32 / numpy_f16   /usr/bin/python3: matrix-vector product + top-10
- *                       (argpartition) over the same file, when NumPy is there
- *   fts                 the selection SQL `query --fts` runs, ranked, LIMIT 20,
- *                       ten different one- and two-word queries
- * Prints one JSON object. The dataset is removed unless DIR was given. */
+ * score row per sample, and DIR/embeddings/<id>-fp32.f16 (with its int8
+ * copy .i8) holding N random unit vectors — what `score` writes. Then, each
+ * as the median of 10 queries (3 for the slow scalar loop), wall time and,
+ * where it says cpu_ms, user+sys CPU time per query:
+ *   kernel_ms           emb_search (AVX2+F16C) over the mapped F16 file, 2 and
+ *                       1 threads, and the same search as a plain scalar loop
+ *   numpy               /usr/bin/python3: matrix-vector product + top-10
+ *                       (argpartition) over the same file, float32 copy and
+ *                       float16 as stored, when NumPy is there
+ *   oneshot_in_process  a fresh emb_store per query, as one `query` process
+ *                       searches once (page cache warm, no page tables):
+ *                         mmap_f16             map the F16 file and scan it
+ *                                              (what `query` did before)
+ *                         stream_f16           pread the F16 file in blocks
+ *                         stream_int8_rescore  pread the int8 copy, rescore
+ *                                              the candidates from F16 (the
+ *                                              default)
+ *                       each checked to return the same hits and scores as
+ *                       emb_search over the mapped rows
+ *   dataset_api_repeated  dataset_emb_search on one open handle (a server):
+ *                       search + row->key look-ups, after two warm-up queries
+ *   cli_end_to_end      `clipcrawl query DIR --similar KEY --k 10` from
+ *                       process start to exit, when $CLIPCRAWL_BIN is set
+ *   fts_ms              the selection SQL `query --fts` runs, ranked,
+ *                       LIMIT 20, ten different one- and two-word queries
+ * and the load average before and after the measurements. Prints one JSON
+ * object. The dataset is removed unless DIR was given; a DIR that already
+ * holds this benchmark's dataset for N x DIM is reused (its int8 copy
+ * brought up to date), since building 1M samples takes minutes. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -30,7 +46,9 @@
 #include "dataset.h"
 #include "dataset_emb.h"
 #include "embfile.h"
+#include "embint8.h"
 #include "embsearch.h"
+#include "embstore.h"
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 static uint64_t next(void)
@@ -74,40 +92,49 @@ static int zipf_word(int vocab)
     return r < 1 ? 0 : r >= vocab ? vocab - 1 : r - 1;
 }
 
+/* CPU seconds (user + sys) of this process, and of its waited-for children. */
+static double cpu_of(int who)
+{
+    struct rusage ru;
+    getrusage(who, &ru);
+    return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 + (double)ru.ru_stime.tv_sec +
+           ru.ru_stime.tv_usec * 1e-6;
+}
+static double cpu_self(void) { return cpu_of(RUSAGE_SELF); }
+static double cpu_children(void) { return cpu_of(RUSAGE_CHILDREN); }
+
+static void read_loadavg(char *out, size_t len)
+{
+    snprintf(out, len, "?");
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f) {
+        double a, b, c;
+        if (fscanf(f, "%lf %lf %lf", &a, &b, &c) == 3)
+            snprintf(out, len, "%.2f %.2f %.2f", a, b, c);
+        fclose(f);
+    }
+}
+
 static void die_db(sqlite3 *db, const char *what)
 {
     fprintf(stderr, "bench_search: %s: %s\n", what, sqlite3_errmsg(db));
     exit(1);
 }
 
-int main(int argc, char **argv)
+/* Builds the index and the embedding files (see the top of the file). */
+static void build(const char *dir, long n, int dim, const char *path)
 {
-    long n = argc > 1 ? atol(argv[1]) : 1000000;
-    int dim = argc > 2 ? atoi(argv[2]) : 512;
-    if (n < 100 || n > 99999 * 10000L || dim < 8 || dim > 4096) {
-        fprintf(stderr, "usage: bench_search [N [DIM [DIR]]]\n");
-        return 2;
-    }
-    char tmpl[] = "/tmp/bench_search.XXXXXX";
-    const char *dir = argc > 3 ? argv[3] : mkdtemp(tmpl);
-    if (!dir) {
-        perror("mkdtemp");
-        return 1;
-    }
     const int VOCAB = 5000;
     char err[512];
-    double t0 = cc_now();
-
-    /* ---- build the index and the embedding file ---- */
     dataset *ds = dataset_open(dir, NULL, err, sizeof err);
     if (!ds) {
         fprintf(stderr, "%s\n", err);
-        return 1;
+        exit(1);
     }
     /* the schema comes from dataset_open; the bulk load goes straight to SQLite */
     if (dataset_close(ds, 0, err, sizeof err) != CC_OK) {
         fprintf(stderr, "%s\n", err);
-        return 1;
+        exit(1);
     }
     char *ipath = xasprintf("%s/index.sqlite", dir);
     sqlite3 *db = NULL;
@@ -129,14 +156,14 @@ int main(int argc, char **argv)
         sqlite3_prepare_v2(db, "INSERT INTO clip_scores(key, model, score, scored_at, emb_row) VALUES (?1, ?2, ?3, 0, ?4)",
                            -1, &sc, NULL) != SQLITE_OK)
         die_db(db, "prepare");
-    char *path = xasprintf("%s/embeddings/b0b0b0b0b0b0b0b0-fp32.f16", dir);
     char *edir = xasprintf("%s/embeddings", dir);
     cc_mkdirs(edir, 0755);
+    free(edir);
     unlink(path);
     embfile_writer *w = embfile_writer_open(path, dim, 0, "b0b0b0b0b0b0b0b0", err, sizeof err);
     if (!w) {
         fprintf(stderr, "%s\n", err);
-        return 1;
+        exit(1);
     }
     float *v = xmalloc((size_t)dim * sizeof *v);
     char key[16], url[64], caption[128];
@@ -162,7 +189,7 @@ int main(int argc, char **argv)
         unit(v, dim);
         if (embfile_append(w, v, err, sizeof err) < 0) {
             fprintf(stderr, "%s\n", err);
-            return 1;
+            exit(1);
         }
     }
     sqlite3_finalize(ins);
@@ -172,11 +199,71 @@ int main(int argc, char **argv)
     sqlite3_close(db);
     if (embfile_writer_close(w, err, sizeof err) != 0) {
         fprintf(stderr, "%s\n", err);
+        exit(1);
+    }
+    free(v);
+}
+
+/* 1 when DIR already holds the index and embedding file this benchmark
+ * builds for n x dim (an earlier run with the same DIR): reused, since
+ * building 1M samples takes minutes. */
+static int reusable(const char *dir, long n, int dim)
+{
+    char *ipath = xasprintf("%s/index.sqlite", dir);
+    sqlite3 *db = NULL;
+    int ok = 0;
+    if (access(ipath, F_OK) == 0 && sqlite3_open_v2(ipath, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(db,
+                               "SELECT (SELECT emb_rows FROM clip_models WHERE model_id = 'b0b0b0b0b0b0b0b0'),"
+                               " (SELECT embed_dim FROM clip_models WHERE model_id = 'b0b0b0b0b0b0b0b0'),"
+                               " (SELECT count(*) FROM items)",
+                               -1, &st, NULL) == SQLITE_OK) {
+            ok = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) == n &&
+                 sqlite3_column_int(st, 1) == dim && sqlite3_column_int64(st, 2) == n;
+            sqlite3_finalize(st);
+        }
+    }
+    sqlite3_close(db);
+    free(ipath);
+    return ok;
+}
+
+int main(int argc, char **argv)
+{
+    long n = argc > 1 ? atol(argv[1]) : 1000000;
+    int dim = argc > 2 ? atoi(argv[2]) : 512;
+    if (n < 100 || n > 99999 * 10000L || dim < 8 || dim > 4096) {
+        fprintf(stderr, "usage: bench_search [N [DIM [DIR]]]\n");
+        return 2;
+    }
+    char tmpl[] = "/tmp/bench_search.XXXXXX";
+    const char *dir = argc > 3 ? argv[3] : mkdtemp(tmpl);
+    if (!dir) {
+        perror("mkdtemp");
         return 1;
     }
+    char err[512];
+    double t0 = cc_now();
+
+    char *path = xasprintf("%s/embeddings/b0b0b0b0b0b0b0b0-fp32.f16", dir);
+    int reused = reusable(dir, n, dim);
+    if (reused) {
+        /* a dataset an earlier run left in DIR: bring its int8 copy up to date */
+        embfile_writer *w = embfile_writer_open(path, dim, (uint64_t)n, "b0b0b0b0b0b0b0b0", err, sizeof err);
+        if (!w || embfile_writer_close(w, err, sizeof err) != 0) {
+            fprintf(stderr, "%s\n", err);
+            return 1;
+        }
+    } else {
+        build(dir, n, dim, path);
+    }
+    dataset *ds;
     double build_s = cc_now() - t0;
 
     /* ---- semantic search ---- */
+    char load_before[64];
+    read_loadavg(load_before, sizeof load_before);
     embfile_map m;
     if (embfile_map_open(&m, path, dim, (uint64_t)n, err, sizeof err) != 0) {
         fprintf(stderr, "%s\n", err);
@@ -186,11 +273,11 @@ int main(int argc, char **argv)
     float (*qs)[4096] = xmalloc(Q * sizeof *qs);
     for (int q = 0; q < Q; q++)
         unit(qs[q], dim);
-    emb_hit hits[K], ref[K];
-    double t_simd2[Q], t_simd1[Q], t_scalar[3], t_api[Q], t_cli[Q], t_fts[Q];
+    emb_hit hits[K], ref[K], st_hits[K];
+    double t_simd2[Q], t_simd1[Q], t_scalar[3];
     volatile float sink = 0;
     emb_search(m.rows, m.count, dim, qs[0], NULL, K, 2, hits); /* warm the page cache and TLB */
-    int agree = 1;
+    int agree = 1, exact = 1;
     for (int q = 0; q < Q; q++) {
         double a = cc_now();
         emb_search(m.rows, m.count, dim, qs[q], NULL, K, 2, hits);
@@ -207,24 +294,75 @@ int main(int argc, char **argv)
                 agree &= ref[k].row == hits[k].row || fabsf(ref[k].score - hits[k].score) < 1e-5f;
         }
     }
-    /* through the dataset API: search + mapping rows to keys in the index */
+
+    /* One-shot searches in this process: a fresh store per query, as a
+     * `query` process opens one (page cache warm, page tables not). */
+    static const struct {
+        const char *name;
+        int flags;
+    } modes[] = {{"mmap_f16", EMB_STORE_NO_INT8 | EMB_STORE_MAP},
+                 {"stream_f16", EMB_STORE_NO_INT8},
+                 {"stream_int8_rescore", 0}};
+    enum { NMODES = sizeof modes / sizeof *modes };
+    double t_one[NMODES][Q], c_one[NMODES][Q];
+    double rescored[Q];
+    int int8_proved = 0;
+    for (int md = 0; md < NMODES; md++) {
+        for (int q = 0; q < Q; q++) {
+            double a = cc_now(), c = cpu_self();
+            emb_store *st = emb_store_open(path, dim, (uint64_t)n, modes[md].flags, err, sizeof err);
+            size_t nh = 0;
+            emb_store_info info;
+            if (!st || emb_store_search(st, qs[q], NULL, K, 2, st_hits, &nh, &info, err, sizeof err) != 0) {
+                fprintf(stderr, "bench_search: %s\n", err);
+                return 1;
+            }
+            emb_store_close(st);
+            t_one[md][q] = cc_now() - a;
+            c_one[md][q] = cpu_self() - c;
+            /* the same hits and scores as the in-memory F16 search */
+            emb_search(m.rows, m.count, dim, qs[q], NULL, K, 2, hits);
+            exact &= nh == K;
+            for (size_t k = 0; k < nh; k++)
+                exact &= st_hits[k].row == hits[k].row && st_hits[k].score == hits[k].score;
+            if (modes[md].flags == 0) {
+                int8_proved += info.int8;
+                rescored[q] = (double)info.rescored;
+            }
+        }
+    }
+
+    /* through the dataset API, one handle searched repeatedly (a server):
+     * search + mapping rows to keys in the index */
     ds = dataset_open_readonly(dir, err, sizeof err);
     dataset_emb_model dm;
     if (!ds || dataset_emb_model_find(ds, NULL, NULL, &dm, err, sizeof err) != CC_OK) {
         fprintf(stderr, "%s\n", err);
         return 1;
     }
-    dataset_emb_index *x = dataset_emb_index_open(ds, &dm, err, sizeof err);
+    dataset_emb_index *x = dataset_emb_index_open(ds, &dm, DATASET_EMB_DEFAULT, err, sizeof err);
     int have_api = x != NULL;
+    double t_api[Q], c_api[Q];
+    for (int q = 0; q < 2 && x; q++) { /* the first search streams, the second maps */
+        dataset_hit *h = NULL;
+        size_t nh = 0;
+        dataset_emb_search(x, qs[q], K, NULL, 2, &h, &nh, err, sizeof err);
+        free(h);
+    }
     for (int q = 0; q < Q && x; q++) {
         dataset_hit *h = NULL;
         size_t nh = 0;
-        double a = cc_now();
-        dataset_emb_search(x, qs[q], K, NULL, 2, &h, &nh, err, sizeof err);
+        double a = cc_now(), c = cpu_self();
+        if (dataset_emb_search(x, qs[q], K, NULL, 2, &h, &nh, err, sizeof err) != CC_OK) {
+            fprintf(stderr, "bench_search: %s\n", err);
+            return 1;
+        }
         t_api[q] = cc_now() - a;
+        c_api[q] = cpu_self() - c;
         free(h);
     }
     /* FTS: the statement `query --fts WORDS --limit 20` runs */
+    double t_fts[Q];
     char fts_words[Q][32];
     for (int q = 0; q < Q; q++) {
         if (q % 2)
@@ -254,16 +392,18 @@ int main(int argc, char **argv)
     dataset_emb_model_clear(&dm);
     dataset_close(ds, 0, NULL, 0);
 
-    /* the command line, end to end */
+    /* the command line, end to end: process start to exit */
     const char *bin = getenv("CLIPCRAWL_BIN");
     int have_cli = bin && access(bin, X_OK) == 0;
+    double t_cli[Q], c_cli[Q];
     for (int q = 0; q < Q && have_cli; q++) {
         char k[16];
         snprintf(k, sizeof k, "%05ld%04ld", (q * 99991L % n) / 10000, (q * 99991L % n) % 10000);
         char *cmd = xasprintf("'%s' query '%s' --similar %s --k 10 --format jsonl > /dev/null", bin, dir, k);
-        double a = cc_now();
+        double a = cc_now(), c = cpu_children();
         int rc = system(cmd);
         t_cli[q] = cc_now() - a;
+        c_cli[q] = cpu_children() - c;
         free(cmd);
         if (rc != 0) {
             fprintf(stderr, "bench_search: clipcrawl query failed\n");
@@ -302,19 +442,38 @@ int main(int argc, char **argv)
         free(cmd);
     }
 
+    char load_after[64];
+    read_loadavg(load_after, sizeof load_after);
     double simd2 = median(t_simd2, Q) * 1e3, simd1 = median(t_simd1, Q) * 1e3, scalar = median(t_scalar, 3) * 1e3;
-    double api = have_api ? median(t_api, Q) * 1e3 : -1, fts = median(t_fts, Q) * 1e3, cli = have_cli ? median(t_cli, Q) * 1e3 : -1;
-    printf("{\"n\":%ld,\"dim\":%d,\"file_mib\":%.0f,\"build_s\":%.1f,\"simd\":%s,"
-           "\"search_ms\":{\"simd_2threads\":%.2f,\"simd_1thread\":%.2f,\"scalar_loop\":%.2f,\"dataset_api\":%.2f,"
-           "\"cli_end_to_end\":%.2f},\"speedup_simd2_vs_scalar\":%.1f,\"topk_agrees_with_scalar\":%s,"
-           "\"numpy\":%s,\"fts_ms\":%.2f,\"fts_rows\":%ld,\"goals\":{\"semantic_top10_under_100ms\":%s,"
-           "\"fts_under_50ms\":%s}}\n",
-           n, dim, (double)m.map_len / 1048576.0, build_s, emb_search_simd() ? "\"avx2+f16c+fma\"" : "\"none\"", simd2,
-           simd1, scalar, api, cli, scalar / simd2, agree ? "true" : "false", numpy_json, fts, fts_rows,
-           (have_cli ? cli : api) < 100 ? "true" : "false", fts < 50 ? "true" : "false");
+    double fts = median(t_fts, Q) * 1e3;
+    double cli = have_cli ? median(t_cli, Q) * 1e3 : -1, cli_cpu = have_cli ? median(c_cli, Q) * 1e3 : -1;
+    double api = have_api ? median(t_api, Q) * 1e3 : -1, api_cpu = have_api ? median(c_api, Q) * 1e3 : -1;
+    double one[NMODES], one_cpu[NMODES];
+    for (int md = 0; md < NMODES; md++) {
+        one[md] = median(t_one[md], Q) * 1e3;
+        one_cpu[md] = median(c_one[md], Q) * 1e3;
+    }
+    double goal = have_cli ? cli : one[NMODES - 1];
+    printf("{\"n\":%ld,\"dim\":%d,\"file_mib\":%.0f,\"int8_mib\":%.0f,\"build_s\":%.1f,\"simd\":%s,"
+           "\"reused_dir\":%s,\"loadavg_before\":\"%s\",\"loadavg_after\":\"%s\",\n"
+           " \"kernel_ms\":{\"simd_2threads\":%.2f,\"simd_1thread\":%.2f,\"scalar_loop\":%.2f},"
+           "\"speedup_simd2_vs_scalar\":%.1f,\"topk_agrees_with_scalar\":%s,\n"
+           " \"numpy\":%s,\n"
+           " \"oneshot_in_process\":{",
+           n, dim, (double)m.map_len / 1048576.0, (double)(64 + (uint64_t)n * embi8_stride(dim)) / 1048576.0, build_s,
+           emb_search_simd() ? "\"avx2+f16c+fma\"" : "\"none\"", reused ? "true" : "false", load_before, load_after, simd2, simd1, scalar,
+           scalar / simd2, agree ? "true" : "false", numpy_json);
+    for (int md = 0; md < NMODES; md++)
+        printf("%s\"%s\":{\"ms\":%.2f,\"cpu_ms\":%.1f}", md ? "," : "", modes[md].name, one[md], one_cpu[md]);
+    printf("},\"int8_proved\":\"%d/%d\",\"int8_rescored_rows\":%.0f,\"store_hits_equal_f16_search\":%s,\n"
+           " \"dataset_api_repeated\":{\"ms\":%.2f,\"cpu_ms\":%.1f},\n"
+           " \"cli_end_to_end\":{\"ms\":%.2f,\"cpu_ms\":%.1f},\n"
+           " \"fts_ms\":%.2f,\"fts_rows\":%ld,\"goals\":{\"semantic_top10_under_100ms\":%s,\"fts_under_50ms\":%s}}\n",
+           int8_proved, Q, median(rescored, Q), exact ? "true" : "false", api, api_cpu, cli, cli_cpu, fts, fts_rows,
+           goal < 100 ? "true" : "false", fts < 50 ? "true" : "false");
     (void)sink;
     embfile_map_close(&m);
-    free(qs), free(v), free(path), free(edir), free(py), free(pyfile);
+    free(qs), free(path), free(py), free(pyfile);
     if (argc <= 3) {
         char *cmd = xasprintf("rm -rf '%s'", dir);
         if (system(cmd) != 0)

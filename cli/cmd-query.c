@@ -165,8 +165,10 @@ int cmd_query(int argc, char **argv)
             dirs[n_dirs++] = a;
             continue;
         }
-        if (!v)
-            return cli_usage_error("query", "%s needs a value", a);
+        /* --where, --fts and --sql are free text; the other values are names and numbers */
+        int text = strcmp(a, "--where") == 0 || strcmp(a, "--fts") == 0 || strcmp(a, "--sql") == 0;
+        if (text ? !v && cli_missing_value("query", a, v) : cli_missing_value("query", a, v) != 0)
+            return EXIT_USAGE;
         i++;
         if (strcmp(a, "--where") == 0)
             sel.where = v;

@@ -29,6 +29,12 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
 int cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* If argv holds -h/--help, prints the command's usage to stdout and returns 1. */
 int cli_wants_help(const char *cmd, int argc, char **argv);
+/* For an option that takes a value which never starts with "--" (a key, a
+ * number, a name): when v is missing or is the next option ("query DIR
+ * --similar --k 10"), prints a usage error naming flag and returns
+ * EXIT_USAGE; 0 when v is a value. Free text (--text, --where, --sql) may
+ * start with "--" and does not use this. */
+int cli_missing_value(const char *cmd, const char *flag, const char *v);
 /* Parses a non-negative integer / double argument; 0 on success, -1 if malformed. */
 int cli_parse_long(const char *s, long min, long max, long *out);
 int cli_parse_double(const char *s, double *out);

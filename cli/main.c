@@ -82,6 +82,15 @@ int cli_wants_help(const char *cmd, int argc, char **argv)
     return 0;
 }
 
+int cli_missing_value(const char *cmd, const char *flag, const char *v)
+{
+    if (!v)
+        return cli_usage_error(cmd, "%s needs a value", flag);
+    if (v[0] == '-' && v[1] == '-' && v[2])
+        return cli_usage_error(cmd, "%s needs a value, not the option %s", flag, v);
+    return 0;
+}
+
 int cli_parse_long(const char *s, long min, long max, long *out)
 {
     if (!s || !*s)

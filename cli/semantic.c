@@ -22,11 +22,11 @@ int semantic_opt(const char *cmd, semantic_opts *s, int argc, char **argv, int *
                         : strcmp(a, "--similar") == 0 ? &s->similar
                                                       : NULL;
     if (slot || strcmp(a, "--k") == 0) {
-        if (*i + 1 >= argc) {
-            cli_usage_error(cmd, "%s needs a value", a);
+        const char *v = *i + 1 < argc ? argv[*i + 1] : NULL;
+        /* --text is free text; a KEY, FILE or number never starts with "--" */
+        if (slot == &s->text ? !v && cli_missing_value(cmd, a, v) : cli_missing_value(cmd, a, v) != 0)
             return -1;
-        }
-        const char *v = argv[++*i];
+        ++*i;
         if (slot) {
             *slot = v;
         } else if (cli_parse_long(v, 1, 1000000, &s->k) != 0) {
@@ -132,7 +132,7 @@ int semantic_search(const char *cmd, dataset *ds, semantic_opts *s, const datase
             }
         }
     }
-    x = dataset_emb_index_open(ds, &dm, err, sizeof err);
+    x = dataset_emb_index_open(ds, &dm, DATASET_EMB_DEFAULT, err, sizeof err);
     if (!x) {
         status = cli_fail(cmd, "%s", err);
         goto out;

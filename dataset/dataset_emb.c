@@ -10,6 +10,7 @@
 
 #include "embfile.h"
 #include "embsearch.h"
+#include "embstore.h"
 
 /* The index version that has clip_scores.emb_row (005-embeddings.sql). */
 #define EMB_SCHEMA_VERSION 5
@@ -386,11 +387,13 @@ void dataset_selection_bind(dataset *ds, const dataset_selection *sel, sqlite3_s
 struct dataset_emb_index {
     dataset *ds;
     int64_t model_row;
-    embfile_map map;
+    emb_store *store;
+    emb_store_info info; /* of the last search */
     sqlite3_stmt *row_of, *key_of, *key_any;
 };
 
-dataset_emb_index *dataset_emb_index_open(dataset *ds, const dataset_emb_model *m, char *err, size_t errlen)
+dataset_emb_index *dataset_emb_index_open(dataset *ds, const dataset_emb_model *m, int flags, char *err,
+                                          size_t errlen)
 {
     char *path = dataset_emb_path(ds, m->model_id, m->precision);
     struct stat sb;
@@ -404,9 +407,9 @@ dataset_emb_index *dataset_emb_index_open(dataset *ds, const dataset_emb_model *
     dataset_emb_index *x = xcalloc(1, sizeof *x);
     x->ds = ds;
     x->model_row = m->row;
-    int rc = embfile_map_open(&x->map, path, m->dim, (uint64_t)m->emb_rows, err, errlen);
+    x->store = emb_store_open(path, m->dim, (uint64_t)m->emb_rows, flags, err, errlen);
     free(path);
-    if (rc != 0) {
+    if (!x->store) {
         free(x);
         return NULL;
     }
@@ -430,14 +433,16 @@ void dataset_emb_index_close(dataset_emb_index *x)
 {
     if (!x)
         return;
-    embfile_map_close(&x->map);
+    emb_store_close(x->store);
     sqlite3_finalize(x->row_of);
     sqlite3_finalize(x->key_of);
     sqlite3_finalize(x->key_any);
     free(x);
 }
 
-int dataset_emb_index_dim(const dataset_emb_index *x) { return x->map.dim; }
+int dataset_emb_index_dim(const dataset_emb_index *x) { return emb_store_dim(x->store); }
+
+emb_store_info dataset_emb_index_info(const dataset_emb_index *x) { return x->info; }
 
 cc_err dataset_emb_vector(dataset_emb_index *x, const char *key, float *out, char *err, size_t errlen)
 {
@@ -447,10 +452,8 @@ cc_err dataset_emb_vector(dataset_emb_index *x, const char *key, float *out, cha
     int rc = sqlite3_step(x->row_of);
     if (rc == SQLITE_ROW && sqlite3_column_type(x->row_of, 0) == SQLITE_INTEGER) {
         int64_t r = sqlite3_column_int64(x->row_of, 0);
-        if (r >= 0 && (uint64_t)r < x->map.count) {
-            embfile_row_f32(&x->map, (uint64_t)r, out);
-            return CC_OK;
-        }
+        if (r >= 0 && (uint64_t)r < emb_store_count(x->store))
+            return emb_store_row(x->store, (uint64_t)r, out, err, errlen) == 0 ? CC_OK : CC_ERR_IO;
     } else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
         return dberr(x->ds, err, errlen, "looking up an embedding");
     }
@@ -466,12 +469,17 @@ static cc_err search_accepted(dataset_emb_index *x, const float *q, size_t k, in
                               size_t *n, char *err, size_t errlen)
 {
     size_t want = k + 16;
+    const uint64_t count = emb_store_count(x->store);
     *n = 0;
     for (;;) {
-        if (want > x->map.count)
-            want = (size_t)x->map.count;
+        if (want > count)
+            want = (size_t)count;
         emb_hit *h = xmalloc((want ? want : 1) * sizeof *h);
-        size_t got = emb_search(x->map.rows, x->map.count, x->map.dim, q, NULL, want, threads, h);
+        size_t got = 0;
+        if (emb_store_search(x->store, q, NULL, want, threads, h, &got, &x->info, err, errlen) != 0) {
+            free(h);
+            return CC_ERR_IO;
+        }
         size_t m = 0;
         for (size_t i = 0; i < got && m < k; i++) {
             sqlite3_reset(x->key_of);
@@ -487,7 +495,7 @@ static cc_err search_accepted(dataset_emb_index *x, const float *q, size_t k, in
             }
         }
         free(h);
-        if (m == k || want >= x->map.count) {
+        if (m == k || want >= count) {
             *n = m;
             return CC_OK;
         }
@@ -541,7 +549,7 @@ cc_err dataset_emb_search(dataset_emb_index *x, const float *q, size_t k, const 
     }
     ccbuf_free(&full);
     dataset_selection_bind(x->ds, sel, st);
-    uint64_t nrows = x->map.count;
+    uint64_t nrows = emb_store_count(x->store);
     uint8_t *allow = xcalloc((size_t)(nrows / 8 + 1), 1);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -553,7 +561,9 @@ cc_err dataset_emb_search(dataset_emb_index *x, const float *q, size_t k, const 
         r = dberr(x->ds, err, errlen, "selection");
     } else {
         emb_hit *h = xmalloc((k ? k : 1) * sizeof *h);
-        size_t got = emb_search(x->map.rows, nrows, x->map.dim, q, allow, k, threads, h);
+        size_t got = 0;
+        if (emb_store_search(x->store, q, allow, k, threads, h, &got, &x->info, err, errlen) != 0)
+            r = CC_ERR_IO;
         for (size_t i = 0; i < got && r == CC_OK; i++) {
             sqlite3_reset(x->key_any);
             sqlite3_bind_int64(x->key_any, 1, x->model_row);

@@ -23,6 +23,7 @@
 
 #include "common.h"
 #include "dataset.h"
+#include "embstore.h"
 
 /* ---- models ---------------------------------------------------------------- */
 
@@ -109,11 +110,20 @@ typedef struct {
 
 typedef struct dataset_emb_index dataset_emb_index;
 
-/* Maps the embedding file of model m for searching. CC_ERR_NOTFOUND (with
+/* How a search reads the rows (dataset/embstore.h): 0 = the default (the
+ * int8 copy with exact rescoring when it exists; streamed with pread for
+ * the first search, mapped from the second on), or EMB_STORE_NO_INT8 and/or
+ * EMB_STORE_MAP. Results are exact either way. */
+#define DATASET_EMB_DEFAULT 0
+
+/* Opens the embedding file of model m for searching. CC_ERR_NOTFOUND (with
  * "run score first") when the model's embeddings are not stored. */
-dataset_emb_index *dataset_emb_index_open(dataset *ds, const dataset_emb_model *m, char *err, size_t errlen);
+dataset_emb_index *dataset_emb_index_open(dataset *ds, const dataset_emb_model *m, int flags, char *err,
+                                          size_t errlen);
 void dataset_emb_index_close(dataset_emb_index *x); /* NULL is a no-op */
 int dataset_emb_index_dim(const dataset_emb_index *x);
+/* What the last search did (int8 pass, rescored rows, mapped or streamed). */
+emb_store_info dataset_emb_index_info(const dataset_emb_index *x);
 
 /* The stored image embedding of key (dim floats). CC_ERR_NOTFOUND when key
  * has none under this model. */

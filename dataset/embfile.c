@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "embint8.h"
 #include "embsearch.h"
 
 struct embfile_writer {
@@ -22,6 +23,11 @@ struct embfile_writer {
     uint64_t rows;      /* rows in the file */
     uint64_t synced;    /* rows covered by the last sync */
     uint16_t *half;     /* one row of scratch */
+    /* the int8 copy (embint8.h), kept in step with the F16 rows */
+    int fd8;
+    char *path8;
+    float *f32;         /* the F16 row as floats, the copy's input */
+    unsigned char *row8;
 };
 
 static void seterr(char *err, size_t errlen, const char *fmt, ...)
@@ -53,21 +59,29 @@ static uint64_t get_u64(const unsigned char *p)
     return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
 }
 
+/* The two kinds of file share the header layout. */
+typedef struct {
+    const char *magic; /* 8 bytes */
+    uint32_t version, dtype;
+    const char *what;
+} file_kind;
+static const file_kind KIND_F16 = {EMBFILE_MAGIC, EMBFILE_VERSION, EMBFILE_DTYPE_F16, "IEEE half"};
+static const file_kind KIND_I8 = {EMBI8_MAGIC, EMBI8_VERSION, EMBI8_DTYPE, "int8 with row scale"};
+
 /* Checks a header; returns its dim (> 0) or -1 with err set. */
-static int parse_header(const unsigned char *h, const char *path, char *err, size_t errlen)
+static int parse_header_kind(const unsigned char *h, const file_kind *k, const char *path, char *err, size_t errlen)
 {
-    if (memcmp(h, EMBFILE_MAGIC, 8) != 0) {
+    if (memcmp(h, k->magic, 8) != 0) {
         seterr(err, errlen, "%s: not a clipcrawl embedding file (bad magic)", path);
         return -1;
     }
     uint32_t version = get_u32(h + 8), dtype = get_u32(h + 12), dim = get_u32(h + 16);
-    if (version != EMBFILE_VERSION) {
-        seterr(err, errlen, "%s: embedding file version %u, this clipcrawl reads %d", path, version,
-               EMBFILE_VERSION);
+    if (version != k->version) {
+        seterr(err, errlen, "%s: embedding file version %u, this clipcrawl reads %u", path, version, k->version);
         return -1;
     }
-    if (dtype != EMBFILE_DTYPE_F16) {
-        seterr(err, errlen, "%s: unknown element type %u (1 = IEEE half)", path, dtype);
+    if (dtype != k->dtype) {
+        seterr(err, errlen, "%s: unknown element type %u (%u = %s)", path, dtype, k->dtype, k->what);
         return -1;
     }
     if (dim == 0 || dim > EMBFILE_MAX_DIM) {
@@ -77,11 +91,121 @@ static int parse_header(const unsigned char *h, const char *path, char *err, siz
     return (int)dim;
 }
 
+static int parse_header(const unsigned char *h, const char *path, char *err, size_t errlen)
+{
+    return parse_header_kind(h, &KIND_F16, path, err, errlen);
+}
+
+static void make_header(unsigned char *h, const file_kind *k, int dim, const char *model_id)
+{
+    memset(h, 0, EMBFILE_HEADER);
+    memcpy(h, k->magic, 8);
+    put_u32(h + 8, k->version);
+    put_u32(h + 12, k->dtype);
+    put_u32(h + 16, (uint32_t)dim);
+    put_u64(h + 24, 0);
+    if (model_id)
+        snprintf((char *)h + 32, 32, "%s", model_id);
+}
+
+char *embfile_i8_path(const char *f16_path)
+{
+    size_t n = strlen(f16_path);
+    if (n > 4 && strcmp(f16_path + n - 4, ".f16") == 0)
+        n -= 4;
+    return xasprintf("%.*s.i8", (int)n, f16_path);
+}
+
 static int write_count(int fd, uint64_t count)
 {
     unsigned char b[8];
     put_u64(b, count);
     return pwrite(fd, b, 8, 24) == 8 ? 0 : -1;
+}
+
+static void writer_free(embfile_writer *w)
+{
+    close(w->fd);
+    if (w->fd8 >= 0)
+        close(w->fd8);
+    free(w->path);
+    free(w->path8);
+    free(w->half);
+    free(w->f32);
+    free(w->row8);
+    free(w);
+}
+
+/* Little-endian halves p[0..dim) as floats. */
+static void halves_to_f32(const unsigned char *p, int dim, float *out)
+{
+    for (int i = 0; i < dim; i++)
+        out[i] = cc_f16_to_f32((uint16_t)(p[2 * i] | p[2 * i + 1] << 8));
+}
+
+/* Opens the int8 copy beside the F16 file and brings it to the F16 file's
+ * rows: a missing, damaged or other-dimension copy starts again (it is
+ * derived data), rows past the F16 file's are cut, missing rows are
+ * quantised from the F16 rows (backfill). */
+static int i8_open(embfile_writer *w, const char *model_id, char *err, size_t errlen)
+{
+    w->path8 = embfile_i8_path(w->path);
+    w->fd8 = open(w->path8, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (w->fd8 < 0) {
+        seterr(err, errlen, "%s: %s", w->path8, strerror(errno));
+        return -1;
+    }
+    const uint64_t stride = embi8_stride(w->dim);
+    struct stat sb;
+    unsigned char h[EMBFILE_HEADER];
+    uint64_t have = 0;
+    if (fstat(w->fd8, &sb) != 0)
+        goto io;
+    if (sb.st_size >= EMBFILE_HEADER && pread(w->fd8, h, sizeof h, 0) == (ssize_t)sizeof h &&
+        parse_header_kind(h, &KIND_I8, w->path8, NULL, 0) == w->dim) {
+        have = ((uint64_t)sb.st_size - EMBFILE_HEADER) / stride;
+    } else {
+        make_header(h, &KIND_I8, w->dim, model_id);
+        if (ftruncate(w->fd8, 0) != 0 || pwrite(w->fd8, h, sizeof h, 0) != (ssize_t)sizeof h)
+            goto io;
+        sb.st_size = EMBFILE_HEADER;
+    }
+    if (have > w->rows)
+        have = w->rows;
+    if ((uint64_t)sb.st_size != EMBFILE_HEADER + have * stride &&
+        ftruncate(w->fd8, (off_t)(EMBFILE_HEADER + have * stride)) != 0)
+        goto io;
+    if (have < w->rows) {
+        cc_log(CC_LOG_INFO, "%s: writing the int8 copy of %llu embedding rows", w->path8,
+               (unsigned long long)(w->rows - have));
+        const uint64_t batch = 1024, rb = (uint64_t)w->dim * 2;
+        unsigned char *in = xmalloc(batch * rb), *out = xmalloc(batch * stride);
+        for (uint64_t r = have; r < w->rows; r += batch) {
+            uint64_t n = w->rows - r < batch ? w->rows - r : batch;
+            errno = 0;
+            if (pread(w->fd, in, n * rb, (off_t)(EMBFILE_HEADER + r * rb)) != (ssize_t)(n * rb)) {
+                int e = errno;
+                free(in), free(out);
+                seterr(err, errlen, "%s: %s", w->path, e ? strerror(e) : "short read");
+                return -1;
+            }
+            for (uint64_t i = 0; i < n; i++) {
+                halves_to_f32(in + i * rb, w->dim, w->f32);
+                embi8_quantize(w->f32, w->dim, out + i * stride);
+            }
+            if (pwrite(w->fd8, out, n * stride, (off_t)(EMBFILE_HEADER + r * stride)) != (ssize_t)(n * stride)) {
+                free(in), free(out);
+                goto io;
+            }
+        }
+        free(in), free(out);
+    }
+    if (fdatasync(w->fd8) != 0 || write_count(w->fd8, w->rows) != 0 || fdatasync(w->fd8) != 0)
+        goto io;
+    return 0;
+io:
+    seterr(err, errlen, "%s: %s", w->path8, errno ? strerror(errno) : "short write");
+    return -1;
 }
 
 embfile_writer *embfile_writer_open(const char *path, int dim, uint64_t valid_rows, const char *model_id,
@@ -106,14 +230,8 @@ embfile_writer *embfile_writer_open(const char *path, int dim, uint64_t valid_ro
                    (unsigned long long)valid_rows);
             goto fail;
         }
-        unsigned char h[EMBFILE_HEADER] = {0};
-        memcpy(h, EMBFILE_MAGIC, 8);
-        put_u32(h + 8, EMBFILE_VERSION);
-        put_u32(h + 12, EMBFILE_DTYPE_F16);
-        put_u32(h + 16, (uint32_t)dim);
-        put_u64(h + 24, 0);
-        if (model_id)
-            snprintf((char *)h + 32, 32, "%s", model_id);
+        unsigned char h[EMBFILE_HEADER];
+        make_header(h, &KIND_F16, dim, model_id);
         if (pwrite(fd, h, sizeof h, 0) != (ssize_t)sizeof h || fdatasync(fd) != 0)
             goto io;
     } else {
@@ -149,6 +267,13 @@ embfile_writer *embfile_writer_open(const char *path, int dim, uint64_t valid_ro
     w->dim = dim;
     w->rows = w->synced = valid_rows;
     w->half = xmalloc(rowbytes);
+    w->f32 = xmalloc((size_t)dim * sizeof *w->f32);
+    w->row8 = xmalloc(embi8_stride(dim));
+    w->fd8 = -1;
+    if (i8_open(w, model_id, err, errlen) != 0) {
+        writer_free(w);
+        return NULL;
+    }
     return w;
 io:
     seterr(err, errlen, "%s: %s", path, strerror(errno));
@@ -165,10 +290,18 @@ int64_t embfile_append(embfile_writer *w, const float *v, char *err, size_t errl
         p[0] = (unsigned char)(h & 0xff); /* little-endian whatever the host */
         p[1] = (unsigned char)(h >> 8);
     }
-    size_t rowbytes = (size_t)w->dim * 2;
+    size_t rowbytes = (size_t)w->dim * 2, stride = embi8_stride(w->dim);
     off_t off = (off_t)(EMBFILE_HEADER + w->rows * rowbytes);
+    errno = 0;
     if (pwrite(w->fd, w->half, rowbytes, off) != (ssize_t)rowbytes) {
         seterr(err, errlen, "%s: %s", w->path, errno ? strerror(errno) : "short write");
+        return -1;
+    }
+    /* the int8 copy quantises the half floats as stored, not v */
+    halves_to_f32((const unsigned char *)w->half, w->dim, w->f32);
+    embi8_quantize(w->f32, w->dim, w->row8);
+    if (pwrite(w->fd8, w->row8, stride, (off_t)(EMBFILE_HEADER + w->rows * stride)) != (ssize_t)stride) {
+        seterr(err, errlen, "%s: %s", w->path8, errno ? strerror(errno) : "short write");
         return -1;
     }
     return (int64_t)w->rows++;
@@ -186,6 +319,10 @@ int embfile_sync(embfile_writer *w, char *err, size_t errlen)
         seterr(err, errlen, "%s: %s", w->path, strerror(errno));
         return -1;
     }
+    if (fdatasync(w->fd8) != 0 || write_count(w->fd8, w->rows) != 0) {
+        seterr(err, errlen, "%s: %s", w->path8, strerror(errno));
+        return -1;
+    }
     w->synced = w->rows;
     return 0;
 }
@@ -195,20 +332,16 @@ int embfile_writer_close(embfile_writer *w, char *err, size_t errlen)
     if (!w)
         return 0;
     int rc = embfile_sync(w, err, errlen);
-    if (fdatasync(w->fd) != 0 && rc == 0) {
+    if ((fdatasync(w->fd) != 0 || fdatasync(w->fd8) != 0) && rc == 0) {
         seterr(err, errlen, "%s: %s", w->path, strerror(errno));
         rc = -1;
     }
-    close(w->fd);
-    free(w->path);
-    free(w->half);
-    free(w);
+    writer_free(w);
     return rc;
 }
 
-int embfile_map_open(embfile_map *m, const char *path, int dim, uint64_t valid_rows, char *err, size_t errlen)
+int embfile_open_read(const char *path, int dim, uint64_t valid_rows, int *dim_out, char *err, size_t errlen)
 {
-    memset(m, 0, sizeof *m);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         seterr(err, errlen, "%s: %s", path, strerror(errno));
@@ -235,7 +368,37 @@ int embfile_map_open(embfile_map *m, const char *path, int dim, uint64_t valid_r
         close(fd);
         return -1;
     }
-    void *p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_SHARED, fd, 0);
+    *dim_out = d;
+    return fd;
+}
+
+int embfile_open_i8(const char *f16_path, int dim, uint64_t valid_rows)
+{
+    char *path = embfile_i8_path(f16_path);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    free(path);
+    if (fd < 0)
+        return -1;
+    struct stat sb;
+    unsigned char h[EMBFILE_HEADER];
+    if (fstat(fd, &sb) != 0 || sb.st_size < EMBFILE_HEADER || pread(fd, h, sizeof h, 0) != (ssize_t)sizeof h ||
+        parse_header_kind(h, &KIND_I8, "", NULL, 0) != dim ||
+        ((uint64_t)sb.st_size - EMBFILE_HEADER) / embi8_stride(dim) < valid_rows) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+int embfile_map_open(embfile_map *m, const char *path, int dim, uint64_t valid_rows, char *err, size_t errlen)
+{
+    memset(m, 0, sizeof *m);
+    int d = 0;
+    int fd = embfile_open_read(path, dim, valid_rows, &d, err, errlen);
+    if (fd < 0)
+        return -1;
+    struct stat sb;
+    void *p = fstat(fd, &sb) == 0 ? mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_SHARED, fd, 0) : MAP_FAILED;
     close(fd);
     if (p == MAP_FAILED) {
         seterr(err, errlen, "%s: mmap: %s", path, strerror(errno));

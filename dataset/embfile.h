@@ -30,7 +30,7 @@
 typedef struct embfile_writer embfile_writer;
 
 /* Opens path for appending rows of dim halves, creating it (and nothing
- * else: the directory must exist) when missing. valid_rows is the count the
+ * else: the directory must exist) when missing, and its int8 copy (below). valid_rows is the count the
  * index vouches for: a longer file is cut back to it (rows of a run killed
  * before it committed), a shorter one is an error (the file lost rows the
  * index references). model_id (<= 31 bytes, may be NULL) is written into a
@@ -70,6 +70,27 @@ typedef struct {
  * rows. An empty map (count 0) is fine. */
 int embfile_map_open(embfile_map *m, const char *path, int dim, uint64_t valid_rows, char *err, size_t errlen);
 void embfile_map_close(embfile_map *m); /* zeroed or closed maps are a no-op */
+
+/* Opens path read-only after the same checks as embfile_map_open, for
+ * callers that read rows with pread (dataset/embstore.h). Returns the fd
+ * and the file's dim in *dim_out, or -1 with err set. */
+int embfile_open_read(const char *path, int dim, uint64_t valid_rows, int *dim_out, char *err, size_t errlen);
+
+/* ---- the int8 copy ------------------------------------------------------------ */
+
+/* Beside every F16 file the writer keeps DIR/embeddings/<model>-<prec>.i8:
+ * the same rows as int8 with a per-row scale and error bound (embint8.h,
+ * schema/EMBEDDINGS_FORMAT.md), appended and synced with the F16 rows, cut
+ * back with them, and rebuilt from them (backfill) by embfile_writer_open
+ * when missing, short or damaged. It is derived data: deleting it is safe. */
+
+/* The copy's path for an F16 file's path ("x.f16" -> "x.i8"; free() it). */
+char *embfile_i8_path(const char *f16_path);
+
+/* Opens the copy beside f16_path read-only when it is usable: its header is
+ * right, its dim is dim and it holds at least valid_rows rows. Otherwise -1
+ * (missing, damaged or behind: search the F16 rows alone); never an error. */
+int embfile_open_i8(const char *f16_path, int dim, uint64_t valid_rows);
 
 /* Half-float row r as floats (out holds dim floats). */
 void embfile_row_f32(const embfile_map *m, uint64_t r, float *out);

@@ -105,6 +105,28 @@ static void heap_push(emb_hit *h, size_t *n, size_t k, emb_hit x)
     }
 }
 
+void emb_topk_init(emb_topk *t, size_t k)
+{
+    t->k = k ? k : 1;
+    t->n = 0;
+    t->h = malloc(t->k * sizeof *t->h);
+    if (!t->h)
+        abort();
+}
+
+void emb_topk_free(emb_topk *t)
+{
+    free(t->h);
+    t->h = NULL;
+    t->n = 0;
+}
+
+void emb_topk_push(emb_topk *t, uint64_t row, float score) { heap_push(t->h, &t->n, t->k, (emb_hit){row, score}); }
+
+static int best_first(const void *a, const void *b);
+
+void emb_topk_sort(emb_topk *t) { qsort(t->h, t->n, sizeof *t->h, best_first); }
+
 static int best_first(const void *a, const void *b)
 {
     const emb_hit *x = a, *y = b;
@@ -193,15 +215,19 @@ static size_t search(const uint16_t *rows, uint64_t n, int dim, const float *q, 
     return m;
 }
 
+emb_dot_fn emb_dot_kernel(void)
+{
+#ifdef EMB_X86
+    if (emb_search_simd())
+        return dot_avx2;
+#endif
+    return dot_scalar;
+}
+
 size_t emb_search(const uint16_t *rows, uint64_t n, int dim, const float *q, const uint8_t *allow, size_t k,
                   int threads, emb_hit *out)
 {
-    dot_fn dot = dot_scalar;
-#ifdef EMB_X86
-    if (emb_search_simd())
-        dot = dot_avx2;
-#endif
-    return search(rows, n, dim, q, allow, k, threads, dot, out);
+    return search(rows, n, dim, q, allow, k, threads, emb_dot_kernel(), out);
 }
 
 size_t emb_search_scalar(const uint16_t *rows, uint64_t n, int dim, const float *q, const uint8_t *allow, size_t k,

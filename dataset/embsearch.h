@@ -37,6 +37,31 @@ size_t emb_search_scalar(const uint16_t *rows, uint64_t n, int dim, const float 
 /* 1 when emb_search uses the SIMD kernel on this CPU. */
 int emb_search_simd(void);
 
+/* The dot product emb_search uses on this CPU (the same function for every
+ * row, so a row's score does not depend on how the rows were split). */
+typedef float (*emb_dot_fn)(const uint16_t *row, const float *q, int dim);
+emb_dot_fn emb_dot_kernel(void);
+
+/* A bounded top-k in emb_search's order (score descending, then row
+ * ascending), for callers that feed rows themselves (dataset/embstore.c). */
+typedef struct {
+    emb_hit *h; /* a heap while pushing; best first after emb_topk_sort */
+    size_t n, k;
+} emb_topk;
+
+void emb_topk_init(emb_topk *t, size_t k); /* k >= 1 */
+void emb_topk_free(emb_topk *t);
+void emb_topk_push(emb_topk *t, uint64_t row, float score);
+/* 1 when the top-k is full and (row, score) would not enter it. */
+static inline int emb_topk_rejects(const emb_topk *t, uint64_t row, float score)
+{
+    return t->n == t->k && (score < t->h[0].score || (score == t->h[0].score && row > t->h[0].row));
+}
+/* The worst kept hit (the k-th once full); t must not be empty. */
+static inline const emb_hit *emb_topk_worst(const emb_topk *t) { return &t->h[0]; }
+/* Sorts the kept hits best first; pushing afterwards is not allowed. */
+void emb_topk_sort(emb_topk *t);
+
 /* Half floats: common/half.h (cc_f16_to_f32, cc_f32_to_f16). */
 
 #endif

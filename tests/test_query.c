@@ -408,6 +408,15 @@ static void test_semantic(const char *dir, const char *site)
     tu_output_free(&o);
     run(&o, 2, "two queries", "query", dir, "--text", "x", "--similar", key, (const char *)NULL);
     tu_output_free(&o);
+    /* a missing KEY is not "--k": a usage error naming the flag */
+    run(&o, 2, "--similar without KEY", "query", dir, "--similar", "--k", "10", (const char *)NULL);
+    CHECK(strstr(tu_str(&o.err), "--similar") && strstr(tu_str(&o.err), "--k") &&
+              !strstr(tu_str(&o.err), "embedding"),
+          "names the flag: %s", tu_str(&o.err));
+    tu_output_free(&o);
+    run(&o, 2, "--limit without a number", "query", dir, "--limit", "--format", "csv", (const char *)NULL);
+    CHECK(strstr(tu_str(&o.err), "--limit"), "names the flag: %s", tu_str(&o.err));
+    tu_output_free(&o);
     run(&o, 1, "--image missing", "query", dir, "--image", "/nonexistent.jpg", (const char *)NULL);
     CHECK(strstr(tu_str(&o.err), "/nonexistent.jpg") != NULL, "names the file: %s", tu_str(&o.err));
     tu_output_free(&o);
