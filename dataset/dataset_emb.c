@@ -61,11 +61,16 @@ cc_err dataset_emb_model_find(dataset *ds, const char *model_id, const char *pre
     }
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db,
-                           "SELECT m.id, m.model_id, m.precision, m.path, m.embed_dim, m.emb_rows,"
-                           " (SELECT count(*) FROM clip_scores s WHERE s.model = m.id) AS n"
+                           /* counting a model's scores reads its whole index range (a million
+                            * rows: tens of ms), so count only when several models compete */
+                           "WITH c AS (SELECT m.id, m.model_id, m.precision, m.path, m.embed_dim, m.emb_rows,"
+                           " EXISTS (SELECT 1 FROM clip_scores s WHERE s.model = m.id) AS has"
                            " FROM clip_models m"
-                           " WHERE (?1 IS NULL OR m.model_id = ?1) AND (?2 IS NULL OR m.precision = ?2)"
-                           " ORDER BY n DESC, m.precision = 'fp32' DESC, m.id DESC LIMIT 1",
+                           " WHERE (?1 IS NULL OR m.model_id = ?1) AND (?2 IS NULL OR m.precision = ?2))"
+                           " SELECT id, model_id, precision, path, embed_dim, emb_rows,"
+                           " CASE WHEN (SELECT count(*) FROM c WHERE has) > 1"
+                           " THEN (SELECT count(*) FROM clip_scores s WHERE s.model = c.id) ELSE has END AS n"
+                           " FROM c ORDER BY n DESC, precision = 'fp32' DESC, id DESC LIMIT 1",
                            -1, &st, NULL) != SQLITE_OK)
         return dberr(ds, err, errlen, "finding the CLIP model");
     sqlite3_bind_text(st, 1, model_id, -1, SQLITE_STATIC);
@@ -79,7 +84,6 @@ cc_err dataset_emb_model_find(dataset *ds, const char *model_id, const char *pre
         out->weights_path = xstrdup((const char *)sqlite3_column_text(st, 3));
         out->dim = sqlite3_column_int(st, 4);
         out->emb_rows = sqlite3_column_int64(st, 5);
-        out->scored = sqlite3_column_int64(st, 6);
     } else if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
         if (model_id)
             cc_seterr(err, errlen, "%s: no embeddings stored for model %s%s%s; run `clipcrawl score %s --model M` first",

@@ -34,7 +34,6 @@ typedef struct {
     char *weights_path;   /* as first given to score (owned; free with dataset_emb_model_clear) */
     int dim;
     int64_t emb_rows;     /* valid rows in the embedding file */
-    int64_t scored;       /* clip_scores rows of this model */
 } dataset_emb_model;
 
 /* Finds a model that scored the dataset. model_id NULL = the default: the
