@@ -35,6 +35,7 @@ struct req {
     int retries;
     int check_optout;
     int no_follow;              /* 1: a 3xx is handed back, not followed */
+    int keep_prefix;            /* 1: a body over max_bytes keeps its first max_bytes */
     int attempts;
     double submitted, first_start, attempt_start, not_before;
     http_outcome immediate;     /* for requests completed without I/O */
@@ -122,6 +123,7 @@ void http_request_init(http_request *rq)
     rq->retries = -1;
     rq->check_optout = -1;
     rq->follow_redirects = -1;
+    rq->keep_prefix = 0;
 }
 
 static double rand01(http_engine *e)
@@ -512,6 +514,7 @@ void http_submit_ex(http_engine *e, const char *url, const http_request *rq, voi
     r->retries = rq && rq->retries >= 0 ? rq->retries : e->o.retries;
     r->check_optout = rq && rq->check_optout >= 0 ? rq->check_optout : (e->optout_agent != NULL);
     r->no_follow = rq && rq->follow_redirects == 0;
+    r->keep_prefix = rq && rq->keep_prefix;
     if (!e->optout_agent)
         r->check_optout = 0;
     e->pending++;
@@ -616,6 +619,8 @@ static size_t write_cb(char *p, size_t sz, size_t n, void *ud)
      * before calling us), so the cap is on the real size. */
     if (r->max_bytes && (r->body.len + len > r->max_bytes || r->body.len + len < r->body.len)) {
         r->too_large = 1;
+        if (r->keep_prefix && r->body.len < r->max_bytes) /* the first max_bytes stay */
+            ccbuf_append(&r->body, p, r->max_bytes - r->body.len);
         return 0;
     }
     ccbuf_append(&r->body, p, len);
@@ -665,6 +670,9 @@ static void start_transfer(http_engine *e, req *r, double now)
     if (!r->first_start)
         r->first_start = now;
     r->attempt_start = now;
+    /* the schedule as the engine keeps it (its own clock): tests of
+     * politeness read these lines instead of timing the server */
+    cc_log(CC_LOG_DEBUG, "http: start t=%.6f host=%s attempt=%d %s", now, r->h->name, r->attempts, r->wire);
     ccbuf_reset(&r->body);
     r->headers_checked = r->too_large = r->private_hit = 0;
     r->status_seen = 0;
@@ -686,7 +694,7 @@ static void start_transfer(http_engine *e, req *r, double now)
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)(e->o.connect_timeout * 1000));
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(e->o.timeout * 1000));
     /* A Content-Length beyond the cap is refused before the body comes. */
-    if (r->max_bytes)
+    if (r->max_bytes && !r->keep_prefix)
         curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)r->max_bytes);
     if (e->resolve)
         curl_easy_setopt(c, CURLOPT_RESOLVE, e->resolve);
@@ -967,7 +975,7 @@ static void deliver(http_engine *e, req *r, http_outcome out, const char *reason
         collect_header(r->easy, "Retry-After", &ra, NULL);
         collect_header(r->easy, "tdm-reservation", &tdm, NULL);
     }
-    if (out != HTTP_OUT_OK && out != HTTP_OUT_HTTP_ERROR)
+    if (out != HTTP_OUT_OK && out != HTTP_OUT_HTTP_ERROR && !(out == HTTP_OUT_TOO_LARGE && r->keep_prefix))
         ccbuf_free(&r->body);
     if (!r->errbuf[0] && rc != CURLE_OK)
         snprintf(r->errbuf, sizeof r->errbuf, "%s", curl_easy_strerror(rc));
@@ -987,6 +995,7 @@ static void deliver(http_engine *e, req *r, http_outcome out, const char *reason
     res.attempts = r->attempts;
     res.redirects = (int)redirects;
     res.elapsed = cc_now() - (r->first_start ? r->first_start : r->submitted);
+    res.started = r->attempt_start;
     res.x_robots_tag = xr.len ? (const char *)xr.data : "";
     res.retry_after = ra.len ? (const char *)ra.data : "";
     res.tdm_reservation = tdm.len ? (const char *)tdm.data : "";

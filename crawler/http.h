@@ -71,7 +71,8 @@ typedef enum {
     HTTP_OUT_OK = 0,               /* 2xx; body holds the decoded bytes */
     HTTP_OUT_HTTP_ERROR = 1,       /* final status not 2xx; reason "http_NNN" */
     HTTP_OUT_TIMEOUT = 2,          /* reason "timeout", "connect_timeout" or "low_speed" */
-    HTTP_OUT_TOO_LARGE = 3,        /* decoded body passed max_bytes */
+    HTTP_OUT_TOO_LARGE = 3,        /* decoded body passed max_bytes; with keep_prefix the
+                                      body holds its first max_bytes bytes */
     HTTP_OUT_DNS = 4,              /* host name did not resolve */
     HTTP_OUT_CONNECT = 5,          /* connection refused/reset, TLS failure, ... */
     HTTP_OUT_REFUSED_SCHEME = 6,   /* not http/https (first URL or a redirect) */
@@ -113,6 +114,10 @@ typedef struct http_result {
     int attempts;               /* 1 + retries used */
     int redirects;              /* redirects followed by the last attempt */
     double elapsed;             /* seconds from first start to completion, backoff included */
+    double started;             /* when the last attempt started, cc_now() seconds (0 when
+                                   none did): the engine's schedule, which host_delay
+                                   and Retry-After space out; at CC_LOG_DEBUG each start
+                                   is also logged as "http: start t=T host=H attempt=N URL" */
     const char *x_robots_tag;   /* every X-Robots-Tag value of the final response,
                                    one header per line ('\n'-joined); "" when none */
     const char *retry_after;    /* Retry-After of the final response, "" when none */
@@ -171,6 +176,12 @@ typedef struct {
                                    3xx comes back as http_error (reason http_30N) with
                                    redirect_url set, so the caller can check the target
                                    (robots.txt) before asking for it */
+    int keep_prefix;            /* 1 = a body over max_bytes is read up to the cap and
+                                   handed back (outcome too_large, body = its first
+                                   max_bytes bytes), even when its Content-Length already
+                                   says it is larger (robots.txt: RFC 9309 parses a
+                                   prefix); 0 (default) = such a Content-Length is refused
+                                   before the body and the body is dropped */
 } http_request;
 
 void http_request_init(http_request *rq);

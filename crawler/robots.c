@@ -356,7 +356,12 @@ robots_rules *robots_parse(const char *body, size_t n)
     if (!body)
         n = 0;
     if (n > ROBOTS_MAX_BYTES) {
+        /* The line the cut runs through is dropped, not parsed in part: half
+         * of "Allow: /abc" would allow more than the owner wrote. */
+        int cut_at_break = body[ROBOTS_MAX_BYTES] == '\n' || body[ROBOTS_MAX_BYTES] == '\r';
         n = ROBOTS_MAX_BYTES;
+        while (!cut_at_break && n > 0 && body[n - 1] != '\n' && body[n - 1] != '\r')
+            n--;
         r->truncated = 1;
     }
     /* Skip a UTF-8 BOM, or as much of its prefix as is there (Google). */
@@ -388,13 +393,18 @@ robots_rules *robots_parse(const char *body, size_t n)
 /* ---- matching ----------------------------------------------------------- */
 
 /* Google's matcher: '*' any run, '$' at the very end anchors. pos is
- * scratch of pathlen + 1 entries. */
-static int pattern_matches(const char *path, size_t pathlen, const char *pat, size_t patlen, size_t *pos)
+ * scratch of pathlen + 1 entries. It keeps the set of path positions the
+ * pattern so far can end at (never more than pathlen + 1), so the work is
+ * O(patlen * pathlen) for any pattern; *steps (may be NULL) adds it up. */
+static int pattern_matches(const char *path, size_t pathlen, const char *pat, size_t patlen, size_t *pos,
+                           size_t *steps)
 {
     size_t numpos = 1;
     pos[0] = 0;
     for (size_t k = 0; k < patlen; k++) {
         char c = pat[k];
+        if (steps)
+            *steps += numpos;
         if (c == '$' && k + 1 == patlen)
             return pos[numpos - 1] == pathlen;
         if (c == '*') {
@@ -414,15 +424,22 @@ static int pattern_matches(const char *path, size_t pathlen, const char *pat, si
     return 1;
 }
 
-int robots_pattern_matches(const char *path, const char *pattern)
+int robots_pattern_matches_steps(const char *path, const char *pattern, size_t *steps)
 {
+    if (steps)
+        *steps = 0;
     if (!path || !pattern)
         return 0;
     size_t pathlen = strlen(path);
     size_t *pos = xmalloc((pathlen + 1) * sizeof *pos);
-    int ok = pattern_matches(path, pathlen, pattern, strlen(pattern), pos);
+    int ok = pattern_matches(path, pathlen, pattern, strlen(pattern), pos, steps);
     free(pos);
     return ok;
+}
+
+int robots_pattern_matches(const char *path, const char *pattern)
+{
+    return robots_pattern_matches_steps(path, pattern, NULL);
 }
 
 static int group_names(const rgroup *g, const char *agent)
@@ -477,7 +494,7 @@ int robots_allowed(const robots_rules *r, const char *agent, const char *url_or_
                 long *best = ru->allow ? &best_allow : &best_disallow;
                 if ((long)ru->len <= *best)
                     continue; /* cannot beat what we have */
-                if (pattern_matches(path, pathlen, ru->pat, ru->len, pos))
+                if (pattern_matches(path, pathlen, ru->pat, ru->len, pos, NULL))
                     *best = (long)ru->len;
             }
         }

@@ -7,7 +7,8 @@
  * room; crawler/README.md lists every difference):
  *   - Lines end in LF, CR or CRLF; a leading UTF-8 BOM (or a prefix of one) is
  *     skipped; '#' starts a comment; keys are case-insensitive.
- *   - Only the first ROBOTS_MAX_BYTES (500 KiB) of the body are parsed; lines
+ *   - Only the first ROBOTS_MAX_BYTES (500 KiB) of the body are parsed (RFC
+ *     9309 2.5); a line that runs past that point is dropped whole. Lines
  *     longer than ROBOTS_MAX_LINE bytes are cut there.
  *   - A line "key value" without a colon is accepted when it has exactly two
  *     words (Google leniency); common key misspellings (disalow, useragent...)
@@ -50,8 +51,9 @@ robots_rules *robots_disallow_all(void);
  * 400..499 except 429 (404, 410, 401, 403...) → allow all ("unavailable");
  * 429, 500..599, 0 or negative (network error, DNS failure, timeout) →
  * disallow all ("unreachable"; 429 as Google does: the crawl loop retries
- * later). Other statuses (1xx, a 3xx left after 5 redirects) → disallow all
- * (the RFC allows "unavailable" there; we stay conservative).
+ * later). Other statuses (1xx, a 3xx) → disallow all. A caller that gave up
+ * after more than five redirects passes a 4xx: RFC 9309 2.3.1.2 lets it take
+ * the file as unavailable.
  * body/n are only read for 2xx. */
 robots_rules *robots_for_status(int http_status, const char *body, size_t n);
 
@@ -104,5 +106,10 @@ char *robots_escape_pattern(const char *pattern);
  * (compare escaped forms: robots_url_path, robots_escape_pattern). Linear in
  * path per pattern character. TDMRep locations (optout.h) match with it too. */
 int robots_pattern_matches(const char *path, const char *pattern);
+
+/* The same, and *steps gets the work it did (path positions visited): at
+ * most (strlen(pattern) + 1) * (strlen(path) + 1) whatever the pattern, so
+ * no robots.txt can make matching slow. For tests and diagnostics. */
+int robots_pattern_matches_steps(const char *path, const char *pattern, size_t *steps);
 
 #endif

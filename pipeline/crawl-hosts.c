@@ -102,6 +102,8 @@ void crawl_submit(crawl *c, int kind, host *h, const char *url, size_t max_bytes
     rq.check_optout = check_optout;
     if (kind == REQ_PAGE)
         rq.follow_redirects = 0; /* on_page checks the target against robots.txt first */
+    if (kind == REQ_ROBOTS)
+        rq.keep_prefix = 1; /* a huge robots.txt: its first 500 KiB count (RFC 9309 2.5) */
     if (out)
         *out = q;
     http_submit_ex(c->eng, url, &rq, q);
@@ -171,7 +173,16 @@ void crawl_on_robots(crawl *c, host *h, http_result *r)
     int status = 0;
     if (r->outcome == HTTP_OUT_OK || r->outcome == HTTP_OUT_HTTP_ERROR)
         status = (int)r->status;
-    /* too_large, timeouts, too_many_redirects... → 0: unreachable, disallow all */
+    /* RFC 9309 2.5: a file over the cap is parsed as far as the cap (the
+     * engine hands back its first ROBOTS_FETCH_CAP bytes; robots_parse reads
+     * the first 500 KiB and drops the line cut there). */
+    if (r->outcome == HTTP_OUT_TOO_LARGE && r->body.len)
+        status = 200;
+    /* RFC 9309 2.3.1.2: more than five redirects MAY be taken as
+     * "unavailable", which is a 4xx: allow all (stored as 404). */
+    if (r->outcome == HTTP_OUT_TOO_MANY_REDIRECTS)
+        status = 404;
+    /* timeouts, resets, bad responses, 5xx... → unreachable: disallow all */
     if (r->outcome == HTTP_OUT_PRIVATE_ADDRESS || r->outcome == HTTP_OUT_DNS ||
         r->outcome == HTTP_OUT_BAD_URL || r->outcome == HTTP_OUT_REFUSED_SCHEME)
         h->refused = xstrdup(r->reason); /* not cached: a later run may allow it */

@@ -20,9 +20,10 @@
 
 #define CRAWL_DELAY_CAP 10.0          /* longest Crawl-delay honoured, seconds */
 #define ROBOTS_CACHE_TTL 86400.0      /* RFC 9309 2.4: a cached robots.txt is good for 24 h */
-#define ROBOTS_FETCH_CAP (2u << 20)   /* download cap; the first 500 KiB are parsed */
+#define ROBOTS_FETCH_CAP (ROBOTS_MAX_BYTES + 1) /* the parsed 500 KiB, and a byte to tell a cut */
 #define TDMREP_FETCH_CAP (1u << 20)
 #define PAGE_FETCH_CAP (16u << 20)
+#define CRAWL_MAX_REDIRECTS 5         /* page redirects in a row, as the engine follows for images */
 #define PAGE_WINDOW 64
 #define IMAGE_WINDOW 256
 #define SITEMAP_MAX_FILES 64          /* sitemap files read per run at most (indexes included) */
@@ -77,6 +78,7 @@ typedef struct {
     http_engine *eng;
     int64_t input_id;
     cc_strmap hosts;       /* origin -> host * */
+    cc_strmap redirect_hops; /* page URL queued as a redirect target -> hops behind it */
     frontier_page pwin[PAGE_WINDOW];
     int npwin, pages_dry, pages_capped;
     frontier_image iwin[IMAGE_WINDOW];

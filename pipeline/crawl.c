@@ -65,13 +65,25 @@ static void on_page(crawl *c, req *q, http_result *r)
          * requested, like any page. A seed may redirect anywhere (http →
          * https, another host) and the target is then the seed of its links;
          * a deeper page's redirect must stay in scope. */
-        int added = 0;
-        if (p->depth == 0)
-            added = frontier_add_page(c->fr, target, 0, target);
-        else if (url_in_scope(target, p->seed, c->scope))
-            added = frontier_add_page(c->fr, target, p->depth, p->seed);
-        rc = added < 0 ? -1 : frontier_mark_page(c->fr, p->id, "skipped", r->status, "redirect", target, -1, -1);
-        c->n_skipped++;
+        /* A target keeps the depth of the page that redirected, so hops are
+         * counted (in memory: a resumed run counts afresh, still bounded) or
+         * a server that redirects to a new URL each time is crawled forever. */
+        uintptr_t hops = 0;
+        cc_strmap_remove(&c->redirect_hops, p->url, &hops);
+        if (hops >= CRAWL_MAX_REDIRECTS) {
+            rc = frontier_mark_page(c->fr, p->id, "failed", r->status, "too_many_redirects", target, -1, -1);
+            c->n_failed++;
+        } else {
+            int added = 0;
+            if (p->depth == 0)
+                added = frontier_add_page(c->fr, target, 0, target);
+            else if (url_in_scope(target, p->seed, c->scope))
+                added = frontier_add_page(c->fr, target, p->depth, p->seed);
+            if (added > 0)
+                cc_strmap_put(&c->redirect_hops, target, hops + 1);
+            rc = added < 0 ? -1 : frontier_mark_page(c->fr, p->id, "skipped", r->status, "redirect", target, -1, -1);
+            c->n_skipped++;
+        }
         free(target);
     } else if (r->outcome != HTTP_OUT_OK) {
         rc = frontier_mark_page(c->fr, p->id, "failed", r->status, r->reason, NULL, -1, -1);
@@ -666,6 +678,7 @@ out:
         frontier_image_clear(&c->iwin[i]);
     frontier_free(c->fr);
     crawl_hosts_free(c);
+    cc_strmap_free(&c->redirect_hops);
     crawl_sitemaps_free(c);
     /* An interrupted run leaves its shard open so the next run continues it. */
     char cerr[512];

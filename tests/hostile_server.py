@@ -204,6 +204,11 @@ def f_redirect_chain(c, q, k):    # /f/redirect-chain?n=30 -> ... -> n=0 -> imag
         c.reply(302, "", headers=[("Location", "/f/redirect-chain?n=%d" % (n - 1))])
 
 
+def f_redirect_forever(c, q, k):  # ?n=K -> ?n=K+1 -> ...: a new URL each hop, never an end
+    n = int(q.get("n", ["0"])[0])
+    c.reply(302, "", headers=[("Location", "/f/redirect-forever?n=%d" % (n + 1))])
+
+
 def redirect_to(url):
     return lambda c, q, k: c.reply(302, "", headers=[("Location", url)])
 
@@ -268,8 +273,9 @@ def f_html_as_jpeg(c, q, k):
     c.reply(200, "<!DOCTYPE html><html><body>Not found</body></html>", "image/jpeg")
 
 
-def f_robots_big(c, q, k):        # 10 MB robots.txt
-    c.reply(200, b"User-agent: *\nDisallow: /nothing\n" + b"# filler line\n" * (10 * MiB // 14), "text/plain")
+def f_robots_big(c, q, k):        # 10 MB robots.txt: a rule early, filler, a rule past 500 KiB
+    early = b"User-agent: *\nDisallow: /site/big-early\n"
+    c.reply(200, early + b"# filler line\n" * (10 * MiB // 14) + b"Disallow: /site/big-late\n", "text/plain")
 
 
 def f_robots_binary(c, q, k):
@@ -293,7 +299,7 @@ FAULTS = {
     "reset-mid-body": f_reset_mid_body, "endless-body": f_endless_body, "endless-chunked": f_endless_chunked,
     "clen-larger": f_clen_larger, "clen-smaller": f_clen_smaller, "bad-chunk": f_bad_chunk,
     "gzip-bomb": f_gzip_bomb, "deflate-bomb": f_deflate_bomb, "lying-encoding": f_lying_encoding,
-    "redirect-loop": f_redirect_loop, "redirect-chain": f_redirect_chain,
+    "redirect-loop": f_redirect_loop, "redirect-chain": f_redirect_chain, "redirect-forever": f_redirect_forever,
     "redirect-metadata": redirect_to("http://169.254.169.254/latest/meta-data/"),
     "redirect-private": redirect_to("http://10.0.0.1/x.jpg"),
     "redirect-file": redirect_to("file:///etc/passwd"),
