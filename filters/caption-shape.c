@@ -26,6 +26,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <utf8proc.h>
 
 #include "caption-internal.h"
@@ -204,7 +205,10 @@ static int shape_rating(judge_ctx *x, const swords *s)
             continue;
         left++;
     }
-    if (left == 0 && ((star && numbers) || (rating && !numbers && !star))) {
+    /* "5 Stars - supercalifragilisticexpialidocious!": a star rating and one
+     * word of praise */
+    int leads = s->n >= 2 && s->v[0].digit && (s->v[1].flags & F_STARWORD);
+    if ((left == 0 || (left == 1 && leads)) && ((star && numbers) || (rating && !numbers && !star))) {
         snprintf(x->detail, x->detaillen, "rating");
         return 1;
     }
@@ -373,31 +377,112 @@ static int compound_furniture(const sword *w)
     return 0;
 }
 
-static int shape_logo(judge_ctx *x, const swords *s)
+/* Avatar words name their person after "of"/"von": "Profilbild von
+ * Redaktion" is a label, where "Logo of the 2024 Games" may describe. */
+static int avatar_word(const sword *w)
+{
+    static const char *const av[] = {"avatar", "profilbild", "profilfoto", "profielfoto", "gravatar", "userpic", NULL};
+    for (int i = 0; av[i]; i++)
+        if (strlen(av[i]) == w->fl && memcmp(av[i], w->f, w->fl) == 0)
+            return 1;
+    return 0;
+}
+
+/* Words [a, b) of a caption as a logo/badge label: a furniture word with
+ * at most two other words, at most one lower-case ("SPAR Logo"); or three
+ * capitalised ones ("Wake News Radio logo 1"); or, when the furniture word
+ * ends the label, two of any case ("sky news logo"). Returns the furniture
+ * word or NULL. */
+static const sword *logo_label(const swords *s, size_t a, size_t b)
 {
     size_t heads = 0, left = 0, lower = 0;
     const sword *head = NULL;
-    for (size_t i = 0; i < s->n; i++) {
+    int head_last = 0;
+    for (size_t i = a; i < b; i++) {
         const sword *w = &s->v[i];
         if (((w->flags & F_FURNITURE) || compound_furniture(w)) && !w->glued_next) {
             /* "Flag of the United States", "Logo of the 2024 Games": the
              * furniture is the subject of a description */
             static const char *const of[] = {"of", "de", "des", "der", "del", "della", "di", "do", "da", "van", "von", NULL};
-            if (i + 1 < s->n)
+            if (i + 1 < b && !avatar_word(w))
                 for (int k = 0; of[k]; k++)
                     if (strlen(of[k]) == s->v[i + 1].fl && memcmp(of[k], s->v[i + 1].f, s->v[i + 1].fl) == 0)
-                        return 0;
+                        return NULL;
             heads++;
             if (!head)
                 head = w;
+            head_last = 1;
             continue;
         }
         if (w->digit || (w->flags & (F_TRIVIAL | F_SOCIAL | F_CONNECTOR | F_FURNITURE | F_PHRASE)))
             continue;
+        head_last = 0;
         left++;
         lower += !w->upper;
     }
-    if (heads && left <= 2 && lower <= 1) {
+    if (heads && ((left <= 2 && lower <= 1) || (left <= 3 && lower == 0) || (head_last && left <= 2)))
+        return head;
+    return NULL;
+}
+
+/* Segments of a caption: word ranges split at " - ", "|", "//", " – ",
+ * " — ", "•" between words. Returns the count (at most max). */
+static size_t segments(const judge_ctx *x, const swords *s, size_t *start, size_t max)
+{
+    size_t n = 0;
+    if (s->n == 0 || max == 0)
+        return 0;
+    start[n++] = 0;
+    for (size_t i = 1; i < s->n && n < max; i++) {
+        const char *p = s->v[i - 1].w + s->v[i - 1].wl, *q = s->v[i].w;
+        size_t gap = (size_t)(q - p);
+        int sep = 0;
+        if (memchr(p, '|', gap) || memmem(p, gap, "//", 2) || memmem(p, gap, " - ", 3) ||
+            memmem(p, gap, "\xe2\x80\x93", 3) || memmem(p, gap, "\xe2\x80\x94", 3) || memmem(p, gap, "\xe2\x80\xa2", 3))
+            sep = 1;
+        if (sep)
+            start[n++] = i;
+    }
+    (void)x;
+    return n;
+}
+
+/* Words [a, b) are a name: at most 5 words besides trivial ones and
+ * connectors, each capitalised or a number ("Black Orchid Resort"). */
+static int name_segment(const swords *s, size_t a, size_t b)
+{
+    size_t names = 0;
+    for (size_t i = a; i < b; i++) {
+        const sword *w = &s->v[i];
+        if (w->flags & (F_TRIVIAL | F_CONNECTOR))
+            continue;
+        if (!(w->upper || w->digit))
+            return 0;
+        names++;
+    }
+    return names <= 5;
+}
+
+static int shape_logo(judge_ctx *x, const swords *s)
+{
+    const sword *head = logo_label(s, 0, s->n);
+    if (!head) {
+        /* "Belize Weather Banner - Black Orchid Resort": one segment is a
+         * label, the others are names */
+        size_t st[8], n = segments(x, s, st, 8);
+        int names = 1;
+        for (size_t k = 0; n >= 2 && k < n; k++) {
+            size_t a = st[k], b = k + 1 < n ? st[k + 1] : s->n;
+            const sword *h = logo_label(s, a, b);
+            if (h && !head)
+                head = h;
+            else if (!name_segment(s, a, b))
+                names = 0;
+        }
+        if (!names)
+            head = NULL;
+    }
+    if (head) {
         snprintf(x->detail, x->detaillen, "'%.*s' with a name", (int)head->wl, head->w);
         return 1;
     }
@@ -411,7 +496,30 @@ static int infinitive(const sword *w)
     return w->fl >= 5 && (has_suffix(w->f, w->fl, "en") || has_suffix(w->f, w->fl, "ern") || has_suffix(w->f, w->fl, "eln"));
 }
 
+static int cta_label(judge_ctx *x, const swords *s);
+
+/* "Ether spenden // Donate Ether": a call to action in any one segment
+ * whose other segments are calls to action or names too. */
 static int shape_cta(judge_ctx *x, const swords *s)
+{
+    if (cta_label(x, s))
+        return 1;
+    size_t st[8], n = segments(x, s, st, 8);
+    if (n < 2)
+        return 0;
+    int hits = 0;
+    for (size_t k = 0; k < n; k++) {
+        size_t a = st[k], b = k + 1 < n ? st[k + 1] : s->n;
+        swords part = {s->v + a, b - a};
+        if (cta_label(x, &part))
+            hits++;
+        else if (!name_segment(s, a, b))
+            return 0;
+    }
+    return hits > 0;
+}
+
+static int cta_label(judge_ctx *x, const swords *s)
 {
     static const char *const preps[] = {"auf", "on", "en", "bei", "in", "sur", "su", "na", "op", "w", "em", "at",
                                         "per", "via", "with", "mit", "con", "avec", "as", "als", "it", "us", "uns",
@@ -460,13 +568,122 @@ static int shape_cta(judge_ctx *x, const swords *s)
     return 0;
 }
 
+/* ---- "by example.com" badge ---- */
+
+/* A short caption (at most 8 words) ending in "by"/"von"/"par"/"por"/"door"/
+ * "da"/"di" and a domain name: a site badge ("Blog Top Liste - by
+ * TopBlogs.de", "Created, Made & Maintained by AETHYX.EU"). */
+static int shape_bydomain(judge_ctx *x, const swords *s)
+{
+    static const char *const by[] = {"by", "von", "par", "por", "door", "da", "di", "af", "av", NULL};
+    if (s->n < 3 || s->n > 8)
+        return 0;
+    /* the last space-free run is the domain: name.tld, letters/digits/-/. */
+    const char *e = x->norm + x->nlen;
+    while (e > x->norm && strchr("!.)", e[-1]))
+        e--;
+    const char *d = e;
+    while (d > x->norm && d[-1] != ' ')
+        d--;
+    const char *dot = NULL;
+    for (const char *p = d; p < e; p++) {
+        if (*p == '.')
+            dot = p;
+        else if (!isalnum((unsigned char)*p) && *p != '-')
+            return 0;
+    }
+    if (!dot || dot == d || e - dot - 1 < 2 || e - dot - 1 > 6)
+        return 0;
+    for (const char *p = dot + 1; p < e; p++)
+        if (!isalpha((unsigned char)*p))
+            return 0;
+    /* the word before the domain */
+    const char *we = d;
+    while (we > x->norm && we[-1] == ' ')
+        we--;
+    const char *ws = we;
+    while (ws > x->norm && ws[-1] != ' ')
+        ws--;
+    for (int i = 0; by[i]; i++)
+        if ((size_t)(we - ws) == strlen(by[i]) && strncasecmp(ws, by[i], (size_t)(we - ws)) == 0) {
+            snprintf(x->detail, x->detaillen, "site badge");
+            return 1;
+        }
+    return 0;
+}
+
+/* ---- ad-blocker notices, feed badges, "Next X" links ---- */
+
+static int word_is(const sword *w, const char *const *list)
+{
+    for (int i = 0; list[i]; i++)
+        if (strlen(list[i]) == w->fl && memcmp(list[i], w->f, w->fl) == 0)
+            return 1;
+    return 0;
+}
+
+/* An ad-blocker notice names the ad blocker wherever it stands ("Please
+ * support us by disabling your adblocker"); a feed badge is a short caption
+ * (at most 5 words) naming RSS or Atom; an app badge (at most 4 words) names
+ * an app and a platform; a paging link is two words, the first a
+ * next/previous word ("Next capture", "Nächster Beitrag"). */
+static int shape_ui(judge_ctx *x, const swords *s)
+{
+    static const char *const adblock[] = {"adblock", "adblocker", "adblockers", "werbeblocker", "adblocking",
+                                          "adblockern", "bloqueur", "bloqueador", "bloccatore", NULL};
+    static const char *const feed[] = {"rss", "atom", NULL};
+    static const char *const paging[] = {"next", "previous", "prev", "older", "newer", "nachste", "nachster",
+                                         "nachstes", "vorherige", "vorheriger", "vorheriges", "suivant", "suivante",
+                                         "precedent", "precedente", "siguiente", "anterior", "successivo",
+                                         "successiva", "precedente", "volgende", "vorige", "proximo", "proxima",
+                                         "poprzedni", "nastepny", "следующая", "предыдущая", NULL};
+    for (size_t i = 0; i < s->n; i++) {
+        const sword *w = &s->v[i];
+        int ad = word_is(w, adblock);
+        /* "ad blocker", "bloqueur de publicité": the two-word forms */
+        if (!ad && i + 1 < s->n && w->fl == 2 && memcmp(w->f, "ad", 2) == 0 &&
+            (s->v[i + 1].fl >= 7 && memcmp(s->v[i + 1].f, "blocker", 7) == 0))
+            ad = 1;
+        if (ad && (w->fl != 8 || memcmp(w->f, "bloqueur", 8) != 0 || i + 2 < s->n)) {
+            snprintf(x->detail, x->detaillen, "ad-blocker notice");
+            return 1;
+        }
+    }
+    if (s->n <= 5)
+        for (size_t i = 0; i < s->n; i++)
+            if (word_is(&s->v[i], feed)) {
+                snprintf(x->detail, x->detaillen, "feed badge");
+                return 1;
+            }
+    /* "apolut Apple App", "Android App": an app badge names a platform */
+    static const char *const apps[] = {"app", "apps", NULL};
+    static const char *const platform[] = {"apple", "android", "ios", "iphone", "ipad", "huawei", "windows", "apk",
+                                           "google", NULL};
+    if (s->n <= 4) {
+        int app = 0, plat = 0;
+        for (size_t i = 0; i < s->n; i++) {
+            app |= word_is(&s->v[i], apps);
+            plat |= word_is(&s->v[i], platform);
+        }
+        if (app && plat) {
+            snprintf(x->detail, x->detaillen, "app badge");
+            return 1;
+        }
+    }
+    if (s->n == 2 && word_is(&s->v[0], paging) && !s->v[1].digit) {
+        snprintf(x->detail, x->detaillen, "paging link");
+        return 1;
+    }
+    return 0;
+}
+
 int cap_rule_shape(judge_ctx *x)
 {
     swords s = {0};
     split_words(x, &s);
     mark_spans(x, &s);
     int r = shape_bracket(x, &s) || shape_homelink(x, &s) || shape_rating(x, &s) || shape_credit(x, &s) ||
-            shape_logo(x, &s) || shape_cta(x, &s);
+            shape_logo(x, &s) || shape_cta(x, &s) || shape_bydomain(x, &s) || shape_ui(x, &s);
     swords_free(&s);
     return r;
 }

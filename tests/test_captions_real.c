@@ -192,8 +192,8 @@ int main(void)
         if (strict)
             CHECK(goals[i].met, "held-out goal: %s", goals[i].what);
     }
-    CHECK(dv.f1 >= 0.96, "dev reject F1 %.3f >= 0.96 (regression floor)", dv.f1);
-    CHECK(h.f1 >= 0.93, "held-out reject F1 %.3f >= 0.93 (regression floor)", h.f1);
+    CHECK(dv.f1 >= 0.98, "dev reject F1 %.3f >= 0.98 (regression floor)", dv.f1);
+    CHECK(h.f1 >= 0.935, "held-out reject F1 %.3f >= 0.935 (regression floor)", h.f1);
     CHECK(h.frr <= 0.02, "held-out good captions wrongly rejected %.2f%% <= 2%%", 100.0 * h.frr);
     CHECK(dv.frr <= 0.01, "dev good captions wrongly rejected %.2f%% <= 1%%", 100.0 * dv.frr);
     CHECK(h.unsafe_rec >= 0.80 && dv.unsafe_rec >= 0.90, "unsafe recall held-out %.3f >= 0.80, dev %.3f >= 0.90",
