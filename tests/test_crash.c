@@ -1,6 +1,6 @@
 /* test_crash.c — kill -9 at random moments, resume, compare.
  *
- * For fetch, crawl, score and refilter: one uninterrupted reference run, then
+ * For fetch, crawl, score, refilter and export: one uninterrupted reference run, then
  * the same work in a second directory killed with SIGKILL at KILLS random
  * moments (a fixed seed: CRASH_TEST_SEED overrides it), resumed after each
  * kill, and finished by a last run. The two directories must hold the same
@@ -281,6 +281,79 @@ static void test_refilter(void)
     free(ref), free(ds);
 }
 
+/* ---- export (from the fetch reference) ----------------------------------------------------- */
+
+/* An export killed and resumed must be the uninterrupted one: the same
+ * samples under the same keys in the same shards, each once. */
+static void compare_export(const char *what, const char *ds, const char *ref)
+{
+    long long n = q_int(ds, NULL, "SELECT count(*) FROM items"), nref = q_int(ref, NULL, "SELECT count(*) FROM items");
+    CHECK(n == nref && n > 0, "%s: %lld rows, reference %lld", what, n, nref);
+    CHECK_EQ_INT(q_int(ds, NULL, "SELECT count(*) - count(DISTINCT url) FROM items"), 0);
+    CHECK_EQ_INT(q_int(ds, NULL, "SELECT count(*) - count(DISTINCT row_no) FROM items"), 0); /* source ids */
+    const char *cols = "key, shard_no, row_no, url, status, COALESCE(sha256,''), COALESCE(member_sha256,''), "
+                       "COALESCE(caption,'')";
+    char *a = xasprintf("SELECT count(*) FROM (SELECT %s FROM main.items EXCEPT SELECT %s FROM ref.items)", cols, cols);
+    char *b = xasprintf("SELECT count(*) FROM (SELECT %s FROM ref.items EXCEPT SELECT %s FROM main.items)", cols, cols);
+    long long lost = q_int(ds, ref, b), extra = q_int(ds, ref, a);
+    CHECK(lost == 0 && extra == 0, "%s: %lld reference rows missing or different, %lld extra", what, lost, extra);
+    free(a);
+    free(b);
+}
+
+static void test_export(void)
+{
+    char *ref = xasprintf("%s/ref-export", work);
+    /* every accepted sample, shuffled, in small shards (many seals to land in) */
+#define EXPORT_ARGS(d) "export", ref_fetch, "-o", d, "--shuffle", "--seed", "5", "--samples-per-shard", "6", "-q"
+    double t0 = cc_now();
+    CHECK_EQ_INT(run_to_end((const char *const[]){EXPORT_ARGS(ref), NULL}), 0);
+    double took = cc_now() - t0, hi = took * 0.9;
+    CHECK_EQ_INT(q_int(ref, NULL, "SELECT count(*) FROM items"), N_IMG);
+    /* A run that finished leaves nothing to interrupt, so each round starts
+     * a new directory: kill, resume, kill ... until a run finishes, then
+     * compare. Kill moments within the time a whole run takes here. */
+    int kills = 0, rounds = 0, midway = 0;
+    ccbuf seen = {0}; /* samples committed when each kill landed, for the log */
+    for (int round = 0; kills < KILLS && round < 4 * KILLS; round++) {
+        char *ds = xasprintf("%s/kill-export-%d", work, round);
+        int finished = 0;
+        for (int k = 0; !finished && k < 2 * KILLS; k++) {
+            double when = hi * (0.05 + 0.95 * urand());
+            pid_t pid = spawn((const char *const[]){EXPORT_ARGS(ds), NULL});
+            usleep((useconds_t)(when * 1e6));
+            kill(pid, SIGKILL);
+            int st = 0;
+            waitpid(pid, &st, 0);
+            if (WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL) {
+                kills++;
+                char *idx = xasprintf("%s/index.sqlite", ds);
+                long long n = access(idx, F_OK) == 0 ? q_int(ds, NULL, "SELECT count(*) FROM items") : 0;
+                free(idx);
+                midway += n > 0 && n < N_IMG;
+                ccbuf_printf(&seen, " %lld", n);
+            } else {
+                finished = 1;
+            }
+        }
+        CHECK_EQ_INT(run_to_end((const char *const[]){EXPORT_ARGS(ds), NULL}), 0);
+        char what[32];
+        snprintf(what, sizeof what, "export round %d", round);
+        compare_export(what, ds, ref);
+        verify_clean(ds);
+        tu_rm_rf(ds);
+        free(ds);
+        rounds++;
+    }
+    printf("# export: %d runs killed with SIGKILL at random moments in %d rounds, each resumed\n", kills, rounds);
+    printf("# export: samples committed at each kill:%s (of %d; %d kills mid-way)\n", seen.len ? (char *)seen.data : "",
+           N_IMG, midway);
+    ccbuf_free(&seen);
+    CHECK(kills >= KILLS, "export: only %d kills interrupted a run", kills);
+#undef EXPORT_ARGS
+    free(ref);
+}
+
 /* ---- crawl ----------------------------------------------------------------------------- */
 
 static void test_crawl(void)
@@ -450,6 +523,7 @@ int main(void)
     test_damage();
     test_score();
     test_refilter();
+    test_export();
     test_crawl();
     tu_server_stop(files);
     if (!getenv("TU_KEEP"))
