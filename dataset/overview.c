@@ -88,7 +88,8 @@ static cc_err values(dataset *ds, const char *sql, int64_t bind, double **out, s
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
         return dberr(ds, err, errlen, sql);
-    qsort(*out, *n, sizeof **out, cmp_double);
+    if (*n) /* *out is still NULL when no row came; qsort on NULL is undefined */
+        qsort(*out, *n, sizeof **out, cmp_double);
     return CC_OK;
 }
 

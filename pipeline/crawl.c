@@ -635,7 +635,9 @@ cc_err pipeline_crawl(const crawl_options *o, crawl_result *res, char *err, size
         snprintf(err, errlen, "%s", c->errmsg);
         rc = CC_ERR_DB;
     }
-    /* Stopping or done: abandon unstarted requests, keep what the workers hold. */
+    /* Stopping or done: abandon unstarted requests, keep what the workers hold.
+     * The pipeline forgets the engine first: its polls below would hold it. */
+    pipeline_set_engine(c->pipe, NULL);
     http_engine_free(c->eng);
     c->eng = NULL;
     if (pipeline_poll(c->pipe, 1) < 0 && rc == CC_OK) {

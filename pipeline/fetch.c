@@ -247,6 +247,7 @@ cc_err pipeline_fetch(const fetch_options *o, fetch_result *res, char *err, size
         snprintf(err, errlen, "%s", pipeline_errmsg(f.pipe));
         rc = CC_ERR_DB;
     }
+    pipeline_set_engine(f.pipe, NULL); /* pipeline_free polls again: no hold on a freed engine */
     http_engine_free(f.eng);
     /* Captions repeated on many images of many sources (COYO): samples
      * accepted before their caption crossed the threshold are demoted now. */

@@ -92,7 +92,8 @@ void pipeline_set_on_failed(pipeline *p, pipeline_failed_fn fn, void *ctx);
 /* Backpressure: with the engine set, pipeline_on_http() holds it (http_hold:
  * no new transfer starts, running ones complete) while more items wait for
  * a worker than the workers can soon take, and pipeline_poll() releases it.
- * pipeline_on_http() itself never blocks. */
+ * pipeline_on_http() itself never blocks. Set it back to NULL before the
+ * engine is freed (pipeline_poll and pipeline_free touch it). */
 void pipeline_set_engine(pipeline *p, http_engine *eng);
 
 /* Writes every finished item to the dataset; wait != 0 first waits until no

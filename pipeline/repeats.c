@@ -114,9 +114,10 @@ void repeat_counter_finish(repeat_counter *c)
     free(c->tl);
     c->tl = xcalloc(c->n ? c->n : 1, sizeof *c->tl);
     c->ntl = 0;
+    if (c->n == 0) /* c->t is NULL then, and qsort on NULL is undefined even for 0 elements */
+        return;
     /* distinct images per key */
-    if (c->n) /* qsort with a NULL array is undefined even for 0 elements */
-        qsort(c->t, c->n, sizeof *c->t, by_key_image);
+    qsort(c->t, c->n, sizeof *c->t, by_key_image);
     for (size_t i = 0; i < c->n; i++) {
         if (i > 0 && c->t[i].key == c->t[i - 1].key && c->t[i].image == c->t[i - 1].image)
             continue;

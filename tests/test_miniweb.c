@@ -380,9 +380,11 @@ static void test_gallery_crawl(tu_server *srv, const char *out)
                       "JOIN crawl_images c ON c.url = i.url WHERE i.url = %Q", fb1);
     CHECK(st && strcmp(st, "accepted:img:1") == 0, "404 full-size → thumbnail: %s", st ? st : "(none)");
     free(st);
-    st = q1(db, "SELECT reason FROM items WHERE url = %Q", url_of("/originals/missing.jpg"));
+    char *missing = url_of("/originals/missing.jpg");
+    st = q1(db, "SELECT reason FROM items WHERE url = %Q", missing);
     CHECK(st && strcmp(st, "http_404") == 0, "missing.jpg: %s", st ? st : "(none)");
     free(st);
+    free(missing);
     st = q1(db, "SELECT status || ':' || caption FROM items WHERE url = %Q", fb2);
     CHECK(st && strcmp(st, "accepted:Red tulips in a row beside a white fence") == 0, "page link → thumbnail: %s",
           st ? st : "(none)");
