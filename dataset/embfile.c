@@ -28,6 +28,7 @@ struct embfile_writer {
     char *path8;
     float *f32;         /* the F16 row as floats, the copy's input */
     unsigned char *row8;
+    uint64_t rows8_at_open; /* rows the copy held before this writer added any */
 };
 
 static void seterr(char *err, size_t errlen, const char *fmt, ...)
@@ -172,6 +173,7 @@ static int i8_open(embfile_writer *w, const char *model_id, char *err, size_t er
     }
     if (have > w->rows)
         have = w->rows;
+    w->rows8_at_open = have;
     if ((uint64_t)sb.st_size != EMBFILE_HEADER + have * stride &&
         ftruncate(w->fd8, (off_t)(EMBFILE_HEADER + have * stride)) != 0)
         goto io;
@@ -327,6 +329,55 @@ int embfile_sync(embfile_writer *w, char *err, size_t errlen)
     return 0;
 }
 
+/* Rewrites the int8 copy into a new file with 4 MiB writes and renames it
+ * over the old one. Why: rows appended one at a time leave the copy in the
+ * page cache as 4 KiB pages, and a process mapping it then builds one page
+ * table entry per 4 KiB (slow in a VM); a file written in large blocks is
+ * cached in large folios (Linux 6.x on ext4/XFS), which the kernel maps with
+ * one entry per 2 MiB, so a one-shot search can map the copy instead of
+ * copying it (dataset/embstore.c checks which it got). Crash-safe: the old
+ * copy stays until the rename; a leftover .tmp is overwritten next time. */
+static int i8_rewrite(embfile_writer *w, char *err, size_t errlen)
+{
+    const uint64_t len = EMBFILE_HEADER + w->rows * embi8_stride(w->dim);
+    const size_t chunk = 4u << 20;
+    char *tmp = xasprintf("%s.tmp", w->path8);
+    int fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    unsigned char *buf = xmalloc(chunk);
+    int rc = fd < 0 ? -1 : 0;
+    for (uint64_t off = 0; rc == 0 && off < len; off += chunk) {
+        size_t n = len - off < chunk ? (size_t)(len - off) : chunk;
+        errno = 0;
+        if (pread(w->fd8, buf, n, (off_t)off) != (ssize_t)n || pwrite(fd, buf, n, (off_t)off) != (ssize_t)n)
+            rc = -1;
+    }
+    free(buf);
+    if (rc == 0 && (fdatasync(fd) != 0 || rename(tmp, w->path8) != 0))
+        rc = -1;
+    if (rc == 0) {
+        /* the rename itself made durable */
+        char *dir = xstrdup(w->path8);
+        char *slash = strrchr(dir, '/');
+        if (slash)
+            *slash = 0;
+        int dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0) {
+            fsync(dfd);
+            close(dfd);
+        }
+        free(dir);
+        close(w->fd8);
+        w->fd8 = fd;
+    } else {
+        seterr(err, errlen, "%s: %s", tmp, errno ? strerror(errno) : "short read or write");
+        if (fd >= 0)
+            close(fd);
+        unlink(tmp);
+    }
+    free(tmp);
+    return rc;
+}
+
 int embfile_writer_close(embfile_writer *w, char *err, size_t errlen)
 {
     if (!w)
@@ -336,6 +387,13 @@ int embfile_writer_close(embfile_writer *w, char *err, size_t errlen)
         seterr(err, errlen, "%s: %s", w->path, strerror(errno));
         rc = -1;
     }
+    /* when this writer wrote a large part of the copy (a first score run, a
+     * backfill), lay it out again in large blocks (see i8_rewrite) */
+    const uint64_t added = w->rows - w->rows8_at_open;
+    char e2[256];
+    if (rc == 0 && added * embi8_stride(w->dim) >= (8u << 20) && added * 4 >= w->rows &&
+        i8_rewrite(w, e2, sizeof e2) != 0)
+        cc_log(CC_LOG_WARN, "%s (the copy is intact, only slower to map)", e2);
     writer_free(w);
     return rc;
 }

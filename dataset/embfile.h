@@ -82,7 +82,11 @@ int embfile_open_read(const char *path, int dim, uint64_t valid_rows, int *dim_o
  * the same rows as int8 with a per-row scale and error bound (embint8.h,
  * schema/EMBEDDINGS_FORMAT.md), appended and synced with the F16 rows, cut
  * back with them, and rebuilt from them (backfill) by embfile_writer_open
- * when missing, short or damaged. It is derived data: deleting it is safe. */
+ * when missing, short or damaged. A writer that wrote a quarter of the copy
+ * or more (and at least 8 MiB) rewrites it at close in 4 MiB blocks into
+ * X.i8.tmp, renamed over X.i8, so the page cache holds it in large folios
+ * that a one-shot search can map cheaply (embstore.h). It is derived data:
+ * deleting it is safe. */
 
 /* The copy's path for an F16 file's path ("x.f16" -> "x.i8"; free() it). */
 char *embfile_i8_path(const char *f16_path);

@@ -96,10 +96,61 @@ static int map_file(rowfile *f)
 #ifdef MADV_HUGEPAGE
     madvise(p, len, MADV_HUGEPAGE);
 #endif
-    madvise(p, len, MADV_WILLNEED);
     f->map = p;
     f->map_len = len;
     f->rows = (const unsigned char *)p + EMBFILE_HEADER;
+    return 0;
+}
+
+static void unmap_file(rowfile *f)
+{
+    if (f->map)
+        munmap(f->map, f->map_len);
+    f->map = NULL;
+    f->rows = NULL;
+}
+
+/* kB of files this process maps with 2 MiB entries (FilePmdMapped in
+ * /proc/self/smaps_rollup); -1 when the kernel does not say. */
+static long file_pmd_kb(void)
+{
+    char buf[4096];
+    int fd = open("/proc/self/smaps_rollup", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = 0;
+    const char *p = strstr(buf, "FilePmdMapped:");
+    return p ? strtol(p + 14, NULL, 10) : -1;
+}
+
+/* Maps f for a one-shot search only when that is cheap: the first byte of
+ * PROBES 2 MiB regions spread over the file is touched, and if the kernel
+ * mapped every one of them with a single 2 MiB entry (the page cache holds
+ * the file in large folios: see i8_rewrite in embfile.c) the rest almost
+ * surely is too, so mapping costs a few hundred faults instead of one per
+ * 4 KiB. Otherwise (4 KiB folios, or a cache partly evicted and re-read
+ * since) the file is unmapped and the pass streams it. 1 when mapped. */
+#define PROBES 16
+static int map_if_huge(rowfile *f)
+{
+    long before = file_pmd_kb();
+    if (before < 0 || map_file(f) != 0)
+        return 0;
+    const size_t regions = f->map_len / HUGE_BYTES;
+    if (regions > 0) {
+        const size_t probes = regions < PROBES ? regions : PROBES;
+        for (size_t i = 0; i < probes; i++) {
+            volatile const unsigned char *p = (const unsigned char *)f->map + (i * regions / probes) * HUGE_BYTES;
+            (void)*p;
+        }
+        if (file_pmd_kb() - before >= (long)(probes * (HUGE_BYTES >> 10)))
+            return 1;
+    }
+    unmap_file(f);
     return 0;
 }
 
@@ -353,6 +404,8 @@ static int int8_search(emb_store *s, const float *q, const uint8_t *allow, size_
             emb_topk_push(exact, c->row, sc);
     }
     free(row);
+    if (rc < 0)
+        emb_topk_free(exact);
     if (rc == 0) {
         /* Rows not kept as candidates have bounds no better than the worst
          * kept one; the result is exact when that bound is below the k-th
@@ -378,9 +431,15 @@ int emb_store_search(emb_store *s, const float *q, const uint8_t *allow, size_t 
         return 0;
     const int use_i8 = s->i8.fd >= 0;
     rowfile *f = use_i8 ? &s->i8 : &s->f16;
-    /* a second search: this caller searches repeatedly, so keep the rows mapped */
-    if (!f->map && (s->searches > 0 || (s->flags & EMB_STORE_MAP)) && map_file(f) != 0)
-        cc_log(CC_LOG_DEBUG, "%s: mmap: %s; reading it instead", f->path, strerror(errno));
+    if (!f->map) {
+        if (s->searches > 0 || (s->flags & EMB_STORE_MAP)) {
+            /* a second search: this caller searches repeatedly, so keep the rows mapped */
+            if (map_file(f) != 0)
+                cc_log(CC_LOG_DEBUG, "%s: mmap: %s; reading it instead", f->path, strerror(errno));
+        } else if (!(s->flags & EMB_STORE_STREAM)) {
+            info->huge = map_if_huge(f);
+        }
+    }
     s->searches++;
     info->mapped = f->map != NULL;
     emb_topk top;

@@ -16,13 +16,16 @@
  *   F16 pass     every allowed row's dot product (no int8 copy, or
  *                EMB_STORE_NO_INT8).
  *
- * Reading: the first search streams the file with pread() in 256 KiB blocks
- * on each thread (the kernel copies from the page cache; no page tables are
- * built for a 1 GiB mapping that a one-shot process would use once). From
- * the second search on (or the first with EMB_STORE_MAP) the file the pass
- * reads is mapped, 2 MiB-aligned with MADV_HUGEPAGE, and stays mapped, so a
- * caller that searches again reads memory. Rescoring reads single F16 rows
- * with pread.
+ * Reading: a first search maps the file it reads only when the kernel maps
+ * it with 2 MiB entries (checked on the first 2 MiB: the page cache holds the
+ * file in large folios, as after the writer laid the int8 copy out in large
+ * blocks); otherwise it streams the file with pread() in 256 KiB blocks per
+ * thread (the kernel copies from the page cache, and no page tables are
+ * built for a 500 MiB - 1 GiB mapping a one-shot process would use once:
+ * in a VM those cost far more than the scan). From the second search on (or
+ * the first with EMB_STORE_MAP) the file is mapped, 2 MiB-aligned with
+ * MADV_HUGEPAGE, and stays mapped, so a caller that searches again reads
+ * memory. Rescoring reads single F16 rows with pread.
  *
  * Errors: functions returning int give 0 / -1 with one line naming the file
  * in err. Allocation failure aborts. Not thread-safe: one search at a time
@@ -38,6 +41,7 @@
 enum {
     EMB_STORE_NO_INT8 = 1, /* ignore the int8 copy: the F16 pass every time */
     EMB_STORE_MAP = 2,     /* map the rows for the first search already */
+    EMB_STORE_STREAM = 4,  /* first search: stream even a file that maps in 2 MiB entries (to compare) */
 };
 
 typedef struct emb_store emb_store;
@@ -60,6 +64,7 @@ typedef struct {
     int int8;          /* the int8 pass proved the result */
     int fallback;      /* the int8 pass could not prove it: the F16 pass ran */
     int mapped;        /* the pass read a mapping (else pread) */
+    int huge;          /* a first search found the file mapped with 2 MiB entries */
     uint64_t rescored; /* F16 rows rescored after the int8 pass */
 } emb_store_info;
 
