@@ -14,6 +14,12 @@ Usage:
   warc:FILE     conformance/warc/expected_images.json (alt/title already
                 extracted from the WARC samples); unit = warc/target host.
 
+  extract.py --add OUT.tsv EXISTING.tsv git:REPO_DIR:CORPUS:PATHSPEC ...
+                corpora added later, to enlarge the sensitive part: only the
+                strings the sensitive-word screen matches, none EXISTING
+                holds, split by the same rule; OUT.tsv is labelled and then
+                appended to the set.
+
 Writes OUT.tsv with columns: split, unit, attr, text — one row per DISTINCT
 string (first seen wins), at most PER_UNIT strings from any one unit and at
 most PER_CORPUS from any one corpus, so no source dominates. The split is
@@ -182,7 +188,41 @@ def split_of(unit):
     return "heldout" if int(hashlib.sha1(unit.encode()).hexdigest(), 16) % 100 < HELDOUT_PCT else "dev"
 
 
+def add_screened(out, existing, sources):
+    """--add: the screened strings only (see SCREEN) of corpora added after
+    the first pass, leaving out strings EXISTING already holds; same split
+    rule (sha1 of the unit), every match taken (up to SCREEN_PER_CORPUS)."""
+    seen = set()
+    with open(existing, encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("#") or not line.strip():
+                continue
+            seen.add(line.rstrip("\n").split("\t", 4)[4])
+    rows = []
+    for arg in sources:
+        kind, _, rest = arg.partition(":")
+        if kind != "git":
+            sys.exit("extract.py: --add takes git: sources only (%s)" % arg)
+        repo, corpus, pattern = rest.split(":", 2)
+        units = git_units(repo, corpus, pattern)
+        n = 0
+        for unit in sorted(units):
+            for attr, s in units[unit]:
+                if s in seen or not SCREEN.search(s) or n >= SCREEN_PER_CORPUS:
+                    continue
+                seen.add(s)
+                n += 1
+                rows.append((split_of(unit), unit, attr, s))
+        print("%s: %d screened strings" % (corpus, n), file=sys.stderr)
+    with open(out, "w", encoding="utf-8") as f:
+        for r in rows:
+            f.write("\t".join(r) + "\n")
+
+
 def main():
+    if sys.argv[1] == "--add":
+        add_screened(sys.argv[2], sys.argv[3], sys.argv[4:])
+        return
     out = sys.argv[1]
     units = {}
     for arg in sys.argv[2:]:
