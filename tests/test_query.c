@@ -903,17 +903,34 @@ static void test_crash_and_migration(const char *dir, const char *list)
     tu_output_free(&o);
     CHECK(stat(emb, &sb) == 0 && sb.st_size == 64 + rows * dim * 2, "torn tail cut off: %lld bytes",
           (long long)sb.st_size);
+    /* the int8 copy beside it (schema/EMBEDDINGS_FORMAT.md): as many rows */
+    char *emb8 = xasprintf("%.*s.i8", (int)strlen(emb) - 4, emb);
+    CHECK(stat(emb8, &sb) == 0 && sb.st_size == 64 + rows * (dim + 16), "int8 copy: %lld bytes",
+          (long long)sb.st_size);
+    /* deleted: queries still answer (from the F16 file), score rebuilds it */
+    unlink(emb8);
+    run(&o, 0, "query without the int8 copy", "query", dir, "--similar", "000000001", "--k", "1", "--format", "csv",
+        "--columns", "key", "--no-header", (const char *)NULL);
+    CHECK(strncmp(tu_str(&o.out), "000000001,", 10) == 0, "without the copy: [%s]", tu_str(&o.out));
+    tu_output_free(&o);
+    run(&o, 0, "score rebuilds the copy", "score", dir, "--model", model_dir, "-q", (const char *)NULL);
+    tu_output_free(&o);
+    CHECK(stat(emb8, &sb) == 0 && sb.st_size == 64 + rows * (dim + 16), "int8 copy rebuilt: %lld bytes",
+          (long long)sb.st_size);
 
     /* migration: forget the file, as an index from before it existed */
     sqlite3_exec(db, "UPDATE clip_scores SET emb_row = NULL; UPDATE clip_models SET emb_rows = 0;", NULL, NULL, NULL);
     sqlite3_close(db);
     unlink(emb);
+    unlink(emb8);
     run(&o, 1, "query before migration", "query", dir, "--similar", "000000001", (const char *)NULL);
     CHECK(strstr(tu_str(&o.err), "score") != NULL, "says to run score: %s", tu_str(&o.err));
     tu_output_free(&o);
     run(&o, 0, "score migrates", "score", dir, "--model", model_dir, "-q", (const char *)NULL);
     tu_output_free(&o);
     CHECK(stat(emb, &sb) == 0 && sb.st_size == 64 + rows * dim * 2, "file rebuilt from the index: %lld bytes",
+          (long long)sb.st_size);
+    CHECK(stat(emb8, &sb) == 0 && sb.st_size == 64 + rows * (dim + 16), "int8 copy rebuilt with it: %lld bytes",
           (long long)sb.st_size);
     run(&o, 0, "query after migration", "query", dir, "--similar", "000000001", "--k", "1", "--format", "csv",
         "--columns", "key", "--no-header", (const char *)NULL);
@@ -932,7 +949,7 @@ static void test_crash_and_migration(const char *dir, const char *list)
     run(&o, 1, "unscored export-embeddings", "export-embeddings", plain, "-o", plain, (const char *)NULL);
     CHECK(strstr(tu_str(&o.err), "score") != NULL, "says to run score: %s", tu_str(&o.err));
     tu_output_free(&o);
-    free(plain), free(emb), free(db_path);
+    free(plain), free(emb), free(emb8), free(db_path);
 }
 
 int main(void)
