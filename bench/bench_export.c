@@ -13,11 +13,15 @@
  *   export_where  the same with --where selecting half of them
  * Wall time and CPU time (user+sys of this process or the child) for each;
  * on a shared machine samples per CPU-second is the figure that does not
- * depend on who else runs. Prints one JSON object. */
+ * depend on who else runs. Prints one JSON object.
+ *
+ * $BENCH_EXPORT_KEEP=DIR builds in DIR (which must not exist) and keeps it,
+ * so the source DIR/src can be exported again under perf. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -55,9 +59,10 @@ int main(int argc, char **argv)
         return 2;
     }
     char tmpl[] = "/tmp/bench_export.XXXXXX";
-    char *root = mkdtemp(tmpl);
-    if (!root) {
-        perror("mkdtemp");
+    const char *keep = getenv("BENCH_EXPORT_KEEP");
+    char *root = keep && *keep ? (char *)keep : mkdtemp(tmpl);
+    if (!root || (root != tmpl && mkdir(root, 0755) != 0)) {
+        perror(root ? root : "mkdtemp");
         return 1;
     }
     char *dir = xasprintf("%s/src", root), *out = xasprintf("%s/out", root), *out2 = xasprintf("%s/half", root);
@@ -124,7 +129,7 @@ int main(int argc, char **argv)
            n, size, build_s, n / read_wall, n / read_cpu, n / ew, n / ec, ew, ec, n / 2 / hw, n / 2 / hc,
            (n / ec) / (n / read_cpu), n / ew >= 20000 ? "true" : "false", n / ec >= 20000 ? "true" : "false");
     char *rm = xasprintf("rm -rf '%s'", root);
-    if (system(rm) != 0)
+    if (root == tmpl && system(rm) != 0)
         fprintf(stderr, "could not remove %s\n", root);
     free(rm), free(img), free(dir), free(out), free(out2);
     return 0;

@@ -13,20 +13,34 @@ const char export_usage[] =
     "usage: clipcrawl export DIR -o OUT [--where EXPR] [--fts WORDS] [--status S]\n"
     "                        [--min-clip-score X] [--text WORDS|--image FILE|--similar KEY --k N]\n"
     "                        [--shuffle [--seed N]] [--samples-per-shard N] [-q]\n"
+    "                        [--image-size N] [--resize-mode M] [--resize-only-if-bigger]\n"
+    "                        [--encode-format F] [--encode-quality Q]\n"
     "  Writes the selected samples as a new dataset in OUT: shards and index, image\n"
     "  bytes copied exactly as stored, KEY.json rebuilt for the new key with\n"
     "  source_key and clip_score. The selection options are query's; default: every\n"
     "  accepted sample. Order: key order (semantic: best first); --shuffle orders\n"
     "  them by --seed (default 0), the same order on every run. Killed and run\n"
     "  again with the same options, it copies only what is missing. OUT records\n"
-    "  the source directory (inputs) and the selection (runs.args); another\n"
-    "  selection into the same OUT is refused. Prints one JSON line of counts.\n";
+    "  the source directory (inputs), the selection (runs.args) and the image\n"
+    "  settings (runs.settings); another selection or other image settings into\n"
+    "  the same OUT are refused. Prints one JSON line of counts.\n"
+    "re-encoding (any of these flags; the others then take fetch's defaults):\n"
+    "  --image-size N         target size (256)\n"
+    "  --resize-mode M        no|border|keep_ratio|keep_ratio_largest|center_crop (border)\n"
+    "  --resize-only-if-bigger  leave images that are not bigger than --image-size as they are\n"
+    "  --encode-format F      jpg|png|webp (jpg)\n"
+    "  --encode-quality Q     1..100 for jpg/webp (95), 0..9 for png (6)\n"
+    "  Each image is decoded, resized and encoded as fetch does it; width, height\n"
+    "  and the member's extension follow, original_width/height and sha256 (of the\n"
+    "  download) stay the source's.\n";
 
 int cmd_export(int argc, char **argv)
 {
     if (cli_wants_help("export", argc, argv))
         return EXIT_OK;
     export_options o = {0};
+    pipeline_options img; /* fetch's image flags, parsed by the same parser */
+    pipeline_options_init(&img);
     semantic_opts sem;
     semantic_opts_init(&sem);
     ccbuf sel = {0}; /* the selection as typed, recorded in OUT */
@@ -38,6 +52,17 @@ int cmd_export(int argc, char **argv)
         if (r < 0)
             return EXIT_USAGE;
         if (r == 0) {
+            char ierr[256];
+            int takes = 0;
+            int ir = pipeline_image_option(&img, a, i + 1 < argc ? argv[i + 1] : NULL, &takes, ierr, sizeof ierr);
+            if (ir < 0) {
+                ccbuf_free(&sel);
+                return cli_usage_error("export", "%s", ierr);
+            }
+            if (ir > 0) { /* recorded as settings, not as part of the selection */
+                i += takes;
+                continue;
+            }
             if (strcmp(a, "--shuffle") == 0) {
                 o.shuffle = 1;
             } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
@@ -101,6 +126,8 @@ int cmd_export(int argc, char **argv)
         ccbuf_puts(&sel, "(all accepted samples)");
     o.selection = (const char *)sel.data;
     o.progress = !quiet;
+    if (img.resize_flags_given)
+        o.reencode = &img;
     int status = EXIT_OK;
     dataset_hit *hits = NULL;
     if (semantic_active(&sem)) {

@@ -10,6 +10,8 @@ void ds_seterr(dataset *ds, const char *fmt, ...) __attribute__((format(printf, 
 /* Sets dataset_errmsg(ds) to "DIR/index.sqlite: what: <SQLite's message>"; returns CC_ERR_DB. */
 cc_err ds_dberr(dataset *ds, const char *what);
 int ds_readonly(const dataset *ds);
+/* A bulk writer (dataset_options.bulk): the index's triggers are off. */
+int ds_is_bulk(const dataset *ds);
 /* The run begun by dataset_run_begin, 0 if none. */
 int64_t ds_run_id(const dataset *ds);
 /* Opens (or joins) the writer's transaction; dataset_flush() commits it.

@@ -56,13 +56,15 @@ struct dataset {
     double txn_start;
     int64_t run_id;
     int64_t n_accepted, n_other;
-    sqlite3_stmt *st_upsert, *st_status, *st_shard_new, *st_shard_upd;
+    sqlite3_stmt *st_upsert, *st_insert, *st_status, *st_shard_new, *st_shard_upd;
+    sqlite3_stmt *st_fts;   /* bulk: the caption's full-text entry */
 
     /* reader */
     sqlite3_stmt *st_locate;
     int rfd;
     int64_t rfd_shard;
     char *rfd_name;
+    shard_reader *reader;   /* made on the first read */
     ccbuf frame;
     ccbuf scratch;
 
@@ -126,9 +128,11 @@ static void free_handle(dataset *ds)
 {
     shard_writer_close(ds->w);
     sqlite3_finalize(ds->st_upsert);
+    sqlite3_finalize(ds->st_insert);
     sqlite3_finalize(ds->st_status);
     sqlite3_finalize(ds->st_shard_new);
     sqlite3_finalize(ds->st_shard_upd);
+    sqlite3_finalize(ds->st_fts);
     sqlite3_finalize(ds->st_locate);
     for (int i = 0; i < DS_STMT__COUNT; i++)
         sqlite3_finalize(ds->cache[i]);
@@ -136,6 +140,7 @@ static void free_handle(dataset *ds)
     if (ds->rfd >= 0)
         close(ds->rfd);
     free(ds->rfd_name);
+    shard_reader_free(ds->reader);
     if (ds->lock_fd >= 0)
         close(ds->lock_fd); /* releases the flock */
     ccbuf_free(&ds->frame);
@@ -174,7 +179,14 @@ static int prepare_writer(dataset *ds)
     ccbuf_puts(&sql, ") VALUES (");
     for (int i = 0; i < C_NCOLS; i++)
         ccbuf_printf(&sql, "%s?%d", i ? ", " : "", i + 1);
-    ccbuf_puts(&sql, ") ON CONFLICT(input_id, row_no) DO UPDATE SET ");
+    ccbuf_putc(&sql, ')');
+    /* the same without the conflict clause, for fresh rows: an upsert runs in a
+     * statement savepoint (see bulk_mode_on), a plain insert does not */
+    if (prep(ds, &ds->st_insert, (const char *)sql.data)) {
+        ccbuf_free(&sql);
+        return -1;
+    }
+    ccbuf_puts(&sql, " ON CONFLICT(input_id, row_no) DO UPDATE SET ");
     for (int i = 2; i < C_NCOLS; i++)
         ccbuf_printf(&sql, "%s%s = excluded.%s", i > 2 ? ", " : "", item_cols[i], item_cols[i]);
     int rc = prep(ds, &ds->st_upsert, (const char *)sql.data);
@@ -448,6 +460,55 @@ static cc_err recover(dataset *ds)
     return CC_OK;
 }
 
+/* Bulk mode (dataset_options.bulk): triggers off on this connection, every
+ * statement prepared again without them, the FTS insert prepared. Returns
+ * 0 (on, or left off when the index has triggers beyond the FTS ones), -1 on
+ * an SQLite error. */
+static int bulk_mode_on(dataset *ds)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(ds->db,
+                           "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND name NOT IN "
+                           "('items_fts_insert', 'items_fts_update', 'items_fts_delete')",
+                           -1, &st, NULL) != SQLITE_OK) {
+        dberr(ds, "listing triggers");
+        return -1;
+    }
+    int r = sqlite3_step(st);
+    int64_t others = r == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    if (others < 0) {
+        dberr(ds, "listing triggers");
+        return -1;
+    }
+    if (others > 0) { /* a trigger we would not replay: stay a plain writer */
+        ds->o.bulk = 0;
+        return 0;
+    }
+    /* a commit of thousands of rows dirties pages of every index: keep them
+     * in the page cache (64 MiB) instead of spilling them mid-transaction */
+    if (exec(ds, "PRAGMA cache_size = -65536") != 0)
+        return -1;
+    int on = 1;
+    if (sqlite3_db_config(ds->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, &on) != SQLITE_OK || on) {
+        dberr(ds, "turning triggers off");
+        return -1;
+    }
+    /* trigger programs are compiled into statements: prepare them again */
+    sqlite3_stmt **mine[] = {&ds->st_upsert, &ds->st_insert, &ds->st_status, &ds->st_shard_new, &ds->st_shard_upd};
+    for (size_t i = 0; i < sizeof mine / sizeof mine[0]; i++) {
+        sqlite3_finalize(*mine[i]);
+        *mine[i] = NULL;
+    }
+    for (int i = 0; i < DS_STMT__COUNT; i++) {
+        sqlite3_finalize(ds->cache[i]);
+        ds->cache[i] = NULL;
+    }
+    return prepare_writer(ds) || prep(ds, &ds->st_fts, "INSERT INTO captions_fts(rowid, caption) VALUES (?1, ?2)")
+               ? -1
+               : 0;
+}
+
 /* ---- open / close ------------------------------------------------------------------------ */
 
 dataset *dataset_open(const char *dir, const dataset_options *o, char *err, size_t errlen)
@@ -473,7 +534,7 @@ dataset *dataset_open(const char *dir, const dataset_options *o, char *err, size
                 DATASET_MAX_SAMPLES_PER_SHARD, opt.samples_per_shard);
         return NULL;
     }
-    if (opt.commit_rows < 1 || opt.commit_seconds < 0 || opt.zstd_level < 1 || opt.zstd_level > 22) {
+    if (opt.commit_rows < 1 || opt.commit_seconds < 0 || opt.zstd_level < -50 || opt.zstd_level > 22) {
         cc_seterr(err, errlen, "%s: bad dataset options (commit_rows %d, commit_seconds %g, zstd_level %d)",
                 dir, opt.commit_rows, opt.commit_seconds, opt.zstd_level);
         return NULL;
@@ -506,7 +567,9 @@ dataset *dataset_open(const char *dir, const dataset_options *o, char *err, size
         return NULL;
     }
     ds->db = index_db(ds->ix);
-    if (prepare_reader(ds) || prepare_writer(ds) || recover(ds) != CC_OK || dataset_compact_recover(ds) != CC_OK) {
+    /* recovery may edit rows (compact): with triggers on; bulk mode after it */
+    if (prepare_reader(ds) || prepare_writer(ds) || recover(ds) != CC_OK || dataset_compact_recover(ds) != CC_OK ||
+        (ds->o.bulk && bulk_mode_on(ds) != 0)) {
         cc_seterr(err, errlen, "%s", ds->err);
         free_handle(ds);
         return NULL;
@@ -679,6 +742,36 @@ int dataset_item_done(dataset *ds, int64_t input_id, int64_t row_no, int retry_f
     return !(retry_failed && s == DS_FAILED);
 }
 
+int64_t dataset_input_rows(dataset *ds, int64_t input_id, int64_t **rows)
+{
+    *rows = NULL;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(ds->db, "SELECT row_no FROM items WHERE input_id = ?1 ORDER BY row_no", -1, &st,
+                           NULL) != SQLITE_OK) {
+        dberr(ds, "listing an input's rows");
+        return -1;
+    }
+    sqlite3_bind_int64(st, 1, input_id);
+    size_t n = 0, cap = 0;
+    int r;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 1024;
+            *rows = xrealloc(*rows, cap * sizeof **rows);
+        }
+        (*rows)[n++] = sqlite3_column_int64(st, 0);
+    }
+    if (r != SQLITE_DONE) {
+        dberr(ds, "listing an input's rows");
+        sqlite3_finalize(st);
+        free(*rows);
+        *rows = NULL;
+        return -1;
+    }
+    sqlite3_finalize(st);
+    return (int64_t)n;
+}
+
 /* ---- writing ------------------------------------------------------------------------------ */
 
 static void bind_text(sqlite3_stmt *st, int col, const char *s)
@@ -803,7 +896,12 @@ cc_err dataset_add_accepted(dataset *ds, const dataset_sample *s, char key_out[1
         dserr(ds, "%s: list columns for %s are not a JSON object", ds->dir, s->url ? s->url : "?");
         return CC_ERR_USAGE;
     }
-    if (s->input_id > 0) {
+    if (ds->o.bulk && s->input_id > 0 && !s->fresh) {
+        dserr(ds, "%s: a bulk writer takes only fresh samples (input %lld row %lld)", ds->dir,
+              (long long)s->input_id, (long long)s->row_no);
+        return CC_ERR_USAGE;
+    }
+    if (s->input_id > 0 && !s->fresh) {
         int st = item_status(ds, s->input_id, s->row_no);
         if (st == -2)
             return CC_ERR_DB;
@@ -822,7 +920,10 @@ cc_err dataset_add_accepted(dataset *ds, const dataset_sample *s, char key_out[1
     char key[10];
     snprintf(key, sizeof key, "%05lld%04lld", (long long)ds->shard_no, (long long)ds->shard_samples);
     char member_sha[65], orig_sha[65];
-    cc_sha256_hex(s->image, s->image_len, member_sha);
+    if (s->member_sha256 && strlen(s->member_sha256) == 64)
+        memcpy(member_sha, s->member_sha256, 65);
+    else
+        cc_sha256_hex(s->image, s->image_len, member_sha);
     snprintf(orig_sha, sizeof orig_sha, "%s", s->sha256 ? s->sha256 : member_sha);
     double fetched = s->fetched_at > 0 ? s->fetched_at : cc_wallclock();
 
@@ -865,7 +966,7 @@ cc_err dataset_add_accepted(dataset *ds, const dataset_sample *s, char key_out[1
         return rc;
     }
 
-    sqlite3_stmt *st = ds->st_upsert;
+    sqlite3_stmt *st = s->fresh ? ds->st_insert : ds->st_upsert; /* fresh: no row to update */
     bind_identity(ds, st, s->input_id, s->row_no);
     bind_text(st, C_URL, s->url);
     bind_text(st, C_CAPTION, s->caption);
@@ -896,6 +997,14 @@ cc_err dataset_add_accepted(dataset *ds, const dataset_sample *s, char key_out[1
     bind_text(st, C_LIST_COLUMNS, s->list_columns);
     int r = sqlite3_step(st);
     sqlite3_reset(st);
+    if (r == SQLITE_DONE && ds->o.bulk) {
+        /* what items_fts_insert does; a fresh row was inserted, so its id is the last rowid */
+        sqlite3_stmt *sf = ds->st_fts;
+        sqlite3_bind_int64(sf, 1, sqlite3_last_insert_rowid(ds->db));
+        bind_text(sf, 2, s->caption);
+        r = sqlite3_step(sf);
+        sqlite3_reset(sf);
+    }
     sqlite3_stmt *su = ds->st_shard_upd;
     if (r == SQLITE_DONE) {
         sqlite3_reset(su);
@@ -1010,6 +1119,24 @@ cc_err dataset_locate(dataset *ds, const char *key, dataset_location *loc)
     return rc;
 }
 
+cc_err dataset_snapshot_begin(dataset *ds)
+{
+    if (!ds->readonly) {
+        dserr(ds, "%s: a read snapshot needs a read-only handle", ds->dir);
+        return CC_ERR_USAGE;
+    }
+    /* BEGIN alone takes no snapshot; the first read does, so read once now */
+    if (sqlite3_exec(ds->db, "BEGIN; SELECT count(*) FROM shards", NULL, NULL, NULL) != SQLITE_OK)
+        return dberr(ds, "starting a read snapshot");
+    return CC_OK;
+}
+
+void dataset_snapshot_end(dataset *ds)
+{
+    if (ds && ds->readonly && !sqlite3_get_autocommit(ds->db))
+        sqlite3_exec(ds->db, "COMMIT", NULL, NULL, NULL);
+}
+
 /* Opens (or reuses) a read descriptor on shard no: sealed file, else the .part. */
 static cc_err shard_fd(dataset *ds, int64_t no)
 {
@@ -1040,11 +1167,22 @@ cc_err dataset_read_sample(dataset *ds, const char *key, ccbuf *image, char ext[
 {
     dataset_location loc;
     cc_err rc = dataset_locate(ds, key, &loc);
-    if (rc == CC_OK)
-        rc = shard_fd(ds, loc.shard_no);
     if (rc != CC_OK)
         return rc;
-    rc = shard_read_frame(ds->rfd, ds->rfd_name, loc.frame_offset, loc.frame_length, &ds->frame, ds->err,
+    return dataset_read_sample_at(ds, &loc, image, ext, txt, json);
+}
+
+cc_err dataset_read_sample_at(dataset *ds, const dataset_location *lp, ccbuf *image, char ext[8], ccbuf *txt,
+                              ccbuf *json)
+{
+    dataset_location loc = *lp;
+    const char *key = loc.key;
+    cc_err rc = shard_fd(ds, loc.shard_no);
+    if (rc != CC_OK)
+        return rc;
+    if (!ds->reader)
+        ds->reader = shard_reader_new();
+    rc = shard_reader_read(ds->reader, ds->rfd, ds->rfd_name, loc.frame_offset, loc.frame_length, &ds->frame, ds->err,
                           sizeof ds->err);
     if (rc != CC_OK)
         return rc;
@@ -1183,6 +1321,11 @@ cc_err ds_dberr(dataset *ds, const char *what)
 int ds_readonly(const dataset *ds)
 {
     return ds->readonly;
+}
+
+int ds_is_bulk(const dataset *ds)
+{
+    return ds->o.bulk;
 }
 
 int64_t ds_run_id(const dataset *ds)

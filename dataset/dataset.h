@@ -53,7 +53,7 @@ typedef struct {
     int samples_per_shard;  /* 0 = 10000 (also the maximum: 4 digits of position) */
     int commit_rows;        /* rows per transaction; 0 = 256 */
     double commit_seconds;  /* commit at least this often while adding; 0 = 1.0 */
-    int zstd_level;         /* 0 = 3 */
+    int zstd_level;         /* 0 = 3; -50..-1 = zstd's fast levels (export: -1) */
     /* Shard numbering: shard_base, shard_base + shard_stride, ... A part I of
      * N of a partitioned run (--part I/N) numbers its shards I, I+N, I+2N, so
      * the keys of all parts are unique and `merge` can hard-link the shards
@@ -61,6 +61,15 @@ typedef struct {
      * follow the numbering fails (a part re-run with another --part). */
     int shard_base;
     int shard_stride;
+    /* A bulk writer (export) that only adds accepted samples, each with
+     * dataset_sample.fresh: the caption's full-text entry is written by
+     * dataset_add_accepted itself, with the index's triggers off on this
+     * connection (SQLite runs a trigger's FTS5 insert inside a statement
+     * savepoint, and FTS5 flushes its buffer at every savepoint: one new
+     * FTS segment per row, most of a row's cost). Edits (dataset_edit_*) and
+     * non-fresh samples are refused on such a handle. Ignored (a plain
+     * writer) when the index holds triggers this version does not know. */
+    int bulk;
 } dataset_options;
 
 /* Outcome of an item; stored as text ('accepted', ...). */
@@ -134,6 +143,12 @@ int64_t dataset_input(dataset *ds, const char *name, const char *kind);
  * cached, so 100M-row inputs stream. */
 int dataset_item_done(dataset *ds, int64_t input_id, int64_t row_no, int retry_failed);
 
+/* The row numbers of input_id that have a row (any outcome), ascending, in a
+ * malloc'ed array stored in *rows (NULL when none). Returns how many, or -1
+ * on an SQLite error. For a bulk writer that checks resume state in memory
+ * (then dataset_sample.fresh) instead of one look-up per row. */
+int64_t dataset_input_rows(dataset *ds, int64_t input_id, int64_t **rows);
+
 /* 1 if an accepted sample whose original bytes have this sha256 (hex)
  * exists (exact-duplicate check), storing its key into key_out when not
  * NULL; 0 if none; -1 on error. */
@@ -167,6 +182,14 @@ typedef struct {
     const char *list_columns;              /* NULL or a JSON object of the input list's extra
                                               columns: stored in items.list_columns and its
                                               members appended to KEY.json */
+    /* for bulk copies (export) */
+    const char *member_sha256;             /* hex SHA-256 of image[] when the caller already
+                                              knows it (bytes copied from another dataset's
+                                              index); NULL = computed here */
+    int fresh;                             /* the caller knows (input_id,row_no) has no row
+                                              yet (it listed the input's rows with
+                                              dataset_input_rows under this writer): the
+                                              look-up before writing is skipped */
 } dataset_sample;
 
 /* Writes s as one frame (KEY.<ext>, KEY.txt = caption, KEY.json) to the open
@@ -237,6 +260,18 @@ cc_err dataset_locate(dataset *ds, const char *key, dataset_location *loc);
  * Same returns as dataset_read_member. */
 cc_err dataset_read_sample(dataset *ds, const char *key, ccbuf *image, char ext[8],
                            ccbuf *txt, ccbuf *json);
+
+/* The same for a sample already located (loc->key, shard_no, frame offset
+ * and length, e.g. from dataset_item): no index look-up. */
+cc_err dataset_read_sample_at(dataset *ds, const dataset_location *loc, ccbuf *image, char ext[8], ccbuf *txt,
+                              ccbuf *json);
+
+/* A read snapshot on a read-only handle: between begin and end every read
+ * sees the index as it was at the first one (one read transaction, instead of
+ * one per statement: a long copy reads a consistent selection and skips a lock
+ * round trip per sample). CC_OK or CC_ERR_DB / CC_ERR_USAGE (writer handle). */
+cc_err dataset_snapshot_begin(dataset *ds);
+void dataset_snapshot_end(dataset *ds);
 
 /* Iterates over accepted samples in key order, optionally restricted by an
  * SQL condition on the items table (aliased `items`), e.g.

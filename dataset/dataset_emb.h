@@ -164,6 +164,8 @@ typedef struct {
     double clip_score;          /* under the reader's model */
     int has_phash;
     uint64_t phash;
+    const char *member_sha256;  /* of the stored image bytes */
+    dataset_location loc;       /* where its frame is (dataset_read_sample_at) */
 } dataset_item;
 
 typedef struct dataset_item_reader dataset_item_reader;

@@ -55,6 +55,10 @@ int dataset_each_row(dataset *ds, int64_t model_row, int (*fn)(const dataset_row
 
 cc_err dataset_edit_begin(dataset *ds)
 {
+    if (ds_is_bulk(ds)) {
+        ds_seterr(ds, "%s: edits need the index's triggers: not on a bulk writer", dataset_dir(ds));
+        return CC_ERR_USAGE;
+    }
     cc_err rc = dataset_flush(ds);
     return rc != CC_OK ? rc : ds_begin(ds);
 }

@@ -9,6 +9,20 @@
 
 #include "common.h"
 #include "dataset.h"
+#include "image.h"
+#include "phash.h"
+
+/* Rows per transaction in OUT: a bulk copy commits (after syncing its
+ * frames) every few thousand rows instead of every 256; a kill -9 redoes at
+ * most this many. */
+#define EXPORT_COMMIT_ROWS 8192
+#define EXPORT_COMMIT_SECONDS 10.0
+/* zstd level of OUT's frames: images do not compress; the fast level -1
+ * gives the same ratio as level 1 on shard frames at about twice its speed
+ * (bench/README.md). */
+#define EXPORT_ZSTD_LEVEL (-1)
+/* Samples re-encoded together (a batch per worker pool round). */
+#define REENCODE_BATCH 64
 
 /* splitmix64: a seeded, portable shuffle (same seed, same order everywhere) */
 static uint64_t mix(uint64_t *s)
@@ -30,6 +44,217 @@ static void shuffle(int64_t *v, size_t n, uint64_t seed)
     }
 }
 
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int in_sorted(const int64_t *v, size_t n, int64_t x)
+{
+    return n && bsearch(&x, v, n, sizeof *v, cmp_i64) != NULL;
+}
+
+/* Drops later repeats of an id (a hit list naming a key twice), keeping the
+ * order of first appearance: the bulk writer relies on each id once. */
+static void drop_repeats(int64_t *ids, size_t *n)
+{
+    int64_t *sorted = xmalloc((*n ? *n : 1) * sizeof *sorted);
+    memcpy(sorted, ids, *n * sizeof *ids);
+    qsort(sorted, *n, sizeof *sorted, cmp_i64);
+    unsigned char *seen = xcalloc(*n ? *n : 1, 1);
+    size_t m = 0;
+    for (size_t i = 0; i < *n; i++) {
+        int64_t *p = bsearch(&ids[i], sorted, *n, sizeof *sorted, cmp_i64);
+        while (p > sorted && p[-1] == ids[i]) /* the first of equal ids */
+            p--;
+        size_t at = (size_t)(p - sorted);
+        if (!seen[at]) {
+            seen[at] = 1;
+            ids[m++] = ids[i];
+        }
+    }
+    *n = m;
+    free(seen);
+    free(sorted);
+}
+
+/* ---- re-encoding ----------------------------------------------------------------- */
+
+typedef struct {
+    pipeline_options opt;  /* the image settings */
+    img_resize_mode mode;  /* with IMG_RESIZE_ONLY_IF_BIGGER */
+    int quality;           /* resolved */
+} reencoder;
+
+typedef struct {
+    const reencoder *re;
+    int64_t id;
+    char key[10];
+    ccbuf in, out;         /* stored bytes; re-encoded bytes */
+    int width, height;
+    uint64_t phash;
+    cc_err rc;
+    char err[256];
+} slot;
+
+static void reencode_job(void *arg)
+{
+    slot *s = arg;
+    const reencoder *re = s->re;
+    img_image im = {0};
+    ccbuf_reset(&s->out);
+    s->rc = img_decode_resize(s->in.data, s->in.len, re->opt.filters.image_max_pixels, re->opt.image_size, re->mode,
+                              &im, s->err, sizeof s->err);
+    if (s->rc == CC_OK) {
+        s->width = im.width;
+        s->height = im.height;
+        s->phash = img_phash64(&im);
+        s->rc = img_encode(&im, re->opt.encode_format, re->quality, &s->out, s->err, sizeof s->err);
+    }
+    img_image_free(&im);
+}
+
+/* The settings OUT records for this run (runs.settings), with fetch's keys. */
+static void settings_json(const export_options *o, const reencoder *re, ccbuf *j)
+{
+    if (!o->reencode) {
+        ccbuf_puts(j, "{\"keep_original\":1}");
+        return;
+    }
+    ccbuf_printf(j,
+                 "{\"image_size\":%d,\"resize_mode\":\"%s\",\"resize_only_if_bigger\":%d,\"encode_format\":\"%s\","
+                 "\"encode_quality\":%d,\"keep_original\":0}",
+                 re->opt.image_size, img_resize_mode_name(re->opt.resize_mode), re->opt.resize_only_if_bigger ? 1 : 0,
+                 img_encode_format_ext(re->opt.encode_format), re->quality);
+}
+
+/* ---- the run ----------------------------------------------------------------------- */
+
+typedef struct {
+    const export_options *o;
+    dataset *src, *dst;
+    dataset_item_reader *rows;
+    int64_t input;
+    const reencoder *re;
+    ccbuf extra;
+    char *err;
+    size_t errlen;
+} run_ctx;
+
+/* Writes the sample of slot s (image bytes in s->in, or re-encoded in s->out). */
+static int write_one(run_ctx *x, slot *s, const dataset_item *r, const char *ext)
+{
+    ccbuf *extra = &x->extra;
+    ccbuf_reset(extra);
+    ccbuf_printf(extra, "{\"source_key\":\"%s\"", r->key);
+    if (r->has_clip_score)
+        ccbuf_printf(extra, ",\"clip_score\":%.6f", r->clip_score);
+    ccbuf_putc(extra, '}');
+    const ccbuf *img = x->re ? &s->out : &s->in;
+    dataset_sample d = {
+        .input_id = x->input, .row_no = r->id,
+        .url = r->url, .caption = r->caption, .page_url = r->page_url, .caption_source = r->caption_source,
+        .image = img->data, .image_len = img->len, .ext = ext,
+        .width = x->re ? s->width : r->width, .height = x->re ? s->height : r->height,
+        .original_width = r->original_width, .original_height = r->original_height,
+        .bytes = r->bytes, .sha256 = r->sha256, .http_status = r->http_status,
+        .mime = r->mime, .language = r->language, .fetched_at = r->fetched_at,
+        .extra_json = (const char *)extra->data,
+        .caption_raw = r->caption_raw,
+        .has_phash = x->re ? 1 : r->has_phash, .phash = x->re ? s->phash : r->phash,
+        .member_sha256 = x->re ? NULL : r->member_sha256, /* the same bytes: the same hash */
+        .fresh = 1, /* run_export listed OUT's rows under the writer lock and skips those */
+    };
+    if (dataset_add_accepted(x->dst, &d, NULL) != CC_OK) {
+        cc_seterr(x->err, x->errlen, "%s", dataset_errmsg(x->dst));
+        return -1;
+    }
+    return 0;
+}
+
+/* Reads item id and its stored image into s->in (ext: its extension). */
+static int read_one(run_ctx *x, slot *s, dataset_item *r, char ext[8])
+{
+    if (dataset_item_get(x->rows, s->id, r, x->err, x->errlen) != CC_OK)
+        return -1;
+    snprintf(s->key, sizeof s->key, "%s", r->key);
+    if (dataset_read_sample_at(x->src, &r->loc, &s->in, ext, NULL, NULL) != CC_OK) {
+        cc_seterr(x->err, x->errlen, "%s", dataset_errmsg(x->src));
+        return -1;
+    }
+    return 0;
+}
+
+static int copy_all(run_ctx *x, const int64_t *ids, size_t n, const int64_t *done, size_t ndone, export_counts *c,
+                    double t0)
+{
+    const export_options *o = x->o;
+    size_t batch = x->re ? REENCODE_BATCH : 1;
+    slot *slots = xcalloc(batch, sizeof *slots);
+    cc_pool *pool = NULL;
+    if (x->re) {
+        int workers = x->re->opt.workers > 0 ? x->re->opt.workers : 1;
+        pool = cc_pool_new(workers, (int)batch);
+    }
+    int rc = 0;
+    double last = cc_now();
+    for (size_t i = 0; i < n && rc == 0;) {
+        size_t nb = 0;
+        while (i < n && nb < batch) {
+            int64_t id = ids[i++];
+            if (in_sorted(done, ndone, id)) {
+                c->already++;
+                continue;
+            }
+            slots[nb].re = x->re;
+            slots[nb++].id = id;
+        }
+        dataset_item r;
+        char ext[8];
+        if (x->re) {
+            for (size_t k = 0; k < nb && rc == 0; k++) {
+                rc = read_one(x, &slots[k], &r, ext);
+                if (rc == 0)
+                    cc_pool_submit(pool, reencode_job, &slots[k]);
+            }
+            cc_pool_wait(pool);
+        }
+        for (size_t k = 0; k < nb && rc == 0; k++) {
+            slot *s = &slots[k];
+            if (x->re) {
+                if (s->rc != CC_OK) {
+                    cc_seterr(x->err, x->errlen, "%s: sample %s: cannot re-encode: %s", o->src_dir, s->key, s->err);
+                    rc = -1;
+                    break;
+                }
+                if (dataset_item_get(x->rows, s->id, &r, x->err, x->errlen) != CC_OK) {
+                    rc = -1;
+                    break;
+                }
+                snprintf(ext, sizeof ext, "%s", img_encode_format_ext(x->re->opt.encode_format));
+            } else if ((rc = read_one(x, s, &r, ext)) != 0) {
+                break;
+            }
+            if ((rc = write_one(x, s, &r, ext)) != 0)
+                break;
+            c->written++;
+        }
+        if (o->progress && cc_now() - last >= 1.0) {
+            last = cc_now();
+            fprintf(stderr, "export: %lld/%zu (%.0f/s)\n", (long long)(c->written + c->already), n,
+                    (double)c->written / (last - t0));
+        }
+    }
+    cc_pool_free(pool);
+    for (size_t k = 0; k < batch; k++) {
+        ccbuf_free(&slots[k].in);
+        ccbuf_free(&slots[k].out);
+    }
+    free(slots);
+    return rc;
+}
+
 int export_run(const export_options *o, export_counts *c, char *err, size_t errlen)
 {
     memset(c, 0, sizeof *c);
@@ -47,20 +272,34 @@ int export_run(const export_options *o, export_counts *c, char *err, size_t errl
     if (!src)
         return -1;
     int rc = -1;
-    dataset *dst = NULL;
-    dataset_item_reader *rows = NULL;
-    int64_t *ids = NULL;
+    run_ctx x = {.o = o, .src = src, .err = err, .errlen = errlen};
+    int64_t *ids = NULL, *done = NULL;
     size_t n = 0;
-    char *prev = NULL;
-    ccbuf image = {0}, extra = {0};
+    int64_t ndone = 0;
+    char *prev = NULL, *prev_settings = NULL;
+    ccbuf settings = {0};
+    reencoder re;
+    if (o->reencode) {
+        re.opt = *o->reencode;
+        re.mode = (img_resize_mode)(re.opt.resize_mode | (re.opt.resize_only_if_bigger ? IMG_RESIZE_ONLY_IF_BIGGER : 0));
+        re.quality = pipeline_encode_quality(&re.opt);
+        x.re = &re;
+    }
+    settings_json(o, x.re, &settings);
     dataset_emb_model m = {0};
     int64_t score_model = 0;
     if (dataset_emb_model_find(src, NULL, NULL, &m, err, errlen) == CC_OK)
         score_model = m.row; /* KEY.json carries its score */
     dataset_emb_model_clear(&m);
     err[0] = 0;
+    /* one snapshot of the source for the selection and every read */
+    if (dataset_snapshot_begin(src) != CC_OK) {
+        cc_seterr(err, errlen, "%s", dataset_errmsg(src));
+        goto out;
+    }
     if (dataset_select_ids(src, &o->sel, o->hits, o->nhits, &ids, &n, err, errlen) != CC_OK)
         goto out;
+    drop_repeats(ids, &n);
     c->selected = (int64_t)n;
     if (n == 0) {
         cc_seterr(err, errlen, "%s: the selection holds no sample; nothing to export", o->src_dir);
@@ -68,93 +307,78 @@ int export_run(const export_options *o, export_counts *c, char *err, size_t errl
     }
     if (o->shuffle)
         shuffle(ids, n, o->seed);
-    if (!(rows = dataset_item_reader_new(src, score_model, err, errlen)))
+    if (!(x.rows = dataset_item_reader_new(src, score_model, err, errlen)))
         goto out;
-    dataset_options dopt = {.samples_per_shard = o->samples_per_shard};
-    if (!(dst = dataset_open(o->out_dir, &dopt, err, errlen)))
+    dataset_options dopt = {.samples_per_shard = o->samples_per_shard,
+                            .commit_rows = EXPORT_COMMIT_ROWS,
+                            .commit_seconds = EXPORT_COMMIT_SECONDS,
+                            .zstd_level = EXPORT_ZSTD_LEVEL,
+                            .bulk = 1};
+    if (!(x.dst = dataset_open(o->out_dir, &dopt, err, errlen)))
         goto out;
-    if (dataset_first_run_args(dst, "export", &prev, err, errlen) != CC_OK)
+    if (dataset_first_run_args(x.dst, "export", &prev, err, errlen) != CC_OK)
         goto out;
     if (prev && strcmp(prev, o->selection) != 0) {
         cc_seterr(err, errlen, "%s: holds an export of another selection (%s); export into a new directory",
                   o->out_dir, prev);
         goto out;
     }
-    int64_t input = dataset_input(dst, src_abs, "dataset");
-    if (input < 0 || dataset_run_begin(dst, "export", o->selection) < 0) {
-        cc_seterr(err, errlen, "%s", dataset_errmsg(dst));
+    if (prev) {
+        /* an export from before settings were recorded copied the bytes */
+        int found = dataset_last_settings(x.dst, "export", &prev_settings);
+        if (found < 0) {
+            cc_seterr(err, errlen, "%s", dataset_errmsg(x.dst));
+            goto out;
+        }
+        const char *was = found ? prev_settings : "{\"keep_original\":1}";
+        if (strcmp(was, (const char *)settings.data) != 0) {
+            cc_seterr(err, errlen,
+                      "%s: holds an export made with other image settings (%s, now %s): refused, not mixed; "
+                      "export into a new directory",
+                      o->out_dir, was, (const char *)settings.data);
+            goto out;
+        }
+    }
+    x.input = dataset_input(x.dst, src_abs, "dataset");
+    if (x.input < 0 || dataset_run_begin(x.dst, "export", o->selection) < 0 ||
+        dataset_run_settings(x.dst, (const char *)settings.data) != CC_OK) {
+        cc_seterr(err, errlen, "%s", dataset_errmsg(x.dst));
         goto out;
     }
-    double last = cc_now();
-    for (size_t i = 0; i < n; i++) {
-        int done = dataset_item_done(dst, input, ids[i], 0);
-        if (done < 0) {
-            cc_seterr(err, errlen, "%s", dataset_errmsg(dst));
-            goto out;
-        }
-        if (done) {
-            c->already++;
-            continue;
-        }
-        dataset_item r;
-        char ext[8];
-        if (dataset_item_get(rows, ids[i], &r, err, errlen) != CC_OK)
-            goto out;
-        if (dataset_read_sample(src, r.key, &image, ext, NULL, NULL) != CC_OK) {
-            cc_seterr(err, errlen, "%s", dataset_errmsg(src));
-            goto out;
-        }
-        ccbuf_reset(&extra);
-        ccbuf_printf(&extra, "{\"source_key\":\"%s\"", r.key);
-        if (r.has_clip_score)
-            ccbuf_printf(&extra, ",\"clip_score\":%.6f", r.clip_score);
-        ccbuf_putc(&extra, '}');
-        dataset_sample s = {
-            .input_id = input, .row_no = ids[i],
-            .url = r.url, .caption = r.caption, .page_url = r.page_url, .caption_source = r.caption_source,
-            .image = image.data, .image_len = image.len, .ext = ext,
-            .width = r.width, .height = r.height,
-            .original_width = r.original_width, .original_height = r.original_height,
-            .bytes = r.bytes, .sha256 = r.sha256, .http_status = r.http_status,
-            .mime = r.mime, .language = r.language, .fetched_at = r.fetched_at,
-            .extra_json = (const char *)extra.data,
-            .caption_raw = r.caption_raw, .has_phash = r.has_phash, .phash = r.phash,
-        };
-        if (dataset_add_accepted(dst, &s, NULL) != CC_OK) {
-            cc_seterr(err, errlen, "%s", dataset_errmsg(dst));
-            goto out;
-        }
-        c->written++;
-        if (o->progress && cc_now() - last >= 1.0) {
-            last = cc_now();
-            fprintf(stderr, "export: %lld/%zu (%.0f/s)\n", (long long)(c->written + c->already), n,
-                    (double)c->written / (last - t0));
-        }
+    /* what earlier runs wrote, listed once (this handle holds OUT's writer lock) */
+    if ((ndone = dataset_input_rows(x.dst, x.input, &done)) < 0) {
+        cc_seterr(err, errlen, "%s", dataset_errmsg(x.dst));
+        goto out;
     }
+    if (copy_all(&x, ids, n, done, (size_t)ndone, c, t0) != 0)
+        goto out;
     char counts[160];
     snprintf(counts, sizeof counts, "{\"selected\":%lld,\"written\":%lld,\"already\":%lld}", (long long)c->selected,
              (long long)c->written, (long long)c->already);
-    if (dataset_run_end(dst, counts) != CC_OK) {
-        cc_seterr(err, errlen, "%s", dataset_errmsg(dst));
+    if (dataset_run_end(x.dst, counts) != CC_OK) {
+        cc_seterr(err, errlen, "%s", dataset_errmsg(x.dst));
         goto out;
     }
     rc = 0;
 out:
-    if (dst) {
+    if (x.dst) {
         char e2[512];
         /* a finished export seals its last shard; an interrupted one leaves
          * the .part for the re-run to continue */
-        if (dataset_close(dst, rc == 0, e2, sizeof e2) != CC_OK && rc == 0) {
+        if (dataset_close(x.dst, rc == 0, e2, sizeof e2) != CC_OK && rc == 0) {
             cc_seterr(err, errlen, "%s", e2);
             rc = -1;
         }
     }
-    dataset_item_reader_free(rows);
+    dataset_item_reader_free(x.rows);
+    dataset_snapshot_end(src);
     dataset_close(src, 0, NULL, 0);
-    ccbuf_free(&image);
-    ccbuf_free(&extra);
+    ccbuf_free(&x.extra);
+    ccbuf_free(&settings);
     free(ids);
+    free(done);
     free(prev);
+    free(prev_settings);
     c->seconds = cc_now() - t0;
     return rc;
 }

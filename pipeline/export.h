@@ -2,15 +2,26 @@
  *
  * The samples a selection picks (SQL condition, caption words, CLIP score,
  * or the hits of a semantic search) are copied into OUT's own shards and
- * index: the image bytes exactly as stored (no decode, no re-encode), the
- * caption, and KEY.json rebuilt for the new key with the source's fields
- * plus "source_key" and "clip_score" (when the source was scored).
+ * index: the caption, KEY.json rebuilt for the new key with the source's
+ * fields plus "source_key" and "clip_score" (when the source was scored),
+ * and the image either
+ *   - copied: the bytes exactly as stored (no decode; the source's
+ *     member_sha256 is reused), or
+ *   - re-encoded (o->reencode): decoded, resized with fetch's resizer
+ *     (img_decode_resize: image_size, resize_mode, resize_only_if_bigger)
+ *     and encoded (encode_format, encode_quality) on worker threads; the new
+ *     bytes, width, height, member_sha256, pHash and file extension go into
+ *     OUT, while url, sha256 (of the original download), bytes and
+ *     original_width/height stay as the source recorded them.
  *
  * Resumable and crash-safe: OUT records the source directory as its input
  * ("dataset" kind) and each sample under the source's item id, so a run
  * killed at any moment and run again copies only what is missing — nothing
- * lost, nothing twice. The first run's selection is recorded (runs.args);
- * a later run into the same OUT with another selection is refused. */
+ * lost, nothing twice. Rows commit in bulk (every few thousand, each commit
+ * after its frames are synced). The first run's selection is recorded
+ * (runs.args) and each run's image settings (runs.settings, the keys fetch
+ * records: {"keep_original":1} for a copy); a later run into the same OUT
+ * with another selection or other image settings is refused. */
 #ifndef CC_PIPELINE_EXPORT_H
 #define CC_PIPELINE_EXPORT_H
 
@@ -18,6 +29,7 @@
 #include <stdint.h>
 
 #include "dataset_emb.h"
+#include "pipeline.h"
 
 typedef struct {
     const char *src_dir, *out_dir;
@@ -29,6 +41,11 @@ typedef struct {
     int samples_per_shard;     /* 0 = the dataset default (10000) */
     const char *selection;     /* the selection as text, recorded in OUT's runs and compared on re-runs */
     int progress;              /* a progress line on stderr */
+    /* NULL: image bytes copied. Else decoded, resized and encoded with its
+     * image_size, resize_mode, resize_only_if_bigger, encode_format,
+     * encode_quality (-1 = the format's default), on its workers threads, with
+     * its filters.image_max_pixels as the decode cap. */
+    const pipeline_options *reencode;
 } export_options;
 
 typedef struct {

@@ -140,14 +140,9 @@ pipeline *pipeline_new(dataset *ds, const pipeline_options *o)
         pipeline_options_init(&p->opt);
     if (p->opt.workers < 1)
         p->opt.workers = 1;
-    /* PNG's "quality" is a zlib level 0..9: 95 (the jpg/webp default) would
-     * fail every encode, so the default is per format and a too-high level is capped. */
-    if (p->opt.encode_quality < 0)
-        p->opt.encode_quality = p->opt.encode_format == ENC_PNG ? 6 : 95;
-    if (p->opt.encode_format == ENC_PNG && p->opt.encode_quality > 9) {
+    if (p->opt.encode_format == ENC_PNG && p->opt.encode_quality > 9)
         cc_log(CC_LOG_WARN, "--encode-quality %d is not a png level (0..9); using 9", p->opt.encode_quality);
-        p->opt.encode_quality = 9;
-    }
+    p->opt.encode_quality = pipeline_encode_quality(&p->opt);
     const filter_config *fc = &p->opt.filters;
     char jerr[400];
     p->judge = judge_new(fc, jerr, sizeof jerr);

@@ -174,6 +174,32 @@ int pipeline_option(pipeline_options *o, http_options *h, const char *flag, cons
     return 0;
 }
 
+int pipeline_image_option(pipeline_options *o, const char *flag, const char *value, int *takes_value, char *err,
+                          size_t errlen)
+{
+    static const char *const image_flags[] = {"--image-size", "--resize-mode", "--resize-only-if-bigger",
+                                              "--encode-format", "--encode-quality"};
+    *takes_value = 0;
+    for (size_t i = 0; i < sizeof image_flags / sizeof image_flags[0]; i++)
+        if (strcmp(flag, image_flags[i]) == 0) {
+            http_options scratch; /* untouched: none of these flags is a download flag */
+            memset(&scratch, 0, sizeof scratch);
+            return pipeline_option(o, &scratch, flag, value, takes_value, err, errlen);
+        }
+    return 0;
+}
+
+int pipeline_encode_quality(const pipeline_options *o)
+{
+    /* PNG's "quality" is a zlib level 0..9: 95 (the jpg/webp default) would
+     * fail every encode, so the default is per format and a too-high level is capped. */
+    if (o->encode_quality < 0)
+        return o->encode_format == ENC_PNG ? 6 : 95;
+    if (o->encode_format == ENC_PNG && o->encode_quality > 9)
+        return 9;
+    return o->encode_quality;
+}
+
 void clip_tool_options_init(clip_tool_options *o)
 {
     memset(o, 0, sizeof *o);

@@ -82,6 +82,14 @@ int pipeline_options_check(const pipeline_options *o, char *err, size_t errlen);
 
 int pipeline_option(pipeline_options *o, http_options *h, const char *flag, const char *value,
                     int *takes_value, char *err, size_t errlen);
+/* Only the image flags (--image-size, --resize-mode, --resize-only-if-bigger,
+ * --encode-format, --encode-quality), for commands that re-encode stored
+ * images (export): same returns; any other flag gives 0. */
+int pipeline_image_option(pipeline_options *o, const char *flag, const char *value, int *takes_value, char *err,
+                          size_t errlen);
+/* The encode quality a run uses: --encode-quality, else 95 for jpg/webp and
+ * 6 for png (a zlib level); a png level above 9 becomes 9. */
+int pipeline_encode_quality(const pipeline_options *o);
 /* The help text for those flags, for the commands' usage strings. */
 #define PIPELINE_OPTIONS_HELP \
 "download:\n" \

@@ -227,7 +227,7 @@ shard_writer *shard_writer_open(const char *path, int64_t keep_bytes, int level,
     w->fd = fd;
     w->path = xstrdup(path);
     w->size = size;
-    w->level = level > 0 ? level : 3;
+    w->level = level != 0 ? level : 3; /* negative: zstd's fast levels */
     w->cctx = ZSTD_createCCtx();
     if (!w->cctx)
         abort();
@@ -376,8 +376,32 @@ void shard_writer_close(shard_writer *w)
 
 /* ---- reading ----------------------------------------------------------------------- */
 
-static cc_err decompress_frame(const unsigned char *src, size_t len, const char *name, uint64_t offset,
-                               ccbuf *out, char *err, size_t errlen)
+struct shard_reader {
+    ZSTD_DCtx *dctx;
+    ccbuf src;   /* the compressed bytes of the last frame */
+};
+
+shard_reader *shard_reader_new(void)
+{
+    shard_reader *r = xcalloc(1, sizeof *r);
+    r->dctx = ZSTD_createDCtx();
+    if (!r->dctx)
+        abort();
+    return r;
+}
+
+void shard_reader_free(shard_reader *r)
+{
+    if (!r)
+        return;
+    ZSTD_freeDCtx(r->dctx);
+    ccbuf_free(&r->src);
+    free(r);
+}
+
+/* dctx NULL: ZSTD_decompress's own context (allocated per call) */
+static cc_err decompress_frame(ZSTD_DCtx *dctx, const unsigned char *src, size_t len, const char *name,
+                               uint64_t offset, ccbuf *out, char *err, size_t errlen)
 {
     size_t fl = ZSTD_findFrameCompressedSize(src, len);
     if (ZSTD_isError(fl) || fl != len) {
@@ -392,7 +416,8 @@ static cc_err decompress_frame(const unsigned char *src, size_t len, const char 
     }
     ccbuf_reset(out);
     ccbuf_reserve(out, (size_t)cs + 1);
-    size_t d = ZSTD_decompress(out->data, (size_t)cs + 1, src, len);
+    size_t d = dctx ? ZSTD_decompressDCtx(dctx, out->data, (size_t)cs + 1, src, len)
+                    : ZSTD_decompress(out->data, (size_t)cs + 1, src, len);
     if (ZSTD_isError(d) || d != cs) {
         cc_seterr(err, errlen, "%s: frame at offset %" PRIu64 " does not decompress: %s", name, offset,
                 ZSTD_isError(d) ? ZSTD_getErrorName(d) : "size mismatch");
@@ -406,11 +431,24 @@ static cc_err decompress_frame(const unsigned char *src, size_t len, const char 
 cc_err shard_read_frame(int fd, const char *name, uint64_t offset, uint64_t length,
                         ccbuf *out, char *err, size_t errlen)
 {
+    return shard_reader_read(NULL, fd, name, offset, length, out, err, errlen);
+}
+
+cc_err shard_reader_read(shard_reader *r, int fd, const char *name, uint64_t offset, uint64_t length, ccbuf *out,
+                         char *err, size_t errlen)
+{
     if (length == 0 || length > SHARD_FRAME_MAX) {
         cc_seterr(err, errlen, "%s: bad frame length %" PRIu64 " at offset %" PRIu64, name, length, offset);
         return CC_ERR_CORRUPT;
     }
-    unsigned char *src = xmalloc((size_t)length);
+    unsigned char *src;
+    if (r) {
+        ccbuf_reset(&r->src);
+        ccbuf_reserve(&r->src, (size_t)length);
+        src = r->src.data;
+    } else {
+        src = xmalloc((size_t)length);
+    }
     size_t got = 0;
     while (got < length) {
         ssize_t k = pread(fd, src + got, (size_t)length - got, (off_t)(offset + got));
@@ -419,13 +457,15 @@ cc_err shard_read_frame(int fd, const char *name, uint64_t offset, uint64_t leng
         if (k <= 0) {
             cc_seterr(err, errlen, "%s: cannot read %" PRIu64 " bytes at offset %" PRIu64 ": %s", name,
                     length, offset, k < 0 ? strerror(errno) : "file too short");
-            free(src);
+            if (!r)
+                free(src);
             return CC_ERR_IO;
         }
         got += (size_t)k;
     }
-    cc_err rc = decompress_frame(src, (size_t)length, name, offset, out, err, errlen);
-    free(src);
+    cc_err rc = decompress_frame(r ? r->dctx : NULL, src, (size_t)length, name, offset, out, err, errlen);
+    if (!r)
+        free(src);
     return rc;
 }
 
@@ -438,6 +478,7 @@ struct shard_iter {
     uint64_t pos;
     int failed;
     char err[512];
+    ZSTD_DCtx *dctx;  /* made on the first decompression, kept for the walk */
 };
 
 shard_iter *shard_iter_open(const char *path, char *err, size_t errlen)
@@ -486,7 +527,9 @@ int shard_iter_next(shard_iter *it, uint64_t *offset, uint64_t *length, ccbuf *o
         it->failed = 1;
         return -1;
     }
-    if (out && decompress_frame(p, fl, it->path, it->pos, out, it->err, sizeof it->err) != CC_OK) {
+    if (out && !it->dctx && !(it->dctx = ZSTD_createDCtx()))
+        abort();
+    if (out && decompress_frame(it->dctx, p, fl, it->path, it->pos, out, it->err, sizeof it->err) != CC_OK) {
         it->failed = 1;
         return -1;
     }
@@ -515,6 +558,7 @@ void shard_iter_close(shard_iter *it)
         return;
     if (it->map)
         munmap(it->map, (size_t)it->size);
+    ZSTD_freeDCtx(it->dctx);
     free(it->path);
     free(it);
 }

@@ -53,7 +53,8 @@ typedef struct shard_writer shard_writer;
  *   keep_bytes >= 0: open an existing file and cut it back to keep_bytes
  *     bytes (crash recovery: drop frames the index never committed); the
  *     file must be at least keep_bytes long, else CC_ERR_CORRUPT.
- * level: zstd level (0 = default 3).
+ * level: zstd level (0 = default 3; negative = zstd's fast levels, e.g. -1,
+ *   for bytes that do not compress, such as images).
  * Returns NULL with a one-line message in err on failure. */
 shard_writer *shard_writer_open(const char *path, int64_t keep_bytes, int level,
                                 char *err, size_t errlen);
@@ -98,6 +99,16 @@ const char *shard_writer_errmsg(const shard_writer *w);
  * content size, size over SHARD_FRAME_MAX, checksum mismatch). */
 cc_err shard_read_frame(int fd, const char *name, uint64_t offset, uint64_t length,
                         ccbuf *out, char *err, size_t errlen);
+
+/* A reusable reading context (a zstd decompression context and a buffer for
+ * the compressed bytes) for a reader of many frames: shard_read_frame
+ * allocates both on every call. One per thread. */
+typedef struct shard_reader shard_reader;
+shard_reader *shard_reader_new(void);
+void shard_reader_free(shard_reader *r); /* NULL is a no-op */
+/* shard_read_frame with r's context (r NULL: a temporary one). */
+cc_err shard_reader_read(shard_reader *r, int fd, const char *name, uint64_t offset, uint64_t length, ccbuf *out,
+                         char *err, size_t errlen);
 
 /* Parses the tar members in buf[0..n) (the decompressed bytes of one frame):
  * every header's checksum, magic, type ('0' or NUL) and size are checked,

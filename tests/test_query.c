@@ -1,4 +1,5 @@
-/* test_query.c — query (formats, FTS words, semantic search), export-embeddings,
+/* test_query.c — query (formats, FTS words, semantic search), export (copy and
+ * re-encode), export-embeddings,
  * and the embedding file's crash and migration behaviour, end to end.
  *
  * A dataset is fetched from nginx on 127.0.0.1 (photo-like JPEGs made here)
@@ -687,6 +688,170 @@ static void test_export(const char *dir)
     free(out), free(out2), free(out4), free(shard3), free(shard4);
 }
 
+/* export with re-encoding: for each of fetch's resize modes (and a format
+ * each), every member read by `tar --zstd` has the format's magic bytes, the
+ * size img_resize_dims gives for the source's size, the width/height its
+ * KEY.json and the index say, `cat` gives the same bytes, the index's
+ * member_sha256 is theirs; original_width/height and sha256 stay the
+ * source's. Settings are recorded; a re-run with the same ones has nothing
+ * to do, with others is refused; killed and re-run, nothing lost or doubled. */
+static const char *magic_format(const unsigned char *b, size_t n)
+{
+    if (n >= 3 && b[0] == 0xff && b[1] == 0xd8 && b[2] == 0xff)
+        return "jpg";
+    if (n >= 8 && memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0)
+        return "png";
+    if (n >= 12 && memcmp(b, "RIFF", 4) == 0 && memcmp(b + 8, "WEBP", 4) == 0)
+        return "webp";
+    return "?";
+}
+
+/* Checks every sample of OUT as described above; returns how many. */
+static int check_reencoded(const char *src, const char *out, const char *tag, const char *mode_name, int size,
+                           const char *fmt, int only_if_bigger)
+{
+    char *ex = xasprintf("%s/untar-%s", work, tag);
+    int n = untar_all(out, ex);
+    img_resize_mode mode = RESIZE_BORDER;
+    CHECK(img_resize_mode_parse(mode_name, &mode) == 0, "%s: mode %s", tag, mode_name);
+    char *cmd = xasprintf("cd '%s' && ls | grep '\\.json$' | sort", ex);
+    const char *argv[] = {"/bin/sh", "-c", cmd, NULL};
+    tu_output o;
+    tu_run(argv, NULL, 60, &o);
+    int count = 0;
+    for (const char *p = tu_str(&o.out); *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        char key[16];
+        snprintf(key, sizeof key, "%.*s", (int)(len > 9 ? 9 : len), p);
+        p += len + (nl != NULL);
+        char *jp = xasprintf("%s/%s.json", ex, key), *ip = xasprintf("%s/%s.%s", ex, key, fmt);
+        char *jt = tu_read_file(jp, NULL);
+        size_t ilen = 0;
+        unsigned char *img = (unsigned char *)tu_read_file(ip, &ilen);
+        char e[64];
+        json_value *j = jt ? json_parse(jt, strlen(jt), e, sizeof e) : NULL;
+        const char *sk = json_get_string(j, "source_key", "");
+        CHECK(img != NULL, "%s: %s has no .%s member", tag, key, fmt);
+        CHECK(img && strcmp(magic_format(img, ilen), fmt) == 0, "%s: %s.%s starts like %s", tag, key, fmt,
+              img ? magic_format(img, ilen) : "nothing");
+        /* the source's sizes and hash, from its index */
+        char *q = xasprintf("SELECT width, height, original_width, original_height, sha256 FROM items WHERE key = '%s'",
+                            sk);
+        tu_output s;
+        run(&s, 0, "source row", "query", src, "--sql", q, "--format", "tsv", "--no-header", (const char *)NULL);
+        int sw = 0, sh = 0, ow = 0, oh = 0;
+        char ssha[80] = "";
+        sscanf(tu_str(&s.out), "%d\t%d\t%d\t%d\t%79s", &sw, &sh, &ow, &oh, ssha);
+        tu_output_free(&s);
+        free(q);
+        int ew = sw, eh = sh;
+        int ref = mode == RESIZE_KEEP_RATIO || mode == RESIZE_CENTER_CROP ? (sw < sh ? sw : sh) : (sw > sh ? sw : sh);
+        if (mode != RESIZE_NO && !(only_if_bigger && ref <= size))
+            img_resize_dims(sw, sh, size, mode, &ew, &eh, NULL, NULL);
+        int pw = 0, ph = 0;
+        img_format pf;
+        CHECK(img && img_probe(img, ilen, &pf, &pw, &ph, e, sizeof e) == CC_OK, "%s: %s does not parse", tag, key);
+        CHECK(pw == ew && ph == eh, "%s: %s (%s, size %d, source %dx%d) is %dx%d, want %dx%d", tag, key, mode_name,
+              size, sw, sh, pw, ph, ew, eh);
+        CHECK(json_get_number(j, "width", -1) == pw && json_get_number(j, "height", -1) == ph,
+              "%s: %s.json width/height", tag, key);
+        CHECK(json_get_number(j, "original_width", -1) == ow && json_get_number(j, "original_height", -1) == oh,
+              "%s: %s.json keeps original_width/height %dx%d", tag, key, ow, oh);
+        CHECK(strcmp(json_get_string(j, "sha256", ""), ssha) == 0, "%s: %s.json keeps the download's sha256", tag,
+              key);
+        /* cat of the new dataset, and its index */
+        run(&s, 0, "cat new", "cat", out, key, (const char *)NULL);
+        CHECK(img && s.out.len == ilen && memcmp(s.out.data, img, ilen) == 0, "%s: cat %s differs from tar", tag, key);
+        tu_output_free(&s);
+        char hex[65] = "";
+        if (img)
+            cc_sha256_hex(img, ilen, hex);
+        q = xasprintf("SELECT width, height, image_format, member_sha256, member_bytes FROM items WHERE key = '%s'",
+                      key);
+        run(&s, 0, "new row", "query", out, "--sql", q, "--format", "tsv", "--no-header", (const char *)NULL);
+        char *want = xasprintf("%d\t%d\t%s\t%s\t%zu\n", pw, ph, fmt, hex, ilen);
+        CHECK(strcmp(tu_str(&s.out), want) == 0, "%s: index row [%s] want [%s]", tag, tu_str(&s.out), want);
+        tu_output_free(&s);
+        free(q), free(want), free(jp), free(ip), free(jt), free(img);
+        json_free(j);
+        count++;
+    }
+    CHECK(count == n, "%s: %d image members for %d json members", tag, count, n);
+    tu_output_free(&o);
+    free(cmd);
+    tu_rm_rf(ex);
+    free(ex);
+    return count;
+}
+
+static void test_export_reencode(const char *dir)
+{
+    static const char *const modes[] = {"no", "border", "keep_ratio", "keep_ratio_largest", "center_crop"};
+    static const char *const fmts[] = {"png", "jpg", "webp", "jpg", "png"};
+    const char *where = "items.id % 5 = 1"; /* 8 samples of different sizes */
+    tu_output o;
+    for (int i = 0; i < 5; i++) {
+        char *out = xasprintf("%s/reenc-%s", work, modes[i]);
+        run(&o, 0, "export re-encode", "export", dir, "-o", out, "--where", where, "--image-size", "64",
+            "--resize-mode", modes[i], "--encode-format", fmts[i], "-q", (const char *)NULL);
+        CHECK(strstr(tu_str(&o.out), "\"written\":8"), "re-encode %s: %s", modes[i], tu_str(&o.out));
+        tu_output_free(&o);
+        char tag[32];
+        snprintf(tag, sizeof tag, "re-%s", modes[i]);
+        CHECK(check_reencoded(dir, out, tag, modes[i], 64, fmts[i], 0) == 8, "%s: 8 samples", tag);
+        free(out);
+    }
+    /* --resize-only-if-bigger at 200: the smaller images stay as they are */
+    char *big = xasprintf("%s/reenc-big", work);
+    run(&o, 0, "export only if bigger", "export", dir, "-o", big, "--where", where, "--image-size", "200",
+        "--resize-mode", "keep_ratio", "--resize-only-if-bigger", "--encode-quality", "80", "-q", (const char *)NULL);
+    tu_output_free(&o);
+    CHECK(check_reencoded(dir, big, "re-big", "keep_ratio", 200, "jpg", 1) == 8, "only-if-bigger: 8 samples");
+    /* settings recorded beside source and selection */
+    run(&o, 0, "settings", "query", big, "--sql", "SELECT settings FROM runs", "--format", "tsv", "--no-header",
+        (const char *)NULL);
+    CHECK(strstr(tu_str(&o.out), "\"image_size\":200") && strstr(tu_str(&o.out), "\"resize_mode\":\"keep_ratio\"") &&
+              strstr(tu_str(&o.out), "\"resize_only_if_bigger\":1") &&
+              strstr(tu_str(&o.out), "\"encode_format\":\"jpg\"") && strstr(tu_str(&o.out), "\"encode_quality\":80"),
+          "settings recorded: %s", tu_str(&o.out));
+    tu_output_free(&o);
+    /* the same settings again: nothing to do; other settings: refused in one line */
+    run(&o, 0, "re-encode again", "export", dir, "-o", big, "--where", where, "--image-size", "200", "--resize-mode",
+        "keep_ratio", "--resize-only-if-bigger", "--encode-quality", "80", "-q", (const char *)NULL);
+    CHECK(strstr(tu_str(&o.out), "\"written\":0") && strstr(tu_str(&o.out), "\"already\":8"), "same settings: %s",
+          tu_str(&o.out));
+    tu_output_free(&o);
+    run(&o, 1, "other settings", "export", dir, "-o", big, "--where", where, "--image-size", "100", "-q",
+        (const char *)NULL);
+    const char *e = tu_str(&o.err);
+    CHECK(strstr(e, "other image settings") && strchr(e, '\n') == e + strlen(e) - 1, "refused in one line: %s", e);
+    tu_output_free(&o);
+    run(&o, 1, "copy into a re-encoded export", "export", dir, "-o", big, "--where", where, "-q", (const char *)NULL);
+    CHECK(strstr(tu_str(&o.err), "other image settings") != NULL, "copy refused: %s", tu_str(&o.err));
+    tu_output_free(&o);
+    run(&o, 2, "bad resize mode", "export", dir, "-o", big, "--resize-mode", "stretch", (const char *)NULL);
+    CHECK(strstr(tu_str(&o.err), "--resize-mode") != NULL, "bad mode named: %s", tu_str(&o.err));
+    tu_output_free(&o);
+    /* killed with SIGKILL, then run again with the same settings: every sample once */
+    char *killed = xasprintf("%s/reenc-kill", work);
+    pid_t pid = tu_spawn_clipcrawl(NULL, NULL, "export", dir, "-o", killed, "--samples-per-shard", "3",
+                                   "--encode-format", "webp", "-q", (const char *)NULL);
+    usleep(150000);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    run(&o, 0, "re-encode after kill -9", "export", dir, "-o", killed, "--samples-per-shard", "3", "--encode-format",
+        "webp", "-q", (const char *)NULL);
+    tu_output_free(&o);
+    CHECK(check_reencoded(dir, killed, "re-kill", "border", 256, "webp", 0) == N_SITE, "after kill -9: all %d",
+          N_SITE);
+    char *ex = xasprintf("%s/untar-re-kill2", work);
+    CHECK(check_export(dir, killed, "re-kill2", NULL, 0, 0) == N_SITE, "each source once after kill -9");
+    run(&o, 0, "verify re-encoded", "verify", killed, (const char *)NULL);
+    tu_output_free(&o);
+    free(ex), free(killed), free(big);
+}
+
 /* The chromium binary, or NULL. */
 static const char *chromium(void)
 {
@@ -993,6 +1158,7 @@ int main(void)
         test_semantic(dir, site);
         test_export_embeddings(dir);
         test_export(dir);
+        test_export_reencode(dir);
         test_report(dir, tu_server_base(srv));
         test_compact(dir);
         test_crash_and_migration(dir, list_path);
