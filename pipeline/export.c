@@ -90,7 +90,9 @@ typedef struct {
 typedef struct {
     const reencoder *re;
     int64_t id;
-    char key[10];
+    dataset_item row;      /* its strings point into strs */
+    ccbuf strs;
+    char ext[8];           /* of the stored image */
     ccbuf in, out;         /* stored bytes; re-encoded bytes */
     int width, height;
     uint64_t phash;
@@ -131,6 +133,9 @@ static void settings_json(const export_options *o, const reencoder *re, ccbuf *j
 
 /* ---- the run ----------------------------------------------------------------------- */
 
+/* Samples read (on the reader thread) while the previous batch is written. */
+#define COPY_BATCH 256
+
 typedef struct {
     const export_options *o;
     dataset *src, *dst;
@@ -142,9 +147,60 @@ typedef struct {
     size_t errlen;
 } run_ctx;
 
-/* Writes the sample of slot s (image bytes in s->in, or re-encoded in s->out). */
-static int write_one(run_ctx *x, slot *s, const dataset_item *r, const char *ext)
+/* One batch: its slots are read by read_batch on the reader thread (which
+ * alone uses the source handle), then re-encoded and written by the caller. */
+typedef struct {
+    run_ctx *x;
+    slot *slots;
+    size_t n;
+    int rc;
+    char err[768];
+} batch;
+
+/* Copies the row's strings into s (the reader's statement reuses its memory). */
+static void keep_row(slot *s, const dataset_item *r)
 {
+    s->row = *r;
+    const char *from[] = {r->url, r->caption, r->page_url, r->caption_source, r->sha256,
+                          r->mime, r->language, r->caption_raw, r->member_sha256};
+    const char **to[] = {&s->row.url, &s->row.caption, &s->row.page_url, &s->row.caption_source, &s->row.sha256,
+                         &s->row.mime, &s->row.language, &s->row.caption_raw, &s->row.member_sha256};
+    size_t off[sizeof from / sizeof from[0]];
+    ccbuf_reset(&s->strs);
+    for (size_t i = 0; i < sizeof from / sizeof from[0]; i++) {
+        off[i] = s->strs.len;
+        if (from[i])
+            ccbuf_append(&s->strs, from[i], strlen(from[i]) + 1);
+    }
+    for (size_t i = 0; i < sizeof from / sizeof from[0]; i++) /* after the last realloc */
+        *to[i] = from[i] ? (const char *)s->strs.data + off[i] : NULL;
+}
+
+static void read_batch(void *arg)
+{
+    batch *b = arg;
+    run_ctx *x = b->x;
+    b->rc = 0;
+    for (size_t k = 0; k < b->n; k++) {
+        slot *s = &b->slots[k];
+        dataset_item r;
+        if (dataset_item_get(x->rows, s->id, &r, b->err, sizeof b->err) != CC_OK) {
+            b->rc = -1;
+            return;
+        }
+        keep_row(s, &r);
+        if (dataset_read_sample_at(x->src, &s->row.loc, &s->in, s->ext, NULL, NULL) != CC_OK) {
+            cc_seterr(b->err, sizeof b->err, "%s", dataset_errmsg(x->src));
+            b->rc = -1;
+            return;
+        }
+    }
+}
+
+/* Writes the sample of slot s (image bytes in s->in, or re-encoded in s->out). */
+static int write_one(run_ctx *x, slot *s)
+{
+    const dataset_item *r = &s->row;
     ccbuf *extra = &x->extra;
     ccbuf_reset(extra);
     ccbuf_printf(extra, "{\"source_key\":\"%s\"", r->key);
@@ -155,7 +211,8 @@ static int write_one(run_ctx *x, slot *s, const dataset_item *r, const char *ext
     dataset_sample d = {
         .input_id = x->input, .row_no = r->id,
         .url = r->url, .caption = r->caption, .page_url = r->page_url, .caption_source = r->caption_source,
-        .image = img->data, .image_len = img->len, .ext = ext,
+        .image = img->data, .image_len = img->len,
+        .ext = x->re ? img_encode_format_ext(x->re->opt.encode_format) : s->ext,
         .width = x->re ? s->width : r->width, .height = x->re ? s->height : r->height,
         .original_width = r->original_width, .original_height = r->original_height,
         .bytes = r->bytes, .sha256 = r->sha256, .http_status = r->http_status,
@@ -164,7 +221,7 @@ static int write_one(run_ctx *x, slot *s, const dataset_item *r, const char *ext
         .caption_raw = r->caption_raw,
         .has_phash = x->re ? 1 : r->has_phash, .phash = x->re ? s->phash : r->phash,
         .member_sha256 = x->re ? NULL : r->member_sha256, /* the same bytes: the same hash */
-        .fresh = 1, /* run_export listed OUT's rows under the writer lock and skips those */
+        .fresh = 1, /* export_run listed OUT's rows under the writer lock and skips those */
     };
     if (dataset_add_accepted(x->dst, &d, NULL) != CC_OK) {
         cc_seterr(x->err, x->errlen, "%s", dataset_errmsg(x->dst));
@@ -173,85 +230,86 @@ static int write_one(run_ctx *x, slot *s, const dataset_item *r, const char *ext
     return 0;
 }
 
-/* Reads item id and its stored image into s->in (ext: its extension). */
-static int read_one(run_ctx *x, slot *s, dataset_item *r, char ext[8])
+/* Fills b with the next ids from *i that OUT does not hold yet. */
+static void next_batch(batch *b, size_t cap, const int64_t *ids, size_t n, size_t *i, const int64_t *done,
+                       size_t ndone, export_counts *c)
 {
-    if (dataset_item_get(x->rows, s->id, r, x->err, x->errlen) != CC_OK)
-        return -1;
-    snprintf(s->key, sizeof s->key, "%s", r->key);
-    if (dataset_read_sample_at(x->src, &r->loc, &s->in, ext, NULL, NULL) != CC_OK) {
-        cc_seterr(x->err, x->errlen, "%s", dataset_errmsg(x->src));
-        return -1;
+    b->n = 0;
+    while (*i < n && b->n < cap) {
+        int64_t id = ids[(*i)++];
+        if (in_sorted(done, ndone, id)) {
+            c->already++;
+            continue;
+        }
+        b->slots[b->n].re = b->x->re;
+        b->slots[b->n++].id = id;
     }
-    return 0;
 }
 
 static int copy_all(run_ctx *x, const int64_t *ids, size_t n, const int64_t *done, size_t ndone, export_counts *c,
                     double t0)
 {
     const export_options *o = x->o;
-    size_t batch = x->re ? REENCODE_BATCH : 1;
-    slot *slots = xcalloc(batch, sizeof *slots);
-    cc_pool *pool = NULL;
-    if (x->re) {
-        int workers = x->re->opt.workers > 0 ? x->re->opt.workers : 1;
-        pool = cc_pool_new(workers, (int)batch);
-    }
+    size_t cap = x->re ? REENCODE_BATCH : COPY_BATCH;
+    batch bufs[2];
+    for (int k = 0; k < 2; k++)
+        bufs[k] = (batch){.x = x, .slots = xcalloc(cap, sizeof(slot))};
+    batch *cur = &bufs[0], *nxt = &bufs[1];
+    cc_pool *reader = cc_pool_new(1, 2), *coders = NULL;
+    if (x->re)
+        coders = cc_pool_new(x->re->opt.workers > 0 ? x->re->opt.workers : 1, (int)cap);
+    size_t i = 0;
+    next_batch(cur, cap, ids, n, &i, done, ndone, c);
+    read_batch(cur);
     int rc = 0;
+    if (cur->rc != 0) {
+        cc_seterr(x->err, x->errlen, "%s", cur->err);
+        rc = -1;
+    }
     double last = cc_now();
-    for (size_t i = 0; i < n && rc == 0;) {
-        size_t nb = 0;
-        while (i < n && nb < batch) {
-            int64_t id = ids[i++];
-            if (in_sorted(done, ndone, id)) {
-                c->already++;
-                continue;
-            }
-            slots[nb].re = x->re;
-            slots[nb++].id = id;
-        }
-        dataset_item r;
-        char ext[8];
+    while (rc == 0 && cur->n > 0) {
+        /* the reader thread reads the next batch while this one is written */
+        next_batch(nxt, cap, ids, n, &i, done, ndone, c);
+        if (nxt->n)
+            cc_pool_submit(reader, read_batch, nxt);
         if (x->re) {
-            for (size_t k = 0; k < nb && rc == 0; k++) {
-                rc = read_one(x, &slots[k], &r, ext);
-                if (rc == 0)
-                    cc_pool_submit(pool, reencode_job, &slots[k]);
-            }
-            cc_pool_wait(pool);
+            for (size_t k = 0; k < cur->n; k++)
+                cc_pool_submit(coders, reencode_job, &cur->slots[k]);
+            cc_pool_wait(coders);
         }
-        for (size_t k = 0; k < nb && rc == 0; k++) {
-            slot *s = &slots[k];
-            if (x->re) {
-                if (s->rc != CC_OK) {
-                    cc_seterr(x->err, x->errlen, "%s: sample %s: cannot re-encode: %s", o->src_dir, s->key, s->err);
-                    rc = -1;
-                    break;
-                }
-                if (dataset_item_get(x->rows, s->id, &r, x->err, x->errlen) != CC_OK) {
-                    rc = -1;
-                    break;
-                }
-                snprintf(ext, sizeof ext, "%s", img_encode_format_ext(x->re->opt.encode_format));
-            } else if ((rc = read_one(x, s, &r, ext)) != 0) {
-                break;
+        for (size_t k = 0; k < cur->n && rc == 0; k++) {
+            slot *s = &cur->slots[k];
+            if (x->re && s->rc != CC_OK) {
+                cc_seterr(x->err, x->errlen, "%s: sample %s: cannot re-encode: %s", o->src_dir, s->row.key, s->err);
+                rc = -1;
+            } else if ((rc = write_one(x, s)) == 0) {
+                c->written++;
             }
-            if ((rc = write_one(x, s, &r, ext)) != 0)
-                break;
-            c->written++;
         }
+        cc_pool_wait(reader);
+        if (rc == 0 && nxt->n && nxt->rc != 0) {
+            cc_seterr(x->err, x->errlen, "%s", nxt->err);
+            rc = -1;
+        }
+        batch *t = cur;
+        cur = nxt;
+        nxt = t;
         if (o->progress && cc_now() - last >= 1.0) {
             last = cc_now();
             fprintf(stderr, "export: %lld/%zu (%.0f/s)\n", (long long)(c->written + c->already), n,
                     (double)c->written / (last - t0));
         }
     }
-    cc_pool_free(pool);
-    for (size_t k = 0; k < batch; k++) {
-        ccbuf_free(&slots[k].in);
-        ccbuf_free(&slots[k].out);
+    cc_pool_free(reader);
+    cc_pool_free(coders);
+    for (int b = 0; b < 2; b++) {
+        for (size_t k = 0; k < cap; k++) {
+            ccbuf_free(&bufs[b].slots[k].in);
+            ccbuf_free(&bufs[b].slots[k].out);
+            ccbuf_free(&bufs[b].slots[k].strs);
+        }
+        free(bufs[b].slots);
     }
-    free(slots);
     return rc;
 }
 
