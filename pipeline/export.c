@@ -59,6 +59,8 @@ static int in_sorted(const int64_t *v, size_t n, int64_t x)
  * order of first appearance: the bulk writer relies on each id once. */
 static void drop_repeats(int64_t *ids, size_t *n)
 {
+    if (*n == 0)
+        return;
     int64_t *sorted = xmalloc((*n ? *n : 1) * sizeof *sorted);
     memcpy(sorted, ids, *n * sizeof *ids);
     qsort(sorted, *n, sizeof *sorted, cmp_i64);
