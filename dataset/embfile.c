@@ -151,6 +151,11 @@ static void halves_to_f32(const unsigned char *p, int dim, float *out)
 static int i8_open(embfile_writer *w, const char *model_id, char *err, size_t errlen)
 {
     w->path8 = embfile_i8_path(w->path);
+    /* a rewrite (i8_rewrite) killed before its rename leaves X.i8.tmp: the
+     * copy itself is intact, the leftover only takes space */
+    char *tmp = xasprintf("%s.tmp", w->path8);
+    unlink(tmp);
+    free(tmp);
     w->fd8 = open(w->path8, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (w->fd8 < 0) {
         seterr(err, errlen, "%s: %s", w->path8, strerror(errno));
@@ -336,7 +341,7 @@ int embfile_sync(embfile_writer *w, char *err, size_t errlen)
  * cached in large folios (Linux 6.x on ext4/XFS), which the kernel maps with
  * one entry per 2 MiB, so a one-shot search can map the copy instead of
  * copying it (dataset/embstore.c checks which it got). Crash-safe: the old
- * copy stays until the rename; a leftover .tmp is overwritten next time. */
+ * copy stays until the rename; the next writer removes a leftover .tmp. */
 static int i8_rewrite(embfile_writer *w, char *err, size_t errlen)
 {
     const uint64_t len = EMBFILE_HEADER + w->rows * embi8_stride(w->dim);

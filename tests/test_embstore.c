@@ -313,6 +313,14 @@ static void test_copy(const char *dir)
           "completed copy equals the original");
     free(again);
 
+    /* a rewrite killed before its rename left X.i8.tmp: the next writer removes it */
+    char *tmp = xasprintf("%s.tmp", p8);
+    tu_write_file(tmp, "half a copy", 11);
+    w = embfile_writer_open(path, d, 10, NULL, err, sizeof err);
+    embfile_writer_close(w, err, sizeof err);
+    CHECK(access(tmp, F_OK) != 0, "leftover %s removed", tmp);
+    free(tmp);
+
     /* damaged header: ignored, then rebuilt */
     tu_write_file(p8, "garbage", 7);
     s = emb_store_open(path, d, 10, 0, err, sizeof err);
