@@ -16,7 +16,9 @@
  * depend on who else runs. Prints one JSON object.
  *
  * $BENCH_EXPORT_KEEP=DIR builds in DIR (which must not exist) and keeps it,
- * so the source DIR/src can be exported again under perf. */
+ * so the source DIR/src can be exported again under perf.
+ * $CLIPCRAWL_BIN_BASELINE=PATH also exports everything with that (older)
+ * clipcrawl in the same run ("export_baseline"), for before/after figures. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,21 +118,31 @@ int main(int argc, char **argv)
     dataset_close(ds, 0, NULL, 0);
     ccbuf_free(&b), ccbuf_free(&t), ccbuf_free(&j);
 
-    double ew, ec, hw, hc;
+    double ew, ec, hw, hc, bw = 0, bc = 0;
     if (run_export(bin, dir, out, NULL, &ew, &ec) != 0 || run_export(bin, dir, out2, "width = 256", &hw, &hc) != 0) {
         fprintf(stderr, "bench_export: clipcrawl export failed\n");
+        return 1;
+    }
+    const char *base = getenv("CLIPCRAWL_BIN_BASELINE");
+    char *out3 = xasprintf("%s/baseline", root);
+    if (base && *base && run_export(base, dir, out3, NULL, &bw, &bc) != 0) {
+        fprintf(stderr, "bench_export: the baseline clipcrawl's export failed\n");
         return 1;
     }
     printf("{\"samples\":%d,\"image_bytes\":%zu,\"build_s\":%.1f,"
            "\"read_all\":{\"per_s\":%.0f,\"per_cpu_s\":%.0f},"
            "\"export\":{\"per_s\":%.0f,\"per_cpu_s\":%.0f,\"wall_s\":%.2f,\"cpu_s\":%.2f},"
            "\"export_where_half\":{\"per_s\":%.0f,\"per_cpu_s\":%.0f},"
-           "\"export_vs_read\":%.2f,\"goal_20000_per_s\":{\"wall\":%s,\"cpu\":%s}}\n",
+           "\"export_vs_read\":%.2f,\"goal_20000_per_s\":{\"wall\":%s,\"cpu\":%s}",
            n, size, build_s, n / read_wall, n / read_cpu, n / ew, n / ec, ew, ec, n / 2 / hw, n / 2 / hc,
            (n / ec) / (n / read_cpu), n / ew >= 20000 ? "true" : "false", n / ec >= 20000 ? "true" : "false");
+    if (bw > 0)
+        printf(",\"export_baseline\":{\"per_s\":%.0f,\"per_cpu_s\":%.0f,\"wall_s\":%.2f,\"cpu_s\":%.2f}", n / bw,
+               n / bc, bw, bc);
+    printf("}\n");
     char *rm = xasprintf("rm -rf '%s'", root);
     if (root == tmpl && system(rm) != 0)
         fprintf(stderr, "could not remove %s\n", root);
-    free(rm), free(img), free(dir), free(out), free(out2);
+    free(rm), free(img), free(dir), free(out), free(out2), free(out3);
     return 0;
 }
