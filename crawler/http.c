@@ -412,6 +412,15 @@ static void req_free(req *r)
     free(r);
 }
 
+/* A request the engine gives up without an outcome: the caller's user
+ * pointer goes back through on_drop, so nothing it owns leaks. */
+static void req_abandon(http_engine *e, req *r)
+{
+    if (e->o.on_drop)
+        e->o.on_drop(e->o.ctx, r->user);
+    req_free(r);
+}
+
 void http_engine_free(http_engine *e)
 {
     if (!e)
@@ -419,14 +428,14 @@ void http_engine_free(http_engine *e)
     for (req *r = e->active_head; r;) {
         req *next = r->anext;
         curl_multi_remove_handle(e->multi, r->easy);
-        req_free(r);
+        req_abandon(e, r);
         r = next;
     }
     for (size_t i = 0; i < e->heap_len; i++)
-        req_free(e->heap[i]);
+        req_abandon(e, e->heap[i]);
     for (req *r = e->done_head; r;) {
         req *next = r->qnext;
-        req_free(r);
+        req_abandon(e, r);
         r = next;
     }
     size_t pos = 0;
@@ -435,7 +444,7 @@ void http_engine_free(http_engine *e)
         host *h = (host *)v;
         for (req *r = h->qhead; r;) {
             req *rn = r->qnext;
-            req_free(r);
+            req_abandon(e, r);
             r = rn;
         }
         free(h->name);

@@ -134,6 +134,8 @@ ccbuf http_result_take_body(http_result *r);
 
 /* ctx: options.ctx; user: the pointer the request was submitted with. */
 typedef void (*http_done_fn)(http_result *r, void *ctx, void *user);
+/* ctx: options.ctx; user: the pointer of a request http_engine_free() abandons. */
+typedef void (*http_drop_fn)(void *ctx, void *user);
 
 typedef struct {
     int max_concurrency;        /* transfers at once; default 64 */
@@ -158,7 +160,10 @@ typedef struct {
                                    bypass DNS (curl's --resolve); copied. The
                                    private-address check still applies. */
     http_done_fn on_done;       /* required */
-    void *ctx;                  /* passed to every on_done call; default NULL */
+    http_drop_fn on_drop;       /* optional: called by http_engine_free() for every
+                                   request it abandons, so the caller can free what
+                                   the user pointer owns; default NULL */
+    void *ctx;                  /* passed to every on_done / on_drop call; default NULL */
 } http_options;
 
 #define HTTP_DEFAULT_USER_AGENT \
@@ -193,8 +198,9 @@ typedef struct http_engine http_engine;
  * only when o or o->on_done is NULL or libcurl cannot be set up. */
 http_engine *http_engine_new(const http_options *o);
 
-/* Aborts every unfinished request WITHOUT calling on_done and frees the
- * engine. NULL is a no-op. Not to be called from inside on_done. */
+/* Aborts every unfinished request WITHOUT calling on_done (on_drop, when
+ * set, gets each one's user pointer instead) and frees the engine. NULL is
+ * a no-op. Not to be called from inside on_done. */
 void http_engine_free(http_engine *e);
 
 /* Queues url (copied) with an opaque user pointer handed back to on_done.

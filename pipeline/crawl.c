@@ -168,6 +168,17 @@ static void on_http_done(http_result *r, void *ctx, void *user)
     free(q);
 }
 
+/* A request abandoned at a stop: its page or image stays queued in the
+ * frontier for the next run; only the memory goes. */
+static void on_http_drop(void *ctx, void *user)
+{
+    (void)ctx;
+    req *q = user;
+    pipeline_item_free(q->item);
+    frontier_page_clear(&q->page);
+    free(q);
+}
+
 /* A failed image: when it was a full-size image behind a thumbnail, the
  * thumbnail becomes an image of its own (a new crawl_images row the image
  * window reaches later in this run, robots and politeness applying). */
@@ -622,6 +633,7 @@ cc_err pipeline_crawl(const crawl_options *o, crawl_result *res, char *err, size
     c->pages_started = (nf > 0 ? nf : 0) + (nfail > 0 ? nfail : 0);
 
     hopt.on_done = on_http_done;
+    hopt.on_drop = on_http_drop;
     hopt.ctx = c;
     c->eng = http_engine_new(&hopt);
     if (!c->eng) {

@@ -27,6 +27,13 @@ static void on_http_done(http_result *r, void *ctx, void *item)
     pipeline_on_http(ctx, item, r);
 }
 
+/* A download abandoned at a stop: its row stays undone for the next run. */
+static void on_http_drop(void *ctx, void *item)
+{
+    (void)ctx;
+    pipeline_item_free(item);
+}
+
 static void wake_engine(void *engine)
 {
     http_wakeup(engine);
@@ -186,6 +193,7 @@ cc_err pipeline_fetch(const fetch_options *o, fetch_result *res, char *err, size
     f.pipe = pipeline_new(f.ds, &popt);
     http_options hopt = o->http;
     hopt.on_done = on_http_done;
+    hopt.on_drop = on_http_drop;
     hopt.ctx = f.pipe;
     if (pipeline_errmsg(f.pipe)[0]) {
         snprintf(err, errlen, "%s", pipeline_errmsg(f.pipe));

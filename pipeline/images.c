@@ -130,6 +130,8 @@ static void item_free(pipeline_item *it)
     free(it);
 }
 
+void pipeline_item_free(pipeline_item *it) { item_free(it); }
+
 pipeline *pipeline_new(dataset *ds, const pipeline_options *o)
 {
     pipeline *p = xcalloc(1, sizeof *p);

@@ -44,6 +44,9 @@ pipeline_item *pipeline_item_new(int64_t input_id, int64_t row_no, const char *u
  * NULL), and the sha256 its bytes must have (64 lowercase hex, or NULL);
  * a download with other bytes is rejected as 'hash_mismatch'. Copied. */
 void pipeline_item_set_list(pipeline_item *it, const char *list_columns, const char *sha256);
+/* Frees an item that never reached the pipeline: one the http engine
+ * abandoned at a stop (http_options.on_drop). NULL is a no-op. */
+void pipeline_item_free(pipeline_item *it);
 
 /* Which candidate of a page the URL is (crawl: extract.h's via, e.g.
  * "a_href", "srcset"); written to KEY.json as image_source. */

@@ -575,10 +575,21 @@ static void test_bounded_feed(void)
 
 /* Freeing an engine with requests in flight, queued and waiting to retry
  * calls no callback and leaks nothing (the ASan build checks the latter). */
+/* on_drop: how often each R[i] came back abandoned, and with which ctx. */
+static int dropped[MAXR], drop_ctx_ok = 1;
+static void on_drop(void *ctx, void *user)
+{
+    if (ctx != &done_ctx_marker)
+        drop_ctx_ok = 0;
+    dropped[(int)((char *)user - (char *)R) / (int)sizeof R[0]]++;
+}
+
 static void test_free_busy(void)
 {
     http_options o;
     opts(&o);
+    o.on_drop = on_drop;
+    memset(dropped, 0, sizeof dropped);
     o.host_concurrency = 1;
     o.retry_base = 5;
     res_reset();
@@ -598,6 +609,11 @@ static void test_free_busy(void)
     http_submit(e, "gopher://x/", &R[4]);
     http_engine_free(e);
     CHECK(R[0].done == 0 && R[1].done == 0 && R[2].done == 0 && R[4].done == 0, "no callbacks after free");
+    /* every abandoned request (waiting to retry, in flight, queued, completed
+     * but undelivered) comes back once through on_drop; the delivered one not */
+    CHECK(dropped[0] == 1 && dropped[1] == 1 && dropped[2] == 1 && dropped[4] == 1 && dropped[3] == 0,
+          "on_drop calls: %d %d %d %d %d", dropped[0], dropped[1], dropped[2], dropped[3], dropped[4]);
+    CHECK(drop_ctx_ok, "on_drop gets options.ctx");
     http_engine_free(NULL);
     http_options bad;
     http_options_init(&bad);

@@ -44,6 +44,25 @@ static double now_s(void)
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* ---- the build ------------------------------------------------------------------ */
+
+int tu_sanitized(void)
+{
+    /* gcc defines __SANITIZE_ADDRESS__ under -fsanitize=address; clang
+     * answers through __has_feature. */
+#if defined(__SANITIZE_ADDRESS__)
+    return 1;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+    return 1;
+#else
+    return 0;
+#endif
+#else
+    return 0;
+#endif
+}
+
 /* ---- files and dirs ------------------------------------------------------------ */
 
 char *tu_mkdtemp(const char *tag)

@@ -90,4 +90,12 @@ void tu_write_file(const char *path, const void *data, size_t n);
 /* Path of a file under the source tree's tests/ directory (free() it). */
 char *tu_tests_path(const char *rel);
 
+/* Non-zero when this test program was built with AddressSanitizer (meson
+ * -Dsanitize=true, i.e. build-asan/; CI runs the suite there too). A test
+ * uses it only to shrink work whose point is size or memory, never to skip a
+ * check of behaviour: ASan runs several times slower, and its shadow memory
+ * and quarantine of freed blocks make peak-RSS figures meaningless. Whatever
+ * a test does differently is printed, so a log says so. */
+int tu_sanitized(void);
+
 #endif
