@@ -46,40 +46,30 @@ static int crawl_flag(crawl_options *o, int argc, char **argv, int *i)
     const char *a = argv[*i];
     const char *v = *i + 1 < argc ? argv[*i + 1] : NULL;
     long n;
-    double d;
-    if (!v)
-        return 0;
-    if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
-        o->out_dir = v;
+    char err[256];
+    int r = crawl_option(o, a, v, err, sizeof err);
+    if (r < 0)
+        return -cli_usage_error("crawl", "%s", err);
+    if (r > 0 || !v) {
+        /* taken, or not a flag of ours with a value */
     } else if (strcmp(a, "--depth") == 0) {
         if (cli_parse_long(v, 0, 1000, &n) != 0)
             return -cli_usage_error("crawl", "--depth needs 0..1000, got '%s'", v);
         o->max_depth = (int)n;
+        r = 1;
     } else if (strcmp(a, "--scope") == 0) {
         if (url_scope_parse(v, &o->scope) != 0)
             return -cli_usage_error("crawl", "unknown --scope '%s' (host, domain, any)", v);
+        r = 1;
     } else if (strcmp(a, "--max-pages") == 0) {
         if (cli_parse_long(v, 0, (long)1e15, &n) != 0)
             return -cli_usage_error("crawl", "--max-pages needs a number >= 0, got '%s'", v);
         o->max_pages = n;
-    } else if (strcmp(a, "--host-concurrency") == 0) {
-        if (cli_parse_long(v, 1, 64, &n) != 0)
-            return -cli_usage_error("crawl", "--host-concurrency needs 1..64, got '%s'", v);
-        o->host_concurrency = (int)n;
-    } else if (strcmp(a, "--host-delay") == 0) {
-        if (cli_parse_double(v, &d) != 0 || d < 0 || d > 3600)
-            return -cli_usage_error("crawl", "--host-delay needs seconds in [0, 3600], got '%s'", v);
-        o->host_delay = d;
-    } else if (strcmp(a, "--samples-per-shard") == 0) {
-        if (cli_parse_long(v, 1, DATASET_MAX_SAMPLES_PER_SHARD, &n) != 0)
-            return -cli_usage_error("crawl", "--samples-per-shard needs 1..%d, got '%s'",
-                                    DATASET_MAX_SAMPLES_PER_SHARD, v);
-        o->dataset.samples_per_shard = (int)n;
-    } else {
-        return 0;
+        r = 1;
     }
-    (*i)++;
-    return 1;
+    if (r > 0)
+        (*i)++; /* the value */
+    return r;
 }
 
 int cmd_crawl(int argc, char **argv)

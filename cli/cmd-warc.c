@@ -48,7 +48,6 @@ static int warc_flag(warc_run_options *o, int argc, char **argv, int *i)
     const char *a = argv[*i];
     const char *v = *i + 1 < argc ? argv[*i + 1] : NULL;
     long n;
-    double d;
     if (strcmp(a, "--no-download") == 0) {
         o->no_download = 1;
         return 1;
@@ -57,32 +56,19 @@ static int warc_flag(warc_run_options *o, int argc, char **argv, int *i)
         o->allow_damaged = 1;
         return 1;
     }
-    if (!v)
-        return 0;
-    if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
-        o->crawl.out_dir = v;
-    } else if (strcmp(a, "--max-record-bytes") == 0) {
+    char err[256];
+    int r = crawl_option(&o->crawl, a, v, err, sizeof err);
+    if (r < 0)
+        return -cli_usage_error("warc", "%s", err);
+    if (r == 0 && v && strcmp(a, "--max-record-bytes") == 0) {
         if (cli_parse_long(v, 1024, 1L << 32, &n) != 0)
             return -cli_usage_error("warc", "--max-record-bytes needs 1024..4294967296, got '%s'", v);
         o->max_record = (size_t)n;
-    } else if (strcmp(a, "--host-concurrency") == 0) {
-        if (cli_parse_long(v, 1, 64, &n) != 0)
-            return -cli_usage_error("warc", "--host-concurrency needs 1..64, got '%s'", v);
-        o->crawl.host_concurrency = (int)n;
-    } else if (strcmp(a, "--host-delay") == 0) {
-        if (cli_parse_double(v, &d) != 0 || d < 0 || d > 3600)
-            return -cli_usage_error("warc", "--host-delay needs seconds in [0, 3600], got '%s'", v);
-        o->crawl.host_delay = d;
-    } else if (strcmp(a, "--samples-per-shard") == 0) {
-        if (cli_parse_long(v, 1, DATASET_MAX_SAMPLES_PER_SHARD, &n) != 0)
-            return -cli_usage_error("warc", "--samples-per-shard needs 1..%d, got '%s'",
-                                    DATASET_MAX_SAMPLES_PER_SHARD, v);
-        o->crawl.dataset.samples_per_shard = (int)n;
-    } else {
-        return 0;
+        r = 1;
     }
-    (*i)++;
-    return 1;
+    if (r > 0)
+        (*i)++; /* the value */
+    return r;
 }
 
 int cmd_warc(int argc, char **argv)

@@ -237,6 +237,15 @@ bad:
     return NULL;
 }
 
+/* Skips a run of ASCII digits; returns how many there were. */
+static size_t skip_digits(parser *p)
+{
+    size_t start = p->pos;
+    while (p->pos < p->n && p->s[p->pos] >= '0' && p->s[p->pos] <= '9')
+        p->pos++;
+    return p->pos - start;
+}
+
 static json_value *parse_number(parser *p)
 {
     size_t start = p->pos;
@@ -247,29 +256,24 @@ static json_value *parse_number(parser *p)
         return NULL;
     }
     if (p->s[p->pos] == '0')
-        p->pos++;
+        p->pos++; /* no leading zeros */
     else
-        while (p->pos < p->n && p->s[p->pos] >= '0' && p->s[p->pos] <= '9')
-            p->pos++;
+        skip_digits(p);
     if (p->pos < p->n && p->s[p->pos] == '.') {
         p->pos++;
-        if (p->pos >= p->n || !(p->s[p->pos] >= '0' && p->s[p->pos] <= '9')) {
+        if (!skip_digits(p)) {
             fail(p, "bad number");
             return NULL;
         }
-        while (p->pos < p->n && p->s[p->pos] >= '0' && p->s[p->pos] <= '9')
-            p->pos++;
     }
     if (p->pos < p->n && (p->s[p->pos] == 'e' || p->s[p->pos] == 'E')) {
         p->pos++;
         if (p->pos < p->n && (p->s[p->pos] == '+' || p->s[p->pos] == '-'))
             p->pos++;
-        if (p->pos >= p->n || !(p->s[p->pos] >= '0' && p->s[p->pos] <= '9')) {
+        if (!skip_digits(p)) {
             fail(p, "bad number");
             return NULL;
         }
-        while (p->pos < p->n && p->s[p->pos] >= '0' && p->s[p->pos] <= '9')
-            p->pos++;
     }
     json_value *v = new_value(JSON_NUMBER);
     v->string = xstrndup(p->s + start, p->pos - start);

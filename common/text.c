@@ -1,5 +1,7 @@
-/* text.c — hex digits and UTF-8 (see text.h). */
+/* text.c — hex digits, UTF-8 and trimming (see text.h). */
 #include "text.h"
+
+#include <string.h>
 
 int cc_hexval(int c)
 {
@@ -105,4 +107,14 @@ int cc_utf8_valid(const void *src, size_t n)
             return 0;
     }
     return 1;
+}
+
+char *cc_trim(char *s)
+{
+    while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+        s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+        s[--n] = 0;
+    return s;
 }

@@ -1,4 +1,4 @@
-/* text.h — hex digits and UTF-8, the one copy every stage uses.
+/* text.h — hex digits, UTF-8 and trimming, the one copy every stage uses.
  *
  * UTF-8 here is RFC 3629's: no overlong forms, no surrogates (U+D800..DFFF),
  * nothing above U+10FFFF. Decoding never reads past n.
@@ -38,5 +38,9 @@ size_t cc_utf8_next(const void *s, size_t n, uint32_t *cp);
 
 /* 1 if s[0..n) is entirely well-formed UTF-8, else 0. */
 int cc_utf8_valid(const void *s, size_t n);
+
+/* Cuts spaces, tabs, CRs and LFs from both ends of s in place (the end by
+ * writing a NUL) and returns the first character kept. */
+char *cc_trim(char *s);
 
 #endif

@@ -122,16 +122,6 @@ static int as_cstring(ccbuf *b, const pq_value *v)
     return memchr(b->data, 0, v->len) == NULL;
 }
 
-static char *trim(char *s)
-{
-    while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
-        s++;
-    size_t n = strlen(s);
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
-        s[--n] = 0;
-    return s;
-}
-
 int pairs_pq_next(pairs_pq *q, pairs_row *row)
 {
     memset(row, 0, sizeof *row);
@@ -151,7 +141,7 @@ int pairs_pq_next(pairs_pq *q, pairs_row *row)
         snprintf(q->rowerr, sizeof q->rowerr, "null url");
     else if (!as_cstring(&q->url, &v))
         snprintf(q->rowerr, sizeof q->rowerr, "url holds a NUL byte");
-    else if (!*(url = trim((char *)q->url.data)))
+    else if (!*(url = cc_trim((char *)q->url.data)))
         snprintf(q->rowerr, sizeof q->rowerr, "empty url");
     if (q->k_cap >= 0) {
         pq_get(q->pq, (size_t)q->k_cap, &v);

@@ -284,16 +284,6 @@ static int csv_record(pairs_reader *r, int sep, int quoting)
     }
 }
 
-static char *trim_inplace(char *s)
-{
-    while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
-        s++;
-    size_t n = strlen(s);
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
-        s[--n] = 0;
-    return s;
-}
-
 static int csv_header(pairs_reader *r, int sep, int quoting, char *err, size_t errlen)
 {
     int rc = csv_record(r, sep, quoting);
@@ -313,7 +303,7 @@ static int csv_header(pairs_reader *r, int sep, int quoting, char *err, size_t e
     for (int e = 0; e < r->n_extra; e++)
         r->extra_idx[e] = -1;
     for (size_t i = 0; i < r->noffs; i++) {
-        const char *name = trim_inplace((char *)field(r, i));
+        const char *name = cc_trim((char *)field(r, i));
         if (r->url_idx < 0 && strcmp(name, r->url_col) == 0)
             r->url_idx = (int)i;
         else if (r->caption_idx < 0 && strcmp(name, r->caption_col) == 0)
@@ -357,14 +347,14 @@ static int csv_next(pairs_reader *r, pairs_row *row, int sep, int quoting)
     if (!r->rowerr[0] && r->noffs < need)
         row_error(r, "row has %zu field%s, expected at least %zu", r->noffs, r->noffs == 1 ? "" : "s", need);
     if (!r->rowerr[0]) {
-        char *url = trim_inplace((char *)field(r, (size_t)r->url_idx));
+        char *url = cc_trim((char *)field(r, (size_t)r->url_idx));
         if (!*url)
             row_error(r, "empty url");
         row->url = url;
         row->caption = r->caption_idx >= 0 ? field(r, (size_t)r->caption_idx) : NULL;
     }
     if (!r->rowerr[0] && r->sha_idx >= 0 && (size_t)r->sha_idx < r->noffs) {
-        const char *h = trim_inplace((char *)field(r, (size_t)r->sha_idx));
+        const char *h = cc_trim((char *)field(r, (size_t)r->sha_idx));
         if (*h && !pairs_sha256_norm(h, strlen(h), r->sha))
             row_error(r, "sha256 is not 64 hex digits");
         else if (*h)
@@ -409,7 +399,7 @@ static int txt_next(pairs_reader *r, pairs_row *row)
             return -1;
         rec_putc(r, 0);
         r->rec.data[r->rec.len - 1] = 0;
-        char *url = trim_inplace((char *)r->rec.data);
+        char *url = cc_trim((char *)r->rec.data);
         if (!*url && !r->rowerr[0])
             continue;
         row->line_no = line;
@@ -714,7 +704,7 @@ static void fill_json_row(pairs_reader *r, pairs_row *row)
 {
     if (r->rowerr[0])
         return;
-    char *url = trim_inplace((char *)r->url.data);
+    char *url = cc_trim((char *)r->url.data);
     if (!*url) {
         row_error(r, "empty url");
         return;

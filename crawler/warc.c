@@ -105,6 +105,19 @@ static void set_dec_reason(warc_reader *r, const char *what)
         r->dec_reason = xasprintf("%s at byte %llu of the file", what, (unsigned long long)r->st.raw_bytes);
 }
 
+/* raw_avail() where the input may end between gzip members: at the end the
+ * decoder ends too, with a reason when reading failed. */
+static size_t raw_more(warc_reader *r)
+{
+    size_t n = raw_avail(r);
+    if (n == 0) {
+        r->dec_eof = 1;
+        if (r->raw_error)
+            set_dec_reason(r, "read error");
+    }
+    return n;
+}
+
 /* ---- decompression layer -------------------------------------------------------- */
 
 /* Makes at least want (<= RAW_SIZE) bytes available at cbuf[cpos], fewer
@@ -196,13 +209,9 @@ static size_t dec_produce(warc_reader *r, unsigned char *out, size_t cap)
         }
     }
     if (r->mode == 1) {
-        size_t n = raw_avail(r);
-        if (n == 0) {
-            r->dec_eof = 1;
-            if (r->raw_error)
-                set_dec_reason(r, "read error");
+        size_t n = raw_more(r);
+        if (n == 0)
             return 0;
-        }
         if (n > cap)
             n = cap;
         memcpy(out, r->cbuf + r->cpos, n);
@@ -212,13 +221,9 @@ static size_t dec_produce(warc_reader *r, unsigned char *out, size_t cap)
     size_t produced = 0;
     while (produced == 0) {
         if (!r->in_member) {
-            size_t n = raw_avail(r);
-            if (n == 0) {
-                r->dec_eof = 1;
-                if (r->raw_error)
-                    set_dec_reason(r, "read error");
+            size_t n = raw_more(r);
+            if (n == 0)
                 return 0;
-            }
             if (r->cbuf[r->cpos] == 0) {
                 /* zero padding after the last member (some tools pad to a block size) */
                 raw_take(r, 1);

@@ -101,11 +101,7 @@ static cc_err enc_png(const img_image *im, int level, ccbuf *out, char *err, siz
     png_wctx c = {.out = out};
     size_t start = out->len;
     png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, c.msg, img_png_error, img_png_warning);
-    if (!png)
-        abort();
-    png_infop info = png_create_info_struct(png);
-    if (!info)
-        abort();
+    png_infop info = img_png_info(png);
     if (setjmp(png_jmpbuf(png))) {
         cc_seterr(err, errlen, "png encode: %s", c.msg);
         free(c.rows);

@@ -27,6 +27,9 @@ cc_err img_jpeg_decode_limited(const unsigned char *p, size_t n, const img_limit
 #define IMG_PNG_MSG 160
 void img_png_error(png_structp png, png_const_charp msg);
 void img_png_warning(png_structp png, png_const_charp msg);
+/* The info struct of a png struct just created; aborts when either is NULL
+ * (allocation failure). */
+png_infop img_png_info(png_structp png);
 
 /* Same as img_decode_rgb() with explicit limits (NULL = defaults, no pixel cap). */
 cc_err img_decode_rgb_ex(const void *data, size_t n, const img_limits *lim, int min_side, img_image *out, char *err,

@@ -149,35 +149,23 @@ img_format img_sniff(const void *data, size_t n)
     return IMG_FMT_UNKNOWN;
 }
 
-const char *img_format_name(img_format f)
+/* Name and file extension per format, in img_format order. */
+static const struct {
+    const char *name, *ext;
+} formats[] = {
+    [IMG_FMT_UNKNOWN] = {"unknown", "bin"}, [IMG_FMT_JPEG] = {"jpeg", "jpg"}, [IMG_FMT_PNG] = {"png", "png"},
+    [IMG_FMT_WEBP] = {"webp", "webp"},      [IMG_FMT_GIF] = {"gif", "gif"},   [IMG_FMT_BMP] = {"bmp", "bmp"},
+    [IMG_FMT_HTML] = {"html", "html"},      [IMG_FMT_SVG] = {"svg", "svg"},   [IMG_FMT_AVIF] = {"avif", "avif"},
+};
+
+static int format_known(img_format f)
 {
-    switch (f) {
-    case IMG_FMT_JPEG: return "jpeg";
-    case IMG_FMT_PNG: return "png";
-    case IMG_FMT_WEBP: return "webp";
-    case IMG_FMT_GIF: return "gif";
-    case IMG_FMT_BMP: return "bmp";
-    case IMG_FMT_HTML: return "html";
-    case IMG_FMT_SVG: return "svg";
-    case IMG_FMT_AVIF: return "avif";
-    default: return "unknown";
-    }
+    return (int)f > 0 && (size_t)f < sizeof formats / sizeof formats[0] && formats[f].name;
 }
 
-const char *img_format_ext(img_format f)
-{
-    switch (f) {
-    case IMG_FMT_JPEG: return "jpg";
-    case IMG_FMT_PNG: return "png";
-    case IMG_FMT_WEBP: return "webp";
-    case IMG_FMT_GIF: return "gif";
-    case IMG_FMT_BMP: return "bmp";
-    case IMG_FMT_HTML: return "html";
-    case IMG_FMT_SVG: return "svg";
-    case IMG_FMT_AVIF: return "avif";
-    default: return "bin";
-    }
-}
+const char *img_format_name(img_format f) { return formats[format_known(f) ? f : IMG_FMT_UNKNOWN].name; }
+
+const char *img_format_ext(img_format f) { return formats[format_known(f) ? f : IMG_FMT_UNKNOWN].ext; }
 
 static cc_err refuse_format(img_format f, char *err, size_t errlen)
 {
@@ -554,6 +542,14 @@ void img_png_warning(png_structp png, png_const_charp msg)
     (void)png;
     (void)msg;
 }
+
+png_infop img_png_info(png_structp png)
+{
+    png_infop info = png ? png_create_info_struct(png) : NULL;
+    if (!info)
+        abort(); /* out of memory */
+    return info;
+}
 static void png_read_mem(png_structp png, png_bytep out, png_size_t len)
 {
     png_ctx *c = png_get_io_ptr(png);
@@ -575,11 +571,7 @@ static cc_err decode_png(const unsigned char *p, size_t n, uint64_t max_pixels, 
 
     png_ctx c = {.p = p, .n = n};
     png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, c.msg, img_png_error, img_png_warning);
-    if (!png)
-        abort();
-    png_infop info = png_create_info_struct(png);
-    if (!info)
-        abort();
+    png_infop info = img_png_info(png);
     if (setjmp(png_jmpbuf(png))) {
         cc_seterr(err, errlen, "broken PNG: %s", c.msg[0] ? c.msg : "decode error");
         free(c.pixels);

@@ -2,6 +2,8 @@
  * the image path's download/image/filter/model flags (fetch, crawl, warc) and
  * the CLIP commands' model flags (score, embed, classify). See pipeline.h. */
 #include <stdio.h>
+#include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -267,4 +269,52 @@ int clip_tool_option(clip_tool_options *o, int argc, char **argv, int *i, char *
         return 1;
     }
     return 0;
+}
+
+/* A whole decimal number in [lo, hi], nothing after it. */
+static int parse_long(const char *v, long lo, long hi, long *out)
+{
+    if (!v || !*v)
+        return -1;
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (errno || *end || n < lo || n > hi)
+        return -1;
+    *out = n;
+    return 0;
+}
+
+int crawl_option(crawl_options *o, const char *flag, const char *value, char *err, size_t errlen)
+{
+    long n;
+    if (!value)
+        return 0;
+    if (strcmp(flag, "-o") == 0 || strcmp(flag, "--output") == 0) {
+        o->out_dir = value;
+    } else if (strcmp(flag, "--host-concurrency") == 0) {
+        if (parse_long(value, 1, 64, &n) != 0) {
+            snprintf(err, errlen, "--host-concurrency needs 1..64, got '%s'", value);
+            return -1;
+        }
+        o->host_concurrency = (int)n;
+    } else if (strcmp(flag, "--host-delay") == 0) {
+        char *end;
+        errno = 0;
+        double d = strtod(value, &end);
+        if (!*value || errno || *end || !isfinite(d) || d < 0 || d > 3600) {
+            snprintf(err, errlen, "--host-delay needs seconds in [0, 3600], got '%s'", value);
+            return -1;
+        }
+        o->host_delay = d;
+    } else if (strcmp(flag, "--samples-per-shard") == 0) {
+        if (parse_long(value, 1, DATASET_MAX_SAMPLES_PER_SHARD, &n) != 0) {
+            snprintf(err, errlen, "--samples-per-shard needs 1..%d, got '%s'", DATASET_MAX_SAMPLES_PER_SHARD, value);
+            return -1;
+        }
+        o->dataset.samples_per_shard = (int)n;
+    } else {
+        return 0;
+    }
+    return 1;
 }

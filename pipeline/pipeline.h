@@ -240,6 +240,13 @@ typedef struct {
 
 void crawl_options_init(crawl_options *o);
 
+/* The flags of the crawl engine that `crawl` and `warc` share (options.c):
+ * -o/--output DIR, --host-concurrency N (1..64), --host-delay S (0..3600
+ * seconds), --samples-per-shard N. Each takes a value: returns 1 when flag is
+ * one of them and value was applied, 0 when it is not one of them (or value
+ * is NULL), -1 when value is bad (message in err). */
+int crawl_option(crawl_options *o, const char *flag, const char *value, char *err, size_t errlen);
+
 typedef struct {
     int64_t pages_fetched, pages_failed, pages_skipped, pages_queued, images_found;
     int64_t sitemap_pages, sitemap_images; /* new pages / images the sitemaps added */

@@ -53,16 +53,7 @@ static void put_jpeg(const char *rel, unsigned seed)
     img_image im = {0};
     im.width = 96, im.height = 80, im.mode = IMG_MODE_RGB, im.channels = 3;
     im.pixels = xmalloc(96 * 80 * 3);
-    uint32_t x = seed * 2654435761u + 12345;
-    for (int i = 0; i < 96 * 80; i++) {
-        /* blocks of 8x8 of random colour: a phash-distinct picture */
-        int bx = (i % 96) / 8, by = (i / 96) / 8;
-        uint32_t h = (uint32_t)(bx * 31 + by * 977) ^ x;
-        h ^= h >> 13, h *= 0x5bd1e995u, h ^= h >> 15;
-        im.pixels[i * 3] = (unsigned char)h;
-        im.pixels[i * 3 + 1] = (unsigned char)(h >> 8);
-        im.pixels[i * 3 + 2] = (unsigned char)(h >> 16);
-    }
+    tu_block_picture(im.pixels, 96, 80, seed); /* phash-distinct per seed */
     ccbuf out = {0};
     char err[128];
     if (img_encode(&im, ENC_JPG, 92, &out, err, sizeof err) != CC_OK) {

@@ -61,16 +61,8 @@ static void write_text(const char *path, const char *text)
 }
 
 /* Runs clipcrawl with argv (NULL-terminated, without the binary). */
-static void run_cc(tu_output *o, const char *const *args)
-{
-    const char *argv[128];
-    int n = 0;
-    argv[n++] = getenv("CLIPCRAWL_BIN");
-    for (int i = 0; args[i] && n < 127; i++)
-        argv[n++] = args[i];
-    argv[n] = NULL;
-    tu_run(argv, NULL, 120, o);
-}
+/* The binary with a NULL-terminated argument array. */
+static void run_cc(tu_output *o, const char *const *args) { tu_run_clipcrawl_args(o, args, 120); }
 
 #define CC(o, ...) run_cc(o, (const char *const[]){__VA_ARGS__, NULL})
 

@@ -30,16 +30,8 @@ static tu_server *nginx;
 static char sha[N][65];
 static char *urls[N];
 
-static void run_cc(tu_output *o, const char *const *args)
-{
-    const char *argv[64];
-    int n = 0;
-    argv[n++] = getenv("CLIPCRAWL_BIN");
-    for (int i = 0; args[i] && n < 63; i++)
-        argv[n++] = args[i];
-    argv[n] = NULL;
-    tu_run(argv, NULL, 120, o);
-}
+/* The binary with a NULL-terminated argument array. */
+static void run_cc(tu_output *o, const char *const *args) { tu_run_clipcrawl_args(o, args, 120); }
 #define CC(o, ...) run_cc(o, (const char *const[]){__VA_ARGS__, NULL})
 
 static void make_site(void)
@@ -68,43 +60,9 @@ static void make_site(void)
 }
 
 /* Counts by status/reason in DIR's index. */
-static long long q_int(const char *dir, const char *sql)
-{
-    char *p = xasprintf("%s/index.sqlite", dir);
-    sqlite3 *db = NULL;
-    long long v = -1;
-    if (sqlite3_open_v2(p, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
-        sqlite3_stmt *st;
-        if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
-            if (sqlite3_step(st) == SQLITE_ROW)
-                v = sqlite3_column_int64(st, 0);
-            sqlite3_finalize(st);
-        } else {
-            fprintf(stderr, "sql: %s: %s\n", sql, sqlite3_errmsg(db));
-        }
-    }
-    sqlite3_close(db);
-    free(p);
-    return v;
-}
+static long long q_int(const char *dir, const char *sql) { return tu_index_int(dir, "%s", sql); }
 
-static char *q_text(const char *dir, const char *sql)
-{
-    char *p = xasprintf("%s/index.sqlite", dir);
-    sqlite3 *db = NULL;
-    char *v = NULL;
-    if (sqlite3_open_v2(p, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
-        sqlite3_stmt *st;
-        if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
-            if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-                v = xstrdup((const char *)sqlite3_column_text(st, 0));
-            sqlite3_finalize(st);
-        }
-    }
-    sqlite3_close(db);
-    free(p);
-    return v;
-}
+static char *q_text(const char *dir, const char *sql) { return tu_index_text(dir, "%s", sql); }
 
 /* DataComp-like: url/text/uid/sha256, row 3's sha256 wrong, row 6 without one,
  * row 7's url null. */

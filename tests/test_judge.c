@@ -32,16 +32,8 @@
 
 static char *work;
 
-static void run_cc(tu_output *o, const char *const *args)
-{
-    const char *argv[64];
-    int n = 0;
-    argv[n++] = getenv("CLIPCRAWL_BIN");
-    for (int i = 0; args[i] && n < 63; i++)
-        argv[n++] = args[i];
-    argv[n] = NULL;
-    tu_run(argv, NULL, 300, o);
-}
+/* The binary with a NULL-terminated argument array. */
+static void run_cc(tu_output *o, const char *const *args) { tu_run_clipcrawl_args(o, args, 300); }
 
 /* A horizontal gradient (column x has colour x/w * coef) as PNG: the tiny
  * fixture models' safety tags vary across such pictures, so a few come out NSFW. */

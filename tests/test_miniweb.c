@@ -66,15 +66,7 @@ static void put_jpeg(const char *rel, unsigned seed, int w, int h)
     img_image im = {0};
     im.width = w, im.height = h, im.mode = IMG_MODE_RGB, im.channels = 3;
     im.pixels = xmalloc((size_t)w * h * 3);
-    uint32_t x = seed * 2654435761u + 12345;
-    for (int i = 0; i < w * h; i++) {
-        int bx = (i % w) / 8, by = (i / w) / 8;
-        uint32_t v = (uint32_t)(bx * 31 + by * 977) ^ x;
-        v ^= v >> 13, v *= 0x5bd1e995u, v ^= v >> 15;
-        im.pixels[i * 3] = (unsigned char)v;
-        im.pixels[i * 3 + 1] = (unsigned char)(v >> 8);
-        im.pixels[i * 3 + 2] = (unsigned char)(v >> 16);
-    }
+    tu_block_picture(im.pixels, w, h, seed);
     ccbuf out = {0};
     char err[128];
     if (img_encode(&im, ENC_JPG, 92, &out, err, sizeof err) != CC_OK) {

@@ -41,16 +41,8 @@
 
 static char *work, *ds, *list, *list_copy;
 
-static void run_cc(tu_output *o, const char *const *args)
-{
-    const char *argv[64];
-    int n = 0;
-    argv[n++] = getenv("CLIPCRAWL_BIN");
-    for (int i = 0; args[i] && n < 63; i++)
-        argv[n++] = args[i];
-    argv[n] = NULL;
-    tu_run(argv, NULL, 120, o);
-}
+/* The binary with a NULL-terminated argument array. */
+static void run_cc(tu_output *o, const char *const *args) { tu_run_clipcrawl_args(o, args, 120); }
 #define CC(o, ...) run_cc(o, (const char *const[]){__VA_ARGS__, NULL})
 
 /* ---- index access ---- */
@@ -75,17 +67,7 @@ static long long q_int(const char *fmt, ...)
     va_start(ap, fmt);
     char *sql = sqlite3_vmprintf(fmt, ap);
     va_end(ap);
-    sqlite3 *db = db_open(0);
-    sqlite3_stmt *st;
-    long long v = -1;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
-        if (sqlite3_step(st) == SQLITE_ROW)
-            v = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-    } else {
-        fprintf(stderr, "SQL error: %s: %s\n", sql, sqlite3_errmsg(db));
-    }
-    sqlite3_close(db);
+    long long v = tu_index_int(ds, "%s", sql);
     sqlite3_free(sql);
     return v;
 }
@@ -98,19 +80,9 @@ static char *q_text(const char *fmt, ...)
     va_start(ap, fmt);
     char *sql = sqlite3_vmprintf(fmt, ap);
     va_end(ap);
-    sqlite3 *db = db_open(0);
-    sqlite3_stmt *st;
-    char *v = xstrdup("");
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
-        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) {
-            free(v);
-            v = xstrdup((const char *)sqlite3_column_text(st, 0));
-        }
-        sqlite3_finalize(st);
-    }
-    sqlite3_close(db);
+    char *v = tu_index_text(ds, "%s", sql);
     sqlite3_free(sql);
-    return v;
+    return v ? v : xstrdup("");
 }
 
 static void q_exec(const char *sql)

@@ -27,6 +27,7 @@
 #include "check.h"
 #include "clip.h"
 #include "common.h"
+#include "half.h"
 #include "dataset.h"
 #include "image.h"
 #include "json.h"
@@ -136,21 +137,6 @@ static void *thr_main(void *p)
 }
 
 /* ---- 5. in the index ---- */
-static float half_to_float(uint16_t h)
-{
-    uint32_t sign = (uint32_t)(h & 0x8000u) << 16, exp = (h >> 10) & 0x1F, mant = h & 0x3FFu, x;
-    if (exp == 0x1F)
-        x = sign | 0x7F800000u | (mant << 13);
-    else if (exp == 0) {
-        float f = ldexpf((float)mant, -24);
-        return sign ? -f : f;
-    } else
-        x = sign | ((exp - 15 + 127) << 23) | (mant << 13);
-    float f;
-    memcpy(&f, &x, 4);
-    return f;
-}
-
 static json_value *run_score(const char *dir, const char *model, const char *tok, int *status)
 {
     tu_output o;
@@ -242,7 +228,7 @@ static void test_index(const clip_safety *saf, const char *model, const char *to
             if (!sqlite3_column_text(q, 0) || sqlite3_column_bytes(q, 1) != 2 * d)
                 continue;
             for (int k = 0; k < d; k++)
-                v[k] = half_to_float((uint16_t)(b[2 * k] | b[2 * k + 1] << 8));
+                v[k] = cc_f16_to_f32((uint16_t)(b[2 * k] | b[2 * k + 1] << 8));
             same += strcmp((const char *)sqlite3_column_text(q, 0), clip_safety_tag(saf, v)) == 0;
         }
         sqlite3_finalize(q);

@@ -14,6 +14,7 @@
 
 #include "check.h"
 #include "common.h"
+#include "half.h"
 #include "json.h"
 #include "testutil.h"
 
@@ -31,19 +32,6 @@ static json_value *parse_out(tu_output *o)
     json_value *j = json_parse(s, strlen(s), err, sizeof err);
     CHECK(j != NULL, "output is not JSON (%s): %s / %s", err, s, tu_str(&o->err));
     return j;
-}
-
-static float half_to_float(uint16_t h)
-{
-    uint32_t sign = (uint32_t)(h & 0x8000u) << 16, exp = (h >> 10) & 0x1F, mant = h & 0x3FFu, x;
-    if (exp == 0) {
-        float f = ldexpf((float)mant, -24);
-        return sign ? -f : f;
-    }
-    x = exp == 0x1F ? (sign | 0x7F800000u | (mant << 13)) : (sign | ((exp - 15 + 127) << 23) | (mant << 13));
-    float f;
-    memcpy(&f, &x, 4);
-    return f;
 }
 
 /* Runs fetch of list into dir with extra arguments (NULL-terminated). */
@@ -220,7 +208,7 @@ int main(void)
         for (size_t k = 0; emb && ie && k < emb->len && (int)k * 2 < ie_bytes; k++) {
             uint16_t h;
             memcpy(&h, (const unsigned char *)ie + 2 * k, 2);
-            double d = fabs(half_to_float(h) - json_at(emb, k)->number);
+            double d = fabs(cc_f16_to_f32(h) - json_at(emb, k)->number);
             worst = d > worst ? d : worst;
         }
         CHECK(worst < 1e-3, "%s: stored F16 image embedding off by %g", file, worst);

@@ -71,25 +71,7 @@ static void add_response(ccbuf *out, const char *uri, const char *headers, const
     ccbuf_free(&b);
 }
 
-static long long db_int(const char *dir, const char *sql)
-{
-    char *p = xasprintf("%s/index.sqlite", dir);
-    sqlite3 *db = NULL;
-    long long v = -1;
-    if (sqlite3_open_v2(p, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
-        sqlite3_stmt *st;
-        if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
-            if (sqlite3_step(st) == SQLITE_ROW)
-                v = sqlite3_column_int64(st, 0);
-            sqlite3_finalize(st);
-        } else {
-            fprintf(stderr, "sql: %s: %s\n", sql, sqlite3_errmsg(db));
-        }
-    }
-    sqlite3_close(db);
-    free(p);
-    return v;
-}
+static long long db_int(const char *dir, const char *sql) { return tu_index_int(dir, "%s", sql); }
 
 static long long item_count(const char *dir, const char *url_part, const char *status, const char *reason)
 {

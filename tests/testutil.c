@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -480,31 +481,44 @@ static const char *bin_path(void)
     return b;
 }
 
+/* argv = $CLIPCRAWL_BIN, then the NULL-terminated args (at most 254). */
+static void clipcrawl_argv(const char **argv, const char *arg, va_list ap)
+{
+    int n = 0;
+    argv[n++] = bin_path();
+    for (const char *a = arg; a && n < 255; a = va_arg(ap, const char *))
+        argv[n++] = a;
+    argv[n] = NULL;
+}
+
 void tu_run_clipcrawl(tu_output *o, const char *arg, ...)
+{
+    const char *argv[256];
+    va_list ap;
+    va_start(ap, arg);
+    clipcrawl_argv(argv, arg, ap);
+    va_end(ap);
+    tu_run(argv, NULL, 0, o);
+}
+
+void tu_run_clipcrawl_args(tu_output *o, const char *const *args, double timeout_s)
 {
     const char *argv[256];
     int n = 0;
     argv[n++] = bin_path();
-    va_list ap;
-    va_start(ap, arg);
-    for (const char *a = arg; a && n < 255; a = va_arg(ap, const char *))
-        argv[n++] = a;
-    va_end(ap);
+    for (int i = 0; args[i] && n < 255; i++)
+        argv[n++] = args[i];
     argv[n] = NULL;
-    tu_run(argv, NULL, 0, o);
+    tu_run(argv, NULL, timeout_s, o);
 }
 
 pid_t tu_spawn_clipcrawl(const char *out_path, const char *err_path, const char *arg, ...)
 {
     const char *argv[256];
-    int n = 0;
-    argv[n++] = bin_path();
     va_list ap;
     va_start(ap, arg);
-    for (const char *a = arg; a && n < 255; a = va_arg(ap, const char *))
-        argv[n++] = a;
+    clipcrawl_argv(argv, arg, ap);
     va_end(ap);
-    argv[n] = NULL;
     pid_t pid = fork();
     if (pid < 0)
         die("fork: %s", strerror(errno));
@@ -522,4 +536,60 @@ pid_t tu_spawn_clipcrawl(const char *out_path, const char *err_path, const char 
         _exit(127);
     }
     return pid;
+}
+
+/* ---- a dataset's index ---- */
+
+static char *index_vtext(const char *dir, const char *fmt, va_list ap)
+{
+    char *sql = sqlite3_vmprintf(fmt, ap);
+    char *path = xasprintf("%s/index.sqlite", dir);
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    char *v = NULL;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        fprintf(stderr, "%s: %s: %s\n", path, sql, db ? sqlite3_errmsg(db) : "cannot open");
+    else if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        v = xstrdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    sqlite3_free(sql);
+    free(path);
+    return v;
+}
+
+char *tu_index_text(const char *dir, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *v = index_vtext(dir, fmt, ap);
+    va_end(ap);
+    return v;
+}
+
+long long tu_index_int(const char *dir, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *v = index_vtext(dir, fmt, ap);
+    va_end(ap);
+    long long n = v ? strtoll(v, NULL, 10) : -1;
+    free(v);
+    return n;
+}
+
+/* ---- pictures ---- */
+
+void tu_block_picture(unsigned char *rgb, int w, int h, uint32_t seed)
+{
+    uint32_t x = seed * 2654435761u + 12345;
+    for (int i = 0; i < w * h; i++) {
+        int bx = (i % w) / 8, by = (i / w) / 8;
+        uint32_t v = (uint32_t)(bx * 31 + by * 977) ^ x;
+        v ^= v >> 13, v *= 0x5bd1e995u, v ^= v >> 15;
+        rgb[i * 3] = (unsigned char)v;
+        rgb[i * 3 + 1] = (unsigned char)(v >> 8);
+        rgb[i * 3 + 2] = (unsigned char)(v >> 16);
+    }
 }

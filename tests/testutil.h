@@ -1,5 +1,6 @@
 /* testutil.h — helpers shared by the test programs: loopback HTTP servers,
- * running the clipcrawl binary, temp directories and whole-file reads.
+ * running the clipcrawl binary, temp directories and whole-file reads, one
+ * value from a dataset's index, test pictures.
  *
  * Servers listen on 127.0.0.1 on a free port and write an access log with
  * one line per request, the same format for both servers:
@@ -15,6 +16,7 @@
 #define CC_TESTUTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "common.h"
@@ -66,6 +68,10 @@ void tu_run(const char *const *argv, const char *stdin_data, double timeout_s, t
 /* Runs $CLIPCRAWL_BIN with the NULL-terminated argument list. */
 void tu_run_clipcrawl(tu_output *o, const char *arg, ...) __attribute__((sentinel));
 
+/* Runs $CLIPCRAWL_BIN with the NULL-terminated array args (at most 254),
+ * killed after timeout_s seconds (0 = 120). */
+void tu_run_clipcrawl_args(tu_output *o, const char *const *args, double timeout_s);
+
 /* Starts $CLIPCRAWL_BIN with the NULL-terminated args in the background,
  * stdout/stderr to the given files (NULL = /dev/null); returns its pid. */
 pid_t tu_spawn_clipcrawl(const char *out_path, const char *err_path, const char *arg, ...)
@@ -97,5 +103,18 @@ char *tu_tests_path(const char *rel);
  * and quarantine of freed blocks make peak-RSS figures meaningless. Whatever
  * a test does differently is printed, so a log says so. */
 int tu_sanitized(void);
+
+/* A dataset's index, DIR/index.sqlite, opened read-only for one statement:
+ * the first column of the first row of the SQL that fmt makes (SQLite's
+ * printf: %q, %Q, %lld ...) as malloc'd text, NULL when there is no row or
+ * the value is NULL. An index that cannot be opened or an SQL error prints
+ * the path, statement and SQLite's message on stderr and gives NULL. */
+char *tu_index_text(const char *dir, const char *fmt, ...);
+/* The same as an integer: -1 when tu_index_text() gives NULL. */
+long long tu_index_int(const char *dir, const char *fmt, ...);
+
+/* Fills rgb (w*h*3 bytes) with 8x8 blocks of colours hashed from seed: a
+ * picture whose perceptual hash differs for every seed. */
+void tu_block_picture(unsigned char *rgb, int w, int h, uint32_t seed);
 
 #endif
