@@ -429,6 +429,25 @@ static int ci_contains(const char *s, const char *lit)
     return 0;
 }
 
+/* TurboJPEG's DCT scaling for a w x h JPEG: the smallest factor below 1 that
+ * keeps both sides >= min_side (none when min_side <= 0), as num/den and the
+ * scaled size; 1/1 and w x h when no factor fits. */
+static void jpeg_dct_scale(int w, int h, int min_side, int *num, int *den, int *sw, int *sh)
+{
+    *num = *den = 1, *sw = w, *sh = h;
+    if (min_side <= 0)
+        return;
+    int nsf = 0;
+    tjscalingfactor *sf = tjGetScalingFactors(&nsf);
+    double best = 1.0;
+    for (int i = 0; sf && i < nsf; i++) {
+        double s = (double)sf[i].num / sf[i].denom;
+        int tw = TJSCALED(w, sf[i]), th = TJSCALED(h, sf[i]);
+        if (s < best && tw >= min_side && th >= min_side)
+            best = s, *num = sf[i].num, *den = sf[i].denom, *sw = tw, *sh = th;
+    }
+}
+
 /* want_rgb: decode to RGB (gray expanded); else native (gray -> L).
  * min_side > 0 enables DCT scaling. */
 static cc_err decode_jpeg(const unsigned char *p, size_t n, const img_limits *lim, int want_rgb, int min_side,
@@ -440,25 +459,8 @@ static cc_err decode_jpeg(const unsigned char *p, size_t n, const img_limits *li
         return rc;
     if ((rc = check_pixels("JPEG", w, h, lim->max_pixels, err, errlen)))
         return rc;
-    int sw = w, sh = h, snum = 1, sden = 1;
-    if (min_side > 0) {
-        int nsf = 0;
-        tjscalingfactor *sf = tjGetScalingFactors(&nsf);
-        double best = 1.0;
-        for (int i = 0; sf && i < nsf; i++) {
-            double s = (double)sf[i].num / sf[i].denom;
-            if (s > 1.0 || s >= best)
-                continue;
-            int tw = TJSCALED(w, sf[i]), th = TJSCALED(h, sf[i]);
-            if (tw >= min_side && th >= min_side) {
-                best = s;
-                sw = tw;
-                sh = th;
-                snum = sf[i].num;
-                sden = sf[i].denom;
-            }
-        }
-    }
+    int sw, sh, snum, sden;
+    jpeg_dct_scale(w, h, min_side, &snum, &sden, &sw, &sh);
     int cmyk = (cs == TJCS_CMYK || cs == TJCS_YCCK);
     int pf, ch;
     img_mode mode;
@@ -860,18 +862,9 @@ uint64_t img_decode_estimate(const void *data, size_t n, int size, img_resize_mo
         int adobe, dw, dh;
         jpeg_info ji;
         jpeg_scan_ex(p, n, &dw, &dh, &adobe, &ji);
-        uint64_t sw = (uint64_t)w, sh = (uint64_t)h;
-        if (min_side > 0) {
-            int nsf = 0;
-            tjscalingfactor *sf = tjGetScalingFactors(&nsf);
-            double best = 1.0;
-            for (int i = 0; sf && i < nsf; i++) {
-                double s = (double)sf[i].num / sf[i].denom;
-                int tw = TJSCALED(w, sf[i]), th = TJSCALED(h, sf[i]);
-                if (s < best && tw >= min_side && th >= min_side)
-                    best = s, sw = (uint64_t)tw, sh = (uint64_t)th;
-            }
-        }
+        int snum, sden, dsw, dsh;
+        jpeg_dct_scale(w, h, min_side, &snum, &sden, &dsw, &dsh);
+        uint64_t sw = (uint64_t)dsw, sh = (uint64_t)dsh;
         int comps = ji.frame_comps > 0 ? ji.frame_comps : 3;
         est = sw * sh * (uint64_t)(comps == 4 ? 4 + 3 : 3) * 2;
         /* a multi-scan file keeps every coefficient of every component (2

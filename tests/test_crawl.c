@@ -31,20 +31,14 @@ static int port;
 static void put(const char *rel, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void put(const char *rel, const char *fmt, ...)
 {
-    char *path = xasprintf("%s/%s", site_dir, rel);
-    char *dir = xstrdup(path);
-    *strrchr(dir, '/') = '\0';
-    cc_mkdirs(dir, 0755);
     va_list ap;
     va_start(ap, fmt);
     char *text;
     if (vasprintf(&text, fmt, ap) < 0)
         abort();
     va_end(ap);
-    tu_write_file(path, text, strlen(text));
+    tu_write_under(site_dir, rel, text, strlen(text));
     free(text);
-    free(dir);
-    free(path);
 }
 
 /* A distinct noise JPEG (96x80) per seed, so no two images are duplicates. */
@@ -60,13 +54,7 @@ static void put_jpeg(const char *rel, unsigned seed)
         fprintf(stderr, "encode: %s\n", err);
         abort();
     }
-    char *path = xasprintf("%s/%s", site_dir, rel);
-    char *dir = xstrdup(path);
-    *strrchr(dir, '/') = '\0';
-    cc_mkdirs(dir, 0755);
-    tu_write_file(path, out.data, out.len);
-    free(dir);
-    free(path);
+    tu_write_under(site_dir, rel, out.data, out.len);
     ccbuf_free(&out);
     free(im.pixels);
 }
@@ -234,53 +222,13 @@ static void make_site(void)
     put_jpeg(H2 "cdn/b03.jpg", 103);
 }
 
-/* ---- index helpers ---- */
-
-static sqlite3 *open_index(const char *dir)
-{
-    char *p = xasprintf("%s/index.sqlite", dir);
-    sqlite3 *db = NULL;
-    if (sqlite3_open_v2(p, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        fprintf(stderr, "cannot open %s\n", p);
-        abort();
-    }
-    free(p);
-    return db;
-}
-
-/* First column of the first row as text (malloc'd), NULL when no row. */
-static char *q1(sqlite3 *db, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *sql = sqlite3_vmprintf(fmt, ap);
-    va_end(ap);
-    sqlite3_stmt *st;
-    char *out = NULL;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-        fprintf(stderr, "sql: %s: %s\n", sql, sqlite3_errmsg(db));
-        abort();
-    }
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-        out = xstrdup((const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
-    sqlite3_free(sql);
-    return out;
-}
-
-static long qn(sqlite3 *db, const char *sql)
-{
-    char *s = q1(db, "%s", sql);
-    long n = s ? atol(s) : -1;
-    free(s);
-    return n;
-}
+static long qn(sqlite3 *db, const char *sql) { return (long)tu_db_int(db, "%s", sql); }
 
 /* The accepted samples as sorted "url|caption|source" lines. */
 static char *samples_of(const char *dir)
 {
-    sqlite3 *db = open_index(dir);
-    char *s = q1(db, "SELECT group_concat(x, char(10)) FROM (SELECT url || '|' || caption || '|' || "
+    sqlite3 *db = tu_index_open(dir);
+    char *s = tu_db_text(db, "SELECT group_concat(x, char(10)) FROM (SELECT url || '|' || caption || '|' || "
                      "caption_source AS x FROM items WHERE status = 'accepted' ORDER BY 1)");
     sqlite3_close(db);
     return s ? s : xstrdup("");
@@ -307,11 +255,11 @@ static void test_full_crawl(tu_server *srv, const char *seed, const char *out)
     CHECK(strstr(tu_str(&o.out), "\"pages_fetched\":"), "counts line: %s", tu_str(&o.out));
     tu_output_free(&o);
 
-    sqlite3 *db = open_index(out);
+    sqlite3 *db = tu_index_open(out);
     for (size_t i = 0; i < N_EXPECTED; i++) {
         const char *u = url_in(expected[i].path);
-        char *cap = q1(db, "SELECT caption FROM items WHERE url = %Q AND status = 'accepted'", u);
-        char *src = q1(db, "SELECT caption_source FROM items WHERE url = %Q", u);
+        char *cap = tu_db_text(db, "SELECT caption FROM items WHERE url = %Q AND status = 'accepted'", u);
+        char *src = tu_db_text(db, "SELECT caption_source FROM items WHERE url = %Q", u);
         CHECK(cap && strcmp(cap, expected[i].caption) == 0, "%s: caption '%s'", u, cap ? cap : "(none)");
         CHECK(src && strcmp(src, expected[i].source) == 0, "%s: source '%s', want %s", u, src ? src : "(none)",
               expected[i].source);
@@ -337,35 +285,35 @@ static void test_full_crawl(tu_server *srv, const char *seed, const char *out)
     };
     for (size_t i = 0; i < sizeof skips / sizeof skips[0]; i++) {
         const char *u = url_in(skips[i].path);
-        char *st = q1(db, "SELECT status || ':' || reason FROM items WHERE url = %Q", u);
+        char *st = tu_db_text(db, "SELECT status || ':' || reason FROM items WHERE url = %Q", u);
         char want[64];
         snprintf(want, sizeof want, "%s:%s", skips[i].status, skips[i].reason);
         CHECK(st && strcmp(st, want) == 0, "%s: %s, want %s", u, st ? st : "(no item)", want);
         free(st);
     }
-    char *b02 = q1(db, "SELECT status || ':' || reason FROM items WHERE url = 'http://localhost:%d/private-img/b02.jpg'",
+    char *b02 = tu_db_text(db, "SELECT status || ':' || reason FROM items WHERE url = 'http://localhost:%d/private-img/b02.jpg'",
                    port);
     CHECK(b02 && strcmp(b02, "optout:robots") == 0, "b02 (other host's robots): %s", b02 ? b02 : "(none)");
     free(b02);
 
     /* Pages. */
-    char *st = q1(db, "SELECT state || ':' || reason FROM crawl_pages WHERE url = 'http://127.0.0.1:%d/private/secret.html'",
+    char *st = tu_db_text(db, "SELECT state || ':' || reason FROM crawl_pages WHERE url = 'http://127.0.0.1:%d/private/secret.html'",
                   port);
     CHECK(st && strcmp(st, "skipped:robots") == 0, "secret.html: %s", st ? st : "(none)");
     free(st);
-    st = q1(db, "SELECT state || ':' || reason FROM crawl_pages WHERE url = 'http://127.0.0.1:%d/missing.html'", port);
+    st = tu_db_text(db, "SELECT state || ':' || reason FROM crawl_pages WHERE url = 'http://127.0.0.1:%d/missing.html'", port);
     CHECK(st && strcmp(st, "failed:http_404") == 0, "missing.html: %s", st ? st : "(none)");
     free(st);
-    st = q1(db, "SELECT state || ':' || final_url FROM crawl_pages WHERE url = 'http://127.0.0.1:%d/redir.html'", port);
+    st = tu_db_text(db, "SELECT state || ':' || final_url FROM crawl_pages WHERE url = 'http://127.0.0.1:%d/redir.html'", port);
     char want[128];
     /* a redirect is not followed by the engine: its target is a page of its own (robots checked first) */
     snprintf(want, sizeof want, "skipped:http://127.0.0.1:%d/redirected.html", port);
     CHECK(st && strcmp(st, want) == 0, "redir.html: %s", st ? st : "(none)");
     free(st);
-    st = q1(db, "SELECT state || ':' || depth FROM crawl_pages WHERE url = 'http://127.0.0.1:%d/redirected.html'", port);
+    st = tu_db_text(db, "SELECT state || ':' || depth FROM crawl_pages WHERE url = 'http://127.0.0.1:%d/redirected.html'", port);
     CHECK(st && strcmp(st, "fetched:1") == 0, "redirected.html: %s", st ? st : "(none)");
     free(st);
-    char *pu = q1(db, "SELECT page_url FROM items WHERE url = %Q", url_in("/img/r1.jpg"));
+    char *pu = tu_db_text(db, "SELECT page_url FROM items WHERE url = %Q", url_in("/img/r1.jpg"));
     snprintf(want, sizeof want, "http://127.0.0.1:%d/redirected.html", port);
     CHECK(pu && strcmp(pu, want) == 0, "r1 page_url %s", pu ? pu : "(none)");
     free(pu);
@@ -375,7 +323,7 @@ static void test_full_crawl(tu_server *srv, const char *seed, const char *out)
     CHECK_EQ_INT(qn(db, "SELECT count(*) FROM crawl_pages WHERE url LIKE '%nofollow-target.html'"), 0);
     CHECK_EQ_INT(qn(db, "SELECT count(*) FROM crawl_pages WHERE url LIKE '%/ext.html'"), 0);
     /* Every candidate kept with its source and verdict. */
-    char *c2 = q1(db, "SELECT group_concat(source || '=' || verdict || '/' || chosen, ',') FROM (SELECT c.* FROM "
+    char *c2 = tu_db_text(db, "SELECT group_concat(source || '=' || verdict || '/' || chosen, ',') FROM (SELECT c.* FROM "
                       "crawl_candidates c JOIN crawl_images i ON i.id = c.image_id WHERE i.url = %Q ORDER BY source)",
                   url_in("/img/a02.jpg"));
     CHECK(c2 && strstr(c2, "alt=filename/0") && strstr(c2, "figcaption=keep/1"), "a02 candidates: %s",
@@ -420,7 +368,7 @@ static void test_depth_scope_maxpages(tu_server *srv, const char *tmp, const cha
                      "--host-delay", "0", "--retries", "0", "-q", NULL);
     CHECK_EQ_INT(o.status, 0);
     tu_output_free(&o);
-    sqlite3 *db = open_index(out);
+    sqlite3 *db = tu_index_open(out);
     CHECK_EQ_INT(qn(db, "SELECT count(*) FROM crawl_pages WHERE url LIKE '%level2.html' AND state = 'fetched'"), 1);
     CHECK_EQ_INT(qn(db, "SELECT count(*) FROM crawl_pages WHERE url LIKE '%localhost%/ext.html' AND state = 'fetched'"),
                  1);
@@ -436,7 +384,7 @@ static void test_depth_scope_maxpages(tu_server *srv, const char *tmp, const cha
                      "--host-delay", "0", "--retries", "0", "-q", NULL);
     CHECK_EQ_INT(o.status, 0);
     tu_output_free(&o);
-    db = open_index(out);
+    db = tu_index_open(out);
     CHECK_EQ_INT(qn(db, "SELECT count(*) FROM crawl_pages WHERE state IN ('fetched', 'failed')"), 3);
     CHECK(qn(db, "SELECT count(*) FROM crawl_pages WHERE state = 'queued'") > 5, "rest queued");
     sqlite3_close(db);
@@ -454,8 +402,8 @@ static void test_private_refused(tu_server *srv, const char *tmp, const char *se
           "private seed: exit %d: %s", o.status, tu_str(&o.err));
     tu_output_free(&o);
     CHECK_EQ_INT(tu_access_log_count(srv, NULL), before); /* not one request reached the server */
-    sqlite3 *db = open_index(out);
-    char *st = q1(db, "SELECT state || ':' || reason FROM crawl_pages WHERE depth = 0");
+    sqlite3 *db = tu_index_open(out);
+    char *st = tu_db_text(db, "SELECT state || ':' || reason FROM crawl_pages WHERE depth = 0");
     CHECK(st && strcmp(st, "failed:private_address") == 0, "seed on 127.0.0.1: %s", st ? st : "(none)");
     free(st);
     sqlite3_close(db);
@@ -464,8 +412,8 @@ static void test_private_refused(tu_server *srv, const char *tmp, const char *se
     CHECK(o.status == 0 && strstr(tu_str(&o.err), "refused as private_address before are tried again"),
           "private seed again: exit %d: %s", o.status, tu_str(&o.err));
     tu_output_free(&o);
-    db = open_index(out);
-    st = q1(db, "SELECT state FROM crawl_pages WHERE depth = 0");
+    db = tu_index_open(out);
+    st = tu_db_text(db, "SELECT state FROM crawl_pages WHERE depth = 0");
     CHECK(st && strcmp(st, "fetched") == 0, "seed with --allow-private: %s", st ? st : "(none)");
     free(st);
     sqlite3_close(db);
@@ -538,8 +486,8 @@ static void test_kill_resume(tu_server *srv, const char *tmp, const char *seed, 
     waitpid(pid, &ws, 0);
     CHECK(WIFSIGNALED(ws), "crawl was killed mid-way");
     /* Pages the killed run finished (committed) must not be asked for again. */
-    sqlite3 *db = open_index(out);
-    char *done = q1(db, "SELECT group_concat(substr(url, instr(substr(url, 8), '/') + 7), char(10)) FROM "
+    sqlite3 *db = tu_index_open(out);
+    char *done = tu_db_text(db, "SELECT group_concat(substr(url, instr(substr(url, 8), '/') + 7), char(10)) FROM "
                         "crawl_pages WHERE state = 'fetched'");
     long n_done = qn(db, "SELECT count(*) FROM crawl_pages WHERE state = 'fetched'");
     long n_items = qn(db, "SELECT count(*) FROM items");
@@ -693,7 +641,7 @@ static void test_repeated_captions(const char *tmp)
                      "--retries", "0", "-q", "--filter", "boilerplate_repeat_threshold=5", NULL);
     CHECK_EQ_INT(o.status, 0);
     tu_output_free(&o);
-    sqlite3 *db = open_index(out);
+    sqlite3 *db = tu_index_open(out);
     CHECK_EQ_INT(qn(db, "SELECT count(*) FROM items WHERE status = 'rejected' AND reason = 'boilerplate' AND "
                         "caption_detail = 'repeated on 6 images from 3 pages or hosts'"),
                  6);
@@ -706,7 +654,7 @@ static void test_repeated_captions(const char *tmp)
                      "--host-delay", "0", "--retries", "0", "-q", "--filter", "boilerplate_repeat_threshold=2", NULL);
     CHECK_EQ_INT(o.status, 0);
     tu_output_free(&o);
-    db = open_index(out);
+    db = tu_index_open(out);
     CHECK_EQ_INT(qn(db, "SELECT count(*) FROM items WHERE reason = 'boilerplate'"), 0);
     CHECK_EQ_INT(qn(db, "SELECT count(*) FROM items WHERE status = 'accepted'"), 3);
     sqlite3_close(db);

@@ -36,16 +36,7 @@ static int port;
 #define HEAD "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>t</title></head><body>\n"
 #define N_PAGES 10
 
-static void put_bytes(const char *rel, const void *data, size_t n)
-{
-    char *path = xasprintf("%s/%s", site_dir, rel);
-    char *dir = xstrdup(path);
-    *strrchr(dir, '/') = '\0';
-    cc_mkdirs(dir, 0755);
-    tu_write_file(path, data, n);
-    free(dir);
-    free(path);
-}
+static void put_bytes(const char *rel, const void *data, size_t n) { tu_write_under(site_dir, rel, data, n); }
 
 static void put(const char *rel, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void put(const char *rel, const char *fmt, ...)
@@ -264,53 +255,6 @@ static void make_site(void)
     put("hosts/docs.alice.github.io/p.html", HEAD "docs</body></html>\n");
 }
 
-/* ---- helpers --------------------------------------------------------------------------- */
-
-static sqlite3 *db_open(const char *dir)
-{
-    char *p = xasprintf("%s/index.sqlite", dir);
-    sqlite3 *db = NULL;
-    CHECK(sqlite3_open_v2(p, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK, "open %s", p);
-    free(p);
-    return db;
-}
-
-/* First column of the first row as a malloc'd string (NULL when none). */
-static char *q1(sqlite3 *db, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *sql = sqlite3_vmprintf(fmt, ap);
-    va_end(ap);
-    sqlite3_stmt *st = NULL;
-    char *res = NULL;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW &&
-        sqlite3_column_text(st, 0))
-        res = xstrdup((const char *)sqlite3_column_text(st, 0));
-    else if (!st)
-        fprintf(stderr, "sql error: %s: %s\n", sqlite3_errmsg(db), sql);
-    sqlite3_finalize(st);
-    sqlite3_free(sql);
-    return res;
-}
-
-static long long qn(sqlite3 *db, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *sql = sqlite3_vmprintf(fmt, ap);
-    va_end(ap);
-    sqlite3_stmt *st = NULL;
-    long long v = -1;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    else
-        fprintf(stderr, "sql error: %s: %s\n", sqlite3_errmsg(db), sql);
-    sqlite3_finalize(st);
-    sqlite3_free(sql);
-    return v;
-}
-
 static char *url_of(const char *path) { return xasprintf("http://127.0.0.1:%d%s", port, path); }
 
 /* ---- the tests ----------------------------------------------------------------------------- */
@@ -323,14 +267,14 @@ static void test_gallery_crawl(tu_server *srv, const char *out)
                      "--retries", "0", "-q", NULL);
     CHECK(o.status == 0, "crawl exit %d: %s", o.status, tu_str(&o.err));
     tu_output_free(&o);
-    sqlite3 *db = db_open(out);
+    sqlite3 *db = tu_index_open(out);
 
     /* (full-size image, caption) pairs that landed */
     int landed = 0;
     for (int i = 0; i < n_pairs; i++) {
         char *u = url_of(pairs[i].full);
-        char *cap = q1(db, "SELECT caption FROM items WHERE url = %Q AND status = 'accepted'", u);
-        char *src = q1(db, "SELECT image_source FROM crawl_images WHERE url = %Q", u);
+        char *cap = tu_db_text(db, "SELECT caption FROM items WHERE url = %Q AND status = 'accepted'", u);
+        char *src = tu_db_text(db, "SELECT image_source FROM crawl_images WHERE url = %Q", u);
         if (cap && strcmp(cap, pairs[i].caption) == 0)
             landed++;
         else
@@ -345,7 +289,7 @@ static void test_gallery_crawl(tu_server *srv, const char *out)
     printf("mini web: %d of %d (full-size image, caption) pairs landed (%.1f%%)\n", landed, n_pairs, 100 * share);
     CHECK(share >= 0.98, "only %.1f%% of the pairs landed", 100 * share);
     /* which caption candidate won, per markup */
-    char *cs = q1(db, "SELECT group_concat(DISTINCT caption_source) FROM (SELECT caption_source FROM crawl_images "
+    char *cs = tu_db_text(db, "SELECT group_concat(DISTINCT caption_source) FROM (SELECT caption_source FROM crawl_images "
                       "WHERE url LIKE '%%/originals/p%%' OR url LIKE '%%/w/images/%%' OR url LIKE '%%/media/%%' "
                       "ORDER BY caption_source)");
     CHECK(cs && strcmp(cs, "alt,data-caption,gallery-caption,thumbcaption") == 0, "caption sources: %s",
@@ -356,7 +300,7 @@ static void test_gallery_crawl(tu_server *srv, const char *out)
     CHECK(tu_access_log_count(srv, "/w/images/thumb/") == 0, "wiki thumbnail requested");
     /* KEY.json says which candidate won */
     char *u0 = url_of(pairs[0].full);
-    char *key = q1(db, "SELECT key FROM items WHERE url = %Q", u0);
+    char *key = tu_db_text(db, "SELECT key FROM items WHERE url = %Q", u0);
     if (key) {
         tu_output c;
         tu_run_clipcrawl(&c, "cat", out, key, "--member", "json", NULL);
@@ -368,50 +312,50 @@ static void test_gallery_crawl(tu_server *srv, const char *out)
 
     /* fallbacks */
     char *fb1 = url_of("/thumbs/fb1.jpg"), *fb2 = url_of("/thumbs/fb2.jpg"), *fb3 = url_of("/thumbs/fb3.jpg");
-    char *st = q1(db, "SELECT i.status || ':' || c.image_source || ':' || (c.fallback_of IS NOT NULL) FROM items i "
+    char *st = tu_db_text(db, "SELECT i.status || ':' || c.image_source || ':' || (c.fallback_of IS NOT NULL) FROM items i "
                       "JOIN crawl_images c ON c.url = i.url WHERE i.url = %Q", fb1);
     CHECK(st && strcmp(st, "accepted:img:1") == 0, "404 full-size → thumbnail: %s", st ? st : "(none)");
     free(st);
     char *missing = url_of("/originals/missing.jpg");
-    st = q1(db, "SELECT reason FROM items WHERE url = %Q", missing);
+    st = tu_db_text(db, "SELECT reason FROM items WHERE url = %Q", missing);
     CHECK(st && strcmp(st, "http_404") == 0, "missing.jpg: %s", st ? st : "(none)");
     free(st);
     free(missing);
-    st = q1(db, "SELECT status || ':' || caption FROM items WHERE url = %Q", fb2);
+    st = tu_db_text(db, "SELECT status || ':' || caption FROM items WHERE url = %Q", fb2);
     CHECK(st && strcmp(st, "accepted:Red tulips in a row beside a white fence") == 0, "page link → thumbnail: %s",
           st ? st : "(none)");
     free(st);
-    st = q1(db, "SELECT reason FROM items WHERE url LIKE '%%/media/page/full'");
+    st = tu_db_text(db, "SELECT reason FROM items WHERE url LIKE '%%/media/page/full'");
     CHECK(st && strcmp(st, "not_an_image") == 0, "media/page/full: %s", st ? st : "(none)");
     free(st);
-    st = q1(db, "SELECT status || ':' || reason FROM items WHERE url LIKE '%%/originals/blocked/x.jpg'");
+    st = tu_db_text(db, "SELECT status || ':' || reason FROM items WHERE url LIKE '%%/originals/blocked/x.jpg'");
     CHECK(st && strcmp(st, "optout:robots") == 0, "blocked full-size: %s", st ? st : "(none)");
     free(st);
-    CHECK(qn(db, "SELECT count(*) FROM items WHERE url = %Q", fb3) == 0, "no fallback for a robots skip");
+    CHECK(tu_db_int(db, "SELECT count(*) FROM items WHERE url = %Q", fb3) == 0, "no fallback for a robots skip");
     free(fb1);
     free(fb2);
     free(fb3);
 
     /* the redirect into a disallowed path */
-    st = q1(db, "SELECT state || ':' || reason FROM crawl_pages WHERE url LIKE '%%/go.html'");
+    st = tu_db_text(db, "SELECT state || ':' || reason FROM crawl_pages WHERE url LIKE '%%/go.html'");
     CHECK(st && strcmp(st, "skipped:redirect") == 0, "go.html: %s", st ? st : "(none)");
     free(st);
-    st = q1(db, "SELECT state || ':' || reason FROM crawl_pages WHERE url LIKE '%%/private/secret.html'");
+    st = tu_db_text(db, "SELECT state || ':' || reason FROM crawl_pages WHERE url LIKE '%%/private/secret.html'");
     CHECK(st && strcmp(st, "skipped:robots") == 0, "secret.html: %s", st ? st : "(none)");
     free(st);
 
     /* sitemaps from robots.txt: index → gzipped image sitemap */
-    st = q1(db, "SELECT state FROM crawl_pages WHERE url LIKE '%%/orphan.html'");
+    st = tu_db_text(db, "SELECT state FROM crawl_pages WHERE url LIKE '%%/orphan.html'");
     CHECK(st && strcmp(st, "fetched") == 0, "orphan.html (sitemap only): %s", st ? st : "(none)");
     free(st);
-    st = q1(db, "SELECT i.status || ':' || i.caption || ':' || c.caption_source || ':' || c.image_source FROM items i "
+    st = tu_db_text(db, "SELECT i.status || ':' || i.caption || ':' || c.caption_source || ':' || c.image_source FROM items i "
                 "JOIN crawl_images c ON c.url = i.url WHERE i.url LIKE '%%/sm/photo1.jpg'");
     CHECK(st && strcmp(st, "accepted:A heron standing in the shallow water of the marsh:image:caption:sitemap") == 0,
           "sitemap image: %s", st ? st : "(none)");
     free(st);
-    CHECK(qn(db, "SELECT count(*) FROM items WHERE url LIKE '%%/sm/orphan.jpg' AND status = 'accepted'") == 1,
+    CHECK(tu_db_int(db, "SELECT count(*) FROM items WHERE url LIKE '%%/sm/orphan.jpg' AND status = 'accepted'") == 1,
           "orphan page's image");
-    st = q1(db, "SELECT state || ':' || reason FROM crawl_pages WHERE url LIKE '%%/private/listed.html'");
+    st = tu_db_text(db, "SELECT state || ':' || reason FROM crawl_pages WHERE url LIKE '%%/private/listed.html'");
     CHECK(st && strcmp(st, "skipped:robots") == 0, "listed private page: %s", st ? st : "(none)");
     free(st);
     CHECK(tu_access_log_count(srv, "/sitemaps/pages.xml.gz") == 1, "gzipped sitemap read once");
@@ -432,8 +376,8 @@ static void test_sitemap_flag(const char *tmp)
     tu_run_clipcrawl(&o, "crawl", "--sitemap", sm, "-o", out, "--allow-private", "--host-delay", "0", "-q", NULL);
     CHECK(o.status == 0, "crawl --sitemap exit %d: %s", o.status, tu_str(&o.err));
     tu_output_free(&o);
-    sqlite3 *db = db_open(out);
-    CHECK(qn(db, "SELECT count(*) FROM items WHERE url LIKE '%%/sm/extra.jpg' AND status = 'accepted'") == 1,
+    sqlite3 *db = tu_index_open(out);
+    CHECK(tu_db_int(db, "SELECT count(*) FROM items WHERE url LIKE '%%/sm/extra.jpg' AND status = 'accepted'") == 1,
           "--sitemap page's image landed");
     sqlite3_close(db);
     free(sm);
@@ -457,15 +401,15 @@ static void test_psl(const char *tmp)
                      r[2], "--resolve", r[3], "--resolve", r[4], "--resolve", r[5], NULL);
     CHECK(o.status == 0 || o.status == 1, "crawl psl exit %d: %s", o.status, tu_str(&o.err));
     tu_output_free(&o);
-    sqlite3 *db = db_open(out);
-    CHECK(qn(db, "SELECT count(*) FROM crawl_pages WHERE url LIKE 'http://shop.example.co.uk:%%/page.html' AND "
+    sqlite3 *db = tu_index_open(out);
+    CHECK(tu_db_int(db, "SELECT count(*) FROM crawl_pages WHERE url LIKE 'http://shop.example.co.uk:%%/page.html' AND "
                  "state = 'fetched'") == 1,
           "shop.example.co.uk is www.example.co.uk's site");
-    CHECK(qn(db, "SELECT count(*) FROM crawl_pages WHERE url LIKE 'http://docs.alice.github.io:%%'") == 1,
+    CHECK(tu_db_int(db, "SELECT count(*) FROM crawl_pages WHERE url LIKE 'http://docs.alice.github.io:%%'") == 1,
           "docs.alice.github.io is alice.github.io's site");
-    CHECK(qn(db, "SELECT count(*) FROM crawl_pages WHERE url LIKE 'http://bob.github.io:%%'") == 0,
+    CHECK(tu_db_int(db, "SELECT count(*) FROM crawl_pages WHERE url LIKE 'http://bob.github.io:%%'") == 0,
           "bob.github.io is another site than alice.github.io");
-    CHECK(qn(db, "SELECT count(*) FROM crawl_pages WHERE url LIKE 'http://example.org:%%'") == 0,
+    CHECK(tu_db_int(db, "SELECT count(*) FROM crawl_pages WHERE url LIKE 'http://example.org:%%'") == 0,
           "example.org is out of scope");
     sqlite3_close(db);
     free(out);
@@ -491,8 +435,8 @@ static void test_rerun(const char *tmp)
     CHECK(o.status == 0 && strstr(tu_str(&o.err), "1 failed pages are tried again"), "retry-failed: exit %d: %s",
           o.status, tu_str(&o.err));
     tu_output_free(&o);
-    sqlite3 *db = db_open(out);
-    CHECK(qn(db, "SELECT count(*) FROM items WHERE url LIKE '%%/sm/flaky.jpg' AND status = 'accepted'") == 1,
+    sqlite3 *db = tu_index_open(out);
+    CHECK(tu_db_int(db, "SELECT count(*) FROM items WHERE url LIKE '%%/sm/flaky.jpg' AND status = 'accepted'") == 1,
           "flaky page's image after --retry-failed");
     sqlite3_close(db);
 
@@ -500,8 +444,8 @@ static void test_rerun(const char *tmp)
     tu_run_clipcrawl(&o, "crawl", a, "-o", out, "--allow-private", "--host-delay", "0", "-q", NULL);
     CHECK(o.status == 0, "depth 0: exit %d: %s", o.status, tu_str(&o.err));
     tu_output_free(&o);
-    db = db_open(out);
-    CHECK(qn(db, "SELECT count(*) FROM crawl_pages WHERE url LIKE '%%/depth/b.html'") == 0, "b not known at depth 0");
+    db = tu_index_open(out);
+    CHECK(tu_db_int(db, "SELECT count(*) FROM crawl_pages WHERE url LIKE '%%/depth/b.html'") == 0, "b not known at depth 0");
     sqlite3_close(db);
     tu_run_clipcrawl(&o, "crawl", a, "-o", out, "--allow-private", "--host-delay", "0", "--depth", "1",
                      "--image-size", "128", NULL);
@@ -513,11 +457,11 @@ static void test_rerun(const char *tmp)
     CHECK(strstr(err, "pages ") && strstr(err, " queued (") && strstr(err, "images ") && strstr(err, " accepted"),
           "progress line: %s", err);
     tu_output_free(&o);
-    db = db_open(out);
-    char *st = q1(db, "SELECT i.status || ':' || i.width FROM items i WHERE i.url LIKE '%%/sm/db.jpg'");
+    db = tu_index_open(out);
+    char *st = tu_db_text(db, "SELECT i.status || ':' || i.width FROM items i WHERE i.url LIKE '%%/sm/db.jpg'");
     CHECK(st && strcmp(st, "accepted:128") == 0, "b's image with the new size: %s", st ? st : "(none)");
     free(st);
-    st = q1(db, "SELECT settings FROM runs ORDER BY id DESC LIMIT 1");
+    st = tu_db_text(db, "SELECT settings FROM runs ORDER BY id DESC LIMIT 1");
     CHECK(st && strstr(st, "\"image_size\":128") && strstr(st, "\"depth\":1"), "runs.settings: %s", st ? st : "(none)");
     free(st);
     sqlite3_close(db);

@@ -540,22 +540,63 @@ pid_t tu_spawn_clipcrawl(const char *out_path, const char *err_path, const char 
 
 /* ---- a dataset's index ---- */
 
-static char *index_vtext(const char *dir, const char *fmt, va_list ap)
+sqlite3 *tu_index_open(const char *dir)
 {
-    char *sql = sqlite3_vmprintf(fmt, ap);
     char *path = xasprintf("%s/index.sqlite", dir);
     sqlite3 *db = NULL;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        fprintf(stderr, "cannot open %s: %s\n", path, db ? sqlite3_errmsg(db) : "out of memory");
+        abort();
+    }
+    sqlite3_busy_timeout(db, 5000);
+    free(path);
+    return db;
+}
+
+static char *db_vtext(sqlite3 *db, const char *fmt, va_list ap)
+{
+    char *sql = sqlite3_vmprintf(fmt, ap);
     sqlite3_stmt *st = NULL;
     char *v = NULL;
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        fprintf(stderr, "%s: %s: %s\n", path, sql, db ? sqlite3_errmsg(db) : "cannot open");
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        fprintf(stderr, "sql error: %s: %s\n", sqlite3_errmsg(db), sql);
     else if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
         v = xstrdup((const char *)sqlite3_column_text(st, 0));
     sqlite3_finalize(st);
-    sqlite3_close(db);
     sqlite3_free(sql);
-    free(path);
+    return v;
+}
+
+static long long to_int(char *v)
+{
+    long long n = v ? strtoll(v, NULL, 10) : -1;
+    free(v);
+    return n;
+}
+
+char *tu_db_text(sqlite3 *db, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *v = db_vtext(db, fmt, ap);
+    va_end(ap);
+    return v;
+}
+
+long long tu_db_int(sqlite3 *db, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *v = db_vtext(db, fmt, ap);
+    va_end(ap);
+    return to_int(v);
+}
+
+static char *index_vtext(const char *dir, const char *fmt, va_list ap)
+{
+    sqlite3 *db = tu_index_open(dir);
+    char *v = db_vtext(db, fmt, ap);
+    sqlite3_close(db);
     return v;
 }
 
@@ -574,9 +615,7 @@ long long tu_index_int(const char *dir, const char *fmt, ...)
     va_start(ap, fmt);
     char *v = index_vtext(dir, fmt, ap);
     va_end(ap);
-    long long n = v ? strtoll(v, NULL, 10) : -1;
-    free(v);
-    return n;
+    return to_int(v);
 }
 
 /* ---- pictures ---- */
@@ -592,4 +631,15 @@ void tu_block_picture(unsigned char *rgb, int w, int h, uint32_t seed)
         rgb[i * 3 + 1] = (unsigned char)(v >> 8);
         rgb[i * 3 + 2] = (unsigned char)(v >> 16);
     }
+}
+
+void tu_write_under(const char *root, const char *rel, const void *data, size_t n)
+{
+    char *path = xasprintf("%s/%s", root, rel);
+    char *dir = xstrdup(path);
+    *strrchr(dir, '/') = '\0';
+    cc_mkdirs(dir, 0755);
+    tu_write_file(path, data, n);
+    free(dir);
+    free(path);
 }

@@ -15,6 +15,7 @@
 #ifndef CC_TESTUTIL_H
 #define CC_TESTUTIL_H
 
+#include <sqlite3.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -92,6 +93,8 @@ void tu_rm_rf(const char *path);
 char *tu_read_file(const char *path, size_t *len_out);
 /* Writes n bytes to path (truncating); aborts on failure. */
 void tu_write_file(const char *path, const void *data, size_t n);
+/* Writes n bytes to root/rel, making rel's folders first; aborts on failure. */
+void tu_write_under(const char *root, const char *rel, const void *data, size_t n);
 
 /* Path of a file under the source tree's tests/ directory (free() it). */
 char *tu_tests_path(const char *rel);
@@ -104,13 +107,18 @@ char *tu_tests_path(const char *rel);
  * a test does differently is printed, so a log says so. */
 int tu_sanitized(void);
 
-/* A dataset's index, DIR/index.sqlite, opened read-only for one statement:
- * the first column of the first row of the SQL that fmt makes (SQLite's
+/* A dataset's index, DIR/index.sqlite, opened read-only (5 s busy
+ * timeout); aborts when it cannot be opened. sqlite3_close() it. */
+sqlite3 *tu_index_open(const char *dir);
+/* The first column of the first row of the SQL that fmt makes (SQLite's
  * printf: %q, %Q, %lld ...) as malloc'd text, NULL when there is no row or
- * the value is NULL. An index that cannot be opened or an SQL error prints
- * the path, statement and SQLite's message on stderr and gives NULL. */
+ * the value is NULL. An SQL error prints the statement and SQLite's message
+ * on stderr and gives NULL. */
+char *tu_db_text(sqlite3 *db, const char *fmt, ...);
+/* The same as an integer: -1 when tu_db_text() would give NULL. */
+long long tu_db_int(sqlite3 *db, const char *fmt, ...);
+/* tu_db_text() / tu_db_int() on DIR's index, opened for the one statement. */
 char *tu_index_text(const char *dir, const char *fmt, ...);
-/* The same as an integer: -1 when tu_index_text() gives NULL. */
 long long tu_index_int(const char *dir, const char *fmt, ...);
 
 /* Fills rgb (w*h*3 bytes) with 8x8 blocks of colours hashed from seed: a
