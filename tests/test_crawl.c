@@ -28,18 +28,8 @@
 static char *site_dir;
 static int port;
 
-static void put(const char *rel, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(const char *rel, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *text;
-    if (vasprintf(&text, fmt, ap) < 0)
-        abort();
-    va_end(ap);
-    tu_write_under(site_dir, rel, text, strlen(text));
-    free(text);
-}
+/* A text file of the site (printf-style). */
+#define put(rel, ...) tu_printf_under(site_dir, rel, __VA_ARGS__)
 
 /* A distinct noise JPEG (96x80) per seed, so no two images are duplicates. */
 static void put_jpeg(const char *rel, unsigned seed)

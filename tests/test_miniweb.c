@@ -38,18 +38,8 @@ static int port;
 
 static void put_bytes(const char *rel, const void *data, size_t n) { tu_write_under(site_dir, rel, data, n); }
 
-static void put(const char *rel, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(const char *rel, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *text;
-    if (vasprintf(&text, fmt, ap) < 0)
-        abort();
-    va_end(ap);
-    put_bytes(rel, text, strlen(text));
-    free(text);
-}
+/* A text file of the site (printf-style). */
+#define put(rel, ...) tu_printf_under(site_dir, rel, __VA_ARGS__)
 
 /* A distinct blocky JPEG (w x h) per seed: no two are duplicates. */
 static void put_jpeg(const char *rel, unsigned seed, int w, int h)

@@ -643,3 +643,15 @@ void tu_write_under(const char *root, const char *rel, const void *data, size_t 
     free(dir);
     free(path);
 }
+
+void tu_printf_under(const char *root, const char *rel, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *text;
+    if (vasprintf(&text, fmt, ap) < 0)
+        die("out of memory");
+    va_end(ap);
+    tu_write_under(root, rel, text, strlen(text));
+    free(text);
+}

@@ -95,6 +95,8 @@ char *tu_read_file(const char *path, size_t *len_out);
 void tu_write_file(const char *path, const void *data, size_t n);
 /* Writes n bytes to root/rel, making rel's folders first; aborts on failure. */
 void tu_write_under(const char *root, const char *rel, const void *data, size_t n);
+/* The same with the text that printf(fmt, ...) makes. */
+void tu_printf_under(const char *root, const char *rel, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Path of a file under the source tree's tests/ directory (free() it). */
 char *tu_tests_path(const char *rel);
