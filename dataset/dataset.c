@@ -633,15 +633,22 @@ cc_err dataset_close(dataset *ds, int seal, char *err, size_t errlen)
 
 int64_t dataset_run_begin(dataset *ds, const char *command, const char *args)
 {
+    return dataset_run_begin_with_settings(ds, command, args, NULL);
+}
+
+int64_t dataset_run_begin_with_settings(dataset *ds, const char *command, const char *args,
+                                        const char *settings_json)
+{
     if (ds->readonly || begin(ds) != CC_OK)
         return -1;
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(ds->db, "INSERT INTO runs(command, args, started_at) VALUES (?1, ?2, ?3)", -1, &st,
-                           NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(ds->db, "INSERT INTO runs(command, args, started_at, settings) VALUES (?1, ?2, ?3, ?4)",
+                           -1, &st, NULL) != SQLITE_OK)
         return dberr(ds, "recording the run"), -1;
     sqlite3_bind_text(st, 1, command ? command : "", -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 2, args, -1, SQLITE_TRANSIENT);
     sqlite3_bind_double(st, 3, cc_wallclock());
+    sqlite3_bind_text(st, 4, settings_json, -1, SQLITE_TRANSIENT); /* NULL binds NULL */
     int r = sqlite3_step(st);
     sqlite3_finalize(st);
     if (r != SQLITE_DONE)

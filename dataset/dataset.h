@@ -114,6 +114,11 @@ sqlite3 *dataset_db(dataset *ds);
 /* Records the start of a run (command name, its arguments joined by spaces)
  * and returns its id (> 0), or -1 on error. Items written afterwards carry it. */
 int64_t dataset_run_begin(dataset *ds, const char *command, const char *args);
+/* The same, with the run's settings (runs.settings, a JSON object or NULL)
+ * committed in the same transaction as the run row, so a process killed at
+ * any moment never leaves a run whose settings are missing. */
+int64_t dataset_run_begin_with_settings(dataset *ds, const char *command, const char *args,
+                                        const char *settings_json);
 /* Marks the current run finished, with counts_json (a JSON object, e.g.
  * {"accepted":10,"failed":2}; may be NULL) and commits. */
 cc_err dataset_run_end(dataset *ds, const char *counts_json);

@@ -400,8 +400,10 @@ int export_run(const export_options *o, export_counts *c, char *err, size_t errl
         }
     }
     x.input = dataset_input(x.dst, src_abs, "dataset");
-    if (x.input < 0 || dataset_run_begin(x.dst, "export", o->selection) < 0 ||
-        dataset_run_settings(x.dst, (const char *)settings.data) != CC_OK) {
+    /* the run row and its settings in one commit: a kill between two commits
+     * would leave a run without settings, read back as a plain copy */
+    if (x.input < 0 ||
+        dataset_run_begin_with_settings(x.dst, "export", o->selection, (const char *)settings.data) < 0) {
         cc_seterr(err, errlen, "%s", dataset_errmsg(x.dst));
         goto out;
     }
