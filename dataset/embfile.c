@@ -31,16 +31,6 @@ struct embfile_writer {
     uint64_t rows8_at_open; /* rows the copy held before this writer added any */
 };
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 static void put_u32(unsigned char *p, uint32_t v)
 {
     for (int i = 0; i < 4; i++)
@@ -73,20 +63,20 @@ static const file_kind KIND_I8 = {EMBI8_MAGIC, EMBI8_VERSION, EMBI8_DTYPE, "int8
 static int parse_header_kind(const unsigned char *h, const file_kind *k, const char *path, char *err, size_t errlen)
 {
     if (memcmp(h, k->magic, 8) != 0) {
-        seterr(err, errlen, "%s: not a clipcrawl embedding file (bad magic)", path);
+        cc_seterr(err, errlen, "%s: not a clipcrawl embedding file (bad magic)", path);
         return -1;
     }
     uint32_t version = get_u32(h + 8), dtype = get_u32(h + 12), dim = get_u32(h + 16);
     if (version != k->version) {
-        seterr(err, errlen, "%s: embedding file version %u, this clipcrawl reads %u", path, version, k->version);
+        cc_seterr(err, errlen, "%s: embedding file version %u, this clipcrawl reads %u", path, version, k->version);
         return -1;
     }
     if (dtype != k->dtype) {
-        seterr(err, errlen, "%s: unknown element type %u (%u = %s)", path, dtype, k->dtype, k->what);
+        cc_seterr(err, errlen, "%s: unknown element type %u (%u = %s)", path, dtype, k->dtype, k->what);
         return -1;
     }
     if (dim == 0 || dim > EMBFILE_MAX_DIM) {
-        seterr(err, errlen, "%s: bad dimension %u", path, dim);
+        cc_seterr(err, errlen, "%s: bad dimension %u", path, dim);
         return -1;
     }
     return (int)dim;
@@ -158,7 +148,7 @@ static int i8_open(embfile_writer *w, const char *model_id, char *err, size_t er
     free(tmp);
     w->fd8 = open(w->path8, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (w->fd8 < 0) {
-        seterr(err, errlen, "%s: %s", w->path8, strerror(errno));
+        cc_seterr(err, errlen, "%s: %s", w->path8, strerror(errno));
         return -1;
     }
     const uint64_t stride = embi8_stride(w->dim);
@@ -193,7 +183,7 @@ static int i8_open(embfile_writer *w, const char *model_id, char *err, size_t er
             if (pread(w->fd, in, n * rb, (off_t)(EMBFILE_HEADER + r * rb)) != (ssize_t)(n * rb)) {
                 int e = errno;
                 free(in), free(out);
-                seterr(err, errlen, "%s: %s", w->path, e ? strerror(e) : "short read");
+                cc_seterr(err, errlen, "%s: %s", w->path, e ? strerror(e) : "short read");
                 return -1;
             }
             for (uint64_t i = 0; i < n; i++) {
@@ -211,7 +201,7 @@ static int i8_open(embfile_writer *w, const char *model_id, char *err, size_t er
         goto io;
     return 0;
 io:
-    seterr(err, errlen, "%s: %s", w->path8, errno ? strerror(errno) : "short write");
+    cc_seterr(err, errlen, "%s: %s", w->path8, errno ? strerror(errno) : "short write");
     return -1;
 }
 
@@ -219,12 +209,12 @@ embfile_writer *embfile_writer_open(const char *path, int dim, uint64_t valid_ro
                                     char *err, size_t errlen)
 {
     if (dim <= 0 || dim > EMBFILE_MAX_DIM) {
-        seterr(err, errlen, "%s: bad dimension %d", path, dim);
+        cc_seterr(err, errlen, "%s: bad dimension %d", path, dim);
         return NULL;
     }
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) {
-        seterr(err, errlen, "%s: %s", path, strerror(errno));
+        cc_seterr(err, errlen, "%s: %s", path, strerror(errno));
         return NULL;
     }
     struct stat sb;
@@ -233,7 +223,7 @@ embfile_writer *embfile_writer_open(const char *path, int dim, uint64_t valid_ro
     const uint64_t rowbytes = (uint64_t)dim * 2;
     if (sb.st_size == 0) {
         if (valid_rows > 0) {
-            seterr(err, errlen, "%s: empty, but the index references %llu rows in it", path,
+            cc_seterr(err, errlen, "%s: empty, but the index references %llu rows in it", path,
                    (unsigned long long)valid_rows);
             goto fail;
         }
@@ -244,19 +234,19 @@ embfile_writer *embfile_writer_open(const char *path, int dim, uint64_t valid_ro
     } else {
         unsigned char h[EMBFILE_HEADER];
         if (sb.st_size < EMBFILE_HEADER || pread(fd, h, sizeof h, 0) != (ssize_t)sizeof h) {
-            seterr(err, errlen, "%s: shorter than its %d-byte header", path, EMBFILE_HEADER);
+            cc_seterr(err, errlen, "%s: shorter than its %d-byte header", path, EMBFILE_HEADER);
             goto fail;
         }
         int d = parse_header(h, path, err, errlen);
         if (d < 0)
             goto fail;
         if (d != dim) {
-            seterr(err, errlen, "%s: holds %d-dimensional rows, the model makes %d", path, d, dim);
+            cc_seterr(err, errlen, "%s: holds %d-dimensional rows, the model makes %d", path, d, dim);
             goto fail;
         }
         uint64_t have = ((uint64_t)sb.st_size - EMBFILE_HEADER) / rowbytes;
         if (have < valid_rows) {
-            seterr(err, errlen, "%s: holds %llu rows, but the index references %llu (file truncated?)", path,
+            cc_seterr(err, errlen, "%s: holds %llu rows, but the index references %llu (file truncated?)", path,
                    (unsigned long long)have, (unsigned long long)valid_rows);
             goto fail;
         }
@@ -283,7 +273,7 @@ embfile_writer *embfile_writer_open(const char *path, int dim, uint64_t valid_ro
     }
     return w;
 io:
-    seterr(err, errlen, "%s: %s", path, strerror(errno));
+    cc_seterr(err, errlen, "%s: %s", path, strerror(errno));
 fail:
     close(fd);
     return NULL;
@@ -301,14 +291,14 @@ int64_t embfile_append(embfile_writer *w, const float *v, char *err, size_t errl
     off_t off = (off_t)(EMBFILE_HEADER + w->rows * rowbytes);
     errno = 0;
     if (pwrite(w->fd, w->half, rowbytes, off) != (ssize_t)rowbytes) {
-        seterr(err, errlen, "%s: %s", w->path, errno ? strerror(errno) : "short write");
+        cc_seterr(err, errlen, "%s: %s", w->path, errno ? strerror(errno) : "short write");
         return -1;
     }
     /* the int8 copy quantises the half floats as stored, not v */
     halves_to_f32((const unsigned char *)w->half, w->dim, w->f32);
     embi8_quantize(w->f32, w->dim, w->row8);
     if (pwrite(w->fd8, w->row8, stride, (off_t)(EMBFILE_HEADER + w->rows * stride)) != (ssize_t)stride) {
-        seterr(err, errlen, "%s: %s", w->path8, errno ? strerror(errno) : "short write");
+        cc_seterr(err, errlen, "%s: %s", w->path8, errno ? strerror(errno) : "short write");
         return -1;
     }
     return (int64_t)w->rows++;
@@ -323,11 +313,11 @@ int embfile_sync(embfile_writer *w, char *err, size_t errlen)
     /* data first, then the header's count: a header never claims rows the
      * disk may not hold */
     if (fdatasync(w->fd) != 0 || write_count(w->fd, w->rows) != 0) {
-        seterr(err, errlen, "%s: %s", w->path, strerror(errno));
+        cc_seterr(err, errlen, "%s: %s", w->path, strerror(errno));
         return -1;
     }
     if (fdatasync(w->fd8) != 0 || write_count(w->fd8, w->rows) != 0) {
-        seterr(err, errlen, "%s: %s", w->path8, strerror(errno));
+        cc_seterr(err, errlen, "%s: %s", w->path8, strerror(errno));
         return -1;
     }
     w->synced = w->rows;
@@ -374,7 +364,7 @@ static int i8_rewrite(embfile_writer *w, char *err, size_t errlen)
         close(w->fd8);
         w->fd8 = fd;
     } else {
-        seterr(err, errlen, "%s: %s", tmp, errno ? strerror(errno) : "short read or write");
+        cc_seterr(err, errlen, "%s: %s", tmp, errno ? strerror(errno) : "short read or write");
         if (fd >= 0)
             close(fd);
         unlink(tmp);
@@ -389,7 +379,7 @@ int embfile_writer_close(embfile_writer *w, char *err, size_t errlen)
         return 0;
     int rc = embfile_sync(w, err, errlen);
     if ((fdatasync(w->fd) != 0 || fdatasync(w->fd8) != 0) && rc == 0) {
-        seterr(err, errlen, "%s: %s", w->path, strerror(errno));
+        cc_seterr(err, errlen, "%s: %s", w->path, strerror(errno));
         rc = -1;
     }
     /* when this writer wrote a large part of the copy (a first score run, a
@@ -407,26 +397,26 @@ int embfile_open_read(const char *path, int dim, uint64_t valid_rows, int *dim_o
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        seterr(err, errlen, "%s: %s", path, strerror(errno));
+        cc_seterr(err, errlen, "%s: %s", path, strerror(errno));
         return -1;
     }
     struct stat sb;
     unsigned char h[EMBFILE_HEADER];
     if (fstat(fd, &sb) != 0 || sb.st_size < EMBFILE_HEADER || pread(fd, h, sizeof h, 0) != (ssize_t)sizeof h) {
-        seterr(err, errlen, "%s: shorter than its %d-byte header", path, EMBFILE_HEADER);
+        cc_seterr(err, errlen, "%s: shorter than its %d-byte header", path, EMBFILE_HEADER);
         close(fd);
         return -1;
     }
     int d = parse_header(h, path, err, errlen);
     if (d < 0 || (dim > 0 && d != dim)) {
         if (d >= 0)
-            seterr(err, errlen, "%s: holds %d-dimensional rows, expected %d", path, d, dim);
+            cc_seterr(err, errlen, "%s: holds %d-dimensional rows, expected %d", path, d, dim);
         close(fd);
         return -1;
     }
     uint64_t have = ((uint64_t)sb.st_size - EMBFILE_HEADER) / ((uint64_t)d * 2);
     if (have < valid_rows) {
-        seterr(err, errlen, "%s: holds %llu rows, but the index references %llu (file truncated?)", path,
+        cc_seterr(err, errlen, "%s: holds %llu rows, but the index references %llu (file truncated?)", path,
                (unsigned long long)have, (unsigned long long)valid_rows);
         close(fd);
         return -1;
@@ -464,7 +454,7 @@ int embfile_map_open(embfile_map *m, const char *path, int dim, uint64_t valid_r
     void *p = fstat(fd, &sb) == 0 ? mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_SHARED, fd, 0) : MAP_FAILED;
     close(fd);
     if (p == MAP_FAILED) {
-        seterr(err, errlen, "%s: mmap: %s", path, strerror(errno));
+        cc_seterr(err, errlen, "%s: mmap: %s", path, strerror(errno));
         return -1;
     }
     madvise(p, (size_t)sb.st_size, MADV_SEQUENTIAL | MADV_WILLNEED);

@@ -39,16 +39,6 @@ struct emb_store {
     emb_dot_fn dot;
 };
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 /* pread until n bytes or an error: 0 / errno (EIO for a short file). */
 static int read_full(int fd, void *buf, size_t n, uint64_t off)
 {
@@ -207,7 +197,7 @@ int emb_store_row(emb_store *s, uint64_t r, float *out, char *err, size_t errlen
         for (int i = 0; i < s->dim; i++)
             out[i] = cc_f16_to_f32((uint16_t)(b[2 * i] | b[2 * i + 1] << 8));
     else
-        seterr(err, errlen, "%s: row %llu: %s", s->f16.path, (unsigned long long)r, strerror(e));
+        cc_seterr(err, errlen, "%s: row %llu: %s", s->f16.path, (unsigned long long)r, strerror(e));
     free(b);
     return e ? -1 : 0;
 }
@@ -324,7 +314,7 @@ static int pass(emb_store *s, const rowfile *f, const float *q, const embi8_quer
     const uint64_t block = (BLOCK_BYTES / f->stride ? BLOCK_BYTES / f->stride : 1) * f->stride;
     blockbuf bb = {0};
     if (!f->map && blockbuf_alloc(&bb, (size_t)block * (size_t)threads) != 0) {
-        seterr(err, errlen, "%s: no memory for read buffers: %s", f->path, strerror(errno));
+        cc_seterr(err, errlen, "%s: no memory for read buffers: %s", f->path, strerror(errno));
         free(ps), free(tid), free(started);
         return -1;
     }
@@ -349,7 +339,7 @@ static int pass(emb_store *s, const rowfile *f, const float *q, const embi8_quer
     *seen = 0;
     for (int t = 0; t < threads; t++) {
         if (ps[t].err && rc == 0) {
-            seterr(err, errlen, "%s: %s", f->path, strerror(ps[t].err));
+            cc_seterr(err, errlen, "%s: %s", f->path, strerror(ps[t].err));
             rc = -1;
         }
         for (size_t i = 0; i < ps[t].top.n; i++)
@@ -394,7 +384,7 @@ static int int8_search(emb_store *s, const float *q, const uint8_t *allow, size_
             break;
         int e = read_full(s->f16.fd, row, s->f16.stride, EMBFILE_HEADER + c->row * s->f16.stride);
         if (e) {
-            seterr(err, errlen, "%s: %s", s->f16.path, strerror(e));
+            cc_seterr(err, errlen, "%s: %s", s->f16.path, strerror(e));
             rc = -1;
             break;
         }
