@@ -29,21 +29,12 @@
 static uint64_t rng = 0x243f6a8885a308d3ull;
 static double urand(void)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (double)(rng >> 11) / 9007199254740992.0;
+    return tu_urand(&rng);
 }
 
 static void unit(float *v, int d)
 {
-    double n = 0;
-    for (int i = 0; i < d; i++) {
-        v[i] = (float)(urand() * 2 - 1);
-        n += (double)v[i] * v[i];
-    }
-    for (int i = 0; i < d; i++)
-        v[i] = (float)(v[i] / sqrt(n));
+    tu_unit_vector(&rng, v, d);
 }
 
 /* v rounded to half floats and back: what the F16 file holds. */

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <ftw.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -654,4 +655,23 @@ void tu_printf_under(const char *root, const char *rel, const char *fmt, ...)
     va_end(ap);
     tu_write_under(root, rel, text, strlen(text));
     free(text);
+}
+
+double tu_urand(uint64_t *state)
+{
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    return (double)(*state >> 11) / 9007199254740992.0;
+}
+
+void tu_unit_vector(uint64_t *state, float *v, int d)
+{
+    double n = 0;
+    for (int i = 0; i < d; i++) {
+        v[i] = (float)(tu_urand(state) * 2 - 1);
+        n += (double)v[i] * v[i];
+    }
+    for (int i = 0; i < d; i++)
+        v[i] = (float)(v[i] / sqrt(n));
 }

@@ -127,4 +127,10 @@ long long tu_index_int(const char *dir, const char *fmt, ...);
  * picture whose perceptual hash differs for every seed. */
 void tu_block_picture(unsigned char *rgb, int w, int h, uint32_t seed);
 
+/* xorshift64: the next number of *state as a double in [0, 1). Tests keep
+ * their own state, so each one's sequence does not depend on the others. */
+double tu_urand(uint64_t *state);
+/* v[0..d) filled from tu_urand(state) in [-1, 1) and scaled to length 1. */
+void tu_unit_vector(uint64_t *state, float *v, int d);
+
 #endif
