@@ -172,21 +172,28 @@ static void setup_fetch(void)
 #define FETCH_ARGS(ds, conc) "fetch", list, "-o", ds, "--allow-private", "--concurrency", conc, "--workers", "1", \
                              "--samples-per-shard", "25", "-q"
 
-/* Same outcomes for the same URLs, each URL once, and the same stored bytes. */
-static void compare_items(const char *what, const char *ds, const char *ref)
+/* The same number of rows as ref, each URL once, and the same values of
+ * cols (an SQL column list) in both directions. */
+static void compare_rows(const char *what, const char *ds, const char *ref, const char *cols)
 {
     long long n = q_int(ds, NULL, "SELECT count(*) FROM items");
     long long nref = q_int(ref, NULL, "SELECT count(*) FROM items");
     CHECK(n == nref && n > 0, "%s: %lld rows, reference %lld", what, n, nref);
     CHECK_EQ_INT(q_int(ds, NULL, "SELECT count(*) - count(DISTINCT url) FROM items"), 0);
-    const char *cols = "url, status, COALESCE(reason,''), COALESCE(sha256,''), COALESCE(member_sha256,''), "
-                       "COALESCE(caption,'')";
     char *a = xasprintf("SELECT count(*) FROM (SELECT %s FROM main.items EXCEPT SELECT %s FROM ref.items)", cols, cols);
     char *b = xasprintf("SELECT count(*) FROM (SELECT %s FROM ref.items EXCEPT SELECT %s FROM main.items)", cols, cols);
     long long lost = q_int(ds, ref, b), extra = q_int(ds, ref, a);
     CHECK(lost == 0 && extra == 0, "%s: %lld reference rows missing or different, %lld extra", what, lost, extra);
     free(a);
     free(b);
+}
+
+/* Same outcomes for the same URLs, each URL once, and the same stored bytes. */
+static void compare_items(const char *what, const char *ds, const char *ref)
+{
+    compare_rows(what, ds, ref,
+                 "url, status, COALESCE(reason,''), COALESCE(sha256,''), COALESCE(member_sha256,''), "
+                 "COALESCE(caption,'')");
 }
 
 static void test_fetch(void)
@@ -287,18 +294,10 @@ static void test_refilter(void)
  * samples under the same keys in the same shards, each once. */
 static void compare_export(const char *what, const char *ds, const char *ref)
 {
-    long long n = q_int(ds, NULL, "SELECT count(*) FROM items"), nref = q_int(ref, NULL, "SELECT count(*) FROM items");
-    CHECK(n == nref && n > 0, "%s: %lld rows, reference %lld", what, n, nref);
-    CHECK_EQ_INT(q_int(ds, NULL, "SELECT count(*) - count(DISTINCT url) FROM items"), 0);
+    compare_rows(what, ds, ref,
+                 "key, shard_no, row_no, url, status, COALESCE(sha256,''), COALESCE(member_sha256,''), "
+                 "COALESCE(caption,'')");
     CHECK_EQ_INT(q_int(ds, NULL, "SELECT count(*) - count(DISTINCT row_no) FROM items"), 0); /* source ids */
-    const char *cols = "key, shard_no, row_no, url, status, COALESCE(sha256,''), COALESCE(member_sha256,''), "
-                       "COALESCE(caption,'')";
-    char *a = xasprintf("SELECT count(*) FROM (SELECT %s FROM main.items EXCEPT SELECT %s FROM ref.items)", cols, cols);
-    char *b = xasprintf("SELECT count(*) FROM (SELECT %s FROM ref.items EXCEPT SELECT %s FROM main.items)", cols, cols);
-    long long lost = q_int(ds, ref, b), extra = q_int(ds, ref, a);
-    CHECK(lost == 0 && extra == 0, "%s: %lld reference rows missing or different, %lld extra", what, lost, extra);
-    free(a);
-    free(b);
 }
 
 static void test_export(void)
