@@ -479,9 +479,24 @@ static void site_page(const char *rel, const char *html)
 }
 
 /* Pages of the crawl run (suffix of the page URL) and how each must end. */
-static const struct {
+/* What the crawl must record for the row whose URL ends in tail. */
+typedef struct {
     const char *tail, *state, *reason;
-} crawl_pages_want[] = {
+} want_row;
+
+/* The index of the row of want[0..n) whose tail ends url, or n. */
+static size_t want_find(const want_row *want, size_t n, const char *url)
+{
+    size_t k, ul = strlen(url);
+    for (k = 0; k < n; k++) {
+        size_t tl = strlen(want[k].tail);
+        if (ul >= tl && strcmp(url + ul - tl, want[k].tail) == 0)
+            break;
+    }
+    return k;
+}
+
+static const want_row crawl_pages_want[] = {
     {"/site/index.html", "fetched", NULL},
     {"/site/good.html", "fetched", NULL},
     {"/site/refresh-a.html", "fetched", NULL},   /* meta refresh to b, and a link */
@@ -503,9 +518,7 @@ static const struct {
 
 /* Images of the crawl run: crawl-N.jpg are good ones (accepted unless listed
  * in crawl_lost), the rest faults. */
-static const struct {
-    const char *tail, *status, *reason;
-} crawl_images_want[] = {
+static const want_row crawl_images_want[] = {
     {"/f/gzip-bomb?as=img", "failed", "too_large"},
     {"/f/never-answer?as=img", "failed", "timeout"},
     {"/f/redirect-loop?as=img", "failed", "too_many_redirects"},
@@ -625,12 +638,7 @@ static void test_crawl_faults(void)
                 forever_failed += strcmp(state, "failed") == 0 && strcmp(why, "too_many_redirects") == 0;
                 continue;
             }
-            size_t k, ul = strlen(u);
-            for (k = 0; k < sizeof crawl_pages_want / sizeof crawl_pages_want[0]; k++) {
-                size_t tl = strlen(crawl_pages_want[k].tail);
-                if (ul >= tl && strcmp(u + ul - tl, crawl_pages_want[k].tail) == 0)
-                    break;
-            }
+            size_t k = want_find(crawl_pages_want, sizeof crawl_pages_want / sizeof crawl_pages_want[0], u);
             if (k == sizeof crawl_pages_want / sizeof crawl_pages_want[0]) {
                 CHECK(0, "unexpected page %s %s:%s", u, state, why);
                 continue;
@@ -679,19 +687,14 @@ static void test_crawl_faults(void)
                     CHECK(strstr(cap, "over the hill") != NULL, "&#0; cut the alt text: '%s'", cap);
                 continue;
             }
-            size_t k, ul = strlen(u);
-            for (k = 0; k < sizeof crawl_images_want / sizeof crawl_images_want[0]; k++) {
-                size_t tl = strlen(crawl_images_want[k].tail);
-                if (ul >= tl && strcmp(u + ul - tl, crawl_images_want[k].tail) == 0)
-                    break;
-            }
+            size_t k = want_find(crawl_images_want, sizeof crawl_images_want / sizeof crawl_images_want[0], u);
             if (k == sizeof crawl_images_want / sizeof crawl_images_want[0]) {
                 CHECK(0, "unexpected image %s %s:%s", u, status, why);
                 continue;
             }
             fault_seen[k]++;
-            CHECK(strcmp(status, crawl_images_want[k].status) == 0 && strcmp(why, crawl_images_want[k].reason) == 0,
-                  "image %s: %s:%s, want %s:%s", u, status, why, crawl_images_want[k].status, crawl_images_want[k].reason);
+            CHECK(strcmp(status, crawl_images_want[k].state) == 0 && strcmp(why, crawl_images_want[k].reason) == 0,
+                  "image %s: %s:%s, want %s:%s", u, status, why, crawl_images_want[k].state, crawl_images_want[k].reason);
             printf("  image %-30s %s:%s\n", crawl_images_want[k].tail, status, why);
         }
         sqlite3_finalize(st);
