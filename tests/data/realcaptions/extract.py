@@ -20,6 +20,16 @@ Usage:
                 holds, split by the same rule; OUT.tsv is labelled and then
                 appended to the set.
 
+  extract.py --add-pairs OUT.tsv EXISTING.tsv pairs:FILE:CORPUS
+                a URL list with captions (FILE: "url TAB caption" lines, as
+                pairs-dump.c writes them from a LAION-style parquet). Unit =
+                CORPUS/host of the image URL (lower-cased, a leading "www."
+                stripped). Every distinct caption the sensitive-word screen
+                matches, plus a seeded random sample of PAIRS_SAMPLE other
+                distinct captions with at most PER_UNIT rows per unit (screened
+                rows count); strings EXISTING holds are left out; split by the
+                same rule (sha1 of the unit).
+
 Writes OUT.tsv with columns: split, unit, attr, text — one row per DISTINCT
 string (first seen wins), at most PER_UNIT strings from any one unit and at
 most PER_CORPUS from any one corpus, so no source dominates. The split is
@@ -192,12 +202,7 @@ def add_screened(out, existing, sources):
     """--add: the screened strings only (see SCREEN) of corpora added after
     the first pass, leaving out strings EXISTING already holds; same split
     rule (sha1 of the unit), every match taken (up to SCREEN_PER_CORPUS)."""
-    seen = set()
-    with open(existing, encoding="utf-8") as f:
-        for line in f:
-            if line.startswith("#") or not line.strip():
-                continue
-            seen.add(line.rstrip("\n").split("\t", 4)[4])
+    seen = read_existing(existing)
     rows = []
     for arg in sources:
         kind, _, rest = arg.partition(":")
@@ -219,7 +224,73 @@ def add_screened(out, existing, sources):
             f.write("\t".join(r) + "\n")
 
 
+PAIRS_SAMPLE = 500
+
+
+def read_existing(existing):
+    seen = set()
+    with open(existing, encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("#") or not line.strip():
+                continue
+            seen.add(line.rstrip("\n").split("\t", 4)[4])
+    return seen
+
+
+def pairs_host(url):
+    host = (urllib.parse.urlsplit(url).hostname or "unknown").lower()
+    return host[4:] if host.startswith("www.") else host
+
+
+def add_pairs(out, existing, source):
+    """--add-pairs: screened strings plus a seeded random sample of a URL
+    list with captions, one unit per image host (see the usage above)."""
+    kind, _, rest = source.partition(":")
+    if kind != "pairs":
+        sys.exit("extract.py: --add-pairs takes one pairs:FILE:CORPUS source (%s)" % source)
+    path, corpus = rest.rsplit(":", 1)
+    seen = read_existing(existing)
+    distinct = {}  # caption -> unit, first seen wins
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            url, tab, cap = line.rstrip("\n").partition("\t")
+            cap = " ".join(cap.split())
+            if not tab or not cap or cap in seen or cap in distinct:
+                continue
+            distinct[cap] = corpus + "/" + pairs_host(url)
+    per_unit = {}
+    rows = []
+    for cap in sorted(distinct):
+        if SCREEN.search(cap):
+            unit = distinct[cap]
+            per_unit[unit] = per_unit.get(unit, 0) + 1
+            rows.append((split_of(unit), unit, "alt", cap))
+    screened = len(rows)
+    rest_caps = sorted(c for c in distinct if not SCREEN.search(c))
+    random.Random(SEED).shuffle(rest_caps)
+    sampled = 0
+    for cap in rest_caps:
+        if sampled >= PAIRS_SAMPLE:
+            break
+        unit = distinct[cap]
+        if per_unit.get(unit, 0) >= PER_UNIT:
+            continue
+        per_unit[unit] = per_unit.get(unit, 0) + 1
+        sampled += 1
+        rows.append((split_of(unit), unit, "alt", cap))
+    rows.sort(key=lambda r: (r[0], r[1], r[3]))
+    with open(out, "w", encoding="utf-8") as f:
+        for r in rows:
+            f.write("\t".join(r) + "\n")
+    held = sum(r[0] == "heldout" for r in rows)
+    print("%s: %d distinct new captions, %d screened + %d sampled = %d rows (%d held out)"
+          % (corpus, len(distinct), screened, sampled, len(rows), held), file=sys.stderr)
+
+
 def main():
+    if sys.argv[1] == "--add-pairs":
+        add_pairs(sys.argv[2], sys.argv[3], sys.argv[4])
+        return
     if sys.argv[1] == "--add":
         add_screened(sys.argv[2], sys.argv[3], sys.argv[4:])
         return
