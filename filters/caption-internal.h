@@ -34,7 +34,9 @@ enum {
     F_CREDIT = 4096, F_AGENCY = 8192, F_RATING = 16384,
     F_STARWORD = 32768,
     F_HOMELINK = 65536,
-    F_COMPOUND = 131072, F_INNOCENT = 262144                   /* unsafe.txt compounds */
+    F_COMPOUND = 131072, F_INNOCENT = 262144,                  /* unsafe.txt compounds */
+    F_GARMENT = 524288, F_FASHION = 1048576,                   /* unsafe.txt product titles */
+    F_PRODUCT = 2097152                                        /* boilerplate.txt products */
 };
 
 typedef struct {
@@ -105,7 +107,8 @@ int cap_rule_shape(judge_ctx *x);
 size_t cap_words_besides_credit(const judge_ctx *x);
 
 /* caption-ids.c */
-int cap_iban_valid(const char *s, size_t n);   /* letters/digits only, spaces removed */
+int cap_iban_valid(const char *s, size_t n);   /* letters/digits only, spaces removed; the
+                                                  country's IBAN length and mod 97 */
 int cap_gtin_valid(const char *s, size_t n);   /* 8, 12, 13 or 14 digits */
 /* 1 when the caption is only an e-mail address or data: URI (plus < 3 filler
  * words), or a domain written with spaces around its dots. */

@@ -234,6 +234,18 @@ static int name_like(const sword *w)
     return w->upper || w->digit;
 }
 
+/* Words from i on start with "of" or "for", after at most one number
+ * ("Image 5 of ..."): English for the picture's subject. */
+static int subject_follows(const swords *s, size_t i)
+{
+    if (i < s->n && s->v[i].digit)
+        i++;
+    if (i >= s->n)
+        return 0;
+    const sword *w = &s->v[i];
+    return (w->fl == 2 && memcmp(w->f, "of", 2) == 0) || (w->fl == 3 && memcmp(w->f, "for", 3) == 0);
+}
+
 /* Returns the index of the first word of a credit segment that runs to the
  * end of the caption (its marker, or a leading agency), or s->n if none.
  * A segment is: a marker (F_CREDIT word, ©, "(c)") or an agency, then only
@@ -274,6 +286,10 @@ static size_t credit_start(const judge_ctx *x, const swords *s, int *agency_only
         int agency = (m->flags & F_AGENCY) != 0;
         if (!marker && !agency)
             continue;
+        /* "Picture of Nyc Yellow Cab", "Image 5 of Winchester Ammo", "Image
+         * for Moments In Time": what follows is the subject, not the author */
+        if (marker && !copyright && subject_follows(s, st + 1))
+            continue;
         size_t names = 0, bad = 0, agencies = agency, credits = 0;
         for (size_t i = st + (marker && !copyright && !glued_credit(m)); i < s->n; i++) {
             const sword *w = &s->v[i];
@@ -300,6 +316,30 @@ static size_t credit_start(const judge_ctx *x, const swords *s, int *agency_only
     return s->n;
 }
 
+/* "Dining UPH Side Chair (2/CN)", "MATTE BLACK/TEAL", "CD/LP 2012",
+ * "PVC/PP/PC": slashes in product titles and specifications, not the
+ * "Name Surname/Agency" of a credit. A credit has no digits, no bracketed
+ * tail (it may be wrapped in brackets whole), and a name with lower-case
+ * letters before its first slash. */
+static int slash_product(const judge_ctx *x, const swords *s)
+{
+    for (size_t k = 0; k < x->nlen; k++) {
+        unsigned char c = (unsigned char)x->norm[k];
+        if (isdigit(c) || ((c == '(' || c == '[') && k > 0))
+            return 1;
+    }
+    for (size_t i = 0; i + 1 < s->n; i++) {
+        const sword *w = &s->v[i];
+        if (w->w + w->wl < x->norm + x->nlen && w->w[w->wl] == '/') {
+            size_t lower = 0;
+            for (size_t k = 0; k < w->wl; k++)
+                lower += islower((unsigned char)w->w[k]) != 0;
+            return lower == 0; /* "BLACK/TEAL", "PVC/PP": no name before it */
+        }
+    }
+    return 0;
+}
+
 static int shape_credit(judge_ctx *x, const swords *s)
 {
     int agency_only;
@@ -311,7 +351,8 @@ static int shape_credit(judge_ctx *x, const swords *s)
     /* "Name Surname/Agency" or "Devindra Hardawar/AOL": name-like words
      * joined by a slash, nothing else */
     if (s->n >= 2 && s->n <= 8 && memchr(x->norm, '/', x->nlen) && !memchr(x->norm, ':', x->nlen) &&
-        !memmem(x->norm, x->nlen, " - ", 3) && !memchr(x->norm, '|', x->nlen) && !memchr(x->norm, '?', x->nlen)) {
+        !memmem(x->norm, x->nlen, " - ", 3) && !memchr(x->norm, '|', x->nlen) && !memchr(x->norm, '?', x->nlen) &&
+        !slash_product(x, s)) {
         /* the part after a slash must be an agency or an acronym (AOL) */
         int credit_part = 0;
         for (size_t i = 0; i < s->n; i++) {
@@ -381,7 +422,7 @@ static int compound_furniture(const sword *w)
  * Redaktion" is a label, where "Logo of the 2024 Games" may describe. */
 static int avatar_word(const sword *w)
 {
-    static const char *const av[] = {"avatar", "profilbild", "profilfoto", "profielfoto", "gravatar", "userpic", NULL};
+    static const char *const av[] = {"avatar", "profile", "profilbild", "profilfoto", "profielfoto", "gravatar", "userpic", NULL};
     for (int i = 0; av[i]; i++)
         if (strlen(av[i]) == w->fl && memcmp(av[i], w->f, w->fl) == 0)
             return 1;
@@ -397,14 +438,16 @@ static const sword *logo_label(const swords *s, size_t a, size_t b)
 {
     size_t heads = 0, left = 0, lower = 0;
     const sword *head = NULL;
-    int head_last = 0;
+    int head_last = 0, avatar = 0;
     for (size_t i = a; i < b; i++) {
         const sword *w = &s->v[i];
         if (((w->flags & F_FURNITURE) || compound_furniture(w)) && !w->glued_next) {
-            /* "Flag of the United States", "Logo of the 2024 Games": the
-             * furniture is the subject of a description */
-            static const char *const of[] = {"of", "de", "des", "der", "del", "della", "di", "do", "da", "van", "von", NULL};
-            if (i + 1 < b && !avatar_word(w))
+            /* "Flag of the United States", "Logo of the 2024 Games",
+             * "Thumbnail for Locago - Tourism Template": the furniture is
+             * the subject of a description */
+            static const char *const of[] = {"of", "for", "de", "des", "der", "del", "della", "di", "do", "da", "van", "von", NULL};
+            avatar |= avatar_word(w); /* "Profile picture for X" */
+            if (i + 1 < b && !avatar)
                 for (int k = 0; of[k]; k++)
                     if (strlen(of[k]) == s->v[i + 1].fl && memcmp(of[k], s->v[i + 1].f, s->v[i + 1].fl) == 0)
                         return NULL;
@@ -463,8 +506,33 @@ static int name_segment(const swords *s, size_t a, size_t b)
     return names <= 5;
 }
 
+/* A stock agency's listing title ("Painter pictogram Stock Photo", "Anchor
+ * icon. Internet button on green background. Stock Photo - 8376333"): the
+ * words before the agency's label describe the picture, so an icon, logo or
+ * banner there is its subject, not page furniture. */
+static int stock_listing(const judge_ctx *x)
+{
+    static const char *const labels[] = {"stock photo", "stock image", "stock vector", "stock illustration",
+                                         "stock footage", "stock video", "stockfoto", "stock-foto", "foto stock",
+                                         "foto de stock", "vector de stock", "imagen de stock", "royalty free",
+                                         "lizenzfreies", "isolated on", "vector illustration", NULL};
+    for (int i = 0; labels[i]; i++) {
+        const char *p = memmem(x->fold, x->flen, labels[i], strlen(labels[i]));
+        if (p && (p == x->fold || !isalnum((unsigned char)p[-1])))
+            return 1;
+    }
+    return 0;
+}
+
 static int shape_logo(judge_ctx *x, const swords *s)
 {
+    if (stock_listing(x))
+        return 0;
+    /* "ABC Button Cushion", "2-Button Jacket": a product with the furniture
+     * on it (multi-word entries are marked by mark_spans) */
+    for (size_t i = 0; i < s->n; i++)
+        if (s->v[i].flags & (F_PRODUCT | F_GARMENT))
+            return 0;
     const sword *head = logo_label(s, 0, s->n);
     if (!head) {
         /* "Belize Weather Banner - Black Orchid Resort": one segment is a
@@ -534,6 +602,17 @@ static int cta_label(judge_ctx *x, const swords *s)
     if (first == s->n)
         return 0;
     int cta = (s->v[first].flags & F_CTA) || ((s->v[last].flags & F_CTA) && infinitive(&s->v[last]));
+    /* "The Order Of Time": after an article the word is a noun */
+    static const char *const articles[] = {"the", "a", "an", "der", "die", "das", "le", "la", "les", "el", "los", "il", "de", "het", NULL};
+    for (int k = 0; cta && first > 0 && articles[k]; k++)
+        if (strlen(articles[k]) == s->v[first - 1].fl && memcmp(articles[k], s->v[first - 1].f, s->v[first - 1].fl) == 0)
+            cta = 0;
+    /* "Email Marketing Strategies": e-mail as a noun before other words */
+    static const char *const nouns[] = {"email", "mail", "e-mail", NULL};
+    for (int k = 0; cta && first + 1 < s->n && nouns[k]; k++)
+        if (strlen(nouns[k]) == s->v[first].fl && memcmp(nouns[k], s->v[first].f, s->v[first].fl) == 0 &&
+            !(s->v[first + 1].flags & F_TRIVIAL) && s->v[first + 1].upper)
+            cta = 0;
     size_t social = 0, left = 0, lower = 0;
     for (size_t i = 0; i < s->n; i++) {
         const sword *w = &s->v[i];

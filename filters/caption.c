@@ -414,7 +414,8 @@ static void load_list(caption_filter *f, const char *text, size_t n, int pass)
                 {"[credit]", F_CREDIT}, {"[agency]", F_AGENCY}, {"[rating]", F_RATING},
                 {"[starword]", F_STARWORD}, {"[homelink]", F_HOMELINK},
                 {"[compound-strong]", F_COMPOUND | F_STRONG}, {"[compound-weak]", F_COMPOUND | F_WEAK},
-                {"[innocent]", F_INNOCENT}};
+                {"[innocent]", F_INNOCENT}, {"[garment]", F_GARMENT}, {"[fashion]", F_FASHION},
+                {"[product]", F_PRODUCT}};
             flags = 0;
             for (size_t i = 0; i < sizeof sec / sizeof sec[0]; i++)
                 if (strlen(sec[i].name) == len && memcmp(sec[i].name, l, len) == 0)
@@ -576,19 +577,32 @@ static int same_stem(const char *a, size_t al, const char *b, size_t bl)
     return al == bl && memcmp(a, b, al) == 0;
 }
 
+/* One [weak] word seen, with where it stands. */
+typedef struct {
+    const char *w;
+    size_t len, pos;
+    int fashion;
+} weak_seen;
+
+/* [weak] words are unsafe with a second, different [weak] word, or with a
+ * [context] word elsewhere that is not the same word again ("Sexy ... Dress
+ * <br> New Sexy ..." repeats one cue). In a product title (a [garment] word
+ * anywhere) the [fashion] words (sexy, nude, naked) are adjectives of the
+ * product and do not count ("Sexy Mini Prom Lace Girls Party Gowns"). */
 static int rule_unsafe(judge_ctx *x)
 {
     const caption_filter *f = x->f;
     ccbuf tmp = {0};
-    const char *weak1 = NULL;
-    size_t weak1_len = 0, weak1_pos = (size_t)-1;
-    int weak_distinct = 0, fired = 0;
-    size_t nctx = 0, ctx_pos[8];
+    weak_seen weak[16];
+    size_t nweak = 0, nctx = 0, ctx_pos[8];
+    int fired = 0, garment = 0;
     for (size_t i = 0; i < x->w.n && !fired; i++) {
         for (size_t k = 1; k <= f->max_phrase && i + k <= x->w.n && !fired; k++) {
             unsigned fl = k == 1 ? cap_word_flags(x, i) : span_flags(x, i, k, &tmp);
             const char *w = x->fold + x->w.t[i].off;
             size_t wl = x->w.t[i].len;
+            if (fl & F_GARMENT)
+                garment = 1;
             /* [innocent] words and prefixes (sexism*, Essex) are never read as
              * prefix or compound matches */
             int innocent = (fl & F_INNOCENT) != 0;
@@ -622,25 +636,15 @@ static int rule_unsafe(judge_ctx *x)
             }
             if (k == 1 && (fl & F_CONTEXT) && nctx < 8)
                 ctx_pos[nctx++] = i;
-            if (k == 1 && (fl & F_WEAK)) {
-                const char *w = x->fold + x->w.t[i].off;
-                size_t wl = x->w.t[i].len;
-                if (!weak1) {
-                    weak1 = w;
-                    weak1_len = wl;
-                    weak1_pos = i;
-                    weak_distinct = 1;
-                } else if (!same_stem(weak1, weak1_len, w, wl)) {
-                    weak_distinct = 2;
-                }
-            }
+            if (k == 1 && (fl & F_WEAK) && nweak < 16)
+                weak[nweak++] = (weak_seen){w, wl, i, (fl & F_FASHION) != 0};
         }
     }
     ccbuf_free(&tmp);
     if (fired)
         return 1;
     /* CJK/Hangul entries: substrings of the folded text. */
-    for (size_t p = 0; p < f->substrs.n && !fired; p++) {
+    for (size_t p = 0; p < f->substrs.n; p++) {
         const entry *e = &f->substrs.e[p];
         if (!strstr(x->fold, e->s))
             continue;
@@ -648,26 +652,32 @@ static int rule_unsafe(judge_ctx *x)
             snprintf(x->detail, x->detaillen, "matched '%s'", e->s);
             return 1;
         }
-        if (e->flags & F_WEAK) {
-            if (!weak1) {
-                weak1 = e->s;
-                weak1_len = strlen(e->s);
-                weak_distinct = 1;
-            } else if (!same_stem(weak1, weak1_len, e->s, strlen(e->s))) {
-                weak_distinct = 2;
+        if ((e->flags & F_WEAK) && nweak < 16)
+            weak[nweak++] = (weak_seen){e->s, strlen(e->s), (size_t)-1, 0};
+    }
+    /* the cues that count: not a product's adjective */
+    const weak_seen *first = NULL;
+    for (size_t a = 0; a < nweak; a++) {
+        if (garment && weak[a].fashion)
+            continue;
+        if (!first) {
+            first = &weak[a];
+        } else if (!same_stem(first->w, first->len, weak[a].w, weak[a].len)) {
+            snprintf(x->detail, x->detaillen, "two ambiguous terms, one '%.*s'", (int)first->len, first->w);
+            return 1;
+        }
+    }
+    for (size_t a = 0; a < nweak; a++) {
+        if ((garment && weak[a].fashion) || weak[a].pos == (size_t)-1)
+            continue;
+        for (size_t c = 0; c < nctx; c++) {
+            const tok *t = &x->w.t[ctx_pos[c]];
+            if (ctx_pos[c] != weak[a].pos && !same_stem(weak[a].w, weak[a].len, x->fold + t->off, t->len)) {
+                snprintf(x->detail, x->detaillen, "'%.*s' in a sexual context", (int)weak[a].len, weak[a].w);
+                return 1;
             }
         }
     }
-    if (weak_distinct >= 2) {
-        snprintf(x->detail, x->detaillen, "two ambiguous terms, one '%.*s'", (int)weak1_len, weak1);
-        return 1;
-    }
-    if (weak1 && weak1_pos != (size_t)-1)
-        for (size_t c = 0; c < nctx; c++)
-            if (ctx_pos[c] != weak1_pos) {
-                snprintf(x->detail, x->detaillen, "'%.*s' in a sexual context", (int)weak1_len, weak1);
-                return 1;
-            }
     return 0;
 }
 

@@ -143,6 +143,28 @@ static void test_shapes(void)
         {"Nacktschnecke im Garten", "keep"}, {"Nude lipstick in three shades", "keep"},
         {"Milford Sound at dawn", "keep"}, {"Al Gore speaking at a climate summit", "keep"},
         {"Tatort: Leiche gefesselt und mit Blut bedeckt", "unsafe"},
+        /* product titles: 'sexy', 'nude', 'butt' describe the product; a
+         * repeated cue is one cue; figurative 'orgy' needs a second cue */
+        {"2014 Sexy Mini Prom Lace Girls Party Gowns Short Cocktail Dresses", "keep"},
+        {"Sexy girls at a pool party", "unsafe"}, {"Nude Heels with ankle strap", "keep"},
+        {"Ruffle Butt Leggings for girls", "keep"}, {"Teen lesbian sex", "unsafe"},
+        {"New Sexy Women Bodycon Dress <br>New Sexy Women Bodycon Dress", "keep"},
+        {"The Perpetual Orgy by Mario Vargas Llosa", "keep"}, {"orgy party", "unsafe"},
+        {"Intimate sex with a housemate on hidden camera", "unsafe"},
+        {"Met Art erotic photos gallery with model Anna", "unsafe"},
+        /* LAION-style titles: the subject follows "of"/"for"; stock listings;
+         * products with a logo or button on them; slashes in specifications */
+        {"Picture of Nyc Yellow Cab On 5Th Avenue", "keep"}, {"Image 5 of Winchester Long Rifle Ammo", "keep"},
+        {"Thumbnail for Locago - Tourism Powerpoint Template", "keep"},
+        {"Profile picture for Code 3 Video Productions", "boilerplate"},
+        {"Painter pictogram Stock Photo", "keep"}, {"Piano icon isolated on white background", "keep"},
+        {"ABC Button Cushion", "keep"}, {"Recycle Logo w/ Bicycles Postcard", "keep"},
+        {"Dining UPH Side Chair (2/CN)", "keep"}, {"Devindra Hardawar/AOL", "boilerplate"},
+        {"Mark Stout/iStock/Getty Images", "boilerplate"}, {"Valerie June – The Order Of Time (2017)", "keep"},
+        {"Email Marketing Strategies for Startups", "keep"},
+        /* a Bookland EAN beside a title is a book's caption; IBAN lengths */
+        {"9780670019403: The Secret Scripture", "keep"}, {"Sealey RE012 Air Suction Dent Puller Kit", "keep"},
+        {"GB82 WEST 1234 5698 7654 32", "code_or_id"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         caption_verdict v = caption_judge(f, cases[i].text, strlen(cases[i].text), NULL);
