@@ -207,8 +207,8 @@ int main(void)
     figures h = evaluate(f, rows, n, (selection){"heldout", NULL, 0, 1, 1});
     /* The LAION rows (real alt texts as LAION published them: product and
      * stock titles, porn titles) apart from the rows taken from pages. */
-    evaluate(f, rows, n, (selection){"dev", "laion", 0, 1, 0});
-    evaluate(f, rows, n, (selection){"heldout", "laion", 0, 1, 0});
+    figures ldv = evaluate(f, rows, n, (selection){"dev", "laion", 0, 1, 0});
+    figures lh = evaluate(f, rows, n, (selection){"heldout", "laion", 0, 1, 0});
     /* Pages (every corpus but laion) and the LAION rows, one line each. */
     printf("\nrows from pages vs LAION rows:\n");
     for (int sp = 0; sp < 2; sp++) {
@@ -237,11 +237,13 @@ int main(void)
         if (strict)
             CHECK(goals[i].met, "held-out goal: %s", goals[i].what);
     }
-    CHECK(dv.f1 >= 0.975, "dev reject F1 %.3f >= 0.975 (regression floor)", dv.f1);
-    CHECK(h.f1 >= 0.92, "held-out reject F1 %.3f >= 0.92 (regression floor)", h.f1);
+    CHECK(dv.f1 >= 0.98, "dev reject F1 %.3f >= 0.98 (regression floor)", dv.f1);
+    CHECK(h.f1 >= 0.925, "held-out reject F1 %.3f >= 0.925 (regression floor)", h.f1);
+    CHECK(ldv.f1 >= 0.95 && lh.f1 >= 0.76, "LAION rows: reject F1 dev %.3f >= 0.95, held-out %.3f >= 0.76", ldv.f1,
+          lh.f1);
     CHECK(h.frr <= 0.02, "held-out good captions wrongly rejected %.2f%% <= 2%%", 100.0 * h.frr);
     CHECK(dv.frr <= 0.01, "dev good captions wrongly rejected %.2f%% <= 1%%", 100.0 * dv.frr);
-    CHECK(h.unsafe_rec >= 0.80 && dv.unsafe_rec >= 0.85, "unsafe recall held-out %.3f >= 0.80, dev %.3f >= 0.85",
+    CHECK(h.unsafe_rec >= 0.80 && dv.unsafe_rec >= 0.95, "unsafe recall held-out %.3f >= 0.80, dev %.3f >= 0.95",
           h.unsafe_rec, dv.unsafe_rec);
     CHECK(h.isbn_missed == 0 && dv.isbn_missed == 0, "ISBN-labelled captions not rejected as isbn");
     caption_filter_free(f);
