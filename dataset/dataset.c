@@ -489,6 +489,11 @@ static int bulk_mode_on(dataset *ds)
      * in the page cache (64 MiB) instead of spilling them mid-transaction */
     if (exec(ds, "PRAGMA cache_size = -65536") != 0)
         return -1;
+    /* each 8,192-row commit outgrows the default 1,000-page WAL, so every
+     * commit checkpointed (two fsyncs, the same index pages copied again and
+     * again); checkpoint every 64 MiB of WAL instead (and once at close) */
+    if (exec(ds, "PRAGMA wal_autocheckpoint = 16384") != 0)
+        return -1;
     int on = 1;
     if (sqlite3_db_config(ds->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, &on) != SQLITE_OK || on) {
         dberr(ds, "turning triggers off");
@@ -880,27 +885,150 @@ static int valid_ext(const char *ext)
     return ext && (strcmp(ext, "jpg") == 0 || strcmp(ext, "png") == 0 || strcmp(ext, "webp") == 0);
 }
 
+/* Checks what a sample's frame is built from (message in err). */
+static int sample_check(const dataset_sample *s, char *err, size_t errlen)
+{
+    const char *p;
+    size_t n;
+    if (!s->image || !s->image_len || !valid_ext(s->ext)) {
+        cc_seterr(err, errlen, "sample for %s needs image bytes and ext jpg/png/webp", s->url ? s->url : "?");
+        return -1;
+    }
+    if (s->extra_json && object_members(s->extra_json, &p, &n) < 0) {
+        cc_seterr(err, errlen, "extra JSON for %s is not a JSON object", s->url ? s->url : "?");
+        return -1;
+    }
+    if (s->list_columns && object_members(s->list_columns, &p, &n) < 0) {
+        cc_seterr(err, errlen, "list columns for %s are not a JSON object", s->url ? s->url : "?");
+        return -1;
+    }
+    return 0;
+}
+
+/* The three members of a checked sample's frame under key: the image,
+ * KEY.txt and KEY.json (built in j; img2dataset's fields first, then ours,
+ * then the caller's). member_sha: the image's hex SHA-256. */
+static void sample_members(const dataset_sample *s, const char *key, const char *member_sha, ccbuf *j,
+                           char names[3][32], shard_member m[3])
+{
+    const char *extra = NULL, *listc = NULL;
+    size_t extra_n = 0, listc_n = 0;
+    if (s->extra_json)
+        object_members(s->extra_json, &extra, &extra_n);
+    if (s->list_columns)
+        object_members(s->list_columns, &listc, &listc_n);
+    ccbuf_reset(j);
+    ccbuf_puts(j, "{\"url\":");
+    if (s->url)
+        ccbuf_json_string(j, s->url, strlen(s->url));
+    else
+        ccbuf_puts(j, "null");
+    json_str_or_null(j, "caption", s->caption);
+    ccbuf_printf(j, ",\"key\":\"%s\",\"status\":\"success\",\"error_message\":null", key);
+    ccbuf_printf(j, ",\"width\":%d,\"height\":%d,\"original_width\":%d,\"original_height\":%d", s->width,
+                 s->height, s->original_width, s->original_height);
+    ccbuf_printf(j, ",\"sha256\":\"%s\"", s->sha256 ? s->sha256 : member_sha);
+    json_str_or_null(j, "page_url", s->page_url);
+    json_str_or_null(j, "caption_source", s->caption_source);
+    if (listc_n)
+        append_list_members(j, s->list_columns);
+    if (extra_n) {
+        ccbuf_putc(j, ',');
+        ccbuf_append(j, extra, extra_n);
+    }
+    ccbuf_puts(j, "}");
+    snprintf(names[0], 32, "%s.%s", key, s->ext);
+    snprintf(names[1], 32, "%s.txt", key);
+    snprintf(names[2], 32, "%s.json", key);
+    m[0] = (shard_member){names[0], s->image, s->image_len};
+    m[1] = (shard_member){names[1], s->caption ? s->caption : "", s->caption ? strlen(s->caption) : 0};
+    m[2] = (shard_member){names[2], j->data, j->len};
+}
+
+/* The image's hex SHA-256: the caller's, or computed. */
+static void member_sha_of(const dataset_sample *s, char out[65])
+{
+    if (s->member_sha256 && strlen(s->member_sha256) == 64)
+        memcpy(out, s->member_sha256, 65);
+    else
+        cc_sha256_hex(s->image, s->image_len, out);
+}
+
+/* ---- frames built ahead ---------------------------------------------------------------- */
+
+struct dataset_framer {
+    shard_framer *z;
+    ccbuf json;
+};
+
+dataset_framer *dataset_framer_new(const dataset *ds)
+{
+    dataset_framer *f = xcalloc(1, sizeof *f);
+    f->z = shard_framer_new(ds->o.zstd_level);
+    return f;
+}
+
+void dataset_framer_free(dataset_framer *f)
+{
+    if (!f)
+        return;
+    shard_framer_free(f->z);
+    ccbuf_free(&f->json);
+    free(f);
+}
+
+cc_err dataset_frame_build(dataset_framer *f, const dataset_sample *s, const char key[10], dataset_frame *out,
+                           char *err, size_t errlen)
+{
+    out->key[0] = 0;
+    if (sample_check(s, err, errlen) < 0)
+        return CC_ERR_USAGE;
+    member_sha_of(s, out->member_sha256);
+    out->fetched = s->fetched_at > 0 ? s->fetched_at : cc_wallclock();
+    char names[3][32];
+    shard_member m[3];
+    sample_members(s, key, out->member_sha256, &f->json, names, m);
+    cc_err rc = shard_frame_build(f->z, m, 3, (int64_t)out->fetched, &out->bytes, err, errlen);
+    if (rc == CC_OK)
+        memcpy(out->key, key, 10);
+    return rc;
+}
+
+void dataset_frame_free(dataset_frame *fr)
+{
+    ccbuf_free(&fr->bytes);
+    fr->key[0] = 0;
+}
+
+void dataset_next_keys(const dataset *ds, size_t skip, size_t n, char (*keys)[10])
+{
+    /* while a shard is open next_shard_no still names it; sealing moves it on */
+    int64_t no = ds->w ? ds->shard_no : ds->next_shard_no;
+    int64_t k = ds->w ? ds->shard_samples : 0;
+    int64_t per = ds->o.samples_per_shard;
+    for (size_t i = 0; i < skip + n; i++) {
+        if (k >= per) {
+            no += ds->o.shard_stride;
+            k = 0;
+        }
+        if (i >= skip) {
+            char t[48]; /* 9 characters while no <= 99999 (start_shard's bound) */
+            snprintf(t, sizeof t, "%05lld%04lld", (long long)no, (long long)k);
+            snprintf(keys[i - skip], 10, "%.9s", t);
+        }
+        k++;
+    }
+}
+
 cc_err dataset_add_accepted(dataset *ds, const dataset_sample *s, char key_out[10])
 {
     if (ds->readonly) {
         dserr(ds, "%s: opened read-only", ds->dir);
         return CC_ERR_USAGE;
     }
-    if (!s->image || !s->image_len || !valid_ext(s->ext)) {
-        dserr(ds, "%s: sample for %s needs image bytes and ext jpg/png/webp", ds->dir, s->url ? s->url : "?");
-        return CC_ERR_USAGE;
-    }
-    const char *extra = NULL;
-    size_t extra_n = 0;
-    if (s->extra_json && object_members(s->extra_json, &extra, &extra_n) < 0) {
-        dserr(ds, "%s: extra JSON for %s is not a JSON object", ds->dir, s->url ? s->url : "?");
-        return CC_ERR_USAGE;
-    }
-    const char *listc = NULL;
-    size_t listc_n = 0;
-    if (s->list_columns && object_members(s->list_columns, &listc, &listc_n) < 0) {
-        (void)listc;
-        dserr(ds, "%s: list columns for %s are not a JSON object", ds->dir, s->url ? s->url : "?");
+    char why[400];
+    if (sample_check(s, why, sizeof why) < 0) {
+        dserr(ds, "%s: %s", ds->dir, why);
         return CC_ERR_USAGE;
     }
     if (ds->o.bulk && s->input_id > 0 && !s->fresh) {
@@ -926,48 +1054,28 @@ cc_err dataset_add_accepted(dataset *ds, const dataset_sample *s, char key_out[1
 
     char key[10];
     snprintf(key, sizeof key, "%05lld%04lld", (long long)ds->shard_no, (long long)ds->shard_samples);
+    /* a frame built ahead for this very key is the frame we would build */
+    const dataset_frame *ahead = s->frame && s->frame->bytes.len && strcmp(s->frame->key, key) == 0 ? s->frame : NULL;
     char member_sha[65], orig_sha[65];
-    if (s->member_sha256 && strlen(s->member_sha256) == 64)
-        memcpy(member_sha, s->member_sha256, 65);
-    else
-        cc_sha256_hex(s->image, s->image_len, member_sha);
-    snprintf(orig_sha, sizeof orig_sha, "%s", s->sha256 ? s->sha256 : member_sha);
-    double fetched = s->fetched_at > 0 ? s->fetched_at : cc_wallclock();
-
-    /* KEY.json: img2dataset's fields first, then ours, then the caller's. */
-    ccbuf *j = &ds->scratch;
-    ccbuf_reset(j);
-    ccbuf_puts(j, "{\"url\":");
-    if (s->url)
-        ccbuf_json_string(j, s->url, strlen(s->url));
-    else
-        ccbuf_puts(j, "null");
-    json_str_or_null(j, "caption", s->caption);
-    ccbuf_printf(j, ",\"key\":\"%s\",\"status\":\"success\",\"error_message\":null", key);
-    ccbuf_printf(j, ",\"width\":%d,\"height\":%d,\"original_width\":%d,\"original_height\":%d", s->width,
-                 s->height, s->original_width, s->original_height);
-    ccbuf_printf(j, ",\"sha256\":\"%s\"", orig_sha);
-    json_str_or_null(j, "page_url", s->page_url);
-    json_str_or_null(j, "caption_source", s->caption_source);
-    if (listc_n)
-        append_list_members(j, s->list_columns);
-    if (extra_n) {
-        ccbuf_putc(j, ',');
-        ccbuf_append(j, extra, extra_n);
+    double fetched;
+    if (ahead) {
+        memcpy(member_sha, ahead->member_sha256, 65);
+        fetched = ahead->fetched;
+    } else {
+        member_sha_of(s, member_sha);
+        fetched = s->fetched_at > 0 ? s->fetched_at : cc_wallclock();
     }
-    ccbuf_puts(j, "}");
+    snprintf(orig_sha, sizeof orig_sha, "%s", s->sha256 ? s->sha256 : member_sha);
 
-    char n_img[32], n_txt[32], n_json[32];
-    snprintf(n_img, sizeof n_img, "%s.%s", key, s->ext);
-    snprintf(n_txt, sizeof n_txt, "%s.txt", key);
-    snprintf(n_json, sizeof n_json, "%s.json", key);
-    shard_member m[3] = {
-        {n_img, s->image, s->image_len},
-        {n_txt, s->caption ? s->caption : "", s->caption ? strlen(s->caption) : 0},
-        {n_json, j->data, j->len},
-    };
     uint64_t prev_end = shard_writer_size(ds->w), off, len;
-    rc = shard_writer_add(ds->w, m, 3, (int64_t)fetched, &off, &len);
+    if (ahead) {
+        rc = shard_writer_add_frame(ds->w, ahead->bytes.data, ahead->bytes.len, &off, &len);
+    } else {
+        char names[3][32];
+        shard_member m[3];
+        sample_members(s, key, member_sha, &ds->scratch, names, m);
+        rc = shard_writer_add(ds->w, m, 3, (int64_t)fetched, &off, &len);
+    }
     if (rc != CC_OK) {
         dserr(ds, "%s", shard_writer_errmsg(ds->w));
         return rc;

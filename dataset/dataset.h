@@ -161,6 +161,16 @@ int dataset_find_sha256(dataset *ds, const char *sha256_hex, char key_out[10]);
 
 /* ---- writing ------------------------------------------------------------------------ */
 
+/* A sample's shard frame built ahead of dataset_add_accepted, on another
+ * thread (dataset_frame_build): for a bulk copy, where building and
+ * compressing frames would otherwise be most of the writing thread's work. */
+typedef struct {
+    char key[10];               /* the key it was built for ("" = none) */
+    double fetched;             /* the fetched_at it carries (the members' mtime) */
+    char member_sha256[65];     /* hex SHA-256 of the image bytes */
+    ccbuf bytes;                /* one compressed shard frame */
+} dataset_frame;
+
 /* One accepted sample. Strings may be NULL (stored as NULL / omitted).
  * input_id <= 0 means "no input row" (e.g. a URL found by the crawler):
  * then row_no is ignored and resume does not apply. */
@@ -195,7 +205,31 @@ typedef struct {
                                               yet (it listed the input's rows with
                                               dataset_input_rows under this writer): the
                                               look-up before writing is skipped */
+    const dataset_frame *frame;            /* NULL, or this sample's frame built ahead: used
+                                              when built for the key the sample gets (the
+                                              same bytes), else ignored and built here */
 } dataset_sample;
+
+/* ---- frames built ahead (bulk copies) ------------------------------------------------ */
+
+/* The keys the next n accepted samples will get, after skipping `skip`,
+ * if every add until then succeeds (shards rotate every samples_per_shard). */
+void dataset_next_keys(const dataset *ds, size_t skip, size_t n, char (*keys)[10]);
+
+/* A framer builds frames for ds's writer (its zstd level) on any thread;
+ * one per thread. Free it before ds is closed or after; it keeps no
+ * pointer into ds. */
+typedef struct dataset_framer dataset_framer;
+dataset_framer *dataset_framer_new(const dataset *ds);
+void dataset_framer_free(dataset_framer *f); /* NULL is a no-op */
+
+/* Builds into out the exact frame dataset_add_accepted writes for s under
+ * key (KEY.json, KEY.txt and the image as members; fetched_at 0 is taken
+ * as now, here). s's checks are dataset_add_accepted's: CC_ERR_USAGE with
+ * the reason in err. */
+cc_err dataset_frame_build(dataset_framer *f, const dataset_sample *s, const char key[10], dataset_frame *out,
+                           char *err, size_t errlen);
+void dataset_frame_free(dataset_frame *fr); /* its bytes; the struct stays */
 
 /* Writes s as one frame (KEY.<ext>, KEY.txt = caption, KEY.json) to the open
  * shard, then inserts/updates its items row (status 'accepted', key, shard,

@@ -2,6 +2,7 @@
 #include "index.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,8 +96,19 @@ static cc_err migrate(cc_index *ix, int have)
     return CC_OK;
 }
 
+/* SQLite's default memory statistics take one process-wide mutex on every
+ * allocation, which the export's reader thread and writer (two connections)
+ * fought over; clipcrawl never reads those statistics. Library-wide, so set
+ * once, before the first connection (afterwards sqlite3_config refuses). */
+static void sqlite_setup(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 cc_index *index_open(const char *path, int flags, char *err, size_t errlen)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, sqlite_setup);
     int ro = flags & INDEX_READONLY;
     if (ro || !(flags & INDEX_CREATE)) {
         if (access(path, F_OK) != 0) {

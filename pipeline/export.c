@@ -96,6 +96,9 @@ typedef struct {
     ccbuf strs;
     char ext[8];           /* of the stored image */
     ccbuf in, out;         /* stored bytes; re-encoded bytes */
+    ccbuf extra;           /* KEY.json's extra members */
+    char key[10];          /* the key OUT should give it (a plain copy) */
+    dataset_frame frame;   /* its frame, built on the reader thread (a plain copy) */
     int width, height;
     uint64_t phash;
     cc_err rc;
@@ -144,7 +147,7 @@ typedef struct {
     dataset_item_reader *rows;
     int64_t input;
     const reencoder *re;
-    ccbuf extra;
+    dataset_framer *framer; /* the reader thread's (plain copies) */
     char *err;
     size_t errlen;
 } run_ctx;
@@ -178,6 +181,8 @@ static void keep_row(slot *s, const dataset_item *r)
         *to[i] = from[i] ? (const char *)s->strs.data + off[i] : NULL;
 }
 
+static void sample_of(const run_ctx *x, slot *s, dataset_sample *d);
+
 static void read_batch(void *arg)
 {
     batch *b = arg;
@@ -196,21 +201,30 @@ static void read_batch(void *arg)
             b->rc = -1;
             return;
         }
+        /* a plain copy's frame is built here, off the writing thread; a
+         * sample it fails for is built (and its error reported) there */
+        s->frame.key[0] = 0;
+        if (x->framer && s->key[0]) {
+            dataset_sample d;
+            char err[256];
+            sample_of(x, s, &d);
+            (void)dataset_frame_build(x->framer, &d, s->key, &s->frame, err, sizeof err);
+        }
     }
 }
 
-/* Writes the sample of slot s (image bytes in s->in, or re-encoded in s->out). */
-static int write_one(run_ctx *x, slot *s)
+/* OUT's sample for slot s (image bytes in s->in, or re-encoded in s->out). */
+static void sample_of(const run_ctx *x, slot *s, dataset_sample *d)
 {
     const dataset_item *r = &s->row;
-    ccbuf *extra = &x->extra;
+    ccbuf *extra = &s->extra;
     ccbuf_reset(extra);
     ccbuf_printf(extra, "{\"source_key\":\"%s\"", r->key);
     if (r->has_clip_score)
         ccbuf_printf(extra, ",\"clip_score\":%.6f", r->clip_score);
     ccbuf_putc(extra, '}');
     const ccbuf *img = x->re ? &s->out : &s->in;
-    dataset_sample d = {
+    *d = (dataset_sample){
         .input_id = x->input, .row_no = r->id,
         .url = r->url, .caption = r->caption, .page_url = r->page_url, .caption_source = r->caption_source,
         .image = img->data, .image_len = img->len,
@@ -225,6 +239,14 @@ static int write_one(run_ctx *x, slot *s)
         .member_sha256 = x->re ? NULL : r->member_sha256, /* the same bytes: the same hash */
         .fresh = 1, /* export_run listed OUT's rows under the writer lock and skips those */
     };
+}
+
+/* Writes the sample of slot s, with the frame built ahead when there is one. */
+static int write_one(run_ctx *x, slot *s)
+{
+    dataset_sample d;
+    sample_of(x, s, &d);
+    d.frame = &s->frame;
     if (dataset_add_accepted(x->dst, &d, NULL) != CC_OK) {
         cc_seterr(x->err, x->errlen, "%s", dataset_errmsg(x->dst));
         return -1;
@@ -248,6 +270,21 @@ static void next_batch(batch *b, size_t cap, const int64_t *ids, size_t n, size_
     }
 }
 
+/* The keys OUT will give b's samples once `skip` samples before them are
+ * written (plain copies only: re-encoded frames are built when written). */
+static void plan_keys(run_ctx *x, batch *b, size_t skip)
+{
+    char(*keys)[10] = xmalloc((b->n ? b->n : 1) * sizeof *keys);
+    dataset_next_keys(x->dst, skip, b->n, keys);
+    for (size_t k = 0; k < b->n; k++) {
+        if (x->framer)
+            memcpy(b->slots[k].key, keys[k], 10);
+        else
+            b->slots[k].key[0] = 0;
+    }
+    free(keys);
+}
+
 static int copy_all(run_ctx *x, const int64_t *ids, size_t n, const int64_t *done, size_t ndone, export_counts *c,
                     double t0)
 {
@@ -262,6 +299,7 @@ static int copy_all(run_ctx *x, const int64_t *ids, size_t n, const int64_t *don
         coders = cc_pool_new(x->re->opt.workers > 0 ? x->re->opt.workers : 1, (int)cap);
     size_t i = 0;
     next_batch(cur, cap, ids, n, &i, done, ndone, c);
+    plan_keys(x, cur, 0);
     read_batch(cur);
     int rc = 0;
     if (cur->rc != 0) {
@@ -272,6 +310,7 @@ static int copy_all(run_ctx *x, const int64_t *ids, size_t n, const int64_t *don
     while (rc == 0 && cur->n > 0) {
         /* the reader thread reads the next batch while this one is written */
         next_batch(nxt, cap, ids, n, &i, done, ndone, c);
+        plan_keys(x, nxt, cur->n); /* after this batch, which is written whole or not at all */
         if (nxt->n)
             cc_pool_submit(reader, read_batch, nxt);
         if (x->re) {
@@ -309,6 +348,8 @@ static int copy_all(run_ctx *x, const int64_t *ids, size_t n, const int64_t *don
             ccbuf_free(&bufs[b].slots[k].in);
             ccbuf_free(&bufs[b].slots[k].out);
             ccbuf_free(&bufs[b].slots[k].strs);
+            ccbuf_free(&bufs[b].slots[k].extra);
+            dataset_frame_free(&bufs[b].slots[k].frame);
         }
         free(bufs[b].slots);
     }
@@ -376,6 +417,8 @@ int export_run(const export_options *o, export_counts *c, char *err, size_t errl
                             .bulk = 1};
     if (!(x.dst = dataset_open(o->out_dir, &dopt, err, errlen)))
         goto out;
+    if (!x.re)
+        x.framer = dataset_framer_new(x.dst);
     if (dataset_first_run_args(x.dst, "export", &prev, err, errlen) != CC_OK)
         goto out;
     if (prev && strcmp(prev, o->selection) != 0) {
@@ -432,10 +475,10 @@ out:
             rc = -1;
         }
     }
+    dataset_framer_free(x.framer);
     dataset_item_reader_free(x.rows);
     dataset_snapshot_end(src);
     dataset_close(src, 0, NULL, 0);
-    ccbuf_free(&x.extra);
     ccbuf_free(&settings);
     free(ids);
     free(done);

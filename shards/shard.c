@@ -170,15 +170,32 @@ cc_err shard_parse_tar(const unsigned char *buf, size_t n, const char *name, sha
 
 /* ---- writer ---------------------------------------------------------------------- */
 
+/* Frames are gathered in memory and written in pieces of about this size,
+ * on a thread of the writer's own while the next piece fills: one small
+ * pwrite per frame cost more CPU than compressing it (the kernel zeroes
+ * every partly written page first), and copying into the page cache is a
+ * fifth of a bulk copy's time. Nothing depends on frames being in the file
+ * before shard_writer_sync, which writes the rest. */
+#define SHARD_WRITE_CHUNK (1u << 20)
+
+/* zstd level 0 means the default (3); negative levels are zstd's fast ones. */
+static int frame_level(int level) { return level != 0 ? level : 3; }
+
 struct shard_writer {
     int fd;
     char *path;
-    uint64_t size;
+    uint64_t size;    /* bytes of the shard including what is in memory (next frame's offset) */
+    uint64_t written; /* bytes known written; then inflight, then pend */
     uint64_t frames;
     int level;
+    int broken;       /* a write failed: frames after `written` are gone */
     ZSTD_CCtx *cctx;
-    ccbuf tar;   /* the frame's uncompressed tar bytes */
-    ccbuf zbuf;  /* compressed frame */
+    ccbuf tar;      /* the frame's uncompressed tar bytes */
+    ccbuf pend;     /* compressed frames not yet handed to the io thread */
+    ccbuf inflight; /* being written at `written` by the io thread */
+    cc_pool *io;    /* one thread, started with the first full chunk */
+    int io_busy;
+    int io_errno;   /* 0, or the failed write's errno */
     char err[512];
 };
 
@@ -227,7 +244,8 @@ shard_writer *shard_writer_open(const char *path, int64_t keep_bytes, int level,
     w->fd = fd;
     w->path = xstrdup(path);
     w->size = size;
-    w->level = level != 0 ? level : 3; /* negative: zstd's fast levels */
+    w->written = size;
+    w->level = frame_level(level);
     w->cctx = ZSTD_createCCtx();
     if (!w->cctx)
         abort();
@@ -251,34 +269,131 @@ static int write_all_at(int fd, const void *p, size_t n, uint64_t off)
     return 0;
 }
 
-/* Compresses w->tar into one frame (content size and checksum recorded) and appends it. */
-static cc_err append_frame(shard_writer *w, uint64_t *offset, uint64_t *length)
+static void io_job(void *arg)
 {
-    size_t bound = ZSTD_compressBound(w->tar.len);
-    ccbuf_reset(&w->zbuf);
-    ccbuf_reserve(&w->zbuf, bound);
-    ZSTD_CCtx_reset(w->cctx, ZSTD_reset_session_and_parameters);
-    ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, w->level);
-    ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_checksumFlag, 1);
-    ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_contentSizeFlag, 1);
-    size_t z = ZSTD_compress2(w->cctx, w->zbuf.data, bound, w->tar.data, w->tar.len);
+    shard_writer *w = arg;
+    w->io_errno = write_all_at(w->fd, w->inflight.data, w->inflight.len, w->written) < 0 ? errno : 0;
+#ifdef SYNC_FILE_RANGE_WRITE
+    /* start writing the chunk to disk now, so that the fdatasync before the
+     * next commit finds little left to wait for (advice only: errors are
+     * the fdatasync's to report) */
+    if (!w->io_errno)
+        (void)sync_file_range(w->fd, (off_t)w->written, (off_t)w->inflight.len, SYNC_FILE_RANGE_WRITE);
+#endif
+}
+
+/* A write failed: cut the file back to what was written before, so it ends
+ * on a frame boundary, and refuse any further use (frames whose offsets
+ * add already returned are gone). */
+static cc_err fail_write(shard_writer *w, int err_no)
+{
+    werr(w, "%s: write failed: %s", w->path, strerror(err_no));
+    if (ftruncate(w->fd, (off_t)w->written) < 0)
+        cc_log(CC_LOG_ERROR, "%s: cannot cut back a partial frame: %s", w->path, strerror(errno));
+    w->broken = 1;
+    ccbuf_reset(&w->pend);
+    ccbuf_reset(&w->inflight);
+    w->size = w->written;
+    return CC_ERR_IO;
+}
+
+/* Waits for the io thread's write, if one is under way. */
+static cc_err wait_io(shard_writer *w)
+{
+    if (!w->io_busy)
+        return CC_OK;
+    cc_pool_wait(w->io);
+    w->io_busy = 0;
+    if (w->io_errno)
+        return fail_write(w, w->io_errno);
+    w->written += w->inflight.len;
+    ccbuf_reset(&w->inflight);
+    return CC_OK;
+}
+
+/* Hands the pending frames to the io thread (after its previous write). */
+static cc_err flush_async(shard_writer *w)
+{
+    if (wait_io(w) != CC_OK)
+        return CC_ERR_IO;
+    ccbuf t = w->inflight;
+    w->inflight = w->pend;
+    w->pend = t;
+    if (!w->io)
+        w->io = cc_pool_new(1, 1);
+    w->io_busy = 1;
+    cc_pool_submit(w->io, io_job, w);
+    return CC_OK;
+}
+
+/* Writes every frame still in memory, here and now. */
+static cc_err flush_pending(shard_writer *w)
+{
+    if (w->broken)
+        return CC_ERR_IO;
+    if (wait_io(w) != CC_OK)
+        return CC_ERR_IO;
+    if (w->pend.len == 0)
+        return CC_OK;
+    if (write_all_at(w->fd, w->pend.data, w->pend.len, w->written) < 0)
+        return fail_write(w, errno);
+    w->written += w->pend.len;
+    ccbuf_reset(&w->pend);
+    return CC_OK;
+}
+
+/* The members as ustar bytes (header, data, padding each) in tar. Returns -1
+ * naming nothing when a name or size does not fit; *bad is the member. */
+static int build_tar(ccbuf *tar, const shard_member *m, size_t n, int64_t mtime, size_t *bad)
+{
+    static const unsigned char zeros[TAR_BLOCK];
+    ccbuf_reset(tar);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char h[TAR_BLOCK];
+        if (!m[i].name || make_header(h, m[i].name, m[i].len, mtime) < 0) {
+            *bad = i;
+            return -1;
+        }
+        ccbuf_append(tar, h, TAR_BLOCK);
+        if (m[i].len)
+            ccbuf_append(tar, m[i].data, m[i].len);
+        size_t pad = (TAR_BLOCK - m[i].len % TAR_BLOCK) % TAR_BLOCK;
+        ccbuf_append(tar, zeros, pad);
+    }
+    return 0;
+}
+
+/* Compresses tar as one frame (content size and checksum recorded) onto
+ * the end of out. Returns its length, or 0 with zstd's reason in *why. */
+static size_t compress_frame(ZSTD_CCtx *cctx, int level, const ccbuf *tar, ccbuf *out, const char **why)
+{
+    size_t bound = ZSTD_compressBound(tar->len);
+    ccbuf_reserve(out, bound);
+    ZSTD_CCtx_reset(cctx, ZSTD_reset_session_and_parameters);
+    ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level);
+    ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
+    ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 1);
+    size_t z = ZSTD_compress2(cctx, out->data + out->len, bound, tar->data, tar->len);
     if (ZSTD_isError(z)) {
-        werr(w, "%s: zstd compression failed: %s", w->path, ZSTD_getErrorName(z));
-        return CC_ERR_IO;
+        *why = ZSTD_getErrorName(z);
+        return 0;
     }
-    if (write_all_at(w->fd, w->zbuf.data, z, w->size) < 0) {
-        werr(w, "%s: write failed: %s", w->path, strerror(errno));
-        /* leave no partial frame behind */
-        if (ftruncate(w->fd, (off_t)w->size) < 0)
-            cc_log(CC_LOG_ERROR, "%s: cannot cut back a partial frame: %s", w->path, strerror(errno));
-        return CC_ERR_IO;
-    }
-    if (offset)
-        *offset = w->size;
-    if (length)
-        *length = z;
+    out->len += z;
+    return z;
+}
+
+/* Counts the z bytes just put at the end of pend as the next frame. */
+static cc_err commit_frame(shard_writer *w, size_t z, uint64_t *offset, uint64_t *length)
+{
+    uint64_t at = w->size;
     w->size += z;
     w->frames++;
+    if (w->pend.len >= SHARD_WRITE_CHUNK && flush_async(w) != CC_OK)
+        return CC_ERR_IO;
+    if (offset)
+        *offset = at;
+    if (length)
+        *length = z;
     return CC_OK;
 }
 
@@ -289,22 +404,78 @@ cc_err shard_writer_add(shard_writer *w, const shard_member *m, size_t n, int64_
         werr(w, "%s: a frame needs at least one member", w->path);
         return CC_ERR_USAGE;
     }
-    ccbuf_reset(&w->tar);
-    static const unsigned char zeros[TAR_BLOCK];
-    for (size_t i = 0; i < n; i++) {
-        unsigned char h[TAR_BLOCK];
-        if (!m[i].name || make_header(h, m[i].name, m[i].len, mtime) < 0) {
-            werr(w, "%s: bad member name '%s' (1..%d bytes) or size", w->path,
-                 m[i].name ? m[i].name : "(null)", SHARD_NAME_MAX);
-            return CC_ERR_USAGE;
-        }
-        ccbuf_append(&w->tar, h, TAR_BLOCK);
-        if (m[i].len)
-            ccbuf_append(&w->tar, m[i].data, m[i].len);
-        size_t pad = (TAR_BLOCK - m[i].len % TAR_BLOCK) % TAR_BLOCK;
-        ccbuf_append(&w->tar, zeros, pad);
+    size_t bad;
+    if (build_tar(&w->tar, m, n, mtime, &bad) < 0) {
+        werr(w, "%s: bad member name '%s' (1..%d bytes) or size", w->path, m[bad].name ? m[bad].name : "(null)",
+             SHARD_NAME_MAX);
+        return CC_ERR_USAGE;
     }
-    return append_frame(w, offset, length);
+    if (w->broken)
+        return CC_ERR_IO; /* the message of the failed write stays */
+    const char *why = NULL;
+    size_t z = compress_frame(w->cctx, w->level, &w->tar, &w->pend, &why);
+    if (z == 0) {
+        werr(w, "%s: zstd compression failed: %s", w->path, why);
+        return CC_ERR_IO;
+    }
+    return commit_frame(w, z, offset, length);
+}
+
+cc_err shard_writer_add_frame(shard_writer *w, const void *frame, size_t len, uint64_t *offset, uint64_t *length)
+{
+    if (len == 0) {
+        werr(w, "%s: an empty frame", w->path);
+        return CC_ERR_USAGE;
+    }
+    if (w->broken)
+        return CC_ERR_IO;
+    ccbuf_append(&w->pend, frame, len);
+    return commit_frame(w, len, offset, length);
+}
+
+/* ---- frames built away from the writer ------------------------------------------ */
+
+struct shard_framer {
+    ZSTD_CCtx *cctx;
+    int level;
+    ccbuf tar;
+};
+
+shard_framer *shard_framer_new(int level)
+{
+    shard_framer *f = xcalloc(1, sizeof *f);
+    f->level = frame_level(level);
+    f->cctx = ZSTD_createCCtx();
+    if (!f->cctx)
+        abort();
+    return f;
+}
+
+void shard_framer_free(shard_framer *f)
+{
+    if (!f)
+        return;
+    ZSTD_freeCCtx(f->cctx);
+    ccbuf_free(&f->tar);
+    free(f);
+}
+
+cc_err shard_frame_build(shard_framer *f, const shard_member *m, size_t n, int64_t mtime, ccbuf *out, char *err,
+                         size_t errlen)
+{
+    ccbuf_reset(out);
+    size_t bad;
+    if (n == 0 || build_tar(&f->tar, m, n, mtime, &bad) < 0) {
+        cc_seterr(err, errlen, "bad member name '%s' (1..%d bytes) or size",
+                  n && m[bad].name ? m[bad].name : "(null)", SHARD_NAME_MAX);
+        return CC_ERR_USAGE;
+    }
+    const char *why = NULL;
+    if (compress_frame(f->cctx, f->level, &f->tar, out, &why) == 0) {
+        cc_seterr(err, errlen, "zstd compression failed: %s", why);
+        return CC_ERR_IO;
+    }
+    return CC_OK;
 }
 
 uint64_t shard_writer_size(const shard_writer *w) { return w->size; }
@@ -313,6 +484,8 @@ const char *shard_writer_errmsg(const shard_writer *w) { return w->err; }
 
 cc_err shard_writer_sync(shard_writer *w)
 {
+    if (flush_pending(w) != CC_OK)
+        return CC_ERR_IO;
     if (fdatasync(w->fd) < 0) {
         werr(w, "%s: fdatasync failed: %s", w->path, strerror(errno));
         return CC_ERR_IO;
@@ -322,11 +495,13 @@ cc_err shard_writer_sync(shard_writer *w)
 
 static void free_writer(shard_writer *w)
 {
+    cc_pool_free(w->io); /* every caller waited for its write already */
     if (w->fd >= 0)
         close(w->fd);
     ZSTD_freeCCtx(w->cctx);
+    ccbuf_free(&w->inflight);
     ccbuf_free(&w->tar);
-    ccbuf_free(&w->zbuf);
+    ccbuf_free(&w->pend);
     free(w->path);
     free(w);
 }
@@ -349,7 +524,18 @@ cc_err shard_writer_seal(shard_writer *w, const char *final_path, char *err, siz
     ccbuf_reset(&w->tar);
     static const unsigned char zeros[SHARD_END_BYTES];
     ccbuf_append(&w->tar, zeros, sizeof zeros);
-    rc = append_frame(w, NULL, NULL);
+    const char *why = NULL;
+    size_t z = w->broken ? 0 : compress_frame(w->cctx, w->level, &w->tar, &w->pend, &why);
+    if (w->broken) {
+        rc = CC_ERR_IO;
+    } else if (z == 0) {
+        werr(w, "%s: zstd compression failed: %s", w->path, why);
+        rc = CC_ERR_IO;
+    } else {
+        rc = commit_frame(w, z, NULL, NULL);
+    }
+    if (rc == CC_OK)
+        rc = flush_pending(w);
     if (rc == CC_OK && fsync(w->fd) < 0) {
         werr(w, "%s: fsync failed: %s", w->path, strerror(errno));
         rc = CC_ERR_IO;
@@ -370,8 +556,12 @@ cc_err shard_writer_seal(shard_writer *w, const char *final_path, char *err, siz
 
 void shard_writer_close(shard_writer *w)
 {
-    if (w)
-        free_writer(w);
+    if (!w)
+        return;
+    int was_broken = w->broken;
+    if (flush_pending(w) != CC_OK && !was_broken)
+        cc_log(CC_LOG_ERROR, "%s", w->err);
+    free_writer(w);
 }
 
 /* ---- reading ----------------------------------------------------------------------- */

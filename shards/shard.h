@@ -14,6 +14,9 @@
  * Writer: appends frames to a file (normally DIR/shards/NNNNN.tar.zst.part).
  * Each add returns the frame's byte offset and compressed length, which the
  * index stores so one sample is read back with one pread + one decompression.
+ * Frames are gathered in memory and written about 1 MiB at a time; sync,
+ * seal and close write the rest, so a frame is in the file (for a reader
+ * on another descriptor) only after shard_writer_sync.
  * The writer is not thread-safe; use one per thread (the pipeline has one).
  *
  * Errors: functions return CC_OK or a cc_err code; the one-line detail, which
@@ -63,17 +66,38 @@ shard_writer *shard_writer_open(const char *path, int64_t keep_bytes, int level,
  * given mtime (seconds since the epoch; 0 if unknown). On success stores the
  * frame's offset and compressed length (either pointer may be NULL) and
  * returns CC_OK. Bad input (name empty or longer than SHARD_NAME_MAX, n == 0)
- * gives CC_ERR_USAGE; a write error gives CC_ERR_IO and the file is cut back
- * to its previous end so no partial frame stays. */
+ * gives CC_ERR_USAGE. A write error (here, or in sync/seal/close) gives
+ * CC_ERR_IO: the file is cut back to the end of the last successful write,
+ * so it ends on a frame boundary but may lack frames whose offsets add
+ * already returned since then (never past the last sync), and the writer
+ * refuses every later add, sync and seal with the same message. */
 cc_err shard_writer_add(shard_writer *w, const shard_member *m, size_t n, int64_t mtime,
                         uint64_t *offset, uint64_t *length);
 
-/* Bytes in the file so far (= the offset the next frame will get). */
+/* Appends one frame built by shard_frame_build (with the writer's zstd
+ * level, for the same bytes shard_writer_add would write), as shard_writer_add
+ * does; the bytes are taken as they are. */
+cc_err shard_writer_add_frame(shard_writer *w, const void *frame, size_t len, uint64_t *offset, uint64_t *length);
+
+/* Building frames on other threads: a framer holds a zstd context (one per
+ * thread); shard_frame_build puts into out (replacing its contents) the
+ * exact frame shard_writer_add(w, m, n, mtime) writes on a writer opened
+ * with the same level. CC_ERR_USAGE for bad members (as there), message
+ * in err without a file name. */
+typedef struct shard_framer shard_framer;
+shard_framer *shard_framer_new(int level);
+void shard_framer_free(shard_framer *f); /* NULL is a no-op */
+cc_err shard_frame_build(shard_framer *f, const shard_member *m, size_t n, int64_t mtime, ccbuf *out, char *err,
+                         size_t errlen);
+
+/* Bytes of the shard so far, written or still in memory (= the offset the
+ * next frame will get). */
 uint64_t shard_writer_size(const shard_writer *w);
 /* Number of frames added through this writer (not counting earlier ones). */
 uint64_t shard_writer_frames(const shard_writer *w);
 
-/* fdatasync()s the file: frames added so far are durable. */
+/* Writes the frames still in memory and fdatasync()s the file: frames added
+ * so far are durable. */
 cc_err shard_writer_sync(shard_writer *w);
 
 /* Seals the shard: appends the end frame, fsyncs, renames the file to
@@ -83,7 +107,8 @@ cc_err shard_writer_sync(shard_writer *w);
 cc_err shard_writer_seal(shard_writer *w, const char *final_path, char *err, size_t errlen);
 
 /* Closes without sealing (the file stays a .part that can be continued).
- * Does not fsync; call shard_writer_sync() first if that matters.
+ * Writes the frames still in memory but does not fsync; call
+ * shard_writer_sync() first if that matters (a write error is logged).
  * NULL is a no-op. */
 void shard_writer_close(shard_writer *w);
 

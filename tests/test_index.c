@@ -1,5 +1,6 @@
 /* test_index.c — migrations, the dataset layer (outcomes, resume, rotation,
- * reading), kill -9 at random moments, and the read-only commands. */
+ * reading, frames built ahead), kill -9 at random moments, and the
+ * read-only commands. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -500,6 +501,106 @@ static void test_kill9(void)
     free(dir);
 }
 
+/* Frames built ahead (dataset_frame_build with dataset_next_keys, as export
+ * does on its reader thread): the predicted keys are the ones given across
+ * shard rotations and a reopen; a dataset written with them is byte for byte
+ * the one written without; a frame built for another key is not used; a
+ * frame for the right key is written as it is (so it must be the sample's). */
+static void write_with_frames(const char *dir, int ahead, int wrong_key_at, int other_caption_at)
+{
+    char err[512];
+    dataset_options o = {.samples_per_shard = 4, .commit_rows = 3, .zstd_level = -1, .bulk = 1};
+    for (int round = 0; round < 2; round++) { /* a reopen continues the open shard */
+        dataset *ds = dataset_open(dir, &o, err, sizeof err);
+        CHECK(ds != NULL, "open: %s", err);
+        if (!ds)
+            return;
+        CHECK(dataset_run_begin(ds, "export", "x") > 0, "run");
+        int64_t in = dataset_input(ds, "src", "dataset");
+        dataset_framer *f = dataset_framer_new(ds);
+        enum { N = 7 };
+        char keys[N][10], img[1024], cap[128], key[10];
+        dataset_next_keys(ds, 0, N, keys);
+        char later[2][10];
+        dataset_next_keys(ds, N - 2, 2, later); /* skip counts samples before */
+        CHECK_EQ_STR(later[0], keys[N - 2]);
+        CHECK_EQ_STR(later[1], keys[N - 1]);
+        for (int i = 0; i < N; i++) {
+            int row = round * N + i;
+            dataset_sample s;
+            dataset_frame fr = {0};
+            sample_for(row, &s, img, sizeof img, cap, sizeof cap);
+            s.input_id = in;
+            s.fresh = 1;
+            s.fetched_at = 1700000000 + row;
+            if (ahead) {
+                char other[128];
+                dataset_sample t = s;
+                if (row == other_caption_at) {
+                    snprintf(other, sizeof other, "a caption the frame alone holds");
+                    t.caption = other;
+                }
+                CHECK_EQ_INT(dataset_frame_build(f, &t, row == wrong_key_at ? "000990000" : keys[i], &fr, err,
+                                                 sizeof err),
+                             CC_OK);
+                s.frame = &fr;
+            }
+            CHECK_EQ_INT(dataset_add_accepted(ds, &s, key), CC_OK);
+            CHECK_EQ_STR(key, keys[i]);
+            dataset_frame_free(&fr);
+        }
+        /* a sample the checks refuse is refused when built ahead too */
+        dataset_sample bad;
+        dataset_frame fr = {0};
+        sample_for(0, &bad, img, sizeof img, cap, sizeof cap);
+        bad.ext = "gif";
+        CHECK_EQ_INT(dataset_frame_build(f, &bad, keys[0], &fr, err, sizeof err), CC_ERR_USAGE);
+        CHECK(strstr(err, "jpg/png/webp") != NULL, "reason: %s", err);
+        CHECK_EQ_STR(fr.key, "");
+        dataset_frame_free(&fr);
+        dataset_framer_free(f);
+        CHECK_EQ_INT(dataset_close(ds, round == 1, err, sizeof err), CC_OK);
+    }
+}
+
+static int same_file(const char *a, const char *b)
+{
+    char *cmd = xasprintf("cmp -s '%s' '%s'", a, b);
+    int same = system(cmd) == 0;
+    free(cmd);
+    return same;
+}
+
+static void test_frames_ahead(void)
+{
+    char *plain = tpath("fa-plain"), *ahead = tpath("fa-ahead"), *odd = tpath("fa-odd");
+    write_with_frames(plain, 0, -1, -1);
+    write_with_frames(ahead, 1, 5, -1); /* row 5's frame names another key: built again */
+    write_with_frames(odd, 1, -1, 9);   /* row 9's frame holds another caption */
+    for (int shard = 0; shard < 4; shard++) {
+        char rel[64];
+        snprintf(rel, sizeof rel, "shards/%05d.tar.zst", shard);
+        char *a = xasprintf("%s/%s", plain, rel), *b = xasprintf("%s/%s", ahead, rel), *c = xasprintf("%s/%s", odd, rel);
+        CHECK(access(a, F_OK) == 0, "%s written", a);
+        CHECK(same_file(a, b), "shard %d: built ahead = built when written", shard);
+        /* 14 samples at 4 a shard: row 9 is in shard 2 */
+        CHECK(same_file(a, c) == (shard != 2), "shard %d: the odd frame was written as built", shard);
+        free(a);
+        free(b);
+        free(c);
+    }
+    char *cmd = xasprintf("'%s' cat '%s' 000020001 --member txt", bin, odd);
+    ccbuf out = {0};
+    CHECK_EQ_INT(run(cmd, &out), 0);
+    ccbuf_putc(&out, 0);
+    CHECK_EQ_STR((const char *)out.data, "a caption the frame alone holds");
+    ccbuf_free(&out);
+    free(cmd);
+    free(plain);
+    free(ahead);
+    free(odd);
+}
+
 int main(void)
 {
     bin = getenv("CLIPCRAWL_BIN");
@@ -512,6 +613,7 @@ int main(void)
     }
     test_migrations();
     test_dataset();
+    test_frames_ahead();
     test_kill9();
     char *rm = xasprintf("rm -rf '%s'", tmpdir);
     if (system(rm) != 0)

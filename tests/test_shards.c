@@ -1,11 +1,13 @@
 /* test_shards.c — the shard format: golden bytes, tar compatibility, round
- * trip, corrupt frames, truncated .part recovery.
+ * trip, corrupt frames, truncated .part recovery, a failing write.
  * Set CLIPCRAWL_REGEN_GOLDEN=1 to rewrite tests/data/golden/shard-v1.tar.zst
  * (only when the format changes on purpose; bump SHARD_FORMAT.md's history). */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -296,6 +298,74 @@ static void test_truncated_part(void)
     free(path);
 }
 
+/* A write that fails (the file-size limit here, a full disk in life) while
+ * frames wait in memory or on the writer's io thread: the writer says so,
+ * the file ends on a frame boundary with every frame in it intact, and the
+ * writer refuses further adds and syncs rather than leave a gap. */
+static void test_write_failure(void)
+{
+    char *path = tpath("full.tar.zst.part");
+    char err[256];
+    struct rlimit old;
+    CHECK_EQ_INT(getrlimit(RLIMIT_FSIZE, &old), 0);
+    struct rlimit lim = old;
+    lim.rlim_cur = 5u << 20; /* several 1 MiB chunks fit, then EFBIG */
+    void (*prev)(int) = signal(SIGXFSZ, SIG_IGN);
+    CHECK_EQ_INT(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    shard_writer *w = shard_writer_open(path, -1, 1, err, sizeof err);
+    CHECK(w != NULL, "open: %s", err);
+    if (!w)
+        goto out;
+    enum { BODY = 300000, MAXF = 64 };
+    unsigned char *body = xmalloc(BODY);
+    uint64_t off[MAXF], len[MAXF];
+    int n = 0, synced = 0;
+    cc_err rc = CC_OK;
+    while (n < MAXF && rc == CC_OK) {
+        fill(body, BODY, (unsigned)n + 100); /* incompressible */
+        char name[32];
+        snprintf(name, sizeof name, "%09d.jpg", n);
+        shard_member m = {name, body, BODY};
+        rc = shard_writer_add(w, &m, 1, 0, &off[n], &len[n]);
+        if (rc == CC_OK)
+            n++;
+        if (rc == CC_OK && n == 4) { /* some frames made durable before the failure */
+            CHECK_EQ_INT(shard_writer_sync(w), CC_OK);
+            synced = n;
+        }
+    }
+    if (rc == CC_OK)
+        rc = shard_writer_sync(w);
+    CHECK_EQ_INT(rc, CC_ERR_IO);
+    CHECK(strstr(shard_writer_errmsg(w), "full.tar.zst.part") && strstr(shard_writer_errmsg(w), "write failed"),
+          "names the file and the failure: %s", shard_writer_errmsg(w));
+    shard_member m = {"000000099.txt", "late", 4};
+    CHECK_EQ_INT(shard_writer_add(w, &m, 1, 0, NULL, NULL), CC_ERR_IO);
+    CHECK_EQ_INT(shard_writer_sync(w), CC_ERR_IO);
+    shard_writer_close(w);
+    free(body);
+    CHECK_EQ_INT(setrlimit(RLIMIT_FSIZE, &old), 0);
+    /* what is in the file: whole frames only, each where add said it was */
+    shard_iter *it = shard_iter_open(path, err, sizeof err);
+    CHECK(it != NULL, "iter: %s", err);
+    int k = 0, r;
+    uint64_t o, l;
+    while (it && (r = shard_iter_next(it, &o, &l, NULL)) == 1) {
+        CHECK(k < n && o == off[k] && l == len[k], "frame %d where add put it", k);
+        k++;
+    }
+    if (it) {
+        CHECK_EQ_INT(r, 0);
+        shard_iter_close(it);
+    }
+    CHECK(k >= synced && k < n, "the synced frames stay, later ones may be gone: %d of %d (synced %d)", k, n,
+          synced);
+out:
+    setrlimit(RLIMIT_FSIZE, &old);
+    signal(SIGXFSZ, prev);
+    free(path);
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/test_shards.XXXXXX");
@@ -307,6 +377,7 @@ int main(void)
     test_round_trip();
     test_bad_tar();
     test_truncated_part();
+    test_write_failure();
     char *rm = xasprintf("rm -rf '%s'", tmpdir);
     if (system(rm) != 0)
         fprintf(stderr, "could not remove %s\n", tmpdir);
