@@ -100,8 +100,8 @@ void crawl_submit(crawl *c, int kind, host *h, const char *url, size_t max_bytes
     if (max_bytes)
         rq.max_bytes = max_bytes;
     rq.check_optout = check_optout;
-    if (kind == REQ_PAGE)
-        rq.follow_redirects = 0; /* on_page checks the target against robots.txt first */
+    if (kind == REQ_PAGE || kind == REQ_IMAGE)
+        rq.follow_redirects = 0; /* on_page / on_image check the target against robots.txt first */
     if (kind == REQ_ROBOTS)
         rq.keep_prefix = 1; /* a huge robots.txt: its first 500 KiB count (RFC 9309 2.5) */
     if (out)

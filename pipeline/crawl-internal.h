@@ -23,7 +23,7 @@
 #define ROBOTS_FETCH_CAP (ROBOTS_MAX_BYTES + 1) /* the parsed 500 KiB, and a byte to tell a cut */
 #define TDMREP_FETCH_CAP (1u << 20)
 #define PAGE_FETCH_CAP (16u << 20)
-#define CRAWL_MAX_REDIRECTS 5         /* page redirects in a row, as the engine follows for images */
+#define CRAWL_MAX_REDIRECTS 5         /* page or image redirects in a row */
 #define PAGE_WINDOW 64
 #define IMAGE_WINDOW 256
 #define SITEMAP_MAX_FILES 64          /* sitemap files read per run at most (indexes included) */
@@ -53,7 +53,17 @@ typedef struct {
     host *h;
     frontier_page page;    /* REQ_PAGE (owned); REQ_SITEMAP: page.url is the sitemap */
     pipeline_item *item;   /* REQ_IMAGE (owned until handed to the pipeline) */
+    int hops;              /* REQ_IMAGE: redirects taken to reach this URL */
 } req;
+
+/* An image whose request was redirected: its target waits here for the
+ * target host's robots.txt, TDMRep and politeness, like an image of the
+ * window (the engine does not follow image redirects itself). */
+typedef struct {
+    pipeline_item *item;   /* owned */
+    char *url;             /* the target, normalised */
+    int hops;              /* redirects taken to reach it */
+} redirected_image;
 
 typedef struct {
     /* options */
@@ -83,6 +93,8 @@ typedef struct {
     int npwin, pages_dry, pages_capped;
     frontier_image iwin[IMAGE_WINDOW];
     int niwin, images_dry;
+    redirected_image *redir; /* images waiting to follow a redirect */
+    size_t nredir, redir_cap;
     int pages_in_flight;
     char **sitemaps;       /* sitemap URLs to read (queue; sm_head..n_sitemaps waiting) */
     size_t n_sitemaps, sm_head, sm_cap;

@@ -144,6 +144,25 @@ static void on_image(crawl *c, req *q, http_result *r)
     crawl_note_backoff(c, q->h, r);
     pipeline_item *it = q->item;
     q->item = NULL;
+    if (r->outcome == HTTP_OUT_HTTP_ERROR && r->status >= 300 && r->status <= 399 && r->redirect_url &&
+        r->redirect_url[0]) {
+        /* The target is asked for only once its own host's robots.txt and
+         * TDMRep allow it (dispatch_redirects); the item keeps its URL. */
+        char *target = url_normalize(r->redirect_url, NULL, 0);
+        if (!target) {
+            pipeline_record(c->pipe, it, DS_FAILED, "bad_url", "the redirect target is not a URL");
+        } else if (q->hops >= CRAWL_MAX_REDIRECTS) {
+            pipeline_record(c->pipe, it, DS_FAILED, "too_many_redirects", NULL);
+            free(target);
+        } else {
+            if (c->nredir == c->redir_cap) {
+                c->redir_cap = c->redir_cap ? 2 * c->redir_cap : 16;
+                c->redir = xrealloc(c->redir, c->redir_cap * sizeof *c->redir);
+            }
+            c->redir[c->nredir++] = (redirected_image){it, target, q->hops + 1};
+        }
+        return;
+    }
     if (r->outcome == HTTP_OUT_OK && optout_tdm_value(r->tdm_reservation)) {
         /* The engine stops X-Robots-Tag opt-outs itself; TDMRep on the image is ours. */
         pipeline_record(c->pipe, it, DS_OPTOUT, "tdm_reservation", "tdm-reservation: 1 on the image response");
@@ -198,6 +217,75 @@ static int on_image_failed(void *ctx, int64_t input_id, int64_t row_no, const ch
 
 /* ---- dispatch ---------------------------------------------------------------------- */
 
+/* What may happen to an image URL now (image_gate). */
+enum { GATE_SEND, GATE_WAIT, GATE_DECIDED };
+
+/* The checks before an image request, on the URL asked for (the image's,
+ * or a redirect's target): GATE_SEND (*hp is its host), GATE_WAIT (the
+ * host's rules are being fetched, or politeness), or GATE_DECIDED with the
+ * outcome in *st and *why (no request). */
+static int image_gate(crawl *c, const char *url, host **hp, dataset_status *st, const char **why)
+{
+    host *h = *hp = crawl_host_for(c, url);
+    *st = DS_OPTOUT;
+    *why = NULL;
+    if (!h) {
+        *st = DS_FAILED, *why = "bad_url";
+        return GATE_DECIDED;
+    }
+    if (!crawl_host_ready(c, h))
+        return GATE_WAIT;
+    if (h->refused) {
+        *st = DS_REJECTED, *why = h->refused;
+        return GATE_DECIDED;
+    }
+    if (!robots_allowed(h->rules, c->agent, url)) {
+        *why = "robots";
+        return GATE_DECIDED;
+    }
+    if (h->tdm) {
+        char *path = url_path_query(url);
+        if (path && tdmrep_reserved(h->tdm, path, NULL))
+            *why = "tdm_reservation";
+        free(path);
+        if (*why)
+            return GATE_DECIDED;
+    }
+    return crawl_host_can_send(h) ? GATE_SEND : GATE_WAIT;
+}
+
+/* Sends the images waiting to follow a redirect whose target may be asked
+ * for now; records the ones its host refuses. */
+static void dispatch_redirects(crawl *c)
+{
+    size_t keep = 0;
+    for (size_t i = 0; i < c->nredir; i++) {
+        redirected_image *d = &c->redir[i];
+        host *h;
+        dataset_status st;
+        const char *why;
+        int g = c->failed || http_pending(c->eng) >= c->image_bound ? GATE_WAIT
+                                                                     : image_gate(c, d->url, &h, &st, &why);
+        if (g == GATE_WAIT) {
+            c->redir[keep++] = *d;
+            continue;
+        }
+        if (g == GATE_DECIDED) {
+            char detail[300];
+            snprintf(detail, sizeof detail, "redirected to %.256s", d->url);
+            pipeline_record(c->pipe, d->item, st, why, detail);
+        } else {
+            req *q;
+            crawl_submit(c, REQ_IMAGE, h, d->url, 0, -1, &q);
+            q->item = d->item;
+            q->hops = d->hops;
+            crawl_host_sent(h);
+        }
+        free(d->url);
+    }
+    c->nredir = keep;
+}
+
 /* Moves images from the window to the engine (or straight to the pipeline
  * when they are decided without a download). */
 static void dispatch_images(crawl *c)
@@ -234,25 +322,10 @@ static void dispatch_images(crawl *c)
                             im->reason ? im->reason : "no_caption", NULL);
             consumed = 1;
         } else {
-            host *h = crawl_host_for(c, im->url);
-            dataset_status st = DS_OPTOUT;
-            const char *why = NULL;
-            if (!h) {
-                st = DS_FAILED, why = "bad_url";
-            } else if (!crawl_host_ready(c, h)) {
-                c->iwin[keep++] = *im;
-                continue;
-            } else if (h->refused) {
-                st = DS_REJECTED, why = h->refused;
-            } else if (!robots_allowed(h->rules, c->agent, im->url)) {
-                why = "robots";
-            } else if (h->tdm) {
-                char *path = url_path_query(im->url);
-                if (path && tdmrep_reserved(h->tdm, path, NULL))
-                    why = "tdm_reservation";
-                free(path);
-            }
-            if (!why && !crawl_host_can_send(h)) {
+            host *h;
+            dataset_status st;
+            const char *why;
+            if (image_gate(c, im->url, &h, &st, &why) == GATE_WAIT) {
                 c->iwin[keep++] = *im;
                 continue;
             }
@@ -470,13 +543,14 @@ static void crawl_loop(const crawl_options *o, crawl *c)
 {
     double last_flush = cc_now();
     while (!stopping(c) && !c->failed) {
+        dispatch_redirects(c);
         dispatch_images(c);
         dispatch_pages(c);
         crawl_dispatch_sitemaps(c);
         if (c->failed)
             break;
         int pages_done = c->npwin == 0 && (c->pages_dry || c->pages_capped) && crawl_sitemaps_done(c);
-        int images_done = c->niwin == 0 && c->images_dry;
+        int images_done = c->niwin == 0 && c->images_dry && c->nredir == 0;
         if (pages_done && images_done && http_pending(c->eng) == 0 && pipeline_in_flight(c->pipe) == 0)
             break;
         http_run(c->eng, 50);
@@ -690,6 +764,12 @@ out:
         frontier_page_clear(&c->pwin[i]);
     for (int i = 0; i < c->niwin; i++)
         frontier_image_clear(&c->iwin[i]);
+    /* images stopped half-way through a redirect stay queued for the next run */
+    for (size_t i = 0; i < c->nredir; i++) {
+        pipeline_item_free(c->redir[i].item);
+        free(c->redir[i].url);
+    }
+    free(c->redir);
     frontier_free(c->fr);
     crawl_hosts_free(c);
     cc_strmap_free(&c->redirect_hops);

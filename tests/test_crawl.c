@@ -5,7 +5,9 @@
  * The site (written by make_site() below) has every markup variant
  * extract.h knows, a robots.txt with a group for our token, a tdmrep.json,
  * pages and images that opt out by meta tag, X-Robots-Tag, tdm-reservation
- * header/meta and tdmrep.json, a redirect, a 404, a 429 with Retry-After, a
+ * header/meta and tdmrep.json, a redirect, image redirects (to an allowed
+ * path, into paths robots.txt disallows on this and the other host, in a
+ * loop), a 404, a 429 with Retry-After, a
  * slow page, a rel=nofollow link, a second host ("localhost") with its own
  * robots.txt, and a depth-2 page. The server's access log proves what was
  * and was not requested. */
@@ -77,6 +79,7 @@ static const struct {
     {"/img/k1.jpg", "A busy street market selling fruit and vegetables", "alt"},
     {"/img/s1.jpg", "A snail crawling slowly across a wet green leaf", "alt"},
     {"/img/d1.jpg", "A wooden rowing boat pulled up on a sandy shore", "alt"},
+    {"/img/rd2.jpg", "A yellow tram climbing a narrow street in the old town", "alt"},
 };
 #define N_EXPECTED (sizeof expected / sizeof expected[0])
 
@@ -146,6 +149,12 @@ static void make_site(void)
         "<div><img src=\"http://localhost:%d/private-img/b02.jpg\" alt=\"A picture the other host keeps "
         "for itself\"></div>\n"
         "<div><img src=\"/img/a01.jpg\" alt=\"The same fox picture found a second time\"></div>\n"
+        "<div><img src=\"/img/rd1.jpg\" alt=\"A picture that redirects to the other host's private images\">"
+        "</div>\n"
+        "<div><img src=\"/img/rd2.jpg\" alt=\"A yellow tram climbing a narrow street in the old town\"></div>\n"
+        "<div><img src=\"/img/rd3.jpg\" alt=\"A picture that redirects into a blocked folder\"></div>\n"
+        "<div><img src=\"/img/rd-loop.jpg\" alt=\"A picture whose server redirects it to itself forever\">"
+        "</div>\n"
         "</body></html>\n",
         port, port);
     put(H1 "base.html",
@@ -190,14 +199,20 @@ static void make_site(void)
         " \"/img/a15.jpg\": {\"headers\": [[\"X-Robots-Tag\", \"noai\"]]},\n"
         " \"/img/a16.jpg\": {\"headers\": [[\"tdm-reservation\", \"1\"]]},\n"
         " \"/redir.html\": {\"redirect\": \"/redirected.html\"},\n"
+        " \"/img/rd1.jpg\": {\"redirect\": \"http://localhost:%d/private-img/b04.jpg\"},\n"
+        " \"/img/rd2.jpg\": {\"redirect\": \"/img/rd2-target.jpg\", \"status\": 301},\n"
+        " \"/img/rd3.jpg\": {\"redirect\": \"/img/blocked/rd3.jpg\"},\n"
+        " \"/img/rd-loop.jpg\": {\"redirect\": \"/img/rd-loop.jpg\"},\n"
         " \"/busy.html\": {\"retry_after\": 1, \"n\": 1},\n"
-        " \"/slow.html\": {\"delay\": 1.0}}\n");
+        " \"/slow.html\": {\"delay\": 1.0}}\n",
+        port);
     const char *imgs[] = {"img/a01.jpg", "img/a02.jpg", "img/a03-small.jpg", "img/a03-large.jpg", "img/a04.jpg",
                           "img/a05.jpg", "img/a06.jpg", "img/a07.jpg", "img/a08.jpg", "img/a09.jpg",
                           "img/a10.jpg", "img/a11.jpg", "img/a12.jpg", "img/blocked/a13.jpg", "tdm/a14.jpg",
                           "img/a15.jpg", "img/a16.jpg", "sub/a17.jpg", "img/a18.jpg", "img/a19.jpg",
                           "img/o1.jpg", "img/o2.jpg", "img/o3.jpg", "img/o4.jpg", "img/o5.jpg",
-                          "img/p1.jpg", "img/r1.jpg", "img/k1.jpg", "img/s1.jpg", "img/d1.jpg", "img/d2.jpg"};
+                          "img/p1.jpg", "img/r1.jpg", "img/k1.jpg", "img/s1.jpg", "img/d1.jpg", "img/d2.jpg",
+                          "img/rd2-target.jpg", "img/blocked/rd3.jpg"};
     for (size_t i = 0; i < sizeof imgs / sizeof imgs[0]; i++) {
         char *rel = xasprintf(H1 "%s", imgs[i]);
         put_jpeg(rel, (unsigned)i + 1);
@@ -210,6 +225,7 @@ static void make_site(void)
     put_jpeg(H2 "cdn/b01.jpg", 101);
     put_jpeg(H2 "private-img/b02.jpg", 102);
     put_jpeg(H2 "cdn/b03.jpg", 103);
+    put_jpeg(H2 "private-img/b04.jpg", 104); /* only ever reached by a redirect */
 }
 
 static long qn(sqlite3 *db, const char *sql) { return (long)tu_db_int(db, "%s", sql); }
@@ -281,6 +297,21 @@ static void test_full_crawl(tu_server *srv, const char *seed, const char *out)
         CHECK(st && strcmp(st, want) == 0, "%s: %s, want %s", u, st ? st : "(no item)", want);
         free(st);
     }
+    /* Image redirects are not followed blindly: each target is checked
+     * against its own host's robots.txt before it is asked for. */
+    static const struct {
+        const char *path, *want;
+    } redirs[] = {
+        {"/img/rd1.jpg", "optout:robots"},               /* to the other host's disallowed folder */
+        {"/img/rd3.jpg", "optout:robots"},               /* to this host's disallowed folder */
+        {"/img/rd-loop.jpg", "failed:too_many_redirects"}, /* to itself, forever */
+    };
+    for (size_t i = 0; i < sizeof redirs / sizeof redirs[0]; i++) {
+        const char *u = url_in(redirs[i].path);
+        char *st = tu_db_text(db, "SELECT status || ':' || reason FROM items WHERE url = %Q", u);
+        CHECK(st && strcmp(st, redirs[i].want) == 0, "%s: %s, want %s", u, st ? st : "(no item)", redirs[i].want);
+        free(st);
+    }
     char *b02 = tu_db_text(db, "SELECT status || ':' || reason FROM items WHERE url = 'http://localhost:%d/private-img/b02.jpg'",
                    port);
     CHECK(b02 && strcmp(b02, "optout:robots") == 0, "b02 (other host's robots): %s", b02 ? b02 : "(none)");
@@ -331,6 +362,11 @@ static void test_full_crawl(tu_server *srv, const char *seed, const char *out)
     CHECK_EQ_INT(tu_access_log_count(srv, "GET /.well-known/tdmrep.json"), 2);
     CHECK_EQ_INT(tu_access_log_count(srv, "GET /img/a01.jpg "), 1); /* found twice, fetched once */
     CHECK_EQ_INT(tu_access_log_count(srv, "GET /busy.html"), 2);    /* 429, then retried */
+    CHECK_EQ_INT(tu_access_log_count(srv, "GET /img/rd2.jpg "), 1); /* 301 ... */
+    CHECK_EQ_INT(tu_access_log_count(srv, "GET /img/rd2-target.jpg "), 1); /* ... then its target */
+    CHECK_EQ_INT(tu_access_log_count(srv, "GET /img/rd1.jpg "), 1);
+    CHECK_EQ_INT(tu_access_log_count(srv, "GET /img/rd3.jpg "), 1);
+    CHECK_EQ_INT(tu_access_log_count(srv, "GET /img/rd-loop.jpg "), 6); /* the first and five redirects */
     char *log = tu_read_file(tu_server_access_log(srv), NULL);
     CHECK(log && strstr(log, "\"clipcrawl/"), "user agent names the tool");
     free(log);
