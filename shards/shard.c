@@ -181,16 +181,35 @@ cc_err shard_parse_tar(const unsigned char *buf, size_t n, const char *name, sha
 /* zstd level 0 means the default (3); negative levels are zstd's fast ones. */
 static int frame_level(int level) { return level != 0 ? level : 3; }
 
+/* What building a frame needs: one zstd context, the level, the tar bytes. */
+struct shard_framer {
+    ZSTD_CCtx *cctx;
+    int level;
+    ccbuf tar;
+};
+
+static void framer_init(shard_framer *f, int level)
+{
+    f->level = frame_level(level);
+    f->cctx = ZSTD_createCCtx();
+    if (!f->cctx)
+        abort();
+}
+
+static void framer_clear(shard_framer *f)
+{
+    ZSTD_freeCCtx(f->cctx);
+    ccbuf_free(&f->tar);
+}
+
 struct shard_writer {
     int fd;
     char *path;
     uint64_t size;    /* bytes of the shard including what is in memory (next frame's offset) */
     uint64_t written; /* bytes known written; then inflight, then pend */
     uint64_t frames;
-    int level;
     int broken;       /* a write failed: frames after `written` are gone */
-    ZSTD_CCtx *cctx;
-    ccbuf tar;      /* the frame's uncompressed tar bytes */
+    shard_framer fr;  /* builds this writer's frames */
     ccbuf pend;     /* compressed frames not yet handed to the io thread */
     ccbuf inflight; /* being written at `written` by the io thread */
     cc_pool *io;    /* one thread, started with the first full chunk */
@@ -245,10 +264,7 @@ shard_writer *shard_writer_open(const char *path, int64_t keep_bytes, int level,
     w->path = xstrdup(path);
     w->size = size;
     w->written = size;
-    w->level = frame_level(level);
-    w->cctx = ZSTD_createCCtx();
-    if (!w->cctx)
-        abort();
+    framer_init(&w->fr, level);
     return w;
 }
 
@@ -405,7 +421,7 @@ cc_err shard_writer_add(shard_writer *w, const shard_member *m, size_t n, int64_
         return CC_ERR_USAGE;
     }
     size_t bad;
-    if (build_tar(&w->tar, m, n, mtime, &bad) < 0) {
+    if (build_tar(&w->fr.tar, m, n, mtime, &bad) < 0) {
         werr(w, "%s: bad member name '%s' (1..%d bytes) or size", w->path, m[bad].name ? m[bad].name : "(null)",
              SHARD_NAME_MAX);
         return CC_ERR_USAGE;
@@ -413,7 +429,7 @@ cc_err shard_writer_add(shard_writer *w, const shard_member *m, size_t n, int64_
     if (w->broken)
         return CC_ERR_IO; /* the message of the failed write stays */
     const char *why = NULL;
-    size_t z = compress_frame(w->cctx, w->level, &w->tar, &w->pend, &why);
+    size_t z = compress_frame(w->fr.cctx, w->fr.level, &w->fr.tar, &w->pend, &why);
     if (z == 0) {
         werr(w, "%s: zstd compression failed: %s", w->path, why);
         return CC_ERR_IO;
@@ -435,19 +451,10 @@ cc_err shard_writer_add_frame(shard_writer *w, const void *frame, size_t len, ui
 
 /* ---- frames built away from the writer ------------------------------------------ */
 
-struct shard_framer {
-    ZSTD_CCtx *cctx;
-    int level;
-    ccbuf tar;
-};
-
 shard_framer *shard_framer_new(int level)
 {
     shard_framer *f = xcalloc(1, sizeof *f);
-    f->level = frame_level(level);
-    f->cctx = ZSTD_createCCtx();
-    if (!f->cctx)
-        abort();
+    framer_init(f, level);
     return f;
 }
 
@@ -455,8 +462,7 @@ void shard_framer_free(shard_framer *f)
 {
     if (!f)
         return;
-    ZSTD_freeCCtx(f->cctx);
-    ccbuf_free(&f->tar);
+    framer_clear(f);
     free(f);
 }
 
@@ -498,9 +504,8 @@ static void free_writer(shard_writer *w)
     cc_pool_free(w->io); /* every caller waited for its write already */
     if (w->fd >= 0)
         close(w->fd);
-    ZSTD_freeCCtx(w->cctx);
+    framer_clear(&w->fr);
     ccbuf_free(&w->inflight);
-    ccbuf_free(&w->tar);
     ccbuf_free(&w->pend);
     free(w->path);
     free(w);
@@ -521,11 +526,11 @@ static int fsync_parent_dir(const char *path)
 cc_err shard_writer_seal(shard_writer *w, const char *final_path, char *err, size_t errlen)
 {
     cc_err rc = CC_OK;
-    ccbuf_reset(&w->tar);
+    ccbuf_reset(&w->fr.tar);
     static const unsigned char zeros[SHARD_END_BYTES];
-    ccbuf_append(&w->tar, zeros, sizeof zeros);
+    ccbuf_append(&w->fr.tar, zeros, sizeof zeros);
     const char *why = NULL;
-    size_t z = w->broken ? 0 : compress_frame(w->cctx, w->level, &w->tar, &w->pend, &why);
+    size_t z = w->broken ? 0 : compress_frame(w->fr.cctx, w->fr.level, &w->fr.tar, &w->pend, &why);
     if (w->broken) {
         rc = CC_ERR_IO;
     } else if (z == 0) {
