@@ -246,6 +246,19 @@ static int subject_follows(const swords *s, size_t i)
     return (w->fl == 2 && memcmp(w->f, "of", 2) == 0) || (w->fl == 3 && memcmp(w->f, "for", 3) == 0);
 }
 
+/* The word is part of a space-free run holding a slash: a stock site's
+ * "user/Agency" ("Foto: © rido/123RF.com", "tiero/stock.adobe.com"), where
+ * user names are often lower-case. */
+static int slash_chunk(const judge_ctx *x, const sword *w)
+{
+    const char *a = w->w, *b = w->w + w->wl, *lo = x->norm, *hi = x->norm + x->nlen;
+    while (a > lo && a[-1] != ' ')
+        a--;
+    while (b < hi && *b != ' ')
+        b++;
+    return memchr(a, '/', (size_t)(b - a)) != NULL;
+}
+
 /* Returns the index of the first word of a credit segment that runs to the
  * end of the caption (its marker, or a leading agency), or s->n if none.
  * A segment is: a marker (F_CREDIT word, ©, "(c)") or an agency, then only
@@ -274,9 +287,11 @@ static size_t credit_start(const judge_ctx *x, const swords *s, int *agency_only
                 copyright = 1;
             break;
         }
-        /* "(c) Name": the 'c' is a word of its own */
+        /* "(c) Name": the 'c' is a word of its own, the marker, not a name */
+        int cword = 0;
         if (m->fl == 1 && m->f[0] == 'c' && off > 0 && x->norm[off - 1] == '(' && off + 1 < x->nlen && x->norm[off + 1] == ')') {
             copyright = 1;
+            cword = 1;
             if (st + 1 >= s->n)
                 continue;
         }
@@ -291,7 +306,7 @@ static size_t credit_start(const judge_ctx *x, const swords *s, int *agency_only
         if (marker && !copyright && subject_follows(s, st + 1))
             continue;
         size_t names = 0, bad = 0, agencies = agency, credits = 0;
-        for (size_t i = st + (marker && !copyright && !glued_credit(m)); i < s->n; i++) {
+        for (size_t i = st + (cword || (marker && !copyright && !glued_credit(m))); i < s->n; i++) {
             const sword *w = &s->v[i];
             if (w->flags & F_AGENCY) {
                 agencies++;
@@ -303,7 +318,7 @@ static size_t credit_start(const judge_ctx *x, const swords *s, int *agency_only
             }
             if (w->flags & F_CONNECTOR)
                 continue;
-            if (name_like(w) || (i == st && glued_credit(w)))
+            if (name_like(w) || (i == st && glued_credit(w)) || (marker && slash_chunk(x, w)))
                 names++;
             else
                 bad++;
@@ -756,13 +771,110 @@ static int shape_ui(judge_ctx *x, const swords *s)
     return 0;
 }
 
+/* ---- UI actions, smileys, project badges ---- */
+
+/* A widget's label: UI verbs and UI nouns ([uiverb], [uinoun]) with only
+ * determiners between, at most 5 words: "close player", "open search bar",
+ * "Diese Seite ausdrucken", "Menü öffnen", "ver secciones". A verb without
+ * a noun needs a quantity word ("Show more", "Alle schließen"). Any other
+ * word ("Open road at sunset", "Close Encounters") makes it a description
+ * or a title. */
+static int shape_uiaction(judge_ctx *x, const swords *s)
+{
+    static const char *const det[] = {"the", "this", "these", "a", "an", "your", "my", "our", "in", "to", "on",
+                                      "diese", "dieses", "diesen", "der", "die", "das", "den", "dem", "zum", "zur",
+                                      "im", "ins", "unsere", "weitere", "weiteren", "wird", "werden", "le", "la",
+                                      "les", "l", "du", "des", "au", "aux", "el", "los", "las", "il", "lo", "de",
+                                      "het", "een", "op", "o", "os", "a", "as", NULL};
+    static const char *const quantity[] = {"more", "less", "all", "mehr", "weniger", "alle", "alles", "plus",
+                                           "moins", "tout", "tous", "mas", "menos", "todo", "todos", "mais", "piu",
+                                           "tutto", "tutti", "meer", "minder", "alles", "wiecej", NULL};
+    if (s->n < 2 || s->n > 5)
+        return 0;
+    size_t verbs = 0, nouns = 0, quant = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        const sword *w = &s->v[i];
+        if (w->flags & F_UIVERB)
+            verbs++;
+        else if (w->flags & F_UINOUN)
+            nouns++;
+        else if (word_is(w, quantity))
+            quant++;
+        else if (!word_is(w, det) && !(w->flags & F_TRIVIAL))
+            return 0;
+    }
+    if (verbs && (nouns || quant)) {
+        snprintf(x->detail, x->detaillen, "UI action");
+        return 1;
+    }
+    return 0;
+}
+
+/* A forum smiley's alt text: the smiley's code at the end after at most
+ * three words ("Roll eyes :rolleyes:"), or an ASCII emoticon after at most
+ * two ("Big grin :D"). */
+static int shape_smiley(judge_ctx *x, const swords *s)
+{
+    const char *e = x->norm + x->nlen;
+    size_t code = 0;
+    if (x->nlen >= 3 && e[-1] == ':') { /* ":rolleyes:" */
+        const char *p = e - 2;
+        while (p > x->norm && (isalnum((unsigned char)*p) || *p == '_' || *p == '-'))
+            p--;
+        if (*p == ':' && e - 1 - p >= 2 && e - 1 - p <= 16 && (p == x->norm || p[-1] == ' '))
+            code = (size_t)(e - p);
+    }
+    int ascii = 0;
+    static const char *const emo[] = {":D", ":-D", ":P", ":-P", ":p", ":)", ":-)", ":(", ":-(", ";)", ";-)", ":o",
+                                      ":O", ":|", ":/", "8)", "8-)", ":x", NULL};
+    for (int i = 0; !code && emo[i]; i++) {
+        size_t l = strlen(emo[i]);
+        if (x->nlen > l && has_suffix(x->norm, x->nlen, emo[i]) && x->norm[x->nlen - l - 1] == ' ') {
+            code = l;
+            ascii = 1;
+        }
+    }
+    if (!code)
+        return 0;
+    /* the words before the code */
+    caption_length L;
+    caption_measure(x->norm, x->nlen - code, &L);
+    (void)s;
+    if (L.words >= 1 && L.words <= (ascii ? 2u : 3u)) { /* "A sad child :(" may describe */
+        snprintf(x->detail, x->detaillen, "smiley");
+        return 1;
+    }
+    return 0;
+}
+
+/* A project badge (shields.io and the like, in README-style pages): at
+ * most three words, the last a status word, the others names or badge
+ * subjects ("PyPI version", "GitHub license", "Docs status", "Tests -
+ * Status"). "Marital status" has a lower-case word of its own. */
+static int shape_projectbadge(judge_ctx *x, const swords *s)
+{
+    static const char *const status[] = {"status", "version", "license", "licence", "downloads", "coverage",
+                                         "passing", "failing", NULL};
+    static const char *const subject[] = {"docs", "doc", "build", "tests", "test", "ci", "pypi", "npm", "crates",
+                                          "conda", "coverage", "license", "downloads", "release", "pipeline",
+                                          "code", "style", "python", "package", NULL};
+    if (s->n < 2 || s->n > 3 || !word_is(&s->v[s->n - 1], status))
+        return 0;
+    for (size_t i = 0; i + 1 < s->n; i++)
+        if (!s->v[i].upper && !word_is(&s->v[i], subject))
+            return 0;
+    snprintf(x->detail, x->detaillen, "project badge");
+    return 1;
+}
+
 int cap_rule_shape(judge_ctx *x)
 {
     swords s = {0};
     split_words(x, &s);
     mark_spans(x, &s);
     int r = shape_bracket(x, &s) || shape_homelink(x, &s) || shape_rating(x, &s) || shape_credit(x, &s) ||
-            shape_logo(x, &s) || shape_cta(x, &s) || shape_bydomain(x, &s) || shape_ui(x, &s);
+            shape_logo(x, &s) || shape_cta(x, &s) || shape_bydomain(x, &s) || shape_ui(x, &s) ||
+            shape_uiaction(x, &s) || shape_smiley(x, &s) || shape_projectbadge(x, &s);
     swords_free(&s);
     return r;
 }

@@ -415,7 +415,7 @@ static void load_list(caption_filter *f, const char *text, size_t n, int pass)
                 {"[starword]", F_STARWORD}, {"[homelink]", F_HOMELINK},
                 {"[compound-strong]", F_COMPOUND | F_STRONG}, {"[compound-weak]", F_COMPOUND | F_WEAK},
                 {"[innocent]", F_INNOCENT}, {"[garment]", F_GARMENT}, {"[fashion]", F_FASHION},
-                {"[product]", F_PRODUCT}};
+                {"[product]", F_PRODUCT}, {"[uiverb]", F_UIVERB}, {"[uinoun]", F_UINOUN}};
             flags = 0;
             for (size_t i = 0; i < sizeof sec / sizeof sec[0]; i++)
                 if (strlen(sec[i].name) == len && memcmp(sec[i].name, l, len) == 0)

@@ -165,6 +165,22 @@ static void test_shapes(void)
         /* a Bookland EAN beside a title is a book's caption; IBAN lengths */
         {"9780670019403: The Secret Scripture", "keep"}, {"Sealey RE012 Air Suction Dent Puller Kit", "keep"},
         {"GB82 WEST 1234 5698 7654 32", "code_or_id"},
+        /* UI actions: a UI verb and a UI noun, nothing else; near-misses
+         * have a word of their own */
+        {"close video player", "boilerplate"}, {"Alle Kommentare anzeigen", "boilerplate"},
+        {"Diesen Beitrag drucken", "boilerplate"}, {"Menü schließen", "boilerplate"},
+        {"Fermer le menu", "boilerplate"}, {"Ver más", "boilerplate"}, {"Show more", "boilerplate"},
+        {"Open road at sunset in the Alps", "keep"}, {"Close Encounters", "keep"},
+        {"Das Kind liest eine Seite im Buch", "keep"}, {"Menu of the day at a seaside café", "keep"},
+        /* forum smileys, project badges */
+        {"Confused :confused:", "boilerplate"}, {"Big smile :D", "boilerplate"},
+        {"Two children laughing at the beach :)", "keep"}, {"PyPI version", "boilerplate"},
+        {"Build Status", "boilerplate"}, {"Marital status of adults in 2020", "keep"},
+        {"marital status", "keep"},
+        /* credits: "(c) Name", stock user names joined to the agency by a slash */
+        {"(c) Jane Doe", "boilerplate"}, {"Foto: © jdoe77/123RF.com", "boilerplate"},
+        {"Foto: © Jane Doe/stock.adobe.com", "boilerplate"}, {"Foto: cats/dogs playing in the snow", "keep"},
+        {"(c) the children of the village school painted this mural", "keep"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         caption_verdict v = caption_judge(f, cases[i].text, strlen(cases[i].text), NULL);
