@@ -40,6 +40,9 @@ typedef struct host {
     robots_rules *rules;
     tdmrep *tdm;           /* NULL: none / not fetched */
     char *refused;         /* robots.txt could not even be asked: 'private_address', 'dns'... */
+    int robots_unavailable; /* robots.txt answered 429 or 5xx, or not at all: everything is
+                               disallowed for this run, and what it stops is 'failed'
+                               (robots_unavailable, retried by --retry-failed), not an opt-out */
     double delay;          /* our own gap between requests (Crawl-delay above --host-delay), 0 = none */
     double next_at;        /* cc_now() before which we send nothing (delay) */
     double backoff_until;  /* wall clock: Retry-After of a 429/503 */

@@ -239,6 +239,10 @@ static int image_gate(crawl *c, const char *url, host **hp, dataset_status *st, 
         *st = DS_REJECTED, *why = h->refused;
         return GATE_DECIDED;
     }
+    if (h->robots_unavailable) {
+        *st = DS_FAILED, *why = "robots_unavailable";
+        return GATE_DECIDED;
+    }
     if (!robots_allowed(h->rules, c->agent, url)) {
         *why = "robots";
         return GATE_DECIDED;
@@ -388,6 +392,8 @@ static void dispatch_pages(crawl *c)
             skip = "bad_url", state = "failed";
         else if (h->refused)
             skip = h->refused, state = "failed";
+        else if (h->robots_unavailable)
+            skip = "robots_unavailable", state = "failed";
         else if (!robots_allowed(h->rules, c->agent, p->url))
             skip = "robots";
         if (skip) {

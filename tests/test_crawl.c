@@ -688,6 +688,50 @@ static void test_repeated_captions(const char *tmp)
     free(seed);
 }
 
+/* A robots.txt that answers 503 disallows everything for now (RFC 9309
+ * 2.3.1.4), but that is not the site's wish: the image it stops is
+ * 'failed' (robots_unavailable), not an opt-out, the 503 is not reused from
+ * the cache by the next run, and --retry-failed fetches the image once
+ * robots.txt answers. */
+static void test_robots_unavailable(tu_server *srv, const char *tmp)
+{
+    put(H1 "down.html",
+        PAGE_HEAD "</head><body><img src=\"http://down.test:%d/img/c1.jpg\" alt=\"A red telephone box on a "
+                  "quiet village street\"></body></html>\n",
+        port);
+    put("hosts/down.test/_rules.json", "{\"/robots.txt\": {\"status\": 503}}\n");
+    put_jpeg("hosts/down.test/img/c1.jpg", 301);
+    char *out = xasprintf("%s/down", tmp), *seed = xasprintf("http://127.0.0.1:%d/down.html", port);
+    char *resolve = xasprintf("down.test:%d:127.0.0.1", port);
+    tu_output o;
+    tu_run_clipcrawl(&o, "crawl", seed, "-o", out, "--allow-private", "--resolve", resolve, "--depth", "0",
+                     "--host-delay", "0", "--retries", "0", "-q", NULL);
+    CHECK_EQ_INT(o.status, 0);
+    tu_output_free(&o);
+    sqlite3 *db = tu_index_open(out);
+    char *st = tu_db_text(db, "SELECT status || ':' || reason FROM items WHERE url LIKE '%%/img/c1.jpg'");
+    CHECK(st && strcmp(st, "failed:robots_unavailable") == 0, "c1 behind a 503 robots.txt: %s", st ? st : "(none)");
+    free(st);
+    sqlite3_close(db);
+    CHECK_EQ_INT(tu_access_log_count(srv, "GET /img/c1.jpg"), 0);
+    /* the site is back */
+    put("hosts/down.test/_rules.json", "{}\n");
+    put("hosts/down.test/robots.txt", "User-agent: *\nAllow: /\n");
+    tu_run_clipcrawl(&o, "crawl", seed, "-o", out, "--allow-private", "--resolve", resolve, "--depth", "0",
+                     "--host-delay", "0", "--retry-failed", "-q", NULL);
+    CHECK_EQ_INT(o.status, 0);
+    tu_output_free(&o);
+    db = tu_index_open(out);
+    st = tu_db_text(db, "SELECT status FROM items WHERE url LIKE '%%/img/c1.jpg'");
+    CHECK(st && strcmp(st, "accepted") == 0, "c1 with --retry-failed once robots.txt answers: %s", st ? st : "(none)");
+    free(st);
+    sqlite3_close(db);
+    CHECK_EQ_INT(tu_access_log_count(srv, "GET /img/c1.jpg"), 1);
+    free(out);
+    free(seed);
+    free(resolve);
+}
+
 int main(void)
 {
     char *tmp = tu_mkdtemp("crawl");
@@ -705,6 +749,7 @@ int main(void)
     test_private_refused(srv, tmp, seed);
     test_depth_scope_maxpages(srv, tmp, seed);
     test_host_delay(srv, tmp);
+    test_robots_unavailable(srv, tmp);
     test_kill_resume(srv, tmp, seed, ref);
     test_repeated_captions(tmp);
 

@@ -512,7 +512,7 @@ static const want_row crawl_pages_want[] = {
     {"/site/big-early.html", "skipped", "robots"}, /* disallowed in the first 500 KiB */
     {"/site/big-late.html", "fetched", NULL},    /* disallowed only past 500 KiB: ignored */
     {"/site/r-1.html", "fetched", NULL},         /* robots-binary: no rule, allow all */
-    {"/site/r-2.html", "skipped", "robots"},     /* robots-5xx: unreachable, disallow all */
+    {"/site/r-2.html", "failed", "robots_unavailable"}, /* robots-5xx: unreachable, disallow all for now */
     {"/site/r-3.html", "fetched", NULL},         /* robots-redirects: 10 hops, unavailable, allow all */
 };
 
