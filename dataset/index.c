@@ -96,13 +96,20 @@ static cc_err migrate(cc_index *ix, int have)
     return CC_OK;
 }
 
-/* SQLite's default memory statistics take one process-wide mutex on every
- * allocation, which the export's reader thread and writer (two connections)
- * fought over; clipcrawl never reads those statistics. Library-wide, so set
- * once, before the first connection (afterwards sqlite3_config refuses). */
+/* Library-wide SQLite settings, set once, before the first connection
+ * (afterwards sqlite3_config refuses):
+ * - memory statistics off: they take one process-wide mutex on every
+ *   allocation, which the export's reader thread and writer (two
+ *   connections) fought over; clipcrawl never reads them;
+ * - statement journals kept in memory up to 4 MiB (SQLite's default is
+ *   64 KiB): each row a writer inserts, with its index and FTS updates,
+ *   outgrew 64 KiB and went to a temporary file, a third of the writer's
+ *   CPU per sample (bench/README.md); a bigger one (a large UPDATE) still
+ *   spills to disk. */
 static void sqlite_setup(void)
 {
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, 4 << 20);
 }
 
 cc_index *index_open(const char *path, int flags, char *err, size_t errlen)
