@@ -416,6 +416,8 @@ size_t cap_words_besides_credit(const judge_ctx *x)
 
 /* ---- logo / badge ---- */
 
+static int word_is(const sword *w, const char *const *list);
+
 /* "Vereinslogo", "Sportbanner": a furniture word as the last part of a
  * compound; the letter before it must be a consonant, which keeps Italian
  * and Spanish -logo words (dialogo, catalogo, psicologo) out. */
@@ -539,9 +541,23 @@ static int stock_listing(const judge_ctx *x)
     return 0;
 }
 
+/* "Bild von einem YouTube Graffiti", "Several Instagram logos on a
+ * screen": an indefinite article or a count word makes a description, not
+ * a label or a badge. */
+static int describes(const swords *s)
+{
+    static const char *const words[] = {"a", "an", "ein", "eine", "einem", "einen", "einer", "un", "une", "una",
+                                        "uno", "um", "uma", "een", "several", "mehrere", "plusieurs", "varios",
+                                        "varias", "vari", "diversi", "meerdere", NULL};
+    for (size_t i = 0; i < s->n; i++)
+        if (word_is(&s->v[i], words))
+            return 1;
+    return 0;
+}
+
 static int shape_logo(judge_ctx *x, const swords *s)
 {
-    if (stock_listing(x))
+    if (stock_listing(x) || describes(s))
         return 0;
     /* "ABC Button Cushion", "2-Button Jacket": a product with the furniture
      * on it (multi-word entries are marked by mark_spans) */
@@ -617,6 +633,13 @@ static int cta_label(judge_ctx *x, const swords *s)
     if (first == s->n)
         return 0;
     int cta = (s->v[first].flags & F_CTA) || ((s->v[last].flags & F_CTA) && infinitive(&s->v[last]));
+    /* "Kindheitstrauma mit Folgen", "Energiewende und Spenden": after a
+     * preposition, conjunction or article a final infinitive is a noun */
+    static const char *const noun_before[] = {"mit", "ohne", "von", "vom", "nach", "vor", "und", "oder", "das",
+                                              "die", "der", "den", "dem", "des", "beim", "met", "zonder", "en", "of",
+                                              "het", NULL};
+    if (cta && !(s->v[first].flags & F_CTA) && last > first && word_is(&s->v[last - 1], noun_before))
+        cta = 0;
     /* "The Order Of Time": after an article the word is a noun */
     static const char *const articles[] = {"the", "a", "an", "der", "die", "das", "le", "la", "les", "el", "los", "il", "de", "het", NULL};
     for (int k = 0; cta && first > 0 && articles[k]; k++)
@@ -655,6 +678,8 @@ static int cta_label(judge_ctx *x, const swords *s)
         left++;
         lower += !w->upper;
     }
+    if (social && !cta && describes(s))
+        return 0;
     if ((cta || social) && left <= (cta ? 3u : 2u) && lower <= 1) {
         snprintf(x->detail, x->detaillen, cta ? "call to action" : "social network badge");
         return 1;

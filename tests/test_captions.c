@@ -181,6 +181,13 @@ static void test_shapes(void)
         {"(c) Jane Doe", "boilerplate"}, {"Foto: © jdoe77/123RF.com", "boilerplate"},
         {"Foto: © Jane Doe/stock.adobe.com", "boilerplate"}, {"Foto: cats/dogs playing in the snow", "keep"},
         {"(c) the children of the village school painted this mural", "keep"},
+        /* payment badges, home links in more languages; nouns after a
+         * preposition, descriptions with an indefinite article or a count */
+        {"Bezahlen Sie per Lastschrift", "boilerplate"}, {"Pay with Klarna", "boilerplate"},
+        {"Zahlen und Fakten zur Energiewende", "keep"}, {"Volver a la página principal", "boilerplate"},
+        {"Wahlkampf: Ein Skandal mit Folgen", "keep"}, {"Newsletter bestellen", "boilerplate"},
+        {"Foto von einem Twitter Schild", "keep"}, {"Several Instagram logos on a screen", "keep"},
+        {"Folgen Sie uns auf Instagram", "boilerplate"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         caption_verdict v = caption_judge(f, cases[i].text, strlen(cases[i].text), NULL);
