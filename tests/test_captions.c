@@ -188,6 +188,11 @@ static void test_shapes(void)
         {"Wahlkampf: Ein Skandal mit Folgen", "keep"}, {"Newsletter bestellen", "boilerplate"},
         {"Foto von einem Twitter Schild", "keep"}, {"Several Instagram logos on a screen", "keep"},
         {"Folgen Sie uns auf Instagram", "boilerplate"},
+        /* template slot words with media words or each other; not beside
+         * any other word */
+        {"Featured Photo", "boilerplate"}, {"Header image", "boilerplate"}, {"Texto alternativo", "boilerplate"},
+        {"Default title text", "boilerplate"}, {"Main Street in Springfield", "keep"},
+        {"Post Office on the corner", "keep"}, {"Album cover of Abbey Road", "keep"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         caption_verdict v = caption_judge(f, cases[i].text, strlen(cases[i].text), NULL);

@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""devpool.py — the UNLABELLED pool of dev-unit strings that rules are read against.
+
+Usage:
+  devpool.py OUT.tsv UNPACKED_DEBS MIRROR PAIRS_TSV WARC_JSON
+
+Every alt/title/figcaption string of the corpora the labelled set was drawn
+from (extract.py's sources, with the same unit names: Debian documentation
+packages unpacked under UNPACKED_DEBS, the article-extraction test pages in
+the git snapshots under MIRROR, the LAION url/caption list PAIRS_TSV that
+pairs-dump.c prints, the WARC samples' WARC_JSON), restricted BEFORE anything
+is written:
+  - only units that are dev by the set's fixed rule (extract.split_of: held
+    out when sha1(unit) % 100 < 45);
+  - no string that occurs in any held-out unit at all (a string shared by a
+    dev page and a held-out page is left out);
+  - no string the labelled set already holds (any split).
+Writes OUT.tsv: unit, attribute, text (distinct strings, first seen wins)."""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import extract as E  # noqa: E402
+
+GIT = [("scrapinghub+article-extraction-benchmark", "aeb", "html/*.html.gz"),
+       ("adbar+trafilatura", "trafilatura", "tests/*/*.html"),
+       ("mozilla+readability", "readability", "test/test-pages/*/source.html"),
+       ("codelucas+newspaper", "newspaper", "tests/data/html/*.html"),
+       ("goose3+goose3", "goose3", "tests/data/*/*.html")]
+
+
+def main():
+    out, debs, mirror, pairs, warc = sys.argv[1:6]
+    units = {}
+    units.update(E.deb_units(debs))
+    for repo, corpus, pat in GIT:
+        units.update(E.git_units(os.path.join(mirror, repo, "repo"), corpus, pat))
+    units.update(E.warc_units(warc))
+    with open(pairs, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            url, tab, cap = line.rstrip("\n").partition("\t")
+            cap = " ".join(cap.split())
+            if tab and cap:
+                units.setdefault("laion/" + E.pairs_host(url), []).append(("alt", cap))
+    labelled = E.read_existing(os.path.join(os.path.dirname(os.path.abspath(__file__)), "captions-real.tsv"))
+    held = set()
+    for unit, strings in units.items():
+        if E.split_of(unit) == "heldout":
+            held.update(s for _, s in strings)
+    seen, rows = set(), []
+    for unit in sorted(units):
+        if E.split_of(unit) != "dev":
+            continue
+        for attr, s in units[unit]:
+            if s in seen or s in labelled or s in held:
+                continue
+            seen.add(s)
+            rows.append((unit, attr, s))
+    with open(out, "w", encoding="utf-8") as f:
+        for r in rows:
+            f.write("\t".join(r) + "\n")
+    dev_units = sum(E.split_of(u) == "dev" for u in units)
+    print("%d units (%d dev), %d strings in the dev pool" % (len(units), dev_units, len(rows)), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
