@@ -19,6 +19,11 @@
  *                    or a final German/Dutch infinitive) with at most three other
  *                    words, at most one of them lower-case ("Auf Facebook teilen",
  *                    "Download on the App Store", "Newsletter bestellen")
+ *   site badges, ad-blocker notices, feed and app badges, paging links
+ *   UI action        UI verbs and UI nouns ([uiverb], [uinoun]) with determiners only
+ *                    ("close player", "Diese Seite ausdrucken", "ver secciones")
+ *   smiley           a forum smiley code after at most three words ("Sad :sad:")
+ *   project badge    names and a status word ("PyPI version", "Build Status")
  * "Lower-case" is what separates "Twitter logo" from "man holding a phone in
  * front of a Twitter logo": furniture labels are names, descriptions are not.
  * The word lists behind F_FURNITURE, F_CTA, F_CONNECTOR, F_CREDIT, F_AGENCY,
