@@ -20,8 +20,9 @@
  * on a shared machine samples per CPU-second is the figure that does not
  * depend on who else runs. Prints one JSON object.
  *
- * $BENCH_EXPORT_KEEP=DIR builds in DIR (which must not exist) and keeps it,
- * so the source DIR/src can be exported again under perf.
+ * $BENCH_EXPORT_KEEP=DIR builds in DIR and keeps it, so the source DIR/src
+ * can be exported again under perf; when DIR/src already holds a source of
+ * SOURCE samples (an earlier kept run) it is measured again, not rebuilt.
  * $CLIPCRAWL_BIN_BASELINE=PATH also exports everything with that (older)
  * clipcrawl in the same run ("export_baseline"), for before/after figures. */
 #include <stdio.h>
@@ -31,6 +32,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <sqlite3.h>
 
 #include "common.h"
 #include "dataset.h"
@@ -106,12 +109,35 @@ int main(int argc, char **argv)
     char tmpl[] = "/tmp/bench_export.XXXXXX";
     const char *keep = getenv("BENCH_EXPORT_KEEP");
     char *root = keep && *keep ? (char *)keep : mkdtemp(tmpl);
-    if (!root || (root != tmpl && mkdir(root, 0755) != 0)) {
+    char *dir = root ? xasprintf("%s/src", root) : NULL;
+    char *probe = dir ? xasprintf("%s/index.sqlite", dir) : NULL;
+    /* a kept source of the same size is measured again without rebuilding */
+    int reuse = root != tmpl && probe && access(probe, F_OK) == 0;
+    free(probe);
+    if (!root || (root != tmpl && !reuse && mkdir(root, 0755) != 0)) {
         perror(root ? root : "mkdtemp");
         return 1;
     }
-    char *dir = xasprintf("%s/src", root), *out = xasprintf("%s/out", root), *out2 = xasprintf("%s/half", root);
+    char *out = xasprintf("%s/out", root), *out2 = xasprintf("%s/half", root);
     char err[512];
+    double t0 = cc_now(), build_s = 0;
+    if (reuse) {
+        dataset *rd = dataset_open_readonly(dir, err, sizeof err);
+        sqlite3_stmt *st = NULL;
+        int64_t have = -1;
+        if (rd && sqlite3_prepare_v2(dataset_db(rd), "SELECT count(*) FROM items WHERE status = 'accepted'", -1, &st,
+                                     NULL) == SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW)
+            have = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        dataset_close(rd, 0, NULL, 0);
+        if (have != src_n) {
+            fprintf(stderr, "bench_export: %s holds %lld samples, not %d: remove it or keep another directory\n", dir,
+                    (long long)have, src_n);
+            return 1;
+        }
+        goto measure;
+    }
     dataset *ds = dataset_open(dir, NULL, err, sizeof err);
     if (!ds) {
         fprintf(stderr, "%s\n", err);
@@ -121,7 +147,6 @@ int main(int argc, char **argv)
     unsigned char *img = xmalloc(size);
     uint32_t x = 12345;
     char caption[128], url[128];
-    double t0 = cc_now();
     for (int i = 0; i < src_n; i++) {
         for (size_t k = 0; k < size; k += 4) {
             x ^= x << 13, x ^= x >> 17, x ^= x << 5;
@@ -141,7 +166,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s\n", err);
         return 1;
     }
-    double build_s = cc_now() - t0;
+    free(img);
+    build_s = cc_now() - t0;
+measure:;
 
     /* baseline: read every sample back */
     sync();
@@ -217,7 +244,7 @@ int main(int argc, char **argv)
     char *rm = xasprintf("rm -rf '%s'", root);
     if (root == tmpl && system(rm) != 0)
         fprintf(stderr, "could not remove %s\n", root);
-    free(rm), free(img), free(dir), free(out), free(out2), free(out3);
+    free(rm), free(dir), free(out), free(out2), free(out3);
     free(ew), free(ec), free(bws), free(bcs);
     return 0;
 }
