@@ -81,7 +81,7 @@ typedef struct {
     int retry_failed;
     int (*judge)(const char *text, void *ctx, const char **reason); /* the caption filter */
     void *judge_ctx;
-    size_t image_bound;    /* image requests pending in the engine at most */
+    size_t image_bound;    /* image requests pending in the engine, plus images waiting to follow a redirect, at most */
     int page_bound;        /* page requests in flight at most */
     const volatile sig_atomic_t *stop;
     /* state */

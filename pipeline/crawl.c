@@ -307,7 +307,10 @@ static void dispatch_images(crawl *c)
     for (int i = 0; i < c->niwin; i++) {
         frontier_image *im = &c->iwin[i];
         int consumed = 0;
-        if (c->failed || http_pending(c->eng) >= c->image_bound) {
+        /* images waiting to follow a redirect count as requests: a host
+         * whose redirect targets wait (robots.txt, Crawl-delay) cannot grow
+         * that queue past the bound */
+        if (c->failed || http_pending(c->eng) + c->nredir >= c->image_bound) {
             c->iwin[keep++] = *im;
             continue;
         }
