@@ -4,12 +4,10 @@
  * breaks inside a caption become spaces so each row stays one line; rows the
  * reader reports as malformed, and rows without a caption, are skipped.
  *
- * A one-off tool for extract.py's pairs: source kind (see README.md), not
- * part of the build. From the repository root, after scripts/build.sh:
- *   gcc -I. -Icrawler tests/data/realcaptions/pairs-dump.c \
- *       build/crawler/libcrawler.a build/common/libcommon.a \
- *       -lz -lzstd -lsnappy -llz4 -lm -o /tmp/pairs-dump
- *   /tmp/pairs-dump test_10000.parquet > laion-10k.tsv */
+ * A one-off tool for extract.py's pairs: source kind (see README.md),
+ * built with the tests (tests/meson.build) so it keeps compiling. From the
+ * repository root, after scripts/build.sh:
+ *   build/tests/pairs-dump test_10000.parquet > laion-10k.tsv */
 #include <stdio.h>
 
 #include "pairs.h"
