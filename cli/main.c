@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "common.h"
+#include "text.h"
 
 static const cli_command commands[] = {
     {"help", cmd_help, "show help for a command", "usage: clipcrawl help [COMMAND]\n"},
@@ -91,18 +92,7 @@ int cli_missing_value(const char *cmd, const char *flag, const char *v)
     return 0;
 }
 
-int cli_parse_long(const char *s, long min, long max, long *out)
-{
-    if (!s || !*s)
-        return -1;
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || *end || v < min || v > max)
-        return -1;
-    *out = v;
-    return 0;
-}
+int cli_parse_long(const char *s, long min, long max, long *out) { return cc_parse_long(s, min, max, out); }
 
 int cli_parse_double(const char *s, double *out)
 {

@@ -1,6 +1,8 @@
-/* text.c — hex digits, UTF-8 and trimming (see text.h). */
+/* text.c — hex digits, UTF-8, trimming and whole numbers (see text.h). */
 #include "text.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 int cc_hexval(int c)
@@ -117,4 +119,17 @@ char *cc_trim(char *s)
     while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
         s[--n] = 0;
     return s;
+}
+
+int cc_parse_long(const char *s, long lo, long hi, long *out)
+{
+    if (!s || !*s)
+        return -1;
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *end || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
 }

@@ -1,4 +1,4 @@
-/* text.h — hex digits, UTF-8 and trimming, the one copy every stage uses.
+/* text.h — hex digits, UTF-8, trimming and whole numbers, the one copy every stage uses.
  *
  * UTF-8 here is RFC 3629's: no overlong forms, no surrogates (U+D800..DFFF),
  * nothing above U+10FFFF. Decoding never reads past n.
@@ -42,5 +42,10 @@ int cc_utf8_valid(const void *s, size_t n);
 /* Cuts spaces, tabs, CRs and LFs from both ends of s in place (the end by
  * writing a NUL) and returns the first character kept. */
 char *cc_trim(char *s);
+
+/* Parses s as a whole decimal number in [lo, hi] with nothing after it (a
+ * command-line or configuration value): 0 and *out set, or -1 (empty,
+ * not a number, trailing characters, out of range). */
+int cc_parse_long(const char *s, long lo, long hi, long *out);
 
 #endif

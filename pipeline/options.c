@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "pipeline.h"
+#include "text.h"
 
 void pipeline_options_init(pipeline_options *o)
 {
@@ -271,20 +272,6 @@ int clip_tool_option(clip_tool_options *o, int argc, char **argv, int *i, char *
     return 0;
 }
 
-/* A whole decimal number in [lo, hi], nothing after it. */
-static int parse_long(const char *v, long lo, long hi, long *out)
-{
-    if (!v || !*v)
-        return -1;
-    char *end;
-    errno = 0;
-    long n = strtol(v, &end, 10);
-    if (errno || *end || n < lo || n > hi)
-        return -1;
-    *out = n;
-    return 0;
-}
-
 int crawl_option(crawl_options *o, const char *flag, const char *value, char *err, size_t errlen)
 {
     long n;
@@ -293,7 +280,7 @@ int crawl_option(crawl_options *o, const char *flag, const char *value, char *er
     if (strcmp(flag, "-o") == 0 || strcmp(flag, "--output") == 0) {
         o->out_dir = value;
     } else if (strcmp(flag, "--host-concurrency") == 0) {
-        if (parse_long(value, 1, 64, &n) != 0) {
+        if (cc_parse_long(value, 1, 64, &n) != 0) {
             snprintf(err, errlen, "--host-concurrency needs 1..64, got '%s'", value);
             return -1;
         }
@@ -308,7 +295,7 @@ int crawl_option(crawl_options *o, const char *flag, const char *value, char *er
         }
         o->host_delay = d;
     } else if (strcmp(flag, "--samples-per-shard") == 0) {
-        if (parse_long(value, 1, DATASET_MAX_SAMPLES_PER_SHARD, &n) != 0) {
+        if (cc_parse_long(value, 1, DATASET_MAX_SAMPLES_PER_SHARD, &n) != 0) {
             snprintf(err, errlen, "--samples-per-shard needs 1..%d, got '%s'", DATASET_MAX_SAMPLES_PER_SHARD, value);
             return -1;
         }

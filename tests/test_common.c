@@ -186,6 +186,15 @@ static void test_text(void)
         CHECK(!cc_utf8_valid(bad[i].s, bad[i].n), "bad %zu is invalid", i);
     }
     CHECK(cc_utf8_valid("", 0) && cc_utf8_valid("plain", 5), "ascii valid");
+    long v = -7;
+    CHECK(cc_parse_long("64", 1, 64, &v) == 0 && v == 64, "parse_long upper bound");
+    CHECK(cc_parse_long("-3", -5, 5, &v) == 0 && v == -3, "parse_long negative");
+    const char *refused[] = {"", "65", "0", "12x", "1.5", "x", "99999999999999999999"};
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        v = -7;
+        CHECK(cc_parse_long(refused[i], 1, 64, &v) == -1 && v == -7, "parse_long refuses '%s'", refused[i]);
+    }
+    CHECK(cc_parse_long(NULL, 1, 64, &v) == -1, "parse_long NULL");
 }
 
 /* strmap.h: put/get/replace/remove, growth, removal during iteration. */
