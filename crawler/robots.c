@@ -66,6 +66,11 @@ void robots_free(robots_rules *r)
     free(r);
 }
 
+int robots_status_unreachable(int http_status)
+{
+    return http_status <= 0 || http_status == 429 || (http_status >= 500 && http_status <= 599);
+}
+
 robots_rules *robots_for_status(int http_status, const char *body, size_t n)
 {
     if (http_status >= 200 && http_status <= 299)

@@ -57,6 +57,11 @@ robots_rules *robots_disallow_all(void);
  * body/n are only read for 2xx. */
 robots_rules *robots_for_status(int http_status, const char *body, size_t n);
 
+/* 1 when http_status is one robots_for_status reads as "unreachable" (429,
+ * 500..599, 0 or negative): everything is disallowed for now, but that is
+ * not the site's wish, so a caller may ask again later (RFC 9309 2.3.1.4). */
+int robots_status_unreachable(int http_status);
+
 void robots_free(robots_rules *r); /* NULL is a no-op */
 
 /* 1 when the crawler whose product token is agent may fetch url_or_path,

@@ -885,20 +885,27 @@ static int valid_ext(const char *ext)
     return ext && (strcmp(ext, "jpg") == 0 || strcmp(ext, "png") == 0 || strcmp(ext, "webp") == 0);
 }
 
-/* Checks what a sample's frame is built from (message in err). */
-static int sample_check(const dataset_sample *s, char *err, size_t errlen)
+/* The members of a sample's caller JSON objects (extra_json, list_columns),
+ * found once by sample_check and appended to KEY.json by sample_members. */
+typedef struct {
+    const char *extra, *listc;
+    size_t extra_n, listc_n;
+} sample_parts;
+
+/* Checks what a sample's frame is built from (message in err) and finds
+ * its JSON objects' members. */
+static int sample_check(const dataset_sample *s, sample_parts *pt, char *err, size_t errlen)
 {
-    const char *p;
-    size_t n;
+    *pt = (sample_parts){0};
     if (!s->image || !s->image_len || !valid_ext(s->ext)) {
         cc_seterr(err, errlen, "sample for %s needs image bytes and ext jpg/png/webp", s->url ? s->url : "?");
         return -1;
     }
-    if (s->extra_json && object_members(s->extra_json, &p, &n) < 0) {
+    if (s->extra_json && object_members(s->extra_json, &pt->extra, &pt->extra_n) < 0) {
         cc_seterr(err, errlen, "extra JSON for %s is not a JSON object", s->url ? s->url : "?");
         return -1;
     }
-    if (s->list_columns && object_members(s->list_columns, &p, &n) < 0) {
+    if (s->list_columns && object_members(s->list_columns, &pt->listc, &pt->listc_n) < 0) {
         cc_seterr(err, errlen, "list columns for %s are not a JSON object", s->url ? s->url : "?");
         return -1;
     }
@@ -908,15 +915,9 @@ static int sample_check(const dataset_sample *s, char *err, size_t errlen)
 /* The three members of a checked sample's frame under key: the image,
  * KEY.txt and KEY.json (built in j; img2dataset's fields first, then ours,
  * then the caller's). member_sha: the image's hex SHA-256. */
-static void sample_members(const dataset_sample *s, const char *key, const char *member_sha, ccbuf *j,
-                           char names[3][32], shard_member m[3])
+static void sample_members(const dataset_sample *s, const sample_parts *pt, const char *key, const char *member_sha,
+                           ccbuf *j, char names[3][32], shard_member m[3])
 {
-    const char *extra = NULL, *listc = NULL;
-    size_t extra_n = 0, listc_n = 0;
-    if (s->extra_json)
-        object_members(s->extra_json, &extra, &extra_n);
-    if (s->list_columns)
-        object_members(s->list_columns, &listc, &listc_n);
     ccbuf_reset(j);
     ccbuf_puts(j, "{\"url\":");
     if (s->url)
@@ -930,11 +931,11 @@ static void sample_members(const dataset_sample *s, const char *key, const char 
     ccbuf_printf(j, ",\"sha256\":\"%s\"", s->sha256 ? s->sha256 : member_sha);
     json_str_or_null(j, "page_url", s->page_url);
     json_str_or_null(j, "caption_source", s->caption_source);
-    if (listc_n)
+    if (pt->listc_n)
         append_list_members(j, s->list_columns);
-    if (extra_n) {
+    if (pt->extra_n) {
         ccbuf_putc(j, ',');
-        ccbuf_append(j, extra, extra_n);
+        ccbuf_append(j, pt->extra, pt->extra_n);
     }
     ccbuf_puts(j, "}");
     snprintf(names[0], 32, "%s.%s", key, s->ext);
@@ -981,13 +982,14 @@ cc_err dataset_frame_build(dataset_framer *f, const dataset_sample *s, const cha
                            char *err, size_t errlen)
 {
     out->key[0] = 0;
-    if (sample_check(s, err, errlen) < 0)
+    sample_parts pt;
+    if (sample_check(s, &pt, err, errlen) < 0)
         return CC_ERR_USAGE;
     member_sha_of(s, out->member_sha256);
     out->fetched = s->fetched_at > 0 ? s->fetched_at : cc_wallclock();
     char names[3][32];
     shard_member m[3];
-    sample_members(s, key, out->member_sha256, &f->json, names, m);
+    sample_members(s, &pt, key, out->member_sha256, &f->json, names, m);
     cc_err rc = shard_frame_build(f->z, m, 3, (int64_t)out->fetched, &out->bytes, err, errlen);
     if (rc == CC_OK)
         memcpy(out->key, key, 10);
@@ -1027,7 +1029,8 @@ cc_err dataset_add_accepted(dataset *ds, const dataset_sample *s, char key_out[1
         return CC_ERR_USAGE;
     }
     char why[400];
-    if (sample_check(s, why, sizeof why) < 0) {
+    sample_parts pt;
+    if (sample_check(s, &pt, why, sizeof why) < 0) {
         dserr(ds, "%s: %s", ds->dir, why);
         return CC_ERR_USAGE;
     }
@@ -1073,7 +1076,7 @@ cc_err dataset_add_accepted(dataset *ds, const dataset_sample *s, char key_out[1
     } else {
         char names[3][32];
         shard_member m[3];
-        sample_members(s, key, member_sha, &ds->scratch, names, m);
+        sample_members(s, &pt, key, member_sha, &ds->scratch, names, m);
         rc = shard_writer_add(ds->w, m, 3, (int64_t)fetched, &off, &len);
     }
     if (rc != CC_OK) {

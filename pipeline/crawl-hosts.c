@@ -36,14 +36,6 @@ static void host_set_delay(crawl *c, host *h, double crawl_delay)
     h->delay = crawl_delay > c->host_delay ? crawl_delay : 0;
 }
 
-/* RFC 9309 2.3.1.3-4: a robots.txt that answered 429 or 5xx, or not at
- * all (status 0), means "disallow everything" for now, not the site's
- * wish; such an answer is not reused from the cache by a later run. */
-static int robots_status_unavailable(int status)
-{
-    return status == 0 || status == 429 || status >= 500;
-}
-
 /* Finds or creates the host of url (loading what the index caches). NULL
  * when url has no origin. */
 host *crawl_host_for(crawl *c, const char *url)
@@ -68,7 +60,7 @@ host *crawl_host_for(crawl *c, const char *url)
         double now = cc_wallclock();
         h->backoff_until = fh.backoff_until;
         if (fh.has_robots && now - fh.robots_fetched_at < ROBOTS_CACHE_TTL &&
-            !robots_status_unavailable(fh.robots_status)) {
+            !robots_status_unreachable(fh.robots_status)) { /* an unreachable one is asked again */
             h->rules = robots_for_status(fh.robots_status, (const char *)fh.robots_body.data, fh.robots_body.len);
             h->robots_known = 1;
             host_set_delay(c, h, robots_crawl_delay(h->rules, c->agent));
@@ -198,7 +190,7 @@ void crawl_on_robots(crawl *c, host *h, http_result *r)
     robots_free(h->rules);
     h->rules = robots_for_status(status, (const char *)r->body.data, r->body.len);
     h->robots_known = 1;
-    h->robots_unavailable = !h->refused && robots_status_unavailable(status);
+    h->robots_unavailable = !h->refused && robots_status_unreachable(status);
     double cd = robots_crawl_delay(h->rules, c->agent);
     host_set_delay(c, h, cd);
     crawl_note_backoff(c, h, r);

@@ -203,8 +203,7 @@ static void read_batch(void *arg)
         }
         /* a plain copy's frame is built here, off the writing thread; a
          * sample it fails for is built (and its error reported) there */
-        s->frame.key[0] = 0;
-        if (x->framer && s->key[0]) {
+        if (x->framer) {
             dataset_sample d;
             char err[256];
             sample_of(x, s, &d);
@@ -274,14 +273,12 @@ static void next_batch(batch *b, size_t cap, const int64_t *ids, size_t n, size_
  * written (plain copies only: re-encoded frames are built when written). */
 static void plan_keys(run_ctx *x, batch *b, size_t skip)
 {
+    if (!x->framer)
+        return;
     char(*keys)[10] = xmalloc((b->n ? b->n : 1) * sizeof *keys);
     dataset_next_keys(x->dst, skip, b->n, keys);
-    for (size_t k = 0; k < b->n; k++) {
-        if (x->framer)
-            memcpy(b->slots[k].key, keys[k], 10);
-        else
-            b->slots[k].key[0] = 0;
-    }
+    for (size_t k = 0; k < b->n; k++)
+        memcpy(b->slots[k].key, keys[k], 10);
     free(keys);
 }
 

@@ -235,11 +235,13 @@ static void test_units(void)
     robots_free(r);
 
     /* fetch-status semantics */
-    struct { int st; int allowed; } sc[] = {{200, 0}, {404, 1}, {410, 1}, {401, 1}, {403, 1}, {429, 0},
-                                            {500, 0}, {503, 0}, {0, 0}, {-1, 0}, {301, 0}};
+    struct { int st; int allowed, unreachable; } sc[] = {
+        {200, 0, 0}, {404, 1, 0}, {410, 1, 0}, {401, 1, 0}, {403, 1, 0}, {429, 0, 1},
+        {500, 0, 1}, {503, 0, 1}, {599, 0, 1}, {0, 0, 1}, {-1, 0, 1}, {301, 0, 0}, {600, 0, 0}};
     for (size_t i = 0; i < sizeof sc / sizeof sc[0]; i++) {
         r = robots_for_status(sc[i].st, "User-agent: *\nDisallow: /\n", 26);
         CHECK(robots_allowed(r, "x", "/page") == sc[i].allowed, "status %d", sc[i].st);
+        CHECK(robots_status_unreachable(sc[i].st) == sc[i].unreachable, "status %d unreachable", sc[i].st);
         robots_free(r);
     }
     robots_free(NULL);
