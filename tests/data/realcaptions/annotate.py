@@ -1,0 +1,129 @@
+#!/usr/bin/python3
+"""annotate.py — the second, blind annotation of captions-real.tsv.
+
+Every row of the set was labelled by a first annotator. This script runs the
+second pass and the adjudication, so that the figures rest on labels two
+people agreed on (or a third chose between):
+
+  annotate.py chunks SET.tsv OUTDIR [K]
+      Writes OUTDIR/chunkN.tsv (id, unit, attribute, caption; id = the row's
+      line number in SET.tsv) in K chunks (default 4), a source unit never
+      split, units in a seeded random order. No label and no filter verdict
+      is written: the second annotator labels blind, with the written policy.
+  annotate.py disagreements SET.tsv OUTDIR LABELS.tsv... 
+      Reads the second annotator's `id<TAB>label` files and writes
+      OUTDIR/adjudicate.tsv (id, unit, attribute, caption, label A, label B)
+      for every row where the two labels differ; which label is A is chosen
+      by a seeded coin per row, so the adjudicator cannot tell which came
+      first. No filter verdict is written.
+  annotate.py merge SET.tsv OUT.tsv ADJUDICATED.tsv LABELS.tsv...
+      Writes OUT.tsv: SET.tsv with two more columns (first annotator's label,
+      second annotator's label) and column 4 set to the agreed label, or to
+      the adjudicator's where they differ (ADJUDICATED.tsv: id<TAB>label).
+      Comment lines are kept.
+
+Stdlib only. Run it with the set's own rows; it never reads the filter.
+"""
+import random
+import sys
+
+LABELS = {"keep", "empty", "too_short", "filename", "url_or_path", "isbn",
+          "code_or_id", "boilerplate", "unsafe", "ambiguous"}
+
+
+def read_set(path):
+    rows = {}
+    for i, line in enumerate(open(path, encoding="utf-8"), 1):
+        if line.startswith("#") or not line.strip():
+            continue
+        p = line.rstrip("\n").split("\t")
+        rows[i] = p
+    return rows
+
+
+def read_labels(paths):
+    out = {}
+    for path in paths:
+        for line in open(path, encoding="utf-8"):
+            if not line.strip():
+                continue
+            i, lab = line.rstrip("\n").split("\t")[:2]
+            i, lab = int(i), lab.strip()
+            if lab not in LABELS:
+                sys.exit(f"{path}: id {i}: unknown label '{lab}'")
+            if i in out:
+                sys.exit(f"{path}: id {i} labelled twice")
+            out[i] = lab
+    return out
+
+
+def chunks(set_path, outdir, k=4):
+    rows = read_set(set_path)
+    units = {}
+    for i, p in rows.items():
+        units.setdefault(p[1], []).append(i)
+    order = list(units)
+    random.seed(20261204)
+    random.shuffle(order)
+    parts = [[] for _ in range(k)]
+    for u in order:
+        min(parts, key=len).extend(units[u])
+    for n, part in enumerate(parts, 1):
+        with open(f"{outdir}/chunk{n}.tsv", "w", encoding="utf-8") as f:
+            f.write("id\tunit\tattribute\tcaption\n")
+            for i in part:
+                p = rows[i]
+                f.write(f"{i}\t{p[1]}\t{p[2]}\t{p[4]}\n")
+
+
+def disagreements(set_path, outdir, label_paths):
+    rows = read_set(set_path)
+    second = read_labels(label_paths)
+    missing = [i for i in rows if i not in second]
+    if missing:
+        sys.exit(f"{len(missing)} rows have no second label (first: line {missing[0]})")
+    rng = random.Random(4711)
+    with open(f"{outdir}/adjudicate.tsv", "w", encoding="utf-8") as f:
+        f.write("id\tunit\tattribute\tcaption\tlabel_a\tlabel_b\n")
+        for i, p in rows.items():
+            first = p[5] if len(p) == 7 else p[3]
+            if first == second[i]:
+                continue
+            a, b = (first, second[i]) if rng.random() < 0.5 else (second[i], first)
+            f.write(f"{i}\t{p[1]}\t{p[2]}\t{p[4]}\t{a}\t{b}\n")
+
+
+def merge(set_path, out_path, adj_path, label_paths):
+    rows = read_set(set_path)
+    second = read_labels(label_paths)
+    adjudicated = read_labels([adj_path])
+    with open(out_path, "w", encoding="utf-8") as out:
+        for i, line in enumerate(open(set_path, encoding="utf-8"), 1):
+            if i not in rows:
+                out.write(line)
+                continue
+            p = rows[i]
+            first = p[5] if len(p) == 7 else p[3]
+            sec = second[i]
+            if first == sec:
+                final = first
+            elif i in adjudicated:
+                final = adjudicated[i]
+            else:
+                sys.exit(f"line {i}: annotators differ ({first} / {sec}) and no adjudication")
+            out.write("\t".join([p[0], p[1], p[2], final, p[4], first, sec]) + "\n")
+
+
+def main(argv):
+    if len(argv) >= 3 and argv[0] == "chunks":
+        chunks(argv[1], argv[2], int(argv[3]) if len(argv) > 3 else 4)
+    elif len(argv) >= 4 and argv[0] == "disagreements":
+        disagreements(argv[1], argv[2], argv[3:])
+    elif len(argv) >= 5 and argv[0] == "merge":
+        merge(argv[1], argv[2], argv[3], argv[4:])
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
