@@ -415,7 +415,8 @@ static void load_list(caption_filter *f, const char *text, size_t n, int pass)
                 {"[starword]", F_STARWORD}, {"[homelink]", F_HOMELINK},
                 {"[compound-strong]", F_COMPOUND | F_STRONG}, {"[compound-weak]", F_COMPOUND | F_WEAK},
                 {"[innocent]", F_INNOCENT}, {"[garment]", F_GARMENT}, {"[fashion]", F_FASHION},
-                {"[product]", F_PRODUCT}, {"[uiverb]", F_UIVERB}, {"[uinoun]", F_UINOUN}};
+                {"[product]", F_PRODUCT}, {"[uiverb]", F_UIVERB}, {"[uinoun]", F_UINOUN},
+                {"[single]", F_SINGLE}, {"[langname]", F_LANGNAME}};
             flags = 0;
             for (size_t i = 0; i < sizeof sec / sizeof sec[0]; i++)
                 if (strlen(sec[i].name) == len && memcmp(sec[i].name, l, len) == 0)
@@ -1150,12 +1151,40 @@ static int rule_code(judge_ctx *x)
 
 /* ---- boilerplate ------------------------------------------------------------------------------------ */
 
-static int rule_boilerplate(judge_ctx *x)
+/* Can words idx[0..m) be cut into consecutive list entries carrying flag? */
+static int cuts_into(const judge_ctx *x, const size_t *idx, size_t m, unsigned flag)
 {
     const caption_filter *f = x->f;
+    unsigned char *ok = xcalloc(m + 1, 1);
+    ccbuf tmp = {0};
+    ok[0] = 1;
+    for (size_t i = 0; i < m; i++) {
+        if (!ok[i])
+            continue;
+        for (size_t k = 1; k <= f->max_phrase && i + k <= m; k++) {
+            ccbuf_reset(&tmp);
+            for (size_t j = i; j < i + k; j++) {
+                if (j > i)
+                    ccbuf_putc(&tmp, ' ');
+                ccbuf_append(&tmp, x->fold + x->w.t[idx[j]].off, x->w.t[idx[j]].len);
+            }
+            if (cap_set_get(&f->words, (const char *)tmp.data, tmp.len) & flag)
+                ok[i + k] = 1;
+        }
+    }
+    int r = m > 0 && ok[m];
+    ccbuf_free(&tmp);
+    free(ok);
+    return r;
+}
+
+static int rule_boilerplate(judge_ctx *x)
+{
     size_t *keep = xmalloc((x->w.n + 1) * sizeof *keep);
+    size_t *all = xmalloc((x->w.n + 1) * sizeof *all);
     size_t m = 0, social = 0;
     for (size_t i = 0; i < x->w.n; i++) {
+        all[i] = i;
         unsigned fl = cap_word_flags(x, i);
         if (fl & F_SOCIAL)
             social++;
@@ -1169,34 +1198,36 @@ static int rule_boilerplate(judge_ctx *x)
             snprintf(x->detail, x->detaillen, "social network names");
             fired = 1;
         }
-    } else {
-        /* Can the remaining words be cut into consecutive [phrase] entries? */
-        unsigned char *ok = xcalloc(m + 1, 1);
+    } else if (cuts_into(x, keep, m, F_PHRASE)) {
+        /* the remaining words are consecutive [phrase] entries */
+        const tok *t0 = &x->w.t[keep[0]];
+        snprintf(x->detail, x->detaillen, "boilerplate '%.*s'", (int)t0->len, x->fold + t0->off);
+        fired = 1;
+    }
+    /* "FAQs", "Livefyre", "置頂": a [single] entry that is the whole caption
+     * (alone these words label a link or a widget; beside others they may
+     * describe) */
+    if (!fired && x->w.n > 0) {
         ccbuf tmp = {0};
-        ok[0] = 1;
-        for (size_t i = 0; i < m; i++) {
-            if (!ok[i])
-                continue;
-            for (size_t k = 1; k <= f->max_phrase && i + k <= m; k++) {
-                ccbuf_reset(&tmp);
-                for (size_t j = i; j < i + k; j++) {
-                    if (j > i)
-                        ccbuf_putc(&tmp, ' ');
-                    ccbuf_append(&tmp, x->fold + x->w.t[keep[j]].off, x->w.t[keep[j]].len);
-                }
-                if (cap_set_get(&f->words, (const char *)tmp.data, tmp.len) & F_PHRASE)
-                    ok[i + k] = 1;
-            }
+        for (size_t i = 0; i < x->w.n; i++) {
+            if (i)
+                ccbuf_putc(&tmp, ' ');
+            ccbuf_append(&tmp, x->fold + x->w.t[i].off, x->w.t[i].len);
         }
-        if (ok[m]) {
-            const tok *t0 = &x->w.t[keep[0]];
-            snprintf(x->detail, x->detaillen, "boilerplate '%.*s'", (int)t0->len, x->fold + t0->off);
+        if (cap_set_get(&x->f->words, (const char *)tmp.data, tmp.len) & F_SINGLE) {
+            snprintf(x->detail, x->detaillen, "furniture word '%.*s'", (int)(tmp.len > 40 ? 40 : tmp.len),
+                     (const char *)tmp.data);
             fired = 1;
         }
         ccbuf_free(&tmp);
-        free(ok);
+    }
+    /* "English", "Español", "EN | DE", "简体中文": a language switcher */
+    if (!fired && x->w.n > 0 && cuts_into(x, all, x->w.n, F_LANGNAME)) {
+        snprintf(x->detail, x->detaillen, "language switcher");
+        fired = 1;
     }
     free(keep);
+    free(all);
     return fired;
 }
 
@@ -1291,6 +1322,42 @@ static int rule_too_short(judge_ctx *x)
     return 0;
 }
 
+/* "4", "RPR1": under five characters a caption is too short to be read as
+ * a code; a year alone ("2023") is still a date. */
+static int tiny_number(const judge_ctx *x)
+{
+    caption_length L;
+    caption_measure(x->norm, x->nlen, &L);
+    if (L.chars >= 5)
+        return 0;
+    int digits = 0;
+    for (size_t i = 0; i < x->nlen; i++)
+        digits += isdigit((unsigned char)x->norm[i]) != 0;
+    return !(digits == 4 && x->nlen == 4);
+}
+
+/* "Haupt-RSS-Feed", "RSS-Feed-Icon": a hyphenated compound whose parts
+ * are all capitalised is written as words (German writes compounds so), so
+ * furniture shapes judge it before the slug rule; "ascom-image-Logo",
+ * "Facebook_Icon" and "RSS2-Logo" stay file names. */
+static int title_compound(const judge_ctx *x)
+{
+    int start = 1;
+    for (size_t i = 0; i < x->nlen;) {
+        int32_t cp = cap_next_cp((const unsigned char *)x->norm, x->nlen, &i);
+        if (cp == '-') {
+            start = 1;
+            continue;
+        }
+        if (cp < 0 || cp == '_' || (cp < 128 && isdigit(cp)))
+            return 0;
+        if (start && utf8proc_category(cp) != UTF8PROC_CATEGORY_LU)
+            return 0;
+        start = 0;
+    }
+    return 1;
+}
+
 /* ---- judge -------------------------------------------------------------------------------------------- */
 
 caption_verdict caption_judge(const caption_filter *f, const char *text, size_t n, ccbuf *normalised_out)
@@ -1320,9 +1387,9 @@ caption_verdict caption_judge(const caption_filter *f, const char *text, size_t 
             r = CAPTION_FILENAME;
         else if (rule_isbn(&x))
             r = CAPTION_ISBN;
-        else if (rule_code(&x) || cap_rule_ids(&x))
+        else if (!tiny_number(&x) && (rule_code(&x) || cap_rule_ids(&x)))
             r = CAPTION_CODE_OR_ID;
-        else if (rule_slug(&x))
+        else if (rule_slug(&x) && !(title_compound(&x) && (rule_boilerplate(&x) || cap_rule_shape(&x))))
             r = CAPTION_FILENAME;
         else if (rule_boilerplate(&x) || cap_rule_shape(&x))
             r = CAPTION_BOILERPLATE;
