@@ -416,7 +416,9 @@ static void load_list(caption_filter *f, const char *text, size_t n, int pass)
                 {"[compound-strong]", F_COMPOUND | F_STRONG}, {"[compound-weak]", F_COMPOUND | F_WEAK},
                 {"[innocent]", F_INNOCENT}, {"[garment]", F_GARMENT}, {"[fashion]", F_FASHION},
                 {"[product]", F_PRODUCT}, {"[uiverb]", F_UIVERB}, {"[uinoun]", F_UINOUN},
-                {"[single]", F_SINGLE}, {"[langname]", F_LANGNAME}};
+                {"[single]", F_SINGLE}, {"[langname]", F_LANGNAME},
+                {"[gore]", F_GWEAK}, {"[gore-context]", F_GCONTEXT},
+                {"[compound-gore]", F_COMPOUND | F_GWEAK}, {"[compound-gore-context]", F_COMPOUND | F_GCONTEXT}};
             flags = 0;
             for (size_t i = 0; i < sizeof sec / sizeof sec[0]; i++)
                 if (strlen(sec[i].name) == len && memcmp(sec[i].name, l, len) == 0)
@@ -443,7 +445,7 @@ static void load_list(caption_filter *f, const char *text, size_t n, int pass)
             entry_push(&f->compounds, key, flags & ~(unsigned)F_COMPOUND);
             continue;
         }
-        if ((flags & (F_STRONG | F_WEAK | F_CONTEXT)) && cjk) {
+        if ((flags & (F_STRONG | F_WEAK | F_CONTEXT | F_GWEAK | F_GCONTEXT)) && cjk) {
             /* CJK/Hangul entries match as substrings, spaces ignored. */
             size_t j = 0;
             for (size_t i = 0; key[i]; i++)
@@ -578,24 +580,78 @@ static int same_stem(const char *a, size_t al, const char *b, size_t bl)
     return al == bl && memcmp(a, b, al) == 0;
 }
 
-/* One [weak] word seen, with where it stands. */
+/* One cue seen: an ambiguous word ([weak], [gore]) or a context word, with
+ * the words it spans [pos, end); pos is (size_t)-1 for a CJK substring, which
+ * has no place among the words. */
 typedef struct {
     const char *w;
-    size_t len, pos;
+    size_t len, pos, end;
     int fashion;
-} weak_seen;
+} cue;
 
-/* [weak] words are unsafe with a second, different [weak] word, or with a
- * [context] word elsewhere that is not the same word again ("Sexy ... Dress
- * <br> New Sexy ..." repeats one cue). In a product title (a [garment] word
- * anywhere) the [fashion] words (sexy, nude, naked) are adjectives of the
- * product and do not count ("Sexy Mini Prom Lace Girls Party Gowns"). */
+/* The cues of one domain (sexual: [weak]/[context]; graphic violence:
+ * [gore]/[gore-context]). A domain's ambiguous word is unsafe with a second,
+ * different ambiguous word of the SAME domain, or with a context word of that
+ * domain elsewhere that is not the same word again ("Sexy ... Dress <br> New
+ * Sexy ..." repeats one cue). Domains never pair: "cadaver" is not sexual next
+ * to "penis" in an anatomy lab, "Corpse Party" is a game title. */
+typedef struct {
+    cue weak[16], ctx[8];
+    size_t nweak, nctx;
+} cues;
+
+static void cue_add(cue *list, size_t *n, size_t cap, cue c)
+{
+    if (*n < cap)
+        list[(*n)++] = c;
+}
+
+/* Two cues are one when their words overlap ("dead bodies" and "bodies") or
+ * they are one word, plural or not. */
+static int cue_same(const cue *a, const cue *b)
+{
+    if (a->pos != (size_t)-1 && b->pos != (size_t)-1 && a->pos < b->end && b->pos < a->end)
+        return 1;
+    return same_stem(a->w, a->len, b->w, b->len);
+}
+
+/* 1 (and the detail written) when C's cues make the caption unsafe. In a
+ * product title (GARMENT) the [fashion] words are the product's adjectives
+ * and count as no cue ("Sexy Mini Prom Lace Girls Party Gowns"). SUBSTR_CTX:
+ * whether a CJK substring's ambiguous word may pair with a context word. */
+static int cues_fire(judge_ctx *x, const cues *c, int garment, int substr_ctx, const char *what)
+{
+    for (size_t a = 0; a < c->nweak; a++) {
+        if (garment && c->weak[a].fashion)
+            continue;
+        for (size_t b = 0; b < a; b++) {
+            if ((garment && c->weak[b].fashion) || cue_same(&c->weak[a], &c->weak[b]))
+                continue;
+            snprintf(x->detail, x->detaillen, "two ambiguous terms, one '%.*s'", (int)c->weak[b].len, c->weak[b].w);
+            return 1;
+        }
+    }
+    for (size_t a = 0; a < c->nweak; a++) {
+        if ((garment && c->weak[a].fashion) || (!substr_ctx && c->weak[a].pos == (size_t)-1))
+            continue;
+        for (size_t k = 0; k < c->nctx; k++) {
+            if (cue_same(&c->weak[a], &c->ctx[k]))
+                continue;
+            snprintf(x->detail, x->detaillen, "'%.*s' in a %s context", (int)c->weak[a].len, c->weak[a].w, what);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* [strong] entries fire alone; the ambiguous ones need a second cue of their
+ * domain (cues_fire). Words are matched whole, as prefixes ('*') or, for the
+ * compound stems, as the first or last part of a longer word. */
 static int rule_unsafe(judge_ctx *x)
 {
     const caption_filter *f = x->f;
     ccbuf tmp = {0};
-    weak_seen weak[16];
-    size_t nweak = 0, nctx = 0, ctx_pos[8];
+    cues sex = {0}, gore = {0};
     int fired = 0, garment = 0;
     for (size_t i = 0; i < x->w.n && !fired; i++) {
         for (size_t k = 1; k <= f->max_phrase && i + k <= x->w.n && !fired; k++) {
@@ -635,10 +691,18 @@ static int rule_unsafe(judge_ctx *x)
                          (int)(x->w.t[i + k - 1].off + x->w.t[i + k - 1].len - x->w.t[i].off), x->fold + x->w.t[i].off);
                 fired = 1;
             }
-            if (k == 1 && (fl & F_CONTEXT) && nctx < 8)
-                ctx_pos[nctx++] = i;
-            if (k == 1 && (fl & F_WEAK) && nweak < 16)
-                weak[nweak++] = (weak_seen){w, wl, i, (fl & F_FASHION) != 0};
+            /* a phrase ("dead body") is one cue spanning its words */
+            cue cu = {w, (size_t)(x->w.t[i + k - 1].off + x->w.t[i + k - 1].len - x->w.t[i].off), i, i + k,
+                      (fl & F_FASHION) != 0};
+            if ((fl & F_CONTEXT) && k == 1)
+                cue_add(sex.ctx, &sex.nctx, 8, cu);
+            if ((fl & F_WEAK) && k == 1)
+                cue_add(sex.weak, &sex.nweak, 16, cu);
+            cu.fashion = 0;
+            if (fl & F_GCONTEXT)
+                cue_add(gore.ctx, &gore.nctx, 8, cu);
+            if (fl & F_GWEAK)
+                cue_add(gore.weak, &gore.nweak, 16, cu);
         }
     }
     ccbuf_free(&tmp);
@@ -653,33 +717,15 @@ static int rule_unsafe(judge_ctx *x)
             snprintf(x->detail, x->detaillen, "matched '%s'", e->s);
             return 1;
         }
-        if ((e->flags & F_WEAK) && nweak < 16)
-            weak[nweak++] = (weak_seen){e->s, strlen(e->s), (size_t)-1, 0};
+        cue cu = {e->s, strlen(e->s), (size_t)-1, (size_t)-1, 0};
+        if (e->flags & F_WEAK)
+            cue_add(sex.weak, &sex.nweak, 16, cu);
+        if (e->flags & F_GWEAK)
+            cue_add(gore.weak, &gore.nweak, 16, cu);
+        if (e->flags & F_GCONTEXT)
+            cue_add(gore.ctx, &gore.nctx, 8, cu);
     }
-    /* the cues that count: not a product's adjective */
-    const weak_seen *first = NULL;
-    for (size_t a = 0; a < nweak; a++) {
-        if (garment && weak[a].fashion)
-            continue;
-        if (!first) {
-            first = &weak[a];
-        } else if (!same_stem(first->w, first->len, weak[a].w, weak[a].len)) {
-            snprintf(x->detail, x->detaillen, "two ambiguous terms, one '%.*s'", (int)first->len, first->w);
-            return 1;
-        }
-    }
-    for (size_t a = 0; a < nweak; a++) {
-        if ((garment && weak[a].fashion) || weak[a].pos == (size_t)-1)
-            continue;
-        for (size_t c = 0; c < nctx; c++) {
-            const tok *t = &x->w.t[ctx_pos[c]];
-            if (ctx_pos[c] != weak[a].pos && !same_stem(weak[a].w, weak[a].len, x->fold + t->off, t->len)) {
-                snprintf(x->detail, x->detaillen, "'%.*s' in a sexual context", (int)weak[a].len, weak[a].w);
-                return 1;
-            }
-        }
-    }
-    return 0;
+    return cues_fire(x, &sex, garment, 0, "sexual") || cues_fire(x, &gore, 0, 1, "violent");
 }
 
 /* ---- url_or_path ---------------------------------------------------------------------- */
