@@ -124,6 +124,18 @@ static void mark_spans(const judge_ctx *x, swords *s)
 
 static int shape_bracket(judge_ctx *x, const swords *s)
 {
+    /* "(audio pick)", "(teaser)": one or two lower-case words in parentheses */
+    if (x->nlen >= 3 && x->norm[0] == '(' && x->norm[x->nlen - 1] == ')' && s->n >= 1 && s->n <= 2 &&
+        !memchr(x->norm + 1, '(', x->nlen - 2)) {
+        int lower = 1;
+        for (size_t i = 0; i < s->n; i++)
+            if (s->v[i].upper || s->v[i].digit || s->v[i].ns)
+                lower = 0;
+        if (lower) {
+            snprintf(x->detail, x->detaillen, "bracketed label");
+            return 1;
+        }
+    }
     if (x->nlen < 3 || x->norm[0] != '[' || x->norm[x->nlen - 1] != ']')
         return 0;
     size_t spaced = 0, ns = 0;
@@ -264,6 +276,46 @@ static int slash_chunk(const judge_ctx *x, const sword *w)
     return memchr(a, '/', (size_t)(b - a)) != NULL;
 }
 
+/* The word is part of a domain name ("© TODAY Zürich AG / nicolaszonvi.com",
+ * "Foto: pixabay.com"): its space-free run has a dot between letters and
+ * ends in two to six letters. */
+static int domain_chunk(const judge_ctx *x, const sword *w)
+{
+    const char *a = w->w, *b = w->w + w->wl, *lo = x->norm, *hi = x->norm + x->nlen;
+    while (a > lo && a[-1] != ' ')
+        a--;
+    while (b < hi && *b != ' ')
+        b++;
+    while (b > a && strchr(".,;)", b[-1]))
+        b--;
+    const char *dot = NULL;
+    for (const char *p = a; p < b; p++)
+        if (*p == '.')
+            dot = p;
+    if (!dot || dot == a || !isalnum((unsigned char)dot[-1]) || b - dot - 1 < 2 || b - dot - 1 > 6)
+        return 0;
+    for (const char *p = dot + 1; p < b; p++)
+        if (!isalpha((unsigned char)*p))
+            return 0;
+    return 1;
+}
+
+static int word_is(const sword *w, const char *const *list);
+
+/* "By Kevin Mazur/WireImage", "Von Max Muster", "Por Juan Pérez": a byline
+ * starts the caption with "by" and at least two capitalised words ("By
+ * Night" and "By the Sea" are titles). */
+static int byline(const swords *s, size_t st)
+{
+    static const char *const by[] = {"by", "von", "par", "por", "door", "di", "av", "af", "przez", NULL};
+    if (st != 0 || s->n < 3 || !word_is(&s->v[0], by))
+        return 0;
+    for (size_t i = 1; i < 3; i++)
+        if (!s->v[i].upper || (s->v[i].flags & (F_CONNECTOR | F_TRIVIAL)))
+            return 0;
+    return 1;
+}
+
 /* Returns the index of the first word of a credit segment that runs to the
  * end of the caption (its marker, or a leading agency), or s->n if none.
  * A segment is: a marker (F_CREDIT word, ©, "(c)") or an agency, then only
@@ -302,7 +354,7 @@ static size_t credit_start(const judge_ctx *x, const swords *s, int *agency_only
         }
         if (!at_sep && !copyright)
             continue;
-        int marker = copyright || (m->flags & F_CREDIT) || glued_credit(m);
+        int marker = copyright || (m->flags & F_CREDIT) || glued_credit(m) || byline(s, st);
         int agency = (m->flags & F_AGENCY) != 0;
         if (!marker && !agency)
             continue;
@@ -323,7 +375,11 @@ static size_t credit_start(const judge_ctx *x, const swords *s, int *agency_only
             }
             if (w->flags & F_CONNECTOR)
                 continue;
-            if (name_like(w) || (i == st && glued_credit(w)) || (marker && slash_chunk(x, w)))
+            /* "Tom's Hardware": the possessive s */
+            if (w->fl == 1 && w->f[0] == 's' && w->w > x->norm &&
+                (w->w[-1] == '\'' || (w->w - x->norm >= 3 && memcmp(w->w - 3, "\xe2\x80\x99", 3) == 0)))
+                continue;
+            if (name_like(w) || (i == st && glued_credit(w)) || (marker && (slash_chunk(x, w) || domain_chunk(x, w))))
                 names++;
             else
                 bad++;
@@ -360,12 +416,66 @@ static int slash_product(const judge_ctx *x, const swords *s)
     return 0;
 }
 
+/* Words [a, b) say nothing of their own: besides trivial words they are
+ * consecutive [phrase] entries ("Symbolbild", "Representación artística"),
+ * or all together a [single] entry ("FAQs"). A number makes them a title
+ * ("Anfang 80", a film). */
+static int label_words(const judge_ctx *x, const swords *s, size_t a, size_t b)
+{
+    size_t idx[64], m = 0;
+    for (size_t i = a; i < b; i++) {
+        if (s->v[i].digit) /* "Anfang 80 - © Foto: ...": a title */
+            return 0;
+        if (s->v[i].flags & F_TRIVIAL)
+            continue;
+        if (m == 64)
+            return 0;
+        idx[m++] = i;
+    }
+    if (m == 0)
+        return 0;
+    unsigned char ok[65] = {1};
+    ccbuf t = {0};
+    for (size_t i = 0; i < m; i++) {
+        if (!ok[i])
+            continue;
+        for (size_t k = 1; i + k <= m && k <= x->f->max_phrase; k++) {
+            ccbuf_reset(&t);
+            for (size_t j = i; j < i + k; j++) {
+                if (j > i)
+                    ccbuf_putc(&t, ' ');
+                ccbuf_append(&t, s->v[idx[j]].f, s->v[idx[j]].fl);
+            }
+            if (cap_set_get(&x->f->words, (const char *)t.data, t.len) & F_PHRASE)
+                ok[i + k] = 1;
+        }
+    }
+    int r = ok[m];
+    if (!r) {
+        ccbuf_reset(&t);
+        for (size_t i = a; i < b; i++) {
+            if (i > a)
+                ccbuf_putc(&t, ' ');
+            ccbuf_append(&t, s->v[i].f, s->v[i].fl);
+        }
+        r = (cap_set_get(&x->f->words, (const char *)t.data, t.len) & F_SINGLE) != 0;
+    }
+    ccbuf_free(&t);
+    return r;
+}
+
 static int shape_credit(judge_ctx *x, const swords *s)
 {
     int agency_only;
     size_t st = credit_start(x, s, &agency_only);
     if (st == 0 && s->n > 0) {
         snprintf(x->detail, x->detaillen, "credit line");
+        return 1;
+    }
+    /* "Symbolbild - Foto: dpa", "Representación artística. Foto EFE",
+     * "FAQs - © Matthias Brandner": a generic label and a credit */
+    if (st < s->n && label_words(x, s, 0, st)) {
+        snprintf(x->detail, x->detaillen, "generic label and credit");
         return 1;
     }
     /* "Name Surname/Agency" or "Devindra Hardawar/AOL": name-like words
@@ -433,10 +543,25 @@ static int compound_furniture(const sword *w)
         size_t hl = strlen(heads[i]);
         if (w->fl >= hl + 3 && memcmp(w->f + w->fl - hl, heads[i], hl) == 0) {
             char c = w->f[w->fl - hl - 1];
-            if (isalpha((unsigned char)c) && !strchr("aeiouy", c))
+            if (isalpha((unsigned char)c) && (i > 0 || !strchr("aeiouy", c))) /* "Werbebanner" */
                 return 1;
         }
     }
+    return 0;
+}
+
+/* The next word opens a quotation: only spaces and a quotation mark
+ * between the two words. */
+static int quoted_next(const sword *w, const sword *next)
+{
+    static const char *const q[] = {"\"", "\xe2\x80\x9c", "\xe2\x80\x9e", "\xc2\xab", "\xe2\x80\x9a", "'",
+                                    "\xe2\x80\x98", "\xe3\x80\x8c", NULL};
+    const char *p = w->w + w->wl, *e = next->w;
+    while (p < e && *p == ' ')
+        p++;
+    for (int i = 0; q[i]; i++)
+        if ((size_t)(e - p) == strlen(q[i]) && memcmp(p, q[i], (size_t)(e - p)) == 0)
+            return 1;
     return 0;
 }
 
@@ -444,7 +569,8 @@ static int compound_furniture(const sword *w)
  * Redaktion" is a label, where "Logo of the 2024 Games" may describe. */
 static int avatar_word(const sword *w)
 {
-    static const char *const av[] = {"avatar", "profile", "profilbild", "profilfoto", "profielfoto", "gravatar", "userpic", NULL};
+    static const char *const av[] = {"avatar", "profile", "profilbild", "profilfoto", "profielfoto", "gravatar", "userpic",
+                                     "headshot", "autorenfoto", "autorenbild", NULL};
     for (int i = 0; av[i]; i++)
         if (strlen(av[i]) == w->fl && memcmp(av[i], w->f, w->fl) == 0)
             return 1;
@@ -469,6 +595,10 @@ static const sword *logo_label(const swords *s, size_t a, size_t b)
              * the subject of a description */
             static const char *const of[] = {"of", "for", "de", "des", "der", "del", "della", "di", "do", "da", "van", "von", NULL};
             avatar |= avatar_word(w); /* "Profile picture for X" */
+            /* 'Banner "Climate Justice"', 'Schild „Baustelle"': the
+             * furniture's own text follows in quotes, so it is the subject */
+            if (i + 1 < b && quoted_next(w, &s->v[i + 1]))
+                return NULL;
             if (i + 1 < b && !avatar)
                 for (int k = 0; of[k]; k++)
                     if (strlen(of[k]) == s->v[i + 1].fl && memcmp(of[k], s->v[i + 1].f, s->v[i + 1].fl) == 0)
@@ -897,6 +1027,60 @@ static int shape_projectbadge(judge_ctx *x, const swords *s)
     return 1;
 }
 
+/* A promotional line: a [promo] phrase anywhere ("Subscribe to our sister
+ * title ...", "Folgen Sie uns auf ...", "Bitcoin-Spenden hier akzeptiert");
+ * or a short exclamation with a "now" word ("Mitgliedschaft jetzt!",
+ * "Apply now!"): at most four words, ending in '!'. */
+static int shape_promo(judge_ctx *x, const swords *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (s->v[i].flags & F_PROMO) {
+            snprintf(x->detail, x->detaillen, "promotional line");
+            return 1;
+        }
+    static const char *const now[] = {"now", "jetzt", "maintenant", "ahora", "agora", "ora", "adesso",
+                                      "subito", "nu", "teraz", "сеичас", "nyni", "acum", "ara", "simdi",
+                                      "hemen", "τωρα", "sekarang", "ngay", "الان", "اکنون", NULL};
+    const char *e = x->norm + x->nlen;
+    while (e > x->norm && e[-1] == ' ')
+        e--;
+    if (s->n == 0 || s->n > 4 || e == x->norm || e[-1] != '!')
+        return 0;
+    for (size_t i = 0; i < s->n; i++)
+        if (word_is(&s->v[i], now)) {
+            snprintf(x->detail, x->detaillen, "call to action");
+            return 1;
+        }
+    return 0;
+}
+
+/* A hit or subscriber counter: at most five words, one of them a counter
+ * word ([counter]: "counter", "Besucherzähler", "compteur"), the others
+ * counter words, filler or numbers ("counter free hit invisible", "Feed
+ * subscriber count"). */
+static int shape_counter(judge_ctx *x, const swords *s)
+{
+    static const char *const filler[] = {"free", "hit", "hits", "invisible", "web", "site", "visitor", "visitors",
+                                         "visits", "stats", "statistics", "views", "subscriber", "subscribers",
+                                         "count", "feed", "follower", "followers", "kostenlos", "gratuit",
+                                         "gratis", "besucher", "visites", "visitas", "visite", "zugriffe", NULL};
+    size_t counters = 0;
+    if (s->n == 0 || s->n > 5)
+        return 0;
+    for (size_t i = 0; i < s->n; i++) {
+        const sword *w = &s->v[i];
+        if (w->flags & F_COUNTER)
+            counters++;
+        else if (!(w->digit || (w->flags & F_TRIVIAL) || word_is(w, filler)))
+            return 0;
+    }
+    if (counters) {
+        snprintf(x->detail, x->detaillen, "counter badge");
+        return 1;
+    }
+    return 0;
+}
+
 int cap_rule_shape(judge_ctx *x)
 {
     swords s = {0};
@@ -904,7 +1088,8 @@ int cap_rule_shape(judge_ctx *x)
     mark_spans(x, &s);
     int r = shape_bracket(x, &s) || shape_homelink(x, &s) || shape_rating(x, &s) || shape_credit(x, &s) ||
             shape_logo(x, &s) || shape_cta(x, &s) || shape_bydomain(x, &s) || shape_ui(x, &s) ||
-            shape_uiaction(x, &s) || shape_smiley(x, &s) || shape_projectbadge(x, &s);
+            shape_uiaction(x, &s) || shape_smiley(x, &s) || shape_projectbadge(x, &s) || shape_promo(x, &s) ||
+            shape_counter(x, &s);
     swords_free(&s);
     return r;
 }
