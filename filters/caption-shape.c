@@ -180,7 +180,14 @@ static int shape_homelink(judge_ctx *x, const swords *s)
         size_t off = (size_t)(l->w - x->norm);
         while (off > 0 && x->norm[off - 1] == ' ')
             off--;
-        if (off > 0 && (x->norm[off - 1] == '-' || x->norm[off - 1] == '|'))
+        /* "Vancouver Sun Homepage", "ZAMG Startseite": up to three
+         * capitalised names before a home-page word (not "home": "Sweet
+         * Home") */
+        int named = s->n <= 4 && l->fl > 4;
+        for (size_t i = 0; named && i + 1 < s->n; i++)
+            if (!s->v[i].upper && !(s->v[i].flags & F_CONNECTOR))
+                named = 0;
+        if ((off > 0 && (x->norm[off - 1] == '-' || x->norm[off - 1] == '|')) || named)
             for (int h = 0; homeword[h]; h++)
                 if (strlen(homeword[h]) == l->fl && memcmp(homeword[h], l->f, l->fl) == 0) {
                     snprintf(x->detail, x->detaillen, "link to the home page");
@@ -690,8 +697,45 @@ static int describes(const swords *s)
     return 0;
 }
 
+/* An avatar's alt text names its user, whose name is often lower-case:
+ * "avatar for user conserv", "default avatar for user grabski", "Avatar
+ * von lisa_m", "jputtgen's picture", "Javasmom's avatar". */
+static int avatar_label(const judge_ctx *x, const swords *s)
+{
+    static const char *const forw[] = {"for", "of", "von", "de", "di", "van", "du", "do", "da", NULL};
+    static const char *const user[] = {"user", "member", "benutzer", "nutzer", "mitglied", "utilisateur", "membre",
+                                       "usuario", "utente", "usuario", "gebruiker", "lid", "uzytkownik", NULL};
+    static const char *const pic[] = {"picture", "avatar", "photo", "image", "profile", NULL};
+    for (size_t i = 0; i + 2 < s->n + 1 && i < s->n; i++) {
+        if (!avatar_word(&s->v[i]) || s->v[i].fl < 6 || memcmp(s->v[i].f, "avatar", 6) != 0)
+            continue;
+        /* "(default) avatar for (user) NAME": at most one word before, a
+         * name of one or two words after */
+        size_t j = i + 1;
+        if (i > 1 || j >= s->n || !word_is(&s->v[j], forw))
+            continue;
+        j++;
+        if (j < s->n && word_is(&s->v[j], user))
+            j++;
+        if (j < s->n && s->n - j <= 2)
+            return 1;
+    }
+    /* "NAME's picture": the possessive joined to a one-word name */
+    if (s->n == 3 && word_is(&s->v[2], pic) && s->v[1].fl == 1 && s->v[1].f[0] == 's') {
+        const char *q = s->v[1].w - 1;
+        if (q > x->norm && (*q == '\'' || (q - x->norm >= 2 && memcmp(q - 2, "\xe2\x80\x99", 3) == 0)) &&
+            s->v[0].w + s->v[0].wl == (*q == '\'' ? q : q - 2))
+            return 1;
+    }
+    return 0;
+}
+
 static int shape_logo(judge_ctx *x, const swords *s)
 {
+    if (avatar_label(x, s)) {
+        snprintf(x->detail, x->detaillen, "avatar label");
+        return 1;
+    }
     if (stock_listing(x) || describes(s))
         return 0;
     /* "ABC Button Cushion", "2-Button Jacket": a product with the furniture
@@ -1035,7 +1079,7 @@ static int shape_promo(judge_ctx *x, const swords *s)
 {
     for (size_t i = 0; i < s->n; i++)
         if (s->v[i].flags & F_PROMO) {
-            snprintf(x->detail, x->detaillen, "promotional line");
+            snprintf(x->detail, x->detaillen, "promotional or UI line");
             return 1;
         }
     static const char *const now[] = {"now", "jetzt", "maintenant", "ahora", "agora", "ora", "adesso",
