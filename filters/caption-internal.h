@@ -40,7 +40,8 @@ enum {
     F_UIVERB = 4194304, F_UINOUN = 8388608,                    /* boilerplate.txt UI actions */
     F_SINGLE = 16777216, F_LANGNAME = 33554432,                /* boilerplate.txt whole-caption labels */
     F_GWEAK = 67108864, F_GCONTEXT = 134217728,                /* unsafe.txt graphic violence */
-    F_PROMO = 268435456, F_COUNTER = 536870912                 /* boilerplate.txt shapes */
+    F_PROMO = 268435456, F_COUNTER = 536870912,                /* boilerplate.txt shapes */
+    F_GOTO = 1073741824
 };
 
 typedef struct {

@@ -1125,6 +1125,39 @@ static int shape_counter(judge_ctx *x, const swords *s)
     return 0;
 }
 
+/* A link to another page: a "go to" phrase starting the caption ([goto]:
+ * "zum", "zur", "go to", "vers la", "ir a", "ga naar", "перейти на") and,
+ * within seven words, a page the link leads to ([uinoun], a social network,
+ * a home page: "zum ZAMG-Profil auf instagram", "zur HISTALP-Website", "Go
+ * to our shop"); or a Korean "… 바로가기" / Japanese "…へ移動" ending.
+ * "Zur Post" (an inn) names no page. */
+static int shape_goto(judge_ctx *x, const swords *s)
+{
+    if (s->n >= 2 && s->n <= 7 && (s->v[0].flags & F_GOTO)) {
+        size_t i = 1;
+        while (i < s->n && (s->v[i].flags & F_GOTO) && i < 3)
+            i++;
+        /* media words describe a picture ("... vector image") */
+        static const char *const media[] = {"image", "images", "bild", "bilder", "imagen", "imagem", "immagine",
+                                            "video", "videos", "audio", "map", "karte", "mapa", "carte", NULL};
+        for (; i < s->n; i++)
+            if ((s->v[i].flags & (F_UINOUN | F_SOCIAL | F_HOMELINK)) && !word_is(&s->v[i], media)) {
+                snprintf(x->detail, x->detaillen, "link to another page");
+                return 1;
+            }
+    }
+    static const char *const tail[] = {"\xeb\xb0\x94\xeb\xa1\x9c\xea\xb0\x80\xea\xb8\xb0" /* 바로가기 */,
+                                       "\xe3\x81\xb8\xe7\xa7\xbb\xe5\x8b\x95" /* へ移動 */, NULL};
+    for (int t = 0; tail[t]; t++) {
+        size_t tl = strlen(tail[t]);
+        if (x->flen > tl && has_suffix(x->fold, x->flen, tail[t]) && s->n <= 8) {
+            snprintf(x->detail, x->detaillen, "link to another page");
+            return 1;
+        }
+    }
+    return 0;
+}
+
 int cap_rule_shape(judge_ctx *x)
 {
     swords s = {0};
@@ -1133,7 +1166,7 @@ int cap_rule_shape(judge_ctx *x)
     int r = shape_bracket(x, &s) || shape_homelink(x, &s) || shape_rating(x, &s) || shape_credit(x, &s) ||
             shape_logo(x, &s) || shape_cta(x, &s) || shape_bydomain(x, &s) || shape_ui(x, &s) ||
             shape_uiaction(x, &s) || shape_smiley(x, &s) || shape_projectbadge(x, &s) || shape_promo(x, &s) ||
-            shape_counter(x, &s);
+            shape_counter(x, &s) || shape_goto(x, &s);
     swords_free(&s);
     return r;
 }
