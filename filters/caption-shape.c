@@ -824,6 +824,11 @@ static int cta_label(judge_ctx *x, const swords *s)
     for (int k = 0; cta && first > 0 && articles[k]; k++)
         if (strlen(articles[k]) == s->v[first - 1].fl && memcmp(articles[k], s->v[first - 1].f, s->v[first - 1].fl) == 0)
             cta = 0;
+    /* "Visit of the Pope", "Order of the Phoenix", "Print of a painting":
+     * before "of" the word is a noun */
+    static const char *const of[] = {"of", "von", "des", "de", "du", "di", "del", "della", "van", NULL};
+    if (cta && (s->v[first].flags & F_CTA) && first + 1 < s->n && word_is(&s->v[first + 1], of))
+        cta = 0;
     /* "Email Marketing Strategies": e-mail as a noun before other words */
     static const char *const nouns[] = {"email", "mail", "e-mail", NULL};
     for (int k = 0; cta && first + 1 < s->n && nouns[k]; k++)
