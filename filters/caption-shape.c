@@ -801,7 +801,8 @@ static int cta_label(judge_ctx *x, const swords *s)
 {
     static const char *const preps[] = {"auf", "on", "en", "bei", "in", "sur", "su", "na", "op", "w", "em", "at",
                                         "per", "via", "with", "mit", "con", "avec", "as", "als", "it", "us", "uns",
-                                        "nous", "nos", "ci", "no", "nas", "do", "da", "me", "to", NULL};
+                                        "nous", "nos", "ci", "no", "nas", "do", "da", "me", "to", "im", "am",
+                                        "aux", "nel", "nella", "sul", NULL};
     size_t first = s->n, last = s->n;
     for (size_t i = 0; i < s->n; i++)
         if (!(s->v[i].flags & F_TRIVIAL)) {
@@ -1087,6 +1088,14 @@ static int shape_promo(judge_ctx *x, const swords *s)
             snprintf(x->detail, x->detaillen, "promotional or UI line");
             return 1;
         }
+    /* German polite imperative opening the caption: "Abonnieren Sie ...",
+     * "Testen Sie den Freitag", "Buchen Sie bei uns ..." (a question, "Kennen
+     * Sie ...?", ends in '?') */
+    if (s->n >= 3 && infinitive(&s->v[0]) && s->v[0].upper && s->v[1].wl == 3 && memcmp(s->v[1].w, "Sie", 3) == 0 &&
+        !memchr(x->norm, '?', x->nlen)) {
+        snprintf(x->detail, x->detaillen, "call to action");
+        return 1;
+    }
     static const char *const now[] = {"now", "jetzt", "maintenant", "ahora", "agora", "ora", "adesso",
                                       "subito", "nu", "teraz", "сеичас", "nyni", "acum", "ara", "simdi",
                                       "hemen", "τωρα", "sekarang", "ngay", "الان", "اکنون", NULL};
