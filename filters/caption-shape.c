@@ -24,10 +24,23 @@
  *                    ("close player", "Diese Seite ausdrucken", "ver secciones")
  *   smiley           a forum smiley code after at most three words ("Sad :sad:")
  *   project badge    names and a status word ("PyPI version", "Build Status")
+ *   promotional line a [promo] phrase anywhere ("Subscribe to our ...", "Folgen Sie
+ *                    uns auf ...", "Version imprimable", paywall badges), a German
+ *                    polite imperative ("Abonnieren Sie ..."), "X jetzt!"
+ *   counter badge    hit and subscriber counters ("counter free hit invisible")
+ *   link to a page   a [goto] phrase and a page word ("zum ZAMG-Profil auf
+ *                    instagram"), Korean "… 바로가기"
+ * The credit shape also takes a generic label before the credit ("Symbolbild -
+ * Foto: dpa"), bylines ("By Kevin Mazur/WireImage") and domains as names; the
+ * logo shape takes avatar labels with lower-case user names ("avatar for user
+ * conserv", "jputtgen's picture") and leaves quoted text after a furniture word
+ * to describe it ('Banner "Climate Justice"'). A caption wholly in parentheses
+ * of one or two lower-case words is a bracketed label ("(audio pick)").
  * "Lower-case" is what separates "Twitter logo" from "man holding a phone in
  * front of a Twitter logo": furniture labels are names, descriptions are not.
  * The word lists behind F_FURNITURE, F_CTA, F_CONNECTOR, F_CREDIT, F_AGENCY,
- * F_RATING, F_STARWORD and F_HOMELINK are sections of wordlists/boilerplate.txt. */
+ * F_RATING, F_STARWORD, F_HOMELINK, F_PROMO, F_COUNTER and F_GOTO are sections
+ * of wordlists/boilerplate.txt. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>

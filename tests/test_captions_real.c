@@ -69,7 +69,7 @@ typedef struct {
 } row;
 
 typedef struct {
-    double prec, rec, f1, frr, unsafe_rec;
+    double prec, rec, f1, frr, unsafe_rec, boilerplate_rec;
     long isbn_missed, unsafe_lab, rows, ambiguous;
 } figures;
 
@@ -145,6 +145,7 @@ static figures evaluate(const caption_filter *f, const row *rows, size_t n, sele
     g.frr = keep_lab ? (double)false_rej / (double)keep_lab : 0.0;
     g.unsafe_lab = labelled[CAPTION_UNSAFE];
     g.unsafe_rec = g.unsafe_lab ? (double)tp[CAPTION_UNSAFE] / (double)g.unsafe_lab : 1.0;
+    g.boilerplate_rec = labelled[CAPTION_BOILERPLATE] ? (double)tp[CAPTION_BOILERPLATE] / (double)labelled[CAPTION_BOILERPLATE] : 1.0;
     char name[64];
     snprintf(name, sizeof name, "%s%s%s%s", split, sel.corpus ? (sel.except ? ", all but " : ", ") : "",
              sel.corpus ? sel.corpus : "", sel.first ? ", 1st annotator" : "");
@@ -313,13 +314,14 @@ int main(void)
     }
     /* Floors: the figures reached, against the final labels and against the
      * first annotator's alone (which the rules were first written for). */
-    CHECK(dv.f1 >= 0.965, "dev reject F1 %.3f >= 0.965 (regression floor)", dv.f1);
+    CHECK(dv.f1 >= 0.968, "dev reject F1 %.3f >= 0.968 (regression floor)", dv.f1);
     CHECK(h.f1 >= 0.925, "held-out reject F1 %.3f >= 0.925 (regression floor)", h.f1);
     CHECK(dv1.f1 >= 0.98 && h1.f1 >= 0.925, "first annotator's labels: reject F1 dev %.3f >= 0.98, held-out %.3f >= 0.925",
           dv1.f1, h1.f1);
     CHECK(ldv.f1 >= 0.94 && lh.f1 >= 0.75, "LAION rows: reject F1 dev %.3f >= 0.94, held-out %.3f >= 0.75", ldv.f1,
           lh.f1);
     CHECK(h.frr <= 0.02, "held-out good captions wrongly rejected %.2f%% <= 2%%", 100.0 * h.frr);
+    CHECK(dv.boilerplate_rec >= 0.87, "dev boilerplate recall %.3f >= 0.87 (regression floor)", dv.boilerplate_rec);
     CHECK(dv.frr <= 0.01, "dev good captions wrongly rejected %.2f%% <= 1%%", 100.0 * dv.frr);
     CHECK(h.unsafe_rec >= 0.75 && dv.unsafe_rec >= 0.92, "unsafe recall held-out %.3f >= 0.75, dev %.3f >= 0.92",
           h.unsafe_rec, dv.unsafe_rec);
