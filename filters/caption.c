@@ -952,7 +952,16 @@ static int rule_slug(judge_ctx *x)
         }
     }
     digit_part |= cur_digit;
-    if ((under && parts >= 2) || parts >= 3 || (parts == 2 && digit_part) || at2x) {
+    /* "logo-print", "teaser-img", "paris-snow": two lower-case parts are a
+     * slug as written ("Hyundai-Logo", "E-Mail" are words) */
+    int lower2 = 0;
+    if (parts == 2 && hyph == 1) {
+        lower2 = 1;
+        for (size_t i = 0; i < x->nlen; i++)
+            if (!islower((unsigned char)x->norm[i]) && x->norm[i] != '-')
+                lower2 = 0;
+    }
+    if ((under && parts >= 2) || parts >= 3 || (parts == 2 && digit_part) || lower2 || at2x) {
         snprintf(x->detail, x->detaillen, "slug");
         return 1;
     }
