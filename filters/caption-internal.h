@@ -1,6 +1,7 @@
 /* caption-internal.h — what the caption rules share (not a public API).
  *
  * caption.c normalises, loads the word lists and runs the rules;
+ * caption-unsafe.c holds the `unsafe` rule (sexual and violent cues);
  * caption-shape.c holds the shape rules for page furniture (credit lines,
  * logos/badges, share/subscribe calls to action, ratings, bracketed labels);
  * caption-ids.c the identifier checks with checksums (IBAN, EAN/GTIN) and
@@ -100,9 +101,15 @@ void cap_tokenize(const char *s, size_t n, toklist *l);
 unsigned cap_set_get(const strset *S, const char *k, size_t n);
 /* Flags of word i of x->w. */
 unsigned cap_word_flags(const judge_ctx *x, size_t i);
+/* Flags of words i..i+k-1 joined by ' ' (k >= 1); TMP is scratch space. */
+unsigned cap_span_flags(const judge_ctx *x, size_t i, size_t k, ccbuf *tmp);
 /* Next whitespace-separated word of s with edge punctuation stripped;
  * 0 at the end. */
 int cap_next_ws_word(const char *s, size_t n, size_t *pos, const char **w, size_t *wl);
+
+/* caption-unsafe.c: 1 (x->detail says which words) when the caption is
+ * sexual/explicit or graphically violent by unsafe.txt's lists. */
+int cap_rule_unsafe(judge_ctx *x);
 
 /* caption-shape.c: page furniture judged by its shape; 1 = boilerplate
  * (x->detail says which shape). */

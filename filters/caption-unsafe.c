@@ -1,0 +1,177 @@
+/* caption-unsafe.c — the `unsafe` rule: sexual or explicit content and
+ * graphic violence, in any language (the lists are filters/wordlists/unsafe.txt,
+ * whose header explains each section).
+ *
+ * [strong] words and phrases fire alone. Ambiguous words need a second cue of
+ * the same domain: sexual ([weak] with another [weak] or a [context] word) or
+ * graphic violence ([gore] with another [gore] or a [gore-context] word); the
+ * two domains never pair. Words are matched whole, as prefixes (entries
+ * ending in '*'), or, for the compound stems of German, Dutch and the
+ * Scandinavian languages, as the first or last part of a longer word;
+ * [innocent] words never match as prefix or compound. In a clothing or
+ * make-up title ([garment]) the [fashion] words are the product's adjectives
+ * and count as no cue. Chinese, Japanese and Korean entries match as
+ * substrings of the folded text. */
+#include <stdio.h>
+#include <string.h>
+
+#include "caption-internal.h"
+#include "common.h"
+
+/* Weak words compare without a plural 's' ("tit" and "tits" are one cue). */
+static int same_stem(const char *a, size_t al, const char *b, size_t bl)
+{
+    if (al && a[al - 1] == 's')
+        al--;
+    if (bl && b[bl - 1] == 's')
+        bl--;
+    return al == bl && memcmp(a, b, al) == 0;
+}
+
+/* One cue seen: an ambiguous word ([weak], [gore]) or a context word, with
+ * the words it spans [pos, end); pos is (size_t)-1 for a CJK substring, which
+ * has no place among the words. */
+typedef struct {
+    const char *w;
+    size_t len, pos, end;
+    int fashion;
+} cue;
+
+/* The cues of one domain (sexual: [weak]/[context]; graphic violence:
+ * [gore]/[gore-context]). A domain's ambiguous word is unsafe with a second,
+ * different ambiguous word of the SAME domain, or with a context word of that
+ * domain elsewhere that is not the same word again ("Sexy ... Dress <br> New
+ * Sexy ..." repeats one cue). Domains never pair: "cadaver" is not sexual next
+ * to "penis" in an anatomy lab, "Corpse Party" is a game title. */
+typedef struct {
+    cue weak[16], ctx[8];
+    size_t nweak, nctx;
+} cues;
+
+static void cue_add(cue *list, size_t *n, size_t cap, cue c)
+{
+    if (*n < cap)
+        list[(*n)++] = c;
+}
+
+/* Two cues are one when their words overlap ("dead bodies" and "bodies") or
+ * they are one word, plural or not. */
+static int cue_same(const cue *a, const cue *b)
+{
+    if (a->pos != (size_t)-1 && b->pos != (size_t)-1 && a->pos < b->end && b->pos < a->end)
+        return 1;
+    return same_stem(a->w, a->len, b->w, b->len);
+}
+
+/* 1 (and the detail written) when C's cues make the caption unsafe. In a
+ * product title (GARMENT) the [fashion] words are the product's adjectives
+ * and count as no cue ("Sexy Mini Prom Lace Girls Party Gowns"). SUBSTR_CTX:
+ * whether a CJK substring's ambiguous word may pair with a context word. */
+static int cues_fire(judge_ctx *x, const cues *c, int garment, int substr_ctx, const char *what)
+{
+    for (size_t a = 0; a < c->nweak; a++) {
+        if (garment && c->weak[a].fashion)
+            continue;
+        for (size_t b = 0; b < a; b++) {
+            if ((garment && c->weak[b].fashion) || cue_same(&c->weak[a], &c->weak[b]))
+                continue;
+            snprintf(x->detail, x->detaillen, "two ambiguous terms, one '%.*s'", (int)c->weak[b].len, c->weak[b].w);
+            return 1;
+        }
+    }
+    for (size_t a = 0; a < c->nweak; a++) {
+        if ((garment && c->weak[a].fashion) || (!substr_ctx && c->weak[a].pos == (size_t)-1))
+            continue;
+        for (size_t k = 0; k < c->nctx; k++) {
+            if (cue_same(&c->weak[a], &c->ctx[k]))
+                continue;
+            snprintf(x->detail, x->detaillen, "'%.*s' in a %s context", (int)c->weak[a].len, c->weak[a].w, what);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* [strong] entries fire alone; the ambiguous ones need a second cue of their
+ * domain (cues_fire). Words are matched whole, as prefixes ('*') or, for the
+ * compound stems, as the first or last part of a longer word. */
+int cap_rule_unsafe(judge_ctx *x)
+{
+    const caption_filter *f = x->f;
+    ccbuf tmp = {0};
+    cues sex = {0}, gore = {0};
+    int fired = 0, garment = 0;
+    for (size_t i = 0; i < x->w.n && !fired; i++) {
+        for (size_t k = 1; k <= f->max_phrase && i + k <= x->w.n && !fired; k++) {
+            unsigned fl = k == 1 ? cap_word_flags(x, i) : cap_span_flags(x, i, k, &tmp);
+            const char *w = x->fold + x->w.t[i].off;
+            size_t wl = x->w.t[i].len;
+            if (fl & F_GARMENT)
+                garment = 1;
+            /* [innocent] words and prefixes (sexism*, Essex) are never read as
+             * prefix or compound matches */
+            int innocent = (fl & F_INNOCENT) != 0;
+            for (size_t p = 0; k == 1 && p < f->prefixes.n && !innocent; p++) {
+                size_t pl = strlen(f->prefixes.e[p].s);
+                if ((f->prefixes.e[p].flags & F_INNOCENT) && wl >= pl && memcmp(w, f->prefixes.e[p].s, pl) == 0)
+                    innocent = 1;
+            }
+            if (k == 1 && !innocent) {
+                for (size_t p = 0; p < f->prefixes.n; p++) {
+                    size_t pl = strlen(f->prefixes.e[p].s);
+                    if (wl >= pl && memcmp(w, f->prefixes.e[p].s, pl) == 0)
+                        fl |= f->prefixes.e[p].flags & ~(unsigned)F_INNOCENT;
+                }
+                /* compounds (German, Dutch, Scandinavian): the stem as the first
+                 * or last part of a longer word, the other part >= 3 letters */
+                for (size_t p = 0; p < f->compounds.n; p++) {
+                    size_t pl = strlen(f->compounds.e[p].s);
+                    if (wl >= pl + 3 && (memcmp(w, f->compounds.e[p].s, pl) == 0 ||
+                                         memcmp(w + wl - pl, f->compounds.e[p].s, pl) == 0))
+                        fl |= f->compounds.e[p].flags;
+                }
+            }
+            /* "anti-pornography": the word is being opposed, not shown */
+            if ((fl & F_STRONG) && i > 0 && x->w.t[i - 1].len == 4 && memcmp(x->fold + x->w.t[i - 1].off, "anti", 4) == 0)
+                fl &= ~(unsigned)F_STRONG;
+            if (fl & F_STRONG) {
+                snprintf(x->detail, x->detaillen, "matched '%.*s'",
+                         (int)(x->w.t[i + k - 1].off + x->w.t[i + k - 1].len - x->w.t[i].off), x->fold + x->w.t[i].off);
+                fired = 1;
+            }
+            /* a phrase ("dead body") is one cue spanning its words */
+            cue cu = {w, (size_t)(x->w.t[i + k - 1].off + x->w.t[i + k - 1].len - x->w.t[i].off), i, i + k,
+                      (fl & F_FASHION) != 0};
+            if ((fl & F_CONTEXT) && k == 1)
+                cue_add(sex.ctx, &sex.nctx, 8, cu);
+            if ((fl & F_WEAK) && k == 1)
+                cue_add(sex.weak, &sex.nweak, 16, cu);
+            cu.fashion = 0;
+            if (fl & F_GCONTEXT)
+                cue_add(gore.ctx, &gore.nctx, 8, cu);
+            if (fl & F_GWEAK)
+                cue_add(gore.weak, &gore.nweak, 16, cu);
+        }
+    }
+    ccbuf_free(&tmp);
+    if (fired)
+        return 1;
+    /* CJK/Hangul entries: substrings of the folded text. */
+    for (size_t p = 0; p < f->substrs.n; p++) {
+        const entry *e = &f->substrs.e[p];
+        if (!strstr(x->fold, e->s))
+            continue;
+        if (e->flags & F_STRONG) {
+            snprintf(x->detail, x->detaillen, "matched '%s'", e->s);
+            return 1;
+        }
+        cue cu = {e->s, strlen(e->s), (size_t)-1, (size_t)-1, 0};
+        if (e->flags & F_WEAK)
+            cue_add(sex.weak, &sex.nweak, 16, cu);
+        if (e->flags & F_GWEAK)
+            cue_add(gore.weak, &gore.nweak, 16, cu);
+        if (e->flags & F_GCONTEXT)
+            cue_add(gore.ctx, &gore.nctx, 8, cu);
+    }
+    return cues_fire(x, &sex, garment, 0, "sexual") || cues_fire(x, &gore, 0, 1, "violent");
+}
