@@ -283,16 +283,25 @@ static int subject_follows(const swords *s, size_t i)
     return (w->fl == 2 && memcmp(w->f, "of", 2) == 0) || (w->fl == 3 && memcmp(w->f, "for", 3) == 0);
 }
 
+/* The space-free run of the normalised caption that holds word W: [*A, *B). */
+static void space_run(const judge_ctx *x, const sword *w, const char **a, const char **b)
+{
+    const char *lo = x->norm, *hi = x->norm + x->nlen;
+    *a = w->w;
+    *b = w->w + w->wl;
+    while (*a > lo && (*a)[-1] != ' ')
+        (*a)--;
+    while (*b < hi && **b != ' ')
+        (*b)++;
+}
+
 /* The word is part of a space-free run holding a slash: a stock site's
  * "user/Agency" ("Foto: © rido/123RF.com", "tiero/stock.adobe.com"), where
  * user names are often lower-case. */
 static int slash_chunk(const judge_ctx *x, const sword *w)
 {
-    const char *a = w->w, *b = w->w + w->wl, *lo = x->norm, *hi = x->norm + x->nlen;
-    while (a > lo && a[-1] != ' ')
-        a--;
-    while (b < hi && *b != ' ')
-        b++;
+    const char *a, *b;
+    space_run(x, w, &a, &b);
     return memchr(a, '/', (size_t)(b - a)) != NULL;
 }
 
@@ -301,11 +310,8 @@ static int slash_chunk(const judge_ctx *x, const sword *w)
  * ends in two to six letters. */
 static int domain_chunk(const judge_ctx *x, const sword *w)
 {
-    const char *a = w->w, *b = w->w + w->wl, *lo = x->norm, *hi = x->norm + x->nlen;
-    while (a > lo && a[-1] != ' ')
-        a--;
-    while (b < hi && *b != ' ')
-        b++;
+    const char *a, *b;
+    space_run(x, w, &a, &b);
     while (b > a && strchr(".,;)", b[-1]))
         b--;
     const char *dot = NULL;
