@@ -27,33 +27,62 @@ typedef struct {
     size_t n, cap;
 } toklist;
 
-enum {
-    F_PHRASE = 1, F_TRIVIAL = 2, F_SOCIAL = 4,                 /* boilerplate.txt */
-    F_ISBNWORD = 8, F_LABEL = 16, F_MONTH = 32,                /* idwords.txt */
-    F_STRONG = 64, F_WEAK = 128, F_CONTEXT = 256,              /* unsafe.txt */
-    F_FURNITURE = 512, F_CTA = 1024, F_CONNECTOR = 2048,       /* boilerplate.txt shapes */
-    F_CREDIT = 4096, F_AGENCY = 8192, F_RATING = 16384,
-    F_STARWORD = 32768,
-    F_HOMELINK = 65536,
-    F_COMPOUND = 131072, F_INNOCENT = 262144,                  /* unsafe.txt compounds */
-    F_GARMENT = 524288, F_FASHION = 1048576,                   /* unsafe.txt product titles */
-    F_PRODUCT = 2097152,                                       /* boilerplate.txt products */
-    F_UIVERB = 4194304, F_UINOUN = 8388608,                    /* boilerplate.txt UI actions */
-    F_SINGLE = 16777216, F_LANGNAME = 33554432,                /* boilerplate.txt whole-caption labels */
-    F_GWEAK = 67108864, F_GCONTEXT = 134217728,                /* unsafe.txt graphic violence */
-    F_PROMO = 268435456, F_COUNTER = 536870912,                /* boilerplate.txt shapes */
-    F_GOTO = 1073741824
-};
+/* The F_* flags a list entry carries (a word may carry several). A 64-bit
+ * set, one bit each: room for more list sections. */
+typedef uint64_t capflags;
+#define CAPF(bit) ((capflags)1 << (bit))
+/* boilerplate.txt */
+#define F_PHRASE CAPF(0)
+#define F_TRIVIAL CAPF(1)
+#define F_SOCIAL CAPF(2)
+/* idwords.txt */
+#define F_ISBNWORD CAPF(3)
+#define F_LABEL CAPF(4)
+#define F_MONTH CAPF(5)
+/* unsafe.txt */
+#define F_STRONG CAPF(6)
+#define F_WEAK CAPF(7)
+#define F_CONTEXT CAPF(8)
+/* boilerplate.txt shapes */
+#define F_FURNITURE CAPF(9)
+#define F_CTA CAPF(10)
+#define F_CONNECTOR CAPF(11)
+#define F_CREDIT CAPF(12)
+#define F_AGENCY CAPF(13)
+#define F_RATING CAPF(14)
+#define F_STARWORD CAPF(15)
+#define F_HOMELINK CAPF(16)
+/* unsafe.txt compounds */
+#define F_COMPOUND CAPF(17)
+#define F_INNOCENT CAPF(18)
+/* unsafe.txt product titles */
+#define F_GARMENT CAPF(19)
+#define F_FASHION CAPF(20)
+/* boilerplate.txt products */
+#define F_PRODUCT CAPF(21)
+/* boilerplate.txt UI actions */
+#define F_UIVERB CAPF(22)
+#define F_UINOUN CAPF(23)
+/* boilerplate.txt whole-caption labels */
+#define F_SINGLE CAPF(24)
+#define F_LANGNAME CAPF(25)
+/* unsafe.txt graphic violence */
+#define F_GWEAK CAPF(26)
+#define F_GCONTEXT CAPF(27)
+/* boilerplate.txt shapes */
+#define F_PROMO CAPF(28)
+#define F_COUNTER CAPF(29)
+#define F_GOTO CAPF(30)
 
 typedef struct {
     char **keys;
-    unsigned *flags;
+    capflags *flags;
     size_t cap, n;
 } strset;
 
 typedef struct {
     char *s;
-    unsigned flags;
+    capflags flags;
 } entry;
 
 typedef struct {
@@ -98,11 +127,11 @@ char *cap_fold(const char *s, size_t n, size_t *outlen);
  * character is a word of its own. Appends to l. */
 void cap_tokenize(const char *s, size_t n, toklist *l);
 /* F_* flags of one folded key (0 = not listed). */
-unsigned cap_set_get(const strset *S, const char *k, size_t n);
+capflags cap_set_get(const strset *S, const char *k, size_t n);
 /* Flags of word i of x->w. */
-unsigned cap_word_flags(const judge_ctx *x, size_t i);
+capflags cap_word_flags(const judge_ctx *x, size_t i);
 /* Flags of words i..i+k-1 joined by ' ' (k >= 1); TMP is scratch space. */
-unsigned cap_span_flags(const judge_ctx *x, size_t i, size_t k, ccbuf *tmp);
+capflags cap_span_flags(const judge_ctx *x, size_t i, size_t k, ccbuf *tmp);
 /* Next whitespace-separated word of s with edge punctuation stripped;
  * 0 at the end. */
 int cap_next_ws_word(const char *s, size_t n, size_t *pos, const char **w, size_t *wl);

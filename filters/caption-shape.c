@@ -55,7 +55,7 @@ typedef struct {
     size_t wl;
     char *f;         /* folded */
     size_t fl;
-    unsigned flags;  /* list flags of the folded word */
+    capflags flags;  /* list flags of the folded word */
     int upper;       /* has an upper-case letter (a name, an acronym, iPhone) */
     int digit;       /* has a digit */
     int ns;          /* a no-space-script character */
@@ -102,7 +102,7 @@ static void split_words(const judge_ctx *x, swords *out)
 }
 
 /* Flags of words i..i+k-1 joined by ' '. */
-static unsigned span(const judge_ctx *x, const swords *s, size_t i, size_t k)
+static capflags span(const judge_ctx *x, const swords *s, size_t i, size_t k)
 {
     if (k == 1)
         return s->v[i].flags;
@@ -112,7 +112,7 @@ static unsigned span(const judge_ctx *x, const swords *s, size_t i, size_t k)
             ccbuf_putc(&b, ' ');
         ccbuf_append(&b, s->v[j].f, s->v[j].fl);
     }
-    unsigned fl = cap_set_get(&x->f->words, (const char *)b.data, b.len);
+    capflags fl = cap_set_get(&x->f->words, (const char *)b.data, b.len);
     ccbuf_free(&b);
     return fl;
 }
@@ -124,7 +124,7 @@ static void mark_spans(const judge_ctx *x, swords *s)
     for (size_t i = 0; i < s->n; i++)
         for (size_t k = 4; k >= 2; k--)
             if (i + k <= s->n) {
-                unsigned fl = span(x, s, i, k);
+                capflags fl = span(x, s, i, k);
                 if (fl) {
                     for (size_t j = i; j < i + k; j++)
                         s->v[j].flags |= fl;

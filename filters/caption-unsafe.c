@@ -103,7 +103,7 @@ int cap_rule_unsafe(judge_ctx *x)
     int fired = 0, garment = 0;
     for (size_t i = 0; i < x->w.n && !fired; i++) {
         for (size_t k = 1; k <= f->max_phrase && i + k <= x->w.n && !fired; k++) {
-            unsigned fl = k == 1 ? cap_word_flags(x, i) : cap_span_flags(x, i, k, &tmp);
+            capflags fl = k == 1 ? cap_word_flags(x, i) : cap_span_flags(x, i, k, &tmp);
             const char *w = x->fold + x->w.t[i].off;
             size_t wl = x->w.t[i].len;
             if (fl & F_GARMENT)
@@ -120,7 +120,7 @@ int cap_rule_unsafe(judge_ctx *x)
                 for (size_t p = 0; p < f->prefixes.n; p++) {
                     size_t pl = strlen(f->prefixes.e[p].s);
                     if (wl >= pl && memcmp(w, f->prefixes.e[p].s, pl) == 0)
-                        fl |= f->prefixes.e[p].flags & ~(unsigned)F_INNOCENT;
+                        fl |= f->prefixes.e[p].flags & ~F_INNOCENT;
                 }
                 /* compounds (German, Dutch, Scandinavian): the stem as the first
                  * or last part of a longer word, the other part >= 3 letters */
@@ -133,7 +133,7 @@ int cap_rule_unsafe(judge_ctx *x)
             }
             /* "anti-pornography": the word is being opposed, not shown */
             if ((fl & F_STRONG) && i > 0 && x->w.t[i - 1].len == 4 && memcmp(x->fold + x->w.t[i - 1].off, "anti", 4) == 0)
-                fl &= ~(unsigned)F_STRONG;
+                fl &= ~F_STRONG;
             if (fl & F_STRONG) {
                 snprintf(x->detail, x->detaillen, "matched '%.*s'",
                          (int)(x->w.t[i + k - 1].off + x->w.t[i + k - 1].len - x->w.t[i].off), x->fold + x->w.t[i].off);

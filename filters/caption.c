@@ -241,7 +241,7 @@ static uint64_t fnv(const char *s, size_t n)
     return h;
 }
 
-unsigned cap_set_get(const strset *S, const char *k, size_t n)
+capflags cap_set_get(const strset *S, const char *k, size_t n)
 {
     if (!S->cap)
         return 0;
@@ -253,12 +253,12 @@ unsigned cap_set_get(const strset *S, const char *k, size_t n)
     }
 }
 
-static void set_add(strset *S, const char *k, size_t n, unsigned flags)
+static void set_add(strset *S, const char *k, size_t n, capflags flags)
 {
     if ((S->n + 1) * 2 > S->cap) {
         size_t ncap = S->cap ? S->cap * 2 : 1024;
         char **nk = xcalloc(ncap, sizeof *nk);
-        unsigned *nf = xcalloc(ncap, sizeof *nf);
+        capflags *nf = xcalloc(ncap, sizeof *nf);
         for (size_t i = 0; i < S->cap; i++)
             if (S->keys[i]) {
                 size_t j = fnv(S->keys[i], strlen(S->keys[i])) & (ncap - 1);
@@ -295,7 +295,7 @@ static void set_free(strset *S)
 }
 
 
-static void entry_push(entrylist *l, char *s, unsigned flags)
+static void entry_push(entrylist *l, char *s, capflags flags)
 {
     if (l->n == l->cap) {
         l->cap = l->cap ? l->cap * 2 : 16;
@@ -387,7 +387,7 @@ static char *entry_key(caption_filter *f, const char *s, size_t n, int drop_triv
  * (its entries are keyed without trivial words, so those must be known). */
 static void load_list(caption_filter *f, const char *text, size_t n, int pass)
 {
-    unsigned flags = 0;
+    capflags flags = 0;
     size_t pos = 0;
     while (pos < n) {
         size_t st = pos;
@@ -406,7 +406,7 @@ static void load_list(caption_filter *f, const char *text, size_t n, int pass)
         if (!len || *l == '#')
             continue;
         if (*l == '[') {
-            static const struct { const char *name; unsigned flag; } sec[] = {
+            static const struct { const char *name; capflags flag; } sec[] = {
                 {"[phrase]", F_PHRASE}, {"[trivial]", F_TRIVIAL}, {"[social]", F_SOCIAL},
                 {"[isbn]", F_ISBNWORD}, {"[label]", F_LABEL}, {"[month]", F_MONTH},
                 {"[strong]", F_STRONG}, {"[weak]", F_WEAK}, {"[context]", F_CONTEXT},
@@ -443,7 +443,7 @@ static void load_list(caption_filter *f, const char *text, size_t n, int pass)
             continue;
         }
         if (flags & F_COMPOUND) {
-            entry_push(&f->compounds, key, flags & ~(unsigned)F_COMPOUND);
+            entry_push(&f->compounds, key, flags & ~F_COMPOUND);
             continue;
         }
         if ((flags & (F_STRONG | F_WEAK | F_CONTEXT | F_GWEAK | F_GCONTEXT)) && cjk) {
@@ -540,12 +540,12 @@ void caption_filter_free(caption_filter *f)
 /* ---- per-call state ------------------------------------------------------------- */
 
 
-unsigned cap_word_flags(const judge_ctx *x, size_t i)
+capflags cap_word_flags(const judge_ctx *x, size_t i)
 {
     return cap_set_get(&x->f->words, x->fold + x->w.t[i].off, x->w.t[i].len);
 }
 
-unsigned cap_span_flags(const judge_ctx *x, size_t i, size_t k, ccbuf *tmp)
+capflags cap_span_flags(const judge_ctx *x, size_t i, size_t k, ccbuf *tmp)
 {
     ccbuf_reset(tmp);
     for (size_t j = i; j < i + k; j++) {
@@ -983,7 +983,7 @@ static int id_class(const judge_ctx *x, const char *w, size_t wl)
             else if (isalpha(c))
                 letters++;
         }
-        unsigned fl = cap_set_get(&x->f->words, p, pl);
+        capflags fl = cap_set_get(&x->f->words, p, pl);
         if (digit && ascii) {
             has_id = 1;
             all_label = 0;
@@ -1047,7 +1047,7 @@ static int rule_code(judge_ctx *x)
 /* ---- boilerplate ------------------------------------------------------------------------------------ */
 
 /* Can words idx[0..m) be cut into consecutive list entries carrying flag? */
-static int cuts_into(const judge_ctx *x, const size_t *idx, size_t m, unsigned flag)
+static int cuts_into(const judge_ctx *x, const size_t *idx, size_t m, capflags flag)
 {
     const caption_filter *f = x->f;
     unsigned char *ok = xcalloc(m + 1, 1);
@@ -1080,7 +1080,7 @@ static int rule_boilerplate(judge_ctx *x)
     size_t m = 0, social = 0;
     for (size_t i = 0; i < x->w.n; i++) {
         all[i] = i;
-        unsigned fl = cap_word_flags(x, i);
+        capflags fl = cap_word_flags(x, i);
         if (fl & F_SOCIAL)
             social++;
         if (x->w.t[i].digits || (fl & (F_TRIVIAL | F_SOCIAL)))
