@@ -132,6 +132,16 @@ capflags cap_set_get(const strset *S, const char *k, size_t n);
 capflags cap_word_flags(const judge_ctx *x, size_t i);
 /* Flags of words i..i+k-1 joined by ' ' (k >= 1); TMP is scratch space. */
 capflags cap_span_flags(const judge_ctx *x, size_t i, size_t k, ccbuf *tmp);
+/* One word to look up in the lists: its folded text. */
+typedef struct {
+    const char *s;
+    size_t len;
+} capword;
+/* F_* flags of words W[0..k) joined by ' '; TMP (scratch) holds the joined text after. */
+capflags cap_join_flags(const caption_filter *f, const capword *w, size_t k, ccbuf *tmp);
+/* 1 when W[0..m) (m > 0) can be cut into consecutive list entries that all
+ * carry FLAG ("Symbolbild", "Representación artística" as [phrase] entries). */
+int cap_cuts_into(const caption_filter *f, const capword *w, size_t m, capflags flag);
 /* Next whitespace-separated word of s with edge punctuation stripped;
  * 0 at the end. */
 int cap_next_ws_word(const char *s, size_t n, size_t *pos, const char **w, size_t *wl);

@@ -328,6 +328,20 @@ static int domain_chunk(const judge_ctx *x, const sword *w)
 
 static int word_is(const sword *w, const char *const *list);
 
+/* W is the "s" of a possessive ("Tom's", "Tom’s"): the apostrophe
+ * before it, or NULL. */
+static const char *possessive_s(const judge_ctx *x, const sword *w)
+{
+    if (w->fl != 1 || w->f[0] != 's')
+        return NULL;
+    if (w->w - x->norm >= 2 && w->w[-1] == '\'')
+        return w->w - 1;
+    if (w->w - x->norm >= 4 && memcmp(w->w - 3, "\xe2\x80\x99", 3) == 0)
+        return w->w - 3;
+    return NULL;
+}
+
+
 /* "By Kevin Mazur/WireImage", "Von Max Muster", "Por Juan Pérez": a byline
  * starts the caption with "by" and at least two capitalised words ("By
  * Night" and "By the Sea" are titles). */
@@ -402,8 +416,7 @@ static size_t credit_start(const judge_ctx *x, const swords *s, int *agency_only
             if (w->flags & F_CONNECTOR)
                 continue;
             /* "Tom's Hardware": the possessive s */
-            if (w->fl == 1 && w->f[0] == 's' && w->w > x->norm &&
-                (w->w[-1] == '\'' || (w->w - x->norm >= 3 && memcmp(w->w - 3, "\xe2\x80\x99", 3) == 0)))
+            if (possessive_s(x, w))
                 continue;
             if (name_like(w) || (i == st && glued_credit(w)) || (marker && (slash_chunk(x, w) || domain_chunk(x, w))))
                 names++;
@@ -448,45 +461,24 @@ static int slash_product(const judge_ctx *x, const swords *s)
  * ("Anfang 80", a film). */
 static int label_words(const judge_ctx *x, const swords *s, size_t a, size_t b)
 {
-    size_t idx[64], m = 0;
-    for (size_t i = a; i < b; i++) {
+    for (size_t i = a; i < b; i++)
         if (s->v[i].digit) /* "Anfang 80 - © Foto: ...": a title */
             return 0;
-        if (s->v[i].flags & F_TRIVIAL)
-            continue;
-        if (m == 64)
-            return 0;
-        idx[m++] = i;
+    capword *all = xmalloc((b - a + 1) * sizeof *all), *kept = xmalloc((b - a + 1) * sizeof *kept);
+    size_t m = 0;
+    for (size_t i = a; i < b; i++) {
+        all[i - a] = (capword){s->v[i].f, s->v[i].fl};
+        if (!(s->v[i].flags & F_TRIVIAL))
+            kept[m++] = all[i - a];
     }
-    if (m == 0)
-        return 0;
-    unsigned char ok[65] = {1};
-    ccbuf t = {0};
-    for (size_t i = 0; i < m; i++) {
-        if (!ok[i])
-            continue;
-        for (size_t k = 1; i + k <= m && k <= x->f->max_phrase; k++) {
-            ccbuf_reset(&t);
-            for (size_t j = i; j < i + k; j++) {
-                if (j > i)
-                    ccbuf_putc(&t, ' ');
-                ccbuf_append(&t, s->v[idx[j]].f, s->v[idx[j]].fl);
-            }
-            if (cap_set_get(&x->f->words, (const char *)t.data, t.len) & F_PHRASE)
-                ok[i + k] = 1;
-        }
+    int r = m > 0 && cap_cuts_into(x->f, kept, m, F_PHRASE);
+    if (!r && m > 0) {
+        ccbuf t = {0};
+        r = (cap_join_flags(x->f, all, b - a, &t) & F_SINGLE) != 0;
+        ccbuf_free(&t);
     }
-    int r = ok[m];
-    if (!r) {
-        ccbuf_reset(&t);
-        for (size_t i = a; i < b; i++) {
-            if (i > a)
-                ccbuf_putc(&t, ' ');
-            ccbuf_append(&t, s->v[i].f, s->v[i].fl);
-        }
-        r = (cap_set_get(&x->f->words, (const char *)t.data, t.len) & F_SINGLE) != 0;
-    }
-    ccbuf_free(&t);
+    free(all);
+    free(kept);
     return r;
 }
 
@@ -723,15 +715,13 @@ static int avatar_label(const judge_ctx *x, const swords *s)
 {
     static const char *const forw[] = {"for", "of", "von", "de", "di", "van", "du", "do", "da", NULL};
     static const char *const user[] = {"user", "member", "benutzer", "nutzer", "mitglied", "utilisateur", "membre",
-                                       "usuario", "utente", "usuario", "gebruiker", "lid", "uzytkownik", NULL};
+                                       "usuario", "utente", "gebruiker", "lid", "uzytkownik", NULL};
     static const char *const pic[] = {"picture", "avatar", "photo", "image", "profile", NULL};
-    for (size_t i = 0; i + 2 < s->n + 1 && i < s->n; i++) {
-        if (!avatar_word(&s->v[i]) || s->v[i].fl < 6 || memcmp(s->v[i].f, "avatar", 6) != 0)
-            continue;
-        /* "(default) avatar for (user) NAME": at most one word before, a
-         * name of one or two words after */
+    /* "(default) avatar for (user) NAME": at most one word before, a name
+     * of one or two words after */
+    for (size_t i = 0; i <= 1 && i + 1 < s->n; i++) {
         size_t j = i + 1;
-        if (i > 1 || j >= s->n || !word_is(&s->v[j], forw))
+        if (s->v[i].fl != 6 || memcmp(s->v[i].f, "avatar", 6) != 0 || !word_is(&s->v[j], forw))
             continue;
         j++;
         if (j < s->n && word_is(&s->v[j], user))
@@ -740,12 +730,9 @@ static int avatar_label(const judge_ctx *x, const swords *s)
             return 1;
     }
     /* "NAME's picture": the possessive joined to a one-word name */
-    if (s->n == 3 && word_is(&s->v[2], pic) && s->v[1].fl == 1 && s->v[1].f[0] == 's') {
-        const char *q = s->v[1].w - 1;
-        if (q > x->norm && (*q == '\'' || (q - x->norm >= 2 && memcmp(q - 2, "\xe2\x80\x99", 3) == 0)) &&
-            s->v[0].w + s->v[0].wl == (*q == '\'' ? q : q - 2))
-            return 1;
-    }
+    const char *q;
+    if (s->n == 3 && word_is(&s->v[2], pic) && (q = possessive_s(x, &s->v[1])) && s->v[0].w + s->v[0].wl == q)
+        return 1;
     return 0;
 }
 

@@ -1046,26 +1046,28 @@ static int rule_code(judge_ctx *x)
 
 /* ---- boilerplate ------------------------------------------------------------------------------------ */
 
-/* Can words idx[0..m) be cut into consecutive list entries carrying flag? */
-static int cuts_into(const judge_ctx *x, const size_t *idx, size_t m, capflags flag)
+capflags cap_join_flags(const caption_filter *f, const capword *w, size_t k, ccbuf *tmp)
 {
-    const caption_filter *f = x->f;
+    ccbuf_reset(tmp);
+    for (size_t j = 0; j < k; j++) {
+        if (j)
+            ccbuf_putc(tmp, ' ');
+        ccbuf_append(tmp, w[j].s, w[j].len);
+    }
+    return cap_set_get(&f->words, (const char *)tmp->data, tmp->len);
+}
+
+int cap_cuts_into(const caption_filter *f, const capword *w, size_t m, capflags flag)
+{
     unsigned char *ok = xcalloc(m + 1, 1);
     ccbuf tmp = {0};
     ok[0] = 1;
     for (size_t i = 0; i < m; i++) {
         if (!ok[i])
             continue;
-        for (size_t k = 1; k <= f->max_phrase && i + k <= m; k++) {
-            ccbuf_reset(&tmp);
-            for (size_t j = i; j < i + k; j++) {
-                if (j > i)
-                    ccbuf_putc(&tmp, ' ');
-                ccbuf_append(&tmp, x->fold + x->w.t[idx[j]].off, x->w.t[idx[j]].len);
-            }
-            if (cap_set_get(&f->words, (const char *)tmp.data, tmp.len) & flag)
+        for (size_t k = 1; k <= f->max_phrase && i + k <= m; k++)
+            if (cap_join_flags(f, w + i, k, &tmp) & flag)
                 ok[i + k] = 1;
-        }
     }
     int r = m > 0 && ok[m];
     ccbuf_free(&tmp);
@@ -1075,17 +1077,17 @@ static int cuts_into(const judge_ctx *x, const size_t *idx, size_t m, capflags f
 
 static int rule_boilerplate(judge_ctx *x)
 {
-    size_t *keep = xmalloc((x->w.n + 1) * sizeof *keep);
-    size_t *all = xmalloc((x->w.n + 1) * sizeof *all);
+    capword *keep = xmalloc((x->w.n + 1) * sizeof *keep);
+    capword *all = xmalloc((x->w.n + 1) * sizeof *all);
     size_t m = 0, social = 0;
     for (size_t i = 0; i < x->w.n; i++) {
-        all[i] = i;
+        all[i] = (capword){x->fold + x->w.t[i].off, x->w.t[i].len};
         capflags fl = cap_word_flags(x, i);
         if (fl & F_SOCIAL)
             social++;
         if (x->w.t[i].digits || (fl & (F_TRIVIAL | F_SOCIAL)))
             continue;
-        keep[m++] = i;
+        keep[m++] = all[i];
     }
     int fired = 0;
     if (m == 0) {
@@ -1093,10 +1095,9 @@ static int rule_boilerplate(judge_ctx *x)
             snprintf(x->detail, x->detaillen, "social network names");
             fired = 1;
         }
-    } else if (cuts_into(x, keep, m, F_PHRASE)) {
+    } else if (cap_cuts_into(x->f, keep, m, F_PHRASE)) {
         /* the remaining words are consecutive [phrase] entries */
-        const tok *t0 = &x->w.t[keep[0]];
-        snprintf(x->detail, x->detaillen, "boilerplate '%.*s'", (int)t0->len, x->fold + t0->off);
+        snprintf(x->detail, x->detaillen, "boilerplate '%.*s'", (int)keep[0].len, keep[0].s);
         fired = 1;
     }
     /* "FAQs", "Livefyre", "置頂": a [single] entry that is the whole caption
@@ -1104,12 +1105,7 @@ static int rule_boilerplate(judge_ctx *x)
      * describe) */
     if (!fired && x->w.n > 0) {
         ccbuf tmp = {0};
-        for (size_t i = 0; i < x->w.n; i++) {
-            if (i)
-                ccbuf_putc(&tmp, ' ');
-            ccbuf_append(&tmp, x->fold + x->w.t[i].off, x->w.t[i].len);
-        }
-        if (cap_set_get(&x->f->words, (const char *)tmp.data, tmp.len) & F_SINGLE) {
+        if (cap_join_flags(x->f, all, x->w.n, &tmp) & F_SINGLE) {
             snprintf(x->detail, x->detaillen, "furniture word '%.*s'", (int)(tmp.len > 40 ? 40 : tmp.len),
                      (const char *)tmp.data);
             fired = 1;
@@ -1117,7 +1113,7 @@ static int rule_boilerplate(judge_ctx *x)
         ccbuf_free(&tmp);
     }
     /* "English", "Español", "EN | DE", "简体中文": a language switcher */
-    if (!fired && x->w.n > 0 && cuts_into(x, all, x->w.n, F_LANGNAME)) {
+    if (!fired && x->w.n > 0 && cap_cuts_into(x->f, all, x->w.n, F_LANGNAME)) {
         snprintf(x->detail, x->detaillen, "language switcher");
         fired = 1;
     }

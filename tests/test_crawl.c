@@ -708,11 +708,9 @@ static void test_robots_unavailable(tu_server *srv, const char *tmp)
                      "--host-delay", "0", "--retries", "0", "-q", NULL);
     CHECK_EQ_INT(o.status, 0);
     tu_output_free(&o);
-    sqlite3 *db = tu_index_open(out);
-    char *st = tu_db_text(db, "SELECT status || ':' || reason FROM items WHERE url LIKE '%%/img/c1.jpg'");
+    char *st = tu_index_text(out, "SELECT status || ':' || reason FROM items WHERE url LIKE '%%/img/c1.jpg'");
     CHECK(st && strcmp(st, "failed:robots_unavailable") == 0, "c1 behind a 503 robots.txt: %s", st ? st : "(none)");
     free(st);
-    sqlite3_close(db);
     CHECK_EQ_INT(tu_access_log_count(srv, "GET /img/c1.jpg"), 0);
     /* the site is back */
     put("hosts/down.test/_rules.json", "{}\n");
@@ -721,11 +719,9 @@ static void test_robots_unavailable(tu_server *srv, const char *tmp)
                      "--host-delay", "0", "--retry-failed", "-q", NULL);
     CHECK_EQ_INT(o.status, 0);
     tu_output_free(&o);
-    db = tu_index_open(out);
-    st = tu_db_text(db, "SELECT status FROM items WHERE url LIKE '%%/img/c1.jpg'");
+    st = tu_index_text(out, "SELECT status FROM items WHERE url LIKE '%%/img/c1.jpg'");
     CHECK(st && strcmp(st, "accepted") == 0, "c1 with --retry-failed once robots.txt answers: %s", st ? st : "(none)");
     free(st);
-    sqlite3_close(db);
     CHECK_EQ_INT(tu_access_log_count(srv, "GET /img/c1.jpg"), 1);
     free(out);
     free(seed);
