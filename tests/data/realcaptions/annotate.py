@@ -22,6 +22,17 @@ people agreed on (or a third chose between):
       the adjudicator's where they differ (ADJUDICATED.tsv: id<TAB>label).
       Comment lines are kept.
 
+The unlabelled dev pool (devpool.py) is labelled the same way, by one
+annotator, for tuning only:
+
+  annotate.py pool-chunks POOL.tsv OUTDIR [K]
+      Writes OUTDIR/chunkN.tsv (id = the row's line number in POOL.tsv) in K
+      chunks (default 6) of about equal size, a unit never split, units in a
+      seeded random order.
+  annotate.py pool POOL.tsv OUT.tsv LABELS.tsv...
+      Writes OUT.tsv (`devpool  unit  attribute  label  caption`) with every
+      pool row and its label; a row without a label is an error.
+
 Stdlib only. Run it with the set's own rows; it never reads the filter.
 """
 import random
@@ -114,6 +125,48 @@ def merge(set_path, out_path, adj_path, label_paths):
             out.write("\t".join([p[0], p[1], p[2], final, p[4], first, sec]) + "\n")
 
 
+def pool_rows(pool_path):
+    rows = {}
+    for i, line in enumerate(open(pool_path, encoding="utf-8"), 1):
+        p = line.rstrip("\n").split("\t")
+        if len(p) != 3:
+            sys.exit(f"{pool_path}:{i}: expected unit, attribute, caption")
+        rows[i] = p
+    return rows
+
+
+def pool_chunks(pool_path, outdir, k=6):
+    rows = pool_rows(pool_path)
+    units = {}
+    for i, p in rows.items():
+        units.setdefault(p[0], []).append(i)
+    order = sorted(units)
+    random.Random(5).shuffle(order)
+    target = len(rows) / k
+    parts = [[] for _ in range(k)]
+    n = 0
+    for u in order:
+        if len(parts[n]) >= target and n < k - 1:
+            n += 1
+        parts[n].extend(units[u])
+    for n, part in enumerate(parts, 1):
+        with open(f"{outdir}/chunk{n}.tsv", "w", encoding="utf-8") as f:
+            f.write("id\tunit\tattribute\tcaption\n")
+            for i in part:
+                f.write(f"{i}\t" + "\t".join(rows[i]) + "\n")
+
+
+def pool(pool_path, out_path, label_paths):
+    rows = pool_rows(pool_path)
+    labels = read_labels(label_paths)
+    missing = [i for i in rows if i not in labels]
+    if missing:
+        sys.exit(f"{len(missing)} pool rows have no label (first: line {missing[0]})")
+    with open(out_path, "w", encoding="utf-8") as out:
+        for i, (unit, attr, cap) in rows.items():
+            out.write(f"devpool\t{unit}\t{attr}\t{labels[i]}\t{cap}\n")
+
+
 def main(argv):
     if len(argv) >= 3 and argv[0] == "chunks":
         chunks(argv[1], argv[2], int(argv[3]) if len(argv) > 3 else 4)
@@ -121,6 +174,10 @@ def main(argv):
         disagreements(argv[1], argv[2], argv[3:])
     elif len(argv) >= 5 and argv[0] == "merge":
         merge(argv[1], argv[2], argv[3], argv[4:])
+    elif len(argv) >= 3 and argv[0] == "pool-chunks":
+        pool_chunks(argv[1], argv[2], int(argv[3]) if len(argv) > 3 else 6)
+    elif len(argv) >= 4 and argv[0] == "pool":
+        pool(argv[1], argv[2], argv[3:])
     else:
         sys.exit(__doc__)
 

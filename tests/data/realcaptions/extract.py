@@ -233,7 +233,7 @@ def read_existing(existing):
         for line in f:
             if line.startswith("#") or not line.strip():
                 continue
-            seen.add(line.rstrip("\n").split("\t", 4)[4])
+            seen.add(line.rstrip("\n").split("\t")[4])  # caption (5 or 7 columns)
     return seen
 
 
