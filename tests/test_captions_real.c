@@ -21,8 +21,11 @@
  * rejected <= 2%, unsafe recall >= 0.90, every ISBN-labelled caption rejected
  * as isbn). With CAPTIONS_GOALS=strict a missed goal FAILS the test; by
  * default it fails when the figures fall below the floors reached so far.
- * CAPTIONS_SHOW=dev (or heldout, or all) lists the rows the filter gets wrong
- * in that part: tune on dev only. The fuzz target (fuzz/fuzz_caption.c) also
+ * tests/data/realcaptions/devpool.tsv is the labelled dev pool: every other
+ * string of the dev units (labelled once, split `devpool`), a larger tuning
+ * set; its figures are printed after the LAION rows'.
+ * CAPTIONS_SHOW=dev (or devpool, heldout, all) lists the rows the filter gets
+ * wrong in that part: tune on dev and devpool only. The fuzz target (fuzz/fuzz_caption.c) also
  * runs over every caption and mutations of it. */
 #include <stdint.h>
 #include <stdio.h>
@@ -222,19 +225,16 @@ static size_t agreement(const row *rows, size_t n, const char *split)
     return 0;
 }
 
-int main(void)
+/* Appends the rows of PATH (read into FILE, which the rows point into) to
+ * ROWS. SPLITS names the splits a row may have ("dev heldout" for the set,
+ * "devpool" for the labelled dev pool). */
+static void read_rows(const char *path, const char *splits, ccbuf *file, row **rows, size_t *n, size_t *cap)
 {
-    const char *d = getenv("CLIPCRAWL_TESTS");
-    char path[1024];
-    snprintf(path, sizeof path, "%s/data/realcaptions/captions-real.tsv", d && *d ? d : "tests");
-    ccbuf file = {0};
-    CHECK(cc_read_file(path, &file) == CC_OK, "read %s", path);
-    if (!file.data)
-        return check_summary();
-    row *rows = NULL;
-    size_t n = 0, cap = 0;
+    CHECK(cc_read_file(path, file) == CC_OK, "read %s", path);
+    if (!file->data)
+        return;
     char *save = NULL;
-    for (char *line = strtok_r((char *)file.data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+    for (char *line = strtok_r((char *)file->data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         if (line[0] == '#')
             continue;
         char *col[7];
@@ -245,27 +245,45 @@ int main(void)
                 *p = '\0';
                 col[k++] = p + 1;
             }
-        CHECK(k == 5 || k == 7, "a row needs 5 or 7 tab-separated columns: %s", line);
+        CHECK(k == 5 || k == 7, "%s: a row needs 5 or 7 tab-separated columns: %s", path, line);
         if (k != 5 && k != 7)
             continue;
-        CHECK(strcmp(col[0], "dev") == 0 || strcmp(col[0], "heldout") == 0, "unknown split '%s'", col[0]);
-        CHECK(known_label(col[3]), "unknown label '%s'", col[3]);
+        const char *w = strstr(splits, col[0]);
+        size_t len = strlen(col[0]);
+        CHECK(w && (w[len] == ' ' || w[len] == '\0'), "%s: unknown split '%s'", path, col[0]);
+        CHECK(known_label(col[3]), "%s: unknown label '%s'", path, col[3]);
         if (k == 7) {
             CHECK(known_label(col[5]) && known_label(col[6]), "unknown annotator label '%s' / '%s'", col[5], col[6]);
             CHECK(strcmp(col[5], col[6]) != 0 || strcmp(col[5], col[3]) == 0,
                   "both annotators say '%s' but the row's label is '%s': %s", col[5], col[3], col[4]);
         }
-        if (n == cap) {
-            cap = cap ? cap * 2 : 1024;
-            rows = xrealloc(rows, cap * sizeof *rows);
+        if (*n == *cap) {
+            *cap = *cap ? *cap * 2 : 1024;
+            *rows = xrealloc(*rows, *cap * sizeof **rows);
         }
-        rows[n++] = (row){col[0], col[1], col[3], col[4], k == 7 ? col[5] : NULL, k == 7 ? col[6] : NULL};
+        (*rows)[(*n)++] = (row){col[0], col[1], col[3], col[4], k == 7 ? col[5] : NULL, k == 7 ? col[6] : NULL};
     }
-    CHECK(n >= 2500, "at least 2,500 real captions (%zu)", n);
-    const char **texts = xmalloc((n + 1) * sizeof *texts);
-    for (size_t i = 0; i < n; i++)
+}
+
+int main(void)
+{
+    const char *d = getenv("CLIPCRAWL_TESTS");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/data/realcaptions/captions-real.tsv", d && *d ? d : "tests");
+    ccbuf file = {0}, poolfile = {0};
+    row *rows = NULL;
+    size_t n = 0, cap = 0;
+    read_rows(path, "dev heldout", &file, &rows, &n, &cap);
+    if (!file.data)
+        return check_summary();
+    size_t nset = n; /* rows of the labelled set; the dev pool's follow */
+    CHECK(nset >= 2500, "at least 2,500 real captions (%zu)", nset);
+    snprintf(path, sizeof path, "%s/data/realcaptions/devpool.tsv", d && *d ? d : "tests");
+    read_rows(path, "devpool", &poolfile, &rows, &n, &cap);
+    const char **texts = xmalloc((nset + 1) * sizeof *texts);
+    for (size_t i = 0; i < nset; i++)
         texts[i] = rows[i].text;
-    fuzz_rows(texts, n);
+    fuzz_rows(texts, nset);
     free(texts);
 
     caption_filter *f = caption_filter_new(NULL);
@@ -282,6 +300,16 @@ int main(void)
         evaluate(f, rows, n, (selection){split, "laion", 1, 0, 0, 0});
         evaluate(f, rows, n, (selection){split, "laion", 0, 0, 0, 0});
     }
+    /* The labelled dev pool: every other string of the dev units, labelled
+     * once, for tuning (more of the kinds the 25 sampled strings per unit
+     * miss). Rules are read against it; it says nothing about held-out. */
+    figures pv = {.f1 = 1.0};
+    if (n > nset) {
+        pv = evaluate(f, rows, n, (selection){"devpool", NULL, 0, 1, 1, 0});
+        printf("\ndev pool, rows from pages vs LAION rows:\n");
+        evaluate(f, rows, n, (selection){"devpool", "laion", 1, 0, 0, 0});
+        evaluate(f, rows, n, (selection){"devpool", "laion", 0, 0, 0, 0});
+    }
     /* Where the rows were labelled twice: how far the two annotators agree, and
      * the figures against the first annotator's labels alone. */
     printf("\nannotator agreement (rows labelled twice):\n");
@@ -292,9 +320,9 @@ int main(void)
         h1 = evaluate(f, rows, n, (selection){"heldout", NULL, 0, 0, 0, 1});
     }
     size_t held = 0;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < nset; i++)
         held += strcmp(rows[i].split, "heldout") == 0;
-    CHECK(held * 10 >= n * 4, "held-out part is >= 40%% of the rows (%zu of %zu)", held, n);
+    CHECK(held * 10 >= nset * 4, "held-out part is >= 40%% of the rows (%zu of %zu)", held, nset);
     /* The issue's goals for the held-out part. They are not all met yet
      * (see filters/README.md); CAPTIONS_GOALS=strict makes a miss fail, and
      * the default run fails on a regression below the figures reached. */
@@ -320,6 +348,7 @@ int main(void)
           dv1.f1, h1.f1);
     CHECK(ldv.f1 >= 0.94 && lh.f1 >= 0.75, "LAION rows: reject F1 dev %.3f >= 0.94, held-out %.3f >= 0.75", ldv.f1,
           lh.f1);
+    CHECK(pv.f1 >= 0.875, "labelled dev pool: reject F1 %.3f >= 0.875 (regression floor)", pv.f1);
     CHECK(h.frr <= 0.02, "held-out good captions wrongly rejected %.2f%% <= 2%%", 100.0 * h.frr);
     CHECK(dv.boilerplate_rec >= 0.87, "dev boilerplate recall %.3f >= 0.87 (regression floor)", dv.boilerplate_rec);
     CHECK(dv.frr <= 0.01, "dev good captions wrongly rejected %.2f%% <= 1%%", 100.0 * dv.frr);
@@ -329,5 +358,6 @@ int main(void)
     caption_filter_free(f);
     free(rows);
     ccbuf_free(&file);
+    ccbuf_free(&poolfile);
     return check_summary();
 }
