@@ -73,6 +73,7 @@ typedef uint64_t capflags;
 #define F_PROMO CAPF(28)
 #define F_COUNTER CAPF(29)
 #define F_GOTO CAPF(30)
+#define F_SPONSOR CAPF(31)
 
 typedef struct {
     char **keys;

@@ -11,6 +11,9 @@
  *   credit line      a credit marker (©, Credit, Foto:, Photo by, Quelle...) or a
  *                    photo agency, followed only by name-like words ("Foto: EFE",
  *                    "CreditKim Raff for The New York Times", "evgenyb/iStock/Getty")
+ *   advertising label
+ *                    an ad label ([sponsor]) before a colon or names, or
+ *                    closing the caption ("Sponsored: Questroyal", "… (Anzeige)")
  *   logo / badge     a furniture word (logo, icon, banner, avatar, button, badge;
  *                    German/Dutch compounds such as "Vereinslogo") with at most
  *                    three other words, at most two of them lower-case
@@ -547,6 +550,49 @@ size_t cap_words_besides_credit(const judge_ctx *x)
     return words;
 }
 
+/* ---- advertising label ---- */
+
+/* An ad's label ([sponsor]: "Sponsored", "Anzeige", "Publicidad", "広告")
+ * opening the caption and followed by a colon, whatever the ad then says
+ * ("Sponsored: Questroyal", "Anzeige: Jetzt 20 % sparen"); opening a
+ * caption of at most four other words, all names ("Anzeige Auhofcenter
+ * oe24"); or as the whole last segment or a bracketed tail ("Neue Küche
+ * gewinnen (Anzeige)", "Reisetipps | Sponsored"). */
+static int shape_sponsor(judge_ctx *x, const swords *s)
+{
+    if (s->n < 2)
+        return 0;
+    size_t i = 0;
+    while (i < s->n && (s->v[i].flags & F_SPONSOR))
+        i++;
+    if (i > 0 && i < s->n) {
+        const char *p = s->v[i - 1].w + s->v[i - 1].wl, *e = s->v[i].w;
+        size_t gap = (size_t)(e - p);
+        int colon = memchr(p, ':', gap) || memmem(p, gap, "\xef\xbc\x9a", 3); /* ':' or '：' */
+        int names = s->n - i <= 4;
+        for (size_t k = i; names && k < s->n; k++)
+            if (!name_like(&s->v[k]) && !(s->v[k].flags & (F_CONNECTOR | F_TRIVIAL)))
+                names = 0;
+        if (colon || names) {
+            snprintf(x->detail, x->detaillen, "advertising label");
+            return 1;
+        }
+    }
+    size_t j = s->n;
+    while (j > 0 && (s->v[j - 1].flags & F_SPONSOR))
+        j--;
+    if (j > 0 && j < s->n) {
+        const char *p = s->v[j - 1].w + s->v[j - 1].wl, *e = s->v[j].w;
+        size_t gap = (size_t)(e - p);
+        if (memchr(p, '(', gap) || memchr(p, '[', gap) || memchr(p, '|', gap) || memmem(p, gap, " - ", 3) ||
+            memmem(p, gap, "\xe2\x80\x93", 3) || memmem(p, gap, "\xe2\x80\x94", 3)) {
+            snprintf(x->detail, x->detaillen, "advertising label");
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* ---- logo / badge ---- */
 
 static int word_is(const sword *w, const char *const *list);
@@ -709,29 +755,67 @@ static int describes(const swords *s)
 }
 
 /* An avatar's alt text names its user, whose name is often lower-case:
- * "avatar for user conserv", "default avatar for user grabski", "Avatar
- * von lisa_m", "jputtgen's picture", "Javasmom's avatar". */
+ * "avatar for user conserv", "default avatar for user Spirit of Seventy
+ * Six", "Profile picture for user Anna Galazka", "Profilbild von lisa_m",
+ * "photo de profil de Marie", "Аватар пользователя ivan",
+ * "jputtgen's picture", "Javasmom's avatar". The label (at most four
+ * words) holds an avatar word, or a profile word with a picture word
+ * ("Profile of a leader" is an article's); "for"/"of" or a user word
+ * follows, then the name: one or two words of any case, or up to six
+ * capitalised ones and name connectors. */
 static int avatar_label(const judge_ctx *x, const swords *s)
 {
-    static const char *const forw[] = {"for", "of", "von", "de", "di", "van", "du", "do", "da", NULL};
+    static const char *const forw[] = {"for", "of", "von", "de", "di", "van", "du", "do", "da", "del", "для", NULL};
     static const char *const user[] = {"user", "member", "benutzer", "nutzer", "mitglied", "utilisateur", "membre",
-                                       "usuario", "utente", "gebruiker", "lid", "uzytkownik", NULL};
-    static const char *const pic[] = {"picture", "avatar", "photo", "image", "profile", NULL};
-    /* "(default) avatar for (user) NAME": at most one word before, a name
-     * of one or two words after */
-    for (size_t i = 0; i <= 1 && i + 1 < s->n; i++) {
-        size_t j = i + 1;
-        if (s->v[i].fl != 6 || memcmp(s->v[i].f, "avatar", 6) != 0 || !word_is(&s->v[j], forw))
+                                       "usuario", "utente", "gebruiker", "lid", "uzytkownik", "uzytkownika",
+                                       "utilizador", "usuari", "пользователя", "участника", NULL};
+    static const char *const avatar[] = {"avatar", "avatars", "awatar", "gravatar", "userpic", "profilbild",
+                                         "profilfoto", "profielfoto", "profielafbeelding", "benutzerbild",
+                                         "аватар", "аватара", "аватарка", NULL};
+    static const char *const profile[] = {"profile", "profil", "perfil", "profilo", "profiel", "profilowe",
+                                          "профиля", NULL};
+    static const char *const pic[] = {"picture", "photo", "image", "pic", "foto", "imagen", "immagine", "imagem",
+                                      "bild", "afbeelding", "zdjecie", "фото", "изображение", NULL};
+    static const char *const filler[] = {"default", "standard", "de", "del", "do", "da", "du", "di", NULL};
+    for (size_t f = 1; f <= 4 && f < s->n; f++) {
+        int av = 0, prof = 0, p = 0, ok = 1;
+        for (size_t i = 0; i < f && ok; i++) {
+            const sword *w = &s->v[i];
+            if (word_is(w, avatar))
+                av = 1;
+            else if (word_is(w, profile))
+                prof = 1;
+            else if (word_is(w, pic))
+                p = 1;
+            else if (!word_is(w, filler) && !word_is(w, user))
+                ok = 0;
+        }
+        if (!ok || !(av || (prof && p)))
             continue;
-        j++;
-        if (j < s->n && word_is(&s->v[j], user))
+        size_t j = f;
+        int linked = 0;
+        if (word_is(&s->v[j], forw)) {
             j++;
-        if (j < s->n && s->n - j <= 2)
+            linked = 1;
+        }
+        if (j < s->n && word_is(&s->v[j], user)) {
+            j++;
+            linked = 1;
+        }
+        if (!linked || j >= s->n)
+            continue;
+        size_t r = s->n - j;
+        int names = r <= 6;
+        for (size_t i = j; names && i < s->n; i++)
+            if (!name_like(&s->v[i]) && !(s->v[i].flags & F_CONNECTOR))
+                names = 0;
+        if (r <= 2 || names)
             return 1;
     }
     /* "NAME's picture": the possessive joined to a one-word name */
+    static const char *const own[] = {"picture", "avatar", "photo", "image", "profile", NULL};
     const char *q;
-    if (s->n == 3 && word_is(&s->v[2], pic) && (q = possessive_s(x, &s->v[1])) && s->v[0].w + s->v[0].wl == q)
+    if (s->n == 3 && word_is(&s->v[2], own) && (q = possessive_s(x, &s->v[1])) && s->v[0].w + s->v[0].wl == q)
         return 1;
     return 0;
 }
@@ -1184,7 +1268,7 @@ int cap_rule_shape(judge_ctx *x)
     split_words(x, &s);
     mark_spans(x, &s);
     int r = shape_bracket(x, &s) || shape_homelink(x, &s) || shape_rating(x, &s) || shape_credit(x, &s) ||
-            shape_logo(x, &s) || shape_cta(x, &s) || shape_bydomain(x, &s) || shape_ui(x, &s) ||
+            shape_sponsor(x, &s) || shape_logo(x, &s) || shape_cta(x, &s) || shape_bydomain(x, &s) || shape_ui(x, &s) ||
             shape_uiaction(x, &s) || shape_smiley(x, &s) || shape_projectbadge(x, &s) || shape_promo(x, &s) ||
             shape_counter(x, &s) || shape_goto(x, &s);
     swords_free(&s);
