@@ -5,7 +5,8 @@
  * caption-shape.c holds the shape rules for page furniture (credit lines,
  * logos/badges, share/subscribe calls to action, ratings, bracketed labels);
  * caption-ids.c the identifier checks with checksums (IBAN, EAN/GTIN) and
- * e-mail / data: URI shapes. They all work on a judge_ctx: the normalised
+ * e-mail / data: URI shapes; caption-names.c URLs, paths, file names and
+ * slugs. They all work on a judge_ctx: the normalised
  * caption, its folded form (case-folded, accents stripped) and its words. */
 #ifndef CC_FILTERS_CAPTION_INTERNAL_H
 #define CC_FILTERS_CAPTION_INTERNAL_H
@@ -157,6 +158,20 @@ int cap_rule_shape(judge_ctx *x);
 /* caption-shape.c: number of words left when a credit segment ("- © Name",
  * "Foto: Agency") is removed; the full word count when there is none. */
 size_t cap_words_besides_credit(const judge_ctx *x);
+
+/* caption-names.c: compiles / frees f->rx (the default-name patterns;
+ * a pattern that does not compile is a bug and aborts). */
+void cap_names_compile(caption_filter *f);
+void cap_names_free(caption_filter *f);
+/* caption-names.c: 1 (x->detail says what matched) when the caption is a
+ * URL, domain or path with fewer than three other words. */
+int cap_rule_url(judge_ctx *x);
+/* caption-names.c: 1 when the caption is a file name: a media file name, a
+ * camera / phone / screenshot / messenger / download default name. */
+int cap_rule_filename(judge_ctx *x);
+/* caption-names.c: 1 when the caption is a no-space slug (hero-banner-v2,
+ * header_bg_2x); judged after codes, so "SKU-89240-BLK" stays a code. */
+int cap_rule_slug(judge_ctx *x);
 
 /* caption-ids.c */
 int cap_iban_valid(const char *s, size_t n);   /* letters/digits only, spaces removed; the
