@@ -11,6 +11,7 @@
 #include <regex.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <utf8proc.h>
 
 #include "caption-internal.h"
@@ -43,16 +44,25 @@ static const char *const rx_src[RX__COUNT] = {
     "pexels photo|pexels-photo|adobestock|shutterstock|istock|gettyimages|getty images|depositphotos|"
     "dreamstime|canva|frame|layer|artboard|group|copy of image|whatsapp image)"
     "([_-]?[0-9]+| ?\\([0-9]+\\)|[ _-]?[0-9]+ ?\\([0-9]+\\))$",
-    "^(unnamed|untitled design|sans titre|ohne titel|sin titulo|senza titolo|naamloos|bez tytulu)( ?\\([0-9]+\\))?$",
+    /* "Untitled" and "new item" defaults of editors and CMS upload forms */
+    "^(unnamed|untitled design|sans titre|ohne titel|sin titulo|senza titolo|naamloos|bez tytulu|"
+    "unbenannt|neuer inhalt|neues bild|new content|nouveau contenu|nuevo contenido|nuovo contenuto|"
+    "sem titulo|zonder titel|namnlos|unavngivet|uten navn|uten tittel|nimeton|bez nazvu|adsiz|basliksiz|"
+    "без названия|безымянный|無題|无标题|未命名|제목 없음)([-_ ]?[0-9]+| ?\\([0-9]+\\))?$",
     "^photo-[0-9]{10,}-[0-9a-f]{6,}",
     /* Telegram and Signal exports */
     "^(photo|video|file)_[0-9]{4}-[0-9]{2}-[0-9]{2}_[0-9]{2}-[0-9]{2}-[0-9]{2}( \\([0-9]+\\))?$",
     "^signal-[0-9]{4}-[0-9]{2}-[0-9]{2}-[0-9]{6}(_[0-9]+)?$",
+    /* Facebook's photo names: three number groups and a size letter */
+    "^[0-9]{5,}_[0-9]{5,}_[0-9]{5,}_[naobs]( ?\\([0-9]+\\))?$",
+    /* iOS exports an edited photo as FullSizeRender (and WordPress adds its size) */
+    "^fullsizerender[-_ ]?[0-9]*(-[0-9]+x[0-9]+)?( ?\\([0-9]+\\))?$",
 };
 
 static const char *const rx_name[RX__COUNT] = {
     "camera", "camera", "phone camera", "camera upload", "screenshot", "WhatsApp",
-    "generic file name", "generic file name", "Unsplash", "Telegram", "Signal",
+    "generic file name", "generic file name", "Unsplash", "Telegram", "Signal", "Facebook",
+    "iOS export",
 };
 
 void cap_names_compile(caption_filter *f)
@@ -183,53 +193,369 @@ int cap_rule_url(judge_ctx *x)
 static const char *const media_ext[] = {
     "jpg", "jpeg", "jpe", "jfif", "png", "gif", "webp", "bmp", "tif", "tiff", "heic", "heif", "avif",
     "svg", "raw", "cr2", "cr3", "nef", "arw", "dng", "psd", "ai", "eps", "ico", "jxl", "mp4", "mov",
-    "avi", "webm", "pdf", NULL};
+    "avi", "webm", "pdf", "djvu", "jp2", "xcf", "mkv", "m4v", "wmv", "mpg", "mpeg", NULL};
+
+/* Wiki namespaces for uploaded files ("File:Alice Liddell.jpg"), in the
+ * languages of the set: a title in them is a file name however long. */
+static const char *const file_namespace[] = {
+    "file:", "image:", "datei:", "bild:", "fichier:", "archivo:", "imagen:", "ficheiro:", "file:",
+    "bestand:", "afbeelding:", "plik:", "soubor:", "fil:", "tiedosto:", "dosya:", "fitxer:",
+    "\xd1\x84\xd0\xb0\xd0\xb9\xd0\xbb:",                         /* файл: */
+    "\xe3\x83\x95\xe3\x82\xa1\xe3\x82\xa4\xe3\x83\xab:",         /* ファイル: */
+    "\xe6\x96\x87\xe4\xbb\xb6:",                                 /* 文件: */
+    "\xed\x8c\x8c\xec\x9d\xbc:",                                 /* 파일: */
+    "\xd9\x85\xd9\x84\xd9\x81:",                                 /* ملف: */
+    NULL};
+
+/* The length of s[0..n) without a file size as wikis show it after the
+ * name: "Harry Potter.jpg (43 KB)". */
+static size_t strip_file_size(const char *s, size_t n)
+{
+    if (n <= 6 || s[n - 1] != ')')
+        return n;
+    const char *open = memrchr(s, '(', n);
+    if (!open || open == s)
+        return n;
+    const char *p = open + 1;
+    while (p < s + n && (isdigit((unsigned char)*p) || *p == '.' || *p == ','))
+        p++;
+    if (p == open + 1)
+        return n;
+    while (*p == ' ')
+        p++;
+    size_t ul = (size_t)(s + n - 1 - p);
+    if ((ul == 1 && *p == 'b') || (ul == 2 && strchr("kmg", *p) && p[1] == 'b') ||
+        (ul == 3 && strchr("kmg", *p) && p[1] == 'i' && p[2] == 'b')) {
+        n = (size_t)(open - s);
+        while (n && s[n - 1] == ' ')
+            n--;
+    }
+    return n;
+}
+
+/* The length of s[0..n) without a copy counter, as browsers and desktops
+ * add it to a second download of a name: "laurel-way-house (9)". */
+static size_t strip_copy_counter(const char *s, size_t n)
+{
+    if (n < 5 || s[n - 1] != ')')
+        return n;
+    size_t i = n - 1, d = 0;
+    while (i > 0 && isdigit((unsigned char)s[i - 1]) && d < 4) {
+        i--;
+        d++;
+    }
+    if (!d || d > 3 || i < 3 || s[i - 1] != '(' || s[i - 2] != ' ')
+        return n;
+    return i - 2;
+}
+
+/* The media extension s[0..n) ends in (NULL when none): ".jpg" or "(jpg)"
+ * as some CMS print it; *base gets the length of the name before it. */
+static const char *media_ext_of(const char *s, size_t n, size_t *base)
+{
+    const char *e = NULL;
+    size_t el = 0;
+    const char *dot = memrchr(s, '.', n);
+    if (dot && dot > s) {
+        e = dot + 1;
+        el = n - (size_t)(e - s);
+        *base = (size_t)(dot - s);
+    } else if (n > 3 && s[n - 1] == ')') {
+        const char *open = memrchr(s, '(', n);
+        if (open && open > s && open[-1] == ' ') {
+            e = open + 1;
+            el = n - 1 - (size_t)(e - s);
+            *base = (size_t)(open - 1 - s);
+        }
+    }
+    if (!e)
+        return NULL;
+    for (int i = 0; media_ext[i]; i++)
+        if (strlen(media_ext[i]) == el && memcmp(e, media_ext[i], el) == 0)
+            return media_ext[i];
+    return NULL;
+}
+
+static int has_prefix(const char *s, size_t n, const char *p)
+{
+    size_t pl = strlen(p);
+    return n > pl && memcmp(s, p, pl) == 0;
+}
+
+/* Words with letters in s[0..n): dates and numbers in camera names don't
+ * count; a name of digits only counts as one word. */
+static size_t name_words(const char *s, size_t n)
+{
+    toklist tl = {0};
+    cap_tokenize(s, n, &tl);
+    size_t words = 0;
+    for (size_t k = 0; k < tl.n; k++)
+        words += !tl.t[k].digits;
+    if (words == 0 && tl.n > 0)
+        words = 1;
+    free(tl.t);
+    return words;
+}
+
+/* A media file name: an extension at the end of a caption of at most ten
+ * words ("Office of the Secretary of Defense Identification Badge.png"),
+ * of any caption without spaces (long slugs: 1119-cbsn-...-640x360.jpg) or
+ * of a wiki file title. Longer captions are descriptions that a file name
+ * was glued to ("Better Leh'd than Never - a 3,004 kms round trip of a
+ * lifetime!-img_2613.jpg"), and an extension inside the caption ("Pony
+ * Love.jpg Canvas Lunch Bag") is a product's name. */
+static const char *media_file_name(const char *s, size_t n)
+{
+    size_t base;
+    const char *ext = media_ext_of(s, n, &base);
+    if (!ext)
+        return NULL;
+    size_t words = name_words(s, base);
+    if (!words)
+        return NULL;
+    if (words <= 10 || !memchr(s, ' ', n))
+        return ext;
+    for (int i = 0; file_namespace[i]; i++)
+        if (has_prefix(s, n, file_namespace[i]))
+            return ext;
+    return NULL;
+}
+
+/* A hash-named file with the resize parameters of an image CDN after it:
+ * "548ded5e697ab044fb008b68. w.60 h.60 s.centercrop". */
+static int resized_hash_name(const char *s, size_t n)
+{
+    size_t pos = 0, wl, k = 0;
+    const char *w;
+    while (cap_next_ws_word(s, n, &pos, &w, &wl)) {
+        if (k++ == 0) {
+            size_t hex = 0, digits = 0;
+            while (hex < wl && isxdigit((unsigned char)w[hex])) {
+                digits += isdigit((unsigned char)w[hex]) != 0;
+                hex++;
+            }
+            if (hex != wl || hex < 16 || !digits || digits == hex)
+                return 0;
+            continue;
+        }
+        /* a parameter: one or two letters, '.', '=' or '_', a value */
+        size_t i = 0;
+        while (i < wl && i < 3 && isalpha((unsigned char)w[i]))
+            i++;
+        if (i == 0 || i > 2 || i + 1 >= wl || !strchr(".=_", w[i]))
+            return 0;
+        for (i++; i < wl; i++)
+            if (!isalnum((unsigned char)w[i]))
+                return 0;
+    }
+    return k >= 2;
+}
+
+/* An Unsplash download name: the photographer's name, the photo's
+ * eleven-character id and "unsplash" ("michael muthee 8bPqxyodoUk unsplash").
+ * The id is read in x->norm: it mixes cases or holds a digit, which a
+ * name does not. A credit ("Foto: Name / Unsplash") has no id. */
+static int unsplash_name(const judge_ctx *x)
+{
+    const char *s = x->norm;
+    size_t n = x->nlen;
+    if (n < 20 || strcasecmp(s + n - 9, " unsplash") != 0)
+        return 0;
+    size_t e = n - 9, b = e;
+    while (b > 0 && s[b - 1] != ' ')
+        b--;
+    if (e - b != 11 || b == 0)
+        return 0;
+    int lower = 0, upper = 0, digit = 0;
+    for (size_t i = b; i < e; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (islower(c))
+            lower = 1;
+        else if (isupper(c))
+            upper = i > b;
+        else if (isdigit(c))
+            digit = 1;
+        else if (c != '-' && c != '_')
+            return 0;
+    }
+    if (!(digit || (lower && upper)))
+        return 0;
+    /* at most three name words before the id */
+    size_t words = 0;
+    for (size_t i = 0; i < b; i++)
+        words += s[i] == ' ';
+    return words <= 3;
+}
+
+/* A date in a run of n digits: a year (1900-2099), yyyymm, yymmdd /
+ * ddmmyy, yyyymmdd / ddmmyyyy. */
+static int date_digits(const char *d, size_t n)
+{
+#define NUM2(p) (((p)[0] - '0') * 10 + ((p)[1] - '0'))
+    int year4 = n >= 4 && (NUM2(d) == 19 || NUM2(d) == 20);
+    if (n == 4)
+        return year4;
+    if (n == 6) {
+        int a = NUM2(d), b = NUM2(d + 2), c = NUM2(d + 4);
+        return (year4 && c >= 1 && c <= 12) || (b >= 1 && b <= 12 && ((c >= 1 && c <= 31) || (a >= 1 && a <= 31)));
+    }
+    if (n == 8) {
+        int b = NUM2(d + 4), c = NUM2(d + 6);
+        int mm1 = NUM2(d + 2), dd1 = NUM2(d);
+        int ymd = year4 && b >= 1 && b <= 12 && c >= 1 && c <= 31;
+        int dmy = dd1 >= 1 && dd1 <= 31 && mm1 >= 1 && mm1 <= 12 && (NUM2(d + 4) == 19 || NUM2(d + 4) == 20);
+        return ymd || dmy;
+    }
+    return 0;
+#undef NUM2
+}
+
+/* A name with a date glued to a word, as people and CMS name files and
+ * uploads: "Sylvester2020", "EPULaGuia20220430", "101019demo-kalk02",
+ * "CyC_202204". One token, no spaces; a year needs a word of three or more
+ * letters beside it (a model code such as "XK2000" has fewer). */
+static int dated_name(const char *s, size_t n)
+{
+    if (n < 6 || memchr(s, ' ', n))
+        return 0;
+    size_t letters = 0, longest = 0, run = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (isalpha(c)) {
+            letters++;
+            if (++run > longest)
+                longest = run;
+        } else {
+            run = 0;
+            if (!isdigit(c) && !strchr("-_.", c)) /* no other script, no punctuation */
+                return 0;
+        }
+    }
+    if (!letters)
+        return 0;
+    for (size_t i = 0; i < n;) {
+        if (!isdigit((unsigned char)s[i])) {
+            i++;
+            continue;
+        }
+        size_t j = i;
+        while (j < n && isdigit((unsigned char)s[j]))
+            j++;
+        if (date_digits(s + i, j - i) && (j - i >= 6 || longest >= 3))
+            return 1;
+        i = j;
+    }
+    return 0;
+}
+
+/* A camera file name with a custom prefix: four characters that mix
+ * letters and digits and a four-digit counter, as Canon bodies let their
+ * owners set it ("A23Q1552"); read in x->norm, upper case only. */
+static int camera_prefix_name(const judge_ctx *x)
+{
+    const char *s = x->norm;
+    if (x->nlen != 8)
+        return 0;
+    int letter = 0, digit = 0;
+    for (int i = 0; i < 4; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (isupper(c))
+            letter = 1;
+        else if (isdigit(c))
+            digit = 1;
+        else if (c != '_')
+            return 0;
+    }
+    for (int i = 4; i < 8; i++)
+        if (!isdigit((unsigned char)s[i]))
+            return 0;
+    return letter && digit;
+}
+
+static int slug_shape(const char *s, size_t n, const char *norm, size_t nlen, int two_lower);
+
+/* A file name with a credit or a title after it: the first segment (cut at
+ * " - ", " | " or " – ") is a file name ("3355401374_98dce5b66f_o.jpg -
+ * Juan", "anonymous-internet-user | B_A | Pixabay"), or a quoted title is
+ * one ('"_MG_7061" by jeridaking', the shape of Flickr's attributions). An
+ * unquoted slug counts here only with an underscore or as three lower-case
+ * parts: "COVID-19 - Aktuelle Lage" and "306-136 - Juice Beauty Green Apple
+ * Peel 2 oz" are titles. */
+static int named_segment(const judge_ctx *x)
+{
+    const char *s = x->fold;
+    size_t n = x->flen;
+    size_t st = 0, en = 0;
+    static const char *const cuts[] = {" - ", " | ", " \xe2\x80\x93 ", NULL};
+    if (s[0] == '"' || (unsigned char)s[0] == 0xe2) {
+        /* '"X" by Y' */
+        size_t q = s[0] == '"' ? 1 : 3;
+        const char *close = memchr(s + q, '"', n - q);
+        if (!close)
+            close = memmem(s + q, n - q, "\xe2\x80\x9d", 3);
+        if (!close || !has_prefix(close + (*close == '"' ? 1 : 3), (size_t)(s + n - close) - (*close == '"' ? 1 : 3), " by "))
+            return 0;
+        st = q;
+        en = (size_t)(close - s);
+    } else {
+        const char *cut = NULL;
+        for (int i = 0; cuts[i]; i++) {
+            const char *c = memmem(s, n, cuts[i], strlen(cuts[i]));
+            if (c && (!cut || c < cut))
+                cut = c;
+        }
+        if (!cut)
+            return 0;
+        en = (size_t)(cut - s);
+        /* what follows is a credit or a short title, not a description */
+        size_t words = 0;
+        for (const char *p = cut; p < s + n; p++)
+            words += *p == ' ';
+        if (words > 9)
+            return 0;
+    }
+    const char *w = s + st;
+    size_t wl = en - st;
+    if (wl < 4 || memchr(w, ' ', wl))
+        return 0;
+    if (media_file_name(w, wl))
+        return 1;
+    char *tmp = xstrndup(w, wl);
+    int hit = 0;
+    for (int i = 0; i < RX__COUNT && !hit; i++)
+        hit = regexec(&x->f->rx[i], tmp, 0, NULL, 0) == 0;
+    free(tmp);
+    if (hit)
+        return 1;
+    if (slug_shape(w, wl, NULL, 0, 0) != 2)
+        return 0;
+    if (st > 0 || memchr(w, '_', wl))
+        return 1; /* quoted, or with an underscore */
+    /* three or more parts, all lower case as written ("342-USAF-34662 -
+     * PRESIDENT KENNEDY VISITS ..." is a catalogue number and a title) */
+    const char *nw = x->norm + (w - s);
+    if ((size_t)(nw - x->norm) + wl > x->nlen)
+        return 0;
+    size_t parts = 1;
+    for (size_t i = 0; i < wl; i++) {
+        unsigned char c = (unsigned char)nw[i];
+        if (c == '-')
+            parts++;
+        else if (!islower(c))
+            return 0;
+    }
+    return parts >= 3;
+}
 
 int cap_rule_filename(judge_ctx *x)
 {
     const char *s = x->fold;
-    size_t n = x->flen;
-    /* a file size after the name, as wikis show it: "Harry Potter.jpg (43 KB)" */
-    if (n > 6 && s[n - 1] == ')') {
-        const char *open = memrchr(s, '(', n);
-        if (open && open > s) {
-            const char *p = open + 1;
-            while (p < s + n && (isdigit((unsigned char)*p) || *p == '.' || *p == ','))
-                p++;
-            if (p > open + 1) {
-                while (*p == ' ')
-                    p++;
-                size_t ul = (size_t)(s + n - 1 - p);
-                if ((ul == 1 && *p == 'b') || (ul == 2 && strchr("kmg", *p) && p[1] == 'b') ||
-                    (ul == 3 && strchr("kmg", *p) && p[1] == 'i' && p[2] == 'b')) {
-                    n = (size_t)(open - s);
-                    while (n && s[n - 1] == ' ')
-                        n--;
-                }
-            }
-        }
-    }
-    /* 1. an image/media extension at the end of a short caption, or of any
-     * caption without spaces (long slugs: 1119-cbsn-...-640x360.jpg) */
-    const char *dot = memrchr(s, '.', n);
-    if (dot && dot > s) {
-        size_t el = n - (size_t)(dot + 1 - s);
-        for (int i = 0; media_ext[i]; i++)
-            if (strlen(media_ext[i]) == el && memcmp(dot + 1, media_ext[i], el) == 0) {
-                /* words with letters: dates and numbers in camera names don't count */
-                toklist tl = {0};
-                cap_tokenize(s, (size_t)(dot - s), &tl);
-                size_t words = 0;
-                for (size_t k = 0; k < tl.n; k++)
-                    words += !tl.t[k].digits;
-                free(tl.t);
-                if (words == 0 && tl.n > 0)
-                    words = 1;
-                if ((words >= 1 && words <= 6) || (words && !memchr(s, ' ', n))) {
-                    snprintf(x->detail, x->detaillen, ".%s file name", media_ext[i]);
-                    return 1;
-                }
-            }
+    size_t n = strip_file_size(s, x->flen);
+    /* 1. an image/media extension */
+    const char *ext = media_file_name(s, n);
+    if (ext) {
+        snprintf(x->detail, x->detaillen, ".%s file name", ext);
+        return 1;
     }
     /* 2. camera, phone, screenshot and generic download names */
     for (int i = 0; i < RX__COUNT; i++)
@@ -237,14 +563,29 @@ int cap_rule_filename(judge_ctx *x)
             snprintf(x->detail, x->detaillen, "%s", rx_name[i]);
             return 1;
         }
+    const char *why = NULL;
+    if (camera_prefix_name(x))
+        why = "camera";
+    else if (unsplash_name(x))
+        why = "Unsplash download";
+    else if (resized_hash_name(s, n))
+        why = "resized hash name";
+    else if (dated_name(s, n))
+        why = "dated name";
+    else if (named_segment(x))
+        why = "file name and credit";
+    if (why) {
+        snprintf(x->detail, x->detaillen, "%s", why);
+        return 1;
+    }
     return 0;
 }
 
-/* A no-space slug: hero-banner-v2, header_bg_2x, blue-summer-dress. */
-int cap_rule_slug(judge_ctx *x)
+/* 0: no slug; 1: a slug of two lower-case parts ("paris-snow", judged in
+ * norm when given and two_lower is set); 2: a slug by its parts: an
+ * underscore, three or more parts, a digit part, "@2x". */
+static int slug_shape(const char *s, size_t n, const char *norm, size_t nlen, int two_lower)
 {
-    const char *s = x->fold;
-    size_t n = x->flen;
     size_t parts = 1, hyph = 0, under = 0;
     int digit_part = 0, cur_digit = 0, at2x = 0;
     if (n < 3)
@@ -263,7 +604,7 @@ int cap_rule_slug(judge_ctx *x)
             cur_digit = 0;
         } else if (isdigit(c)) {
             cur_digit = 1;
-        } else if (c == '@' && i + 2 < n + 0 && strncmp(s + i, "@2x", 3) == 0) {
+        } else if (c == '@' && i + 2 < n && strncmp(s + i, "@2x", 3) == 0) {
             at2x = 1;
             i += 2;
         } else if (!(c >= 'a' && c <= 'z')) {
@@ -271,16 +612,26 @@ int cap_rule_slug(judge_ctx *x)
         }
     }
     digit_part |= cur_digit;
+    if ((under && parts >= 2) || parts >= 3 || (parts == 2 && digit_part) || at2x)
+        return 2;
     /* "logo-print", "teaser-img", "paris-snow": two lower-case parts are a
      * slug as written ("Hyundai-Logo", "E-Mail" are words) */
-    int lower2 = 0;
-    if (parts == 2 && hyph == 1) {
-        lower2 = 1;
-        for (size_t i = 0; i < x->nlen; i++)
-            if (!islower((unsigned char)x->norm[i]) && x->norm[i] != '-')
-                lower2 = 0;
+    if (two_lower && norm && parts == 2 && hyph == 1) {
+        for (size_t i = 0; i < nlen; i++)
+            if (!islower((unsigned char)norm[i]) && norm[i] != '-')
+                return 0;
+        return 1;
     }
-    if ((under && parts >= 2) || parts >= 3 || (parts == 2 && digit_part) || lower2 || at2x) {
+    return 0;
+}
+
+/* A no-space slug: hero-banner-v2, header_bg_2x, blue-summer-dress; with
+ * a copy counter after it ("laurel-way-house-in-beverly-hills (9)"). */
+int cap_rule_slug(judge_ctx *x)
+{
+    size_t n = strip_copy_counter(x->fold, x->flen);
+    size_t nlen = n == x->flen ? x->nlen : strip_copy_counter(x->norm, x->nlen);
+    if (slug_shape(x->fold, n, x->norm, nlen, 1)) {
         snprintf(x->detail, x->detaillen, "slug");
         return 1;
     }
