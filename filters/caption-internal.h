@@ -75,6 +75,7 @@ typedef uint64_t capflags;
 #define F_COUNTER CAPF(29)
 #define F_GOTO CAPF(30)
 #define F_SPONSOR CAPF(31)
+#define F_SUBSCRIPTION CAPF(32)
 
 typedef struct {
     char **keys;

@@ -30,6 +30,10 @@
  *   promotional line a [promo] phrase anywhere ("Subscribe to our ...", "Folgen Sie
  *                    uns auf ...", "Version imprimable", paywall badges), a German
  *                    polite imperative ("Abonnieren Sie ..."), "X jetzt!"
+ *   subscription / app promotion
+ *                    a call to action or "give" verb and a [subscription]
+ *                    offer or a gift ("Sign up for X Newsletters", "Give a
+ *                    gift"), or the offer beside names ("CTV News App")
  *   counter badge    hit and subscriber counters ("counter free hit invisible")
  *   link to a page   a [goto] phrase and a page word ("zum ZAMG-Profil auf
  *                    instagram"), Korean "… 바로가기"
@@ -942,7 +946,8 @@ static int cta_label(judge_ctx *x, const swords *s)
         }
         if ((w->flags & F_CTA) && cta)
             continue;
-        if (w->digit || (w->flags & (F_TRIVIAL | F_CONNECTOR | F_FURNITURE | F_PHRASE)))
+        /* "Join Accountancy Age's LinkedIn group": the possessive s */
+        if (w->digit || (w->flags & (F_TRIVIAL | F_CONNECTOR | F_FURNITURE | F_PHRASE)) || (cta && possessive_s(x, w)))
             continue;
         int prep = 0;
         for (int p = 0; preps[p]; p++)
@@ -1202,6 +1207,72 @@ static int shape_promo(judge_ctx *x, const swords *s)
     return 0;
 }
 
+/* A subscription, newsletter or app promotion ([subscription]: newsletter,
+ * Abo, suscripción, app...): a call to action or a "give" verb opening a
+ * caption of at most twelve words that names the offer ("Sign up for
+ * SFGATE Newsletters", "Download the app", "Give a Subscription to The New
+ * Yorker as a Gift"), or a "give" verb with a gift ("Give a gift", "Give
+ * the Gift of Architectural Digest"); or the offer as the first or last
+ * word beside one to five names and nothing lower-case but connectors
+ * ("CTV News App", "Abo Fisch&Fang", "Familien-Newsletter des Kölner
+ * Stadt-Anzeigers"). Products and stock titles ("Newsletter Template",
+ * "… Stock Photo"), descriptions ("A news app on a phone", "Streit über
+ * die Corona-App") and topics ("Apps für Kinder") are kept. */
+static int shape_subscribe(judge_ctx *x, const swords *s)
+{
+    static const char *const give[] = {"give", "sign", "verschenken", "verschenke", "schenken", "schenke",
+                                       "offrez", "offrir", "regala", "regalar", "regalare", "regale", "oferece",
+                                       "presenteie", "geef", "schenk", "podaruj", "подарите", "подари", NULL};
+    static const char *const gift[] = {"gift", "gifts", "geschenk", "cadeau", "regalo", "prezent", "подарок", NULL};
+    if (s->n < 2 || s->n > 12 || stock_listing(x))
+        return 0;
+    size_t first = s->n, offer = 0, gifts = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        const sword *w = &s->v[i];
+        if (w->flags & (F_PRODUCT | F_GARMENT))
+            return 0;
+        if ((w->flags & F_TRIVIAL) && !(w->flags & F_SUBSCRIPTION))
+            continue;
+        if (first == s->n)
+            first = i;
+        offer += (w->flags & F_SUBSCRIPTION) != 0;
+        gifts += word_is(w, gift);
+    }
+    if (first == s->n || (!offer && !gifts))
+        return 0;
+    const sword *f = &s->v[first];
+    int giving = word_is(f, give);
+    if (((f->flags & F_CTA) && offer) || (giving && (offer || gifts))) {
+        snprintf(x->detail, x->detaillen, "subscription or app promotion");
+        return 1;
+    }
+    /* the offer opens the caption (also as a compound's head,
+     * "Familien-Newsletter") or closes it */
+    int opens = (s->v[0].flags & F_SUBSCRIPTION) || (s->v[0].glued_next && (s->v[1].flags & F_SUBSCRIPTION));
+    /* "Chess Free Apps": plural apps name a category, not one app's badge */
+    static const char *const plural[] = {"apps", NULL};
+    int closes = (s->v[s->n - 1].flags & F_SUBSCRIPTION) && !word_is(&s->v[s->n - 1], plural);
+    if (!offer || s->n > 7 || describes(s) || !(opens || closes))
+        return 0;
+    /* "Apps für Kinder": an offer for someone is a topic, not a badge */
+    static const char *const purpose[] = {"for", "fur", "pour", "para", "per", "voor", "dla", "для", NULL};
+    size_t names = 0, lower = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        const sword *w = &s->v[i];
+        if (word_is(w, purpose))
+            return 0;
+        if ((w->flags & (F_SUBSCRIPTION | F_CONNECTOR | F_TRIVIAL)) || possessive_s(x, w))
+            continue;
+        names++;
+        lower += !name_like(w);
+    }
+    if (names >= 1 && names <= 5 && lower == 0) {
+        snprintf(x->detail, x->detaillen, "subscription or app promotion");
+        return 1;
+    }
+    return 0;
+}
+
 /* A hit or subscriber counter: at most five words, one of them a counter
  * word ([counter]: "counter", "Besucherzähler", "compteur"), the others
  * counter words, filler or numbers ("counter free hit invisible", "Feed
@@ -1269,7 +1340,7 @@ int cap_rule_shape(judge_ctx *x)
     mark_spans(x, &s);
     int r = shape_bracket(x, &s) || shape_homelink(x, &s) || shape_rating(x, &s) || shape_credit(x, &s) ||
             shape_sponsor(x, &s) || shape_logo(x, &s) || shape_cta(x, &s) || shape_bydomain(x, &s) || shape_ui(x, &s) ||
-            shape_uiaction(x, &s) || shape_smiley(x, &s) || shape_projectbadge(x, &s) || shape_promo(x, &s) ||
+            shape_uiaction(x, &s) || shape_smiley(x, &s) || shape_projectbadge(x, &s) || shape_promo(x, &s) || shape_subscribe(x, &s) ||
             shape_counter(x, &s) || shape_goto(x, &s);
     swords_free(&s);
     return r;
