@@ -430,7 +430,13 @@ static size_t credit_start(const judge_ctx *x, const swords *s, int *agency_only
             else
                 bad++;
         }
-        if (!bad && names <= 8 && (names || agencies || (marker && credits))) {
+        /* "Foto: © sornranison prakittrakoon/123RF.com", "Foto: © ArGe
+         * Medien im ZVEH": right after a © the credit may hold a stock site's
+         * lower-case user name or a preposition, at most two such words,
+         * fewer than the names */
+        int cmark = copyright || (st + 1 < s->n && memmem(m->w + m->wl, (size_t)(s->v[st + 1].w - (m->w + m->wl)),
+                                                          "\xc2\xa9", 2) != NULL);
+        if ((!bad || (cmark && bad <= 2 && bad < names)) && names <= 8 && (names || agencies || (marker && credits))) {
             *agency_only = !marker;
             return st;
         }
@@ -513,7 +519,10 @@ static int shape_credit(judge_ctx *x, const swords *s)
         for (size_t i = 0; i < s->n; i++) {
             const sword *w = &s->v[i];
             size_t off = (size_t)(w->w - x->norm);
+            /* "Noah Berger / AP": a spaced slash before the last word */
             int after_slash = off > 0 && x->norm[off - 1] == '/';
+            if (!after_slash && i + 1 == s->n && off >= 3 && memcmp(x->norm + off - 3, " / ", 3) == 0)
+                after_slash = 1;
             int acronym = w->wl >= 2;
             for (size_t k = 0; k < w->wl; k++)
                 if (!isupper((unsigned char)w->w[k]))
