@@ -7,7 +7,8 @@
  * 0044 0532 0130 00", "EAN 4006381333931 Karton"): IBAN (ISO 13616, mod 97)
  * and EAN/GTIN-12/13/14 (mod 10; GTIN-8 is too easily a date or a count),
  * and the contact shapes of url_or_path: a bare e-mail address, a data: URI,
- * a domain written "www . example . net". */
+ * a domain written "www . example . net"; and LaTeX, the alt text wikis give
+ * their formulas ("{\displaystyle p_{ij}=0}", "\mathbf {x} _{i}"). */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,4 +213,38 @@ int cap_rule_contact(judge_ctx *x)
         }
     }
     return 0;
+}
+
+/* LaTeX: TeX commands ("\mathbf", "\frac") or braced sub- and superscripts
+ * ("p_{ij}", "^{2}"), and besides them only variables and short function
+ * names: no run of four or more letters outside a command. "Use \textbf for
+ * bold text" is prose about TeX and is kept. */
+int cap_rule_latex(judge_ctx *x)
+{
+    const unsigned char *s = (const unsigned char *)x->norm;
+    size_t n = x->nlen, run = 0;
+    int signals = 0;
+    for (size_t i = 0; i < n;) {
+        if (s[i] == '\\' && i + 2 < n && isalpha(s[i + 1]) && isalpha(s[i + 2])) {
+            i++;
+            while (i < n && isalpha(s[i]))
+                i++;
+            signals++;
+            run = 0;
+            continue;
+        }
+        if ((s[i] == '_' || s[i] == '^') && i + 1 < n && s[i + 1] == '{')
+            signals++;
+        int32_t cp = cap_next_cp(s, n, &i);
+        if (cp >= 0 && cap_is_alnum_cp(cp) && !(cp < 128 && isdigit(cp))) {
+            if (++run >= 4)
+                return 0;
+        } else {
+            run = 0;
+        }
+    }
+    if (!signals)
+        return 0;
+    snprintf(x->detail, x->detaillen, "LaTeX");
+    return 1;
 }

@@ -186,5 +186,8 @@ int cap_rule_contact(judge_ctx *x);
  * most two other words. (LCCN, OCLC and order numbers after their label are
  * rule_code's: the labels are in wordlists/idwords.txt.) */
 int cap_rule_ids(judge_ctx *x);
+/* 1 when the caption is a LaTeX formula: TeX commands or braced sub- and
+ * superscripts, and no word of four or more letters outside commands. */
+int cap_rule_latex(judge_ctx *x);
 
 #endif

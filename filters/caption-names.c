@@ -410,6 +410,14 @@ static int date_digits(const char *d, size_t n)
 #undef NUM2
 }
 
+static int all_hex_token(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isxdigit((unsigned char)s[i]))
+            return 0;
+    return 1;
+}
+
 /* A name with a date glued to a word, as people and CMS name files and
  * uploads: "Sylvester2020", "EPULaGuia20220430", "101019demo-kalk02",
  * "CyC_202204". One token, no spaces; a year needs a word of three or more
@@ -431,8 +439,8 @@ static int dated_name(const char *s, size_t n)
                 return 0;
         }
     }
-    if (!letters)
-        return 0;
+    if (!letters || all_hex_token(s, n))
+        return 0; /* "5d41402abc4b2a76...": a hash, whose digit runs may look like dates */
     for (size_t i = 0; i < n;) {
         if (!isdigit((unsigned char)s[i])) {
             i++;

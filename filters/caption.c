@@ -696,11 +696,37 @@ static int all_hex(const char *s, size_t n)
     return 1;
 }
 
-/* 0: an ordinary word; 1: a label/month/filler; 2: a code, number, date or hash. */
+/* The longest run of ASCII letters in p[0..n) that holds a vowel: four or
+ * more make a word ("Report24", "jnovo22", "number1"), where the letter
+ * groups of codes are short or unpronounceable ("WH-1000XM4", "B08N5WRWNW"). */
+static size_t vowel_run(const char *p, size_t n)
+{
+    size_t best = 0, run = 0;
+    int vowel = 0;
+    for (size_t k = 0; k <= n; k++) {
+        unsigned char c = k < n ? (unsigned char)p[k] : 0;
+        if (isalpha(c)) {
+            run++;
+            vowel |= strchr("aeiouy", tolower(c)) != NULL;
+            continue;
+        }
+        if (vowel && run > best)
+            best = run;
+        run = 0;
+        vowel = 0;
+    }
+    return best;
+}
+
+/* 0: an ordinary word; 1: a label/month/filler; 2: a code, number, date or
+ * hash. A word with a number glued to it ("Report24", "Sylvester2020") is
+ * a name, and a word joined by underscores to other parts ("AFP_UF8X5",
+ * "vo_de_01_15_2") a file name: both class 0, so that the slug and
+ * too_short rules judge them. */
 static int id_class(const judge_ctx *x, const char *w, size_t wl)
 {
     static const char seps[] = "-_./:#+,'\\";
-    int has_id = 0, all_label = 1, short_letters = 0;
+    int has_id = 0, all_label = 1, short_letters = 0, letter_part = 0;
     size_t i = 0;
     while (i < wl) {
         while (i < wl && strchr(seps, w[i]))
@@ -723,7 +749,11 @@ static int id_class(const judge_ctx *x, const char *w, size_t wl)
                 letters++;
         }
         capflags fl = cap_set_get(&x->f->words, p, pl);
-        if (digit && ascii) {
+        if (letters >= 2 && !(fl & (F_LABEL | F_MONTH | F_ISBNWORD)))
+            letter_part = 1;
+        if (digit && ascii && letters && !all_hex(p, pl) && vowel_run(p, pl) >= 4) {
+            return 0;
+        } else if (digit && ascii) {
             has_id = 1;
             all_label = 0;
         } else if (fl & (F_LABEL | F_MONTH | F_ISBNWORD)) {
@@ -740,6 +770,8 @@ static int id_class(const judge_ctx *x, const char *w, size_t wl)
             return 0;
         }
     }
+    if (has_id && letter_part && memchr(w, '_', wl))
+        return 0;
     if (has_id)
         return 2;
     if (short_letters)
@@ -747,11 +779,16 @@ static int id_class(const judge_ctx *x, const char *w, size_t wl)
     return all_label ? 1 : 0;
 }
 
+/* Codes and their labels only: "SKU: 89240-BLK", "Art.-Nr. 4711",
+ * "2014_12_22". A generic label with a number ("Ausgabe 4/2021": a [phrase]
+ * entry of boilerplate.txt that is no [label] of idwords.txt) is left to the
+ * boilerplate rule, as "Figure 3" is (the policy calls it a generic media
+ * word). */
 static int rule_code(judge_ctx *x)
 {
     size_t pos = 0, wl;
     const char *w;
-    int ids = 0;
+    int ids = 0, labels = 0, generic = 0;
     while (cap_next_ws_word(x->fold, x->flen, &pos, &w, &wl)) {
         while (wl && w[wl - 1] == '-')
             wl--;
@@ -775,8 +812,16 @@ static int rule_code(judge_ctx *x)
         }
         if (c == 2)
             ids++;
+        if (c == 1) {
+            labels++;
+            size_t k = wl;
+            while (k && !isalnum((unsigned char)w[k - 1]))
+                k--;
+            capflags fl = cap_set_get(&x->f->words, w, k);
+            generic += (fl & F_PHRASE) && !(fl & F_LABEL);
+        }
     }
-    if (ids) {
+    if (ids && !(labels && generic == labels)) {
         snprintf(x->detail, x->detaillen, "only codes, numbers or dates");
         return 1;
     }
@@ -1017,7 +1062,7 @@ caption_verdict caption_judge(const caption_filter *f, const char *text, size_t 
             r = CAPTION_FILENAME;
         else if (rule_isbn(&x))
             r = CAPTION_ISBN;
-        else if (!tiny_number(&x) && (rule_code(&x) || cap_rule_ids(&x)))
+        else if (cap_rule_latex(&x) || (!tiny_number(&x) && (rule_code(&x) || cap_rule_ids(&x))))
             r = CAPTION_CODE_OR_ID;
         else if (cap_rule_slug(&x) && !(title_compound(&x) && (rule_boilerplate(&x) || cap_rule_shape(&x))))
             r = CAPTION_FILENAME;
