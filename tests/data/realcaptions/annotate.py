@@ -29,6 +29,13 @@ annotator, for tuning only:
       Writes OUTDIR/chunkN.tsv (id = the row's line number in POOL.tsv) in K
       chunks (default 6) of about equal size, a unit never split, units in a
       seeded random order.
+  annotate.py pool-sample POOL.tsv OUT.tsv [ROWS]
+      Writes a chunk for a second, independent reading of part of the pool:
+      whole units of at most 60 strings, in a seeded random order, until
+      ROWS rows (default 1,200).
+  annotate.py pool-agreement LABELS_A.tsv... -- LABELS_B.tsv
+      Prints how far the second reading (B) agrees with the first (A) on
+      the rows B labelled: labels, keep/reject/ambiguous (share, kappa).
   annotate.py pool POOL.tsv OUT.tsv LABELS.tsv...
       Writes OUT.tsv (`devpool  unit  attribute  label  caption`) with every
       pool row and its label; a row without a label is an error.
@@ -156,6 +163,41 @@ def pool_chunks(pool_path, outdir, k=6):
                 f.write(f"{i}\t" + "\t".join(rows[i]) + "\n")
 
 
+def pool_sample(pool_path, out_path, want=1200):
+    rows = pool_rows(pool_path)
+    units = {}
+    for i, p in rows.items():
+        units.setdefault(p[0], []).append(i)
+    order = sorted(units)
+    random.Random(77).shuffle(order)
+    picked = []
+    for u in order:
+        if len(picked) >= want:
+            break
+        if len(units[u]) <= 60:
+            picked.extend(units[u])
+    with open(out_path, "w", encoding="utf-8") as f:
+        f.write("id\tunit\tattribute\tcaption\n")
+        for i in picked:
+            f.write(f"{i}\t" + "\t".join(rows[i]) + "\n")
+
+
+def kappa(pairs):
+    m = len(pairs)
+    po = sum(x == y for x, y in pairs) / m
+    classes = {x for x, _ in pairs} | {y for _, y in pairs}
+    pe = sum(sum(x == c for x, _ in pairs) * sum(y == c for _, y in pairs) for c in classes) / m / m
+    return po, (po - pe) / (1 - pe) if pe < 1 else 1.0
+
+
+def pool_agreement(a_paths, b_path):
+    a, b = read_labels(a_paths), read_labels([b_path])
+    pairs = [(a[i], b[i]) for i in b]
+    coarse = [tuple(x if x in ("keep", "ambiguous") else "reject" for x in p) for p in pairs]
+    print("%d rows read twice: labels agree %.3f kappa %.3f; keep/reject/ambiguous agree %.3f kappa %.3f"
+          % ((len(pairs),) + kappa(pairs) + kappa(coarse)))
+
+
 def pool(pool_path, out_path, label_paths):
     rows = pool_rows(pool_path)
     labels = read_labels(label_paths)
@@ -176,6 +218,11 @@ def main(argv):
         merge(argv[1], argv[2], argv[3], argv[4:])
     elif len(argv) >= 3 and argv[0] == "pool-chunks":
         pool_chunks(argv[1], argv[2], int(argv[3]) if len(argv) > 3 else 6)
+    elif len(argv) >= 3 and argv[0] == "pool-sample":
+        pool_sample(argv[1], argv[2], int(argv[3]) if len(argv) > 3 else 1200)
+    elif len(argv) >= 4 and argv[0] == "pool-agreement" and "--" in argv:
+        k = argv.index("--")
+        pool_agreement(argv[1:k], argv[k + 1])
     elif len(argv) >= 4 and argv[0] == "pool":
         pool(argv[1], argv[2], argv[3:])
     else:
