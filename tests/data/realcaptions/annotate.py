@@ -33,9 +33,10 @@ annotator, for tuning only:
       Writes a chunk for a second, independent reading of part of the pool:
       whole units of at most 60 strings, in a seeded random order, until
       ROWS rows (default 1,200).
-  annotate.py pool-agreement LABELS_A.tsv... -- LABELS_B.tsv
-      Prints how far the second reading (B) agrees with the first (A) on
-      the rows B labelled: labels, keep/reject/ambiguous (share, kappa).
+  annotate.py pool-agreement DEVPOOL.tsv SECOND.tsv
+      Prints how far the second reading (SECOND.tsv: id<TAB>label, id = the
+      line number in DEVPOOL.tsv) agrees with the pool's labels on the rows
+      it covers: labels, keep/reject/ambiguous (share, kappa).
   annotate.py pool POOL.tsv OUT.tsv LABELS.tsv...
       Writes OUT.tsv (`devpool  unit  attribute  label  caption`) with every
       pool row and its label; a row without a label is an error.
@@ -190,8 +191,9 @@ def kappa(pairs):
     return po, (po - pe) / (1 - pe) if pe < 1 else 1.0
 
 
-def pool_agreement(a_paths, b_path):
-    a, b = read_labels(a_paths), read_labels([b_path])
+def pool_agreement(devpool_path, b_path):
+    a = {i: line.split("\t")[3] for i, line in enumerate(open(devpool_path, encoding="utf-8"), 1)}
+    b = read_labels([b_path])
     pairs = [(a[i], b[i]) for i in b]
     coarse = [tuple(x if x in ("keep", "ambiguous") else "reject" for x in p) for p in pairs]
     print("%d rows read twice: labels agree %.3f kappa %.3f; keep/reject/ambiguous agree %.3f kappa %.3f"
@@ -220,9 +222,8 @@ def main(argv):
         pool_chunks(argv[1], argv[2], int(argv[3]) if len(argv) > 3 else 6)
     elif len(argv) >= 3 and argv[0] == "pool-sample":
         pool_sample(argv[1], argv[2], int(argv[3]) if len(argv) > 3 else 1200)
-    elif len(argv) >= 4 and argv[0] == "pool-agreement" and "--" in argv:
-        k = argv.index("--")
-        pool_agreement(argv[1:k], argv[k + 1])
+    elif len(argv) == 3 and argv[0] == "pool-agreement":
+        pool_agreement(argv[1], argv[2])
     elif len(argv) >= 4 and argv[0] == "pool":
         pool(argv[1], argv[2], argv[3:])
     else:
