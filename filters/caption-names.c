@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <libpsl.h>
 #include <utf8proc.h>
 
 #include "caption-internal.h"
@@ -86,6 +87,13 @@ void cap_names_free(caption_filter *f)
 
 /* ---- url_or_path ---------------------------------------------------------------------- */
 
+static int has_prefix(const char *s, size_t n, const char *p)
+{
+    size_t pl = strlen(p);
+    return n > pl && memcmp(s, p, pl) == 0;
+}
+
+
 static const char *const tlds[] = {
     "com", "org", "net", "edu", "gov", "mil", "int", "io", "co", "info", "biz", "me", "tv", "app",
     "dev", "blog", "shop", "store", "online", "site", "xyz", "uk", "de", "fr", "es", "it", "nl",
@@ -93,7 +101,32 @@ static const char *const tlds[] = {
     "in", "kr", "mx", "ar", "cz", "pt", "gr", "hu", "ro", "tr", "ua", "ie", "nz", "za", "tw", "hk",
     "sg", "cl", "pe", "sk", "by", "kz", "ly", "gl", "html", NULL};
 
-/* A whitespace-separated word (folded, edge punctuation stripped) that is a URL or path. */
+/* File extensions that are also top-level domains ("Archive.zip",
+ * "Trailer.mov"): a name with them is a file, not a host. */
+static const char *const file_tlds[] = {"zip", "mov", "rar", "gz", "pdf", "doc", "exe", NULL};
+
+/* 1 when the last label t[0..n) of a host is a top-level domain in the
+ * ICANN section of the public suffix list (libpsl's built-in copy):
+ * "news", "live", "fm", "business". */
+static int icann_tld(const char *t, size_t n)
+{
+    char buf[64];
+    if (n == 0 || n >= sizeof buf)
+        return 0;
+    for (int i = 0; file_tlds[i]; i++)
+        if (strlen(file_tlds[i]) == n && memcmp(file_tlds[i], t, n) == 0)
+            return 0;
+    memcpy(buf, t, n);
+    buf[n] = '\0';
+    const psl_ctx_t *psl = psl_builtin();
+    return psl && psl_is_public_suffix2(psl, buf, PSL_TYPE_ICANN | PSL_TYPE_NO_STAR_RULE);
+}
+
+/* A whitespace-separated word (folded, edge punctuation stripped) that is a
+ * URL or path: 1; 2 for a bare domain under a top-level domain outside the
+ * common list above ("reitschuster.live", "Last.fm"), which counts only
+ * when nothing but filler stands beside it (a typo such as "plan.Photo"
+ * joins two words, and ".photo" is a TLD too). */
 static int is_url_token(const char *s, size_t n)
 {
     if (n < 4)
@@ -111,6 +144,16 @@ static int is_url_token(const char *s, size_t n)
         const char *sl = memchr(s + 1, '/', n - 1);
         if (sl && sl > s + 1 && (size_t)(sl - s) < n - 1)
             return 1;
+        /* one path segment written as a slug: "/hilfe-und-kontakt" */
+        int joined = 0;
+        for (size_t i = 1; i < n; i++) {
+            unsigned char c = (unsigned char)s[i];
+            if (c == '-' || c == '_' || c == '.')
+                joined = i > 1 && i < n - 1;
+            else if (!isalnum(c))
+                return 0;
+        }
+        return n >= 5 && joined;
     }
     /* bare domain: label(.label)*.tld optionally followed by /path */
     size_t hostlen = n;
@@ -137,6 +180,8 @@ static int is_url_token(const char *s, size_t n)
     for (int i = 0; tlds[i]; i++)
         if (strlen(tlds[i]) == hostlen - lastdot - 1 && memcmp(s + lastdot + 1, tlds[i], hostlen - lastdot - 1) == 0)
             return strcmp(tlds[i], "html") != 0 || dots > 1;
+    if (hostlen == n && icann_tld(s + lastdot + 1, hostlen - lastdot - 1))
+        return 2;
     return 0;
 }
 
@@ -148,22 +193,39 @@ static const char *const url_filler[] = {
     "y", "e", "go", "to", "our", "us", "visit", "auf", "sur", "en", "su", "na", "op", "in",
     "http", "https", "com", "logo", "banner", "image", "read", "download", "online", "web", NULL};
 
+static const char *media_ext_of(const char *s, size_t n, size_t *base);
+
+/* A URL whose path holds spaces, as a CMS printed it: it opens with a
+ * scheme and ends in a file extension ("https://cache.example.mobi/media/
+ * 2018/12/18/Entrance Gate Of Sri Narayan Singh College_Campus-View.jpg"). */
+static int url_with_spaces(const char *s, size_t n)
+{
+    size_t base;
+    if (!(has_prefix(s, n, "http://") || has_prefix(s, n, "https://")) || !memchr(s, ' ', n))
+        return 0;
+    const char *slash = memchr(s + 8, '/', n - 8);
+    const char *space = memchr(s, ' ', n);
+    return slash && slash < space && media_ext_of(s, n, &base) != NULL;
+}
+
 int cap_rule_url(judge_ctx *x)
 {
     size_t pos = 0, wl;
     const char *w;
-    int urls = 0, others = 0;
+    int urls = 0, others = 0, strong = 0;
     const char *first = NULL;
     size_t firstlen = 0;
     while (cap_next_ws_word(x->fold, x->flen, &pos, &w, &wl)) {
         if (!wl)
             continue;
-        if (is_url_token(w, wl)) {
+        int u = is_url_token(w, wl);
+        if (u) {
             if (!urls) {
                 first = w;
                 firstlen = wl;
             }
             urls++;
+            strong += u == 1;
             continue;
         }
         int letter = 0;
@@ -181,7 +243,9 @@ int cap_rule_url(judge_ctx *x)
         if (!filler)
             others++;
     }
-    if (urls && others < 3) {
+    if ((strong && others < 3) || (urls && !others) || url_with_spaces(x->fold, x->flen)) {
+        if (!first)
+            first = x->fold, firstlen = x->flen;
         snprintf(x->detail, x->detaillen, "'%.*s'", (int)(firstlen > 80 ? 80 : firstlen), first);
         return 1;
     }
@@ -193,7 +257,9 @@ int cap_rule_url(judge_ctx *x)
 static const char *const media_ext[] = {
     "jpg", "jpeg", "jpe", "jfif", "png", "gif", "webp", "bmp", "tif", "tiff", "heic", "heif", "avif",
     "svg", "raw", "cr2", "cr3", "nef", "arw", "dng", "psd", "ai", "eps", "ico", "jxl", "mp4", "mov",
-    "avi", "webm", "pdf", "djvu", "jp2", "xcf", "mkv", "m4v", "wmv", "mpg", "mpeg", NULL};
+    "avi", "webm", "pdf", "djvu", "jp2", "xcf", "mkv", "m4v", "wmv", "mpg", "mpeg",
+    /* downloads linked with an image as their icon */
+    "zip", "rar", "7z", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "odt", NULL};
 
 /* Wiki namespaces for uploaded files ("File:Alice Liddell.jpg"), in the
  * languages of the set: a title in them is a file name however long. */
@@ -274,12 +340,6 @@ static const char *media_ext_of(const char *s, size_t n, size_t *base)
         if (strlen(media_ext[i]) == el && memcmp(e, media_ext[i], el) == 0)
             return media_ext[i];
     return NULL;
-}
-
-static int has_prefix(const char *s, size_t n, const char *p)
-{
-    size_t pl = strlen(p);
-    return n > pl && memcmp(s, p, pl) == 0;
 }
 
 /* Words with letters in s[0..n): dates and numbers in camera names don't
