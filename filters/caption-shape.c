@@ -944,8 +944,9 @@ static int cta_label(judge_ctx *x, const swords *s)
         const sword *w = &s->v[i];
         if (w->flags & F_SOCIAL) {
             /* e-mail, RSS, LINE, X are also ordinary words ("The KMail email
-             * software"): they make no badge on their own */
-            static const char *const generic[] = {"email", "mail", "rss", "line", "x", "threads", "feed", NULL};
+             * software"), and "NAME APK" lists an app: they make no badge
+             * on their own ("Download APK" is still a call to action) */
+            static const char *const generic[] = {"email", "mail", "rss", "line", "x", "threads", "feed", "apk", NULL};
             int g = 0;
             for (int k = 0; generic[k]; k++)
                 if (strlen(generic[k]) == w->fl && memcmp(generic[k], w->f, w->fl) == 0)
