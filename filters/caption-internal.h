@@ -76,6 +76,7 @@ typedef uint64_t capflags;
 #define F_GOTO CAPF(30)
 #define F_SPONSOR CAPF(31)
 #define F_SUBSCRIPTION CAPF(32)
+#define F_WEATHER CAPF(33)
 
 typedef struct {
     char **keys;

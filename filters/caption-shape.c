@@ -34,6 +34,8 @@
  *                    a call to action or "give" verb and a [subscription]
  *                    offer or a gift ("Sign up for X Newsletters", "Give a
  *                    gift"), or the offer beside names ("CTV News App")
+ *   weather widget   [weather] conditions with times of day or temperatures
+ *                    only ("PM Rain", "Partly Cloudy 23°")
  *   counter badge    hit and subscriber counters ("counter free hit invisible")
  *   link to a page   a [goto] phrase and a page word ("zum ZAMG-Profil auf
  *                    instagram"), Korean "… 바로가기"
@@ -1310,6 +1312,44 @@ static int shape_counter(judge_ctx *x, const swords *s)
     return 0;
 }
 
+/* A weather widget's label: [weather] conditions, alone ("Partly Cloudy",
+ * "غائم جزئيا", "晴れ時々曇り") or with a time of day and temperatures
+ * ("PM Rain", "Heute: Regen", "Light rain 12°C"); nothing else. A number
+ * counts only with a degree sign ("12 couverts" is a table). */
+static int shape_weather(judge_ctx *x, const swords *s)
+{
+    static const char *const when[] = {"am", "pm", "today", "tonight", "tomorrow", "heute", "morgen", "ubermorgen",
+                                       "nachts", "aujourd", "hui", "demain", "hoy", "manana", "oggi", "domani",
+                                       "hoje", "amanha", "vandaag", "dzis", "jutro", "сегодня", "завтра",
+                                       "idag", "imorgon", NULL};
+    static const char *const unit[] = {"c", "f", NULL};
+    if (s->n == 0)
+        return 0;
+    /* the whole caption one entry (CJK entries are longer than mark_spans
+     * looks) */
+    capword *all = xmalloc(s->n * sizeof *all);
+    for (size_t i = 0; i < s->n; i++)
+        all[i] = (capword){s->v[i].f, s->v[i].fl};
+    ccbuf t = {0};
+    int whole = (cap_join_flags(x->f, all, s->n, &t) & F_WEATHER) != 0;
+    ccbuf_free(&t);
+    free(all);
+    int degree = memmem(x->norm, x->nlen, "\xc2\xb0", 2) != NULL; /* ° */
+    size_t weather = 0;
+    for (size_t i = 0; !whole && i < s->n; i++) {
+        const sword *w = &s->v[i];
+        if (w->flags & F_WEATHER)
+            weather++;
+        else if (!(word_is(w, when) || (w->digit && degree) || (i > 0 && s->v[i - 1].digit && word_is(w, unit))))
+            return 0;
+    }
+    if (whole || weather) {
+        snprintf(x->detail, x->detaillen, "weather widget");
+        return 1;
+    }
+    return 0;
+}
+
 /* A link to another page: a "go to" phrase starting the caption ([goto]:
  * "zum", "zur", "go to", "vers la", "ir a", "ga naar", "перейти на") and,
  * within seven words, a page the link leads to ([uinoun], a social network,
@@ -1351,7 +1391,7 @@ int cap_rule_shape(judge_ctx *x)
     int r = shape_bracket(x, &s) || shape_homelink(x, &s) || shape_rating(x, &s) || shape_credit(x, &s) ||
             shape_sponsor(x, &s) || shape_logo(x, &s) || shape_cta(x, &s) || shape_bydomain(x, &s) || shape_ui(x, &s) ||
             shape_uiaction(x, &s) || shape_smiley(x, &s) || shape_projectbadge(x, &s) || shape_promo(x, &s) || shape_subscribe(x, &s) ||
-            shape_counter(x, &s) || shape_goto(x, &s);
+            shape_counter(x, &s) || shape_weather(x, &s) || shape_goto(x, &s);
     swords_free(&s);
     return r;
 }
