@@ -678,6 +678,11 @@ static const sword *logo_label(const swords *s, size_t a, size_t b)
              * furniture's own text follows in quotes, so it is the subject */
             if (i + 1 < b && quoted_next(w, &s->v[i + 1]))
                 return NULL;
+            /* "The Banner Saga: Factions", "The Icon Hotel": a title that
+             * opens with an article and the furniture word goes on after it */
+            static const char *const the[] = {"the", "der", "die", "das", "le", "la", "el", "il", "de", "het", NULL};
+            if (i == a + 1 && a == 0 && i + 1 < b && word_is(&s->v[a], the))
+                return NULL;
             if (i + 1 < b && !avatar)
                 for (int k = 0; of[k]; k++)
                     if (strlen(of[k]) == s->v[i + 1].fl && memcmp(of[k], s->v[i + 1].f, s->v[i + 1].fl) == 0)
