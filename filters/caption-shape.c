@@ -411,7 +411,7 @@ static size_t credit_start(const judge_ctx *x, const swords *s, int *agency_only
          * for Moments In Time": what follows is the subject, not the author */
         if (marker && !copyright && subject_follows(s, st + 1))
             continue;
-        size_t names = 0, bad = 0, agencies = agency, credits = 0;
+        size_t names = 0, bad = 0, agencies = agency, credits = 0, words = 0;
         for (size_t i = st + (cword || (marker && !copyright && !glued_credit(m))); i < s->n; i++) {
             const sword *w = &s->v[i];
             if (w->flags & F_AGENCY) {
@@ -427,10 +427,26 @@ static size_t credit_start(const judge_ctx *x, const swords *s, int *agency_only
             /* "Tom's Hardware": the possessive s */
             if (possessive_s(x, w))
                 continue;
-            if (name_like(w) || (i == st && glued_credit(w)) || (marker && (slash_chunk(x, w) || domain_chunk(x, w))))
+            if (name_like(w) || (i == st && glued_credit(w)) || (marker && (slash_chunk(x, w) || domain_chunk(x, w)))) {
                 names++;
-            else
+                words += w->upper && !slash_chunk(x, w) && !domain_chunk(x, w);
+            } else
                 bad++;
+        }
+        /* "Illustration Gemüse", "Foto Jahreswechsel 2022": a media word
+         * with no colon before a single capitalised word (and numbers) is a
+         * label and its subject; a credit names a person ("Foto Arne
+         * Sjöström"), an agency or a site */
+        int bare = (m->flags & F_CREDIT) && !copyright && !glued_credit(m) && !byline(s, st) && st + 1 < s->n &&
+                   !memchr(m->w + m->wl, ':', (size_t)(s->v[st + 1].w - (m->w + m->wl))) &&
+                   !(s->v[st + 1].flags & F_CONNECTOR); /* "Image via ABC" */
+        if (bare && !agencies && !credits && words == 1 && !bad) {
+            int other = 0;
+            for (size_t i = st + 1; i < s->n; i++)
+                if (slash_chunk(x, &s->v[i]) || domain_chunk(x, &s->v[i]))
+                    other = 1;
+            if (!other)
+                continue;
         }
         /* "Foto: © sornranison prakittrakoon/123RF.com", "Foto: © ArGe
          * Medien im ZVEH": right after a © the credit may hold a stock site's
@@ -890,6 +906,21 @@ static int cta_label(judge_ctx *x, const swords *s);
  * whose other segments are calls to action or names too. */
 static int shape_cta(judge_ctx *x, const swords *s)
 {
+    /* "Click here to watch video: Truth About Bad Breath": a title of three
+     * or more words after a colon, none of them a call to action or a
+     * network, says what the link shows */
+    const char *colon = memchr(x->norm, ':', x->nlen);
+    if (colon) {
+        size_t after = 0, plain = 1;
+        for (size_t i = 0; i < s->n; i++)
+            if (s->v[i].w > colon) {
+                after++;
+                if (s->v[i].flags & (F_CTA | F_SOCIAL | F_PROMO | F_SUBSCRIPTION))
+                    plain = 0;
+            }
+        if (after >= 3 && plain)
+            return 0;
+    }
     if (cta_label(x, s))
         return 1;
     size_t st[8], n = segments(x, s, st, 8);
