@@ -77,6 +77,7 @@ typedef uint64_t capflags;
 #define F_SPONSOR CAPF(31)
 #define F_SUBSCRIPTION CAPF(32)
 #define F_WEATHER CAPF(33)
+#define F_PHONE CAPF(34)
 
 typedef struct {
     char **keys;

@@ -36,6 +36,7 @@
  *                    gift"), or the offer beside names ("CTV News App")
  *   weather widget   [weather] conditions with times of day or temperatures
  *                    only ("PM Rain", "Partly Cloudy 23°")
+ *   phone number     a [phone] label and six digits ("Tel.: +66 38 420 720")
  *   counter badge    hit and subscriber counters ("counter free hit invisible")
  *   link to a page   a [goto] phrase and a page word ("zum ZAMG-Profil auf
  *                    instagram"), Korean "… 바로가기"
@@ -628,12 +629,12 @@ static int shape_sponsor(judge_ctx *x, const swords *s)
 
 static int word_is(const sword *w, const char *const *list);
 
-/* "Vereinslogo", "Sportbanner": a furniture word as the last part of a
+/* "Vereinslogo", "Sportbanner", "Prüfsiegel": a furniture word as the last part of a
  * compound; the letter before it must be a consonant, which keeps Italian
  * and Spanish -logo words (dialogo, catalogo, psicologo) out. */
 static int compound_furniture(const sword *w)
 {
-    static const char *const heads[] = {"logo", "banner", NULL};
+    static const char *const heads[] = {"logo", "banner", "siegel", NULL};
     for (int i = 0; heads[i]; i++) {
         size_t hl = strlen(heads[i]);
         if (w->fl >= hl + 3 && memcmp(w->f + w->fl - hl, heads[i], hl) == 0) {
@@ -1348,6 +1349,29 @@ static int shape_counter(judge_ctx *x, const swords *s)
     return 0;
 }
 
+/* A phone number given after a phone label ([phone]: "Tel.:", "Telefon",
+ * "電話"): at least six digits in a run of digits, spaces and "+()-./"
+ * ("Tel.: +66 (0)89-881 9873"). An ad's or a contact's line, whatever
+ * else it says. */
+static int shape_phone(judge_ctx *x, const swords *s)
+{
+    for (size_t i = 0; i + 1 < s->n; i++) {
+        if (!(s->v[i].flags & F_PHONE) || !s->v[i + 1].digit)
+            continue;
+        const char *p = s->v[i].w + s->v[i].wl, *e = x->norm + x->nlen;
+        while (p < e && strchr(".: ", *p))
+            p++;
+        size_t digits = 0;
+        for (; p < e && (isdigit((unsigned char)*p) || strchr(" +()-./", *p)); p++)
+            digits += isdigit((unsigned char)*p) != 0;
+        if (digits >= 6) {
+            snprintf(x->detail, x->detaillen, "phone number");
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* A weather widget's label: [weather] conditions, alone ("Partly Cloudy",
  * "غائم جزئيا", "晴れ時々曇り") or with a time of day and temperatures
  * ("PM Rain", "Heute: Regen", "Light rain 12°C"); nothing else. A number
@@ -1427,7 +1451,7 @@ int cap_rule_shape(judge_ctx *x)
     int r = shape_bracket(x, &s) || shape_homelink(x, &s) || shape_rating(x, &s) || shape_credit(x, &s) ||
             shape_sponsor(x, &s) || shape_logo(x, &s) || shape_cta(x, &s) || shape_bydomain(x, &s) || shape_ui(x, &s) ||
             shape_uiaction(x, &s) || shape_smiley(x, &s) || shape_projectbadge(x, &s) || shape_promo(x, &s) || shape_subscribe(x, &s) ||
-            shape_counter(x, &s) || shape_weather(x, &s) || shape_goto(x, &s);
+            shape_counter(x, &s) || shape_weather(x, &s) || shape_phone(x, &s) || shape_goto(x, &s);
     swords_free(&s);
     return r;
 }

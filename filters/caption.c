@@ -376,7 +376,7 @@ static void load_list(caption_filter *f, const char *text, size_t n, int pass)
                 {"[innocent]", F_INNOCENT}, {"[garment]", F_GARMENT}, {"[fashion]", F_FASHION},
                 {"[product]", F_PRODUCT}, {"[uiverb]", F_UIVERB}, {"[uinoun]", F_UINOUN},
                 {"[single]", F_SINGLE}, {"[langname]", F_LANGNAME}, {"[promo]", F_PROMO},
-                {"[counter]", F_COUNTER}, {"[goto]", F_GOTO}, {"[sponsor]", F_SPONSOR}, {"[subscription]", F_SUBSCRIPTION}, {"[weather]", F_WEATHER},
+                {"[counter]", F_COUNTER}, {"[goto]", F_GOTO}, {"[sponsor]", F_SPONSOR}, {"[subscription]", F_SUBSCRIPTION}, {"[weather]", F_WEATHER}, {"[phone]", F_PHONE},
                 {"[gore]", F_GWEAK}, {"[gore-context]", F_GCONTEXT},
                 {"[compound-gore]", F_COMPOUND | F_GWEAK}, {"[compound-gore-context]", F_COMPOUND | F_GCONTEXT}};
             flags = 0;
