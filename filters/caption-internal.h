@@ -97,7 +97,7 @@ typedef struct {
 
 enum { RX_CAMERA, RX_OLYMPUS, RX_DATETIME, RX_DROPBOX, RX_SCREENSHOT, RX_WHATSAPP,
        RX_GENERIC, RX_UNNAMED, RX_UNSPLASH, RX_TELEGRAM, RX_SIGNAL,
-       RX_FACEBOOK, RX_IOS, RX__COUNT };
+       RX_FACEBOOK, RX_APPSHOT, RX_IOS, RX__COUNT };
 
 struct caption_filter {
     filter_config cfg;

@@ -56,6 +56,10 @@ static const char *const rx_src[RX__COUNT] = {
     "^signal-[0-9]{4}-[0-9]{2}-[0-9]{2}-[0-9]{6}(_[0-9]+)?$",
     /* Facebook's photo names: three number groups and a size letter */
     "^[0-9]{5,}_[0-9]{5,}_[0-9]{5,}_[naobs]( ?\\([0-9]+\\))?$",
+    /* Android names a screenshot after the app ("Screenshot_20231107-093809_Instagram"),
+     * Firefox after the page ("Screenshot_2020-09-13 Gigafactory Berlin"); uploads
+     * turn '_' and '-' into spaces */
+    "^(screenshot[ _-]?[0-9]{8}[ _-][0-9]{6}([ _-][a-z0-9.]+)?|screenshot_[0-9]{4}-[0-9]{2}-[0-9]{2}[ _].+)$",
     /* iOS exports an edited photo as FullSizeRender (and WordPress adds its size) */
     "^fullsizerender[-_ ]?[0-9]*(-[0-9]+x[0-9]+)?( ?\\([0-9]+\\))?$",
 };
@@ -63,7 +67,7 @@ static const char *const rx_src[RX__COUNT] = {
 static const char *const rx_name[RX__COUNT] = {
     "camera", "camera", "phone camera", "camera upload", "screenshot", "WhatsApp",
     "generic file name", "generic file name", "Unsplash", "Telegram", "Signal", "Facebook",
-    "iOS export",
+    "screenshot", "iOS export",
 };
 
 void cap_names_compile(caption_filter *f)
@@ -649,29 +653,49 @@ int cap_rule_filename(judge_ctx *x)
     return 0;
 }
 
+static int slug_sep(unsigned char c)
+{
+    return c == '-' || c == '_' || c == '+';
+}
+
 /* 0: no slug; 1: a slug of two lower-case parts ("paris-snow", judged in
  * norm when given and two_lower is set); 2: a slug by its parts: an
- * underscore, three or more parts, a digit part, "@2x". */
+ * underscore, three or more parts, a digit part, "@2x". Parts are joined
+ * by '-', '_' or '+' (an encoded space: "Elegant+Princess+Damask+Party");
+ * with three or more parts a doubled or trailing separator is still a
+ * slug ("maine-tv-unit--holds-up", "tahrir-square-"). A one-letter part
+ * before a hyphen belongs to the next ("e-post", "t-shirt"), so
+ * "KMail-e-postprogramvaran" is a Swedish compound of two parts. */
 static int slug_shape(const char *s, size_t n, const char *norm, size_t nlen, int two_lower)
 {
-    size_t parts = 1, hyph = 0, under = 0;
+    size_t parts = 1, hyph = 0, under = 0, sloppy = 0;
     int digit_part = 0, cur_digit = 0, at2x = 0;
-    if (n < 3)
+    while (n > 3 && (s[n - 1] == '?' || s[n - 1] == '!'))
+        n--;
+    if (n < 3 || slug_sep((unsigned char)s[0]))
         return 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c == '-' || c == '_') {
-            if (i == 0 || i == n - 1 || s[i - 1] == '-' || s[i - 1] == '_')
-                return 0;
+        if (slug_sep(c)) {
+            if (slug_sep((unsigned char)s[i - 1]) || i == n - 1) {
+                sloppy++;
+                continue;
+            }
+            int one_letter = c == '-' && isalpha((unsigned char)s[i - 1]) && (i == 1 || slug_sep((unsigned char)s[i - 2])) &&
+                             i + 1 < n && isalpha((unsigned char)s[i + 1]);
+            if (one_letter)
+                continue;
             parts++;
-            if (c == '-')
-                hyph++;
-            else
+            if (c == '_')
                 under++;
+            else
+                hyph++;
             digit_part |= cur_digit;
             cur_digit = 0;
         } else if (isdigit(c)) {
             cur_digit = 1;
+        } else if (c == '.' && i > 0 && i + 1 < n && isdigit((unsigned char)s[i - 1]) && isdigit((unsigned char)s[i + 1])) {
+            continue; /* "ipad-case-9.7-neoprene" */
         } else if (c == '@' && i + 2 < n && strncmp(s + i, "@2x", 3) == 0) {
             at2x = 1;
             i += 2;
@@ -680,6 +704,8 @@ static int slug_shape(const char *s, size_t n, const char *norm, size_t nlen, in
         }
     }
     digit_part |= cur_digit;
+    if (sloppy && parts < 3)
+        return 0;
     if ((under && parts >= 2) || parts >= 3 || (parts == 2 && digit_part) || at2x)
         return 2;
     /* "logo-print", "teaser-img", "paris-snow": two lower-case parts are a

@@ -963,11 +963,44 @@ void caption_measure(const char *s, size_t n, caption_length *out)
     out->nospace = out->nospace_chars > 0 && out->nospace_chars >= spaced_letters;
 }
 
+/* "BMW - BMW", "Opel | Opel": a caption that repeats one segment at " - ",
+ * " | ", " / " or " – " says no more than the segment; returns its length
+ * in folded bytes, or 0 when the segments differ or there is one. */
+static size_t repeated_segment(const judge_ctx *x)
+{
+    static const char *const cuts[] = {" - ", " | ", " / ", " \xe2\x80\x93 ", NULL};
+    const char *s = x->fold;
+    size_t n = x->flen, first = 0, segs = 0, st = 0;
+    while (st <= n) {
+        size_t en = n, cl = 0;
+        for (int i = 0; cuts[i]; i++) {
+            const char *c = memmem(s + st, n - st, cuts[i], strlen(cuts[i]));
+            if (c && (size_t)(c - s) < en) {
+                en = (size_t)(c - s);
+                cl = strlen(cuts[i]);
+            }
+        }
+        if (segs == 0)
+            first = en - st;
+        else if (en - st != first || memcmp(s + st, s, first) != 0)
+            return 0;
+        segs++;
+        if (!cl)
+            break;
+        st = en + cl;
+    }
+    return segs >= 2 ? first : 0;
+}
+
 static int rule_too_short(judge_ctx *x)
 {
     const filter_config *c = &x->f->cfg;
     caption_length L;
-    caption_measure(x->norm, x->nlen, &L);
+    size_t rep = repeated_segment(x);
+    if (rep)
+        caption_measure(x->fold, rep, &L);
+    else
+        caption_measure(x->norm, x->nlen, &L);
     if (L.nospace) {
         if (L.words < (size_t)c->caption_min_chars_nospace) {
             snprintf(x->detail, x->detaillen, "%zu characters (no-space script), minimum %d", L.words,
