@@ -5,7 +5,8 @@
  * [strong] words and phrases fire alone. Ambiguous words need a second cue of
  * the same domain: sexual ([weak] with another [weak] or a [context] word) or
  * graphic violence ([gore] with another [gore] or a [gore-context] word); the
- * two domains never pair. Words are matched whole, as prefixes (entries
+ * two domains never pair. A multi-word entry of any tier ("big ass", "hidden
+ * camera", "dead body") is one cue spanning its words. Words are matched whole, as prefixes (entries
  * ending in '*'), or, for the compound stems of German, Dutch and the
  * Scandinavian languages, as the first or last part of a longer word;
  * [innocent] words never match as prefix or compound. In a clothing or
@@ -139,12 +140,13 @@ int cap_rule_unsafe(judge_ctx *x)
                          (int)(x->w.t[i + k - 1].off + x->w.t[i + k - 1].len - x->w.t[i].off), x->fold + x->w.t[i].off);
                 fired = 1;
             }
-            /* a phrase ("dead body") is one cue spanning its words */
+            /* a phrase ("dead body", "hidden camera") is one cue spanning
+             * its words */
             cue cu = {w, (size_t)(x->w.t[i + k - 1].off + x->w.t[i + k - 1].len - x->w.t[i].off), i, i + k,
                       (fl & F_FASHION) != 0};
-            if ((fl & F_CONTEXT) && k == 1)
+            if (fl & F_CONTEXT)
                 cue_add(sex.ctx, &sex.nctx, 8, cu);
-            if ((fl & F_WEAK) && k == 1)
+            if (fl & F_WEAK)
                 cue_add(sex.weak, &sex.nweak, 16, cu);
             cu.fashion = 0;
             if (fl & F_GCONTEXT)
