@@ -14,6 +14,7 @@
  * and count as no cue. Chinese, Japanese and Korean entries match as
  * substrings of the folded text. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "caption-internal.h"
@@ -93,6 +94,17 @@ static int cues_fire(judge_ctx *x, const cues *c, int garment, int substr_ctx, c
     return 0;
 }
 
+/* Marks in NEUTRAL[] the words of every multi-word [innocent] entry in the
+ * caption ("naked eye", "sex education", "Granny Smith", "Sex Pistols"):
+ * they name something innocent, so none of their words is a cue. */
+static void innocent_phrases(judge_ctx *x, ccbuf *tmp, unsigned char *neutral)
+{
+    for (size_t i = 0; i < x->w.n; i++)
+        for (size_t k = 2; k <= x->f->max_phrase && i + k <= x->w.n; k++)
+            if (cap_span_flags(x, i, k, tmp) & F_INNOCENT)
+                memset(neutral + i, 1, k);
+}
+
 /* [strong] entries fire alone; the ambiguous ones need a second cue of their
  * domain (cues_fire). Words are matched whole, as prefixes ('*') or, for the
  * compound stems, as the first or last part of a longer word. */
@@ -102,6 +114,8 @@ int cap_rule_unsafe(judge_ctx *x)
     ccbuf tmp = {0};
     cues sex = {0}, gore = {0};
     int fired = 0, garment = 0;
+    unsigned char *neutral = xcalloc(x->w.n + 1, 1);
+    innocent_phrases(x, &tmp, neutral);
     for (size_t i = 0; i < x->w.n && !fired; i++) {
         for (size_t k = 1; k <= f->max_phrase && i + k <= x->w.n && !fired; k++) {
             capflags fl = k == 1 ? cap_word_flags(x, i) : cap_span_flags(x, i, k, &tmp);
@@ -140,6 +154,9 @@ int cap_rule_unsafe(judge_ctx *x)
                          (int)(x->w.t[i + k - 1].off + x->w.t[i + k - 1].len - x->w.t[i].off), x->fold + x->w.t[i].off);
                 fired = 1;
             }
+            /* a word of an innocent phrase is no cue ([strong] still fires) */
+            if (memchr(neutral + i, 1, k))
+                fl &= ~(F_WEAK | F_CONTEXT | F_GWEAK | F_GCONTEXT);
             /* a phrase ("dead body", "hidden camera") is one cue spanning
              * its words */
             cue cu = {w, (size_t)(x->w.t[i + k - 1].off + x->w.t[i + k - 1].len - x->w.t[i].off), i, i + k,
@@ -156,6 +173,7 @@ int cap_rule_unsafe(judge_ctx *x)
         }
     }
     ccbuf_free(&tmp);
+    free(neutral);
     if (fired)
         return 1;
     /* CJK/Hangul entries: substrings of the folded text. */
