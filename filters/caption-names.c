@@ -212,6 +212,73 @@ static int url_with_spaces(const char *s, size_t n)
     return slash && slash < space && media_ext_of(s, n, &base) != NULL;
 }
 
+/* Letter words of s[0..n) that are no URL filler; *urls gets the URL
+ * tokens, *digits the words without letters. */
+static int url_words(const char *s, size_t n, int *urls, int *strong)
+{
+    size_t pos = 0, wl;
+    const char *w;
+    int others = 0;
+    while (cap_next_ws_word(s, n, &pos, &w, &wl)) {
+        if (!wl)
+            continue;
+        int u = is_url_token(w, wl);
+        if (u) {
+            (*urls)++;
+            *strong += u == 1;
+            continue;
+        }
+        int letter = 0;
+        for (size_t i = 0; i < wl;) {
+            int32_t cp = cap_next_cp((const unsigned char *)w, wl, &i);
+            if (cp >= 0 && utf8proc_category(cp) >= UTF8PROC_CATEGORY_LU && utf8proc_category(cp) <= UTF8PROC_CATEGORY_LO)
+                letter = 1;
+        }
+        if (!letter)
+            continue;
+        int filler = 0;
+        for (int i = 0; url_filler[i]; i++)
+            if (strlen(url_filler[i]) == wl && memcmp(url_filler[i], w, wl) == 0)
+                filler = 1;
+        if (!filler)
+            others++;
+    }
+    return others;
+}
+
+/* A title with its site after it, as page titles are written: "Belvoir
+ * Castle - geograph.org.uk - 626677", "Bunter Herbst-Flammkuchen -
+ * de.example.com". The first segment (cut at " - ", " – ", " | ") holds two
+ * or more words and no URL, and the URLs stand in later segments of their
+ * own (with numbers at most): the title describes the image. */
+static int title_with_site(const char *s, size_t n)
+{
+    static const char *const cuts[] = {" - ", " | ", " \xe2\x80\x93 ", NULL};
+    size_t st = 0;
+    int seg = 0;
+    while (st < n) {
+        size_t en = n, cl = 0;
+        for (int i = 0; cuts[i]; i++) {
+            const char *c = memmem(s + st, n - st, cuts[i], strlen(cuts[i]));
+            if (c && (size_t)(c - s) < en) {
+                en = (size_t)(c - s);
+                cl = strlen(cuts[i]);
+            }
+        }
+        int urls = 0, strong = 0;
+        int others = url_words(s + st, en - st, &urls, &strong);
+        if (seg == 0 && (urls || others < 2))
+            return 0;
+        if (seg > 0 && urls && others)
+            return 0;
+        seg++;
+        if (!cl)
+            break;
+        st = en + cl;
+    }
+    return seg >= 2;
+}
+
 int cap_rule_url(judge_ctx *x)
 {
     size_t pos = 0, wl;
@@ -247,6 +314,8 @@ int cap_rule_url(judge_ctx *x)
         if (!filler)
             others++;
     }
+    if (urls && title_with_site(x->fold, x->flen))
+        return 0;
     if ((strong && others < 3) || (urls && !others) || url_with_spaces(x->fold, x->flen)) {
         if (!first)
             first = x->fold, firstlen = x->flen;

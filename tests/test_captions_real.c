@@ -73,6 +73,7 @@ typedef struct {
 
 typedef struct {
     double prec, rec, f1, frr, unsafe_rec, boilerplate_rec;
+    double names_rec; /* recall of filename, url_or_path and code_or_id together */
     long isbn_missed, unsafe_lab, rows, ambiguous;
 } figures;
 
@@ -149,6 +150,9 @@ static figures evaluate(const caption_filter *f, const row *rows, size_t n, sele
     g.unsafe_lab = labelled[CAPTION_UNSAFE];
     g.unsafe_rec = g.unsafe_lab ? (double)tp[CAPTION_UNSAFE] / (double)g.unsafe_lab : 1.0;
     g.boilerplate_rec = labelled[CAPTION_BOILERPLATE] ? (double)tp[CAPTION_BOILERPLATE] / (double)labelled[CAPTION_BOILERPLATE] : 1.0;
+    long names_lab = labelled[CAPTION_FILENAME] + labelled[CAPTION_URL_OR_PATH] + labelled[CAPTION_CODE_OR_ID];
+    long names_tp = tp[CAPTION_FILENAME] + tp[CAPTION_URL_OR_PATH] + tp[CAPTION_CODE_OR_ID];
+    g.names_rec = names_lab ? (double)names_tp / (double)names_lab : 1.0;
     char name[64];
     snprintf(name, sizeof name, "%s%s%s%s", split, sel.corpus ? (sel.except ? ", all but " : ", ") : "",
              sel.corpus ? sel.corpus : "", sel.first ? ", 1st annotator" : "");
@@ -352,6 +356,8 @@ int main(void)
     CHECK(pp.f1 >= 0.918, "labelled dev pool, rows from pages: reject F1 %.3f >= 0.918 (regression floor)", pp.f1);
     CHECK(n == nset || pv.boilerplate_rec >= 0.57, "labelled dev pool: boilerplate recall %.3f >= 0.57 (regression floor)",
           pv.boilerplate_rec);
+    CHECK(pv.names_rec >= 0.97, "labelled dev pool: filename, url_or_path and code_or_id recall %.3f >= 0.97 (regression floor)",
+          pv.names_rec);
     CHECK(h.frr <= 0.02, "held-out good captions wrongly rejected %.2f%% <= 2%%", 100.0 * h.frr);
     CHECK(dv.boilerplate_rec >= 0.87, "dev boilerplate recall %.3f >= 0.87 (regression floor)", dv.boilerplate_rec);
     CHECK(dv.frr <= 0.01, "dev good captions wrongly rejected %.2f%% <= 1%%", 100.0 * dv.frr);
