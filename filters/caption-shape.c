@@ -1078,7 +1078,8 @@ static int word_is(const sword *w, const char *const *list)
 static int shape_ui(judge_ctx *x, const swords *s)
 {
     static const char *const adblock[] = {"adblock", "adblocker", "adblockers", "werbeblocker", "adblocking",
-                                          "adblockern", "bloqueur", "bloqueador", "bloccatore", NULL};
+                                          "adblockern", "bloqueur", "bloqueador", "bloccatore", "adblockplus", "ublock",
+                                          "ublockorigin", "adguard", NULL};
     static const char *const feed[] = {"rss", "atom", NULL};
     static const char *const paging[] = {"next", "previous", "prev", "older", "newer", "nachste", "nachster",
                                          "nachstes", "vorherige", "vorheriger", "vorheriges", "suivant", "suivante",
