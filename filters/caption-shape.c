@@ -34,23 +34,25 @@
  *                    a call to action or "give" verb and a [subscription]
  *                    offer or a gift ("Sign up for X Newsletters", "Give a
  *                    gift"), or the offer beside names ("CTV News App")
+ *   counter badge    hit and subscriber counters ("counter free hit invisible")
  *   weather widget   [weather] conditions with times of day or temperatures
  *                    only ("PM Rain", "Partly Cloudy 23°")
  *   phone number     a [phone] label and six digits ("Tel.: +66 38 420 720")
- *   counter badge    hit and subscriber counters ("counter free hit invisible")
  *   link to a page   a [goto] phrase and a page word ("zum ZAMG-Profil auf
  *                    instagram"), Korean "… 바로가기"
  * The credit shape also takes a generic label before the credit ("Symbolbild -
  * Foto: dpa"), bylines ("By Kevin Mazur/WireImage") and domains as names; the
  * logo shape takes avatar labels with lower-case user names ("avatar for user
- * conserv", "jputtgen's picture") and leaves quoted text after a furniture word
+ * conserv", "jputtgen's picture", "Profile picture for user Anna Galazka",
+ * "Profilbild von lisa_m") and leaves quoted text after a furniture word
  * to describe it ('Banner "Climate Justice"'). A caption wholly in parentheses
  * of one or two lower-case words is a bracketed label ("(audio pick)").
  * "Lower-case" is what separates "Twitter logo" from "man holding a phone in
  * front of a Twitter logo": furniture labels are names, descriptions are not.
  * The word lists behind F_FURNITURE, F_CTA, F_CONNECTOR, F_CREDIT, F_AGENCY,
- * F_RATING, F_STARWORD, F_HOMELINK, F_PROMO, F_COUNTER and F_GOTO are sections
- * of wordlists/boilerplate.txt. */
+ * F_RATING, F_STARWORD, F_HOMELINK, F_PROMO, F_COUNTER, F_GOTO, F_SPONSOR,
+ * F_SUBSCRIPTION, F_WEATHER and F_PHONE are sections of
+ * wordlists/boilerplate.txt. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
