@@ -346,7 +346,7 @@ int main(void)
     }
     /* Floors: the figures reached, against the final labels and against the
      * first annotator's alone (which the rules were first written for). */
-    CHECK(dv.f1 >= 0.968, "dev reject F1 %.3f >= 0.968 (regression floor)", dv.f1);
+    CHECK(dv.f1 >= 0.969, "dev reject F1 %.3f >= 0.969 (regression floor)", dv.f1);
     CHECK(h.f1 >= 0.925, "held-out reject F1 %.3f >= 0.925 (regression floor)", h.f1);
     CHECK(dv1.f1 >= 0.98 && h1.f1 >= 0.925, "first annotator's labels: reject F1 dev %.3f >= 0.98, held-out %.3f >= 0.925",
           dv1.f1, h1.f1);
@@ -359,7 +359,7 @@ int main(void)
     CHECK(pv.names_rec >= 0.97, "labelled dev pool: filename, url_or_path and code_or_id recall %.3f >= 0.97 (regression floor)",
           pv.names_rec);
     CHECK(h.frr <= 0.02, "held-out good captions wrongly rejected %.2f%% <= 2%%", 100.0 * h.frr);
-    CHECK(dv.boilerplate_rec >= 0.87, "dev boilerplate recall %.3f >= 0.87 (regression floor)", dv.boilerplate_rec);
+    CHECK(dv.boilerplate_rec >= 0.88, "dev boilerplate recall %.3f >= 0.88 (regression floor)", dv.boilerplate_rec);
     CHECK(dv.frr <= 0.01, "dev good captions wrongly rejected %.2f%% <= 1%%", 100.0 * dv.frr);
     CHECK(h.unsafe_rec >= 0.75 && dv.unsafe_rec >= 0.92, "unsafe recall held-out %.3f >= 0.75, dev %.3f >= 0.92",
           h.unsafe_rec, dv.unsafe_rec);
