@@ -484,6 +484,44 @@ static int resized_hash_name(const char *s, size_t n)
     return k >= 2;
 }
 
+/* 1 when w[0..wl) is all digits and from lo to hi of them. */
+static int digit_word(const char *w, size_t wl, size_t lo, size_t hi)
+{
+    if (wl < lo || wl > hi)
+        return 0;
+    for (size_t i = 0; i < wl; i++)
+        if (!isdigit((unsigned char)w[i]))
+            return 0;
+    return 1;
+}
+
+/* A Pexels or Pixabay download name with its separators turned into
+ * spaces: "pexels anna lena 1234567" (the site, the photographer, the
+ * photo's number), "laptop 3087585 1920" (Pixabay: a tag, the number, the
+ * width served). Five words at most. */
+static int stock_download_name(const char *s, size_t n)
+{
+    const char *w[6];
+    size_t wl[6], k = 0, pos = 0, l;
+    const char *p;
+    while (cap_next_ws_word(s, n, &pos, &p, &l)) {
+        if (k == 6)
+            return 0;
+        w[k] = p;
+        wl[k++] = l;
+    }
+    if (k < 2 || k > 5)
+        return 0;
+    if (wl[0] == 6 && memcmp(w[0], "pexels", 6) == 0 && digit_word(w[k - 1], wl[k - 1], 5, 9))
+        return 1;
+    static const char *const widths[] = {"1920", "1280", "960", "640", "340", "150", NULL};
+    if (k >= 3 && digit_word(w[k - 2], wl[k - 2], 5, 8))
+        for (int i = 0; widths[i]; i++)
+            if (strlen(widths[i]) == wl[k - 1] && memcmp(widths[i], w[k - 1], wl[k - 1]) == 0)
+                return 1;
+    return 0;
+}
+
 /* An Unsplash download name: the photographer's name, the photo's
  * eleven-character id and "unsplash" ("michael muthee 8bPqxyodoUk unsplash").
  * The id is read in x->norm: it mixes cases or holds a digit, which a
@@ -709,6 +747,8 @@ int cap_rule_filename(judge_ctx *x)
         why = "camera";
     else if (unsplash_name(x))
         why = "Unsplash download";
+    else if (stock_download_name(s, n))
+        why = "stock photo download";
     else if (resized_hash_name(s, n))
         why = "resized hash name";
     else if (dated_name(s, n))
