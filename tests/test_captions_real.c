@@ -347,7 +347,7 @@ int main(void)
     /* Floors: the figures reached, against the final labels and against the
      * first annotator's alone (which the rules were first written for). */
     CHECK(dv.f1 >= 0.969, "dev reject F1 %.3f >= 0.969 (regression floor)", dv.f1);
-    CHECK(h.f1 >= 0.925, "held-out reject F1 %.3f >= 0.925 (regression floor)", h.f1);
+    CHECK(h.f1 >= 0.93, "held-out reject F1 %.3f >= 0.93 (regression floor)", h.f1);
     CHECK(dv1.f1 >= 0.98 && h1.f1 >= 0.925, "first annotator's labels: reject F1 dev %.3f >= 0.98, held-out %.3f >= 0.925",
           dv1.f1, h1.f1);
     CHECK(ldv.f1 >= 0.94 && lh.f1 >= 0.75, "LAION rows: reject F1 dev %.3f >= 0.94, held-out %.3f >= 0.75", ldv.f1,
