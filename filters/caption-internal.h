@@ -125,6 +125,8 @@ int cap_is_nospace(int32_t c);  /* a script written without spaces (Han, kana, T
 int cap_is_hangul(int32_t c);
 int cap_is_wordchar(int32_t c); /* letter, digit or mark */
 int cap_is_alnum_cp(int32_t c);
+/* 1 when s[0..n) is all ASCII hex digits (a hash, a colour, an id). */
+int cap_all_hex(const char *s, size_t n);
 /* Decodes one code point at s[*i]; invalid bytes give -1 and advance by one. */
 int32_t cap_next_cp(const unsigned char *s, size_t n, size_t *i);
 /* Case fold + compatibility mapping + accents stripped; malloc'd, NUL-terminated. */

@@ -212,9 +212,10 @@ static int url_with_spaces(const char *s, size_t n)
     return slash && slash < space && media_ext_of(s, n, &base) != NULL;
 }
 
-/* Letter words of s[0..n) that are no URL filler; *urls gets the URL
- * tokens, *digits the words without letters. */
-static int url_words(const char *s, size_t n, int *urls, int *strong)
+/* Letter words of s[0..n) that are no URL filler. *urls counts the URL
+ * tokens and *strong those is_url_token calls certain; FIRST (may be NULL)
+ * gets the first URL token and its length. */
+static int url_words(const char *s, size_t n, int *urls, int *strong, const char **first, size_t *firstlen)
 {
     size_t pos = 0, wl;
     const char *w;
@@ -224,6 +225,10 @@ static int url_words(const char *s, size_t n, int *urls, int *strong)
             continue;
         int u = is_url_token(w, wl);
         if (u) {
+            if (first && !*urls) {
+                *first = w;
+                *firstlen = wl;
+            }
             (*urls)++;
             *strong += u == 1;
             continue;
@@ -266,7 +271,7 @@ static int title_with_site(const char *s, size_t n)
             }
         }
         int urls = 0, strong = 0;
-        int others = url_words(s + st, en - st, &urls, &strong);
+        int others = url_words(s + st, en - st, &urls, &strong, NULL, NULL);
         if (seg == 0 && (urls || others < 2))
             return 0;
         if (seg > 0 && urls && others)
@@ -281,39 +286,10 @@ static int title_with_site(const char *s, size_t n)
 
 int cap_rule_url(judge_ctx *x)
 {
-    size_t pos = 0, wl;
-    const char *w;
-    int urls = 0, others = 0, strong = 0;
+    int urls = 0, strong = 0;
     const char *first = NULL;
     size_t firstlen = 0;
-    while (cap_next_ws_word(x->fold, x->flen, &pos, &w, &wl)) {
-        if (!wl)
-            continue;
-        int u = is_url_token(w, wl);
-        if (u) {
-            if (!urls) {
-                first = w;
-                firstlen = wl;
-            }
-            urls++;
-            strong += u == 1;
-            continue;
-        }
-        int letter = 0;
-        for (size_t i = 0; i < wl;) {
-            int32_t cp = cap_next_cp((const unsigned char *)w, wl, &i);
-            if (cp >= 0 && utf8proc_category(cp) >= UTF8PROC_CATEGORY_LU && utf8proc_category(cp) <= UTF8PROC_CATEGORY_LO)
-                letter = 1;
-        }
-        if (!letter)
-            continue;
-        int filler = 0;
-        for (int i = 0; url_filler[i]; i++)
-            if (strlen(url_filler[i]) == wl && memcmp(url_filler[i], w, wl) == 0)
-                filler = 1;
-        if (!filler)
-            others++;
-    }
+    int others = url_words(x->fold, x->flen, &urls, &strong, &first, &firstlen);
     if (urls && title_with_site(x->fold, x->flen))
         return 0;
     if ((strong && others < 3) || (urls && !others) || url_with_spaces(x->fold, x->flen)) {
@@ -581,14 +557,6 @@ static int date_digits(const char *d, size_t n)
 #undef NUM2
 }
 
-static int all_hex_token(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!isxdigit((unsigned char)s[i]))
-            return 0;
-    return 1;
-}
-
 /* A name with a date glued to a word, as people and CMS name files and
  * uploads: "Sylvester2020", "EPULaGuia20220430", "101019demo-kalk02",
  * "CyC_202204". One token, no spaces; a year needs a word of three or more
@@ -610,7 +578,7 @@ static int dated_name(const char *s, size_t n)
                 return 0;
         }
     }
-    if (!letters || all_hex_token(s, n))
+    if (!letters || cap_all_hex(s, n))
         return 0; /* "5d41402abc4b2a76...": a hash, whose digit runs may look like dates */
     for (size_t i = 0; i < n;) {
         if (!isdigit((unsigned char)s[i])) {

@@ -688,7 +688,7 @@ static int rule_isbn(judge_ctx *x)
 
 /* ---- code_or_id ------------------------------------------------------------------------------------ */
 
-static int all_hex(const char *s, size_t n)
+int cap_all_hex(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         if (!isxdigit((unsigned char)s[i]))
@@ -751,14 +751,14 @@ static int id_class(const judge_ctx *x, const char *w, size_t wl)
         capflags fl = cap_set_get(&x->f->words, p, pl);
         if (letters >= 2 && !(fl & (F_LABEL | F_MONTH | F_ISBNWORD)))
             letter_part = 1;
-        if (digit && ascii && letters && !all_hex(p, pl) && vowel_run(p, pl) >= 4) {
+        if (digit && ascii && letters && !cap_all_hex(p, pl) && vowel_run(p, pl) >= 4) {
             return 0;
         } else if (digit && ascii) {
             has_id = 1;
             all_label = 0;
         } else if (fl & (F_LABEL | F_MONTH | F_ISBNWORD)) {
             continue;
-        } else if (ascii && letters == (int)pl && pl >= 16 && all_hex(p, pl)) {
+        } else if (ascii && letters == (int)pl && pl >= 16 && cap_all_hex(p, pl)) {
             has_id = 1;
             all_label = 0;
         } else if (ascii && letters == (int)pl && pl <= 3) {

@@ -76,11 +76,25 @@ def read_labels(paths):
     return out
 
 
-def chunks(set_path, outdir, k=4):
-    rows = read_set(set_path)
+def by_unit(rows, col):
+    """Row ids grouped by the unit in column COL, in file order."""
     units = {}
     for i, p in rows.items():
-        units.setdefault(p[1], []).append(i)
+        units.setdefault(p[col], []).append(i)
+    return units
+
+
+def write_chunk(path, ids, fields):
+    """One chunk file: a header, then id, unit, attribute, caption per row."""
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("id\tunit\tattribute\tcaption\n")
+        for i in ids:
+            f.write(f"{i}\t" + "\t".join(fields(i)) + "\n")
+
+
+def chunks(set_path, outdir, k=4):
+    rows = read_set(set_path)
+    units = by_unit(rows, 1)
     order = list(units)
     random.seed(20261204)
     random.shuffle(order)
@@ -88,11 +102,7 @@ def chunks(set_path, outdir, k=4):
     for u in order:
         min(parts, key=len).extend(units[u])
     for n, part in enumerate(parts, 1):
-        with open(f"{outdir}/chunk{n}.tsv", "w", encoding="utf-8") as f:
-            f.write("id\tunit\tattribute\tcaption\n")
-            for i in part:
-                p = rows[i]
-                f.write(f"{i}\t{p[1]}\t{p[2]}\t{p[4]}\n")
+        write_chunk(f"{outdir}/chunk{n}.tsv", part, lambda i: (rows[i][1], rows[i][2], rows[i][4]))
 
 
 def disagreements(set_path, outdir, label_paths):
@@ -145,9 +155,7 @@ def pool_rows(pool_path):
 
 def pool_chunks(pool_path, outdir, k=6):
     rows = pool_rows(pool_path)
-    units = {}
-    for i, p in rows.items():
-        units.setdefault(p[0], []).append(i)
+    units = by_unit(rows, 0)
     order = sorted(units)
     random.Random(5).shuffle(order)
     target = len(rows) / k
@@ -158,17 +166,12 @@ def pool_chunks(pool_path, outdir, k=6):
             n += 1
         parts[n].extend(units[u])
     for n, part in enumerate(parts, 1):
-        with open(f"{outdir}/chunk{n}.tsv", "w", encoding="utf-8") as f:
-            f.write("id\tunit\tattribute\tcaption\n")
-            for i in part:
-                f.write(f"{i}\t" + "\t".join(rows[i]) + "\n")
+        write_chunk(f"{outdir}/chunk{n}.tsv", part, lambda i: rows[i])
 
 
 def pool_sample(pool_path, out_path, want=1200):
     rows = pool_rows(pool_path)
-    units = {}
-    for i, p in rows.items():
-        units.setdefault(p[0], []).append(i)
+    units = by_unit(rows, 0)
     order = sorted(units)
     random.Random(77).shuffle(order)
     picked = []
@@ -177,10 +180,7 @@ def pool_sample(pool_path, out_path, want=1200):
             break
         if len(units[u]) <= 60:
             picked.extend(units[u])
-    with open(out_path, "w", encoding="utf-8") as f:
-        f.write("id\tunit\tattribute\tcaption\n")
-        for i in picked:
-            f.write(f"{i}\t" + "\t".join(rows[i]) + "\n")
+    write_chunk(out_path, picked, lambda i: rows[i])
 
 
 def kappa(pairs):
