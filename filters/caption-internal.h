@@ -127,6 +127,10 @@ int cap_is_wordchar(int32_t c); /* letter, digit or mark */
 int cap_is_alnum_cp(int32_t c);
 /* 1 when s[0..n) is all ASCII hex digits (a hash, a colour, an id). */
 int cap_all_hex(const char *s, size_t n);
+/* Where the segment of s[0..n) that starts at ST ends: the offset of the
+ * first of CUTS (NULL-terminated separators such as " - ") at or after ST,
+ * or n; *cutlen gets that separator's length (0 at the end). */
+size_t cap_next_cut(const char *s, size_t n, size_t st, const char *const *cuts, size_t *cutlen);
 /* Decodes one code point at s[*i]; invalid bytes give -1 and advance by one. */
 int32_t cap_next_cp(const unsigned char *s, size_t n, size_t *i);
 /* Case fold + compatibility mapping + accents stripped; malloc'd, NUL-terminated. */

@@ -262,14 +262,7 @@ static int title_with_site(const char *s, size_t n)
     size_t st = 0;
     int seg = 0;
     while (st < n) {
-        size_t en = n, cl = 0;
-        for (int i = 0; cuts[i]; i++) {
-            const char *c = memmem(s + st, n - st, cuts[i], strlen(cuts[i]));
-            if (c && (size_t)(c - s) < en) {
-                en = (size_t)(c - s);
-                cl = strlen(cuts[i]);
-            }
-        }
+        size_t cl, en = cap_next_cut(s, n, st, cuts, &cl);
         int urls = 0, strong = 0;
         int others = url_words(s + st, en - st, &urls, &strong, NULL, NULL);
         if (seg == 0 && (urls || others < 2))

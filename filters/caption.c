@@ -963,6 +963,20 @@ void caption_measure(const char *s, size_t n, caption_length *out)
     out->nospace = out->nospace_chars > 0 && out->nospace_chars >= spaced_letters;
 }
 
+size_t cap_next_cut(const char *s, size_t n, size_t st, const char *const *cuts, size_t *cutlen)
+{
+    size_t en = n;
+    *cutlen = 0;
+    for (int i = 0; cuts[i]; i++) {
+        const char *c = memmem(s + st, n - st, cuts[i], strlen(cuts[i]));
+        if (c && (size_t)(c - s) < en) {
+            en = (size_t)(c - s);
+            *cutlen = strlen(cuts[i]);
+        }
+    }
+    return en;
+}
+
 /* "BMW - BMW", "Opel | Opel": a caption that repeats one segment at " - ",
  * " | ", " / " or " – " says no more than the segment; returns its length
  * in folded bytes, or 0 when the segments differ or there is one. */
@@ -972,14 +986,7 @@ static size_t repeated_segment(const judge_ctx *x)
     const char *s = x->fold;
     size_t n = x->flen, first = 0, segs = 0, st = 0;
     while (st <= n) {
-        size_t en = n, cl = 0;
-        for (int i = 0; cuts[i]; i++) {
-            const char *c = memmem(s + st, n - st, cuts[i], strlen(cuts[i]));
-            if (c && (size_t)(c - s) < en) {
-                en = (size_t)(c - s);
-                cl = strlen(cuts[i]);
-            }
-        }
+        size_t cl, en = cap_next_cut(s, n, st, cuts, &cl);
         if (segs == 0)
             first = en - st;
         else if (en - st != first || memcmp(s + st, s, first) != 0)
