@@ -168,9 +168,8 @@ static int is_email(const char *w, size_t wl)
         if (!isalpha((unsigned char)*p))
             return 0;
     static const char *const ext[] = {"png", "jpg", "jpeg", "gif", "webp", "svg", "avif", NULL};
-    for (int i = 0; ext[i]; i++)
-        if (strlen(ext[i]) == (size_t)(dom + dl - dot - 1) && memcmp(dot + 1, ext[i], strlen(ext[i])) == 0)
-            return 0;
+    if (cap_in_list(ext, dot + 1, (size_t)(dom + dl - dot - 1)))
+        return 0;
     for (const char *p = w; p < w + wl; p++)
         if (!(isalnum((unsigned char)*p) || strchr("._%+-@'", *p)))
             return 0;

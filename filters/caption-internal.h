@@ -125,6 +125,11 @@ int cap_is_nospace(int32_t c);  /* a script written without spaces (Han, kana, T
 int cap_is_hangul(int32_t c);
 int cap_is_wordchar(int32_t c); /* letter, digit or mark */
 int cap_is_alnum_cp(int32_t c);
+/* 1 when s[0..n) is one of the entries of LIST (NULL-terminated). */
+int cap_in_list(const char *const *list, const char *s, size_t n);
+/* 1 when s[0..n) starts / ends with P. */
+int cap_has_prefix(const char *s, size_t n, const char *p);
+int cap_has_suffix(const char *s, size_t n, const char *p);
 /* 1 when s[0..n) is all ASCII hex digits (a hash, a colour, an id). */
 int cap_all_hex(const char *s, size_t n);
 /* Where the segment of s[0..n) that starts at ST ends: the offset of the

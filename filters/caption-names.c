@@ -89,13 +89,17 @@ void cap_names_free(caption_filter *f)
         regfree(&f->rx[i]);
 }
 
-/* ---- url_or_path ---------------------------------------------------------------------- */
-
-static int has_prefix(const char *s, size_t n, const char *p)
+/* Which default-name pattern the NUL-terminated S matches (an RX_* index),
+ * or -1. */
+static int default_name(const caption_filter *f, const char *s)
 {
-    size_t pl = strlen(p);
-    return n > pl && memcmp(s, p, pl) == 0;
+    for (int i = 0; i < RX__COUNT; i++)
+        if (regexec(&f->rx[i], s, 0, NULL, 0) == 0)
+            return i;
+    return -1;
 }
+
+/* ---- url_or_path ---------------------------------------------------------------------- */
 
 
 static const char *const tlds[] = {
@@ -117,9 +121,8 @@ static int icann_tld(const char *t, size_t n)
     char buf[64];
     if (n == 0 || n >= sizeof buf)
         return 0;
-    for (int i = 0; file_tlds[i]; i++)
-        if (strlen(file_tlds[i]) == n && memcmp(file_tlds[i], t, n) == 0)
-            return 0;
+    if (cap_in_list(file_tlds, t, n))
+        return 0;
     memcpy(buf, t, n);
     buf[n] = '\0';
     const psl_ctx_t *psl = psl_builtin();
@@ -181,10 +184,11 @@ static int is_url_token(const char *s, size_t n)
     }
     if (!dots || !letter || lastdot + 1 >= hostlen || lastdot < 2)
         return 0;
-    for (int i = 0; tlds[i]; i++)
-        if (strlen(tlds[i]) == hostlen - lastdot - 1 && memcmp(s + lastdot + 1, tlds[i], hostlen - lastdot - 1) == 0)
-            return strcmp(tlds[i], "html") != 0 || dots > 1;
-    if (hostlen == n && icann_tld(s + lastdot + 1, hostlen - lastdot - 1))
+    const char *tld = s + lastdot + 1;
+    size_t tl = hostlen - lastdot - 1;
+    if (cap_in_list(tlds, tld, tl))
+        return !(tl == 4 && memcmp(tld, "html", 4) == 0) || dots > 1;
+    if (hostlen == n && icann_tld(tld, tl))
         return 2;
     return 0;
 }
@@ -205,7 +209,7 @@ static const char *media_ext_of(const char *s, size_t n, size_t *base);
 static int url_with_spaces(const char *s, size_t n)
 {
     size_t base;
-    if (!(has_prefix(s, n, "http://") || has_prefix(s, n, "https://")) || !memchr(s, ' ', n))
+    if (!(cap_has_prefix(s, n, "http://") || cap_has_prefix(s, n, "https://")) || !memchr(s, ' ', n))
         return 0;
     const char *slash = memchr(s + 8, '/', n - 8);
     const char *space = memchr(s, ' ', n);
@@ -241,11 +245,7 @@ static int url_words(const char *s, size_t n, int *urls, int *strong, const char
         }
         if (!letter)
             continue;
-        int filler = 0;
-        for (int i = 0; url_filler[i]; i++)
-            if (strlen(url_filler[i]) == wl && memcmp(url_filler[i], w, wl) == 0)
-                filler = 1;
-        if (!filler)
+        if (!cap_in_list(url_filler, w, wl))
             others++;
     }
     return others;
@@ -418,7 +418,7 @@ static const char *media_file_name(const char *s, size_t n)
     if (words <= 10 || !memchr(s, ' ', n))
         return ext;
     for (int i = 0; file_namespace[i]; i++)
-        if (has_prefix(s, n, file_namespace[i]))
+        if (cap_has_prefix(s, n, file_namespace[i]))
             return ext;
     return NULL;
 }
@@ -485,9 +485,8 @@ static int stock_download_name(const char *s, size_t n)
         return 1;
     static const char *const widths[] = {"1920", "1280", "960", "640", "340", "150", NULL};
     if (k >= 3 && digit_word(w[k - 2], wl[k - 2], 5, 8))
-        for (int i = 0; widths[i]; i++)
-            if (strlen(widths[i]) == wl[k - 1] && memcmp(widths[i], w[k - 1], wl[k - 1]) == 0)
-                return 1;
+        if (cap_in_list(widths, w[k - 1], wl[k - 1]))
+            return 1;
     return 0;
 }
 
@@ -633,20 +632,16 @@ static int named_segment(const judge_ctx *x)
         const char *close = memchr(s + q, '"', n - q);
         if (!close)
             close = memmem(s + q, n - q, "\xe2\x80\x9d", 3);
-        if (!close || !has_prefix(close + (*close == '"' ? 1 : 3), (size_t)(s + n - close) - (*close == '"' ? 1 : 3), " by "))
+        if (!close || !cap_has_prefix(close + (*close == '"' ? 1 : 3), (size_t)(s + n - close) - (*close == '"' ? 1 : 3), " by "))
             return 0;
         st = q;
         en = (size_t)(close - s);
     } else {
-        const char *cut = NULL;
-        for (int i = 0; cuts[i]; i++) {
-            const char *c = memmem(s, n, cuts[i], strlen(cuts[i]));
-            if (c && (!cut || c < cut))
-                cut = c;
-        }
-        if (!cut)
+        size_t cl;
+        en = cap_next_cut(s, n, 0, cuts, &cl);
+        if (!cl)
             return 0;
-        en = (size_t)(cut - s);
+        const char *cut = s + en;
         /* what follows is a credit or a short title, not a description */
         size_t words = 0;
         for (const char *p = cut; p < s + n; p++)
@@ -661,9 +656,7 @@ static int named_segment(const judge_ctx *x)
     if (media_file_name(w, wl))
         return 1;
     char *tmp = xstrndup(w, wl);
-    int hit = 0;
-    for (int i = 0; i < RX__COUNT && !hit; i++)
-        hit = regexec(&x->f->rx[i], tmp, 0, NULL, 0) == 0;
+    int hit = default_name(x->f, tmp) >= 0;
     free(tmp);
     if (hit)
         return 1;
@@ -698,11 +691,11 @@ int cap_rule_filename(judge_ctx *x)
         return 1;
     }
     /* 2. camera, phone, screenshot and generic download names */
-    for (int i = 0; i < RX__COUNT; i++)
-        if (regexec(&x->f->rx[i], s, 0, NULL, 0) == 0) {
-            snprintf(x->detail, x->detaillen, "%s", rx_name[i]);
-            return 1;
-        }
+    int rx = default_name(x->f, s);
+    if (rx >= 0) {
+        snprintf(x->detail, x->detaillen, "%s", rx_name[rx]);
+        return 1;
+    }
     const char *why = NULL;
     if (camera_prefix_name(x))
         why = "camera";

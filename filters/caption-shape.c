@@ -178,17 +178,6 @@ static int shape_bracket(judge_ctx *x, const swords *s)
 
 /* ---- home link ---- */
 
-static int has_prefix(const char *s, size_t n, const char *p)
-{
-    size_t pl = strlen(p);
-    return n >= pl && memcmp(s, p, pl) == 0;
-}
-
-static int has_suffix(const char *s, size_t n, const char *p)
-{
-    size_t pl = strlen(p);
-    return n >= pl && memcmp(s + n - pl, p, pl) == 0;
-}
 
 static int shape_homelink(judge_ctx *x, const swords *s)
 {
@@ -224,7 +213,7 @@ static int shape_homelink(judge_ctx *x, const swords *s)
     static const char *const home[] = {"首页", "首頁", "主页", "主頁", NULL};
     for (int b = 0; back[b]; b++)
         for (int h = 0; home[h]; h++)
-            if (has_prefix(x->fold, x->flen, back[b]) && has_suffix(x->fold, x->flen, home[h])) {
+            if (cap_has_prefix(x->fold, x->flen, back[b]) && cap_has_suffix(x->fold, x->flen, home[h])) {
                 snprintf(x->detail, x->detaillen, "link to the home page");
                 return 1;
             }
@@ -669,10 +658,7 @@ static int avatar_word(const sword *w)
 {
     static const char *const av[] = {"avatar", "profile", "profilbild", "profilfoto", "profielfoto", "gravatar", "userpic",
                                      "headshot", "autorenfoto", "autorenbild", NULL};
-    for (int i = 0; av[i]; i++)
-        if (strlen(av[i]) == w->fl && memcmp(av[i], w->f, w->fl) == 0)
-            return 1;
-    return 0;
+    return cap_in_list(av, w->f, w->fl);
 }
 
 /* Words [a, b) of a caption as a logo/badge label: a furniture word with
@@ -900,7 +886,7 @@ static int shape_logo(judge_ctx *x, const swords *s)
 
 static int infinitive(const sword *w)
 {
-    return w->fl >= 5 && (has_suffix(w->f, w->fl, "en") || has_suffix(w->f, w->fl, "ern") || has_suffix(w->f, w->fl, "eln"));
+    return w->fl >= 5 && (cap_has_suffix(w->f, w->fl, "en") || cap_has_suffix(w->f, w->fl, "ern") || cap_has_suffix(w->f, w->fl, "eln"));
 }
 
 static int cta_label(judge_ctx *x, const swords *s);
@@ -1066,10 +1052,7 @@ static int shape_bydomain(judge_ctx *x, const swords *s)
 
 static int word_is(const sword *w, const char *const *list)
 {
-    for (int i = 0; list[i]; i++)
-        if (strlen(list[i]) == w->fl && memcmp(list[i], w->f, w->fl) == 0)
-            return 1;
-    return 0;
+    return cap_in_list(list, w->f, w->fl);
 }
 
 /* An ad-blocker notice names the ad blocker wherever it stands ("Please
@@ -1186,7 +1169,7 @@ static int shape_smiley(judge_ctx *x, const swords *s)
                                       ":O", ":|", ":/", "8)", "8-)", ":x", NULL};
     for (int i = 0; !code && emo[i]; i++) {
         size_t l = strlen(emo[i]);
-        if (x->nlen > l && has_suffix(x->norm, x->nlen, emo[i]) && x->norm[x->nlen - l - 1] == ' ') {
+        if (x->nlen > l && cap_has_suffix(x->norm, x->nlen, emo[i]) && x->norm[x->nlen - l - 1] == ' ') {
             code = l;
             ascii = 1;
         }
@@ -1438,7 +1421,7 @@ static int shape_goto(judge_ctx *x, const swords *s)
                                        "\xe3\x81\xb8\xe7\xa7\xbb\xe5\x8b\x95" /* へ移動 */, NULL};
     for (int t = 0; tail[t]; t++) {
         size_t tl = strlen(tail[t]);
-        if (x->flen > tl && has_suffix(x->fold, x->flen, tail[t]) && s->n <= 8) {
+        if (x->flen > tl && cap_has_suffix(x->fold, x->flen, tail[t]) && s->n <= 8) {
             snprintf(x->detail, x->detaillen, "link to another page");
             return 1;
         }

@@ -688,6 +688,26 @@ static int rule_isbn(judge_ctx *x)
 
 /* ---- code_or_id ------------------------------------------------------------------------------------ */
 
+int cap_in_list(const char *const *list, const char *s, size_t n)
+{
+    for (int i = 0; list[i]; i++)
+        if (strlen(list[i]) == n && memcmp(list[i], s, n) == 0)
+            return 1;
+    return 0;
+}
+
+int cap_has_prefix(const char *s, size_t n, const char *p)
+{
+    size_t pl = strlen(p);
+    return n >= pl && memcmp(s, p, pl) == 0;
+}
+
+int cap_has_suffix(const char *s, size_t n, const char *p)
+{
+    size_t pl = strlen(p);
+    return n >= pl && memcmp(s + n - pl, p, pl) == 0;
+}
+
 int cap_all_hex(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
