@@ -76,6 +76,13 @@ def read_labels(paths):
     return out
 
 
+def require_labels(rows, labels, what):
+    """Exits naming the first row of ROWS that LABELS does not cover."""
+    missing = [i for i in rows if i not in labels]
+    if missing:
+        sys.exit(f"{len(missing)} {what} (first: line {missing[0]})")
+
+
 def by_unit(rows, col):
     """Row ids grouped by the unit in column COL, in file order."""
     units = {}
@@ -108,9 +115,7 @@ def chunks(set_path, outdir, k=4):
 def disagreements(set_path, outdir, label_paths):
     rows = read_set(set_path)
     second = read_labels(label_paths)
-    missing = [i for i in rows if i not in second]
-    if missing:
-        sys.exit(f"{len(missing)} rows have no second label (first: line {missing[0]})")
+    require_labels(rows, second, "rows have no second label")
     rng = random.Random(4711)
     with open(f"{outdir}/adjudicate.tsv", "w", encoding="utf-8") as f:
         f.write("id\tunit\tattribute\tcaption\tlabel_a\tlabel_b\n")
@@ -203,9 +208,7 @@ def pool_agreement(devpool_path, b_path):
 def pool(pool_path, out_path, label_paths):
     rows = pool_rows(pool_path)
     labels = read_labels(label_paths)
-    missing = [i for i in rows if i not in labels]
-    if missing:
-        sys.exit(f"{len(missing)} pool rows have no label (first: line {missing[0]})")
+    require_labels(rows, labels, "pool rows have no label")
     with open(out_path, "w", encoding="utf-8") as out:
         for i, (unit, attr, cap) in rows.items():
             out.write(f"devpool\t{unit}\t{attr}\t{labels[i]}\t{cap}\n")
