@@ -94,14 +94,27 @@ static int cues_fire(judge_ctx *x, const cues *c, int garment, int substr_ctx, c
     return 0;
 }
 
+/* The list flags of every span of words [i, i+k), k = 1..max_phrase, looked
+ * up once: SPAN[i * max_phrase + k - 1] (0 past the last word). */
+static capflags *span_flags(judge_ctx *x, ccbuf *tmp)
+{
+    size_t m = x->f->max_phrase;
+    capflags *span = xcalloc(x->w.n * m + 1, sizeof *span);
+    for (size_t i = 0; i < x->w.n; i++)
+        for (size_t k = 1; k <= m && i + k <= x->w.n; k++)
+            span[i * m + k - 1] = k == 1 ? cap_word_flags(x, i) : cap_span_flags(x, i, k, tmp);
+    return span;
+}
+
 /* Marks in NEUTRAL[] the words of every multi-word [innocent] entry in the
  * caption ("naked eye", "sex education", "Granny Smith", "Sex Pistols"):
  * they name something innocent, so none of their words is a cue. */
-static void innocent_phrases(judge_ctx *x, ccbuf *tmp, unsigned char *neutral)
+static void innocent_phrases(const judge_ctx *x, const capflags *span, unsigned char *neutral)
 {
+    size_t m = x->f->max_phrase;
     for (size_t i = 0; i < x->w.n; i++)
-        for (size_t k = 2; k <= x->f->max_phrase && i + k <= x->w.n; k++)
-            if (cap_span_flags(x, i, k, tmp) & F_INNOCENT)
+        for (size_t k = 2; k <= m && i + k <= x->w.n; k++)
+            if (span[i * m + k - 1] & F_INNOCENT)
                 memset(neutral + i, 1, k);
 }
 
@@ -115,10 +128,11 @@ int cap_rule_unsafe(judge_ctx *x)
     cues sex = {0}, gore = {0};
     int fired = 0, garment = 0;
     unsigned char *neutral = xcalloc(x->w.n + 1, 1);
-    innocent_phrases(x, &tmp, neutral);
+    capflags *span = span_flags(x, &tmp);
+    innocent_phrases(x, span, neutral);
     for (size_t i = 0; i < x->w.n && !fired; i++) {
         for (size_t k = 1; k <= f->max_phrase && i + k <= x->w.n && !fired; k++) {
-            capflags fl = k == 1 ? cap_word_flags(x, i) : cap_span_flags(x, i, k, &tmp);
+            capflags fl = span[i * f->max_phrase + k - 1];
             const char *w = x->fold + x->w.t[i].off;
             size_t wl = x->w.t[i].len;
             if (fl & F_GARMENT)
@@ -174,6 +188,7 @@ int cap_rule_unsafe(judge_ctx *x)
     }
     ccbuf_free(&tmp);
     free(neutral);
+    free(span);
     if (fired)
         return 1;
     /* CJK/Hangul entries: substrings of the folded text. */
