@@ -67,6 +67,8 @@
 
 #include <stddef.h>
 
+#include "placement.h"
+
 typedef enum {
     CAPTION_ALT = 0,
     CAPTION_FIGCAPTION,
@@ -114,6 +116,10 @@ typedef struct {
     int width;                /* width in CSS px from the srcset w descriptor, the width
                                  attribute or data-large_image_width; 0 when unknown */
     int height;               /* height attribute; 0 when unknown */
+    unsigned placement;       /* where the image sits on the page: CC_PLACE_* bits
+                                 (common/placement.h), CC_PLACE_PAGE always set */
+    int alt_repeats;          /* images on this page whose alt text equals this one's
+                                 (case-insensitive, itself included); 0 when it has no alt */
     caption_candidate *cands; /* sorted by priority (source), best first */
     size_t n_cands;
 } extract_image;

@@ -55,6 +55,7 @@
 
 #include "common.h"
 #include "filterconf.h"
+#include "placement.h"
 
 /* Reason codes. Append only: reason names are stored in the index. */
 typedef enum {
@@ -101,6 +102,21 @@ const filter_config *caption_filter_config(const caption_filter *f);
  * reset and receives the normalised caption (what should be stored).
  * Any bytes are accepted (NULL with n = 0 is an empty caption). */
 caption_verdict caption_judge(const caption_filter *f, const char *text, size_t n, ccbuf *normalised_out);
+
+/* What the page says about the image a caption belongs to: the crawler's
+ * placement facts (common/placement.h). A caption from a URL list has none
+ * (pass NULL, or bits CC_PLACE_UNKNOWN). */
+typedef struct {
+    unsigned bits;      /* CC_PLACE_* bits; CC_PLACE_UNKNOWN = not from a page */
+    int width, height;  /* declared size in CSS px; 0 = unknown */
+    int repeats;        /* images on the same page with the same alt text; 0 = unknown */
+} caption_place;
+
+/* caption_judge() with the page's facts about the image: the placement
+ * rule may then reject a caption the text alone would keep (detail names
+ * the facts). place NULL is caption_judge(). */
+caption_verdict caption_judge_placed(const caption_filter *f, const char *text, size_t n, const caption_place *place,
+                                     ccbuf *normalised_out);
 
 /* The normalisation described above; appends to out (not reset first).
  * max_chars <= 0 means no cap. */
