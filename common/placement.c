@@ -4,7 +4,7 @@
 #include "placement.h"
 
 static const char *const names[CC_PLACE__COUNT] = {"page", "nav",  "aside",   "profile", "ad",    "icon",
-                                                   "logo", "linked", "offsite", "content", "figure"};
+                                                   "logo", "linked", "offsite", "content", "figure", "list"};
 
 const char *cc_place_name(int i)
 {
@@ -36,6 +36,10 @@ int cc_place_parse(const char *s, unsigned *bits)
     *bits = CC_PLACE_UNKNOWN;
     if (!s)
         return 0;
+    if (strcmp(s, "list") == 0) {
+        *bits = CC_PLACE_LIST;
+        return 0;
+    }
     *bits = CC_PLACE_PAGE;
     int rc = 0;
     while (*s) {

@@ -3,8 +3,11 @@
  * text. One set of bits shared by crawler/ (which finds them), filters/
  * (which judges with them), dataset/ (which stores them by name) and cli/.
  *
- * An image from a URL list (fetch) has no placement: callers pass NULL or
- * CC_PLACE_UNKNOWN, and the caption is judged on its text alone.
+ * An image from a URL list (fetch) has no page: its caption comes with the
+ * bit CC_PLACE_LIST alone (in a list the picture is usually the subject of
+ * its caption: "Tree City USA Logo" names the picture, where on a page the
+ * same alt text is the site's furniture). NULL / CC_PLACE_UNKNOWN means the
+ * origin is not known (check-caption without options): text alone.
  *
  * Stored form: the names below joined by ',' in bit order ("nav,linked"),
  * "" for a page image with no bit set (CC_PLACE_PAGE alone), NULL/absent for
@@ -51,13 +54,16 @@ enum {
     CC_PLACE_CONTENT = 1u << 9,
     /* "figure": inside a <figure> (or a DocBook/MediaWiki figure/thumb). */
     CC_PLACE_FIGURE = 1u << 10,
+    /* "list": the caption is a URL list row's (fetch: CSV/TSV/JSON/Parquet),
+     * not an alt text of a page; never set together with CC_PLACE_PAGE. */
+    CC_PLACE_LIST = 1u << 11,
 };
 #define CC_PLACE_UNKNOWN 0u
-#define CC_PLACE__COUNT 11
+#define CC_PLACE__COUNT 12
 
 /* The name of bit number i (0 .. CC_PLACE__COUNT-1): "page", "nav", "aside",
- * "profile", "ad", "icon", "logo", "linked", "offsite", "content", "figure";
- * NULL out of range. */
+ * "profile", "ad", "icon", "logo", "linked", "offsite", "content", "figure",
+ * "list"; NULL out of range. */
 const char *cc_place_name(int i);
 
 /* Writes the bits other than CC_PLACE_PAGE as names joined by ',' in bit
@@ -65,8 +71,8 @@ const char *cc_place_name(int i);
  * Returns out. */
 char *cc_place_format(unsigned bits, char *out, size_t n);
 
-/* Parses the stored form: NULL -> CC_PLACE_UNKNOWN; a string (possibly "")
- * -> CC_PLACE_PAGE plus the named bits. Returns 0, or -1 when a name is not
+/* Parses the stored form: NULL -> CC_PLACE_UNKNOWN; "list" -> CC_PLACE_LIST;
+ * any other string (possibly "") -> CC_PLACE_PAGE plus the named bits. Returns 0, or -1 when a name is not
  * known (then *bits holds the known ones). */
 int cc_place_parse(const char *s, unsigned *bits);
 

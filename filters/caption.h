@@ -103,11 +103,11 @@ const filter_config *caption_filter_config(const caption_filter *f);
  * Any bytes are accepted (NULL with n = 0 is an empty caption). */
 caption_verdict caption_judge(const caption_filter *f, const char *text, size_t n, ccbuf *normalised_out);
 
-/* What the page says about the image a caption belongs to: the crawler's
- * placement facts (common/placement.h). A caption from a URL list has none
- * (pass NULL, or bits CC_PLACE_UNKNOWN). */
+/* Where a caption comes from: a page's placement facts about its image
+ * (common/placement.h), or CC_PLACE_LIST for a URL list row. NULL (or bits
+ * CC_PLACE_UNKNOWN) = origin unknown: the text alone is judged. */
 typedef struct {
-    unsigned bits;      /* CC_PLACE_* bits; CC_PLACE_UNKNOWN = not from a page */
+    unsigned bits;      /* CC_PLACE_* bits; CC_PLACE_UNKNOWN = origin unknown */
     int width, height;  /* declared size in CSS px; 0 = unknown */
     int repeats;        /* images on the same page with the same alt text; 0 = unknown */
 } caption_place;

@@ -6,6 +6,7 @@
 #include "check.h"
 #include "common.h"
 #include "json.h"
+#include "placement.h"
 #include "resample.h"
 #include "strmap.h"
 #include "text.h"
@@ -240,6 +241,32 @@ static void test_strmap(void)
     CHECK(cc_fnv1a("a", 1) == 0xaf63dc4c8601ec8cULL, "FNV-1a test vector");
 }
 
+/* The stored form of placement bits: names in bit order, "" for a page
+ * image with nothing special, "list" for a list row, NULL for unknown. */
+static void test_placement(void)
+{
+    char out[160];
+    CHECK_EQ_STR(cc_place_format(CC_PLACE_PAGE, out, sizeof out), "");
+    CHECK_EQ_STR(cc_place_format(CC_PLACE_PAGE | CC_PLACE_LINKED | CC_PLACE_NAV, out, sizeof out), "nav,linked");
+    CHECK_EQ_STR(cc_place_format(CC_PLACE_LIST, out, sizeof out), "list");
+    CHECK_EQ_STR(cc_place_format(0xFFFu & ~CC_PLACE_LIST, out, sizeof out),
+                 "nav,aside,profile,ad,icon,logo,linked,offsite,content,figure");
+    CHECK_EQ_STR(cc_place_format(CC_PLACE_PAGE | CC_PLACE_NAV | CC_PLACE_ASIDE, out, 8), "nav");
+    unsigned bits = 99;
+    CHECK(cc_place_parse(NULL, &bits) == 0 && bits == CC_PLACE_UNKNOWN, "NULL is unknown");
+    CHECK(cc_place_parse("", &bits) == 0 && bits == CC_PLACE_PAGE, "\"\" is a page image");
+    CHECK(cc_place_parse("list", &bits) == 0 && bits == CC_PLACE_LIST, "list row");
+    CHECK(cc_place_parse("icon,offsite", &bits) == 0 && bits == (CC_PLACE_PAGE | CC_PLACE_ICON | CC_PLACE_OFFSITE),
+          "icon,offsite");
+    CHECK(cc_place_parse("nav,bogus,ad", &bits) == -1 && bits == (CC_PLACE_PAGE | CC_PLACE_NAV | CC_PLACE_AD),
+          "unknown name reported, known ones kept");
+    for (int i = 0; i < CC_PLACE__COUNT; i++) {
+        unsigned b = 0;
+        CHECK(cc_place_parse(cc_place_name(i), &b) == 0 && (b & (1u << i)), "round trip %s", cc_place_name(i));
+    }
+    CHECK(cc_place_name(CC_PLACE__COUNT) == NULL && cc_place_name(-1) == NULL, "names out of range");
+}
+
 int main(void)
 {
     test_buf();
@@ -249,6 +276,7 @@ int main(void)
     test_resample();
     test_text();
     test_strmap();
+    test_placement();
     CHECK(strcmp(cc_strerror(CC_ERR_IO), "i/o error") == 0, "strerror");
     CHECK(strcmp(cc_strerror((cc_err)999), "unknown error") == 0, "strerror range");
     return check_summary();
