@@ -22,9 +22,11 @@ static void print_summary(const refilter_options *o, const refilter_result *r)
     ccbuf_printf(&js,
                  "},\"accepted_to_rejected_total\":%lld,\"rejected_to_accepted\":%lld,\"unfetched_now_passing\":%lld,"
                  "\"rejected_reason_changed\":%lld,\"language_updated\":%lld},\"passing_not_refetchable\":%lld,"
+                 "\"captions_judged\":{\"with_page_placement\":%lld,\"as_list_rows\":%lld,\"text_alone\":%lld},"
                  "\"clip_model\":",
                  (long long)r->to_reject, (long long)r->restored, (long long)r->unfetched,
-                 (long long)r->reason_changed, (long long)r->lang_changed, (long long)r->not_refetchable);
+                 (long long)r->reason_changed, (long long)r->lang_changed, (long long)r->not_refetchable,
+                 (long long)r->placed_page, (long long)r->placed_list, (long long)r->text_alone);
     if (r->model_id > 0)
         ccbuf_printf(&js, "%lld", (long long)r->model_id);
     else

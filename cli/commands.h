@@ -146,12 +146,20 @@ int cmd_classify(int argc, char **argv);
 int cmd_check_caption(int argc, char **argv);
 int cmd_filters(int argc, char **argv);
 #define CHECK_CAPTION_USAGE \
-    "usage: clipcrawl check-caption [--filters FILE] [options] [--explain] [TEXT...]\n" \
+    "usage: clipcrawl check-caption [--filters FILE] [options] [--explain]\n" \
+    "                               [--placement LIST [--size WxH] [--repeats N]] [TEXT...]\n" \
     "  Judges each TEXT (or each stdin line when no TEXT is given) with the caption\n" \
     "  filter fetch and crawl use, printing keep<TAB>TEXT or reject:REASON<TAB>TEXT.\n" \
     "  Reasons: empty unsafe url_or_path filename isbn code_or_id boilerplate\n" \
     "  too_short language (filters/caption.h explains each).\n" \
     "  --explain              append <TAB>LANGUAGE<TAB>DETAIL<TAB>NORMALISED\n" \
+    "  --placement LIST       judge as the alt text of an image on a page that sits\n" \
+    "                         there: names joined by ',' as items.placement stores them\n" \
+    "                         (nav aside profile ad icon logo linked offsite content\n" \
+    "                         figure; \"\" = on a page, nothing special), or list: a URL\n" \
+    "                         list row's caption, as fetch judges it. Without: text alone\n" \
+    "  --size WxH             the image's declared size in CSS px (implies a page)\n" \
+    "  --repeats N            images on the page with the same alt text (implies a page)\n" \
     "  --filters FILE         filter configuration (clipcrawl filters --print-defaults)\n" \
     "  --filter KEY=VALUE     set one configuration key\n" \
     "  --languages LIST       keep only captions in these languages (en,de,...)\n" \

@@ -55,6 +55,11 @@ typedef struct {
     int chosen;                  /* index of the caption, -1 when every candidate failed */
     const char *reason;          /* chosen < 0: the best candidate's reason; else NULL */
     unsigned optout;             /* the page's OPTOUT_* mask (optout.h); 0 = none */
+    unsigned placement;          /* where it sits on its page (common/placement.h): CC_PLACE_PAGE
+                                    plus extract.h's bits for a WARC response; CC_PLACE_UNKNOWN
+                                    for a WAT record (only its links are known, not the page) */
+    int place_width, place_height; /* declared size in CSS px (extract.h); 0 = unknown */
+    int alt_repeats;             /* images on the page with the same alt text; 0 = unknown */
 } warc_image;
 
 /* Returns 0 to go on, non-zero to stop reading. */

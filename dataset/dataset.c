@@ -27,6 +27,7 @@ static const char *const item_cols[] = {
     "original_width", "original_height", "image_format", "bytes", "sha256", "member_bytes",
     "member_sha256", "http_status", "mime", "language", "fetched_at", "run_id",
     "caption_raw", "caption_detail", "duplicate_of", "phash", "list_columns",
+    "placement", "place_width", "place_height", "alt_repeats",
 };
 enum {
     C_INPUT_ID = 1, C_ROW_NO, C_URL, C_CAPTION, C_PAGE_URL, C_CAPTION_SOURCE, C_STATUS, C_REASON,
@@ -34,7 +35,8 @@ enum {
     C_ORIGINAL_WIDTH, C_ORIGINAL_HEIGHT, C_IMAGE_FORMAT, C_BYTES, C_SHA256, C_MEMBER_BYTES,
     C_MEMBER_SHA256, C_HTTP_STATUS, C_MIME, C_LANGUAGE, C_FETCHED_AT, C_RUN_ID,
     C_CAPTION_RAW, C_CAPTION_DETAIL, C_DUPLICATE_OF, C_PHASH, C_LIST_COLUMNS,
-    C_NCOLS = C_LIST_COLUMNS
+    C_PLACEMENT, C_PLACE_WIDTH, C_PLACE_HEIGHT, C_ALT_REPEATS,
+    C_NCOLS = C_ALT_REPEATS
 };
 
 struct dataset {
@@ -802,6 +804,15 @@ static void bind_pos_int(sqlite3_stmt *st, int col, int64_t v)
         sqlite3_bind_null(st, col);
 }
 
+/* The placement facts (008): NULL where unknown. */
+static void bind_place(sqlite3_stmt *st, const dataset_place *p)
+{
+    bind_text(st, C_PLACEMENT, p->placement);
+    bind_pos_int(st, C_PLACE_WIDTH, p->width);
+    bind_pos_int(st, C_PLACE_HEIGHT, p->height);
+    bind_pos_int(st, C_ALT_REPEATS, p->repeats);
+}
+
 static void bind_identity(dataset *ds, sqlite3_stmt *st, int64_t input_id, int64_t row_no)
 {
     sqlite3_reset(st);
@@ -1113,6 +1124,7 @@ cc_err dataset_add_accepted(dataset *ds, const dataset_sample *s, char key_out[1
     if (s->has_phash)
         sqlite3_bind_int64(st, C_PHASH, (int64_t)s->phash);
     bind_text(st, C_LIST_COLUMNS, s->list_columns);
+    bind_place(st, &s->place);
     int r = sqlite3_step(st);
     sqlite3_reset(st);
     if (r == SQLITE_DONE && ds->o.bulk) {
@@ -1203,6 +1215,7 @@ cc_err dataset_add_outcome(dataset *ds, const dataset_outcome *o)
     if (o->has_phash)
         sqlite3_bind_int64(st, C_PHASH, (int64_t)o->phash);
     bind_text(st, C_LIST_COLUMNS, o->list_columns);
+    bind_place(st, &o->place);
     int r = sqlite3_step(st);
     sqlite3_reset(st);
     if (r != SQLITE_DONE)

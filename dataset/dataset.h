@@ -161,6 +161,17 @@ int dataset_find_sha256(dataset *ds, const char *sha256_hex, char key_out[10]);
 
 /* ---- writing ------------------------------------------------------------------------ */
 
+/* Where a caption came from (schema/008-placement.sql): a crawled image's
+ * placement on its page, or a URL list: the facts the caption was judged
+ * with, stored so that every later judging (refilter) uses them again. All
+ * unknown = zeroed. */
+typedef struct {
+    const char *placement;      /* common/placement.h's stored form ("nav,linked"; "" = on a
+                                   page, nothing special; "list" = a URL list row); NULL = unknown */
+    int width, height;          /* declared size in CSS px; 0 = unknown */
+    int repeats;                /* images on the page with the same alt text; 0 = unknown */
+} dataset_place;
+
 /* A sample's shard frame built ahead of dataset_add_accepted, on another
  * thread (dataset_frame_build): for a bulk copy, where building and
  * compressing frames would otherwise be most of the writing thread's work. */
@@ -197,6 +208,7 @@ typedef struct {
     const char *list_columns;              /* NULL or a JSON object of the input list's extra
                                               columns: stored in items.list_columns and its
                                               members appended to KEY.json */
+    dataset_place place;                   /* 008: where the caption came from (index only) */
     /* for bulk copies (export) */
     const char *member_sha256;             /* hex SHA-256 of image[] when the caller already
                                               knows it (bytes copied from another dataset's
@@ -261,6 +273,7 @@ typedef struct {
     int has_phash;
     uint64_t phash;
     const char *list_columns;              /* as in dataset_sample (index only) */
+    dataset_place place;                   /* as in dataset_sample */
 } dataset_outcome;
 
 /* Records o (upsert on (input_id,row_no): a retried failure is replaced).
@@ -449,6 +462,7 @@ typedef struct {
     double score;                 /* clip_scores.score under the model asked for */
     int original_width, original_height;
     int64_t bytes;
+    dataset_place place;          /* where the caption came from (008); placement NULL = unknown */
 } dataset_row;
 
 /* Calls fn for every accepted or rejected row: samples first in key order,

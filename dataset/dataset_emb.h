@@ -165,6 +165,7 @@ typedef struct {
     int has_phash;
     uint64_t phash;
     const char *member_sha256;  /* of the stored image bytes */
+    dataset_place place;        /* where the caption came from (008); placement NULL = unknown */
     dataset_location loc;       /* where its frame is (dataset_read_sample_at) */
 } dataset_item;
 

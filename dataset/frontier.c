@@ -24,6 +24,7 @@ enum {
     ST_PUT_TDMREP,
     ST_PUT_BACKOFF,
     ST_SET_IMAGE_SOURCE,
+    ST_SET_IMAGE_PLACE,
     ST_ADD_FALLBACK,
     ST_REQUEUE,
     ST_SEEDS,
@@ -43,7 +44,8 @@ static const char *const sql[ST__COUNT] = {
     [ST_IMAGE_ID] = "SELECT id FROM crawl_images WHERE url = ?1",
     [ST_ADD_CAND] = "INSERT OR IGNORE INTO crawl_candidates(image_id, page_url, source, text, verdict, chosen) "
                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    [ST_NEXT_IMAGES] = "SELECT id, url, page_url, caption, caption_source, decision, reason, image_source "
+    [ST_NEXT_IMAGES] = "SELECT id, url, page_url, caption, caption_source, decision, reason, image_source, "
+                       "placement, place_width, place_height, alt_repeats "
                        "FROM crawl_images WHERE id > ?1 ORDER BY id LIMIT ?2",
     [ST_GET_HOST] = "SELECT robots_status, robots_body, robots_fetched_at, crawl_delay, tdmrep_status, "
                     "tdmrep_body, tdmrep_fetched_at, backoff_until FROM crawl_hosts WHERE origin = ?1",
@@ -55,9 +57,13 @@ static const char *const sql[ST__COUNT] = {
     [ST_PUT_BACKOFF] = "UPDATE crawl_hosts SET backoff_until = ?2 WHERE origin = ?1",
     [ST_SET_IMAGE_SOURCE] = "UPDATE crawl_images SET image_source = ?2, fallback_url = ?3, fallback_source = ?4 "
                             "WHERE id = ?1",
+    [ST_SET_IMAGE_PLACE] = "UPDATE crawl_images SET placement = ?2, place_width = ?3, place_height = ?4, "
+                           "alt_repeats = ?5 WHERE id = ?1",
+    /* the thumbnail sits where its full-size image's link sits: same placement */
     [ST_ADD_FALLBACK] = "INSERT OR IGNORE INTO crawl_images(url, page_url, caption, caption_source, decision, "
-                        "reason, found_at, image_source, fallback_of) SELECT fallback_url, page_url, caption, "
-                        "caption_source, 'fetch', NULL, ?2, fallback_source, id FROM crawl_images "
+                        "reason, found_at, image_source, fallback_of, placement, place_width, place_height, "
+                        "alt_repeats) SELECT fallback_url, page_url, caption, caption_source, 'fetch', NULL, ?2, "
+                        "fallback_source, id, placement, place_width, place_height, alt_repeats FROM crawl_images "
                         "WHERE id = ?1 AND fallback_url IS NOT NULL AND decision = 'fetch'",
     [ST_REQUEUE] = "UPDATE crawl_pages SET state = 'queued' WHERE state = ?1 AND (?2 IS NULL OR reason = ?2) "
                    "AND depth >= ?3 AND depth < ?4",
@@ -245,6 +251,7 @@ void frontier_image_clear(frontier_image *im)
     free(im->decision);
     free(im->reason);
     free(im->image_source);
+    free(im->placement);
     memset(im, 0, sizeof *im);
 }
 
@@ -303,6 +310,28 @@ int frontier_set_image_source(frontier *f, int64_t id, const char *image_source,
     bind_text(s, 4, fallback_url ? fallback_source : NULL);
     if (sqlite3_step(s) != SQLITE_DONE)
         return fail(f, "set image source");
+    return 0;
+}
+
+/* A positive size or count, else NULL (unknown). */
+static void bind_pos(sqlite3_stmt *s, int i, int v)
+{
+    if (v > 0)
+        sqlite3_bind_int(s, i, v);
+    else
+        sqlite3_bind_null(s, i);
+}
+
+int frontier_set_image_place(frontier *f, int64_t id, const char *placement, int width, int height, int repeats)
+{
+    sqlite3_stmt *s = stmt(f, ST_SET_IMAGE_PLACE);
+    sqlite3_bind_int64(s, 1, id);
+    bind_text(s, 2, placement);
+    bind_pos(s, 3, width);
+    bind_pos(s, 4, height);
+    bind_pos(s, 5, repeats);
+    if (sqlite3_step(s) != SQLITE_DONE)
+        return fail(f, "set image placement");
     return 0;
 }
 
@@ -371,6 +400,10 @@ int frontier_next_images(frontier *f, frontier_image *out, int max)
         im->decision = col_text(s, 5);
         im->reason = col_text(s, 6);
         im->image_source = col_text(s, 7);
+        im->placement = col_text(s, 8);
+        im->place_width = sqlite3_column_int(s, 9);
+        im->place_height = sqlite3_column_int(s, 10);
+        im->alt_repeats = sqlite3_column_int(s, 11);
         f->image_cursor = im->id;
     }
     if (n < max && rc != SQLITE_DONE) {

@@ -100,6 +100,10 @@ typedef struct {
     char *decision;                 /* "fetch", "rejected" or "optout" */
     char *reason;                   /* NULL for "fetch" */
     char *image_source;             /* extract.h's via ("a_href", "srcset", "img" ...); may be NULL */
+    char *placement;                /* where it sits on its page: cc_place_format's stored form
+                                       ("nav,linked"; "" = page, nothing special); NULL = unknown */
+    int place_width, place_height;  /* its declared size in CSS px; 0 = unknown */
+    int alt_repeats;                /* images on its page with the same alt text; 0 = unknown */
 } frontier_image;
 void frontier_image_clear(frontier_image *im);
 
@@ -116,9 +120,16 @@ int64_t frontier_add_image(frontier *f, const char *url, const char *page_url, c
  * 0 / -1. */
 int frontier_set_image_source(frontier *f, int64_t id, const char *image_source, const char *fallback_url,
                               const char *fallback_source);
+/* Records where image id sits on its page (common/placement.h): placement
+ * in cc_place_format's stored form ("nav,linked", "" = on a page, nothing
+ * special; NULL = unknown), its declared width and height in CSS px and the
+ * number of images on the page with the same alt text (each <= 0 = unknown,
+ * stored as NULL). Re-judging the caption later (the item, refilter) uses
+ * them. 0 / -1. */
+int frontier_set_image_place(frontier *f, int64_t id, const char *placement, int width, int height, int repeats);
 /* The full-size image id failed: adds its fallback thumbnail as a new image
- * (same page, caption and decision 'fetch'; image_source = the thumbnail's
- * via; fallback_of = id). Returns the new id, 0 when id has no fallback or
+ * (same page, caption, placement and decision 'fetch'; image_source = the
+ * thumbnail's via; fallback_of = id). Returns the new id, 0 when id has no fallback or
  * the thumbnail URL is already known (it is judged on its own then), -1 on
  * error. */
 int64_t frontier_add_fallback(frontier *f, int64_t id);

@@ -16,7 +16,8 @@ int dataset_each_row(dataset *ds, int64_t model_row, int (*fn)(const dataset_row
     if (sqlite3_prepare_v2(dataset_db(ds),
                            "SELECT i.id, i.input_id, i.key, i.status, i.reason, i.error, i.caption_detail, "
                            "i.duplicate_of, i.language, i.url, coalesce(i.caption_raw, i.caption), i.sha256, i.nsfw, "
-                           "i.phash, s.score, i.original_width, i.original_height, i.bytes, i.page_url "
+                           "i.phash, s.score, i.original_width, i.original_height, i.bytes, i.page_url, "
+                           "i.placement, i.place_width, i.place_height, i.alt_repeats "
                            "FROM items i LEFT JOIN clip_scores s ON s.key = i.key AND s.model = ?1 "
                            "WHERE i.status IN ('accepted', 'rejected') "
                            "ORDER BY i.key IS NULL, i.key, i.id",
@@ -41,6 +42,8 @@ int dataset_each_row(dataset *ds, int64_t model_row, int (*fn)(const dataset_row
             .original_height = sqlite3_column_int(st, 16),
             .bytes = sqlite3_column_int64(st, 17),
             .page_url = text(st, 18),
+            .place = {text(st, 19), sqlite3_column_int(st, 20), sqlite3_column_int(st, 21),
+                      sqlite3_column_int(st, 22)},
         };
         if ((ret = fn(&r, ctx)) != 0)
             break;

@@ -75,7 +75,8 @@ dataset_item_reader *dataset_item_reader_new(dataset *ds, int64_t score_model, c
     char *sql = xasprintf("SELECT i.id, i.key, i.url, i.caption, i.page_url, i.caption_source, i.sha256, i.mime,"
                           " i.language, i.caption_raw, i.width, i.height, i.original_width, i.original_height,"
                           " i.http_status, i.bytes, i.fetched_at, s.score, i.phash, i.member_sha256,"
-                          " i.shard_no, i.frame_offset, i.frame_length"
+                          " i.shard_no, i.frame_offset, i.frame_length,"
+                          " i.placement, i.place_width, i.place_height, i.alt_repeats"
                           " FROM items i LEFT JOIN clip_scores s ON s.key = i.key AND s.model = %lld"
                           " WHERE i.id = ?1",
                           (long long)score_model);
@@ -131,6 +132,8 @@ cc_err dataset_item_get(dataset_item_reader *r, int64_t id, dataset_item *row, c
     row->loc.shard_no = sqlite3_column_type(st, 20) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 20);
     row->loc.frame_offset = (uint64_t)sqlite3_column_int64(st, 21);
     row->loc.frame_length = (uint64_t)sqlite3_column_int64(st, 22);
+    row->place = (dataset_place){txt(st, 23), sqlite3_column_int(st, 24), sqlite3_column_int(st, 25),
+                                 sqlite3_column_int(st, 26)};
     return CC_OK;
 }
 

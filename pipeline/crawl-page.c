@@ -7,6 +7,7 @@
 #include "crawl-page.h"
 #include "extract.h"
 #include "optout.h"
+#include "placement.h"
 
 unsigned crawl_header_optout(const char *x_robots_tag, const char *tdm_reservation, const char *agent)
 {
@@ -36,13 +37,22 @@ static int take_image(const crawl_page_ctx *pc, const extract_image *img, const 
         decision = "rejected";
         why = best_reason ? best_reason : "no_caption";
     }
-    const caption_candidate *cd = chosen >= 0 ? &img->cands[chosen] : NULL;
+    /* the caption; for a rejected image its best candidate, whose reason is the
+     * image's, so a later judging (refilter) has the text to judge again */
+    const caption_candidate *cd = chosen >= 0 ? &img->cands[chosen] : img->n_cands ? &img->cands[0] : NULL;
     int is_new = 0;
     int64_t id = frontier_add_image(pc->fr, img->url, page_url, cd ? cd->text : NULL,
                                     cd ? caption_source_name(cd->source) : NULL, decision, why, &is_new);
     int rc = id < 0 ? -1 : 0;
     if (rc == 0 && is_new)
         rc = frontier_set_image_source(pc->fr, id, img->via, img->fallback_url, img->fallback_via);
+    if (rc == 0 && is_new) {
+        /* on a page; extract.h does not compute the placement bits and
+         * alt_repeats yet (they are not set), so the page alone for now */
+        char placement[160];
+        cc_place_format(CC_PLACE_PAGE, placement, sizeof placement);
+        rc = frontier_set_image_place(pc->fr, id, placement, img->width, img->height, 0);
+    }
     for (size_t k = 0; k < img->n_cands && rc == 0; k++)
         rc = frontier_add_candidate(pc->fr, id, page_url, caption_source_name(img->cands[k].source),
                                     img->cands[k].text, reason[k] ? reason[k] : "keep", (int)k == chosen);

@@ -102,9 +102,11 @@ static int take_image(crawl *c, const sitemap_image *im, const char *page)
         decision = "rejected";
         why = reason[0] ? reason[0] : reason[1] ? reason[1] : "no_caption";
     }
+    /* a rejected image keeps the candidate whose reason it carries (as crawl-page.c does) */
+    int shown = chosen >= 0 ? chosen : texts[0] ? 0 : texts[1] ? 1 : -1;
     int is_new = 0;
-    int64_t id = frontier_add_image(c->fr, im->loc, page, chosen >= 0 ? texts[chosen] : NULL,
-                                    chosen >= 0 ? names[chosen] : NULL, decision, why, &is_new);
+    int64_t id = frontier_add_image(c->fr, im->loc, page, shown >= 0 ? texts[shown] : NULL,
+                                    shown >= 0 ? names[shown] : NULL, decision, why, &is_new);
     if (id < 0)
         return -1;
     if (!is_new)

@@ -307,6 +307,8 @@ static void dispatch_images(crawl *c)
     for (int i = 0; i < c->niwin; i++) {
         frontier_image *im = &c->iwin[i];
         int consumed = 0;
+        /* the facts its caption was judged with on its page, for the item */
+        const dataset_place place = {im->placement, im->place_width, im->place_height, im->alt_repeats};
         /* images waiting to follow a redirect count as requests: a host
          * whose redirect targets wait (robots.txt, Crawl-delay) cannot grow
          * that queue past the bound */
@@ -325,6 +327,7 @@ static void dispatch_images(crawl *c)
         } else if (strcmp(im->decision, "fetch") != 0) {
             pipeline_item *it = pipeline_item_new(c->input_id, im->id, im->url, im->caption, im->page_url,
                                                   im->caption_source);
+            pipeline_item_set_place(it, &place);
             pipeline_record(c->pipe, it, strcmp(im->decision, "optout") == 0 ? DS_OPTOUT : DS_REJECTED,
                             im->reason ? im->reason : "no_caption", NULL);
             consumed = 1;
@@ -339,6 +342,7 @@ static void dispatch_images(crawl *c)
             pipeline_item *it = pipeline_item_new(c->input_id, im->id, im->url, im->caption, im->page_url,
                                                   im->caption_source);
             pipeline_item_set_image_source(it, im->image_source);
+            pipeline_item_set_place(it, &place);
             int admit = why ? 0 : pipeline_admit(c->pipe, it); /* caption rules, URL dedup */
             if (why) {
                 pipeline_record(c->pipe, it, st, why, NULL);

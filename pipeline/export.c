@@ -167,9 +167,10 @@ static void keep_row(slot *s, const dataset_item *r)
 {
     s->row = *r;
     const char *from[] = {r->url, r->caption, r->page_url, r->caption_source, r->sha256,
-                          r->mime, r->language, r->caption_raw, r->member_sha256};
+                          r->mime, r->language, r->caption_raw, r->member_sha256, r->place.placement};
     const char **to[] = {&s->row.url, &s->row.caption, &s->row.page_url, &s->row.caption_source, &s->row.sha256,
-                         &s->row.mime, &s->row.language, &s->row.caption_raw, &s->row.member_sha256};
+                         &s->row.mime, &s->row.language, &s->row.caption_raw, &s->row.member_sha256,
+                         &s->row.place.placement};
     size_t off[sizeof from / sizeof from[0]];
     ccbuf_reset(&s->strs);
     for (size_t i = 0; i < sizeof from / sizeof from[0]; i++) {
@@ -234,6 +235,7 @@ static void sample_of(const run_ctx *x, slot *s, dataset_sample *d)
         .mime = r->mime, .language = r->language, .fetched_at = r->fetched_at,
         .extra_json = (const char *)extra->data,
         .caption_raw = r->caption_raw,
+        .place = r->place, /* so a refilter of the copy judges its captions as the source did */
         .has_phash = x->re ? 1 : r->has_phash, .phash = x->re ? s->phash : r->phash,
         .member_sha256 = x->re ? NULL : r->member_sha256, /* the same bytes: the same hash */
         .fresh = 1, /* export_run listed OUT's rows under the writer lock and skips those */

@@ -120,6 +120,8 @@ static int feed(feeder *f, size_t queue_bound, char *err, size_t errlen)
                                               row.caption ? "list" : NULL);
         if (row.extra_json || row.sha256)
             pipeline_item_set_list(it, row.extra_json, row.sha256);
+        if (row.caption) /* a list row's caption: judged (and stored) as one, CC_PLACE_LIST */
+            pipeline_item_set_place(it, &(dataset_place){.placement = "list"});
         if (row.error) {
             pipeline_record(f->pipe, it, DS_FAILED, "bad_input", row.error);
             continue;

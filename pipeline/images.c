@@ -17,6 +17,7 @@ struct pipeline_item {
     int64_t input_id, row_no;
     char *url, *caption, *page_url, *caption_source;
     char *image_source;               /* crawl: which candidate this URL is (KEY.json image_source) */
+    dataset_place place;              /* where the caption came from (page placement, list); placement owned */
     char *caption_raw;                /* before normalisation; NULL when not judged */
     char *caption_detail;             /* the caption rule's note */
     char language[16];
@@ -96,6 +97,13 @@ void pipeline_item_set_image_source(pipeline_item *it, const char *image_source)
     it->image_source = xstrdup(image_source);
 }
 
+void pipeline_item_set_place(pipeline_item *it, const dataset_place *place)
+{
+    free((char *)it->place.placement);
+    it->place = *place;
+    it->place.placement = xstrdup(place->placement);
+}
+
 void pipeline_set_on_failed(pipeline *p, pipeline_failed_fn fn, void *ctx)
 {
     p->on_failed = fn;
@@ -118,6 +126,7 @@ static void item_free(pipeline_item *it)
     free(it->page_url);
     free(it->caption_source);
     free(it->image_source);
+    free((char *)it->place.placement);
     free(it->list_columns);
     free(it->caption_raw);
     free(it->caption_detail);
@@ -605,7 +614,7 @@ static int write_item(pipeline *p, pipeline_item *it)
             .bytes = it->bytes_in, .language = it->language[0] ? it->language : NULL,
             .caption_raw = it->caption_raw, .caption_detail = it->caption_detail,
             .has_phash = it->has_phash, .phash = it->phash,
-            .list_columns = it->list_columns,
+            .list_columns = it->list_columns, .place = it->place,
         };
         ccbuf extra = {0}; /* KEY.json members beyond dataset's own */
         if (it->image_source) {
@@ -649,7 +658,7 @@ static int write_item(pipeline *p, pipeline_item *it)
         .caption_raw = it->caption_raw, .caption_detail = it->caption_detail,
         .duplicate_of = it->duplicate_of[0] ? it->duplicate_of : NULL,
         .has_phash = it->has_phash, .phash = it->phash,
-        .list_columns = it->list_columns,
+        .list_columns = it->list_columns, .place = it->place,
     };
     if (dataset_add_outcome(p->ds, &o) != CC_OK)
         goto db_error;
@@ -681,7 +690,9 @@ int pipeline_admit(pipeline *p, pipeline_item *it)
 {
     if (p->opt.judge_captions && it->caption) {
         ccbuf norm = {0};
-        caption_verdict cv = caption_judge(judge_captions(p->judge), it->caption, strlen(it->caption), &norm);
+        caption_place cp;
+        caption_verdict cv = caption_judge_placed(judge_captions(p->judge), it->caption, strlen(it->caption),
+                                                  judge_place(&it->place, &cp), &norm);
         it->caption_raw = it->caption;
         it->caption = ccbuf_detach(&norm, NULL);
         snprintf(it->language, sizeof it->language, "%s", cv.language);

@@ -52,15 +52,22 @@ void pipeline_item_free(pipeline_item *it);
  * "a_href", "srcset"); written to KEY.json as image_source. */
 void pipeline_item_set_image_source(pipeline_item *it, const char *image_source);
 
+/* Where the caption came from (see dataset_place): the image's placement
+ * on its page (crawl, warc) or "list" (fetch). The caption is judged with
+ * these facts (pipeline_admit) and they are stored with the item, so
+ * refilter judges it the same way. placement NULL (the default) = unknown:
+ * the text alone. Copied. */
+void pipeline_item_set_place(pipeline_item *it, const dataset_place *place);
+
 /* Never NULL. When o->model is set and the model cannot be loaded,
  * pipeline_errmsg() says why (non-empty): the command should stop. */
 pipeline *pipeline_new(dataset *ds, const pipeline_options *o);
 /* Waits for the workers, writes what they finished, frees. NULL is a no-op. */
 void pipeline_free(pipeline *p);
 
-/* Main-thread checks before an item is downloaded: the caption filter (the
- * caption is replaced by its normalised form; the raw one is kept for the
- * index) and URL / (URL, caption) dedup against the index. Returns 1 when the
+/* Main-thread checks before an item is downloaded: the caption filter, with
+ * the item's placement when it has one (the caption is replaced by its
+ * normalised form; the raw one is kept for the index) and URL / (URL, caption) dedup against the index. Returns 1 when the
  * item should be downloaded; 0 when it was recorded as rejected; -1 when a
  * dataset look-up failed (pipeline_errmsg; the command should stop). The
  * item is consumed unless 1 is returned. */

@@ -42,6 +42,20 @@ const filter_config *judge_config(const judge *j) { return &j->fc; }
 const caption_filter *judge_captions(const judge *j) { return j->captions; }
 const img_checks *judge_image_checks(const judge *j) { return &j->checks; }
 
+const caption_place *judge_place(const dataset_place *stored, caption_place *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!stored || !stored->placement)
+        return NULL;
+    unsigned bits = CC_PLACE_UNKNOWN;
+    (void)cc_place_parse(stored->placement, &bits); /* -1: a newer name; the known bits are in bits */
+    out->bits = bits;
+    out->width = stored->width > 0 ? stored->width : 0;
+    out->height = stored->height > 0 ? stored->height : 0;
+    out->repeats = stored->repeats > 0 ? stored->repeats : 0;
+    return out;
+}
+
 static int reject(judge_verdict *v, const char *reason, const char *detail)
 {
     v->reason = reason;

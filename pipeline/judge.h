@@ -5,7 +5,10 @@
  * The rules, in order; the first that fires gives the reason:
  *   1. caption      the caption filter (filters/caption.h): empty, too_short,
  *                   filename, url_or_path, isbn, code_or_id, boilerplate,
- *                   unsafe, language
+ *                   unsafe, language; judged with where the caption came
+ *                   from (caption_judge_placed, judge_place): the image's
+ *                   placement on its page (crawl, warc) or a URL list
+ *                   (fetch); stored with the item, read again by refilter
  *   2. repeated     the same caption on >= boilerplate_repeat_threshold
  *                   distinct images from >= boilerplate_repeat_min_sources
  *                   pages or hosts -> boilerplate (needs the counts over a
@@ -49,6 +52,14 @@ const filter_config *judge_config(const judge *j);
 const caption_filter *judge_captions(const judge *j);
 /* The image checks of rule 3 (from the configuration). */
 const img_checks *judge_image_checks(const judge *j);
+
+/* The caption filter's facts about a caption's origin (caption_judge_placed)
+ * from what the index stores (dataset_place): fills *out and returns it —
+ * a page's placement bits with size and repeats, or CC_PLACE_LIST for
+ * "list" (a URL list row) — or returns NULL when stored->placement is NULL
+ * (origin unknown: the caption is judged on its text alone). A name this
+ * build does not know is left out (the known ones still count). */
+const caption_place *judge_place(const dataset_place *stored, caption_place *out);
 
 /* What is known about a sample. Zero-initialise, then set what is known. */
 typedef struct {

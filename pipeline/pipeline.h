@@ -316,6 +316,9 @@ void refilter_options_init(refilter_options *o);
 typedef struct {
     int64_t examined, accepted_before, accepted_after;
     int64_t to_reject, restored, unfetched, reason_changed, lang_changed, not_refetchable;
+    int64_t placed_page;            /* examined rows whose caption was judged with its page placement */
+    int64_t placed_list;            /* ... as a URL list row's caption (placement 'list') */
+    int64_t text_alone;             /* ... on its text alone (origin unknown) */
     int n_demoted;                  /* accepted -> rejected, by reason */
     const char *demoted_reason[REFILTER_MAX_REASONS];
     int64_t demoted[REFILTER_MAX_REASONS];

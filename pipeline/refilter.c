@@ -3,8 +3,11 @@
  *
  * Every row goes through the one judge (judge.h), the rules fetch and crawl
  * apply, in the same order, with the facts the index keeps:
- *   1. the caption (items.caption_raw, else items.caption); the detected
- *      language is recorded in items.language
+ *   1. the caption (items.caption_raw, else items.caption), with where it
+ *      came from as the row stores it (items.placement, place_width,
+ *      place_height, alt_repeats: the image's placement on its page, the
+ *      facts crawl and warc judged it with; 'list' for a list row, as fetch
+ *      judged it; NULL: text alone); the language is recorded in items.language
  *   2. repeated captions (COYO, repeats.h): a caption (caption_repeat_key)
  *      attached to >= boilerplate_repeat_threshold distinct images (sha256)
  *      from >= boilerplate_repeat_min_sources pages or hosts -> boilerplate
@@ -142,6 +145,7 @@ typedef struct {
     double score;
     int ow, oh;
     int64_t bytes;
+    dataset_place place;         /* placement owned */
     /* judged */
     char *norm;                  /* normalised caption */
     uint64_t rkey;               /* caption_repeat_key(norm) */
@@ -245,6 +249,8 @@ static int load_row(const dataset_row *d, void *ctx)
     r->ow = d->original_width;
     r->oh = d->original_height;
     r->bytes = d->bytes;
+    r->place = d->place;
+    r->place.placement = xstrdup(d->place.placement);
     r->judge = r->key[0] || (r->status == DS_REJECTED && keyless_judgeable(r->reason));
     return 0;
 }
@@ -303,10 +309,21 @@ cc_err pipeline_refilter(const refilter_options *o, refilter_result *res, char *
     caption_verdict *verdicts = xcalloc(n ? n : 1, sizeof *verdicts);
     repeat_counter *repeats = repeat_counter_new();
     ccbuf norm = {0};
+    int64_t placed_page = 0, placed_list = 0, text_alone = 0;
     for (size_t i = 0; i < n; i++) {
         rrow *r = &rows[i];
         const char *t = r->text ? r->text : "";
-        verdicts[i] = caption_judge(judge_captions(jd), t, strlen(t), &norm);
+        caption_place cp;
+        const caption_place *place = judge_place(&r->place, &cp);
+        verdicts[i] = caption_judge_placed(judge_captions(jd), t, strlen(t), place, &norm);
+        if (r->judge) {
+            if (!place)
+                text_alone++;
+            else if (place->bits & CC_PLACE_LIST)
+                placed_list++;
+            else
+                placed_page++;
+        }
         r->norm = xstrndup(norm.len ? (const char *)norm.data : "", norm.len);
         r->rkey = caption_repeat_key(r->norm, strlen(r->norm));
         /* a downloaded image: identified by its bytes (distinct sha256) */
@@ -494,6 +511,9 @@ applied:
         res->reason_changed = reason_changed;
         res->lang_changed = lang_changed;
         res->not_refetchable = not_refetchable;
+        res->placed_page = placed_page;
+        res->placed_list = placed_list;
+        res->text_alone = text_alone;
         res->n_demoted = demoted.len;
         for (int i = 0; i < demoted.len; i++) {
             res->demoted_reason[i] = demoted.reason[i];
@@ -516,6 +536,7 @@ out:
         rrow *r = &rl.rows[i];
         free(r->reason), free(r->error), free(r->detail), free(r->dup), free(r->language);
         free(r->url), free(r->text), free(r->sha256), free(r->nsfw), free(r->norm), free(r->page_url);
+        free((char *)r->place.placement);
         free(r->new_error), free(r->new_detail);
     }
     free(rl.rows);

@@ -23,6 +23,7 @@
 #include "common.h"
 #include "frontier.h"
 #include "optout.h"
+#include "placement.h"
 #include "pipeline.h"
 #include "robots.h"
 #include "warc-images.h"
@@ -159,14 +160,22 @@ static int feed_image(const warc_image *im, void *ctx)
         decision = "rejected";
         reason = im->reason;
     }
-    const char *cap = im->chosen >= 0 ? im->cand_text[im->chosen] : NULL;
-    const char *src = im->chosen >= 0 ? im->cand_source[im->chosen] : NULL;
+    /* the caption; for a rejected image its best candidate (as crawl does) */
+    int k0 = im->chosen >= 0 ? im->chosen : 0;
+    const char *cap = im->cand_text[k0];
+    const char *src = im->cand_source[k0];
     int is_new = 0;
     int64_t id = frontier_add_image(f->fr, im->url, im->page_url, cap, src, decision, reason, &is_new);
     int rc = id < 0 ? -1 : 0;
     /* as crawl does: why this URL, and the thumbnail to fall back to if it fails */
     if (rc == 0 && is_new)
         rc = frontier_set_image_source(f->fr, id, im->via, im->fallback_url, im->fallback_via);
+    if (rc == 0 && is_new && im->placement != CC_PLACE_UNKNOWN) {
+        /* a WARC response's page was read: where the image sits on it (WAT records: NULL, unknown) */
+        char placement[160];
+        cc_place_format(im->placement, placement, sizeof placement);
+        rc = frontier_set_image_place(f->fr, id, placement, im->place_width, im->place_height, im->alt_repeats);
+    }
     for (size_t k = 0; k < im->n_cands && rc == 0; k++)
         rc = frontier_add_candidate(f->fr, id, im->page_url, im->cand_source[k], im->cand_text[k],
                                     im->cand_reason[k] ? im->cand_reason[k] : "keep", (int)k == im->chosen);
