@@ -78,6 +78,10 @@ typedef uint64_t capflags;
 #define F_SUBSCRIPTION CAPF(32)
 #define F_WEATHER CAPF(33)
 #define F_PHONE CAPF(34)
+/* unsafe.txt nudity of a person (bits kept apart from the shapes' above) */
+#define F_NUDITY CAPF(48)
+#define F_PERSON CAPF(49)
+#define F_NUDEOK CAPF(50)
 
 typedef struct {
     char **keys;

@@ -11,8 +11,13 @@
  * Scandinavian languages, as the first or last part of a longer word;
  * [innocent] words never match as prefix or compound. In a clothing or
  * make-up title ([garment]) the [fashion] words are the product's adjectives
- * and count as no cue. Chinese, Japanese and Korean entries match as
- * substrings of the folded text. */
+ * and count as no cue. A third pairing describes a person undressed or in a
+ * sex act in plain words: a [nudity] word or phrase ("naked", "without
+ * clothes", "making love", "desnuda") with a [person] noun ("woman",
+ * "couple", "Frau", "人妻") is unsafe, unless a [nudity-innocent] word puts
+ * it in art, medicine or news ("Reclining nude woman, oil on canvas",
+ * "naked woman arrested"). Chinese, Japanese and Korean entries match as substrings of the
+ * folded text. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +41,7 @@ static int same_stem(const char *a, size_t al, const char *b, size_t bl)
 typedef struct {
     const char *w;
     size_t len, pos, end;
-    int fashion;
+    int fashion, nudity;
 } cue;
 
 /* The cues of one domain (sexual: [weak]/[context]; graphic violence:
@@ -68,8 +73,11 @@ static int cue_same(const cue *a, const cue *b)
 /* 1 (and the detail written) when C's cues make the caption unsafe. In a
  * product title (GARMENT) the [fashion] words are the product's adjectives
  * and count as no cue ("Sexy Mini Prom Lace Girls Party Gowns"). SUBSTR_CTX:
- * whether a CJK substring's ambiguous word may pair with a context word. */
-static int cues_fire(judge_ctx *x, const cues *c, int garment, int substr_ctx, const char *what)
+ * whether a CJK substring's ambiguous word may pair with a context word.
+ * NUDE_OK: a [nudity-innocent] word (art, medicine, news) stands in the
+ * caption, so a [nudity] word with a context word is no cue pair ("Bronze
+ * statue of a naked girl"); two ambiguous words still are. */
+static int cues_fire(judge_ctx *x, const cues *c, int garment, int substr_ctx, int nude_ok, const char *what)
 {
     for (size_t a = 0; a < c->nweak; a++) {
         if (garment && c->weak[a].fashion)
@@ -82,12 +90,36 @@ static int cues_fire(judge_ctx *x, const cues *c, int garment, int substr_ctx, c
         }
     }
     for (size_t a = 0; a < c->nweak; a++) {
-        if ((garment && c->weak[a].fashion) || (!substr_ctx && c->weak[a].pos == (size_t)-1))
+        if ((garment && c->weak[a].fashion) || (!substr_ctx && c->weak[a].pos == (size_t)-1) ||
+            (nude_ok && c->weak[a].nudity))
             continue;
         for (size_t k = 0; k < c->nctx; k++) {
             if (cue_same(&c->weak[a], &c->ctx[k]))
                 continue;
             snprintf(x->detail, x->detaillen, "'%.*s' in a %s context", (int)c->weak[a].len, c->weak[a].w, what);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* 1 (and the detail written) when a nudity or sex-act cue of C->weak stands
+ * with a person noun of C->ctx ("naked woman", "couple making love"). Not
+ * when a [nudity-innocent] word (NUDE_OK) makes it art, medicine or news
+ * ("nude woman, oil on canvas"), and in a product title (GARMENT) the
+ * [fashion] words are no cue ("Nude Heels for Women"). */
+static int nudity_fires(judge_ctx *x, const cues *c, int garment, int nude_ok)
+{
+    if (nude_ok)
+        return 0;
+    for (size_t a = 0; a < c->nweak; a++) {
+        if (garment && c->weak[a].fashion)
+            continue;
+        for (size_t k = 0; k < c->nctx; k++) {
+            if (cue_same(&c->weak[a], &c->ctx[k]))
+                continue;
+            snprintf(x->detail, x->detaillen, "'%.*s' with a person ('%.*s')", (int)c->weak[a].len, c->weak[a].w,
+                     (int)c->ctx[k].len, c->ctx[k].w);
             return 1;
         }
     }
@@ -125,8 +157,8 @@ int cap_rule_unsafe(judge_ctx *x)
 {
     const caption_filter *f = x->f;
     ccbuf tmp = {0};
-    cues sex = {0}, gore = {0};
-    int fired = 0, garment = 0;
+    cues sex = {0}, gore = {0}, nude = {0};
+    int fired = 0, garment = 0, nude_ok = 0;
     unsigned char *neutral = xcalloc(x->w.n + 1, 1);
     capflags *span = span_flags(x, &tmp);
     innocent_phrases(x, span, neutral);
@@ -137,6 +169,8 @@ int cap_rule_unsafe(judge_ctx *x)
             size_t wl = x->w.t[i].len;
             if (fl & F_GARMENT)
                 garment = 1;
+            if (fl & F_NUDEOK)
+                nude_ok = 1;
             /* [innocent] words and prefixes (sexism*, Essex) are never read as
              * prefix or compound matches */
             int innocent = (fl & F_INNOCENT) != 0;
@@ -170,16 +204,20 @@ int cap_rule_unsafe(judge_ctx *x)
             }
             /* a word of an innocent phrase is no cue ([strong] still fires) */
             if (memchr(neutral + i, 1, k))
-                fl &= ~(F_WEAK | F_CONTEXT | F_GWEAK | F_GCONTEXT);
+                fl &= ~(F_WEAK | F_CONTEXT | F_GWEAK | F_GCONTEXT | F_NUDITY | F_PERSON);
             /* a phrase ("dead body", "hidden camera") is one cue spanning
              * its words */
             cue cu = {w, (size_t)(x->w.t[i + k - 1].off + x->w.t[i + k - 1].len - x->w.t[i].off), i, i + k,
-                      (fl & F_FASHION) != 0};
+                      (fl & F_FASHION) != 0, (fl & F_NUDITY) != 0};
             if (fl & F_CONTEXT)
                 cue_add(sex.ctx, &sex.nctx, 8, cu);
             if (fl & F_WEAK)
                 cue_add(sex.weak, &sex.nweak, 16, cu);
-            cu.fashion = 0;
+            if (fl & F_NUDITY)
+                cue_add(nude.weak, &nude.nweak, 16, cu);
+            if (fl & F_PERSON)
+                cue_add(nude.ctx, &nude.nctx, 8, cu);
+            cu.fashion = cu.nudity = 0;
             if (fl & F_GCONTEXT)
                 cue_add(gore.ctx, &gore.nctx, 8, cu);
             if (fl & F_GWEAK)
@@ -200,13 +238,20 @@ int cap_rule_unsafe(judge_ctx *x)
             snprintf(x->detail, x->detaillen, "matched '%s'", e->s);
             return 1;
         }
-        cue cu = {e->s, strlen(e->s), (size_t)-1, (size_t)-1, 0};
+        cue cu = {e->s, strlen(e->s), (size_t)-1, (size_t)-1, 0, (e->flags & F_NUDITY) != 0};
         if (e->flags & F_WEAK)
             cue_add(sex.weak, &sex.nweak, 16, cu);
         if (e->flags & F_GWEAK)
             cue_add(gore.weak, &gore.nweak, 16, cu);
         if (e->flags & F_GCONTEXT)
             cue_add(gore.ctx, &gore.nctx, 8, cu);
+        if (e->flags & F_NUDITY)
+            cue_add(nude.weak, &nude.nweak, 16, cu);
+        if (e->flags & F_PERSON)
+            cue_add(nude.ctx, &nude.nctx, 8, cu);
+        if (e->flags & F_NUDEOK)
+            nude_ok = 1;
     }
-    return cues_fire(x, &sex, garment, 0, "sexual") || cues_fire(x, &gore, 0, 1, "violent");
+    return cues_fire(x, &sex, garment, 0, nude_ok, "sexual") || nudity_fires(x, &nude, garment, nude_ok) ||
+           cues_fire(x, &gore, 0, 1, 0, "violent");
 }

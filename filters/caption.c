@@ -378,7 +378,8 @@ static void load_list(caption_filter *f, const char *text, size_t n, int pass)
                 {"[single]", F_SINGLE}, {"[langname]", F_LANGNAME}, {"[promo]", F_PROMO},
                 {"[counter]", F_COUNTER}, {"[goto]", F_GOTO}, {"[sponsor]", F_SPONSOR}, {"[subscription]", F_SUBSCRIPTION}, {"[weather]", F_WEATHER}, {"[phone]", F_PHONE},
                 {"[gore]", F_GWEAK}, {"[gore-context]", F_GCONTEXT},
-                {"[compound-gore]", F_COMPOUND | F_GWEAK}, {"[compound-gore-context]", F_COMPOUND | F_GCONTEXT}};
+                {"[compound-gore]", F_COMPOUND | F_GWEAK}, {"[compound-gore-context]", F_COMPOUND | F_GCONTEXT},
+                {"[nudity]", F_NUDITY}, {"[person]", F_PERSON}, {"[nudity-innocent]", F_NUDEOK}};
             flags = 0;
             for (size_t i = 0; i < sizeof sec / sizeof sec[0]; i++)
                 if (strlen(sec[i].name) == len && memcmp(sec[i].name, l, len) == 0)
@@ -405,7 +406,7 @@ static void load_list(caption_filter *f, const char *text, size_t n, int pass)
             entry_push(&f->compounds, key, flags & ~F_COMPOUND);
             continue;
         }
-        if ((flags & (F_STRONG | F_WEAK | F_CONTEXT | F_GWEAK | F_GCONTEXT)) && cjk) {
+        if ((flags & (F_STRONG | F_WEAK | F_CONTEXT | F_GWEAK | F_GCONTEXT | F_NUDITY | F_PERSON | F_NUDEOK)) && cjk) {
             /* CJK/Hangul entries match as substrings, spaces ignored. */
             size_t j = 0;
             for (size_t i = 0; key[i]; i++)
