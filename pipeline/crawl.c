@@ -324,12 +324,25 @@ static void dispatch_images(crawl *c)
         }
         if (done) {
             consumed = 1;
-        } else if (strcmp(im->decision, "fetch") != 0) {
+        } else if (strcmp(im->decision, "optout") == 0 || (strcmp(im->decision, "fetch") != 0 && !im->caption)) {
             pipeline_item *it = pipeline_item_new(c->input_id, im->id, im->url, im->caption, im->page_url,
                                                   im->caption_source);
             pipeline_item_set_place(it, &place);
             pipeline_record(c->pipe, it, strcmp(im->decision, "optout") == 0 ? DS_OPTOUT : DS_REJECTED,
                             im->reason ? im->reason : "no_caption", NULL);
+            consumed = 1;
+        } else if (strcmp(im->decision, "fetch") != 0 && !pipeline_caption_passes(c->pipe, im->caption, &place)) {
+            /* turned away for its caption when found, and still by this run's
+             * settings: recorded with the reason they give now (an image whose
+             * caption now passes is downloaded below) */
+            pipeline_item *it = pipeline_item_new(c->input_id, im->id, im->url, im->caption, im->page_url,
+                                                  im->caption_source);
+            pipeline_item_set_place(it, &place);
+            int admit = pipeline_admit(c->pipe, it);
+            if (admit < 0)
+                crawl_fail(c, pipeline_errmsg(c->pipe));
+            else if (admit > 0) /* not reached: the same rule said no */
+                pipeline_record(c->pipe, it, DS_REJECTED, im->reason ? im->reason : "no_caption", NULL);
             consumed = 1;
         } else {
             host *h;

@@ -686,6 +686,15 @@ const caption_filter *pipeline_caption_filter(const pipeline *p)
     return judge_captions(p->judge);
 }
 
+int pipeline_caption_passes(const pipeline *p, const char *text, const dataset_place *place)
+{
+    if (!p->opt.judge_captions || !text)
+        return 1;
+    caption_place cp;
+    caption_verdict cv = caption_judge_placed(judge_captions(p->judge), text, strlen(text), judge_place(place, &cp), NULL);
+    return cv.code == CAPTION_KEEP;
+}
+
 int pipeline_admit(pipeline *p, pipeline_item *it)
 {
     if (p->opt.judge_captions && it->caption) {

@@ -73,6 +73,13 @@ void pipeline_free(pipeline *p);
  * item is consumed unless 1 is returned. */
 int pipeline_admit(pipeline *p, pipeline_item *item);
 
+/* 1 when text passes the caption rule under this pipeline's settings,
+ * judged with place (see pipeline_item_set_place; NULL = text alone); always
+ * 1 with captions not judged. Records nothing. crawl asks it about an image
+ * an earlier run turned away for its caption, so a re-run honours its own
+ * caption settings. */
+int pipeline_caption_passes(const pipeline *p, const char *text, const dataset_place *place);
+
 /* The caption filter the pipeline judges with (for crawl's choice among
  * caption candidates). Owned by the pipeline. */
 const caption_filter *pipeline_caption_filter(const pipeline *p);

@@ -12,6 +12,8 @@
  *     with a row's placement taken away it judges that row on its text alone
  *     (so it reads the stored columns, not something else);
  *   - export carries the facts into the copy;
+ *   - a crawl re-run with looser caption settings downloads an image an
+ *     earlier run turned away (after refilter cleared its row);
  *   - fetch stores 'list' (a list row's caption), and 008 sets it on list
  *     rows written before it;
  *   - warc stores them for images of WARC responses (the page is read),
@@ -118,6 +120,8 @@ static void make_site(void)
     put_jpeg("img/list.jpg", 4);
     put_jpeg("img/warc.jpg", 5);
     put_jpeg("img/wat.jpg", 6);
+    put_jpeg("img/short.jpg", 7);
+    tu_printf_under(site, "short.html", PAGE_HEAD "<main><img src=\"/img/short.jpg\" alt=\"Fox\"></main></body></html>\n");
     tu_printf_under(site, "page.html",
                     PAGE_HEAD "<nav><a href=\"/\"><img src=\"/img/home.jpg\" alt=\"Home page of the garden club\" "
                               "width=\"48\" height=\"40\"></a></nav>\n"
@@ -209,6 +213,45 @@ static void test_crawl_refilter(void)
                  q_int(copy, "SELECT count(*) FROM items WHERE placement IS NOT NULL"));
     tu_output_free(&o);
     free(copy);
+    free(ds);
+    free(seed);
+}
+
+/* A re-run honours its caption settings: an image turned away for its
+ * caption, cleared by a looser refilter, is downloaded by the next crawl
+ * with those settings; judged again with its stored placement. */
+static void test_rerun(void)
+{
+    char *ds = xasprintf("%s/rerun", work), *seed = xasprintf("%s/short.html", base);
+    tu_output o;
+    tu_run_clipcrawl(&o, "crawl", seed, "-o", ds, "--allow-private", "--depth", "0", "--host-delay", "0", "-q", NULL);
+    CHECK(o.status == 0, "crawl exit %d: %s", o.status, tu_str(&o.err));
+    tu_output_free(&o);
+    char *r = q_text(ds, "SELECT status || ':' || reason || ':' || caption FROM items WHERE url LIKE '%%/short.jpg'");
+    CHECK_EQ_STR(r, "rejected:too_short:Fox");
+    free(r);
+    /* the same settings again: nothing to do, nothing changes */
+    char *before = snapshot(ds);
+    tu_run_clipcrawl(&o, "crawl", seed, "-o", ds, "--allow-private", "--depth", "0", "--host-delay", "0", "-q", NULL);
+    CHECK(o.status == 0, "crawl again exit %d: %s", o.status, tu_str(&o.err));
+    tu_output_free(&o);
+    char *after = snapshot(ds);
+    CHECK_EQ_STR(after, before);
+    free(before);
+    free(after);
+    /* looser: refilter clears the row, the next crawl with those settings downloads it */
+    tu_run_clipcrawl(&o, "refilter", ds, "--min-words", "1", "--min-chars", "1", NULL);
+    CHECK(o.status == 0, "refilter exit %d: %s", o.status, tu_str(&o.err));
+    CHECK_EQ_INT(json_count(tu_str(&o.out), "unfetched_now_passing"), 1);
+    tu_output_free(&o);
+    tu_run_clipcrawl(&o, "crawl", seed, "-o", ds, "--allow-private", "--depth", "0", "--host-delay", "0",
+                     "--min-words", "1", "--min-chars", "1", "-q", NULL);
+    CHECK(o.status == 0, "crawl with looser settings exit %d: %s", o.status, tu_str(&o.err));
+    tu_output_free(&o);
+    r = q_text(ds, "SELECT status || ':' || caption || ':' || (placement IS NOT NULL) FROM items "
+                   "WHERE url LIKE '%%/short.jpg'");
+    CHECK_EQ_STR(r, "accepted:Fox:1");
+    free(r);
     free(ds);
     free(seed);
 }
@@ -386,6 +429,7 @@ int main(void)
     base = tu_server_base(srv);
     test_check_caption();
     test_crawl_refilter();
+    test_rerun();
     test_fetch();
     test_warc();
     test_migration();
