@@ -9,6 +9,15 @@
  * same alt text is the site's furniture). NULL / CC_PLACE_UNKNOWN means the
  * origin is not known (check-caption without options): text alone.
  *
+ * Class/id values and URLs are matched by whole words, split at
+ * punctuation, camelCase and letter/digit changes ("main-nav" and "mainNav"
+ * hold "nav", "side-bar" holds "sidebar"; "canvas", "header", "download"
+ * hold neither "nav" nor "ad"); a word right after has/with/no/show/hide
+ * ("has-sidebar", "no-ads") is a layout switch and does not count, and an
+ * ancestor that holds the page's <article>/<main> (a layout wrapper) sets
+ * no aside/ad/profile/logo bit. An image found at several places of a page
+ * keeps the bits of its first place.
+ *
  * Stored form: the names below joined by ',' in bit order ("nav,linked"),
  * "" for a page image with no bit set (CC_PLACE_PAGE alone), NULL/absent for
  * an image without a page. cc_place_format / cc_place_parse convert.
@@ -22,37 +31,56 @@ enum {
     /* The image was found on an HTML page (set for every page image, so
      * "page, nothing special" differs from "no page at all"). */
     CC_PLACE_PAGE = 1u << 0,
-    /* "nav": inside navigation: <nav>, a menu, breadcrumbs, a pager, or the
-     * page's own <header>/<footer> (not an article's); the test
-     * extract-nearby.c uses to keep navigation out of nearby text. */
+    /* "nav": inside navigation: <nav>, a menu, breadcrumbs, a pager, a run
+     * of short links, or the page's own <header>/<footer> (not an
+     * article's); the test extract-nearby.c uses to keep navigation out of
+     * nearby text (crawler/extract-nav.h). */
     CC_PLACE_NAV = 1u << 1,
-    /* "aside": a sidebar, widget area, related/recommended list or comment
-     * section: <aside> outside the article, or an ancestor whose class/id
-     * word says so (sidebar, widget, related, recommended, comments...). */
+    /* "aside": a sidebar, widget area, related/popular list or comment
+     * section: an <aside> not inside an <article>, or an ancestor whose
+     * class/id word says so (aside, sidebar, widget, related, recommended,
+     * trending, popular, rail, comment(s), discussion). */
     CC_PLACE_ASIDE = 1u << 2,
-    /* "profile": a person's picture: an ancestor or the <img> whose
-     * class/id/itemprop word says author, avatar, byline, profile, user,
-     * gravatar, or an image URL that does (gravatar.com, /avatar/). */
+    /* "profile": a person's picture: the <img>, or an ancestor up to 5
+     * levels holding at most 2 images, whose class/id/itemprop word says
+     * author, avatar, byline, profile, user, gravatar, userpic, headshot,
+     * contributor; an image URL that does (gravatar.com, /avatar/,
+     * /userpics/); or an enclosing link with rel=author or to the site's own
+     * /author/, /user/, /profile/, /members/ page. */
     CC_PLACE_PROFILE = 1u << 3,
-    /* "ad": an advert or sponsor slot: class/id words ad, ads, advert,
-     * sponsor, promo, dfp, or an image/link URL on a known ad server path. */
+    /* "ad": an advert or sponsor slot: class/id words ad, ads, advert(s),
+     * advertisement, advertising, sponsor(s), sponsored, promo(s), promoted,
+     * dfp, adsense, adslot, adunit, taboola, outbrain on the <img> or an
+     * ancestor; or an image/link URL on an ad server ("ad." hosts,
+     * doubleclick, googlesyndication, ...) or in an ads/advert/sponsor
+     * directory (directories only: a file name is often an article's slug). */
     CC_PLACE_AD = 1u << 4,
     /* "icon": declared width and height both <= 64 CSS px (one of them when
-     * only one is declared), or an image URL path word icon, sprite, emoji,
-     * favicon, badge, button, spacer. */
+     * only one is declared; attributes, or inline style in px or em/rem at
+     * 16 px; not for a thumbnail standing for a full-size image behind it),
+     * or an image URL host/path word icon(s), sprite(s), emoji(s),
+     * favicon(s), badge(s), button(s), spacer, smiley(s)/smilies. */
     CC_PLACE_ICON = 1u << 5,
-    /* "logo": a class/id/alt-independent sign of a logo: class/id or image
-     * URL path word logo / brand. */
+    /* "logo": a class/id-or-URL (alt-independent) sign of a logo: class/id
+     * of the <img> or an ancestor up to 4 levels, or an image URL word,
+     * logo(s) / brand(s) / branding. */
     CC_PLACE_LOGO = 1u << 6,
-    /* "linked": inside an <a href> to a page (not to the image file itself). */
+    /* "linked": inside an <a href> to a page: not to the image file itself,
+     * nor to a MediaWiki File: page of it, nor to this page ("#"). */
     CC_PLACE_LINKED = 1u << 7,
-    /* "offsite": that link goes to another registrable domain than the page. */
+    /* "offsite": that link goes to another registrable domain than the page
+     * (Public Suffix List: www.example.com and shop.example.com are one). */
     CC_PLACE_OFFSITE = 1u << 8,
     /* "content": inside the page's main content: <main>, <article>,
      * role=main, itemprop=articleBody, or class/id words content, article,
-     * post-body, entry-content, story-body. */
+     * post-body, entry-content, story-body, article-body, main-content
+     * (not when the same class/id also names a header, footer, menu,
+     * sidebar, widget, comment, ad...: "sidebar-content" is no content).
+     * It may come with nav/aside/ad: the bits are facts, not a verdict. */
     CC_PLACE_CONTENT = 1u << 9,
-    /* "figure": inside a <figure> (or a DocBook/MediaWiki figure/thumb). */
+    /* "figure": inside a <figure>, or within 4 levels of a class figure,
+     * informalfigure (DocBook), thumb/thumbinner (MediaWiki) or wp-caption
+     * (WordPress); "post-thumb" is not one. */
     CC_PLACE_FIGURE = 1u << 10,
     /* "list": the caption is a URL list row's (fetch: CSV/TSV/JSON/Parquet),
      * not an alt text of a page; never set together with CC_PLACE_PAGE. */

@@ -9,214 +9,12 @@
 
 #include "common.h"
 #include "extract-dom.h"
+#include "extract-nav.h"
 #include "text.h"
 
 static int ascii_alnum(unsigned char c)
 {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-/* ---- per-element counts ------------------------------------------------------ */
-
-typedef struct {
-    size_t text;   /* non-space bytes of text in the subtree (script/style left out) */
-    size_t linked; /* of which inside a link */
-    size_t links;  /* links holding text */
-    size_t imgs;   /* <img> elements */
-    size_t content;/* <article>/<main> elements */
-} nstat;
-
-struct nearby_index {
-    nstat *v;
-    size_t n;
-};
-
-static int is_link(const xmlNode *n)
-{
-    if (n->type != XML_ELEMENT_NODE)
-        return 0;
-    if (name_is(n, "a") && attr(n, "href"))
-        return 1;
-    const char *role = attr(n, "role");
-    return role && strcasecmp(role, "link") == 0;
-}
-
-static size_t nonspace_bytes(const char *s)
-{
-    size_t k = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        if (!is_space_byte(*p))
-            k++;
-    return k;
-}
-
-static nstat *stat_of(const xmlNode *n)
-{
-    return n && n->type == XML_ELEMENT_NODE ? (nstat *)n->_private : NULL;
-}
-
-nearby_index *nearby_index_build(xmlNode *root)
-{
-    if (!root)
-        return NULL;
-    nearby_index *ix = xcalloc(1, sizeof *ix);
-    for (xmlNode *x = root; x; x = next_node(x, root, 0))
-        if (x->type == XML_ELEMENT_NODE)
-            ix->n++;
-    ix->v = xcalloc(ix->n ? ix->n : 1, sizeof *ix->v);
-    size_t i = 0;
-    for (xmlNode *x = root; x; x = next_node(x, root, 0))
-        if (x->type == XML_ELEMENT_NODE)
-            x->_private = &ix->v[i++];
-    /* One post-order pass: text counts go to the parent element, an element's
-     * totals to its parent when it is left. */
-    const xmlNode *in_link = NULL;
-    xmlNode *x = root;
-    while (x) {
-        if ((x->type == XML_TEXT_NODE || x->type == XML_CDATA_SECTION_NODE) && x->content) {
-            nstat *p = stat_of(x->parent);
-            if (p) {
-                size_t nb = nonspace_bytes((const char *)x->content);
-                p->text += nb;
-                if (in_link)
-                    p->linked += nb;
-            }
-        }
-        if (x->type == XML_ELEMENT_NODE && x->children && !is_skipped_text_container(x)) {
-            if (!in_link && is_link(x))
-                in_link = x;
-            x = x->children;
-            continue;
-        }
-        for (;;) { /* leave x, and its ancestors when x was the last child */
-            nstat *s = stat_of(x);
-            if (s) {
-                if (name_is(x, "img"))
-                    s->imgs++;
-                else if (name_is(x, "article") || name_is(x, "main"))
-                    s->content++;
-                if (in_link == x) {
-                    in_link = NULL;
-                    if (s->text)
-                        s->links++;
-                }
-                nstat *p = x != root ? stat_of(x->parent) : NULL;
-                if (p) {
-                    p->text += s->text;
-                    p->linked += s->linked;
-                    p->links += s->links;
-                    p->imgs += s->imgs;
-                    p->content += s->content;
-                }
-            }
-            if (x == root) {
-                x = NULL;
-                break;
-            }
-            if (x->next) {
-                x = x->next;
-                break;
-            }
-            x = x->parent;
-        }
-    }
-    return ix;
-}
-
-void nearby_index_free(nearby_index *ix)
-{
-    if (!ix)
-        return;
-    free(ix->v);
-    free(ix);
-}
-
-/* ---- what navigation looks like ------------------------------------------ */
-
-/* Mostly short links: a menu, a tag cloud, a pager, a footer link row. */
-static int link_run(const nstat *s)
-{
-    return s && s->links >= 3 && s->linked * 10 >= s->text * 6 && s->linked <= 30 * s->links;
-}
-
-/* 1 if v holds one of words as a whole ASCII-alphanumeric word, ignoring
- * case ("main-nav" holds "nav"; "canvas" does not). */
-static int has_word(const char *v, const char *const *words)
-{
-    for (const char *p = v; p && *p;) {
-        while (*p && !(ascii_alnum((unsigned char)*p)))
-            p++;
-        const char *s = p;
-        while (*p && ascii_alnum((unsigned char)*p))
-            p++;
-        size_t n = (size_t)(p - s);
-        for (int i = 0; n && words[i]; i++)
-            if (strlen(words[i]) == n && strncasecmp(s, words[i], n) == 0)
-                return 1;
-    }
-    return 0;
-}
-
-static int has_substr_ci(const char *v, const char *needle)
-{
-    size_t n = strlen(needle);
-    for (const char *p = v; p && *p; p++)
-        if (strncasecmp(p, needle, n) == 0)
-            return 1;
-    return 0;
-}
-
-static int inside_content(const xmlNode *n)
-{
-    for (const xmlNode *p = n->parent; p && p->type == XML_ELEMENT_NODE; p = p->parent)
-        if (name_is(p, "article") || name_is(p, "main"))
-            return 1;
-    return 0;
-}
-
-/* Links make at least 30% of n's text (or n's counts are unknown), and n
- * holds no <article>/<main>: a menu, not a wrapper around the content. */
-static int link_dense(const xmlNode *n)
-{
-    const nstat *s = stat_of(n);
-    return !s || (s->linked * 10 >= s->text * 3 && s->content == 0);
-}
-
-/* At most 600 bytes of text (or the counts are unknown). */
-static int short_text(const xmlNode *n)
-{
-    const nstat *s = stat_of(n);
-    return !s || s->text <= 600;
-}
-
-static int is_nav_container(const xmlNode *n)
-{
-    static const char *const roles[] = {"navigation", "menu", "menubar", "tablist", "toolbar", NULL};
-    static const char *const aria[] = {"breadcrumb", "breadcrumbs", "pagination", NULL};
-    static const char *const strong[] = {"footer", "copyright", "sitemap", NULL};
-    static const char *const words[] = {"nav",  "navbar", "navigation", "navi",   "menu",   "menubar",
-                                        "pager", "paging", "subnav",     "topnav", "mainnav", NULL};
-    if (n->type != XML_ELEMENT_NODE || name_is(n, "body") || name_is(n, "html"))
-        return 0;
-    if (name_is(n, "nav") || name_is(n, "menu"))
-        return 1;
-    if ((name_is(n, "header") || name_is(n, "footer")) && !inside_content(n))
-        return 1; /* the page's own header/footer, not an article's */
-    const char *role = attr(n, "role");
-    if (role && has_word(role, roles))
-        return 1;
-    const char *al = attr(n, "aria-label");
-    if (al && has_word(al, aria))
-        return 1;
-    const char *cls = attr(n, "class"), *id = attr(n, "id");
-    if (has_substr_ci(cls, "breadcrumb") || has_substr_ci(id, "breadcrumb") || has_substr_ci(cls, "pagination") ||
-        has_substr_ci(id, "pagination"))
-        return 1;
-    if (((cls && has_word(cls, strong)) || (id && has_word(id, strong))) && short_text(n))
-        return 1; /* a footer line, not a wrapper that happens to be named so */
-    /* class words are a hint; a wrapper named "nav-open" around the article
-     * is not navigation, so the element must also be link-dense */
-    return ((cls && has_word(cls, words)) || (id && has_word(id, words))) && link_dense(n);
 }
 
 static int contains(const xmlNode *n, const xmlNode *d)
@@ -236,24 +34,6 @@ static int is_block(const xmlNode *n)
     for (int i = 0; blocks[i]; i++)
         if (name_is(n, blocks[i]))
             return 1;
-    return 0;
-}
-
-/* The image sits in navigation: inside a navigation container, or in a
- * link run within 4 levels (its menu item, the menu list) that is not a grid
- * of picture teasers (one titled link per picture). */
-static int in_navigation(const xmlNode *anchor)
-{
-    int level = 0;
-    for (const xmlNode *p = anchor->parent; p && p->type == XML_ELEMENT_NODE; p = p->parent, level++) {
-        if (name_is(p, "body") || name_is(p, "html"))
-            break;
-        if (is_nav_container(p))
-            return 1;
-        const nstat *s = stat_of(p);
-        if (level < 4 && link_run(s) && 2 * s->links > 3 * s->imgs)
-            return 1;
-    }
     return 0;
 }
 
@@ -381,7 +161,7 @@ typedef struct {
 static const xmlNode *link_above(const xmlNode *x, const xmlNode *block)
 {
     for (const xmlNode *p = x->parent; p && p != block && p->type == XML_ELEMENT_NODE; p = p->parent)
-        if (is_link(p))
+        if (nav_is_link(p))
             return p;
     return NULL;
 }
@@ -413,7 +193,7 @@ static void window_links(const char *t, const seg *sg, size_t n_seg, size_t from
 
 char *nearby_text(xmlNode *anchor, xmlNode **excl, size_t n_excl, size_t max)
 {
-    if (max == 0 || in_navigation(anchor))
+    if (max == 0 || nav_inside(anchor))
         return NULL;
     xmlNode *block = anchor->parent;
     while (block && block->type == XML_ELEMENT_NODE && !is_block(block))
@@ -431,7 +211,7 @@ char *nearby_text(xmlNode *anchor, xmlNode **excl, size_t n_excl, size_t max)
         for (size_t i = 0; i < n_excl && !skip; i++)
             if (excl[i] == x)
                 skip = 1;
-        if (!skip && x != anchor && x->type == XML_ELEMENT_NODE && (is_nav_container(x) || link_run(stat_of(x))) &&
+        if (!skip && x != anchor && x->type == XML_ELEMENT_NODE && (nav_is_container(x) || nav_link_run(x)) &&
             !contains(x, anchor))
             skip = 1; /* a menu, pager or breadcrumb beside the image */
         if (x == anchor) {

@@ -8,13 +8,8 @@
  * script/style, and navigation. Navigation is recognised by structure
  * first, words last:
  *
- *   - navigation containers: <nav>, <menu>, role=navigation/menu/menubar/
- *     tablist/toolbar, aria-label or class/id naming a breadcrumb or
- *     pagination, class/id words nav/navbar/navigation/menu/pager, and the
- *     page's own <header>/<footer> (one not inside <article> or <main>);
- *   - link runs: an element whose text is mostly links (>= 60% of its
- *     letters) with at least 3 links averaging at most 30 bytes each (menus,
- *     tag clouds, pagers, footer link rows);
+ *   - navigation containers and link runs (extract-nav.h: the same test
+ *     the image placement's "nav" bit uses);
  *   - a window of text that is mostly links: 3 or more links making >= 50%
  *     of it, or 2 or more short links making >= 70%;
  *   - shapes: pagination ("page 7 page 8 page 12", "1 2 3 … next", mostly
@@ -33,18 +28,10 @@
 
 #include <libxml/tree.h>
 
-/* Per-element text and link counts of one document, computed once (one pass
- * over the tree) so each image's test is cheap. Uses the nodes' _private
- * field; the document must not change while the index lives. */
-typedef struct nearby_index nearby_index;
-
-nearby_index *nearby_index_build(xmlNode *root);
-void nearby_index_free(nearby_index *ix); /* NULL is a no-op */
-
 /* The nearby text of anchor (the image, or the <noscript> it came from):
  * malloc'd, whitespace-normalised, at most max bytes; NULL when there is
  * none or max is 0. excl[0..n_excl) are subtrees to leave out. Call
- * nearby_index_build() on the document first: without its counts, elements
+ * nav_index_build() on the document first: without its counts, elements
  * named as navigation count as navigation and link runs are judged on the
  * text window only. */
 char *nearby_text(xmlNode *anchor, xmlNode **excl, size_t n_excl, size_t max);

@@ -2,7 +2,9 @@
  * on libxml2's HTML parser. See extract.h. */
 #include "extract.h"
 #include "extract-dom.h"
+#include "extract-nav.h"
 #include "extract-nearby.h"
+#include "extract-place.h"
 #include "strmap.h"
 #include "text.h"
 
@@ -277,7 +279,9 @@ typedef struct {
     const char *base;
     xmlNode **ids;      /* elements with an id, sorted by id */
     size_t n_ids;
-    nearby_index *nearby; /* text/link counts per element, for the nearby text */
+    nav_index *nav;     /* text/link counts per element, for nearby text and placement */
+    place_page pg;      /* the page every image's placement is compared with */
+    alt_tally *alts;    /* the alt text of every <img>, for alt_repeats */
 } ctx_t;
 
 static void cand_add(candlist *l, caption_source src, const char *raw)
@@ -422,11 +426,13 @@ typedef struct {
     const char *fallback_via;
     int unverified;
     int width, height;
+    unsigned placement; /* CC_PLACE_* bits; 0 for an image not in the body (og:image) */
 } img_pick;
 
 /* Adds (or merges into) the image with this resolved URL. Takes p's
- * strings and cands. */
-static void add_image(ctx_t *c, img_pick *p, candlist *cands)
+ * strings and cands. Returns the image's index, or -1 when max_images
+ * left it out. A merged image keeps its first occurrence's placement. */
+static long add_image(ctx_t *c, img_pick *p, candlist *cands)
 {
     extract_result *r = c->r;
     char *url = p->url;
@@ -465,7 +471,7 @@ static void add_image(ctx_t *c, img_pick *p, candlist *cands)
             free(p->fallback_url);
             memset(cands, 0, sizeof *cands);
             memset(p, 0, sizeof *p);
-            return;
+            return -1;
         }
         if (r->n_images == c->cap_images) {
             c->cap_images = c->cap_images ? 2 * c->cap_images : 16;
@@ -480,6 +486,8 @@ static void add_image(ctx_t *c, img_pick *p, candlist *cands)
         p->fallback_url = NULL;
         im->width = width;
         im->height = height;
+        im->placement = p->placement | CC_PLACE_PAGE;
+        im->alt_repeats = 0;
         im->cands = cands->v;
         im->n_cands = cands->n;
         cc_strmap_put(&c->img_index, im->url, r->n_images);
@@ -499,6 +507,7 @@ static void add_image(ctx_t *c, img_pick *p, candlist *cands)
     free(p->fallback_url);
     memset(cands, 0, sizeof *cands);
     memset(p, 0, sizeof *p);
+    return idx >= 0 ? idx : (long)r->n_images - 1;
 }
 
 /* Resolves a reference against the page's base; NULL when unusable. */
@@ -950,7 +959,10 @@ static void handle_img(ctx_t *c, xmlNode *img, xmlNode *ctxnode, int from_noscri
     t = nearby_text(ctxnode, excl, n_excl, c->o->nearby_max);
     cand_add(&l, CAPTION_NEARBY, t);
     free(t);
-    add_image(c, &pk, &l);
+    pk.placement = place_image(&c->pg, img, ctxnode, pk.url, pk.fallback_url);
+    long idx = add_image(c, &pk, &l);
+    if (idx >= 0)
+        alt_tally_add(c->alts, (size_t)idx, attr(img, "alt"), from_noscript);
 }
 
 static void add_link(ctx_t *c, xmlNode *a)
@@ -1244,7 +1256,11 @@ int extract_page_opts(const char *html, size_t n, const char *page_url, const ch
         qsort(c.ids, c.n_ids, sizeof *c.ids, cmp_id);
 
     /* Pass 2: images and links in document order. */
-    c.nearby = nearby_index_build(root);
+    c.nav = nav_index_build(root);
+    char *page_host = url_host(page);
+    char *page_site = page_host ? url_registrable_domain(page_host) : NULL;
+    c.pg = (place_page){.page_url = page, .page_host = page_host, .page_site = page_site, .base = c.base};
+    c.alts = alt_tally_new();
     for (xmlNode *x = root; x; x = next_node(x, root, 0)) {
         if (x->type != XML_ELEMENT_NODE)
             continue;
@@ -1279,8 +1295,12 @@ int extract_page_opts(const char *html, size_t n, const char *page_url, const ch
         free(ogs[i].alt);
     }
     free(ogs);
+    alt_tally_apply(c.alts, r->images, r->n_images);
+    alt_tally_free(c.alts);
+    free(page_host);
+    free(page_site);
     free(c.ids);
-    nearby_index_free(c.nearby);
+    nav_index_free(c.nav);
     cc_strmap_free(&c.img_index);
     cc_strmap_free(&c.link_index);
     xmlFreeDoc(doc);

@@ -117,9 +117,13 @@ typedef struct {
                                  attribute or data-large_image_width; 0 when unknown */
     int height;               /* height attribute; 0 when unknown */
     unsigned placement;       /* where the image sits on the page: CC_PLACE_* bits
-                                 (common/placement.h), CC_PLACE_PAGE always set */
-    int alt_repeats;          /* images on this page whose alt text equals this one's
-                                 (case-insensitive, itself included); 0 when it has no alt */
+                                 (common/placement.h), CC_PLACE_PAGE always set; an
+                                 image found twice keeps its first place; og:image
+                                 alone is CC_PLACE_PAGE only */
+    int alt_repeats;          /* <img> elements on this page whose alt text equals this
+                                 image's (its first alt candidate; whitespace-normalised,
+                                 Unicode lower case; itself included; a <noscript> copy
+                                 of a lazy image not counted twice); 0 when it has no alt */
     caption_candidate *cands; /* sorted by priority (source), best first */
     size_t n_cands;
 } extract_image;

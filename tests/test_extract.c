@@ -12,6 +12,8 @@
  *   best URL SOURCE                its first (highest-priority) candidate
  *   choose URL SOURCE              extract_choose_caption with the test judge picks SOURCE
  *   via URL VIA / width URL N      how it was found / its width
+ *   place URL NAMES|-              its placement bits exactly (cc_place_format; "-" = page only)
+ *   repeats URL N                  its alt_repeats
  *   noimage URL                    not among the images
  *   link URL follow|nofollow / links N
  *   optout REASON|none / nooptout REASON / tdm_policy URL
@@ -24,8 +26,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <libxml/HTMLparser.h>
+
 #include "check.h"
 #include "common.h"
+#include "extract-nav.h"
+#include "extract-place.h"
 #include "extract.h"
 #include "optout.h"
 
@@ -54,7 +60,9 @@ static void dump(const char *name, const extract_result *r)
     fprintf(stderr, "--- %s: %zu images, %zu links, charset %s, optout %u\n", name, r->n_images, r->n_links,
             r->charset, r->optout);
     for (size_t i = 0; i < r->n_images; i++) {
-        fprintf(stderr, "  %s (%s, w=%d)\n", r->images[i].url, r->images[i].via, r->images[i].width);
+        char pl[160];
+        fprintf(stderr, "  %s (%s, w=%d, place \"%s\", alt_repeats %d)\n", r->images[i].url, r->images[i].via,
+                r->images[i].width, cc_place_format(r->images[i].placement, pl, sizeof pl), r->images[i].alt_repeats);
         for (size_t j = 0; j < r->images[i].n_cands; j++)
             fprintf(stderr, "    %s: %s\n", caption_source_name(r->images[i].cands[j].source),
                     r->images[i].cands[j].text);
@@ -149,6 +157,15 @@ static int run_page(const char *dir, const char *name)
                   im ? im->url_unverified : -1);
         } else if (strcmp(d, "width") == 0) {
             CHECK(im && im->width == atoi(f[2]), "%s: width of %s", name, f[1]);
+        } else if (strcmp(d, "place") == 0) {
+            char got[160];
+            const char *want = strcmp(f[2], "-") == 0 ? "" : f[2];
+            CHECK(im && (im->placement & CC_PLACE_PAGE) &&
+                      strcmp(cc_place_format(im->placement, got, sizeof got), want) == 0,
+                  "%s: placement of %s is \"%s\", want \"%s\"", name, f[1], im ? got : "-", want);
+        } else if (strcmp(d, "repeats") == 0) {
+            CHECK(im && im->alt_repeats == atoi(f[2]), "%s: alt_repeats of %s is %d, want %s", name, f[1],
+                  im ? im->alt_repeats : -1, f[2]);
         } else if (strcmp(d, "noimage") == 0) {
             CHECK(im == NULL, "%s: unexpected image %s", name, f[1]);
         } else if (strcmp(d, "link") == 0) {
@@ -399,8 +416,58 @@ static void test_nul_reference(void)
     extract_result_free(&r);
 }
 
+/* Class/id words (extract-nav.h) and declared sizes (extract-place.h). */
+static void test_words(void)
+{
+    static const char *const nav[] = {"nav", NULL};
+    static const char *const ad[] = {"ad", "ads", NULL};
+    static const char *const side[] = {"sidebar", NULL};
+    static const struct { const char *v; const char *const *w; int flags, want; } t[] = {
+        {"main-nav", nav, 0, 1},        {"main_nav", nav, 0, 1},     {"mainNav", nav, 0, 1},
+        {"HTMLNavBar", nav, 0, 1},      {"nav2", nav, 0, 1},         {"canvas", nav, 0, 0},
+        {"navigator", nav, 0, 0},       {"unavailable", nav, 0, 0},  {"header", ad, 0, 0},
+        {"shadow", ad, 0, 0},           {"download", ad, 0, 0},      {"padding", ad, 0, 0},
+        {"loadMore", ad, 0, 0},         {"ad-slot", ad, 0, 1},       {"div-gpt-ad-123", ad, 0, 1},
+        {"ad300x250", ad, 0, 1},        {"topAds", ad, 0, 1},        {"AdSense", ad, 0, 1},
+        {"side-bar", side, 0, 1},       {"sideBar", side, 0, 1},     {"sidebar", side, 0, 1},
+        {"has-sidebar", side, 1, 0},    {"has-sidebar", side, 0, 1}, {"no-ads", ad, 1, 0},
+        {"no-ads top-ad", ad, 1, 1},    {"a d", ad, 0, 0},           {NULL, ad, 0, 0},
+        {"", ad, 0, 0},                 {"--", ad, 0, 0},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+        CHECK(nav_has_word(t[i].v, t[i].w, t[i].flags) == t[i].want, "nav_has_word(\"%s\", %s, %d) != %d",
+              t[i].v ? t[i].v : "(null)", t[i].w[0], t[i].flags, t[i].want);
+
+    static const struct { const char *html; int w, h; } d[] = {
+        {"<img width=24 height=24>", 24, 24},
+        {"<img width='24px' height=' 30 '>", 24, 30},
+        {"<img width=100%>", -1, -1},
+        {"<img width=auto height=7>", -1, 7},
+        {"<img style='width: 16px; height:1.5em'>", 16, 24},
+        {"<img width=300 style='width:20px'>", 20, -1},
+        {"<img width=30 style='max-width: 200px; line-height: 90px'>", 30, -1},
+        {"<img style='width: 50%; height: 2rem !important'>", -1, 32},
+        {"<img style='width:0'>", 0, -1},
+        {"<img>", -1, -1},
+    };
+    for (size_t i = 0; i < sizeof d / sizeof d[0]; i++) {
+        xmlDocPtr doc = htmlReadMemory(d[i].html, (int)strlen(d[i].html), NULL, "UTF-8",
+                                       HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET);
+        xmlNode *img = doc ? xmlDocGetRootElement(doc) : NULL;
+        while (img && img->type == XML_ELEMENT_NODE && !(img->name && strcmp((const char *)img->name, "img") == 0))
+            img = img->children;
+        int w = -2, h = -2;
+        if (img)
+            place_declared_size(img, &w, &h);
+        CHECK(w == d[i].w && h == d[i].h, "declared size of %s: %d x %d, want %d x %d", d[i].html, w, h, d[i].w,
+              d[i].h);
+        xmlFreeDoc(doc);
+    }
+}
+
 int main(void)
 {
+    test_words();
     test_xrobots();
     test_nul_reference();
     test_pages();

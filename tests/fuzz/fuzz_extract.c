@@ -34,6 +34,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             for (size_t i = 0; i < r.n_images; i++) {
                 const char *why;
                 (void)extract_choose_caption(&r.images[i], judge_short, NULL, &why);
+                char pl[160];
+                (void)cc_place_format(r.images[i].placement, pl, sizeof pl);
+                if (r.images[i].alt_repeats < 0)
+                    abort();
                 for (size_t j = 0; j < r.images[i].n_cands; j++)
                     (void)strlen(r.images[i].cands[j].text);
             }
