@@ -241,9 +241,10 @@ def dechunk(body):
     return b"".join(out)
 
 
-def pages(rows, debs, mirror, warc_dir, tmp):
+def pages(rows, debs, mirror, warc_dir, tmp, origins):
     """(unit, file, URL, content type) of every source page of the rows'
-    units, each unit's pages in document order."""
+    units, each unit's pages in document order. Counts where each URL came
+    from in origins[(corpus, kind)]."""
     wanted = {r[1] for r in rows}
     out = []
     for pkg in sorted(os.listdir(debs)):
@@ -264,6 +265,7 @@ def pages(rows, debs, mirror, warc_dir, tmp):
                 with open(path, "rb") as f:
                     data = f.read()
                 url = "http://deb.invalid/%s/%s" % (pkg, urllib.parse.quote(os.path.relpath(path, root)))
+                origins[("deb", "placeholder")] = origins.get(("deb", "placeholder"), 0) + 1
                 out.append((unit, path, url, ctype_of(data)))
     known = corpus_urls(mirror)
     n = 0
@@ -281,10 +283,13 @@ def pages(rows, debs, mirror, warc_dir, tmp):
             path = os.path.join(tmp, "page%05d.html" % n)
             with open(path, "wb") as f:
                 f.write(data)
-            url = known.get((corpus, name)) if is_url(known.get((corpus, name))) else page_url(data)
+            url, kind = known.get((corpus, name)), "record"
+            if not is_url(url):
+                url, kind = page_url(data), "canonical"
             if not url:
-                url = ("http://fakehost/test/page.html" if corpus == "readability"
-                       else "http://%s.invalid/%s" % (corpus, urllib.parse.quote(name)))
+                url, kind = ("http://fakehost/test/page.html" if corpus == "readability"
+                             else "http://%s.invalid/%s" % (corpus, urllib.parse.quote(name))), "placeholder"
+            origins[(corpus, kind)] = origins.get((corpus, kind), 0) + 1
             out.append((unit, path, url, ctype_of(data)))
     with open(os.path.join(warc_dir, "expected_images.json")) as f:
         doc = json.load(f)
@@ -304,6 +309,7 @@ def pages(rows, debs, mirror, warc_dir, tmp):
                     with open(path, "wb") as f:
                         f.write(body)
                     out.append((unit, path, uri, ctype or None))
+                    origins[("warc", "record")] = origins.get(("warc", "record"), 0) + 1
                 break
     return out
 
@@ -338,7 +344,8 @@ def main():
     dump = sys.argv[5] if len(sys.argv) == 6 else os.path.join("build", "tests", "placement-dump")
     rows = read_rows()
     with tempfile.TemporaryDirectory(prefix="placement-") as tmp:
-        plist = pages(rows, debs, mirror, warc_dir, tmp)
+        origins = {}
+        plist = pages(rows, debs, mirror, warc_dir, tmp, origins)
         found = extract_all(plist, dump)
     lines, cover = [], {}
     for split, unit, attr, cap in rows:
@@ -358,7 +365,9 @@ def main():
                 "# as clipcrawl's extractor finds it (placement.py; see README.md, \"Placement\").\n"
                 "# split<TAB>unit<TAB>attribute<TAB>caption<TAB>placement<TAB>width<TAB>height<TAB>alt_repeats\n")
         f.writelines(lines)
-    print("%d pages from %d units; rows with placement:" % (len(plist), len({p[0] for p in plist})), file=sys.stderr)
+    print("%d pages from %d units; page URLs from: %s" % (len(plist), len({p[0] for p in plist}), ", ".join(
+        "%s %s %d" % (c, k, v) for (c, k), v in sorted(origins.items()))), file=sys.stderr)
+    print("rows with placement:", file=sys.stderr)
     for split in ("dev", "heldout", "devpool"):
         tot = [0, 0]
         for (corpus, sp), (n, hit) in sorted(cover.items()):
