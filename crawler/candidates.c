@@ -8,8 +8,9 @@ typedef struct {
     const char **reason; /* per candidate: NULL = keep */
 } cached;
 
-static int judge_cached(const char *text, void *ctx, const char **reason)
+static int judge_cached(const char *text, const extract_image *img, void *ctx, const char **reason)
 {
+    (void)img;
     const cached *j = ctx;
     for (size_t k = 0; k < j->img->n_cands; k++)
         if (j->img->cands[k].text == text) {
@@ -26,7 +27,7 @@ int candidates_judge(const extract_image *img, extract_judge_fn judge, void *ctx
     for (size_t k = 0; k < img->n_cands; k++) {
         const char *why = NULL;
         reason[k] = NULL;
-        if (judge && !judge(img->cands[k].text, ctx, &why))
+        if (judge && !judge(img->cands[k].text, img, ctx, &why))
             reason[k] = why ? why : "rejected";
     }
     cached j = {img, reason};

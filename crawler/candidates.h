@@ -11,7 +11,8 @@
 
 #include "extract.h"
 
-/* Judges img->cands[0..n_cands) with judge (NULL accepts everything):
+/* Judges img->cands[0..n_cands) with judge (NULL accepts everything; it
+ * is handed img with each text):
  * reason[k] becomes NULL for a kept candidate, else the judge's reason
  * ("rejected" when it gave none); reason has room for img->n_cands entries
  * and its strings belong to the judge (static or ctx-owned). Then picks the

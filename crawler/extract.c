@@ -1322,7 +1322,7 @@ int extract_choose_caption(const extract_image *img, extract_judge_fn judge, voi
     const char *first_reason = NULL;
     for (size_t i = 0; i < img->n_cands; i++) {
         const char *why = NULL;
-        if (!judge || judge(img->cands[i].text, ctx, &why))
+        if (!judge || judge(img->cands[i].text, img, ctx, &why))
             return (int)i;
         if (i == 0)
             first_reason = why ? why : "rejected";

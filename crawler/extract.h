@@ -179,10 +179,13 @@ int extract_page(const char *html, size_t n, const char *page_url,
 
 void extract_result_free(extract_result *r); /* zeroes *r; NULL is a no-op */
 
-/* A caption judge: returns 1 to accept text as a caption, 0 to reject it,
- * then setting *reason to a static or ctx-owned string (e.g. "filename").
- * The crawl loop passes an adapter around caption_judge() (filters). */
-typedef int (*extract_judge_fn)(const char *text, void *ctx, const char **reason);
+/* A caption judge: returns 1 to accept text as a caption of img, 0 to
+ * reject it, then setting *reason to a static or ctx-owned string (e.g.
+ * "filename"). img is the image text is a candidate of, so the judge can
+ * weigh where it sits (img->placement, width, height, alt_repeats); NULL for
+ * a caption without a page image (a sitemap entry). The crawl loop passes an
+ * adapter around caption_judge_placed() (filters). */
+typedef int (*extract_judge_fn)(const char *text, const extract_image *img, void *ctx, const char **reason);
 
 /* Picks the caption of img: the first candidate in priority order that judge
  * accepts; returns its index in img->cands. Returns -1 when img has no

@@ -21,8 +21,8 @@ void warc_images_options_init(warc_images_options *o)
 }
 
 /* Judges every candidate of one image, picks the caption, calls fn. */
-static int report(const warc_images_options *o, const extract_image *img, unsigned page_bit, warc_image *v,
-                  warc_image_fn fn, void *ctx, warc_images_stats *st)
+static int report(const warc_images_options *o, const extract_image *img, warc_image *v, warc_image_fn fn,
+                  void *ctx, warc_images_stats *st)
 {
     if (img->n_cands == 0)
         return 0;
@@ -45,12 +45,12 @@ static int report(const warc_images_options *o, const extract_image *img, unsign
     v->cand_reason = reason;
     v->chosen = chosen;
     v->reason = chosen < 0 ? (best ? best : "no_caption") : NULL;
-    /* extract.h does not compute the placement bits and alt_repeats yet:
-     * whether the page is known (page_bit), nothing more for now */
-    v->placement = page_bit;
+    /* extract.h's placement for a WARC response's page; CC_PLACE_UNKNOWN
+     * for a WAT record's image (its extract_image is built here, zeroed) */
+    v->placement = img->placement;
     v->place_width = img->width;
     v->place_height = img->height;
-    v->alt_repeats = 0;
+    v->alt_repeats = img->alt_repeats;
     st->images++;
     st->kept += chosen >= 0;
     int rc = fn(v, ctx);
@@ -132,7 +132,7 @@ static int take_response(const warc_images_options *o, const warc_record *rec, c
         v->page_url = page;
         v->optout = ex.optout | header_optout(&h, o->agent);
         for (size_t i = 0; i < ex.n_images && rc == 0; i++) /* the page was read: placement is known */
-            rc = report(o, &ex.images[i], CC_PLACE_PAGE, v, fn, ctx, st);
+            rc = report(o, &ex.images[i], v, fn, ctx, st);
     } else {
         st->undecodable++;
     }
@@ -191,7 +191,7 @@ static int take_wat(const warc_images_options *o, const warc_record *rec, const 
         img.via = "wat";
         img.cands = c;
         img.n_cands = n;
-        rc = report(o, &img, CC_PLACE_UNKNOWN, v, fn, ctx, st); /* only the links are known */
+        rc = report(o, &img, v, fn, ctx, st); /* placement unknown: only the links are known */
         free(alt);
         free(title);
     }

@@ -39,6 +39,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "extract.h"
+
 /* One image found on one page. Every pointer is valid during the callback only. */
 typedef struct {
     const char *file;            /* the input file as given */
@@ -64,8 +66,11 @@ typedef struct {
 
 /* Returns 0 to go on, non-zero to stop reading. */
 typedef int (*warc_image_fn)(const warc_image *im, void *ctx);
-/* 1 = keep text as a caption; 0 = reject it with *reason (static string). */
-typedef int (*warc_judge_fn)(const char *text, void *ctx, const char **reason);
+/* 1 = keep text as a caption of img; 0 = reject it with *reason (static
+ * string): extract.h's extract_judge_fn. img->placement is CC_PLACE_UNKNOWN
+ * for a WAT record's image (only its links are known), else the page's
+ * placement facts. */
+typedef extract_judge_fn warc_judge_fn;
 /* Per-record filter, called with the record's WARC-Target-URI before its
  * block is read: return 0 to pass the record over (e.g. a --part host filter). */
 typedef int (*warc_want_fn)(const char *target_uri, void *ctx);

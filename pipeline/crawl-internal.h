@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "dataset.h"
+#include "extract.h"
 #include "frontier.h"
 #include "http.h"
 #include "images.h"
@@ -79,7 +80,7 @@ typedef struct {
     char agent[64];        /* product token for robots.txt and opt-out headers */
     int judge_captions;
     int retry_failed;
-    int (*judge)(const char *text, void *ctx, const char **reason); /* the caption filter */
+    extract_judge_fn judge; /* the caption filter (judge_caption in crawl.c); NULL = keep all */
     void *judge_ctx;
     size_t image_bound;    /* image requests pending in the engine, plus images waiting to follow a redirect, at most */
     int page_bound;        /* page requests in flight at most */

@@ -47,11 +47,10 @@ static int take_image(const crawl_page_ctx *pc, const extract_image *img, const 
     if (rc == 0 && is_new)
         rc = frontier_set_image_source(pc->fr, id, img->via, img->fallback_url, img->fallback_via);
     if (rc == 0 && is_new) {
-        /* on a page; extract.h does not compute the placement bits and
-         * alt_repeats yet (they are not set), so the page alone for now */
+        /* where it sits on the page: what the judge saw, for the pipeline and refilter */
         char placement[160];
-        cc_place_format(CC_PLACE_PAGE, placement, sizeof placement);
-        rc = frontier_set_image_place(pc->fr, id, placement, img->width, img->height, 0);
+        cc_place_format(img->placement | CC_PLACE_PAGE, placement, sizeof placement);
+        rc = frontier_set_image_place(pc->fr, id, placement, img->width, img->height, img->alt_repeats);
     }
     for (size_t k = 0; k < img->n_cands && rc == 0; k++)
         rc = frontier_add_candidate(pc->fr, id, page_url, caption_source_name(img->cands[k].source),

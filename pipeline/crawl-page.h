@@ -1,27 +1,22 @@
-/* crawl-page.h — what the crawl does with one fetched HTML page (cli-internal).
- *
- * Kept apart from cmd-crawl.c because extract.h and caption.h (pulled in by
- * pipeline.h) both define CAPTION__COUNT and cannot share a translation unit;
- * this file sees extract.h, cmd-crawl.c sees the pipeline and the caption filter.
- */
+/* crawl-page.h — what the crawl does with one fetched HTML page (internal to
+ * pipeline/: crawl.c calls it). */
 #ifndef CC_CLI_CRAWL_PAGE_H
 #define CC_CLI_CRAWL_PAGE_H
 
 #include <stddef.h>
 
+#include "extract.h"
 #include "frontier.h"
 #include "partition.h"
 #include "url.h"
 
-/* A caption judge: 1 = keep text, 0 = reject with *reason (a static string). */
-typedef int (*crawl_judge_fn)(const char *text, void *ctx, const char **reason);
 
 typedef struct {
     frontier *fr;
     const char *agent;        /* our product token (meta name="AGENT", X-Robots-Tag "AGENT:") */
     int max_depth;            /* links are followed from pages with depth < max_depth */
     url_scope scope;          /* ... when url_in_scope(link, page's seed, scope) */
-    crawl_judge_fn judge;     /* NULL accepts every caption */
+    extract_judge_fn judge;   /* NULL accepts every caption; sees each candidate's image */
     void *judge_ctx;
     unsigned optout_mask;     /* OPTOUT_* from the response headers and tdmrep.json */
     const cc_part *part;      /* --part: links to hosts of other parts are not queued; NULL = all */

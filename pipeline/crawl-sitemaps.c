@@ -92,7 +92,7 @@ static int take_image(crawl *c, const sitemap_image *im, const char *page)
         if (!texts[k])
             continue;
         const char *why = NULL;
-        if (c->judge && !c->judge(texts[k], c->judge_ctx, &why))
+        if (c->judge && !c->judge(texts[k], NULL, c->judge_ctx, &why)) /* no page: the text alone */
             reason[k] = why ? why : "rejected";
         else if (chosen < 0)
             chosen = k;

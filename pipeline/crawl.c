@@ -26,18 +26,10 @@
 #include "caption.h"
 #include "crawl-internal.h"
 #include "crawl-page.h"
+#include "judge.h"
 #include "pipeline.h"
 #include "repeats.h"
 #include "settings.h"
-
-/* The caption filter as crawl-page.c's judge (the pipeline's filter: the
- * same rules fetch applies). */
-static int judge_caption(const char *text, void *ctx, const char **reason)
-{
-    caption_verdict v = caption_judge(ctx, text, strlen(text), NULL);
-    *reason = v.reason;
-    return v.code == CAPTION_KEEP;
-}
 
 static int is_html_type(const char *ct)
 {
@@ -112,7 +104,7 @@ static void on_page(crawl *c, req *q, http_result *r)
         }
         crawl_page_ctx pc = {
             .fr = c->fr, .agent = c->agent, .max_depth = c->max_depth, .scope = c->scope,
-            .judge = c->judge_captions ? judge_caption : NULL,
+            .judge = c->judge_captions ? judge_page_caption : NULL, /* with each image's placement */
             .judge_ctx = (void *)pipeline_caption_filter(c->pipe), .optout_mask = mask,
             .part = &c->part,
         };
@@ -702,7 +694,7 @@ cc_err pipeline_crawl(const crawl_options *o, crawl_result *res, char *err, size
     c->pipe = pipeline_new(c->ds, &o->images);
     pipeline_set_on_failed(c->pipe, on_image_failed, c);
     if (c->judge_captions) {
-        c->judge = judge_caption;
+        c->judge = judge_page_caption;
         c->judge_ctx = (void *)pipeline_caption_filter(c->pipe);
     }
 

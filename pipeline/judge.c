@@ -56,6 +56,26 @@ const caption_place *judge_place(const dataset_place *stored, caption_place *out
     return out;
 }
 
+const caption_place *judge_image_place(const extract_image *img, caption_place *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!img || img->placement == CC_PLACE_UNKNOWN)
+        return NULL;
+    out->bits = img->placement;
+    out->width = img->width > 0 ? img->width : 0;
+    out->height = img->height > 0 ? img->height : 0;
+    out->repeats = img->alt_repeats > 0 ? img->alt_repeats : 0;
+    return out;
+}
+
+int judge_page_caption(const char *text, const extract_image *img, void *ctx, const char **reason)
+{
+    caption_place pl;
+    caption_verdict v = caption_judge_placed(ctx, text, strlen(text), judge_image_place(img, &pl), NULL);
+    *reason = v.reason;
+    return v.code == CAPTION_KEEP;
+}
+
 static int reject(judge_verdict *v, const char *reason, const char *detail)
 {
     v->reason = reason;

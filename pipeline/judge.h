@@ -37,6 +37,7 @@
 
 #include "caption.h"
 #include "dataset.h"
+#include "extract.h"
 #include "filterconf.h"
 #include "image.h"
 
@@ -60,6 +61,18 @@ const img_checks *judge_image_checks(const judge *j);
  * (origin unknown: the caption is judged on its text alone). A name this
  * build does not know is left out (the known ones still count). */
 const caption_place *judge_place(const dataset_place *stored, caption_place *out);
+
+/* The same facts for an image as extract.h found it on its page: its
+ * placement bits, declared size and alt repeats in *out, which is returned;
+ * NULL when img is NULL or its placement is CC_PLACE_UNKNOWN (a WAT record's
+ * image: the text alone). What crawl stores for the image is the same, so
+ * the pipeline and refilter judge it again with the same facts. */
+const caption_place *judge_image_place(const extract_image *img, caption_place *out);
+
+/* Rule 1 as extract.h's judge of a page's caption candidates (crawl, warc,
+ * `page`): ctx is the caption_filter; the text is judged with
+ * judge_image_place(img) by caption_judge_placed(). */
+int judge_page_caption(const char *text, const extract_image *img, void *ctx, const char **reason);
 
 /* What is known about a sample. Zero-initialise, then set what is known. */
 typedef struct {

@@ -22,6 +22,7 @@
 #include "caption.h"
 #include "common.h"
 #include "frontier.h"
+#include "judge.h"
 #include "optout.h"
 #include "placement.h"
 #include "pipeline.h"
@@ -53,14 +54,6 @@ void warc_result_json(const warc_result *r, ccbuf *out)
     ccbuf_puts(out, "}");
 }
 
-/* The caption filter as warc-images.h's judge. */
-static int judge_caption(const char *text, void *ctx, const char **reason)
-{
-    caption_verdict v = caption_judge(ctx, text, strlen(text), NULL);
-    *reason = v.reason;
-    return v.code == CAPTION_KEEP;
-}
-
 /* Reads every input, handing each image to fn. Damaged inputs are warned
  * about (and counted); an input that is not a WARC at all fails the run. */
 static cc_err read_inputs(const warc_run_options *o, const caption_filter *cf, warc_image_fn fn, void *ctx,
@@ -69,7 +62,7 @@ static cc_err read_inputs(const warc_run_options *o, const caption_filter *cf, w
     warc_images_options wo;
     warc_images_options_init(&wo);
     wo.max_block = o->max_record;
-    wo.judge = cf ? judge_caption : NULL;
+    wo.judge = cf ? judge_page_caption : NULL; /* with the image's placement (none for WAT) */
     wo.judge_ctx = (void *)cf;
     wo.want = o->want;
     wo.want_ctx = o->want_ctx;

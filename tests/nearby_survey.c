@@ -21,8 +21,9 @@
 #include "common.h"
 #include "extract.h"
 
-static int judge(const char *text, void *ctx, const char **reason)
+static int judge(const char *text, const extract_image *img, void *ctx, const char **reason)
 {
+    (void)img; /* the survey measures the text rules alone */
     caption_verdict v = caption_judge(ctx, text, strlen(text), NULL);
     *reason = v.reason;
     return v.code == CAPTION_KEEP;

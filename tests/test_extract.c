@@ -37,11 +37,24 @@
 
 
 /* The test judge: at least two words (stands in for filters' caption_judge). */
-static int judge_words(const char *text, void *ctx, const char **reason)
+static int judge_words(const char *text, const extract_image *img, void *ctx, const char **reason)
 {
     (void)ctx;
+    (void)img;
     if (!strchr(text, ' ')) {
         *reason = "too_few_words";
+        return 0;
+    }
+    return 1;
+}
+
+/* A judge that uses the placement: nothing in navigation; records the image. */
+static int judge_not_nav(const char *text, const extract_image *img, void *ctx, const char **reason)
+{
+    (void)text;
+    *(const extract_image **)ctx = img;
+    if (img && (img->placement & CC_PLACE_NAV)) {
+        *reason = "boilerplate";
         return 0;
     }
     return 1;
@@ -282,6 +295,14 @@ static void test_choose(void)
     CHECK(why && strcmp(why, "no_caption") == 0, "no candidates");
     im.n_cands = 1;
     CHECK_EQ_INT(extract_choose_caption(&im, NULL, NULL, NULL), 0);
+    /* the judge sees the image: a judge that turns navigation away */
+    im.n_cands = 3;
+    im.placement = CC_PLACE_PAGE | CC_PLACE_NAV;
+    const extract_image *seen = NULL;
+    CHECK_EQ_INT(extract_choose_caption(&im, judge_not_nav, &seen, &why), -1);
+    CHECK(seen == &im && why && strcmp(why, "boilerplate") == 0, "judge given the image");
+    im.placement = CC_PLACE_PAGE | CC_PLACE_CONTENT;
+    CHECK_EQ_INT(extract_choose_caption(&im, judge_not_nav, &seen, &why), 0);
     for (int s = 0; s < CAPTION_SOURCE__COUNT; s++)
         CHECK_EQ_INT(caption_source_parse(caption_source_name((caption_source)s)), s);
     CHECK_EQ_INT(caption_source_parse("bogus"), -1);

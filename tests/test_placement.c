@@ -153,6 +153,11 @@ static void test_crawl_refilter(void)
     CHECK_EQ_INT(q_int(ds, "SELECT count(*) FROM items WHERE url LIKE '%%/home.jpg' AND place_width = 48 "
                            "AND place_height = 40"),
                  1);
+    /* what extract.h found on the page, as the crawl's judge saw it */
+    CHECK_EQ_INT(q_int(ds, "SELECT count(*) FROM items WHERE url LIKE '%%/home.jpg' AND placement = 'nav,icon,linked' "
+                           "AND alt_repeats = 1"),
+                 1);
+    CHECK_EQ_INT(q_int(ds, "SELECT count(*) FROM items WHERE url LIKE '%%/fox.jpg' AND placement = 'content,figure'"), 1);
     /* the stored form parses back (every name known) */
     for (int k = 0; k < 3; k++) {
         static const char *const which[] = {"home", "fox", "file"};

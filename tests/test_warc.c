@@ -767,9 +767,20 @@ static int on_image(const warc_image *im, void *ctx)
     return s->stop_after && s->n >= s->stop_after;
 }
 
-static int judge_no_filenames(const char *text, void *ctx, const char **reason)
+/* What the judge was told about each candidate's image. */
+typedef struct {
+    int page;    /* placement known: a WARC response's page */
+    int unknown; /* CC_PLACE_UNKNOWN: a WAT record's image */
+    int none;    /* no image at all */
+} judged_places;
+
+static int judge_no_filenames(const char *text, const extract_image *img, void *ctx, const char **reason)
 {
-    (void)ctx;
+    judged_places *jp = ctx;
+    if (jp && !img)
+        jp->none++;
+    else if (jp)
+        (img->placement & CC_PLACE_PAGE ? &jp->page : &jp->unknown)[0]++;
     size_t n = strlen(text);
     if (n >= 4 && (strcasecmp(text + n - 4, ".jpg") == 0 || strcasecmp(text + n - 4, ".png") == 0)) {
         *reason = "filename";
@@ -790,6 +801,8 @@ static void test_images(void)
     warc_images_options o;
     warc_images_options_init(&o);
     o.judge = judge_no_filenames;
+    judged_places jp = {0};
+    o.judge_ctx = &jp;
     char err[300];
     /* the hand-made WAT */
     char *p = data_path("wat/images.warc.wat.gz");
@@ -799,6 +812,8 @@ static void test_images(void)
     const char *log = s.log.data ? (const char *)s.log.data : "";
     CHECK(s.n == 9 && s.kept == 8 && s.optout == 3, "wat: %d images %d kept %d optout\n%s", s.n, s.kept, s.optout, log);
     CHECK(st.pages == 5 && st.bad_wat == 1 && st.records == 9 && st.images == 9 && st.kept == 8, "wat stats");
+    CHECK(jp.unknown >= 9 && jp.page == 0 && jp.none == 0, "wat: the judge sees no placement (%d %d %d)", jp.unknown,
+          jp.page, jp.none);
     CHECK(strstr(log, "https://example.org/static/fox.jpg|A red fox in the snow|alt|keep|0\n") != NULL, "%s", log);
     CHECK(strstr(log, "https://example.org/pics/no-alt.jpg|Only a title here|title|keep|0\n") != NULL, "%s", log);
     CHECK(strstr(log, "https://example.org/static/IMG_7007.JPG|-|-|filename|0\n") != NULL, "%s", log);
@@ -821,6 +836,7 @@ static void test_images(void)
     free(p);
     /* WARC responses: the Common Crawl page; stats summed over files */
     memset(&st, 0, sizeof st);
+    memset(&jp, 0, sizeof jp);
     const char *wf[] = {"cc-whirlwind/whirlwind.warc.gz", "pywb/iana.warc.gz", "warcio/example.warc.gz"};
     int per[3];
     for (int i = 0; i < 3; i++) {
@@ -835,6 +851,8 @@ static void test_images(void)
     CHECK(per[0] >= 7, "whirlwind: %d images", per[0]);
     CHECK(per[1] >= 16, "iana: %d images", per[1]);
     CHECK(per[2] == 0, "example.com has no images: %d", per[2]);
+    CHECK(jp.page >= per[0] + per[1] && jp.unknown == 0 && jp.none == 0,
+          "warc responses: the judge sees each image's placement (%d %d %d)", jp.page, jp.unknown, jp.none);
     CHECK(st.pages == 1 + 16 + 1 && st.revisits > 0 && st.not_html > 0, "pages %d revisits %d not_html %d",
           (int)st.pages, (int)st.revisits, (int)st.not_html);
     /* HTML without a Content-Type, or mislabelled but sniffed by the archive;

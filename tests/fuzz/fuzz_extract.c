@@ -9,9 +9,11 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static int judge_short(const char *text, void *ctx, const char **reason)
+static int judge_short(const char *text, const extract_image *img, void *ctx, const char **reason)
 {
     (void)ctx;
+    if (!img || !(img->placement & CC_PLACE_PAGE))
+        abort(); /* every page image is handed to the judge with its placement */
     if (strlen(text) < 5) {
         *reason = "too_short";
         return 0;
