@@ -328,7 +328,7 @@ static void test_warc(void)
     CHECK(o.status == 0, "warc exit %d: %s", o.status, tu_str(&o.err));
     tu_output_free(&o);
     CHECK_EQ_INT(q_int(ds, "SELECT count(*) FROM crawl_images c JOIN items i ON i.row_no = c.id "
-                           "WHERE c.url LIKE '%%/warc.jpg' AND c.placement IS NOT NULL AND i.placement IS c.placement "
+                           "WHERE c.url LIKE '%%/warc.jpg' AND c.placement = 'aside' AND i.placement IS c.placement "
                            "AND i.place_width = 200 AND i.place_height = 150 AND i.status = 'accepted'"),
                  1);
     CHECK_EQ_INT(q_int(ds, "SELECT count(*) FROM crawl_images c JOIN items i ON i.row_no = c.id "
