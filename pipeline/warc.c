@@ -125,6 +125,10 @@ static int list_image(const warc_image *im, void *ctx)
         ccbuf_printf(b, ",\"verdict\":\"reject:%s\"", im->reason);
     if (im->optout)
         ccbuf_printf(b, ",\"optout\":\"%s\"", optout_reason(im->optout));
+    if (im->placement != CC_PLACE_UNKNOWN) { /* what the verdict was reached with (WAT records: unknown) */
+        char placement[160];
+        ccbuf_printf(b, ",\"placement\":\"%s\"", cc_place_format(im->placement, placement, sizeof placement));
+    }
     ccbuf_puts(b, "}\n");
     fwrite(b->data, 1, b->len, l->o->out ? l->o->out : stdout);
     return l->o->crawl.run.stop && *l->o->crawl.run.stop;

@@ -163,7 +163,8 @@ int main(void)
         lines++;
     CHECK(lines == 6, "%d lines:\n%s", lines, out);
     char *want = xasprintf("{\"url\":\"%s/img/fox.jpg\",\"caption\":\"A red fox standing in deep snow\","
-                           "\"caption_source\":\"alt\",\"page_url\":\"%s\",\"verdict\":\"keep\"}", base, p1);
+                           "\"caption_source\":\"alt\",\"page_url\":\"%s\",\"verdict\":\"keep\",\"placement\":\"\"}",
+                           base, p1);
     CHECK(strstr(out, want) != NULL, "fox line missing:\n%s", out);
     free(want);
     CHECK(strstr(out, "\"caption\":\"IMG_1234.JPG\",\"caption_source\":\"alt\"") &&
@@ -171,6 +172,15 @@ int main(void)
     CHECK(strstr(out, "\"optout\":\"noai\"") != NULL, "noai page:\n%s", out);
     CHECK(strstr(out, "\"caption\":\"A bowl of ramen with a soft egg\",\"caption_source\":\"title\"") != NULL,
           "wat title:\n%s", out);
+    /* where each image sits: known for the WARC pages' images, not for the WAT's links */
+    CHECK(strstr(out, "/img/lighthouse.jpg") && strstr(strstr(out, "/img/lighthouse.jpg"), "\"placement\":\"\"}"),
+          "placement of a page image:\n%s", out);
+    {
+        const char *ramen = strstr(out, "ramen.jpg");
+        const char *eol = ramen ? strchr(ramen, '\n') : NULL;
+        CHECK(ramen && eol && !memmem(ramen, (size_t)(eol - ramen), "placement", 9), "a WAT image has no placement:\n%s",
+              out);
+    }
     /* every line is a JSON object with the five fields */
     for (const char *q = out; *q;) {
         const char *e = strchr(q, '\n');
