@@ -162,6 +162,13 @@ static int streq_null(const char *a, const char *b)
     return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
+/* A caption rule's reason ("too_short", or "caption_too_short" as older rows have it). */
+static int is_caption_reason(const char *reason)
+{
+    return reason && (caption_reason_parse(reason) > 0 ||
+                      (strncmp(reason, "caption_", 8) == 0 && caption_reason_parse(reason + 8) > 0));
+}
+
 /* Reasons a row without a sample can have that refilter knows how to judge. */
 static int keyless_judgeable(const char *reason)
 {
@@ -169,9 +176,7 @@ static int keyless_judgeable(const char *reason)
                                       "duplicate"};
     if (!reason)
         return 0;
-    if (caption_reason_parse(reason) > 0)
-        return 1;
-    if (strncmp(reason, "caption_", 8) == 0 && caption_reason_parse(reason + 8) > 0)
+    if (is_caption_reason(reason))
         return 1;
     for (size_t i = 0; i < sizeof img / sizeof img[0]; i++)
         if (strcmp(reason, img[i]) == 0)
@@ -252,6 +257,11 @@ static int load_row(const dataset_row *d, void *ctx)
     r->place = d->place;
     r->place.placement = xstrdup(d->place.placement);
     r->judge = r->key[0] || (r->status == DS_REJECTED && keyless_judgeable(r->reason));
+    /* a caption verdict stored without its caption cannot be reached again
+     * (crawls before 008 kept no text for the images they turned away): left
+     * as it is rather than judged as an empty caption */
+    if (!r->key[0] && !r->text && is_caption_reason(r->reason))
+        r->judge = 0;
     return 0;
 }
 

@@ -201,6 +201,18 @@ static void test_crawl_refilter(void)
     q_exec(ds, "UPDATE items SET placement = (SELECT c.placement FROM crawl_images c WHERE c.id = items.row_no) "
                "WHERE url LIKE '%/fox.jpg'");
 
+    /* a caption verdict stored without its caption (crawls before 008) is
+     * left as it is, not judged as an empty caption */
+    q_exec(ds, "UPDATE items SET caption = NULL, caption_raw = NULL WHERE url LIKE '%/file.jpg'");
+    tu_run_clipcrawl(&o, "refilter", ds, NULL);
+    CHECK(o.status == 0, "refilter exit %d: %s", o.status, tu_str(&o.err));
+    CHECK_EQ_INT(json_count(tu_str(&o.out), "examined"), 2);
+    CHECK_EQ_INT(json_count(tu_str(&o.out), "rejected_reason_changed"), 0);
+    tu_output_free(&o);
+    r = q_text(ds, "SELECT status || ':' || reason FROM items WHERE url LIKE '%%/file.jpg'");
+    CHECK_EQ_STR(r, "rejected:filename");
+    free(r);
+
     /* export: the copy keeps the facts */
     char *copy = xasprintf("%s/copy", work);
     tu_run_clipcrawl(&o, "export", ds, "-o", copy, "-q", NULL);
