@@ -122,7 +122,16 @@ typedef struct {
     toklist w;    /* words of fold */
     char *detail;
     size_t detaillen;
+    const caption_place *place; /* where the caption comes from; NULL = origin unknown (text alone) */
 } judge_ctx;
+
+/* The caption is a URL list's row (CC_PLACE_LIST): the picture is its
+ * subject, so shapes that read a name of a kind of picture as a page's
+ * furniture ("Tree City USA Logo", "Sippy Cup icon") do not fire. */
+static inline int cap_from_list(const judge_ctx *x)
+{
+    return x->place && (x->place->bits & CC_PLACE_LIST);
+}
 
 /* Unicode helpers (utf8proc). */
 int cap_is_nospace(int32_t c);  /* a script written without spaces (Han, kana, Thai...) */

@@ -49,6 +49,12 @@
  * of one or two lower-case words is a bracketed label ("(audio pick)").
  * "Lower-case" is what separates "Twitter logo" from "man holding a phone in
  * front of a Twitter logo": furniture labels are names, descriptions are not.
+ * For a URL list's row (cap_from_list: CC_PLACE_LIST) the picture is the
+ * caption's subject: a kind of picture (picture_kind: logo, icon, button,
+ * banner, header, thumbnail, profile photo...) is no furniture word, a
+ * call to action needs a social network's button, and a credit is written
+ * out (list_credit: "Foto: X", "Photo by X", ©), not a media word or "by"
+ * opening a title.
  * The word lists behind F_FURNITURE, F_CTA, F_CONNECTOR, F_CREDIT, F_AGENCY,
  * F_RATING, F_STARWORD, F_HOMELINK, F_PROMO, F_COUNTER, F_GOTO, F_SPONSOR,
  * F_SUBSCRIPTION, F_WEATHER and F_PHONE are sections of
@@ -357,6 +363,22 @@ static int byline(const swords *s, size_t st)
     return 1;
 }
 
+/* A credit as a URL list's row writes it (CC_PLACE_LIST): the media or
+ * credit word S->v[ST] followed by a colon ("Foto: EFE", "Credit: Reuters")
+ * or by "by" ("Photo by John Smith", "Foto von Max Muster"). A bare media
+ * word before a title and a byline are a list's titles there. */
+static int list_credit(const swords *s, size_t st)
+{
+    static const char *const by[] = {"by", "von", "par", "por", "door", "di", "av", "af", "przez", "via", NULL};
+    const sword *m = &s->v[st];
+    if (!(m->flags & F_CREDIT) || st + 1 >= s->n)
+        return 0;
+    const char *p = m->w + m->wl, *e = s->v[st + 1].w;
+    if (memchr(p, ':', (size_t)(e - p)) || memmem(p, (size_t)(e - p), "\xef\xbc\x9a", 3))
+        return 1;
+    return word_is(&s->v[st + 1], by);
+}
+
 /* Returns the index of the first word of a credit segment that runs to the
  * end of the caption (its marker, or a leading agency), or s->n if none.
  * A segment is: a marker (F_CREDIT word, ©, "(c)") or an agency, then only
@@ -396,6 +418,11 @@ static size_t credit_start(const judge_ctx *x, const swords *s, int *agency_only
         if (!at_sep && !copyright)
             continue;
         int marker = copyright || (m->flags & F_CREDIT) || glued_credit(m) || byline(s, st);
+        /* in a URL list a media word and a bare byline open a title ("Photograph -
+         * Sunset At Jaffa Beach by Isam Awad", "Фото CINEMAX Dostyk", "by Kelvin
+         * Zyteng - Abstract Fire"): there a credit is written out */
+        if (marker && !copyright && !glued_credit(m) && cap_from_list(x) && !list_credit(s, st))
+            marker = 0;
         int agency = (m->flags & F_AGENCY) != 0;
         if (!marker && !agency)
             continue;
@@ -661,18 +688,52 @@ static int avatar_word(const sword *w)
     return cap_in_list(av, w->f, w->fl);
 }
 
+/* A furniture word that names a kind of picture (a logo, an icon, a
+ * button, a banner, a header, a thumbnail, a symbol, a profile photo,
+ * author photo or headshot, the words of these [furniture] phrases in
+ * their languages; "Vereinslogo", "Sportbanner"), which a URL list's
+ * caption names as its subject. Badges, seals, certificates, counters, avatars,
+ * spacers and widgets are not kinds of picture but furniture wherever
+ * they are. */
+static int picture_kind(const sword *w)
+{
+    static const char *const kinds[] = {
+        "logo", "logos", "logotype", "logotipo", "logotyp", "логотип", "icon", "icons", "icone", "icono", "icona",
+        "ikon", "ikone", "ikona", "иконка", "значок", "pictogram", "piktogramm", "banner", "banners", "banniere",
+        "button", "buttons", "bouton", "boton", "botao", "pulsante", "knop", "knopf", "przycisk", "кнопка",
+        "thumbnail", "miniatur", "miniature", "miniatura", "vignette", "symbol", "symbole", "simbolo", "header",
+        "headshot", "head", "shot", "author", "auteur", "autor", "autore", "autora", "autorenfoto", "autorenbild",
+        "profile", "profil", "perfil", "profilo", "profilowe", "профиля", "автора", "photo", "picture", "image", "foto",
+        "imagen", "immagine", "imagem", "zdjecie", "фото", "profilbild", "profilfoto", "profielfoto",
+        "profielafbeelding", "auteursfoto", NULL};
+    if (word_is(w, kinds))
+        return 1;
+    static const char *const heads[] = {"logo", "banner", NULL};
+    for (int i = 0; heads[i]; i++) {
+        size_t hl = strlen(heads[i]);
+        if (w->fl >= hl + 3 && memcmp(w->f + w->fl - hl, heads[i], hl) == 0)
+            return compound_furniture(w);
+    }
+    return 0;
+}
+
 /* Words [a, b) of a caption as a logo/badge label: a furniture word with
  * at most two other words, at most one lower-case ("SPAR Logo"); or three
  * capitalised ones ("Wake News Radio logo 1"); or, when the furniture word
  * ends the label, two of any case ("sky news logo"). Returns the furniture
  * word or NULL. */
-static const sword *logo_label(const swords *s, size_t a, size_t b)
+static const sword *logo_label(const swords *s, size_t a, size_t b, int list)
 {
     size_t heads = 0, left = 0, lower = 0;
     const sword *head = NULL;
     int head_last = 0, avatar = 0;
     for (size_t i = a; i < b; i++) {
         const sword *w = &s->v[i];
+        /* in a URL list "Tree City USA Logo", "Sippy Cup icon", "Frank Grillo
+         * Profile Photo" name what the picture is: a kind of picture is no
+         * furniture word there (badges, seals, counters and the like still are) */
+        if (list && ((w->flags & F_FURNITURE) || compound_furniture(w)) && picture_kind(w))
+            continue;
         if (((w->flags & F_FURNITURE) || compound_furniture(w)) && !w->glued_next) {
             /* "Flag of the United States", "Logo of the 2024 Games",
              * "Thumbnail for Locago - Tourism Template": the furniture is
@@ -837,11 +898,13 @@ static int avatar_label(const judge_ctx *x, const swords *s)
         if (r <= 2 || names)
             return 1;
     }
-    /* "NAME's picture": the possessive joined to a one-word name */
+    /* "NAME's picture", "NAME's profile photo": the possessive joined to a
+     * one-word name */
     static const char *const own[] = {"picture", "avatar", "photo", "image", "profile", NULL};
     const char *q;
-    if (s->n == 3 && word_is(&s->v[2], own) && (q = possessive_s(x, &s->v[1])) && s->v[0].w + s->v[0].wl == q)
-        return 1;
+    if ((s->n == 3 || (s->n == 4 && word_is(&s->v[3], own))) && word_is(&s->v[2], own) &&
+        (q = possessive_s(x, &s->v[1])) && s->v[0].w + s->v[0].wl == q)
+        return 1; /* "jputtgen's picture", "antonela223949's profile photo" */
     return 0;
 }
 
@@ -858,7 +921,7 @@ static int shape_logo(judge_ctx *x, const swords *s)
     for (size_t i = 0; i < s->n; i++)
         if (s->v[i].flags & (F_PRODUCT | F_GARMENT))
             return 0;
-    const sword *head = logo_label(s, 0, s->n);
+    const sword *head = logo_label(s, 0, s->n, cap_from_list(x));
     if (!head) {
         /* "Belize Weather Banner - Black Orchid Resort": one segment is a
          * label, the others are names */
@@ -866,7 +929,7 @@ static int shape_logo(judge_ctx *x, const swords *s)
         int names = 1;
         for (size_t k = 0; n >= 2 && k < n; k++) {
             size_t a = st[k], b = k + 1 < n ? st[k + 1] : s->n;
-            const sword *h = logo_label(s, a, b);
+            const sword *h = logo_label(s, a, b, cap_from_list(x));
             if (h && !head)
                 head = h;
             else if (!name_segment(s, a, b))
@@ -996,6 +1059,13 @@ static int cta_label(judge_ctx *x, const swords *s)
         lower += !w->upper;
     }
     if (social && !cta && describes(s))
+        return 0;
+    /* in a URL list a call-to-action verb opens a title ("Download Night Watch
+     * Racing", "Learn To Paint Florals") and a network's name is a topic
+     * ("1000 images about JEANS! on Pinterest"): only a network's own button
+     * ("Download on the App Store", "Share on Facebook") or its name alone is
+     * furniture there */
+    if (cap_from_list(x) && !(social && (cta || left == 0)))
         return 0;
     if ((cta || social) && left <= (cta ? 3u : 2u) && lower <= 1) {
         snprintf(x->detail, x->detaillen, cta ? "call to action" : "social network badge");

@@ -1104,7 +1104,6 @@ caption_verdict caption_judge(const caption_filter *f, const char *text, size_t 
 caption_verdict caption_judge_placed(const caption_filter *f, const char *text, size_t n, const caption_place *place,
                                      ccbuf *normalised_out)
 {
-    (void)place; /* the placement rule (filters/caption-place.c) is being written; until then text alone */
     caption_verdict v;
     memset(&v, 0, sizeof v);
     ccbuf norm = {0};
@@ -1115,6 +1114,7 @@ caption_verdict caption_judge_placed(const caption_filter *f, const char *text, 
     x.nlen = norm.len;
     x.detail = v.detail;
     x.detaillen = sizeof v.detail;
+    x.place = place;
     caption_reason r = CAPTION_KEEP;
     if (rule_empty(&x)) {
         r = CAPTION_EMPTY;

@@ -114,7 +114,11 @@ typedef struct {
 
 /* caption_judge() with the page's facts about the image: the placement
  * rule may then reject a caption the text alone would keep (detail names
- * the facts). place NULL is caption_judge(). */
+ * the facts). With CC_PLACE_LIST (a URL list's row) the picture is the
+ * caption's subject: the furniture shapes that read a kind of picture
+ * ("Tree City USA Logo"), a verb or media word opening a title, or a
+ * network named as a topic as a page's furniture do not fire
+ * (caption-shape.c, filters/README.md). place NULL is caption_judge(). */
 caption_verdict caption_judge_placed(const caption_filter *f, const char *text, size_t n, const caption_place *place,
                                      ccbuf *normalised_out);
 

@@ -202,6 +202,64 @@ static void test_shapes(void)
     caption_filter_free(f);
 }
 
+/* A URL list's row (CC_PLACE_LIST, as fetch judges it): the picture is the
+ * caption's subject, so a kind of picture with a name, a call-to-action verb
+ * opening a title, a media word before a title and a network named as a
+ * topic are kept there; the same text with no origin (caption_judge) or
+ * from a page (CC_PLACE_PAGE) keeps today's verdict. Share buttons, badges,
+ * "logo" alone, explicit credits and file names are rejected anywhere. */
+static void test_list_rows(void)
+{
+    caption_filter *f = caption_filter_new(NULL);
+    static const struct {
+        const char *text, *alone, *list;
+    } cases[] = {
+        {"Tree City USA Logo", "boilerplate", "keep"},
+        {"Sippy Cup icon", "boilerplate", "keep"},
+        {"Retro Robot Shape Button", "boilerplate", "keep"},
+        {"Frank Grillo Profile Photo", "boilerplate", "keep"},
+        {"Batman Arkham Knight new header", "boilerplate", "keep"},
+        {"SermonAudio Android Edition - screenshot thumbnail", "boilerplate", "keep"},
+        {"Vereinslogo FC Musterstadt", "boilerplate", "keep"},
+        {"Download Night Watch Racing", "boilerplate", "keep"},
+        {"Learn To Paint Florals", "boilerplate", "keep"},
+        {"Photograph - Sunset At Jaffa Beach by Isam Awad", "boilerplate", "keep"},
+        {"Фото CINEMAX Dostyk Multiplex Алматы.", "boilerplate", "keep"},
+        {"by Kelvin Zyteng - Abstract Fire & Fireworks", "boilerplate", "keep"},
+        {"1000 images about JEANS! on Pinterest | Trousers Zara and Paint", "boilerplate", "keep"},
+        /* furniture in a list too */
+        {"Top 100 Food Blogs Badge", "boilerplate", "boilerplate"},
+        {"logo", "boilerplate", "boilerplate"},
+        {"Twitter logo", "boilerplate", "boilerplate"},
+        {"Share on Facebook", "boilerplate", "boilerplate"},
+        {"Download on the App Store", "boilerplate", "boilerplate"},
+        {"Get it on Google Play", "boilerplate", "boilerplate"},
+        {"Click here", "boilerplate", "boilerplate"},
+        {"Foto: dpa", "boilerplate", "boilerplate"},
+        {"Photo by Jane Doe", "boilerplate", "boilerplate"},
+        {"© Max Mustermann / Reuters", "boilerplate", "boilerplate"},
+        {"Jane Doe/Getty Images", "boilerplate", "boilerplate"},
+        {"avatar for user conserv", "boilerplate", "boilerplate"},
+        {"antonela223949's profile photo", "boilerplate", "boilerplate"},
+        {"IMG_1234.JPG", "filename", "filename"},
+        {"A golden retriever puppy sleeping on a blue blanket", "keep", "keep"},
+    };
+    const caption_place list = {CC_PLACE_LIST, 0, 0, 0}, page = {CC_PLACE_PAGE, 0, 0, 0};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *t = cases[i].text;
+        caption_verdict a = caption_judge(f, t, strlen(t), NULL);
+        caption_verdict p = caption_judge_placed(f, t, strlen(t), &page, NULL);
+        caption_verdict l = caption_judge_placed(f, t, strlen(t), &list, NULL);
+        CHECK(strcmp(a.reason, cases[i].alone) == 0, "'%s' (text alone): expected %s, got %s (%s)", t, cases[i].alone,
+              a.reason, a.detail);
+        CHECK(strcmp(p.reason, cases[i].alone) == 0, "'%s' (on a page): expected %s, got %s (%s)", t, cases[i].alone,
+              p.reason, p.detail);
+        CHECK(strcmp(l.reason, cases[i].list) == 0, "'%s' (a list row): expected %s, got %s (%s)", t, cases[i].list,
+              l.reason, l.detail);
+    }
+    caption_filter_free(f);
+}
+
 static void test_config(void)
 {
     filter_config d, c;
@@ -458,6 +516,11 @@ static void test_cli(void)
     o = run_cmd(cmd);
     CHECK_EQ_STR(o, "keep\tFish &amp; chips by the sea\nreject:boilerplate\tclick here\nreject:empty\t\n[rc=0]");
     free(o);
+    /* --placement list judges as fetch judges a URL list's rows */
+    snprintf(cmd, sizeof cmd, "'%s' check-caption --placement list 'Tree City USA Logo' 'Share on Facebook' && '%s' check-caption 'Tree City USA Logo'", bin, bin);
+    o = run_cmd(cmd);
+    CHECK_EQ_STR(o, "keep\tTree City USA Logo\nreject:boilerplate\tShare on Facebook\nreject:boilerplate\tTree City USA Logo\n[rc=0]");
+    free(o);
     snprintf(cmd, sizeof cmd, "'%s' check-caption --languages en 'Ein großer Hund spielt im Garten mit einem roten Ball und zwei Kindern'", bin);
     o = run_cmd(cmd);
     CHECK(strncmp(o, "reject:language\t", 16) == 0, "%s", o);
@@ -494,6 +557,7 @@ int main(void)
     test_config();
     test_language_and_repeats();
     test_shapes();
+    test_list_rows();
     test_labelled();
     test_cli();
     return check_summary();

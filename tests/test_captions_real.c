@@ -32,9 +32,10 @@
  * rows taken from pages, where the string sits on its page as clipcrawl's own
  * extractor finds it (placement bits, declared size, alt repeats; made by
  * placement.py). Beside the text-only figures the test prints the same
- * figures with those rows judged by caption_judge_placed() and the rest (LAION
- * rows, strings the extractor does not find) by caption_judge(), as crawl
- * would: per-reason tables for dev and the dev pool, summary lines for
+ * figures with those rows judged by caption_judge_placed(), the LAION rows
+ * by caption_judge_placed() with CC_PLACE_LIST (as fetch judges a URL list's
+ * rows) and the rest (strings the extractor does not find) by
+ * caption_judge(), as crawl and fetch would: per-reason tables for dev and the dev pool, summary lines for
  * held-out. CAPTIONS_SHOW=dev-placed (or devpool-placed) lists those misses
  * with each row's placement. */
 #include <stdint.h>
@@ -127,6 +128,18 @@ static int selected(const row *r, const selection *s)
     return !s->corpus || in_corpus(r->unit, s->corpus) != s->except;
 }
 
+/* Where crawl's judge says R's caption comes from: a LAION row is a URL
+ * list's row (fetch judges it with CC_PLACE_LIST), a row from a page with
+ * a placement.tsv row sits there, and any other row (a string the extractor
+ * does not find) is judged on its text alone (NULL). */
+static const caption_place *crawl_place(const row *r)
+{
+    static const caption_place list = {CC_PLACE_LIST, 0, 0, 0};
+    if (in_corpus(r->unit, "laion"))
+        return &list;
+    return r->place_text ? &r->place : NULL;
+}
+
 /* The figures for the rows SEL picks; with sel.table the per-reason table,
  * else one summary line; with sel.list the misses (CAPTIONS_SHOW). */
 static figures evaluate(const caption_filter *f, const row *rows, size_t n, selection sel)
@@ -140,9 +153,9 @@ static figures evaluate(const caption_filter *f, const row *rows, size_t n, sele
         if (!selected(&rows[i], &sel))
             continue;
         const row *r = &rows[i];
-        caption_verdict v = sel.placed && r->place_text
-                                ? caption_judge_placed(f, r->text, strlen(r->text), &r->place, NULL)
-                                : caption_judge(f, r->text, strlen(r->text), NULL);
+        const caption_place *pl = sel.placed ? crawl_place(r) : NULL;
+        caption_verdict v = pl ? caption_judge_placed(f, r->text, strlen(r->text), pl, NULL)
+                               : caption_judge(f, r->text, strlen(r->text), NULL);
         const char *label = sel.first && rows[i].first ? rows[i].first : rows[i].label;
         if (strcmp(label, "ambiguous") == 0) {
             g.ambiguous++;
@@ -166,7 +179,10 @@ static figures evaluate(const caption_filter *f, const row *rows, size_t n, sele
         if (lab == CAPTION_ISBN && p != CAPTION_ISBN)
             g.isbn_missed++;
         if (p != lab && sel.list && show(split, sel.placed)) {
-            if (sel.placed && r->place_text)
+            if (pl && !r->place_text)
+                fprintf(stderr, "  %s: expected %-11s got %-11s %s  [%s]  (%s %s)  place=list\n", split, label,
+                        caption_reason_name((caption_reason)p), r->text, v.detail, r->unit, r->attr);
+            else if (pl)
                 fprintf(stderr, "  %s: expected %-11s got %-11s %s  [%s]  (%s %s)  place=%s %dx%d repeats=%d\n", split,
                         label, caption_reason_name((caption_reason)p), r->text, v.detail, r->unit, r->attr,
                         *r->place_text ? r->place_text : "page", r->place.width, r->place.height, r->place.repeats);
@@ -440,7 +456,8 @@ int main(void)
     }
     /* As crawl judges: rows with a placement row (where their string sits on
      * its page) through caption_judge_placed(), the rest on text alone. */
-    printf("\nas crawl judges (rows from pages with a placement: caption_judge_placed; the others on text alone):\n");
+    printf("\nas crawl judges (rows from pages with a placement: caption_judge_placed with it; LAION rows: "
+           "caption_judge_placed with CC_PLACE_LIST, as fetch judges a URL list's rows; the others on text alone):\n");
     size_t cover[3], pages[3];
     const char *const parts[3] = {"dev", "heldout", "devpool"};
     for (int k = 0; k < 3; k++) {
@@ -451,7 +468,8 @@ int main(void)
     figures cpv = {.f1 = 1.0};
     if (n > nset)
         cpv = evaluate(f, rows, n, (selection){"devpool", NULL, 0, 1, 1, 0, 1});
-    printf("\ntext alone vs as crawl judges, all rows and rows from pages:\n");
+    printf("\ntext alone vs as crawl judges, all rows, rows from pages and LAION rows (as list rows):\n");
+    figures lc[3][2] = {{{0}}};
     for (int k = 0; k < 3; k++) {
         if (k == 2 && n == nset)
             break;
@@ -459,6 +477,8 @@ int main(void)
             evaluate(f, rows, n, (selection){parts[k], NULL, 0, 0, 0, 0, placed});
         for (int placed = 0; placed < 2; placed++)
             evaluate(f, rows, n, (selection){parts[k], "laion", 1, 0, 0, 0, placed});
+        for (int placed = 0; placed < 2; placed++)
+            lc[k][placed] = evaluate(f, rows, n, (selection){parts[k], "laion", 0, 0, 0, 0, placed});
     }
     /* Where the rows were labelled twice: how far the two annotators agree, and
      * the figures against the first annotator's labels alone. */
@@ -522,6 +542,12 @@ int main(void)
     CHECK(cdv.f1 >= 0.969 && cdv.frr <= 0.01, "dev as crawl judges: reject F1 %.3f >= 0.969, wrongly rejected %.2f%% <= 1%%",
           cdv.f1, 100.0 * cdv.frr);
     CHECK(cpv.f1 >= 0.918, "labelled dev pool as crawl judges: reject F1 %.3f >= 0.918", cpv.f1);
+    /* LAION rows as fetch judges them (list rows: the picture is the
+     * caption's subject) */
+    CHECK(lc[0][1].f1 >= 0.98, "dev LAION rows as list rows: reject F1 %.3f >= 0.98", lc[0][1].f1);
+    CHECK(n == nset || (lc[2][1].f1 >= 0.96 && lc[2][1].prec >= 0.98),
+          "labelled dev pool LAION rows as list rows: reject F1 %.3f >= 0.96, precision %.3f >= 0.98", lc[2][1].f1,
+          lc[2][1].prec);
     caption_filter_free(f);
     free(rows);
     ccbuf_free(&file);

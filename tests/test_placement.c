@@ -121,6 +121,7 @@ static void make_site(void)
     put_jpeg("img/warc.jpg", 5);
     put_jpeg("img/wat.jpg", 6);
     put_jpeg("img/short.jpg", 7);
+    put_jpeg("img/logo-list.jpg", 8);
     tu_printf_under(site, "short.html", PAGE_HEAD "<main><img src=\"/img/short.jpg\" alt=\"Fox\"></main></body></html>\n");
     tu_printf_under(site, "page.html",
                     PAGE_HEAD "<nav><a href=\"/\"><img src=\"/img/home.jpg\" alt=\"Home page of the garden club\" "
@@ -278,7 +279,10 @@ static void test_fetch(void)
 {
     char *ds = xasprintf("%s/fetch", work), *list = xasprintf("%s/list.tsv", work);
     FILE *f = fopen(list, "w");
-    fprintf(f, "url\tcaption\n%s/img/list.jpg\tA tabby cat sleeping on a sunny windowsill\n", base);
+    /* "Tree City USA Logo" is furniture by its text alone, but a list names
+     * its picture: fetch judges it as a list row and keeps it */
+    fprintf(f, "url\tcaption\n%s/img/list.jpg\tA tabby cat sleeping on a sunny windowsill\n"
+               "%s/img/logo-list.jpg\tTree City USA Logo\n", base, base);
     fclose(f);
     tu_output o;
     tu_run_clipcrawl(&o, "fetch", list, "-o", ds, "--allow-private", "-q", NULL);
@@ -286,9 +290,12 @@ static void test_fetch(void)
     tu_output_free(&o);
     CHECK_EQ_INT(q_int(ds, "SELECT count(*) FROM items WHERE status = 'accepted' AND placement = 'list' "
                            "AND place_width IS NULL AND alt_repeats IS NULL"),
-                 1);
+                 2);
+    tu_run_clipcrawl(&o, "check-caption", "Tree City USA Logo", NULL);
+    CHECK(strncmp(tu_str(&o.out), "reject:boilerplate\t", 19) == 0, "text alone: %s", tu_str(&o.out));
+    tu_output_free(&o);
     tu_run_clipcrawl(&o, "refilter", ds, "--dry-run", NULL);
-    CHECK_EQ_INT(json_count(tu_str(&o.out), "as_list_rows"), 1);
+    CHECK_EQ_INT(json_count(tu_str(&o.out), "as_list_rows"), 2);
     CHECK_EQ_INT(json_count(tu_str(&o.out), "with_page_placement"), 0);
     tu_output_free(&o);
     free(ds);
@@ -373,8 +380,9 @@ static void test_migration(void)
     tu_output o;
     tu_run_clipcrawl(&o, "refilter", ds, NULL); /* a writer: migrates */
     CHECK(o.status == 0, "refilter on a version-7 index: exit %d: %s", o.status, tu_str(&o.err));
-    /* the list row is known by its caption_source and judged as one */
-    CHECK_EQ_INT(json_count(tu_str(&o.out), "as_list_rows"), 1);
+    /* the list rows are known by their caption_source and judged as such
+     * ("Tree City USA Logo" stays accepted) */
+    CHECK_EQ_INT(json_count(tu_str(&o.out), "as_list_rows"), 2);
     tu_output_free(&o);
     CHECK(q_int(ds, "PRAGMA user_version") >= 8, "user_version after migrating");
     CHECK_EQ_INT(q_int(ds, "SELECT count(*) FROM pragma_table_info('items') WHERE name IN "
@@ -383,7 +391,7 @@ static void test_migration(void)
     CHECK_EQ_INT(q_int(ds, "SELECT count(*) FROM pragma_table_info('crawl_images') WHERE name IN "
                            "('placement', 'place_width', 'place_height', 'alt_repeats')"),
                  4);
-    CHECK_EQ_INT(q_int(ds, "SELECT count(*) FROM items WHERE status = 'accepted' AND placement = 'list'"), 1);
+    CHECK_EQ_INT(q_int(ds, "SELECT count(*) FROM items WHERE status = 'accepted' AND placement = 'list'"), 2);
     free(ds);
 }
 
