@@ -144,6 +144,8 @@ int cmd_query(int argc, char **argv);
 int cmd_embed(int argc, char **argv);
 int cmd_classify(int argc, char **argv);
 int cmd_check_caption(int argc, char **argv);
+int cmd_page(int argc, char **argv);
+extern const char page_usage[]; /* its help text, in cmd-page.c */
 int cmd_filters(int argc, char **argv);
 #define CHECK_CAPTION_USAGE \
     "usage: clipcrawl check-caption [--filters FILE] [options] [--explain]\n" \

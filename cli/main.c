@@ -17,6 +17,7 @@ static const cli_command commands[] = {
     {"merge", cmd_merge, "join datasets (the parts of a --part run) into one", merge_usage},
     {"crawl", cmd_crawl, "crawl seed pages for captioned images into shards", crawl_usage},
     {"warc", cmd_warc, "take captioned images from WARC/WAT archives, then download them", warc_usage},
+    {"page", cmd_page, "why the images of one saved HTML page would be taken or skipped (JSON lines)", page_usage},
     {"check-caption", cmd_check_caption, "the caption filter's verdict and reason for each line", CHECK_CAPTION_USAGE},
     {"filters", cmd_filters, "print or check the filter configuration file", FILTERS_USAGE},
     {"embed", cmd_embed, "CLIP embeddings, token ids and the similarity matrix as JSON", "usage: clipcrawl embed --model M [--image FILE]... [--text TEXT]... [--pixels]\n                      [--tokenizer DIR] [--precision fp32|bf16] [--threads N] [--batch N]\n  Prints {\"model\":{...},\"images\":[{\"path\",\"embedding\"}],\"texts\":[{\"text\",\"tokens\",\"embedding\"}],\"similarity\":[[...]]}\n  Embeddings are L2-normalised; similarity[i][j] = cosine(image i, text j).\n  --pixels adds each image's preprocessed tensor shape and the sha256 of its f32le CHW bytes.\n  --model defaults to $CLIPCRAWL_MODEL; the tokenizer is read from the model dir unless --tokenizer.\n"},

@@ -68,10 +68,15 @@ const caption_place *judge_image_place(const extract_image *img, caption_place *
     return out;
 }
 
-int judge_page_caption(const char *text, const extract_image *img, void *ctx, const char **reason)
+caption_verdict judge_page_verdict(const caption_filter *f, const char *text, const extract_image *img)
 {
     caption_place pl;
-    caption_verdict v = caption_judge_placed(ctx, text, strlen(text), judge_image_place(img, &pl), NULL);
+    return caption_judge_placed(f, text, strlen(text), judge_image_place(img, &pl), NULL);
+}
+
+int judge_page_caption(const char *text, const extract_image *img, void *ctx, const char **reason)
+{
+    caption_verdict v = judge_page_verdict(ctx, text, img);
     *reason = v.reason;
     return v.code == CAPTION_KEEP;
 }

@@ -69,9 +69,13 @@ const caption_place *judge_place(const dataset_place *stored, caption_place *out
  * the pipeline and refilter judge it again with the same facts. */
 const caption_place *judge_image_place(const extract_image *img, caption_place *out);
 
-/* Rule 1 as extract.h's judge of a page's caption candidates (crawl, warc,
- * `page`): ctx is the caption_filter; the text is judged with
- * judge_image_place(img) by caption_judge_placed(). */
+/* Rule 1 for a caption candidate of a page's image: text judged by
+ * caption_judge_placed() with judge_image_place(img) (img NULL: the text
+ * alone). The verdict with its detail (`page` prints it). */
+caption_verdict judge_page_verdict(const caption_filter *f, const char *text, const extract_image *img);
+
+/* The same as extract.h's judge of a page's caption candidates (crawl, warc,
+ * `page`): ctx is the caption_filter. */
 int judge_page_caption(const char *text, const extract_image *img, void *ctx, const char **reason);
 
 /* What is known about a sample. Zero-initialise, then set what is known. */
