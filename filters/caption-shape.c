@@ -51,8 +51,9 @@
  * front of a Twitter logo": furniture labels are names, descriptions are not.
  * For a URL list's row (cap_from_list: CC_PLACE_LIST) the picture is the
  * caption's subject: a kind of picture (picture_kind: logo, icon, button,
- * banner, header, thumbnail, profile photo...) is no furniture word, a
- * call to action needs a social network's button, and a credit is written
+ * header, thumbnail, profile photo...) is no furniture word, a call to
+ * action is a verb with at most one other word or a social network's
+ * button (a verb before a longer title opens the title), and a credit is written
  * out (list_credit: "Foto: X", "Photo by X", ©), not a media word or "by"
  * opening a title.
  * The word lists behind F_FURNITURE, F_CTA, F_CONNECTOR, F_CREDIT, F_AGENCY,
@@ -689,17 +690,17 @@ static int avatar_word(const sword *w)
 }
 
 /* A furniture word that names a kind of picture (a logo, an icon, a
- * button, a banner, a header, a thumbnail, a symbol, a profile photo,
- * author photo or headshot, the words of these [furniture] phrases in
- * their languages; "Vereinslogo", "Sportbanner"), which a URL list's
- * caption names as its subject. Badges, seals, certificates, counters, avatars,
- * spacers and widgets are not kinds of picture but furniture wherever
- * they are. */
+ * button, a header, a thumbnail, a symbol, a profile photo, author photo
+ * or headshot, the words of these [furniture] phrases in their languages;
+ * "Vereinslogo"), which a URL list's caption names as its subject.
+ * Badges, banners, seals, certificates, counters, avatars, spacers and
+ * widgets are not kinds of picture but a site's furniture wherever they
+ * are ("Home Tones blog category banner"). */
 static int picture_kind(const sword *w)
 {
     static const char *const kinds[] = {
         "logo", "logos", "logotype", "logotipo", "logotyp", "логотип", "icon", "icons", "icone", "icono", "icona",
-        "ikon", "ikone", "ikona", "иконка", "значок", "pictogram", "piktogramm", "banner", "banners", "banniere",
+        "ikon", "ikone", "ikona", "иконка", "значок", "pictogram", "piktogramm",
         "button", "buttons", "bouton", "boton", "botao", "pulsante", "knop", "knopf", "przycisk", "кнопка",
         "thumbnail", "miniatur", "miniature", "miniatura", "vignette", "symbol", "symbole", "simbolo", "header",
         "headshot", "head", "shot", "author", "auteur", "autor", "autore", "autora", "autorenfoto", "autorenbild",
@@ -708,13 +709,7 @@ static int picture_kind(const sword *w)
         "profielafbeelding", "auteursfoto", NULL};
     if (word_is(w, kinds))
         return 1;
-    static const char *const heads[] = {"logo", "banner", NULL};
-    for (int i = 0; heads[i]; i++) {
-        size_t hl = strlen(heads[i]);
-        if (w->fl >= hl + 3 && memcmp(w->f + w->fl - hl, heads[i], hl) == 0)
-            return compound_furniture(w);
-    }
-    return 0;
+    return w->fl >= 7 && memcmp(w->f + w->fl - 4, "logo", 4) == 0 && compound_furniture(w);
 }
 
 /* Words [a, b) of a caption as a logo/badge label: a furniture word with
@@ -975,6 +970,10 @@ static int shape_cta(judge_ctx *x, const swords *s)
     }
     if (cta_label(x, s))
         return 1;
+    /* "Download NitrOlympX 2016 - Top Fuel Bike Eliminations Video": in a URL
+     * list a segment with a verb is part of a title */
+    if (cap_from_list(x))
+        return 0;
     size_t st[8], n = segments(x, s, st, 8);
     if (n < 2)
         return 0;
@@ -1023,11 +1022,12 @@ static int cta_label(judge_ctx *x, const swords *s)
     static const char *const of[] = {"of", "von", "des", "de", "du", "di", "del", "della", "van", NULL};
     if (cta && (s->v[first].flags & F_CTA) && first + 1 < s->n && word_is(&s->v[first + 1], of))
         cta = 0;
-    /* "Email Marketing Strategies": e-mail as a noun before other words */
+    /* "Email Marketing Strategies": e-mail as a noun before other words (in a
+     * URL list also before a lower-case one: "email marketing") */
     static const char *const nouns[] = {"email", "mail", "e-mail", NULL};
     for (int k = 0; cta && first + 1 < s->n && nouns[k]; k++)
         if (strlen(nouns[k]) == s->v[first].fl && memcmp(nouns[k], s->v[first].f, s->v[first].fl) == 0 &&
-            !(s->v[first + 1].flags & F_TRIVIAL) && s->v[first + 1].upper)
+            !(s->v[first + 1].flags & F_TRIVIAL) && (s->v[first + 1].upper || cap_from_list(x)))
             cta = 0;
     size_t social = 0, left = 0, lower = 0;
     for (size_t i = 0; i < s->n; i++) {
@@ -1060,12 +1060,13 @@ static int cta_label(judge_ctx *x, const swords *s)
     }
     if (social && !cta && describes(s))
         return 0;
-    /* in a URL list a call-to-action verb opens a title ("Download Night Watch
-     * Racing", "Learn To Paint Florals") and a network's name is a topic
-     * ("1000 images about JEANS! on Pinterest"): only a network's own button
-     * ("Download on the App Store", "Share on Facebook") or its name alone is
-     * furniture there */
-    if (cap_from_list(x) && !(social && (cta || left == 0)))
+    /* in a URL list a call-to-action verb before two or more words opens a
+     * title ("Download Night Watch Racing", "Learn To Paint Florals") and a
+     * network's name beside other words is a topic ("1000 images about
+     * JEANS! on Pinterest"): there a button is a verb and at most one word
+     * ("Download PDF", "Buy Tickets", "Watch the trailer"), a network's own
+     * button ("Download on the App Store") or a network's name alone */
+    if (cap_from_list(x) && ((cta && !social && left > 1) || (!cta && social && left > 0)))
         return 0;
     if ((cta || social) && left <= (cta ? 3u : 2u) && lower <= 1) {
         snprintf(x->detail, x->detaillen, cta ? "call to action" : "social network badge");

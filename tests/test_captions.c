@@ -229,6 +229,11 @@ static void test_list_rows(void)
         {"1000 images about JEANS! on Pinterest | Trousers Zara and Paint", "boilerplate", "keep"},
         /* furniture in a list too */
         {"Top 100 Food Blogs Badge", "boilerplate", "boilerplate"},
+        {"Belize Weather Banner - Black Orchid Resort", "boilerplate", "boilerplate"},
+        {"Download PDF", "boilerplate", "boilerplate"},
+        {"Buy Tickets", "boilerplate", "boilerplate"},
+        {"Watch the trailer", "boilerplate", "boilerplate"},
+        {"Download NitrOlympX 2016 - Top Fuel Bike Eliminations Video", "boilerplate", "keep"},
         {"logo", "boilerplate", "boilerplate"},
         {"Twitter logo", "boilerplate", "boilerplate"},
         {"Share on Facebook", "boilerplate", "boilerplate"},
