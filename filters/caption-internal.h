@@ -4,6 +4,7 @@
  * caption-unsafe.c holds the `unsafe` rule (sexual and violent cues);
  * caption-shape.c holds the shape rules for page furniture (credit lines,
  * logos/badges, share/subscribe calls to action, ratings, bracketed labels);
+ * caption-place.c judges a page's caption with its placement facts;
  * caption-ids.c the identifier checks with checksums (IBAN, EAN/GTIN) and
  * e-mail / data: URI shapes; caption-names.c URLs, paths, file names and
  * slugs. They all work on a judge_ctx: the normalised
@@ -186,6 +187,11 @@ int cap_rule_shape(judge_ctx *x);
 /* caption-shape.c: number of words left when a credit segment ("- © Name",
  * "Foto: Agency") is removed; the full word count when there is none. */
 size_t cap_words_besides_credit(const judge_ctx *x);
+
+/* caption-place.c: 1 (x->detail names the facts) when x->place shows a
+ * page's caption that the text rules judged R (keep or too_short) to be
+ * page furniture: then it is boilerplate. */
+int cap_rule_place(judge_ctx *x, caption_reason r);
 
 /* caption-names.c: compiles / frees f->rx (the default-name patterns;
  * a pattern that does not compile is a bug and aborts). */

@@ -1138,7 +1138,11 @@ caption_verdict caption_judge_placed(const caption_filter *f, const char *text, 
             r = CAPTION_BOILERPLATE;
         else if (rule_too_short(&x))
             r = CAPTION_TOO_SHORT;
-        else if (f->cfg.languages[0] && v.language_reliable &&
+        /* the page's facts about the image: furniture the text alone keeps,
+         * or calls too short (an avatar's user name) */
+        if ((r == CAPTION_KEEP || r == CAPTION_TOO_SHORT) && cap_rule_place(&x, r))
+            r = CAPTION_BOILERPLATE;
+        else if (r == CAPTION_KEEP && f->cfg.languages[0] && v.language_reliable &&
                  !filter_config_language_allowed(&f->cfg, v.language)) {
             r = CAPTION_LANGUAGE;
             snprintf(v.detail, sizeof v.detail, "detected %s, allowed %.100s", v.language, f->cfg.languages);

@@ -40,6 +40,13 @@
  *                characters, also when a credit is left out ("Weide - ©
  *                Name"); for scripts written without spaces (CJK, kana,
  *                Thai, ...) fewer than caption_min_chars_nospace (5) characters
+ *   boilerplate  (placement, caption_judge_placed only) what the text rules
+ *                keep or call too short, when the page's facts about the
+ *                image show furniture (filters/caption-place.c): a user
+ *                name by a profile picture, a bare name by an unlinked
+ *                icon-sized one (an avatar), an icon-sized image whose alt
+ *                is on 3+ images, "Logo de X" in the page's logo spot or
+ *                navigation, a linked image of a standard advert size
  *   language     filter_config.languages is set, CLD2 is reliably sure of the
  *                language and it is not in the list
  *

@@ -554,8 +554,63 @@ static void test_cli(void)
     remove("test_captions_bad.conf");
 }
 
+/* The placement rule (caption-place.c): each condition fires with its page
+ * facts, and the same text without them (or with a near-miss) does not. */
+static void test_placed(void)
+{
+    caption_filter *f = caption_filter_new(NULL);
+    const unsigned P = CC_PLACE_PAGE;
+    static const char *const names[] = {"keep", "boilerplate", "too_short"};
+    const struct {
+        const char *text;
+        caption_place place;
+        int want; /* index into names */
+    } cases[] = {
+        /* avatar name: a one-word user name by a profile picture */
+        {"cromcafefan", {P | CC_PLACE_PROFILE | CC_PLACE_ICON, 48, 48, 1}, 1},
+        {"cromcafefan", {P | CC_PLACE_CONTENT, 48, 48, 1}, 2},
+        {"4", {P | CC_PLACE_PROFILE, 0, 0, 1}, 2},
+        /* a bare name by an unlinked icon-sized profile picture */
+        {"Carlos Millan", {P | CC_PLACE_PROFILE | CC_PLACE_ICON | CC_PLACE_ASIDE, 48, 48, 1}, 1},
+        {"Carlos Millan", {P | CC_PLACE_PROFILE | CC_PLACE_ICON | CC_PLACE_LINKED, 48, 48, 1}, 0},
+        {"Carlos Millan", {P | CC_PLACE_PROFILE, 384, 384, 1}, 0},
+        {"Carlos Millan", {P | CC_PLACE_ICON, 48, 48, 1}, 0},
+        {"Carlos Millan speaks at the conference", {P | CC_PLACE_PROFILE | CC_PLACE_ICON, 48, 48, 1}, 0},
+        /* an icon-sized image whose alt is on 3 or more images */
+        {"czas przygotowania", {P | CC_PLACE_ICON | CC_PLACE_CONTENT, 0, 0, 9}, 1},
+        {"czas przygotowania", {P | CC_PLACE_ICON | CC_PLACE_CONTENT, 0, 0, 2}, 0},
+        {"czas przygotowania", {P | CC_PLACE_CONTENT, 640, 480, 9}, 0},
+        {"A cook cuts onions on a wooden board", {P | CC_PLACE_ICON, 0, 0, 9}, 0},
+        /* a logo label in the page's logo spot or navigation */
+        {"Logo de elcomercio", {P | CC_PLACE_NAV | CC_PLACE_LOGO | CC_PLACE_LINKED, 0, 0, 1}, 1},
+        {"Logo des Bundesverband WindEnergie e.V.", {P | CC_PLACE_NAV | CC_PLACE_LINKED, 0, 0, 1}, 1},
+        {"Logo de elcomercio", {P | CC_PLACE_CONTENT | CC_PLACE_FIGURE, 0, 0, 1}, 0},
+        {"The logo of the city council painted on a wall", {P | CC_PLACE_NAV | CC_PLACE_LOGO, 0, 0, 1}, 0},
+        /* a linked image of a standard advert size */
+        {"Yahoo Mail", {P | CC_PLACE_LINKED | CC_PLACE_ASIDE, 300, 250, 1}, 1},
+        {"Yahoo Mail", {P | CC_PLACE_ASIDE, 300, 250, 1}, 0},
+        {"Yahoo Mail", {P | CC_PLACE_LINKED | CC_PLACE_ASIDE, 300, 251, 1}, 0},
+        /* a URL list row is never judged by page facts */
+        {"Yahoo Mail", {CC_PLACE_LIST, 0, 0, 0}, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        caption_verdict v = caption_judge_placed(f, cases[i].text, strlen(cases[i].text), &cases[i].place, NULL);
+        CHECK(strcmp(v.reason, names[cases[i].want]) == 0, "placed %zu '%s': %s (%s), want %s", i, cases[i].text,
+              v.reason, v.detail, names[cases[i].want]);
+    }
+    /* the detail names the facts */
+    caption_place av = {P | CC_PLACE_PROFILE | CC_PLACE_ICON, 48, 48, 1};
+    caption_verdict v = caption_judge_placed(f, "Scott D", 7, &av, NULL);
+    CHECK(strstr(v.detail, "profile picture") != NULL, "avatar detail '%s'", v.detail);
+    /* text alone keeps what the page facts reject */
+    v = caption_judge(f, "Logo de elcomercio", 18, NULL);
+    CHECK(v.code == CAPTION_KEEP, "'Logo de elcomercio' on text alone: %s", v.reason);
+    caption_filter_free(f);
+}
+
 int main(void)
 {
+    test_placed();
     test_normalise();
     test_isbn();
     test_measure();
