@@ -20,7 +20,9 @@
  *
  * A file that cannot be read, a URL that is not absolute http(s), or a
  * malformed list line stops the run: exit 1 with one line naming it. Built
- * with the tests (tests/meson.build) so it keeps compiling; not a test. */
+ * with the tests (tests/meson.build) so it keeps compiling; not a test.
+ * `clipcrawl page FILE --url URL` shows the same facts (and the verdicts)
+ * for one page; this tool reads a whole list in one process. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
