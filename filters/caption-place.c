@@ -34,6 +34,12 @@
  *                    The text alone keeps "Logo of X" (the picture may be the
  *                    subject, as in an encyclopedia), the page's header does
  *                    not (found 14, wrongly 2).
+ *   badge link       an icon-sized image in a link, in the page's navigation
+ *                    (not its main content) or to another site, with at most
+ *                    5 words: app-store, social, partner and trust-seal
+ *                    buttons ("iTunes Store", "ElMostrador Spotify", "wir sind
+ *                    ein Zertifizierter Online-Shop"); scripts written
+ *                    without spaces are not judged (found 12, wrongly 3).
  *   advert size      a linked image with a standard advert size (the IAB
  *                    units: 300x250, 728x90, 160x600, 468x60, 88x31 ...): an
  *                    ad creative or a partner button (found 5, wrongly 1).
@@ -83,15 +89,22 @@ static size_t ws_words(const judge_ctx *x, size_t *caps, size_t *digits)
     return n;
 }
 
+/* 1 when the caption holds a character of a script written without
+ * spaces (its words are not counted the same way). */
+static int has_nospace(const judge_ctx *x)
+{
+    for (size_t i = 0; i < x->w.n; i++)
+        if (x->w.t[i].ns)
+            return 1;
+    return 0;
+}
+
 /* A bare person's name: 2 or 3 words, all capitalised, no digit ("Scott
  * D", "Nicole Schmidt"); no-space scripts are not judged. */
 static int bare_name(const judge_ctx *x)
 {
     size_t caps, digits, n = ws_words(x, &caps, &digits);
-    for (size_t i = 0; i < x->w.n; i++)
-        if (x->w.t[i].ns)
-            return 0;
-    return n >= 2 && n <= 3 && caps == n && digits == 0;
+    return !has_nospace(x) && n >= 2 && n <= 3 && caps == n && digits == 0;
 }
 
 /* Some letter in the caption ("4" by a profile picture is a number, not a
@@ -145,6 +158,21 @@ static int logo_label(judge_ctx *x, const caption_place *p)
     return 1;
 }
 
+static int badge_link(judge_ctx *x, const caption_place *p)
+{
+    size_t caps, digits;
+    if (!icon_sized(p) || !(p->bits & CC_PLACE_LINKED))
+        return 0;
+    int in_nav = (p->bits & CC_PLACE_NAV) && !(p->bits & CC_PLACE_CONTENT);
+    if (!in_nav && !(p->bits & CC_PLACE_OFFSITE))
+        return 0;
+    if (ws_words(x, &caps, &digits) > 5 || has_nospace(x))
+        return 0;
+    snprintf(x->detail, x->detaillen, "a linked icon or badge image %s, in a few words",
+             in_nav ? "in the page's navigation" : "to another site");
+    return 1;
+}
+
 /* The IAB's standard ad units (and the 88x31 / 80x15 partner buttons). */
 static int advert_size(judge_ctx *x, const caption_place *p)
 {
@@ -170,5 +198,5 @@ int cap_rule_place(judge_ctx *x, caption_reason r)
         return 1;
     if (r != CAPTION_KEEP)
         return 0;
-    return repeated_icon(x, p) || logo_label(x, p) || advert_size(x, p);
+    return repeated_icon(x, p) || logo_label(x, p) || badge_link(x, p) || advert_size(x, p);
 }

@@ -46,7 +46,9 @@
  *                name by a profile picture, a bare name by an unlinked
  *                icon-sized one (an avatar), an icon-sized image whose alt
  *                is on 3+ images, "Logo de X" in the page's logo spot or
- *                navigation, a linked image of a standard advert size
+ *                navigation, a linked icon/badge in navigation or to
+ *                another site in a few words, a linked image of a
+ *                standard advert size
  *   language     filter_config.languages is set, CLD2 is reliably sure of the
  *                language and it is not in the list
  *

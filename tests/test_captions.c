@@ -586,6 +586,13 @@ static void test_placed(void)
         {"Logo des Bundesverband WindEnergie e.V.", {P | CC_PLACE_NAV | CC_PLACE_LINKED, 0, 0, 1}, 1},
         {"Logo de elcomercio", {P | CC_PLACE_CONTENT | CC_PLACE_FIGURE, 0, 0, 1}, 0},
         {"The logo of the city council painted on a wall", {P | CC_PLACE_NAV | CC_PLACE_LOGO, 0, 0, 1}, 0},
+        /* a linked icon-sized image in navigation or to another site */
+        {"iTunes Store", {P | CC_PLACE_ICON | CC_PLACE_LINKED | CC_PLACE_OFFSITE | CC_PLACE_CONTENT, 0, 0, 1}, 1},
+        {"Geprüfter Online-Shop", {P | CC_PLACE_ICON | CC_PLACE_LINKED | CC_PLACE_NAV, 93, 71, 1}, 1},
+        {"iTunes Store", {P | CC_PLACE_ICON | CC_PLACE_LINKED | CC_PLACE_NAV | CC_PLACE_CONTENT, 0, 0, 1}, 0},
+        {"iTunes Store", {P | CC_PLACE_ICON | CC_PLACE_OFFSITE, 0, 0, 1}, 0},
+        {"iTunes Store", {P | CC_PLACE_LINKED | CC_PLACE_OFFSITE, 640, 480, 1}, 0},
+        {"Rescue teams search the flooded streets of the old town", {P | CC_PLACE_ICON | CC_PLACE_LINKED | CC_PLACE_OFFSITE, 0, 0, 1}, 0},
         /* a linked image of a standard advert size */
         {"Yahoo Mail", {P | CC_PLACE_LINKED | CC_PLACE_ASIDE, 300, 250, 1}, 1},
         {"Yahoo Mail", {P | CC_PLACE_ASIDE, 300, 250, 1}, 0},
