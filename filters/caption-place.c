@@ -127,7 +127,7 @@ static int avatar_name(judge_ctx *x, const caption_place *p, caption_reason r)
     if (!(p->bits & CC_PLACE_PROFILE))
         return 0;
     if (r == CAPTION_TOO_SHORT && has_letter(x)) {
-        snprintf(x->detail, x->detaillen, "a name too short to describe by a profile picture (avatar)");
+        snprintf(x->detail, x->detaillen, "one word by a profile picture: an avatar's user name");
         return 1;
     }
     if (r == CAPTION_KEEP && icon_sized(p) && !(p->bits & CC_PLACE_LINKED) && bare_name(x)) {
@@ -153,7 +153,10 @@ static int logo_label(judge_ctx *x, const caption_place *p)
         return 0;
     if (!(cap_word_flags(x, 0) & F_FURNITURE))
         return 0;
-    snprintf(x->detail, x->detaillen, "'%.*s' label in the page's %s", (int)x->w.t[0].len, x->fold + x->w.t[0].off,
+    size_t pos = 0, wl = 0;
+    const char *w = "";
+    cap_next_ws_word(x->norm, x->nlen, &pos, &w, &wl);
+    snprintf(x->detail, x->detaillen, "'%.*s' label in the page's %s: the site's own", (int)wl, w,
              (p->bits & CC_PLACE_LOGO) ? "logo spot" : "navigation");
     return 1;
 }
