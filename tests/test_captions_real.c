@@ -527,7 +527,7 @@ int main(void)
     CHECK(h.frr <= 0.02, "held-out good captions wrongly rejected %.2f%% <= 2%%", 100.0 * h.frr);
     CHECK(dv.boilerplate_rec >= 0.88, "dev boilerplate recall %.3f >= 0.88 (regression floor)", dv.boilerplate_rec);
     CHECK(dv.frr <= 0.01, "dev good captions wrongly rejected %.2f%% <= 1%%", 100.0 * dv.frr);
-    CHECK(h.unsafe_rec >= 0.75 && dv.unsafe_rec >= 0.92, "unsafe recall held-out %.3f >= 0.75, dev %.3f >= 0.92",
+    CHECK(h.unsafe_rec >= 0.75 && dv.unsafe_rec >= 0.96, "unsafe recall held-out %.3f >= 0.75, dev %.3f >= 0.96",
           h.unsafe_rec, dv.unsafe_rec);
     CHECK(h.isbn_missed == 0 && dv.isbn_missed == 0, "ISBN-labelled captions not rejected as isbn");
     CHECK(n == nset || pv.unsafe_rec >= 0.83, "labelled dev pool: unsafe recall %.3f >= 0.83 (regression floor)",
