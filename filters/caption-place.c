@@ -38,8 +38,9 @@
  *                    (not its main content) or to another site, with at most
  *                    5 words: app-store, social, partner and trust-seal
  *                    buttons ("iTunes Store", "ElMostrador Spotify", "wir sind
- *                    ein Zertifizierter Online-Shop"); scripts written
- *                    without spaces are not judged (found 12, wrongly 3).
+ *                    ein Zertifizierter Online-Shop"); not a sentence
+ *                    ending in a full stop, and scripts written without
+ *                    spaces are not judged (found 12, wrongly 2).
  *   advert size      a linked image with a standard advert size (the IAB
  *                    units: 300x250, 728x90, 160x600, 468x60, 88x31 ...): an
  *                    ad creative or a partner button (found 5, wrongly 1).
@@ -169,7 +170,8 @@ static int badge_link(judge_ctx *x, const caption_place *p)
     int in_nav = (p->bits & CC_PLACE_NAV) && !(p->bits & CC_PLACE_CONTENT);
     if (!in_nav && !(p->bits & CC_PLACE_OFFSITE))
         return 0;
-    if (ws_words(x, &caps, &digits) > 5 || has_nospace(x))
+    /* "El cantante Marc Anthony.": a sentence describes its picture */
+    if (ws_words(x, &caps, &digits) > 5 || has_nospace(x) || (x->nlen && x->norm[x->nlen - 1] == '.'))
         return 0;
     snprintf(x->detail, x->detaillen, "a linked icon or badge image %s, in a few words",
              in_nav ? "in the page's navigation" : "to another site");

@@ -591,6 +591,7 @@ static void test_placed(void)
         {"Geprüfter Online-Shop", {P | CC_PLACE_ICON | CC_PLACE_LINKED | CC_PLACE_NAV, 93, 71, 1}, 1},
         {"iTunes Store", {P | CC_PLACE_ICON | CC_PLACE_LINKED | CC_PLACE_NAV | CC_PLACE_CONTENT, 0, 0, 1}, 0},
         {"iTunes Store", {P | CC_PLACE_ICON | CC_PLACE_OFFSITE, 0, 0, 1}, 0},
+        {"El cantante Marc Anthony.", {P | CC_PLACE_ICON | CC_PLACE_LINKED | CC_PLACE_NAV, 226, 30, 2}, 0},
         {"iTunes Store", {P | CC_PLACE_LINKED | CC_PLACE_OFFSITE, 640, 480, 1}, 0},
         {"Rescue teams search the flooded streets of the old town", {P | CC_PLACE_ICON | CC_PLACE_LINKED | CC_PLACE_OFFSITE, 0, 0, 1}, 0},
         /* a linked image of a standard advert size */
