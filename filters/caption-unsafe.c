@@ -150,6 +150,31 @@ static void innocent_phrases(const judge_ctx *x, const capflags *span, unsigned 
                 memset(neutral + i, 1, k);
 }
 
+/* Whether CJK entry s occurs in fold other than inside an occurrence of a
+ * CJK [innocent] entry: 性爱 inside 个性爱好 ("personal hobby") or 男性爱好者
+ * is no cue, since these scripts have no spaces to mark the word. */
+static int substr_outside_innocent(const caption_filter *f, const char *fold, const char *s)
+{
+    size_t sl = strlen(s);
+    for (const char *at = strstr(fold, s); at; at = strstr(at + 1, s)) {
+        int covered = 0;
+        for (size_t q = 0; q < f->substrs.n && !covered; q++) {
+            const entry *in = &f->substrs.e[q];
+            if (!(in->flags & F_INNOCENT))
+                continue;
+            size_t il = strlen(in->s);
+            /* an occurrence of the innocent entry that starts at most il - sl
+             * bytes before at and spans all of s */
+            const char *from = at - (size_t)(at - fold < (ptrdiff_t)il ? at - fold : (ptrdiff_t)il);
+            for (const char *b = strstr(from, in->s); b && b <= at && !covered; b = strstr(b + 1, in->s))
+                covered = b + il >= at + sl;
+        }
+        if (!covered)
+            return 1;
+    }
+    return 0;
+}
+
 /* [strong] entries fire alone; the ambiguous ones need a second cue of their
  * domain (cues_fire). Words are matched whole, as prefixes ('*') or, for the
  * compound stems, as the first or last part of a longer word. */
@@ -232,7 +257,7 @@ int cap_rule_unsafe(judge_ctx *x)
     /* CJK/Hangul entries: substrings of the folded text. */
     for (size_t p = 0; p < f->substrs.n; p++) {
         const entry *e = &f->substrs.e[p];
-        if (!strstr(x->fold, e->s))
+        if ((e->flags & F_INNOCENT) || !substr_outside_innocent(f, x->fold, e->s))
             continue;
         if (e->flags & F_STRONG) {
             snprintf(x->detail, x->detaillen, "matched '%s'", e->s);

@@ -313,6 +313,24 @@ const filter_config *caption_filter_config(const caption_filter *f)
 /* Folds and tokenizes an entry; returns its words joined by ' ' (malloc'd),
  * dropping trivial/social words and numbers when drop_trivial. *ntok gets the
  * word count; *cjk is set when the entry has CJK/Hangul/Thai characters. */
+/* Whether the space at key[i] stands between two characters of a script
+ * written without spaces (Han, kana, Thai...): entry_key() put it there. */
+static int nospace_neighbours(const char *key, size_t i)
+{
+    size_t a = i;
+    while (a > 0 && ((unsigned char)key[a - 1] & 0xC0) == 0x80)
+        a--;
+    if (a == 0)
+        return 0;
+    a--;
+    while (a > 0 && ((unsigned char)key[a] & 0xC0) == 0x80)
+        a--;
+    size_t pa = a, pb = i + 1, la = strlen(key);
+    int32_t before = cap_next_cp((const unsigned char *)key, la, &pa);
+    int32_t after = cap_next_cp((const unsigned char *)key, la, &pb);
+    return (before >= 0 && cap_is_nospace(before)) || (after >= 0 && cap_is_nospace(after));
+}
+
 static char *entry_key(caption_filter *f, const char *s, size_t n, int drop_trivial, size_t *ntok, int *cjk)
 {
     size_t fl;
@@ -406,11 +424,16 @@ static void load_list(caption_filter *f, const char *text, size_t n, int pass)
             entry_push(&f->compounds, key, flags & ~F_COMPOUND);
             continue;
         }
-        if ((flags & (F_STRONG | F_WEAK | F_CONTEXT | F_GWEAK | F_GCONTEXT | F_NUDITY | F_PERSON | F_NUDEOK)) && cjk) {
-            /* CJK/Hangul entries match as substrings, spaces ignored. */
+        if ((flags & (F_STRONG | F_WEAK | F_CONTEXT | F_GWEAK | F_GCONTEXT | F_NUDITY | F_PERSON | F_NUDEOK |
+                      F_INNOCENT)) &&
+            cjk) {
+            /* CJK/Hangul entries match as substrings of the folded caption.
+             * entry_key() puts a space between Han/kana characters (each is a
+             * word); those go, but a space between Korean words stays, since
+             * Korean is written with spaces ("야한 동영상"). */
             size_t j = 0;
             for (size_t i = 0; key[i]; i++)
-                if (key[i] != ' ')
+                if (key[i] != ' ' || !nospace_neighbours(key, i))
                     key[j++] = key[i];
             key[j] = '\0';
             entry_push(&f->substrs, key, flags);

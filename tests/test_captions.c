@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "caption.h"
 #include "check.h"
@@ -361,6 +362,28 @@ static void test_language_and_repeats(void)
     filter_config_defaults(&c);
     snprintf(c.unsafe_file, sizeof c.unsafe_file, "/nonexistent/list.txt");
     CHECK(caption_filter_new_err(&c, err, sizeof err) == NULL && strstr(err, "/nonexistent/list.txt"), "missing list");
+    /* CJK entries of an extra list: a Korean phrase keeps its space (Korean
+     * is written with spaces), Han entries match without; a CJK [innocent]
+     * entry covers the explicit entry inside it */
+    {
+        char path[] = "/tmp/cc-test-unsafe-XXXXXX";
+        int fd = mkstemp(path);
+        const char *list = "[strong]\n파란 고양이\n蓝色猫咪\n[innocent]\n蓝色猫咪科\n";
+        CHECK(fd >= 0 && write(fd, list, strlen(list)) == (ssize_t)strlen(list), "write extra list");
+        close(fd);
+        filter_config_defaults(&c);
+        snprintf(c.unsafe_file, sizeof c.unsafe_file, "%s", path);
+        f = caption_filter_new(&c);
+        CHECK(f != NULL, "extra list read");
+        /* neutral words, so that only the test list can match them */
+        const char *ko = "귀여운 파란 고양이 사진", *ko2 = "귀여운 파란고양이 사진", *zh = "可爱的蓝色猫咪", *zh_in = "蓝色猫咪科普讲座";
+        CHECK_EQ_STR(caption_judge(f, ko, strlen(ko), NULL).reason, "unsafe");
+        CHECK_EQ_STR(caption_judge(f, ko2, strlen(ko2), NULL).reason, "keep");
+        CHECK_EQ_STR(caption_judge(f, zh, strlen(zh), NULL).reason, "unsafe");
+        CHECK_EQ_STR(caption_judge(f, zh_in, strlen(zh_in), NULL).reason, "keep");
+        caption_filter_free(f);
+        unlink(path);
+    }
     /* normalised_out and odd input */
     filter_config_defaults(&c);
     f = caption_filter_new(&c);
@@ -437,7 +460,7 @@ static void test_labelled(void)
     pthread_join(th, NULL);
 
     long tp[CAPTION__COUNT] = {0}, predicted[CAPTION__COUNT] = {0}, labelled[CAPTION__COUNT] = {0};
-    long rej_tp = 0, rej_pred = 0, rej_lab = 0, keep_lab = 0, false_rej = 0, isbn_missed = 0;
+    long rej_tp = 0, rej_pred = 0, rej_lab = 0, keep_lab = 0, false_rej = 0, isbn_missed = 0, mismatched = 0;
     for (size_t i = 0; i < n; i++) {
         int lab = caption_reason_parse(rows[i].label);
         if (lab < 0)
@@ -459,9 +482,11 @@ static void test_labelled(void)
             false_rej++;
         if (lab == CAPTION_ISBN && p != CAPTION_ISBN)
             isbn_missed++;
-        if (p != lab)
+        if (p != lab) {
             fprintf(stderr, "  mismatch: expected %-11s got %-11s %s\n", rows[i].label, caption_reason_name((caption_reason)p),
                     rows[i].text);
+            mismatched++;
+        }
     }
     printf("labelled captions: %zu (%ld keep = %.1f%%, %ld reject)\n", n, keep_lab, 100.0 * keep_lab / (double)n, rej_lab);
     printf("%-12s %8s %8s %8s %10s %8s\n", "reason", "labelled", "judged", "agree", "precision", "recall");
@@ -481,6 +506,9 @@ static void test_labelled(void)
     CHECK(rec >= 0.93, "reject recall %.3f >= 0.93", rec);
     CHECK(frr <= 0.02, "false-reject rate %.3f <= 0.02", frr);
     CHECK(isbn_missed == 0, "%ld ISBN-only captions not rejected as isbn", isbn_missed);
+    /* Each hand-written row pins one rule or one near-miss: every row must
+     * get exactly its label (the real-caption set measures generalisation). */
+    CHECK(mismatched == 0, "%ld hand-written rows judged otherwise than labelled (listed above)", mismatched);
     free(pred);
     caption_filter_free(f);
     free(rows);
