@@ -72,6 +72,32 @@ static inline const char *attr(const xmlNode *n, const char *name)
     return NULL;
 }
 
+/* 1 if the class attribute of n holds one of tokens (a NULL-terminated
+ * list; classes are whitespace-separated, compared ASCII case-insensitively). */
+static inline int class_has_any(const xmlNode *n, const char *const *tokens)
+{
+    const char *p = attr(n, "class");
+    while (p && *p) {
+        while (*p && is_space_byte((unsigned char)*p))
+            p++;
+        const char *s = p;
+        while (*p && !is_space_byte((unsigned char)*p))
+            p++;
+        size_t k = (size_t)(p - s);
+        for (int i = 0; k && tokens[i]; i++)
+            if (strlen(tokens[i]) == k && strncasecmp(s, tokens[i], k) == 0)
+                return 1;
+    }
+    return 0;
+}
+
+/* 1 if the class attribute of n holds token. */
+static inline int class_has(const xmlNode *n, const char *token)
+{
+    const char *const one[] = {token, NULL};
+    return class_has_any(n, one);
+}
+
 /* Next node in document order below root (NULL at the end). */
 static inline xmlNode *next_node(xmlNode *n, const xmlNode *root, int skip_children)
 {

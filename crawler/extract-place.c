@@ -61,25 +61,6 @@ static const char *const not_content_words[] = {
 
 /* ---- small helpers ----------------------------------------------------------- */
 
-/* 1 if the class attribute of n holds one of tokens (whitespace-separated,
- * ASCII case-insensitive). */
-static int class_token(const xmlNode *n, const char *const *tokens)
-{
-    const char *p = attr(n, "class");
-    while (p && *p) {
-        while (*p && is_space_byte((unsigned char)*p))
-            p++;
-        const char *s = p;
-        while (*p && !is_space_byte((unsigned char)*p))
-            p++;
-        size_t k = (size_t)(p - s);
-        for (int i = 0; k && tokens[i]; i++)
-            if (strlen(tokens[i]) == k && strncasecmp(s, tokens[i], k) == 0)
-                return 1;
-    }
-    return 0;
-}
-
 /* class or id of n holds one of words (layout flags skipped) */
 static int names_word(const xmlNode *n, const char *const *words)
 {
@@ -313,7 +294,7 @@ unsigned place_image(const place_page *pg, const xmlNode *img, const xmlNode *ct
             seen_link = 1;
             bits |= link_bits(pg, p, url, thumb);
         }
-        if (name_is(p, "figure") || (level < FIGURE_LEVELS && class_token(p, figure_tokens)))
+        if (name_is(p, "figure") || (level < FIGURE_LEVELS && class_has_any(p, figure_tokens)))
             bits |= CC_PLACE_FIGURE;
         const char *role = attr(p, "role"), *itemprop = attr(p, "itemprop");
         if (name_is(p, "article") || name_is(p, "main") || (role && strcasecmp(role, "main") == 0) ||

@@ -641,24 +641,6 @@ static int url_is_image_file(const char *url)
     return url_path_ext(url, ext, sizeof ext) && is_image_ext(ext);
 }
 
-/* 1 if the class attribute of n holds token (whitespace-separated,
- * ASCII case-insensitive). */
-static int class_has(const xmlNode *n, const char *token)
-{
-    const char *p = attr(n, "class");
-    size_t tl = strlen(token);
-    while (p && *p) {
-        while (*p && is_space_byte((unsigned char)*p))
-            p++;
-        const char *s = p;
-        while (*p && !is_space_byte((unsigned char)*p))
-            p++;
-        if ((size_t)(p - s) == tl && strncasecmp(s, token, tl) == 0)
-            return 1;
-    }
-    return 0;
-}
-
 /* The nearest enclosing <a href> at most 3 levels above n, or NULL. */
 static xmlNode *image_link_of(xmlNode *n)
 {

@@ -27,7 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <zlib.h>
 
 #include "check.h"
 #include "common.h"
@@ -302,29 +301,6 @@ static void test_fetch(void)
     free(list);
 }
 
-/* Appends one WARC record as its own gzip member. */
-static void add_record(ccbuf *out, const char *type, const char *uri, const char *ctype, const char *block)
-{
-    ccbuf r = {0};
-    ccbuf_printf(&r, "WARC/1.0\r\nWARC-Type: %s\r\nWARC-Target-URI: %s\r\nWARC-Date: 2024-05-18T01:58:10Z\r\n"
-                     "Content-Type: %s\r\nContent-Length: %zu\r\n\r\n%s\r\n\r\n",
-                 type, uri, ctype, strlen(block), block);
-    z_stream zs;
-    memset(&zs, 0, sizeof zs);
-    deflateInit2(&zs, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY);
-    size_t cap = r.len + 1024;
-    unsigned char *z = xmalloc(cap);
-    zs.next_in = r.data;
-    zs.avail_in = (uInt)r.len;
-    zs.next_out = z;
-    zs.avail_out = (uInt)cap;
-    deflate(&zs, Z_FINISH);
-    ccbuf_append(out, z, cap - zs.avail_out);
-    deflateEnd(&zs);
-    free(z);
-    ccbuf_free(&r);
-}
-
 /* warc: a WARC response's images have a placement, a WAT record's do not. */
 static void test_warc(void)
 {
@@ -334,13 +310,13 @@ static void test_warc(void)
     char *http = xasprintf("HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" PAGE_HEAD
                            "<aside><img src=\"/img/warc.jpg\" width=\"200\" height=\"150\" "
                            "alt=\"Lighthouse on the cliffs at dusk with a stormy sky\"></aside></body></html>");
-    add_record(&w, "response", page, "application/http; msgtype=response", http);
+    tu_warc_record(&w, "response", page, "application/http; msgtype=response", http, strlen(http));
     char *json = xasprintf("{\"Envelope\":{\"WARC-Header-Metadata\":{\"WARC-Type\":\"response\",\"WARC-Target-URI\":\"%s\"},"
                            "\"Payload-Metadata\":{\"HTTP-Response-Metadata\":{\"Headers\":{\"Content-Type\":\"text/html\"},"
                            "\"HTML-Metadata\":{\"Links\":[{\"path\":\"IMG@/src\",\"url\":\"/img/wat.jpg\","
                            "\"alt\":\"Fishing boat moored at the old pier in the morning\"}]}}}}}",
                            watpage);
-    add_record(&w, "metadata", watpage, "application/json", json);
+    tu_warc_record(&w, "metadata", watpage, "application/json", json, strlen(json));
     tu_write_file(path, w.data, w.len);
     tu_output o;
     tu_run_clipcrawl(&o, "warc", path, "-o", ds, "--allow-private", "--host-delay", "0", "-q", NULL);

@@ -37,37 +37,12 @@ static void make_jpeg(const char *path, int w, int h, uint64_t seed)
     img_image_free(&im);
 }
 
-/* Appends one WARC record as its own gzip member. */
-static void add_record(ccbuf *out, const char *type, const char *uri, const char *ctype, const char *block,
-                       size_t bl)
-{
-    ccbuf r = {0};
-    ccbuf_printf(&r, "WARC/1.0\r\nWARC-Type: %s\r\nWARC-Target-URI: %s\r\nWARC-Date: 2024-05-18T01:58:10Z\r\n"
-                     "Content-Type: %s\r\nContent-Length: %zu\r\n\r\n", type, uri, ctype, bl);
-    ccbuf_append(&r, block, bl);
-    ccbuf_puts(&r, "\r\n\r\n");
-    z_stream zs;
-    memset(&zs, 0, sizeof zs);
-    deflateInit2(&zs, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY);
-    size_t cap = r.len + 1024;
-    unsigned char *z = xmalloc(cap);
-    zs.next_in = r.data;
-    zs.avail_in = (uInt)r.len;
-    zs.next_out = z;
-    zs.avail_out = (uInt)cap;
-    deflate(&zs, Z_FINISH);
-    ccbuf_append(out, z, cap - zs.avail_out);
-    deflateEnd(&zs);
-    free(z);
-    ccbuf_free(&r);
-}
-
 static void add_response(ccbuf *out, const char *uri, const char *headers, const char *body)
 {
     ccbuf b = {0};
     ccbuf_printf(&b, "HTTP/1.1 200 OK\r\n%s\r\n", headers);
     ccbuf_puts(&b, body);
-    add_record(out, "response", uri, "application/http; msgtype=response", (const char *)b.data, b.len);
+    tu_warc_record(out, "response", uri, "application/http; msgtype=response", (const char *)b.data, b.len);
     ccbuf_free(&b);
 }
 
@@ -112,8 +87,8 @@ int main(void)
                             "<p><img src=\"/img/file.jpg\" alt=\"IMG_1234.JPG\"></p></body></html>");
     ccbuf ch = {0};
     ccbuf_printf(&ch, "%zx\r\n%s\r\n0\r\n\r\n", strlen(html1), html1);
-    add_record(&w, "warcinfo", "", "application/warc-fields", "software: test\r\n", 16);
-    add_record(&w, "request", p1, "application/http; msgtype=request", "GET / HTTP/1.1\r\n\r\n", 18);
+    tu_warc_record(&w, "warcinfo", "", "application/warc-fields", "software: test\r\n", 16);
+    tu_warc_record(&w, "request", p1, "application/http; msgtype=request", "GET / HTTP/1.1\r\n\r\n", 18);
     add_response(&w, p1, "Content-Type: text/html; charset=utf-8\r\nTransfer-Encoding: chunked\r\n", (const char *)ch.data);
     char *p2 = xasprintf("%s/blog/post.html", base);
     const char *html2 = "<html><body><img src=\"/img/lighthouse.jpg\" alt=\"Lighthouse on the cliffs at dusk\"></body></html>";
@@ -132,10 +107,10 @@ int main(void)
         ccbuf b = {0};
         ccbuf_puts(&b, "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: gzip\r\nX-Robots-Tag: noai\r\n\r\n");
         ccbuf_append(&b, z, zl);
-        add_record(&w, "response", p2, "application/http; msgtype=response", (const char *)b.data, b.len);
+        tu_warc_record(&w, "response", p2, "application/http; msgtype=response", (const char *)b.data, b.len);
         ccbuf_free(&b);
     }
-    add_record(&w, "revisit", p1, "application/http; msgtype=response", "HTTP/1.1 200 OK\r\n\r\n", 19);
+    tu_warc_record(&w, "revisit", p1, "application/http; msgtype=response", "HTTP/1.1 200 OK\r\n\r\n", 19);
     char *warc = xasprintf("%s/in.warc.gz", work);
     tu_write_file(warc, w.data, w.len);
 
@@ -149,7 +124,7 @@ int main(void)
                            "{\"path\":\"A@/href\",\"url\":\"/elsewhere\"},"
                            "{\"path\":\"IMG@/src\",\"url\":\"ramen.jpg\",\"title\":\"A bowl of ramen with a soft egg\"}]}}}}}",
                            p3, base);
-    add_record(&t, "metadata", p3, "application/json", json, strlen(json));
+    tu_warc_record(&t, "metadata", p3, "application/json", json, strlen(json));
     char *wat = xasprintf("%s/in.warc.wat.gz", work);
     tu_write_file(wat, t.data, t.len);
 

@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -674,4 +675,29 @@ void tu_unit_vector(uint64_t *state, float *v, int d)
     }
     for (int i = 0; i < d; i++)
         v[i] = (float)(v[i] / sqrt(n));
+}
+
+/* Appends one WARC/1.0 record (type, target URI, Content-Type, block[0..bl))
+ * to out as its own gzip member, as Common Crawl writes them. */
+void tu_warc_record(ccbuf *out, const char *type, const char *uri, const char *ctype, const char *block, size_t bl)
+{
+    ccbuf r = {0};
+    ccbuf_printf(&r, "WARC/1.0\r\nWARC-Type: %s\r\nWARC-Target-URI: %s\r\nWARC-Date: 2024-05-18T01:58:10Z\r\n"
+                     "Content-Type: %s\r\nContent-Length: %zu\r\n\r\n", type, uri, ctype, bl);
+    ccbuf_append(&r, block, bl);
+    ccbuf_puts(&r, "\r\n\r\n");
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    deflateInit2(&zs, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY);
+    size_t cap = r.len + 1024;
+    unsigned char *z = xmalloc(cap);
+    zs.next_in = r.data;
+    zs.avail_in = (uInt)r.len;
+    zs.next_out = z;
+    zs.avail_out = (uInt)cap;
+    deflate(&zs, Z_FINISH);
+    ccbuf_append(out, z, cap - zs.avail_out);
+    deflateEnd(&zs);
+    free(z);
+    ccbuf_free(&r);
 }
