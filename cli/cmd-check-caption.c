@@ -31,7 +31,8 @@ static void judge_one(const caption_filter *f, const caption_place *place, const
     ccbuf_free(&norm);
 }
 
-/* "WxH" with both sides 1..100000. 0 / -1. */
+/* "WxH", each side 0..100000 where 0 = not declared (pages often declare
+ * only a width), not both 0. 0 / -1. */
 static int parse_size(const char *s, int *w, int *h)
 {
     const char *x = strchr(s, 'x');
@@ -41,7 +42,7 @@ static int parse_size(const char *s, int *w, int *h)
         return -1;
     char *ws = xstrndup(s, (size_t)(x - s));
     long a, b;
-    int ok = cli_parse_long(ws, 1, 100000, &a) == 0 && cli_parse_long(x + 1, 1, 100000, &b) == 0;
+    int ok = cli_parse_long(ws, 0, 100000, &a) == 0 && cli_parse_long(x + 1, 0, 100000, &b) == 0 && (a || b);
     free(ws);
     if (!ok)
         return -1;
@@ -108,7 +109,7 @@ int cmd_check_caption(int argc, char **argv)
             const char *v = option_value(argc, argv, &i);
             if (!v || parse_size(v, &place.width, &place.height) != 0) {
                 free(is_text);
-                return cli_usage_error("check-caption", "--size needs WIDTHxHEIGHT in CSS px (e.g. 24x24), got '%s'",
+                return cli_usage_error("check-caption", "--size needs WIDTHxHEIGHT in CSS px (e.g. 24x24; 0 for a side not declared), got '%s'",
                                        v ? v : "");
             }
             given = 1;

@@ -398,7 +398,7 @@ static void test_check_caption(void)
         {"--placement", "nav,sidebar", "'nav,sidebar'"},
         {"--placement", "NAV", "'NAV'"},
         {"--size", "24", "'24'"},
-        {"--size", "0x24", "'0x24'"},
+        {"--size", "0x0", "'0x0'"},
         {"--repeats", "-1", "'-1'"},
         {"--repeats", "many", "'many'"},
         {"--placement", "list,nav", "'list,nav'"},
@@ -411,6 +411,11 @@ static void test_check_caption(void)
               "check-caption %s %s: exit %d, out '%s', err '%s'", bad[i][0], bad[i][1], o.status, tu_str(&o.out), err);
         tu_output_free(&o);
     }
+    /* a page may declare one side only: 0 is "not declared" */
+    tu_run_clipcrawl(&o, "check-caption", "--size", "300x0", fox, NULL);
+    CHECK(o.status == 0 && strstr(tu_str(&o.out), "keep") != NULL, "--size 300x0 (width only): exit %d, out '%s'",
+          o.status, tu_str(&o.out));
+    tu_output_free(&o);
     tu_run_clipcrawl(&o, "check-caption", "--placement", "list", "--size", "24x24", fox, NULL);
     CHECK(o.status == 2 && !*tu_str(&o.out), "--placement list with --size: exit %d", o.status);
     tu_output_free(&o);
