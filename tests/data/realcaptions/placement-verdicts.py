@@ -73,9 +73,8 @@ def main():
     for r in rows:
         groups[(r["place"], r["w"], r["h"], r["rep"])].append(r)
     for (pl, w, h, rep), g in groups.items():
-        # check-caption takes a size with both sides declared only; a row
-        # with one side is judged here without it (the icon bit holds it)
-        opts = ["--placement", pl, "--repeats", str(rep)] + (["--size", "%dx%d" % (w, h)] if w and h else [])
+        # a side the page did not declare is 0 (check-caption --size 300x0)
+        opts = ["--placement", pl, "--repeats", str(rep)] + (["--size", "%dx%d" % (w, h)] if w or h else [])
         for r, v in zip(g, judge(clipcrawl, [r["text"] for r in g], opts)):
             r["pv"], r["detail"] = v
     if not table:
