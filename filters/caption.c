@@ -1163,7 +1163,7 @@ caption_verdict caption_judge_placed(const caption_filter *f, const char *text, 
             r = CAPTION_TOO_SHORT;
         /* the page's facts about the image: furniture the text alone keeps,
          * or calls too short (an avatar's user name) */
-        if ((r == CAPTION_KEEP || r == CAPTION_TOO_SHORT) && cap_rule_place(&x, r))
+        if ((r == CAPTION_KEEP || r == CAPTION_TOO_SHORT) && f->cfg.caption_placement_rule && cap_rule_place(&x, r))
             r = CAPTION_BOILERPLATE;
         else if (r == CAPTION_KEEP && f->cfg.languages[0] && v.language_reliable &&
                  !filter_config_language_allowed(&f->cfg, v.language)) {

@@ -48,6 +48,11 @@ static const key_desc keys[] = {
      "(or hosts, for images without a page, as in a fetch list)."},
     {"reject_unsafe", K_BOOL, OFF(reject_unsafe), 0, 0, 1, NULL,
      "unsafe: reject captions matched by the unsafe word lists (yes/no)."},
+    {"caption_placement_rule", K_BOOL, OFF(caption_placement_rule), 0, 0, 1, NULL,
+     "boilerplate: let an image's placement on its page (navigation, profile\n"
+     "picture, icon size, advert slot...; filters/caption-place.c) make its\n"
+     "caption boilerplate (yes/no). no: page captions are judged on their text\n"
+     "alone, as check-caption does without --placement."},
     {"boilerplate_file", K_PATH, OFF(boilerplate_file), SZ(boilerplate_file), 0, 0, NULL,
      "Extra boilerplate list added to the built-in one (format: see\n"
      "filters/wordlists/boilerplate.txt). Relative paths are taken from the\n"
@@ -90,6 +95,7 @@ void filter_config_defaults(filter_config *c)
     c->boilerplate_repeat_threshold = 10;
     c->boilerplate_repeat_min_sources = 2;
     c->reject_unsafe = 1;
+    c->caption_placement_rule = 1;
     c->image_min_side = 64;
     c->image_max_aspect_ratio = 3.0;
     c->image_max_pixels = 89478484;
@@ -527,6 +533,7 @@ cc_err filter_config_from_args(filter_config *c, int *argc, char **argv, char *e
         {"--min-chars", "caption_min_chars", NULL},
         {"--max-chars", "caption_max_chars", NULL},
         {"--no-unsafe-filter", "reject_unsafe", "no"},
+        {"--no-placement-rule", "caption_placement_rule", "no"},
         {"--min-image-size", "image_min_side", NULL},
         {"--max-aspect-ratio", "image_max_aspect_ratio", NULL},
         {"--min-clip-score", "clip_min_score", NULL},

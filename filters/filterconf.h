@@ -49,6 +49,7 @@ typedef struct {
     int boilerplate_repeat_threshold; /* a caption on >= N distinct images is boilerplate; 0 = off */
     int boilerplate_repeat_min_sources; /* ... when those images come from >= M pages or hosts */
     int reject_unsafe;             /* 1: reject captions the unsafe lists match */
+    int caption_placement_rule;    /* 1: a page image's placement may make its caption boilerplate */
     char boilerplate_file[FILTER_PATH_MAX]; /* extra boilerplate list ("" = built-in only) */
     char unsafe_file[FILTER_PATH_MAX];      /* extra unsafe list ("" = built-in only) */
     /* ---- images ---- */
@@ -101,6 +102,7 @@ int filter_config_language_allowed(const filter_config *c, const char *code);
  *   --languages LIST          languages
  *   --min-words N / --min-chars N / --max-chars N   caption_min_words / _chars / max
  *   --no-unsafe-filter        reject_unsafe = no
+ *   --no-placement-rule       caption_placement_rule = no
  *   --min-image-size N        image_min_side
  *   --max-aspect-ratio X      image_max_aspect_ratio
  *   --min-clip-score X        clip_min_score

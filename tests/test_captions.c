@@ -642,6 +642,19 @@ static void test_placed(void)
     v = caption_judge(f, "Logo de elcomercio", 18, NULL);
     CHECK(v.code == CAPTION_KEEP, "'Logo de elcomercio' on text alone: %s", v.reason);
     caption_filter_free(f);
+    /* caption_placement_rule = no: page captions judged on their text alone */
+    filter_config c;
+    filter_config_defaults(&c);
+    char err[256];
+    CHECK_EQ_INT(filter_config_set(&c, "caption_placement_rule", "no", err, sizeof err), CC_OK);
+    f = caption_filter_new(&c);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        caption_verdict a = caption_judge(f, cases[i].text, strlen(cases[i].text), NULL);
+        caption_verdict p = caption_judge_placed(f, cases[i].text, strlen(cases[i].text), &cases[i].place, NULL);
+        CHECK(a.code == p.code || (cases[i].place.bits & CC_PLACE_LIST),
+              "placement rule off, '%s': placed %s, text alone %s", cases[i].text, p.reason, a.reason);
+    }
+    caption_filter_free(f);
 }
 
 int main(void)
