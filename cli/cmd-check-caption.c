@@ -109,7 +109,9 @@ int cmd_check_caption(int argc, char **argv)
             const char *v = option_value(argc, argv, &i);
             if (!v || parse_size(v, &place.width, &place.height) != 0) {
                 free(is_text);
-                return cli_usage_error("check-caption", "--size needs WIDTHxHEIGHT in CSS px (e.g. 24x24; 0 for a side not declared), got '%s'",
+                return cli_usage_error("check-caption",
+                                       "--size needs WIDTHxHEIGHT in CSS px (e.g. 24x24; 0 for a side not declared), "
+                                       "got '%s'",
                                        v ? v : "");
             }
             given = 1;
@@ -133,7 +135,8 @@ int cmd_check_caption(int argc, char **argv)
         }
         is_text[i] = 1;
     }
-    if ((place.bits & CC_PLACE_LIST) && (place.width || place.repeats || (place.bits & ~CC_PLACE_LIST))) {
+    if ((place.bits & CC_PLACE_LIST) &&
+        (place.width || place.height || place.repeats || (place.bits & ~CC_PLACE_LIST))) {
         free(is_text);
         return cli_usage_error("check-caption", "--placement list (a URL list row) takes no page facts "
                                                 "(--size, --repeats, other --placement names)");

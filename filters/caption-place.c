@@ -45,6 +45,9 @@
  *                    units: 300x250, 728x90, 160x600, 468x60, 88x31 ...): an
  *                    ad creative or a partner button (found 5, wrongly 1).
  *
+ * "Icon-sized" is the icon bit: a declared size <= 64 px or an icon word in
+ * the image URL ("/icons/").
+ *
  * Left to the text alone (the labels do not bear a rule out): bare names in
  * other profile spots (an author's byline portrait is kept as often as it is
  * rejected), short texts in navigation (mega-menus hold teasers), "ad"
@@ -57,13 +60,6 @@
 #include <utf8proc.h>
 
 #include "caption-internal.h"
-
-/* Declared size both <= 64 CSS px, as the icon bit's size test; the icon
- * bit also comes from URL words ("/icons/"), so the bit alone is used. */
-static int icon_sized(const caption_place *p)
-{
-    return (p->bits & CC_PLACE_ICON) != 0;
-}
 
 /* Words of the normalised caption (whitespace-separated, edge punctuation
  * stripped); *caps gets how many start with an upper-case letter, *digits
@@ -131,7 +127,7 @@ static int avatar_name(judge_ctx *x, const caption_place *p, caption_reason r)
         snprintf(x->detail, x->detaillen, "one word by a profile picture: an avatar's user name");
         return 1;
     }
-    if (r == CAPTION_KEEP && icon_sized(p) && !(p->bits & CC_PLACE_LINKED) && bare_name(x)) {
+    if (r == CAPTION_KEEP && (p->bits & CC_PLACE_ICON) && !(p->bits & CC_PLACE_LINKED) && bare_name(x)) {
         snprintf(x->detail, x->detaillen, "a bare name by an unlinked icon-sized profile picture (avatar)");
         return 1;
     }
@@ -141,7 +137,7 @@ static int avatar_name(judge_ctx *x, const caption_place *p, caption_reason r)
 static int repeated_icon(judge_ctx *x, const caption_place *p)
 {
     size_t caps, digits;
-    if (!icon_sized(p) || p->repeats < 3 || ws_words(x, &caps, &digits) > 4)
+    if (!(p->bits & CC_PLACE_ICON) || p->repeats < 3 || ws_words(x, &caps, &digits) > 4)
         return 0;
     snprintf(x->detail, x->detaillen, "icon-sized image, the same alt on %d images of the page", p->repeats);
     return 1;
@@ -165,7 +161,7 @@ static int logo_label(judge_ctx *x, const caption_place *p)
 static int badge_link(judge_ctx *x, const caption_place *p)
 {
     size_t caps, digits;
-    if (!icon_sized(p) || !(p->bits & CC_PLACE_LINKED))
+    if (!(p->bits & CC_PLACE_ICON) || !(p->bits & CC_PLACE_LINKED))
         return 0;
     int in_nav = (p->bits & CC_PLACE_NAV) && !(p->bits & CC_PLACE_CONTENT);
     if (!in_nav && !(p->bits & CC_PLACE_OFFSITE))

@@ -162,11 +162,10 @@ static int substr_outside_innocent(const caption_filter *f, const char *fold, co
             const entry *in = &f->substrs.e[q];
             if (!(in->flags & F_INNOCENT))
                 continue;
-            size_t il = strlen(in->s);
-            /* an occurrence of the innocent entry that starts at most il - sl
+            size_t il = strlen(in->s), back = (size_t)(at - fold) < il ? (size_t)(at - fold) : il;
+            /* an occurrence of the innocent entry that starts at most il
              * bytes before at and spans all of s */
-            const char *from = at - (size_t)(at - fold < (ptrdiff_t)il ? at - fold : (ptrdiff_t)il);
-            for (const char *b = strstr(from, in->s); b && b <= at && !covered; b = strstr(b + 1, in->s))
+            for (const char *b = strstr(at - back, in->s); b && b <= at && !covered; b = strstr(b + 1, in->s))
                 covered = b + il >= at + sl;
         }
         if (!covered)

@@ -312,26 +312,12 @@ const filter_config *caption_filter_config(const caption_filter *f)
 
 /* Folds and tokenizes an entry; returns its words joined by ' ' (malloc'd),
  * dropping trivial/social words and numbers when drop_trivial. *ntok gets the
- * word count; *cjk is set when the entry has CJK/Hangul/Thai characters. */
-/* Whether the space at key[i] stands between two characters of a script
- * written without spaces (Han, kana, Thai...): entry_key() put it there. */
-static int nospace_neighbours(const char *key, size_t i)
-{
-    size_t a = i;
-    while (a > 0 && ((unsigned char)key[a - 1] & 0xC0) == 0x80)
-        a--;
-    if (a == 0)
-        return 0;
-    a--;
-    while (a > 0 && ((unsigned char)key[a] & 0xC0) == 0x80)
-        a--;
-    size_t pa = a, pb = i + 1, la = strlen(key);
-    int32_t before = cap_next_cp((const unsigned char *)key, la, &pa);
-    int32_t after = cap_next_cp((const unsigned char *)key, la, &pb);
-    return (before >= 0 && cap_is_nospace(before)) || (after >= 0 && cap_is_nospace(after));
-}
-
-static char *entry_key(caption_filter *f, const char *s, size_t n, int drop_trivial, size_t *ntok, int *cjk)
+ * word count; *cjk is set when the entry has CJK/Hangul/Thai characters.
+ * With glue_nospace no space goes next to a character of a script written
+ * without spaces (each is a word of its own): the key then matches as a
+ * substring of the caption ("性爱"), while Korean words keep theirs. */
+static char *entry_key(caption_filter *f, const char *s, size_t n, int drop_trivial, int glue_nospace, size_t *ntok,
+                       int *cjk)
 {
     size_t fl;
     char *fs = cap_fold(s, n, &fl);
@@ -345,13 +331,15 @@ static char *entry_key(caption_filter *f, const char *s, size_t n, int drop_triv
         if (cp >= 0 && (cap_is_nospace(cp) || cap_is_hangul(cp)))
             *cjk = 1;
     }
+    int prev_ns = 0;
     for (size_t i = 0; i < tl.n; i++) {
         tok *t = &tl.t[i];
         if (drop_trivial && (t->digits || (cap_set_get(&f->words, fs + t->off, t->len) & (F_TRIVIAL | F_SOCIAL))))
             continue;
-        if (b.len)
+        if (b.len && !(glue_nospace && (prev_ns || t->ns)))
             ccbuf_putc(&b, ' ');
         ccbuf_append(&b, fs + t->off, t->len);
+        prev_ns = t->ns;
         cnt++;
     }
     free(tl.t);
@@ -415,7 +403,7 @@ static void load_list(caption_filter *f, const char *text, size_t n, int pass)
         }
         size_t ntok;
         int cjk;
-        char *key = entry_key(f, l, len, flags == F_PHRASE, &ntok, &cjk);
+        char *key = entry_key(f, l, len, flags == F_PHRASE, 0, &ntok, &cjk);
         if (!*key) {
             free(key);
             continue;
@@ -427,15 +415,9 @@ static void load_list(caption_filter *f, const char *text, size_t n, int pass)
         if ((flags & (F_STRONG | F_WEAK | F_CONTEXT | F_GWEAK | F_GCONTEXT | F_NUDITY | F_PERSON | F_NUDEOK |
                       F_INNOCENT)) &&
             cjk) {
-            /* CJK/Hangul entries match as substrings of the folded caption.
-             * entry_key() puts a space between Han/kana characters (each is a
-             * word); those go, but a space between Korean words stays, since
-             * Korean is written with spaces ("야한 동영상"). */
-            size_t j = 0;
-            for (size_t i = 0; key[i]; i++)
-                if (key[i] != ' ' || !nospace_neighbours(key, i))
-                    key[j++] = key[i];
-            key[j] = '\0';
+            /* CJK/Hangul entries match as substrings of the folded caption */
+            free(key);
+            key = entry_key(f, l, len, 0, 1, &ntok, &cjk);
             entry_push(&f->substrs, key, flags);
             continue;
         }

@@ -42,6 +42,16 @@ const filter_config *judge_config(const judge *j) { return &j->fc; }
 const caption_filter *judge_captions(const judge *j) { return j->captions; }
 const img_checks *judge_image_checks(const judge *j) { return &j->checks; }
 
+/* Fills *out with bits and the known (positive) size and repeat count. */
+static const caption_place *place_facts(unsigned bits, int width, int height, int repeats, caption_place *out)
+{
+    out->bits = bits;
+    out->width = width > 0 ? width : 0;
+    out->height = height > 0 ? height : 0;
+    out->repeats = repeats > 0 ? repeats : 0;
+    return out;
+}
+
 const caption_place *judge_place(const dataset_place *stored, caption_place *out)
 {
     memset(out, 0, sizeof *out);
@@ -49,11 +59,7 @@ const caption_place *judge_place(const dataset_place *stored, caption_place *out
         return NULL;
     unsigned bits = CC_PLACE_UNKNOWN;
     (void)cc_place_parse(stored->placement, &bits); /* -1: a newer name; the known bits are in bits */
-    out->bits = bits;
-    out->width = stored->width > 0 ? stored->width : 0;
-    out->height = stored->height > 0 ? stored->height : 0;
-    out->repeats = stored->repeats > 0 ? stored->repeats : 0;
-    return out;
+    return place_facts(bits, stored->width, stored->height, stored->repeats, out);
 }
 
 const caption_place *judge_image_place(const extract_image *img, caption_place *out)
@@ -61,11 +67,7 @@ const caption_place *judge_image_place(const extract_image *img, caption_place *
     memset(out, 0, sizeof *out);
     if (!img || img->placement == CC_PLACE_UNKNOWN)
         return NULL;
-    out->bits = img->placement;
-    out->width = img->width > 0 ? img->width : 0;
-    out->height = img->height > 0 ? img->height : 0;
-    out->repeats = img->alt_repeats > 0 ? img->alt_repeats : 0;
-    return out;
+    return place_facts(img->placement, img->width, img->height, img->alt_repeats, out);
 }
 
 caption_verdict judge_page_verdict(const caption_filter *f, const char *text, const extract_image *img)

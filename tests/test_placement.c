@@ -419,6 +419,9 @@ static void test_check_caption(void)
     tu_run_clipcrawl(&o, "check-caption", "--placement", "list", "--size", "24x24", fox, NULL);
     CHECK(o.status == 2 && !*tu_str(&o.out), "--placement list with --size: exit %d", o.status);
     tu_output_free(&o);
+    tu_run_clipcrawl(&o, "check-caption", "--placement", "list", "--size", "0x24", fox, NULL);
+    CHECK(o.status == 2 && !*tu_str(&o.out), "--placement list with --size 0x24: exit %d", o.status);
+    tu_output_free(&o);
     tu_run_clipcrawl(&o, "check-caption", fox, "--placement", NULL);
     CHECK(o.status == 2 && !*tu_str(&o.out), "--placement without a value: exit %d", o.status);
     tu_output_free(&o);
