@@ -16,11 +16,13 @@ const char page_usage[] =
     "  anything. FILE '-' reads stdin; gzip (.html.gz) is read as it is.\n"
     "  One JSON line per image, in page order:\n"
     "    {\"url\",\"via\",\"fallback_url\",\"width\",\"height\",\"placement\",\"alt_repeats\",\n"
-    "     \"candidates\":[{\"source\",\"text\",\"verdict\",\"detail\"}],\"chosen\",\"reason\"}\n"
+    "     \"candidates\":[{\"source\",\"text\",\"verdict\",\"detail\"}],\"chosen\",\"reason\",\"optout\"}\n"
     "  placement: where the image sits (nav aside profile ad icon logo linked offsite\n"
     "  content figure, joined by ','; \"\" = nothing special); verdict: keep or the\n"
     "  caption filter's reason; chosen: the index of the caption taken, -1 when none\n"
-    "  passes (reason: the best candidate's reason, or no_caption).\n"
+    "  passes (reason: the best candidate's reason, or no_caption); optout: the\n"
+    "  page's own opt-out from AI use (noai, noimageai, tdm_reservation in its\n"
+    "  <meta> tags; null when none): a crawl then downloads none of its images.\n"
     "  --url URL             the page's address (absolute http/https): links and\n"
     "                        relative image URLs resolve against it\n"
     "  --content-type CT     the response's Content-Type (its charset is used)\n" FILTER_CONFIG_USAGE;
@@ -34,7 +36,7 @@ static void put_str(ccbuf *b, const char *key, const char *v)
         ccbuf_puts(b, "null");
 }
 
-static void print_image(ccbuf *b, const page_image *im)
+static void print_image(ccbuf *b, const page_image *im, const char *optout)
 {
     ccbuf_reset(b);
     ccbuf_puts(b, "{\"url\":");
@@ -55,6 +57,7 @@ static void print_image(ccbuf *b, const page_image *im)
     }
     ccbuf_printf(b, "],\"chosen\":%d", im->chosen);
     put_str(b, "reason", im->reason);
+    put_str(b, "optout", optout);
     ccbuf_puts(b, "}\n");
     fwrite(b->data, 1, b->len, stdout);
 }
@@ -108,7 +111,7 @@ int cmd_page(int argc, char **argv)
         return cli_fail("page", "%s", err);
     ccbuf line = {0};
     for (size_t i = 0; i < r.n_images; i++)
-        print_image(&line, &r.images[i]);
+        print_image(&line, &r.images[i], r.optout);
     ccbuf_free(&line);
     page_result_free(&r);
     if (fflush(stdout) != 0 || ferror(stdout))

@@ -14,6 +14,7 @@
 #include "caption.h"
 #include "extract.h"
 #include "judge.h"
+#include "optout.h"
 #include "placement.h"
 
 /* gzerror()'s message without the "<fd:3>: " it puts in front. */
@@ -153,6 +154,7 @@ cc_err page_judge(const char *html, size_t n, const char *url, const char *conte
     for (size_t i = 0; i < ex.n_images; i++)
         take_image(f, &ex.images[i], &out->images[i]);
     out->n_images = ex.n_images;
+    out->optout = optout_reason(ex.optout);
     extract_result_free(&ex);
     caption_filter_free(f);
     return CC_OK;

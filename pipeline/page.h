@@ -5,7 +5,7 @@
  * caption filter's verdict and detail, and the candidate chosen — the same
  * judge_page_caption() decision crawl and warc make (pipeline/judge.h), so
  * the answer to "why would clipcrawl take or skip this image" is the
- * crawl's. The image rules (size, safety, CLIP score, duplicates) need the
+ * crawl's; a page that opts out of AI use says so (optout). The image rules (size, safety, CLIP score, duplicates) need the
  * picture itself and are not applied here.
  */
 #ifndef CC_PIPELINE_PAGE_H
@@ -43,6 +43,13 @@ typedef struct {
 typedef struct {
     page_image *images; /* in document order */
     size_t n_images;
+    const char *optout; /* the page's own opt-out from AI use, optout_reason() of its
+                           <meta name="robots"> / <meta name="clipcrawl"> / <meta
+                           name="tdm-reservation">: "noai", "noimageai",
+                           "tdm_reservation"; NULL when none. A crawl records every
+                           image of such a page as optout and downloads none,
+                           whatever its captions (headers and tdmrep.json, which a
+                           saved page lacks, can opt out too). Static string. */
 } page_result;
 
 /* Reads path ("-" = stdin) into *out (reset first): plain or gzip

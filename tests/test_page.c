@@ -158,6 +158,38 @@ static void test_forms(void)
     free_lines(v, n);
     tu_output_free(&o);
 
+    /* every image line carries the page's opt-out: null here, then the reason
+     * of each kind of <meta> a crawl obeys (its images would not be downloaded) */
+    static const struct { const char *meta, *want; } opt[] = {
+        {"", NULL},
+        {"<meta name=\"robots\" content=\"index, NoAI\">", "noai"},
+        {"<meta name=\"ClipCrawl\" content=\"noimageai\">", "noimageai"},
+        {"<meta name=\"otherbot\" content=\"noai\">", NULL},
+        {"<meta name=\"tdm-reservation\" content=\"1\">", "tdm_reservation"},
+    };
+    char *optpage = xasprintf("%s/optout.html", work);
+    for (size_t i = 0; i < sizeof opt / sizeof opt[0]; i++) {
+        char *html = xasprintf("<html><head>%s</head><body><img src=\"a.jpg\" alt=\"A red kite over the hills\">"
+                               "<img src=\"b.jpg\" alt=\"Two boats at the quay\"></body></html>", opt[i].meta);
+        tu_write_file(optpage, html, strlen(html));
+        tu_run_clipcrawl(&o, "page", optpage, "--url", PAGE_URL, NULL);
+        v = lines(&o, &n);
+        CHECK(o.status == 0 && n == 2, "optout %zu: exit %d, %zu lines", i, o.status, n);
+        for (size_t k = 0; k < n; k++) {
+            const json_value *ov = json_get(v[k], "optout");
+            if (opt[i].want)
+                CHECK(ov && ov->type == JSON_STRING && strcmp(ov->string, opt[i].want) == 0, "'%s': optout %s wanted:\n%s",
+                      opt[i].meta, opt[i].want, tu_str(&o.out));
+            else
+                CHECK(ov && ov->type == JSON_NULL, "'%s': optout null wanted:\n%s", opt[i].meta, tu_str(&o.out));
+            CHECK_EQ_INT(num(v[k], "chosen"), 0); /* the captions are judged all the same */
+        }
+        free_lines(v, n);
+        tu_output_free(&o);
+        free(html);
+    }
+    free(optpage);
+
     /* a page without images prints nothing and succeeds */
     char *empty = xasprintf("%s/empty.html", work);
     tu_write_file(empty, "<p>no pictures</p>", 18);
