@@ -862,7 +862,7 @@ static int append_list_members(ccbuf *j, const char *text)
 {
     static const char *const own[] = {"url", "caption", "key", "status", "error_message", "width", "height",
                                        "original_width", "original_height", "sha256", "page_url",
-                                       "caption_source", NULL};
+                                       "caption_source", "placement", NULL};
     char e[128];
     json_value *v = json_parse(text, strlen(text), e, sizeof e);
     if (!v || v->type != JSON_OBJECT) {
@@ -942,6 +942,7 @@ static void sample_members(const dataset_sample *s, const sample_parts *pt, cons
     ccbuf_printf(j, ",\"sha256\":\"%s\"", s->sha256 ? s->sha256 : member_sha);
     json_str_or_null(j, "page_url", s->page_url);
     json_str_or_null(j, "caption_source", s->caption_source);
+    json_str_or_null(j, "placement", s->place.placement);
     if (pt->listc_n)
         append_list_members(j, s->list_columns);
     if (pt->extra_n) {

@@ -167,6 +167,13 @@ static void test_crawl_refilter(void)
               "%s.jpg: stored placement '%s' parses", which[k], pl);
         free(pl);
     }
+    /* the accepted sample's KEY.json in its shard says where it sat */
+    char *fox = q_text(ds, "SELECT key FROM items WHERE url LIKE '%%/fox.jpg'");
+    tu_run_clipcrawl(&o, "cat", ds, fox, "--member", "json", "--raw", NULL);
+    CHECK(o.status == 0 && strstr(tu_str(&o.out), "\"placement\":\"content,figure\""),
+          "crawl KEY.json has the placement: %s", tu_str(&o.out));
+    tu_output_free(&o);
+    free(fox);
     /* the rejected caption keeps its text, so it can be judged again */
     char *r = q_text(ds, "SELECT status || ':' || reason || ':' || caption FROM items WHERE url LIKE '%%/file.jpg'");
     CHECK_EQ_STR(r, "rejected:filename:IMG_1234.JPG");
@@ -290,6 +297,11 @@ static void test_fetch(void)
     CHECK_EQ_INT(q_int(ds, "SELECT count(*) FROM items WHERE status = 'accepted' AND placement = 'list' "
                            "AND place_width IS NULL AND alt_repeats IS NULL"),
                  2);
+    char *key = q_text(ds, "SELECT key FROM items WHERE url LIKE '%%/list.jpg'");
+    tu_run_clipcrawl(&o, "cat", ds, key, "--member", "json", "--raw", NULL);
+    CHECK(o.status == 0 && strstr(tu_str(&o.out), "\"placement\":\"list\""), "fetch KEY.json: %s", tu_str(&o.out));
+    tu_output_free(&o);
+    free(key);
     tu_run_clipcrawl(&o, "check-caption", "Tree City USA Logo", NULL);
     CHECK(strncmp(tu_str(&o.out), "reject:boilerplate\t", 19) == 0, "text alone: %s", tu_str(&o.out));
     tu_output_free(&o);
