@@ -26,10 +26,7 @@ Both print reject precision / recall / F1 and the share of good captions
 wrongly rejected, for all rows, rows from pages and LAION rows. Deterministic
 (fixed folds by crc32 of the unit, full-batch training).
 """
-import json
-import os
 import re
-import subprocess
 import sys
 import unicodedata
 import zlib
@@ -37,41 +34,20 @@ from collections import defaultdict
 
 import numpy as np
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-TUNE = ("dev", "devpool")
+from tuning import judge, place_options, rows_of
+
 BUCKETS = 1 << 18
 WORD = re.compile(r"\w+", re.U)
-
-
-def rows_of(path):
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            if line.startswith("#") or not line.strip():
-                continue
-            cols = line.rstrip("\n").split("\t")
-            if cols[0] not in TUNE:  # held-out: skipped unread
-                continue
-            yield cols
-
-
-def judge(clipcrawl, texts, opts):
-    p = subprocess.run([clipcrawl, "check-caption", "--explain"] + opts, input="\n".join(texts) + "\n",
-                       capture_output=True, text=True, check=True)
-    out = []
-    for line in p.stdout.split("\n")[: len(texts)]:
-        f = line.split("\t")
-        out.append((f[0][len("reject:"):] if f[0].startswith("reject:") else "keep", f[3] if len(f) > 3 else ""))
-    return out
 
 
 def load(clipcrawl):
     rows = []
     for name in ("captions-real.tsv", "devpool.tsv"):
-        for c in rows_of(os.path.join(HERE, name)):
+        for c in rows_of(name):
             if "\n" not in c[4] and c[3] != "ambiguous":
                 rows.append({"split": c[0], "unit": c[1], "attr": c[2], "label": c[3], "text": c[4]})
     placed = {}
-    for c in rows_of(os.path.join(HERE, "placement.tsv")):
+    for c in rows_of("placement.tsv"):
         placed[(c[0], c[1], c[2], c[3])] = (c[4], int(c[5]), int(c[6]), int(c[7]))
     groups = defaultdict(list)
     for r in rows:
@@ -88,8 +64,7 @@ def load(clipcrawl):
         elif k == ():
             opts = []
         else:
-            pl, w, h, rep = k  # a side the page did not declare is 0 (--size 300x0)
-            opts = ["--placement", pl, "--repeats", str(rep)] + (["--size", "%dx%d" % (w, h)] if w or h else [])
+            opts = place_options(*k)
         for r, v in zip(g, judge(clipcrawl, [r["text"] for r in g], opts)):
             r["verdict"], r["detail"] = v
     return rows

@@ -15,45 +15,19 @@ repeats caption unit attribute detail. --table prints, per placement bit
 combination, the labels (keep / reject / ambiguous) and how many rows the
 text alone and the placed judge reject of each.
 """
-import os
-import subprocess
 import sys
 from collections import defaultdict
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-TUNE = ("dev", "devpool")
-
-
-def rows_of(path):
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            if line.startswith("#") or not line.strip():
-                continue
-            cols = line.rstrip("\n").split("\t")
-            if cols[0] not in TUNE:  # held-out: skipped unread
-                continue
-            yield cols
+from tuning import judge, place_options, rows_of
 
 
 def labels():
     lab = {}
-    for c in rows_of(os.path.join(HERE, "captions-real.tsv")):
+    for c in rows_of("captions-real.tsv"):
         lab[(c[0], c[1], c[2], c[4])] = c[3]
-    for c in rows_of(os.path.join(HERE, "devpool.tsv")):
+    for c in rows_of("devpool.tsv"):
         lab[(c[0], c[1], c[2], c[4])] = c[3]
     return lab
-
-
-def judge(clipcrawl, texts, opts):
-    """Verdicts (reason, detail) of texts, one check-caption run."""
-    p = subprocess.run([clipcrawl, "check-caption", "--explain"] + opts, input="\n".join(texts) + "\n",
-                       capture_output=True, text=True, check=True)
-    out = []
-    for line in p.stdout.split("\n")[: len(texts)]:
-        f = line.split("\t")
-        v = f[0][len("reject:"):] if f[0].startswith("reject:") else "keep"
-        out.append((v, f[3] if len(f) > 3 else ""))
-    return out
 
 
 def main():
@@ -61,7 +35,7 @@ def main():
     table = "--table" in sys.argv[2:]
     lab = labels()
     rows = []
-    for c in rows_of(os.path.join(HERE, "placement.tsv")):
+    for c in rows_of("placement.tsv"):
         key = (c[0], c[1], c[2], c[3])
         if key in lab and "\n" not in c[3]:
             rows.append({"split": c[0], "unit": c[1], "attr": c[2], "text": c[3], "place": c[4],
@@ -73,9 +47,7 @@ def main():
     for r in rows:
         groups[(r["place"], r["w"], r["h"], r["rep"])].append(r)
     for (pl, w, h, rep), g in groups.items():
-        # a side the page did not declare is 0 (check-caption --size 300x0)
-        opts = ["--placement", pl, "--repeats", str(rep)] + (["--size", "%dx%d" % (w, h)] if w or h else [])
-        for r, v in zip(g, judge(clipcrawl, [r["text"] for r in g], opts)):
+        for r, v in zip(g, judge(clipcrawl, [r["text"] for r in g], place_options(pl, w, h, rep))):
             r["pv"], r["detail"] = v
     if not table:
         for r in rows:
