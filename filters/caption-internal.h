@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "caption-phrases.h"
 #include "caption.h"
 
 typedef struct {
@@ -111,6 +112,7 @@ struct caption_filter {
     entrylist substrs;   /* unsafe entries in CJK/Hangul script */
     entrylist compounds; /* [compound-*] stems: unsafe as the first or last part of a longer word */
     size_t max_phrase;   /* longest entry in words (tokens) */
+    phrase_list *phrases; /* unsafe-phrases.txt: weighted phrases (caption-phrases.h) */
     regex_t rx[RX__COUNT];
 };
 

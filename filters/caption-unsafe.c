@@ -174,6 +174,23 @@ static int substr_outside_innocent(const caption_filter *f, const char *fold, co
     return 0;
 }
 
+/* 1 (and the detail written) when the weighted phrases of unsafe-phrases.txt
+ * (e2guardian's lists, caption-phrases.h) sum to unsafe_phrase_threshold or
+ * more: porn-site titles with no word of unsafe.txt ("... caught by Gym
+ * coach", "hot latina"), where several weak phrases add up. */
+static int phrases_fire(judge_ctx *x)
+{
+    int th = x->f->cfg.unsafe_phrase_threshold;
+    if (th <= 0 || !x->f->phrases)
+        return 0;
+    char d[200];
+    long s = phrase_list_score(x->f->phrases, x->norm, x->nlen, d, sizeof d);
+    if (s < th)
+        return 0;
+    snprintf(x->detail, x->detaillen, "weighted phrases (threshold %d) %s", th, d);
+    return 1;
+}
+
 /* [strong] entries fire alone; the ambiguous ones need a second cue of their
  * domain (cues_fire). Words are matched whole, as prefixes ('*') or, for the
  * compound stems, as the first or last part of a longer word. */
@@ -277,5 +294,5 @@ int cap_rule_unsafe(judge_ctx *x)
             nude_ok = 1;
     }
     return cues_fire(x, &sex, garment, 0, nude_ok, "sexual") || nudity_fires(x, &nude, garment, nude_ok) ||
-           cues_fire(x, &gore, 0, 1, 0, "violent");
+           cues_fire(x, &gore, 0, 1, 0, "violent") || phrases_fire(x);
 }

@@ -13,6 +13,7 @@
 /* The curated lists, embedded from filters/wordlists/ at build time. */
 extern const char caption_list_boilerplate[];
 extern const char caption_list_unsafe[];
+extern const char caption_list_unsafe_phrases[];
 extern const char caption_list_idwords[];
 
 static const char *const reason_names[CAPTION__COUNT] = {
@@ -462,6 +463,11 @@ caption_filter *caption_filter_new_err(const filter_config *c, char *err, size_t
     }
     ccbuf_free(&extra_bp);
     ccbuf_free(&extra_un);
+    /* the built-in phrase list is generated and tested: a parse error is a bug */
+    f->phrases = phrase_list_parse(caption_list_unsafe_phrases, strlen(caption_list_unsafe_phrases),
+                                   "unsafe-phrases.txt", err, errlen);
+    if (!f->phrases)
+        abort();
     cap_names_compile(f);
     return f;
 }
@@ -490,6 +496,7 @@ void caption_filter_free(caption_filter *f)
     free(f->prefixes.e);
     free(f->substrs.e);
     cap_names_free(f);
+    phrase_list_free(f->phrases);
     free(f);
 }
 

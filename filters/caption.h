@@ -12,7 +12,10 @@
  *
  *   empty        nothing but spaces, punctuation or symbols
  *   unsafe       the unsafe word lists match (filters/wordlists/unsafe.txt):
- *                whole-word matching, ambiguous words need a second cue
+ *                whole-word matching, ambiguous words need a second cue;
+ *                or its weighted phrases (unsafe-phrases.txt, from
+ *                e2guardian; caption-phrases.h) sum to at least
+ *                filter_config.unsafe_phrase_threshold
  *                (only when filter_config.reject_unsafe)
  *   url_or_path  a URL, domain, file-system path, e-mail address or data: URI
  *                with < 3 other words

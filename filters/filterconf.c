@@ -53,6 +53,10 @@ static const key_desc keys[] = {
      "picture, icon size, advert slot...; filters/caption-place.c) make its\n"
      "caption boilerplate (yes/no). no: page captions are judged on their text\n"
      "alone, as check-caption does without --placement."},
+    {"unsafe_phrase_threshold", K_INT, OFF(unsafe_phrase_threshold), 0, 0, 100000, NULL,
+     "unsafe: a caption whose weighted phrases (filters/wordlists/unsafe-phrases.txt,\n"
+     "from e2guardian; innocent phrases weigh negative) sum to at least this is\n"
+     "unsafe, when the word lists have not already said so. 0 turns it off."},
     {"boilerplate_file", K_PATH, OFF(boilerplate_file), SZ(boilerplate_file), 0, 0, NULL,
      "Extra boilerplate list added to the built-in one (format: see\n"
      "filters/wordlists/boilerplate.txt). Relative paths are taken from the\n"
@@ -96,6 +100,7 @@ void filter_config_defaults(filter_config *c)
     c->boilerplate_repeat_min_sources = 2;
     c->reject_unsafe = 1;
     c->caption_placement_rule = 1;
+    c->unsafe_phrase_threshold = 60;
     c->image_min_side = 64;
     c->image_max_aspect_ratio = 3.0;
     c->image_max_pixels = 89478484;
@@ -534,6 +539,7 @@ cc_err filter_config_from_args(filter_config *c, int *argc, char **argv, char *e
         {"--max-chars", "caption_max_chars", NULL},
         {"--no-unsafe-filter", "reject_unsafe", "no"},
         {"--no-placement-rule", "caption_placement_rule", "no"},
+        {"--unsafe-phrase-threshold", "unsafe_phrase_threshold", NULL},
         {"--min-image-size", "image_min_side", NULL},
         {"--max-aspect-ratio", "image_max_aspect_ratio", NULL},
         {"--min-clip-score", "clip_min_score", NULL},

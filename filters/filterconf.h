@@ -50,6 +50,7 @@ typedef struct {
     int boilerplate_repeat_min_sources; /* ... when those images come from >= M pages or hosts */
     int reject_unsafe;             /* 1: reject captions the unsafe lists match */
     int caption_placement_rule;    /* 1: a page image's placement may make its caption boilerplate */
+    int unsafe_phrase_threshold;   /* weighted unsafe phrases scoring >= this -> unsafe; 0 = off */
     char boilerplate_file[FILTER_PATH_MAX]; /* extra boilerplate list ("" = built-in only) */
     char unsafe_file[FILTER_PATH_MAX];      /* extra unsafe list ("" = built-in only) */
     /* ---- images ---- */
@@ -103,6 +104,7 @@ int filter_config_language_allowed(const filter_config *c, const char *code);
  *   --min-words N / --min-chars N / --max-chars N   caption_min_words / _chars / max
  *   --no-unsafe-filter        reject_unsafe = no
  *   --no-placement-rule       caption_placement_rule = no
+ *   --unsafe-phrase-threshold N   unsafe_phrase_threshold
  *   --min-image-size N        image_min_side
  *   --max-aspect-ratio X      image_max_aspect_ratio
  *   --min-clip-score X        clip_min_score
@@ -118,6 +120,7 @@ cc_err filter_config_from_args(filter_config *c, int *argc, char **argv, char *e
     "  --languages LIST       keep only captions in these languages (en,de,...)\n" \
     "  --min-words N, --min-chars N, --max-chars N   caption length limits\n" \
     "  --no-unsafe-filter     do not reject captions the unsafe lists match\n" \
+    "  --unsafe-phrase-threshold N   unsafe when weighted phrases sum to N (0: off)\n" \
     "  --min-image-size N, --max-aspect-ratio X, --min-clip-score X, --nsfw-reject\n"
 
 #endif
