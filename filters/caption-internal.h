@@ -80,6 +80,13 @@ typedef uint64_t capflags;
 #define F_SUBSCRIPTION CAPF(32)
 #define F_WEATHER CAPF(33)
 #define F_PHONE CAPF(34)
+/* boilerplate.txt adverts and seals (caption-advert.c) */
+#define F_SEAL CAPF(35)
+#define F_SEALEVENT CAPF(36)
+#define F_OFFER CAPF(37)
+#define F_OFFERHEAD CAPF(38)
+#define F_SERVICE CAPF(39)
+#define F_PERIOD CAPF(40)
 /* unsafe.txt nudity of a person (bits kept apart from the shapes' above) */
 #define F_NUDITY CAPF(48)
 #define F_PERSON CAPF(49)
@@ -194,6 +201,18 @@ size_t cap_words_besides_credit(const judge_ctx *x);
  * page's caption that the text rules judged R (keep or too_short) to be
  * page furniture: then it is boilerplate. */
 int cap_rule_place(judge_ctx *x, caption_reason r);
+
+/* caption-advert.c: 1 when the caption is written in the advertising
+ * register (an offer or price word, a price per period, a firm's service
+ * claim, the German formal address) and is no headline; WHAT (n bytes) gets
+ * the cue ("offer word 'rabatte'"). Weak alone: caption-place.c pairs it
+ * with a link to another site. */
+int cap_advert_register(const judge_ctx *x, char *what, size_t n);
+/* caption-advert.c: 1 when the caption is an award, trust-seal,
+ * certification or membership label standing alone (at most 8 words, no
+ * colon, no closing full stop, no "wins"/"winning"); WHAT gets the seal
+ * words. caption-place.c pairs it with a furniture spot of the page. */
+int cap_seal_label(const judge_ctx *x, char *what, size_t n);
 
 /* caption-names.c: compiles / frees f->rx (the default-name patterns;
  * a pattern that does not compile is a bug and aborts). */

@@ -44,6 +44,21 @@
  *   advert size      a linked image with a standard advert size (the IAB
  *                    units: 300x250, 728x90, 160x600, 468x60, 88x31 ...): an
  *                    ad creative or a partner button (found 5, wrongly 1).
+ *   advert link      (eighth pass) an image linked to another site whose text
+ *                    is in the advertising register (caption-advert.c: an
+ *                    offer or price word, a price per period, a firm's
+ *                    service claim, the German formal address; no headline):
+ *                    "Günstig mieten bei ...", "Early Bird Discounts", "X ist
+ *                    Ihr Partner für ...". Links within the site are teasers
+ *                    of its own articles, which use the same words as often
+ *                    as not, so they stay.
+ *   seal label       (eighth pass) an award, trust-seal, certification or
+ *                    membership label standing alone (caption-advert.c:
+ *                    "Reddot Award 2017", "Geprüfter E-Mail Versender",
+ *                    "Mitglied bei ...") in a furniture spot: navigation, a
+ *                    sidebar, an icon, a logo or an ad slot, or linked to
+ *                    another site. In a URL list or an article's body the
+ *                    award may be the picture's subject.
  *
  * "Icon-sized" is the icon bit: a declared size <= 64 px or an icon word in
  * the image URL ("/icons/").
@@ -190,6 +205,29 @@ static int advert_size(judge_ctx *x, const caption_place *p)
     return 0;
 }
 
+static int advert_link(judge_ctx *x, const caption_place *p)
+{
+    char what[96];
+    if ((p->bits & (CC_PLACE_LINKED | CC_PLACE_OFFSITE)) != (CC_PLACE_LINKED | CC_PLACE_OFFSITE) ||
+        !cap_advert_register(x, what, sizeof what))
+        return 0;
+    snprintf(x->detail, x->detaillen, "an advert's text (%s) on an image linked to another site", what);
+    return 1;
+}
+
+static int seal_label(judge_ctx *x, const caption_place *p)
+{
+    char what[96];
+    /* a link within the article's own site is no furniture spot by itself
+     * ("Wanderschuh - Testsieger 2021" links to the shoe's review) */
+    const unsigned spot = CC_PLACE_NAV | CC_PLACE_ASIDE | CC_PLACE_ICON | CC_PLACE_LOGO | CC_PLACE_AD;
+    int offsite = (p->bits & (CC_PLACE_LINKED | CC_PLACE_OFFSITE)) == (CC_PLACE_LINKED | CC_PLACE_OFFSITE);
+    if ((!(p->bits & spot) && !offsite) || !cap_seal_label(x, what, sizeof what))
+        return 0;
+    snprintf(x->detail, x->detaillen, "an award or seal label ('%s') in a furniture spot of the page", what);
+    return 1;
+}
+
 int cap_rule_place(judge_ctx *x, caption_reason r)
 {
     const caption_place *p = x->place;
@@ -199,5 +237,6 @@ int cap_rule_place(judge_ctx *x, caption_reason r)
         return 1;
     if (r != CAPTION_KEEP)
         return 0;
-    return repeated_icon(x, p) || logo_label(x, p) || badge_link(x, p) || advert_size(x, p);
+    return repeated_icon(x, p) || logo_label(x, p) || badge_link(x, p) || advert_size(x, p) || advert_link(x, p) ||
+           seal_label(x, p);
 }

@@ -384,6 +384,8 @@ static void load_list(caption_filter *f, const char *text, size_t n, int pass)
                 {"[product]", F_PRODUCT}, {"[uiverb]", F_UIVERB}, {"[uinoun]", F_UINOUN},
                 {"[single]", F_SINGLE}, {"[langname]", F_LANGNAME}, {"[promo]", F_PROMO},
                 {"[counter]", F_COUNTER}, {"[goto]", F_GOTO}, {"[sponsor]", F_SPONSOR}, {"[subscription]", F_SUBSCRIPTION}, {"[weather]", F_WEATHER}, {"[phone]", F_PHONE},
+                {"[seal]", F_SEAL}, {"[seal-event]", F_SEALEVENT}, {"[offer]", F_OFFER},
+                {"[offer-head]", F_OFFER | F_OFFERHEAD}, {"[service]", F_SERVICE}, {"[period]", F_PERIOD},
                 {"[gore]", F_GWEAK}, {"[gore-context]", F_GCONTEXT},
                 {"[compound-gore]", F_COMPOUND | F_GWEAK}, {"[compound-gore-context]", F_COMPOUND | F_GCONTEXT},
                 {"[nudity]", F_NUDITY}, {"[person]", F_PERSON}, {"[nudity-innocent]", F_NUDEOK}};

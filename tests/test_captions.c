@@ -626,6 +626,33 @@ static void test_placed(void)
         {"Yahoo Mail", {P | CC_PLACE_LINKED | CC_PLACE_ASIDE, 300, 250, 1}, 1},
         {"Yahoo Mail", {P | CC_PLACE_ASIDE, 300, 250, 1}, 0},
         {"Yahoo Mail", {P | CC_PLACE_LINKED | CC_PLACE_ASIDE, 300, 251, 1}, 0},
+        /* advert link: the advertising register on an image linked to another site */
+        {"Autoteile günstiger bei Mustermann", {P | CC_PLACE_LINKED | CC_PLACE_OFFSITE | CC_PLACE_ASIDE, 82, 46, 1}, 1},
+        {"Winterreifen-Sonderangebote im Herbst", {P | CC_PLACE_LINKED | CC_PLACE_OFFSITE, 0, 0, 1}, 1},
+        {"Tankstellenrabatte für Vielfahrer", {P | CC_PLACE_LINKED | CC_PLACE_OFFSITE, 0, 0, 1}, 1},
+        {"Summer Cruise Discounts for Families", {P | CC_PLACE_LINKED | CC_PLACE_OFFSITE, 0, 0, 1}, 1},
+        {"Kombi für 199 Euro im Monat", {P | CC_PLACE_LINKED | CC_PLACE_OFFSITE, 0, 0, 1}, 1},
+        {"Muster GmbH ist Ihr Partner für Logistik.", {P | CC_PLACE_LINKED | CC_PLACE_OFFSITE, 0, 0, 1}, 1},
+        {"Hier finden Sie passende Ferienhäuser", {P | CC_PLACE_LINKED | CC_PLACE_OFFSITE, 0, 0, 1}, 1},
+        /* near misses: a teaser within the site, a headline, text alone, "ihr" = her */
+        {"Autoteile günstiger bei Mustermann", {P | CC_PLACE_LINKED | CC_PLACE_ASIDE, 82, 46, 1}, 0},
+        {"Autoteile günstiger bei Mustermann", {P | CC_PLACE_CONTENT, 0, 0, 1}, 0},
+        {"Weekend Deals: Lamps, Towels and Pillows", {P | CC_PLACE_LINKED | CC_PLACE_OFFSITE, 0, 0, 1}, 0},
+        {"Ihr Garten im Herbst nach dem Sturm", {P | CC_PLACE_LINKED | CC_PLACE_OFFSITE, 0, 0, 1}, 0},
+        {"Stop Using Public Ports to Charge Your Phone", {P | CC_PLACE_LINKED | CC_PLACE_OFFSITE, 0, 0, 1}, 0},
+        /* seal label: an award, seal or membership standing alone in a furniture spot */
+        {"Reddot Award 2017", {P | CC_PLACE_NAV | CC_PLACE_CONTENT, 93, 67, 1}, 1},
+        {"Geprüfter Online-Händler", {P | CC_PLACE_NAV | CC_PLACE_ICON, 133, 52, 1}, 1},
+        {"Bäckerei Muster ist Mitglied bei Handwerk Plus", {P | CC_PLACE_ASIDE | CC_PLACE_LOGO, 0, 0, 1}, 1},
+        {"Arbeitgeber des Jahres 2020", {P | CC_PLACE_ASIDE, 0, 0, 1}, 1},
+        {"Blog Gütesiegel", {P | CC_PLACE_LINKED | CC_PLACE_OFFSITE, 0, 0, 1}, 1},
+        /* near misses: in the article body, an event, plural awards, a sentence */
+        {"Reddot Award 2017", {P | CC_PLACE_CONTENT | CC_PLACE_FIGURE, 800, 600, 1}, 0},
+        {"Reddot Award 2017", {P | CC_PLACE_LINKED | CC_PLACE_CONTENT, 0, 0, 1}, 0},
+        {"Award-winning chef Maria Muster", {P | CC_PLACE_ASIDE, 0, 0, 1}, 0},
+        {"Tony Awards", {P | CC_PLACE_LINKED | CC_PLACE_ASIDE, 140, 93, 1}, 0},
+        {"Die Handball Awards werden erstmals vergeben.", {P | CC_PLACE_ASIDE, 0, 0, 1}, 0},
+        {"The Game Awards 2019: All the Nominees", {P | CC_PLACE_NAV, 0, 0, 1}, 0},
         /* a URL list row is never judged by page facts */
         {"Yahoo Mail", {CC_PLACE_LIST, 0, 0, 0}, 0},
     };

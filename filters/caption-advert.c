@@ -1,0 +1,196 @@
+/* caption-advert.c — the text of adverts and of award / trust-seal badges,
+ * as kinds (word lists in wordlists/boilerplate.txt: [seal], [seal-event],
+ * [offer], [offer-head], [service], [period]). These shapes are too weak to
+ * reject a caption on their own ("Cheaper fares to Lisbon" is a headline,
+ * "Reddot Award 2017" may be the picture's subject): caption-place.c pairs
+ * them with where the image sits (a link to another site, a furniture spot).
+ *
+ * The advertising register: a price or offer word ("günstig", "Rabatte",
+ * "Early Bird Discounts", "kostenlos"; German/Dutch compound heads:
+ * "Tankstellenrabatte", "Exklusivangebot"), a price per period after a
+ * number ("55 Euro im Monat"), a firm's claim about its own service ("ist
+ * Ihr Partner für", "mit über 30-jähriger Erfahrung", "Willkommen bei"), or
+ * the German formal address (Sie, Ihr, Ihnen capitalised inside a sentence:
+ * "Finden Sie hier die richtige Kreditkarte"; capitalised at a sentence's
+ * start "Ihr" is also "her"). A headline is not one: text with a colon
+ * ("Friday's Best Deals: Children's Books ...") or over 20 words is left
+ * alone. English "you/your" and bare prices are left out: teaser headlines
+ * to other sites use them as often as adverts do ("Here's When You'll Get
+ * Your Relief Check", "Sheets Are Only $25").
+ *
+ * A seal label: an award, seal, certification or membership word ("Award",
+ * "zertifiziert", "Gütesiegel", "des Jahres", "Mitglied bei", "Top Blog")
+ * in a caption of at most 8 words without a colon or a closing full stop
+ * (a sentence or a headline tells news about an award), and without a
+ * word that makes it an event ("wins", "Award-winning", "verliehen"). */
+#include <stdio.h>
+#include <string.h>
+
+#include "caption-internal.h"
+
+/* Longest [seal]/[offer]/[service]/[period] entry, in words. */
+#define SPAN_MAX 3
+
+/* Flags of the span of words [i, i+k) of the caption, or 0 past its end. */
+static capflags span_at(const judge_ctx *x, size_t i, size_t k, ccbuf *tmp)
+{
+    return i + k <= x->w.n ? cap_span_flags(x, i, k, tmp) : 0;
+}
+
+/* The first span (up to SPAN_MAX words) carrying FLAG: its start in *at and
+ * length in *len; 0 when there is none. */
+static int find_span(const judge_ctx *x, capflags flag, size_t *at, size_t *len)
+{
+    ccbuf tmp = {0};
+    int found = 0;
+    for (size_t i = 0; i < x->w.n && !found; i++)
+        for (size_t k = SPAN_MAX; k >= 1 && !found; k--)
+            if (span_at(x, i, k, &tmp) & flag) {
+                *at = i;
+                *len = k;
+                found = 1;
+            }
+    ccbuf_free(&tmp);
+    return found;
+}
+
+/* A word ending in an [offer-head] entry after at least 3 more letters
+ * ("Tankstellenrabatte", "Gütesiegel"); *at gets its index. */
+static int find_compound_head(const judge_ctx *x, size_t *at)
+{
+    for (size_t i = 0; i < x->w.n; i++) {
+        const char *w = x->fold + x->w.t[i].off;
+        size_t wl = x->w.t[i].len;
+        if (x->w.t[i].ns || x->w.t[i].digits)
+            continue;
+        for (size_t st = 3; st + 5 <= wl; st++)
+            if (cap_set_get(&x->f->words, w + st, wl - st) & F_OFFERHEAD) {
+                *at = i;
+                return 1;
+            }
+    }
+    return 0;
+}
+
+static void name_words(const judge_ctx *x, size_t at, size_t len, char *what, size_t n)
+{
+    size_t st = x->w.t[at].off, en = x->w.t[at + len - 1].off + x->w.t[at + len - 1].len;
+    snprintf(what, n, "%.*s", (int)(en - st), x->fold + st);
+}
+
+/* A capitalised German formal pronoun inside a sentence (not its first
+ * word): "Finden Sie", "ist Ihr Partner", "helfen Ihnen". */
+static int formal_address(const judge_ctx *x, char *what, size_t n)
+{
+    static const char *const formal[] = {"Sie", "Ihnen", "Ihr", "Ihre", "Ihren", "Ihrem", "Ihrer", "Ihres", NULL};
+    size_t pos = 0, wl;
+    const char *w;
+    int first = 1;
+    while (cap_next_ws_word(x->norm, x->nlen, &pos, &w, &wl)) {
+        if (!first && cap_in_list(formal, w, wl)) {
+            snprintf(what, n, "%.*s", (int)wl, w);
+            return 1;
+        }
+        /* the next word opens a sentence after . ! ? or a " - " segment cut */
+        char end = pos > 0 ? x->norm[pos - 1] : 0;
+        first = end == '.' || end == '!' || end == '?' || wl == 0 || (wl == 1 && w[0] == '-');
+    }
+    return 0;
+}
+
+/* A number followed within 4 words by a [period] entry ("55 Euro im Monat",
+ * "9.99/month"). */
+static int price_per_period(const judge_ctx *x, char *what, size_t n)
+{
+    ccbuf tmp = {0};
+    int found = 0;
+    for (size_t i = 0; i < x->w.n && !found; i++) {
+        if (!x->w.t[i].digits)
+            continue;
+        for (size_t j = i + 1; j <= i + 4 && j < x->w.n && !found; j++)
+            for (size_t k = 1; k <= 2 && !found; k++)
+                if (span_at(x, j, k, &tmp) & F_PERIOD) {
+                    name_words(x, i, j + k - i, what, n);
+                    found = 1;
+                }
+    }
+    ccbuf_free(&tmp);
+    return found;
+}
+
+/* Words of the caption, whitespace-separated. */
+static size_t ws_count(const judge_ctx *x)
+{
+    size_t pos = 0, n = 0, wl;
+    const char *w;
+    while (cap_next_ws_word(x->norm, x->nlen, &pos, &w, &wl))
+        n += wl > 0;
+    return n;
+}
+
+static int has_nospace(const judge_ctx *x)
+{
+    for (size_t i = 0; i < x->w.n; i++)
+        if (x->w.t[i].ns)
+            return 1;
+    return 0;
+}
+
+int cap_advert_register(const judge_ctx *x, char *what, size_t n)
+{
+    size_t at, len;
+    if (!x->w.n || has_nospace(x) || memchr(x->norm, ':', x->nlen) || ws_count(x) > 20)
+        return 0;
+    if (find_span(x, F_OFFER, &at, &len)) {
+        char w[64];
+        name_words(x, at, len, w, sizeof w);
+        snprintf(what, n, "offer word '%s'", w);
+        return 1;
+    }
+    if (find_compound_head(x, &at)) {
+        char w[64];
+        name_words(x, at, 1, w, sizeof w);
+        snprintf(what, n, "offer word '%s'", w);
+        return 1;
+    }
+    char w[64];
+    if (price_per_period(x, w, sizeof w)) {
+        snprintf(what, n, "price per period '%s'", w);
+        return 1;
+    }
+    if (find_span(x, F_SERVICE, &at, &len)) {
+        name_words(x, at, len, w, sizeof w);
+        snprintf(what, n, "service claim '%s'", w);
+        return 1;
+    }
+    if (formal_address(x, w, sizeof w)) {
+        snprintf(what, n, "formal address '%s'", w);
+        return 1;
+    }
+    return 0;
+}
+
+int cap_seal_label(const judge_ctx *x, char *what, size_t n)
+{
+    size_t at, len, words = ws_count(x);
+    if (!x->w.n || words > 8 || has_nospace(x) || memchr(x->norm, ':', x->nlen) ||
+        x->norm[x->nlen - 1] == '.')
+        return 0;
+    for (size_t i = 0; i < x->w.n; i++)
+        if (cap_word_flags(x, i) & F_SEALEVENT)
+            return 0;
+    if (find_span(x, F_SEAL, &at, &len)) {
+        name_words(x, at, len, what, n);
+        return 1;
+    }
+    /* a compound seal ("Gütesiegel", "Prüfsiegel") */
+    for (size_t i = 0; i < x->w.n; i++) {
+        const char *w = x->fold + x->w.t[i].off;
+        size_t wl = x->w.t[i].len;
+        if (wl >= 9 && memcmp(w + wl - 6, "siegel", 6) == 0) {
+            name_words(x, i, 1, what, n);
+            return 1;
+        }
+    }
+    return 0;
+}
