@@ -12,7 +12,9 @@
  * Ihr Partner für", "mit über 30-jähriger Erfahrung", "Willkommen bei"), or
  * the German formal address (Sie, Ihr, Ihnen capitalised inside a sentence:
  * "Finden Sie hier die richtige Kreditkarte"; capitalised at a sentence's
- * start "Ihr" is also "her"). A headline is not one: text with a colon
+ * start "Ihr" is also "her"), or an imperative opening the caption ([cta]
+ * or [imperative], after at most one [cta-lead] word: "Vote for X in the
+ * Webbys", "Please use an AMD CPU!", "Quickly Collect Signatures"). A headline is not one: text with a colon
  * ("Friday's Best Deals: Children's Books ...") or over 20 words is left
  * alone. English "you/your" and bare prices are left out: teaser headlines
  * to other sites use them as often as adverts do ("Here's When You'll Get
@@ -118,6 +120,25 @@ static int price_per_period(const judge_ctx *x, char *what, size_t n)
     return found;
 }
 
+/* The caption opens with a call to action or an imperative, after at most
+ * one lead word ("Please use ...", "Jetzt testen"). */
+static int opening_imperative(const judge_ctx *x, char *what, size_t n)
+{
+    ccbuf tmp = {0};
+    size_t i = (x->w.n > 1 && (cap_word_flags(x, 0) & F_CTALEAD)) ? 1 : 0;
+    int found = 0;
+    /* "Vote of no confidence ...", "Save of the season": a noun before "of" */
+    static const char *const of[] = {"of", "von", "des", "de", "du", "del", "di", "van", NULL};
+    for (size_t k = 2; k >= 1 && !found; k--)
+        if ((span_at(x, i, k, &tmp) & (F_CTA | F_IMPERATIVE)) &&
+            !(i + k < x->w.n && cap_in_list(of, x->fold + x->w.t[i + k].off, x->w.t[i + k].len))) {
+            name_words(x, 0, i + k, what, n);
+            found = 1;
+        }
+    ccbuf_free(&tmp);
+    return found;
+}
+
 /* Words of the caption, whitespace-separated. */
 static size_t ws_count(const judge_ctx *x)
 {
@@ -161,6 +182,10 @@ int cap_advert_register(const judge_ctx *x, char *what, size_t n)
     if (find_span(x, F_SERVICE, &at, &len)) {
         name_words(x, at, len, w, sizeof w);
         snprintf(what, n, "service claim '%s'", w);
+        return 1;
+    }
+    if (opening_imperative(x, w, sizeof w)) {
+        snprintf(what, n, "opening imperative '%s'", w);
         return 1;
     }
     if (formal_address(x, w, sizeof w)) {

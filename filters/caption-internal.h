@@ -87,6 +87,8 @@ typedef uint64_t capflags;
 #define F_OFFERHEAD CAPF(38)
 #define F_SERVICE CAPF(39)
 #define F_PERIOD CAPF(40)
+#define F_IMPERATIVE CAPF(41)
+#define F_CTALEAD CAPF(42)
 /* unsafe.txt nudity of a person (bits kept apart from the shapes' above) */
 #define F_NUDITY CAPF(48)
 #define F_PERSON CAPF(49)
@@ -204,7 +206,8 @@ int cap_rule_place(judge_ctx *x, caption_reason r);
 
 /* caption-advert.c: 1 when the caption is written in the advertising
  * register (an offer or price word, a price per period, a firm's service
- * claim, the German formal address) and is no headline; WHAT (n bytes) gets
+ * claim, the German formal address, an opening imperative) and is no
+ * headline; WHAT (n bytes) gets
  * the cue ("offer word 'rabatte'"). Weak alone: caption-place.c pairs it
  * with a link to another site. */
 int cap_advert_register(const judge_ctx *x, char *what, size_t n);

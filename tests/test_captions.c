@@ -634,7 +634,12 @@ static void test_placed(void)
         {"Kombi für 199 Euro im Monat", {P | CC_PLACE_LINKED | CC_PLACE_OFFSITE, 0, 0, 1}, 1},
         {"Muster GmbH ist Ihr Partner für Logistik.", {P | CC_PLACE_LINKED | CC_PLACE_OFFSITE, 0, 0, 1}, 1},
         {"Hier finden Sie passende Ferienhäuser", {P | CC_PLACE_LINKED | CC_PLACE_OFFSITE, 0, 0, 1}, 1},
-        /* near misses: a teaser within the site, a headline, text alone, "ihr" = her */
+        {"Vote for our bakery in the city contest", {P | CC_PLACE_LINKED | CC_PLACE_OFFSITE, 0, 0, 1}, 1},
+        {"Please collect your tickets anywhere", {P | CC_PLACE_LINKED | CC_PLACE_OFFSITE, 0, 0, 1}, 1},
+        /* near misses: a teaser within the site, a headline, text alone, "ihr" = her,
+         * an imperative-looking noun before "of" */
+        {"Vote for our bakery in the city contest", {P | CC_PLACE_LINKED | CC_PLACE_NAV, 0, 0, 1}, 0},
+        {"Vote of no confidence fails in parliament", {P | CC_PLACE_LINKED | CC_PLACE_OFFSITE, 0, 0, 1}, 0},
         {"Autoteile günstiger bei Mustermann", {P | CC_PLACE_LINKED | CC_PLACE_ASIDE, 82, 46, 1}, 0},
         {"Autoteile günstiger bei Mustermann", {P | CC_PLACE_CONTENT, 0, 0, 1}, 0},
         {"Weekend Deals: Lamps, Towels and Pillows", {P | CC_PLACE_LINKED | CC_PLACE_OFFSITE, 0, 0, 1}, 0},
