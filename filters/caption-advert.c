@@ -20,6 +20,10 @@
  * to other sites use them as often as adverts do ("Here's When You'll Get
  * Your Relief Check", "Sheets Are Only $25").
  *
+ * An offer label: an offer word in a caption of at most 6 words without a
+ * colon ("ABOUT YOU Gutscheine", "Rabatte bei A.T.U."): a coupon or
+ * discount link; a teaser of the site's own article is longer.
+ *
  * A seal label: an award, seal, certification or membership word ("Award",
  * "zertifiziert", "Gütesiegel", "des Jahres", "Mitglied bei", "Top Blog")
  * in a caption of at most 8 words without a colon or a closing full stop
@@ -157,23 +161,35 @@ static int has_nospace(const judge_ctx *x)
     return 0;
 }
 
+/* An [offer] word or compound head: 1 with WHAT naming it. */
+static int offer_word(const judge_ctx *x, char *what, size_t n)
+{
+    size_t at, len;
+    char w[64];
+    if (find_span(x, F_OFFER, &at, &len))
+        name_words(x, at, len, w, sizeof w);
+    else if (find_compound_head(x, &at))
+        name_words(x, at, 1, w, sizeof w);
+    else
+        return 0;
+    snprintf(what, n, "offer word '%s'", w);
+    return 1;
+}
+
+int cap_offer_label(const judge_ctx *x, char *what, size_t n)
+{
+    if (!x->w.n || has_nospace(x) || memchr(x->norm, ':', x->nlen) || ws_count(x) > 6)
+        return 0;
+    return offer_word(x, what, n);
+}
+
 int cap_advert_register(const judge_ctx *x, char *what, size_t n)
 {
     size_t at, len;
     if (!x->w.n || has_nospace(x) || memchr(x->norm, ':', x->nlen) || ws_count(x) > 20)
         return 0;
-    if (find_span(x, F_OFFER, &at, &len)) {
-        char w[64];
-        name_words(x, at, len, w, sizeof w);
-        snprintf(what, n, "offer word '%s'", w);
+    if (offer_word(x, what, n))
         return 1;
-    }
-    if (find_compound_head(x, &at)) {
-        char w[64];
-        name_words(x, at, 1, w, sizeof w);
-        snprintf(what, n, "offer word '%s'", w);
-        return 1;
-    }
     char w[64];
     if (price_per_period(x, w, sizeof w)) {
         snprintf(what, n, "price per period '%s'", w);

@@ -211,6 +211,10 @@ int cap_rule_place(judge_ctx *x, caption_reason r);
  * the cue ("offer word 'rabatte'"). Weak alone: caption-place.c pairs it
  * with a link to another site. */
 int cap_advert_register(const judge_ctx *x, char *what, size_t n);
+/* caption-advert.c: 1 when the caption is an offer label: an [offer] word
+ * in at most 6 words, no colon ("ABOUT YOU Gutscheine"); WHAT names it.
+ * caption-place.c pairs it with a link in a sidebar, navigation or ad slot. */
+int cap_offer_label(const judge_ctx *x, char *what, size_t n);
 /* caption-advert.c: 1 when the caption is an award, trust-seal,
  * certification or membership label standing alone (at most 8 words, no
  * colon, no closing full stop, no "wins"/"winning"); WHAT gets the seal

@@ -48,10 +48,13 @@
  *                    is in the advertising register (caption-advert.c: an
  *                    offer or price word, a price per period, a firm's
  *                    service claim, the German formal address; no headline):
- *                    "Günstig mieten bei ...", "Early Bird Discounts", "X ist
- *                    Ihr Partner für ...". Links within the site are teasers
- *                    of its own articles, which use the same words as often
- *                    as not, so they stay.
+ *                    "Early Bird Discounts", "X ist Ihr Partner für ...";
+ *                    or a linked image in a sidebar, navigation or ad slot
+ *                    whose caption is a short offer (an offer word in at most
+ *                    6 words: "Rabatte bei ...", "X Gutscheine"). Longer
+ *                    texts linked within the site are teasers of its own
+ *                    articles, which use the same words as often as not, so
+ *                    they stay.
  *   seal label       (eighth pass) an award, trust-seal, certification or
  *                    membership label standing alone (caption-advert.c:
  *                    "Reddot Award 2017", "Geprüfter E-Mail Versender",
@@ -208,11 +211,18 @@ static int advert_size(judge_ctx *x, const caption_place *p)
 static int advert_link(judge_ctx *x, const caption_place *p)
 {
     char what[96];
-    if ((p->bits & (CC_PLACE_LINKED | CC_PLACE_OFFSITE)) != (CC_PLACE_LINKED | CC_PLACE_OFFSITE) ||
-        !cap_advert_register(x, what, sizeof what))
+    if (!(p->bits & CC_PLACE_LINKED))
         return 0;
-    snprintf(x->detail, x->detaillen, "an advert's text (%s) on an image linked to another site", what);
-    return 1;
+    if ((p->bits & CC_PLACE_OFFSITE) && cap_advert_register(x, what, sizeof what)) {
+        snprintf(x->detail, x->detaillen, "an advert's text (%s) on an image linked to another site", what);
+        return 1;
+    }
+    if ((p->bits & (CC_PLACE_ASIDE | CC_PLACE_NAV | CC_PLACE_AD)) && cap_offer_label(x, what, sizeof what)) {
+        snprintf(x->detail, x->detaillen, "a short offer (%s) on a linked image in a sidebar, navigation or ad slot",
+                 what);
+        return 1;
+    }
+    return 0;
 }
 
 static int seal_label(judge_ctx *x, const caption_place *p)
