@@ -1,7 +1,8 @@
 /* caption-phrases.c — e2guardian-style weighted phrase lists: parsing and
  * scoring (the format and matching rules are in caption-phrases.h).
  *
- * The distinct parts of all phrases sit in a byte trie, so one walk from
+ * Text and parts are case-folded with their accents kept (see
+ * fold_keep_accents). The distinct parts of all phrases sit in a byte trie, so one walk from
  * every character of the caption finds every part present whatever the
  * list's size; a phrase is then checked only when one of its parts was
  * found. */
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <utf8proc.h>
 
 #include "caption-internal.h"
 #include "common.h"
@@ -44,10 +46,27 @@ struct phrase_list {
  * letters, digits or marks made one space. EDGES: a space before and after
  * (the caption's form); otherwise edge spaces stay only where the input had
  * a non-word character there (a part's boundary marks). */
+/* Case fold + compatibility mapping, accents KEPT (unlike cap_fold):
+ * e2guardian compares bytes, and its lists spell accents where a language
+ * has them ("érotique", "pênis"); stripping them in the caption instead
+ * would make Vietnamese "dòng", "cú" the list's "dong", "cu". Malloc'd. */
+static char *fold_keep_accents(const char *s, size_t n, size_t *outlen)
+{
+    utf8proc_uint8_t *dst = NULL;
+    utf8proc_ssize_t k = -1;
+    if (n)
+        k = utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n, &dst,
+                         UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD | UTF8PROC_IGNORE);
+    char *c = k < 0 ? xstrndup(s ? s : "", n) : xstrndup((const char *)dst, (size_t)k);
+    *outlen = k < 0 ? n : (size_t)k;
+    free(dst);
+    return c;
+}
+
 static char *bounded(const char *s, size_t n, int edges, size_t *outlen)
 {
     size_t fl;
-    char *f = cap_fold(s, n, &fl);
+    char *f = fold_keep_accents(s, n, &fl);
     char *out = xmalloc(fl + 3);
     size_t o = 0, i = 0;
     if (edges)

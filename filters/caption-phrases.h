@@ -10,9 +10,10 @@
  * e.g. `< anal >,< porn><70>` or `<breast>,<medical><-30>`. A phrase scores
  * its weight (an integer, negative for innocent phrases, |w| <= 100000) when
  * ALL its parts occur in the caption; each phrase counts once however often
- * it occurs. Text and parts are compared in one form: case-folded, accents
- * stripped (cap_fold), every run of characters that are not letters, digits
- * or marks turned into one space, and a space at each end of the text. So a
+ * it occurs. Text and parts are compared in one form: case-folded (accents
+ * kept, as e2guardian compares them), every run of characters that are not
+ * letters, digits or marks turned into one space, and a space at each end
+ * of the text. So a
  * space at a part's edge is a word boundary: `< anal >` is the whole word,
  * `< boob>` a word beginning, `<fick>` anywhere, also inside a compound
  * ("Fickfilm"). A part must hold at least one letter or digit.
