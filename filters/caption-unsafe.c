@@ -176,18 +176,21 @@ static int substr_outside_innocent(const caption_filter *f, const char *fold, co
 
 /* 1 (and the detail written) when the weighted phrases of unsafe-phrases.txt
  * (e2guardian's lists, caption-phrases.h) sum to unsafe_phrase_threshold or
- * more: porn-site titles with no word of unsafe.txt ("... caught by Gym
- * coach", "hot latina"), where several weak phrases add up. */
+ * more: porn-site phrases with no word of unsafe.txt ("amateur wives",
+ * "scat video"), or weaker phrases that add up ("hot amateur" + "amateur"). */
 static int phrases_fire(judge_ctx *x)
 {
     int th = x->f->cfg.unsafe_phrase_threshold;
-    if (th <= 0 || !x->f->phrases)
+    if (th <= 0 || !x->f->phrases || x->detaillen < 64)
         return 0;
-    char d[200];
-    long s = phrase_list_score(x->f->phrases, x->norm, x->nlen, d, sizeof d);
-    if (s < th)
+    /* the phrases' detail goes after this prefix; phrase_list_score cuts it
+     * at a character boundary to fit */
+    int pre = snprintf(x->detail, x->detaillen, "weighted phrases (threshold %d) ", th);
+    long s = phrase_list_score(x->f->phrases, x->norm, x->nlen, x->detail + pre, x->detaillen - (size_t)pre);
+    if (s < th) {
+        x->detail[0] = '\0';
         return 0;
-    snprintf(x->detail, x->detaillen, "weighted phrases (threshold %d) %s", th, d);
+    }
     return 1;
 }
 
