@@ -655,6 +655,8 @@ static void test_placed(void)
         {"Bäckerei Muster ist Mitglied bei Handwerk Plus", {P | CC_PLACE_ASIDE | CC_PLACE_LOGO, 0, 0, 1}, 1},
         {"Arbeitgeber des Jahres 2020", {P | CC_PLACE_ASIDE, 0, 0, 1}, 1},
         {"Blog Gütesiegel", {P | CC_PLACE_LINKED | CC_PLACE_OFFSITE, 0, 0, 1}, 1},
+        {"Partner im Netzwerk Musterstadt", {P | CC_PLACE_LOGO | CC_PLACE_LINKED | CC_PLACE_OFFSITE, 0, 0, 1}, 1},
+        {"Partner im Netzwerk Musterstadt", {P | CC_PLACE_CONTENT, 0, 0, 1}, 0},
         /* near misses: in the article body, an event, plural awards, a sentence */
         {"Reddot Award 2017", {P | CC_PLACE_CONTENT | CC_PLACE_FIGURE, 800, 600, 1}, 0},
         {"Reddot Award 2017", {P | CC_PLACE_LINKED | CC_PLACE_CONTENT, 0, 0, 1}, 0},
