@@ -57,8 +57,15 @@ static char *fold_keep_accents(const char *s, size_t n, size_t *outlen)
     if (n)
         k = utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n, &dst,
                          UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD | UTF8PROC_IGNORE);
-    char *c = k < 0 ? xstrndup(s ? s : "", n) : xstrndup((const char *)dst, (size_t)k);
-    *outlen = k < 0 ? n : (size_t)k;
+    /* memcpy, not strndup: the text may hold NUL bytes, and the length
+     * returned must be the length copied */
+    const char *src = k < 0 ? s : (const char *)dst;
+    size_t len = k < 0 ? n : (size_t)k;
+    char *c = xmalloc(len + 1);
+    if (len)
+        memcpy(c, src, len);
+    c[len] = '\0';
+    *outlen = len;
     free(dst);
     return c;
 }

@@ -106,6 +106,10 @@ static void test_matching(void)
     char small[12];
     CHECK_EQ_INT(score(l, "性感 anal porn hot cum", small, sizeof small), 200);
     CHECK(strlen(small) < sizeof small, "small detail");
+    /* a NUL byte is a separator like any other non-letter (found by fuzzing:
+     * the folded copy once stopped at it) */
+    CHECK_EQ_INT(phrase_list_score(l, "hot\0cum", 7, NULL, 0), 80);
+    CHECK_EQ_INT(phrase_list_score(l, "\xff hot\0cum", 9, NULL, 0), 80);
     /* invalid UTF-8 is no crash and no match */
     CHECK_EQ_INT(score(l, "\xff\xfe\xc3", NULL, 0), 0);
     phrase_list_free(l);
