@@ -165,7 +165,8 @@ int cmd_filters(int argc, char **argv);
     "  --filters FILE         filter configuration (clipcrawl filters --print-defaults)\n" \
     "  --filter KEY=VALUE     set one configuration key\n" \
     "  --languages LIST       keep only captions in these languages (en,de,...)\n" \
-    "  --min-words N, --min-chars N, --max-chars N, --no-unsafe-filter\n"
+    "  --min-words N, --min-chars N, --max-chars N, --no-unsafe-filter\n" \
+    "  --unsafe-phrase-threshold N   unsafe when weighted phrases sum to N (0: off)\n"
 #define FILTERS_USAGE \
     "usage: clipcrawl filters --print-defaults\n" \
     "       clipcrawl filters --check FILE\n" \

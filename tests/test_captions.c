@@ -554,6 +554,20 @@ static void test_cli(void)
     o = run_cmd(cmd);
     CHECK_EQ_STR(o, "keep\tTree City USA Logo\nreject:boilerplate\tShare on Facebook\nreject:boilerplate\tTree City USA Logo\n[rc=0]");
     free(o);
+    /* the weighted-phrase pass (unsafe-phrases.txt) and its threshold, by flag and by file */
+    snprintf(cmd, sizeof cmd,
+             "'%s' check-caption 'Scat video collection' && '%s' check-caption --unsafe-phrase-threshold 0 "
+             "'Scat video collection' && printf 'unsafe_phrase_threshold = 200\\n' > test_captions_phr.conf && "
+             "'%s' check-caption --filters test_captions_phr.conf 'Scat video collection'",
+             bin, bin, bin);
+    o = run_cmd(cmd);
+    CHECK_EQ_STR(o, "reject:unsafe\tScat video collection\nkeep\tScat video collection\nkeep\tScat video collection\n[rc=0]");
+    free(o);
+    remove("test_captions_phr.conf");
+    snprintf(cmd, sizeof cmd, "'%s' check-caption --unsafe-phrase-threshold -5 'a cat' 2>&1", bin);
+    o = run_cmd(cmd);
+    CHECK(strstr(o, "--unsafe-phrase-threshold") && strstr(o, "[rc=2]"), "%s", o);
+    free(o);
     snprintf(cmd, sizeof cmd, "'%s' check-caption --languages en 'Ein großer Hund spielt im Garten mit einem roten Ball und zwei Kindern'", bin);
     o = run_cmd(cmd);
     CHECK(strncmp(o, "reject:language\t", 16) == 0, "%s", o);
