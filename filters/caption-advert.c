@@ -24,6 +24,12 @@
  * colon ("ABOUT YOU Gutscheine", "Rabatte bei A.T.U."): a coupon or
  * discount link; a teaser of the site's own article is longer.
  *
+ * A blog-community badge: a directory, ranking, blog network or reading
+ * challenge a blog links out to ("2019 Reading Challenge", "die besten
+ * Fahrradblogs", "TOP 15 Fashion over 50"): a [blog-badge] word or
+ * compound or "top" before a number, in at most 8 words, no colon, no
+ * closing full stop or question mark.
+ *
  * A seal label: an award, seal, certification or membership word ("Award",
  * "zertifiziert", "Gütesiegel", "des Jahres", "Mitglied bei", "Top Blog")
  * in a caption of at most 8 words without a colon or a closing full stop
@@ -60,17 +66,18 @@ static int find_span(const judge_ctx *x, capflags flag, size_t *at, size_t *len)
     return found;
 }
 
-/* A word ending in an [offer-head] entry after at least 3 more letters
- * ("Tankstellenrabatte", "Gütesiegel"); *at gets its index. */
-static int find_compound_head(const judge_ctx *x, size_t *at)
+/* A word ending in an entry carrying HEAD ([offer-head], [blog-head])
+ * after at least 3 more letters ("Tankstellenrabatte", "Fahrradblogs");
+ * *at gets its index. */
+static int find_compound_head(const judge_ctx *x, capflags head, size_t *at)
 {
     for (size_t i = 0; i < x->w.n; i++) {
         const char *w = x->fold + x->w.t[i].off;
         size_t wl = x->w.t[i].len;
         if (x->w.t[i].ns || x->w.t[i].digits)
             continue;
-        for (size_t st = 3; st + 5 <= wl; st++)
-            if (cap_set_get(&x->f->words, w + st, wl - st) & F_OFFERHEAD) {
+        for (size_t st = 3; st + 4 <= wl; st++)
+            if (cap_set_get(&x->f->words, w + st, wl - st) & head) {
                 *at = i;
                 return 1;
             }
@@ -168,7 +175,7 @@ static int offer_word(const judge_ctx *x, char *what, size_t n)
     char w[64];
     if (find_span(x, F_OFFER, &at, &len))
         name_words(x, at, len, w, sizeof w);
-    else if (find_compound_head(x, &at))
+    else if (find_compound_head(x, F_OFFERHEAD, &at))
         name_words(x, at, 1, w, sizeof w);
     else
         return 0;
@@ -207,6 +214,30 @@ int cap_advert_register(const judge_ctx *x, char *what, size_t n)
     if (formal_address(x, w, sizeof w)) {
         snprintf(what, n, "formal address '%s'", w);
         return 1;
+    }
+    return 0;
+}
+
+int cap_blog_badge(const judge_ctx *x, char *what, size_t n)
+{
+    size_t at, len;
+    char end = x->nlen ? x->norm[x->nlen - 1] : 0;
+    if (!x->w.n || ws_count(x) > 8 || has_nospace(x) || memchr(x->norm, ':', x->nlen) || end == '.' || end == '?')
+        return 0;
+    if (find_span(x, F_BLOGBADGE, &at, &len)) {
+        name_words(x, at, len, what, n);
+        return 1;
+    }
+    if (find_compound_head(x, F_BLOGHEAD, &at)) {
+        name_words(x, at, 1, what, n);
+        return 1;
+    }
+    for (size_t i = 0; i + 1 < x->w.n; i++) {
+        const char *w = x->fold + x->w.t[i].off;
+        if (x->w.t[i].len == 3 && memcmp(w, "top", 3) == 0 && x->w.t[i + 1].digits) {
+            name_words(x, i, 2, what, n);
+            return 1;
+        }
     }
     return 0;
 }

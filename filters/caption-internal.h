@@ -89,6 +89,8 @@ typedef uint64_t capflags;
 #define F_PERIOD CAPF(40)
 #define F_IMPERATIVE CAPF(41)
 #define F_CTALEAD CAPF(42)
+#define F_BLOGBADGE CAPF(43)
+#define F_BLOGHEAD CAPF(44)
 /* unsafe.txt nudity of a person (bits kept apart from the shapes' above) */
 #define F_NUDITY CAPF(48)
 #define F_PERSON CAPF(49)
@@ -215,6 +217,12 @@ int cap_advert_register(const judge_ctx *x, char *what, size_t n);
  * in at most 6 words, no colon ("ABOUT YOU Gutscheine"); WHAT names it.
  * caption-place.c pairs it with a link in a sidebar, navigation or ad slot. */
 int cap_offer_label(const judge_ctx *x, char *what, size_t n);
+/* caption-advert.c: 1 when the caption is a blog-community badge: a
+ * [blog-badge] word or compound, or "top" before a number, in at most 8
+ * words without a colon or a closing full stop or question mark ("2019
+ * Reading Challenge", "die besten Fahrradblogs"); WHAT names it.
+ * caption-place.c pairs it with a link to another site. */
+int cap_blog_badge(const judge_ctx *x, char *what, size_t n);
 /* caption-advert.c: 1 when the caption is an award, trust-seal,
  * certification or membership label standing alone (at most 8 words, no
  * colon, no closing full stop, no "wins"/"winning"); WHAT gets the seal

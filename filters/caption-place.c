@@ -51,7 +51,10 @@
  *                    "Early Bird Discounts", "X ist Ihr Partner für ...";
  *                    or a linked image in a sidebar, navigation or ad slot
  *                    whose caption is a short offer (an offer word in at most
- *                    6 words: "Rabatte bei ...", "X Gutscheine"). Longer
+ *                    6 words: "Rabatte bei ...", "X Gutscheine"); or a
+ *                    blog-community badge linked to another site (a blog
+ *                    directory, ranking, network or reading challenge in at
+ *                    most 8 words: "2019 Reading Challenge"). Longer
  *                    texts linked within the site are teasers of its own
  *                    articles, which use the same words as often as not, so
  *                    they stay.
@@ -215,6 +218,10 @@ static int advert_link(judge_ctx *x, const caption_place *p)
         return 0;
     if ((p->bits & CC_PLACE_OFFSITE) && cap_advert_register(x, what, sizeof what)) {
         snprintf(x->detail, x->detaillen, "an advert's text (%s) on an image linked to another site", what);
+        return 1;
+    }
+    if ((p->bits & CC_PLACE_OFFSITE) && cap_blog_badge(x, what, sizeof what)) {
+        snprintf(x->detail, x->detaillen, "a blog-community badge ('%s') linked to another site", what);
         return 1;
     }
     if ((p->bits & (CC_PLACE_ASIDE | CC_PLACE_NAV | CC_PLACE_AD)) && cap_offer_label(x, what, sizeof what)) {

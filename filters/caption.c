@@ -387,6 +387,7 @@ static void load_list(caption_filter *f, const char *text, size_t n, int pass)
                 {"[seal]", F_SEAL}, {"[seal-event]", F_SEALEVENT}, {"[offer]", F_OFFER},
                 {"[offer-head]", F_OFFER | F_OFFERHEAD}, {"[service]", F_SERVICE}, {"[period]", F_PERIOD},
                 {"[imperative]", F_IMPERATIVE}, {"[cta-lead]", F_CTALEAD},
+                {"[blog-badge]", F_BLOGBADGE}, {"[blog-head]", F_BLOGBADGE | F_BLOGHEAD},
                 {"[gore]", F_GWEAK}, {"[gore-context]", F_GCONTEXT},
                 {"[compound-gore]", F_COMPOUND | F_GWEAK}, {"[compound-gore-context]", F_COMPOUND | F_GCONTEXT},
                 {"[nudity]", F_NUDITY}, {"[person]", F_PERSON}, {"[nudity-innocent]", F_NUDEOK}};

@@ -652,6 +652,12 @@ static void test_placed(void)
         {"Muster Shop Gutscheine", {P | CC_PLACE_LINKED | CC_PLACE_NAV, 140, 79, 1}, 1},
         {"Rabatte bei Muster", {P | CC_PLACE_LINKED | CC_PLACE_ASIDE, 82, 46, 1}, 1},
         {"Muster Shop Gutscheine", {P | CC_PLACE_NAV, 140, 79, 1}, 0},
+        /* blog-community badges linked to another site */
+        {"2021 Garden Reading Challenge", {P | CC_PLACE_LINKED | CC_PLACE_OFFSITE | CC_PLACE_ASIDE, 0, 0, 1}, 1},
+        {"die besten Reiseblogs", {P | CC_PLACE_LINKED | CC_PLACE_OFFSITE, 120, 180, 1}, 1},
+        {"TOP 20 Food over 40", {P | CC_PLACE_LINKED | CC_PLACE_OFFSITE, 0, 0, 1}, 1},
+        {"die besten Reiseblogs", {P | CC_PLACE_LINKED | CC_PLACE_ASIDE, 120, 180, 1}, 0},
+        {"Le live-blog a-t-il été inventé avant Internet?", {P | CC_PLACE_LINKED | CC_PLACE_OFFSITE, 0, 0, 1}, 0},
         {"Bahn Gutschein zum Sparen bei der Fahrt im Fernzug", {P | CC_PLACE_LINKED | CC_PLACE_ASIDE, 0, 0, 1}, 0},
         {"Please collect your tickets anywhere", {P | CC_PLACE_LINKED | CC_PLACE_OFFSITE, 0, 0, 1}, 1},
         /* near misses: a teaser within the site, a headline, text alone, "ihr" = her,
