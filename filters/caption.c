@@ -159,6 +159,17 @@ void caption_normalise(const char *text, size_t n, int max_chars, ccbuf *out)
     ccbuf_free(&clean);
 }
 
+/* s[0..n) copied with a NUL after it; NUL bytes inside are copied too, so
+ * the length handed back is the copy's (strndup would stop at the first). */
+static char *copy_bytes(const char *s, size_t n)
+{
+    char *c = xmalloc(n + 1);
+    if (n)
+        memcpy(c, s, n);
+    c[n] = 0;
+    return c;
+}
+
 /* Case fold + compatibility mapping + accents stripped: the form every list
  * lookup uses ("Ｌｏｇｏ", "LOGO", "lógo" -> "logo"). Input must be valid UTF-8.
  * Returns a malloc'd NUL-terminated string. */
@@ -172,12 +183,11 @@ char *cap_fold(const char *s, size_t n, size_t *outlen)
                              UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK | UTF8PROC_IGNORE);
     if (k < 0) {
         free(dst);
-        char *c = xstrndup(s ? s : "", n);
-        *outlen = n;
-        return c;
+        *outlen = s ? n : 0;
+        return copy_bytes(s, *outlen);
     }
     /* utf8proc allocates with malloc; hand over a copy from our allocator's family. */
-    char *c = xstrndup((const char *)dst, (size_t)k);
+    char *c = copy_bytes((const char *)dst, (size_t)k);
     free(dst);
     *outlen = (size_t)k;
     return c;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "caption-internal.h"
 #include "caption.h"
 #include "check.h"
 #include "common.h"
@@ -23,6 +24,21 @@ static char *norm(const char *s, int max_chars)
     ccbuf b = {0};
     caption_normalise(s, strlen(s), max_chars, &b);
     return ccbuf_detach(&b, NULL);
+}
+
+/* cap_fold (the folded form every list lookup reads) keeps a NUL byte inside
+ * its input, both when utf8proc maps it and when it refuses the bytes: the
+ * length it hands back is the copy's (strndup would stop at the NUL). */
+static void test_fold_nul(void)
+{
+    size_t n = 0;
+    char *f = cap_fold("AB\0CD", 5, &n);
+    CHECK(n == 5 && memcmp(f, "ab\0cd", 6) == 0, "fold of 'AB\\0CD': %zu bytes", n);
+    free(f);
+    f = cap_fold("x\0\xff", 3, &n); /* not UTF-8: copied as it is */
+    CHECK(n == 3 && f[0] == 'x' && f[1] == 0 && (unsigned char)f[2] == 0xff && f[3] == 0,
+          "unmappable bytes copied whole: %zu bytes", n);
+    free(f);
 }
 
 static void test_normalise(void)
@@ -718,6 +734,7 @@ static void test_placed(void)
 int main(void)
 {
     test_placed();
+    test_fold_nul();
     test_normalise();
     test_isbn();
     test_measure();
