@@ -1,8 +1,5 @@
 /* main.c — the clipcrawl executable: a git-style command table. */
 #include <errno.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -131,27 +128,9 @@ int cmd_help(int argc, char **argv)
     return EXIT_OK;
 }
 
-/* glibc's malloc gives the top of its heap back to the kernel (brk) whenever
- * more than 128 KiB lie free there, until a large block freed raises that
- * threshold. The caption filter's language detector (CLD2) allocates and
- * frees about 60 KiB of scratch per caption at the heap's top, so a run
- * that judges captions and frees no large block first (check-caption,
- * refilter, the first rows of a fetch) shrank and regrew the heap for every
- * caption: two thirds of check-caption's time went to brk and page faults
- * (bench/README.md, "captions"). The values set here are the ones glibc's
- * own rule reaches after one large free (mmap threshold at its 32 MiB
- * ceiling, trim threshold twice that), from the start. */
-static void tune_malloc(void)
-{
-#ifdef __GLIBC__
-    mallopt(M_MMAP_THRESHOLD, 32 << 20);
-    mallopt(M_TRIM_THRESHOLD, 64 << 20);
-#endif
-}
-
 int main(int argc, char **argv)
 {
-    tune_malloc();
+    cc_malloc_tune(); /* before the first allocation of any size */
     if (argc < 2) {
         list_commands(stderr);
         return EXIT_USAGE;

@@ -44,6 +44,11 @@ void cc_seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((fo
 
 /* ---- memory ------------------------------------------------------------ */
 
+/* Sets glibc's mmap and trim thresholds (32 and 64 MiB) for a process that
+ * judges captions: see memory.c. Call once, first thing in main(). A no-op
+ * on other C libraries. */
+void cc_malloc_tune(void);
+
 void *xmalloc(size_t n);              /* never returns NULL; aborts on failure */
 void *xcalloc(size_t count, size_t n);
 void *xrealloc(void *p, size_t n);

@@ -1,7 +1,12 @@
-/* memory.c — allocation that aborts on failure, so callers never check. */
+/* memory.c — allocation that aborts on failure, so callers never check; the
+ * malloc thresholds of a caption-judging process (cc_malloc_tune). */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "common.h"
 
@@ -59,4 +64,24 @@ char *xasprintf(const char *fmt, ...)
     if (n < 0)
         out_of_memory(0);
     return p;
+}
+
+/* glibc's malloc gives the top of its heap back to the kernel (brk) whenever
+ * more than 128 KiB lie free there, until a large block freed raises that
+ * threshold. The caption filter's language detector (CLD2) allocates and
+ * frees about 60 KiB of scratch per caption at the heap's top, so a run
+ * that judges captions and frees no large block first (check-caption,
+ * refilter, the first rows of a fetch) shrank and regrew the heap for every
+ * caption: two thirds of check-caption's time went to brk and page faults
+ * (bench/README.md, "captions"). The values set here are the ones glibc's
+ * own rule reaches after one large free (mmap threshold at its 32 MiB
+ * ceiling, trim threshold twice that), from the start. Process-wide: the
+ * programs call it (cli/main.c, the caption evaluation test), never a
+ * library function. */
+void cc_malloc_tune(void)
+{
+#ifdef __GLIBC__
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 64 << 20);
+#endif
 }
