@@ -160,14 +160,6 @@ static size_t ws_count(const judge_ctx *x)
     return n;
 }
 
-static int has_nospace(const judge_ctx *x)
-{
-    for (size_t i = 0; i < x->w.n; i++)
-        if (x->w.t[i].ns)
-            return 1;
-    return 0;
-}
-
 /* An [offer] word or compound head: 1 with WHAT naming it. */
 static int offer_word(const judge_ctx *x, char *what, size_t n)
 {
@@ -185,7 +177,7 @@ static int offer_word(const judge_ctx *x, char *what, size_t n)
 
 int cap_offer_label(const judge_ctx *x, char *what, size_t n)
 {
-    if (!x->w.n || has_nospace(x) || memchr(x->norm, ':', x->nlen) || ws_count(x) > 6)
+    if (!x->w.n || cap_has_nospace(x) || memchr(x->norm, ':', x->nlen) || ws_count(x) > 6)
         return 0;
     return offer_word(x, what, n);
 }
@@ -193,7 +185,7 @@ int cap_offer_label(const judge_ctx *x, char *what, size_t n)
 int cap_advert_register(const judge_ctx *x, char *what, size_t n)
 {
     size_t at, len;
-    if (!x->w.n || has_nospace(x) || memchr(x->norm, ':', x->nlen) || ws_count(x) > 20)
+    if (!x->w.n || cap_has_nospace(x) || memchr(x->norm, ':', x->nlen) || ws_count(x) > 20)
         return 0;
     if (offer_word(x, what, n))
         return 1;
@@ -222,7 +214,7 @@ int cap_blog_badge(const judge_ctx *x, char *what, size_t n)
 {
     size_t at, len;
     char end = x->nlen ? x->norm[x->nlen - 1] : 0;
-    if (!x->w.n || ws_count(x) > 8 || has_nospace(x) || memchr(x->norm, ':', x->nlen) || end == '.' || end == '?')
+    if (!x->w.n || ws_count(x) > 8 || cap_has_nospace(x) || memchr(x->norm, ':', x->nlen) || end == '.' || end == '?')
         return 0;
     if (find_span(x, F_BLOGBADGE, &at, &len)) {
         name_words(x, at, len, what, n);
@@ -245,7 +237,7 @@ int cap_blog_badge(const judge_ctx *x, char *what, size_t n)
 int cap_seal_label(const judge_ctx *x, char *what, size_t n)
 {
     size_t at, len, words = ws_count(x);
-    if (!x->w.n || words > 8 || has_nospace(x) || memchr(x->norm, ':', x->nlen) ||
+    if (!x->w.n || words > 8 || cap_has_nospace(x) || memchr(x->norm, ':', x->nlen) ||
         x->norm[x->nlen - 1] == '.')
         return 0;
     for (size_t i = 0; i < x->w.n; i++)

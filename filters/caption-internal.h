@@ -189,6 +189,9 @@ int cap_cuts_into(const caption_filter *f, const capword *w, size_t m, capflags 
 /* Next whitespace-separated word of s with edge punctuation stripped;
  * 0 at the end. */
 int cap_next_ws_word(const char *s, size_t n, size_t *pos, const char **w, size_t *wl);
+/* 1 when the caption holds a character of a script written without spaces
+ * (its words are not counted the way spaced scripts' are). */
+int cap_has_nospace(const judge_ctx *x);
 
 /* caption-unsafe.c: 1 (x->detail says which words) when the caption is
  * sexual/explicit or graphically violent by unsafe.txt's lists. */

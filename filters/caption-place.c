@@ -107,22 +107,12 @@ static size_t ws_words(const judge_ctx *x, size_t *caps, size_t *digits)
     return n;
 }
 
-/* 1 when the caption holds a character of a script written without
- * spaces (its words are not counted the same way). */
-static int has_nospace(const judge_ctx *x)
-{
-    for (size_t i = 0; i < x->w.n; i++)
-        if (x->w.t[i].ns)
-            return 1;
-    return 0;
-}
-
 /* A bare person's name: 2 or 3 words, all capitalised, no digit ("Scott
  * D", "Nicole Schmidt"); no-space scripts are not judged. */
 static int bare_name(const judge_ctx *x)
 {
     size_t caps, digits, n = ws_words(x, &caps, &digits);
-    return !has_nospace(x) && n >= 2 && n <= 3 && caps == n && digits == 0;
+    return !cap_has_nospace(x) && n >= 2 && n <= 3 && caps == n && digits == 0;
 }
 
 /* Some letter in the caption ("4" by a profile picture is a number, not a
@@ -188,7 +178,7 @@ static int badge_link(judge_ctx *x, const caption_place *p)
     if (!in_nav && !(p->bits & CC_PLACE_OFFSITE))
         return 0;
     /* "El cantante Marc Anthony.": a sentence describes its picture */
-    if (ws_words(x, &caps, &digits) > 5 || has_nospace(x) || (x->nlen && x->norm[x->nlen - 1] == '.'))
+    if (ws_words(x, &caps, &digits) > 5 || cap_has_nospace(x) || (x->nlen && x->norm[x->nlen - 1] == '.'))
         return 0;
     snprintf(x->detail, x->detaillen, "a linked icon or badge image %s, in a few words",
              in_nav ? "in the page's navigation" : "to another site");

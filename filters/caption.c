@@ -547,6 +547,14 @@ static int rule_empty(const judge_ctx *x)
 /* ---- words ---------------------------------------------------------------------------- */
 
 /* Iterates whitespace-separated words of folded text with edge punctuation stripped. */
+int cap_has_nospace(const judge_ctx *x)
+{
+    for (size_t i = 0; i < x->w.n; i++)
+        if (x->w.t[i].ns)
+            return 1;
+    return 0;
+}
+
 int cap_next_ws_word(const char *s, size_t n, size_t *pos, const char **w, size_t *wl)
 {
     static const char edge[] = "()[]{}<>\"'`,;!?*|«»\xe2\x80\x9c\x80\x9d\x98\x99";
