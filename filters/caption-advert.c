@@ -150,16 +150,6 @@ static int opening_imperative(const judge_ctx *x, char *what, size_t n)
     return found;
 }
 
-/* Words of the caption, whitespace-separated. */
-static size_t ws_count(const judge_ctx *x)
-{
-    size_t pos = 0, n = 0, wl;
-    const char *w;
-    while (cap_next_ws_word(x->norm, x->nlen, &pos, &w, &wl))
-        n += wl > 0;
-    return n;
-}
-
 /* An [offer] word or compound head: 1 with WHAT naming it. */
 static int offer_word(const judge_ctx *x, char *what, size_t n)
 {
@@ -177,7 +167,7 @@ static int offer_word(const judge_ctx *x, char *what, size_t n)
 
 int cap_offer_label(const judge_ctx *x, char *what, size_t n)
 {
-    if (!x->w.n || cap_has_nospace(x) || memchr(x->norm, ':', x->nlen) || ws_count(x) > 6)
+    if (!x->w.n || cap_has_nospace(x) || memchr(x->norm, ':', x->nlen) || cap_ws_words(x, NULL, NULL) > 6)
         return 0;
     return offer_word(x, what, n);
 }
@@ -185,7 +175,7 @@ int cap_offer_label(const judge_ctx *x, char *what, size_t n)
 int cap_advert_register(const judge_ctx *x, char *what, size_t n)
 {
     size_t at, len;
-    if (!x->w.n || cap_has_nospace(x) || memchr(x->norm, ':', x->nlen) || ws_count(x) > 20)
+    if (!x->w.n || cap_has_nospace(x) || memchr(x->norm, ':', x->nlen) || cap_ws_words(x, NULL, NULL) > 20)
         return 0;
     if (offer_word(x, what, n))
         return 1;
@@ -214,7 +204,7 @@ int cap_blog_badge(const judge_ctx *x, char *what, size_t n)
 {
     size_t at, len;
     char end = x->nlen ? x->norm[x->nlen - 1] : 0;
-    if (!x->w.n || ws_count(x) > 8 || cap_has_nospace(x) || memchr(x->norm, ':', x->nlen) || end == '.' || end == '?')
+    if (!x->w.n || cap_ws_words(x, NULL, NULL) > 8 || cap_has_nospace(x) || memchr(x->norm, ':', x->nlen) || end == '.' || end == '?')
         return 0;
     if (find_span(x, F_BLOGBADGE, &at, &len)) {
         name_words(x, at, len, what, n);
@@ -236,7 +226,7 @@ int cap_blog_badge(const judge_ctx *x, char *what, size_t n)
 
 int cap_seal_label(const judge_ctx *x, char *what, size_t n)
 {
-    size_t at, len, words = ws_count(x);
+    size_t at, len, words = cap_ws_words(x, NULL, NULL);
     if (!x->w.n || words > 8 || cap_has_nospace(x) || memchr(x->norm, ':', x->nlen) ||
         x->norm[x->nlen - 1] == '.')
         return 0;

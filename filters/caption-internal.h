@@ -165,8 +165,12 @@ int cap_all_hex(const char *s, size_t n);
 size_t cap_next_cut(const char *s, size_t n, size_t st, const char *const *cuts, size_t *cutlen);
 /* Decodes one code point at s[*i]; invalid bytes give -1 and advance by one. */
 int32_t cap_next_cp(const unsigned char *s, size_t n, size_t *i);
-/* Case fold + compatibility mapping + accents stripped; malloc'd, NUL-terminated. */
+/* Case fold + compatibility mapping + accents stripped; malloc'd, NUL-terminated
+ * (NUL bytes inside s are kept; *outlen counts them). */
 char *cap_fold(const char *s, size_t n, size_t *outlen);
+/* The same with accents kept: e2guardian's phrase lists spell them
+ * (caption-phrases.c). */
+char *cap_fold_keep_accents(const char *s, size_t n, size_t *outlen);
 /* Words of folded text: runs of letters/digits/marks; each no-space-script
  * character is a word of its own. Appends to l. */
 void cap_tokenize(const char *s, size_t n, toklist *l);
@@ -192,6 +196,10 @@ int cap_next_ws_word(const char *s, size_t n, size_t *pos, const char **w, size_
 /* 1 when the caption holds a character of a script written without spaces
  * (its words are not counted the way spaced scripts' are). */
 int cap_has_nospace(const judge_ctx *x);
+/* Whitespace-separated words of the normalised caption (edge punctuation
+ * stripped, as cap_next_ws_word); *caps (may be NULL) gets how many start
+ * with an upper-case letter, *digits (may be NULL) how many hold a digit. */
+size_t cap_ws_words(const judge_ctx *x, size_t *caps, size_t *digits);
 
 /* caption-unsafe.c: 1 (x->detail says which words) when the caption is
  * sexual/explicit or graphically violent by unsafe.txt's lists. */

@@ -2,7 +2,7 @@
  * scoring (the format and matching rules are in caption-phrases.h).
  *
  * Text and parts are case-folded with their accents kept (see
- * fold_keep_accents). The distinct parts of all phrases sit in a byte trie, so one walk from
+ * bounded). The distinct parts of all phrases sit in a byte trie, so one walk from
  * every character of the caption finds every part present whatever the
  * list's size; a phrase is then checked only when one of its parts was
  * found. */
@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <utf8proc.h>
 
 #include "caption-internal.h"
 #include "common.h"
@@ -42,38 +41,17 @@ struct phrase_list {
     int nnodes, nodecap;
 };
 
-/* S[0..n) folded (cap_fold) with each run of characters that are not
+/* S[0..n) folded with its accents kept (cap_fold_keep_accents: e2guardian
+ * compares bytes, and its lists spell accents where a language has them,
+ * "érotique", "pênis"; stripping them would make Vietnamese "dòng", "cú"
+ * the list's "dong", "cu") with each run of characters that are not
  * letters, digits or marks made one space. EDGES: a space before and after
  * (the caption's form); otherwise edge spaces stay only where the input had
  * a non-word character there (a part's boundary marks). */
-/* Case fold + compatibility mapping, accents KEPT (unlike cap_fold):
- * e2guardian compares bytes, and its lists spell accents where a language
- * has them ("érotique", "pênis"); stripping them in the caption instead
- * would make Vietnamese "dòng", "cú" the list's "dong", "cu". Malloc'd. */
-static char *fold_keep_accents(const char *s, size_t n, size_t *outlen)
-{
-    utf8proc_uint8_t *dst = NULL;
-    utf8proc_ssize_t k = -1;
-    if (n)
-        k = utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n, &dst,
-                         UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD | UTF8PROC_IGNORE);
-    /* memcpy, not strndup: the text may hold NUL bytes, and the length
-     * returned must be the length copied */
-    const char *src = k < 0 ? s : (const char *)dst;
-    size_t len = k < 0 ? n : (size_t)k;
-    char *c = xmalloc(len + 1);
-    if (len)
-        memcpy(c, src, len);
-    c[len] = '\0';
-    *outlen = len;
-    free(dst);
-    return c;
-}
-
 static char *bounded(const char *s, size_t n, int edges, size_t *outlen)
 {
     size_t fl;
-    char *f = fold_keep_accents(s, n, &fl);
+    char *f = cap_fold_keep_accents(s, n, &fl);
     char *out = xmalloc(fl + 3);
     size_t o = 0, i = 0;
     if (edges)

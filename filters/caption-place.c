@@ -82,36 +82,11 @@
 
 #include "caption-internal.h"
 
-/* Words of the normalised caption (whitespace-separated, edge punctuation
- * stripped); *caps gets how many start with an upper-case letter, *digits
- * how many hold a digit. */
-static size_t ws_words(const judge_ctx *x, size_t *caps, size_t *digits)
-{
-    size_t pos = 0, n = 0, wl;
-    const char *w;
-    *caps = *digits = 0;
-    while (cap_next_ws_word(x->norm, x->nlen, &pos, &w, &wl)) {
-        if (!wl)
-            continue;
-        size_t i = 0;
-        int32_t cp = cap_next_cp((const unsigned char *)w, wl, &i);
-        utf8proc_category_t c = cp >= 0 ? utf8proc_category(cp) : UTF8PROC_CATEGORY_CN;
-        *caps += c == UTF8PROC_CATEGORY_LU || c == UTF8PROC_CATEGORY_LT;
-        for (size_t k = 0; k < wl; k++)
-            if (w[k] >= '0' && w[k] <= '9') {
-                (*digits)++;
-                break;
-            }
-        n++;
-    }
-    return n;
-}
-
 /* A bare person's name: 2 or 3 words, all capitalised, no digit ("Scott
  * D", "Nicole Schmidt"); no-space scripts are not judged. */
 static int bare_name(const judge_ctx *x)
 {
-    size_t caps, digits, n = ws_words(x, &caps, &digits);
+    size_t caps, digits, n = cap_ws_words(x, &caps, &digits);
     return !cap_has_nospace(x) && n >= 2 && n <= 3 && caps == n && digits == 0;
 }
 
@@ -147,8 +122,7 @@ static int avatar_name(judge_ctx *x, const caption_place *p, caption_reason r)
 
 static int repeated_icon(judge_ctx *x, const caption_place *p)
 {
-    size_t caps, digits;
-    if (!(p->bits & CC_PLACE_ICON) || p->repeats < 3 || ws_words(x, &caps, &digits) > 4)
+    if (!(p->bits & CC_PLACE_ICON) || p->repeats < 3 || cap_ws_words(x, NULL, NULL) > 4)
         return 0;
     snprintf(x->detail, x->detaillen, "icon-sized image, the same alt on %d images of the page", p->repeats);
     return 1;
@@ -156,8 +130,7 @@ static int repeated_icon(judge_ctx *x, const caption_place *p)
 
 static int logo_label(judge_ctx *x, const caption_place *p)
 {
-    size_t caps, digits;
-    if (!(p->bits & (CC_PLACE_LOGO | CC_PLACE_NAV)) || x->w.n < 2 || ws_words(x, &caps, &digits) > 8)
+    if (!(p->bits & (CC_PLACE_LOGO | CC_PLACE_NAV)) || x->w.n < 2 || cap_ws_words(x, NULL, NULL) > 8)
         return 0;
     if (!(cap_word_flags(x, 0) & F_FURNITURE))
         return 0;
@@ -171,14 +144,13 @@ static int logo_label(judge_ctx *x, const caption_place *p)
 
 static int badge_link(judge_ctx *x, const caption_place *p)
 {
-    size_t caps, digits;
     if (!(p->bits & CC_PLACE_ICON) || !(p->bits & CC_PLACE_LINKED))
         return 0;
     int in_nav = (p->bits & CC_PLACE_NAV) && !(p->bits & CC_PLACE_CONTENT);
     if (!in_nav && !(p->bits & CC_PLACE_OFFSITE))
         return 0;
     /* "El cantante Marc Anthony.": a sentence describes its picture */
-    if (ws_words(x, &caps, &digits) > 5 || cap_has_nospace(x) || (x->nlen && x->norm[x->nlen - 1] == '.'))
+    if (cap_ws_words(x, NULL, NULL) > 5 || cap_has_nospace(x) || (x->nlen && x->norm[x->nlen - 1] == '.'))
         return 0;
     snprintf(x->detail, x->detaillen, "a linked icon or badge image %s, in a few words",
              in_nav ? "in the page's navigation" : "to another site");

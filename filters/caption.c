@@ -170,27 +170,33 @@ static char *copy_bytes(const char *s, size_t n)
     return c;
 }
 
-/* Case fold + compatibility mapping + accents stripped: the form every list
- * lookup uses ("Ｌｏｇｏ", "LOGO", "lógo" -> "logo"). Input must be valid UTF-8.
- * Returns a malloc'd NUL-terminated string. */
-char *cap_fold(const char *s, size_t n, size_t *outlen)
+/* Case fold + compatibility mapping, accents stripped when STRIP (the form
+ * every list lookup uses: "Ｌｏｇｏ", "LOGO", "lógo" -> "logo"). Bytes that
+ * are not UTF-8 are copied as they are. Returns a malloc'd NUL-terminated
+ * string of *outlen bytes. */
+static char *fold(const char *s, size_t n, int strip, size_t *outlen)
 {
     utf8proc_uint8_t *dst = NULL;
     utf8proc_ssize_t k = -1;
     if (n)
         k = utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n, &dst,
-                         UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_COMPOSE |
-                             UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK | UTF8PROC_IGNORE);
-    if (k < 0) {
-        free(dst);
-        *outlen = s ? n : 0;
-        return copy_bytes(s, *outlen);
-    }
+                         UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD |
+                             (strip ? UTF8PROC_STRIPMARK : 0) | UTF8PROC_IGNORE);
     /* utf8proc allocates with malloc; hand over a copy from our allocator's family. */
-    char *c = copy_bytes((const char *)dst, (size_t)k);
+    *outlen = k < 0 ? (s ? n : 0) : (size_t)k;
+    char *c = copy_bytes(k < 0 ? s : (const char *)dst, *outlen);
     free(dst);
-    *outlen = (size_t)k;
     return c;
+}
+
+char *cap_fold(const char *s, size_t n, size_t *outlen)
+{
+    return fold(s, n, 1, outlen);
+}
+
+char *cap_fold_keep_accents(const char *s, size_t n, size_t *outlen)
+{
+    return fold(s, n, 0, outlen);
 }
 
 /* ---- tokens ------------------------------------------------------------------ */
@@ -546,7 +552,6 @@ static int rule_empty(const judge_ctx *x)
 }
 /* ---- words ---------------------------------------------------------------------------- */
 
-/* Iterates whitespace-separated words of folded text with edge punctuation stripped. */
 int cap_has_nospace(const judge_ctx *x)
 {
     for (size_t i = 0; i < x->w.n; i++)
@@ -555,6 +560,32 @@ int cap_has_nospace(const judge_ctx *x)
     return 0;
 }
 
+size_t cap_ws_words(const judge_ctx *x, size_t *caps, size_t *digits)
+{
+    size_t pos = 0, n = 0, c = 0, d = 0, wl;
+    const char *w;
+    while (cap_next_ws_word(x->norm, x->nlen, &pos, &w, &wl)) {
+        if (!wl)
+            continue;
+        size_t i = 0;
+        int32_t cp = cap_next_cp((const unsigned char *)w, wl, &i);
+        utf8proc_category_t k = cp >= 0 ? utf8proc_category(cp) : UTF8PROC_CATEGORY_CN;
+        c += k == UTF8PROC_CATEGORY_LU || k == UTF8PROC_CATEGORY_LT;
+        for (size_t k2 = 0; k2 < wl; k2++)
+            if (w[k2] >= '0' && w[k2] <= '9') {
+                d++;
+                break;
+            }
+        n++;
+    }
+    if (caps)
+        *caps = c;
+    if (digits)
+        *digits = d;
+    return n;
+}
+
+/* Iterates whitespace-separated words of folded text with edge punctuation stripped. */
 int cap_next_ws_word(const char *s, size_t n, size_t *pos, const char **w, size_t *wl)
 {
     static const char edge[] = "()[]{}<>\"'`,;!?*|«»\xe2\x80\x9c\x80\x9d\x98\x99";
