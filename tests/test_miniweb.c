@@ -22,7 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #include "check.h"
 #include "common.h"
@@ -61,19 +60,10 @@ static void put_jpeg(const char *rel, unsigned seed, int w, int h)
 
 static void put_gzip(const char *rel, const char *text)
 {
-    uLong n = compressBound((uLong)strlen(text)) + 64;
-    unsigned char *buf = xmalloc(n);
-    z_stream z;
-    memset(&z, 0, sizeof z);
-    deflateInit2(&z, 9, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
-    z.next_in = (unsigned char *)text;
-    z.avail_in = (uInt)strlen(text);
-    z.next_out = buf;
-    z.avail_out = (uInt)n;
-    deflate(&z, Z_FINISH);
-    put_bytes(rel, buf, n - z.avail_out);
-    deflateEnd(&z);
-    free(buf);
+    ccbuf z = {0};
+    tu_gzip(&z, text, strlen(text));
+    put_bytes(rel, z.data, z.len);
+    ccbuf_free(&z);
 }
 
 /* ---- the mini web ------------------------------------------------------------------ */

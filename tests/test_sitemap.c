@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <zlib.h>
 
 #include "check.h"
 #include "common.h"
 #include "sitemap.h"
+#include "testutil.h"
 
 static char *data_path(const char *name)
 {
@@ -122,23 +122,6 @@ static void test_files(void)
     sitemap_result_free(&r);
 }
 
-/* gzip-compresses s[0..n) as one member, appended to out. */
-static void gz(ccbuf *out, const void *s, size_t n)
-{
-    z_stream z;
-    memset(&z, 0, sizeof z);
-    CHECK(deflateInit2(&z, 9, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) == Z_OK, "deflateInit2");
-    size_t cap = deflateBound(&z, (uLong)n) + 64;
-    ccbuf_reserve(out, cap);
-    z.next_in = (unsigned char *)s;
-    z.avail_in = (uInt)n;
-    z.next_out = out->data + out->len;
-    z.avail_out = (uInt)cap;
-    CHECK(deflate(&z, Z_FINISH) == Z_STREAM_END, "deflate");
-    out->len += cap - z.avail_out;
-    deflateEnd(&z);
-}
-
 static void test_gzip(void)
 {
     sitemap_result r;
@@ -146,8 +129,8 @@ static void test_gzip(void)
     /* two concatenated members form one file */
     const char *a = "<urlset><url><loc>https://e.com/a</loc></url>", *b = "<url><loc>https://e.com/b</loc></url></urlset>";
     ccbuf g = {0};
-    gz(&g, a, strlen(a));
-    gz(&g, b, strlen(b));
+    tu_gzip(&g, a, strlen(a));
+    tu_gzip(&g, b, strlen(b));
     CHECK(sitemap_parse((char *)g.data, g.len, "https://e.com/s.xml.gz", NULL, &r, err, sizeof err) == 0, "%s", err);
     CHECK(r.n_urls == 2 && r.gzipped && !r.truncated, "two members: %zu urls", r.n_urls);
     sitemap_result_free(&r);
@@ -165,7 +148,7 @@ static void test_gzip(void)
     for (int i = 0; i < 2000; i++)
         ccbuf_printf(&big, "<url><loc>https://e.com/p%d</loc></url>\n", i);
     ccbuf_puts(&big, "</urlset>");
-    gz(&g, big.data, big.len);
+    tu_gzip(&g, big.data, big.len);
     CHECK(sitemap_parse((char *)g.data, g.len / 2, "https://e.com/s.gz", NULL, &r, err, sizeof err) == 0, "%s", err);
     CHECK(r.truncated && r.n_urls > 10 && r.n_urls < 2000, "half a gzip: %zu urls, truncated %d", r.n_urls,
           r.truncated);
@@ -178,7 +161,7 @@ static void test_gzip(void)
     memset(ws, ' ', bomb_n);
     memcpy(ws, "<urlset><url><loc>https://e.com/x</loc></url>", 45);
     ccbuf_reset(&g);
-    gz(&g, ws, bomb_n);
+    tu_gzip(&g, ws, bomb_n);
     free(ws);
     sitemap_limits lim;
     sitemap_limits_init(&lim);

@@ -10,7 +10,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "check.h"
 #include "common.h"
@@ -93,20 +92,9 @@ int main(void)
     char *p2 = xasprintf("%s/blog/post.html", base);
     const char *html2 = "<html><body><img src=\"/img/lighthouse.jpg\" alt=\"Lighthouse on the cliffs at dusk\"></body></html>";
     {
-        unsigned char z[1024];
-        z_stream zs;
-        memset(&zs, 0, sizeof zs);
-        deflateInit2(&zs, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY);
-        zs.next_in = (unsigned char *)html2;
-        zs.avail_in = (uInt)strlen(html2);
-        zs.next_out = z;
-        zs.avail_out = sizeof z;
-        deflate(&zs, Z_FINISH);
-        size_t zl = sizeof z - zs.avail_out;
-        deflateEnd(&zs);
         ccbuf b = {0};
         ccbuf_puts(&b, "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: gzip\r\nX-Robots-Tag: noai\r\n\r\n");
-        ccbuf_append(&b, z, zl);
+        tu_gzip(&b, html2, strlen(html2));
         tu_warc_record(&w, "response", p2, "application/http; msgtype=response", (const char *)b.data, b.len);
         ccbuf_free(&b);
     }

@@ -677,6 +677,25 @@ void tu_unit_vector(uint64_t *state, float *v, int d)
         v[i] = (float)(v[i] / sqrt(n));
 }
 
+/* Appends data[0..n) to out as one gzip member (zlib level 6). */
+void tu_gzip(ccbuf *out, const void *data, size_t n)
+{
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    if (deflateInit2(&zs, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        die("gzip: deflateInit2 failed");
+    size_t cap = deflateBound(&zs, (uLong)n) + 64;
+    ccbuf_reserve(out, cap);
+    zs.next_in = (unsigned char *)data;
+    zs.avail_in = (uInt)n;
+    zs.next_out = out->data + out->len;
+    zs.avail_out = (uInt)cap;
+    if (deflate(&zs, Z_FINISH) != Z_STREAM_END)
+        die("gzip: deflate did not finish");
+    out->len += cap - zs.avail_out;
+    deflateEnd(&zs);
+}
+
 /* Appends one WARC/1.0 record (type, target URI, Content-Type, block[0..bl))
  * to out as its own gzip member, as Common Crawl writes them. */
 void tu_warc_record(ccbuf *out, const char *type, const char *uri, const char *ctype, const char *block, size_t bl)
@@ -686,18 +705,6 @@ void tu_warc_record(ccbuf *out, const char *type, const char *uri, const char *c
                      "Content-Type: %s\r\nContent-Length: %zu\r\n\r\n", type, uri, ctype, bl);
     ccbuf_append(&r, block, bl);
     ccbuf_puts(&r, "\r\n\r\n");
-    z_stream zs;
-    memset(&zs, 0, sizeof zs);
-    deflateInit2(&zs, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY);
-    size_t cap = r.len + 1024;
-    unsigned char *z = xmalloc(cap);
-    zs.next_in = r.data;
-    zs.avail_in = (uInt)r.len;
-    zs.next_out = z;
-    zs.avail_out = (uInt)cap;
-    deflate(&zs, Z_FINISH);
-    ccbuf_append(out, z, cap - zs.avail_out);
-    deflateEnd(&zs);
-    free(z);
+    tu_gzip(out, r.data, r.len);
     ccbuf_free(&r);
 }

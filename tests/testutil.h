@@ -133,6 +133,10 @@ double tu_urand(uint64_t *state);
 /* v[0..d) filled from tu_urand(state) in [-1, 1) and scaled to length 1. */
 void tu_unit_vector(uint64_t *state, float *v, int d);
 
+/* Appends data[0..n) to out as one gzip member (zlib level 6); exits 99
+ * if zlib fails. */
+void tu_gzip(ccbuf *out, const void *data, size_t n);
+
 /* Appends one WARC/1.0 record (type, target URI, Content-Type, block[0..bl))
  * to out as its own gzip member, as Common Crawl writes them. */
 void tu_warc_record(ccbuf *out, const char *type, const char *uri, const char *ctype, const char *block, size_t bl);
