@@ -30,6 +30,17 @@ Usage:
                 rows count); strings EXISTING holds are left out; split by the
                 same rule (sha1 of the unit).
 
+  extract.py --add-pages OUT.tsv EXISTING.tsv,... SOURCE ... [skip:REPO_DIR:PATHSPEC ...]
+                page corpora added later (git: sources as above), sampled as
+                the first pass sampled (at most PER_UNIT strings per unit, at
+                most ADD_PER_CORPUS per corpus, seeded) plus the screened
+                strings (at most ADD_SCREEN_PER_CORPUS per corpus); strings
+                any EXISTING file holds (the set, the dev pool) are left out,
+                and so is every page of a skip: source's files (same file
+                name or same content: a page an earlier corpus already gave,
+                so that no string of an earlier unit changes split); same
+                split rule (sha1 of the unit).
+
 Writes OUT.tsv with columns: split, unit, attr, text — one row per DISTINCT
 string (first seen wins), at most PER_UNIT strings from any one unit and at
 most PER_CORPUS from any one corpus, so no source dominates. The split is
@@ -287,9 +298,95 @@ def add_pairs(out, existing, source):
           % (corpus, len(distinct), screened, sampled, len(rows), held), file=sys.stderr)
 
 
+ADD_PER_CORPUS = 700
+ADD_SCREEN_PER_CORPUS = 150
+
+
+def git_files(repo, pattern):
+    """(name, blob id) of the files matching PATTERN in REPO's HEAD."""
+    out = subprocess.run(["git", "-C", repo, "ls-tree", "-r", "HEAD"],
+                         capture_output=True, text=True, check=True).stdout
+    res = []
+    for line in out.split("\n"):
+        if not line:
+            continue
+        meta, name = line.split("\t", 1)
+        if fnmatch.fnmatch(name, pattern):
+            res.append((name, meta.split()[2]))
+    return res
+
+
+def add_pages(out, existing, sources):
+    """--add-pages: a sample of page corpora added later (see the usage)."""
+    seen = set()
+    for path in existing.split(","):
+        seen |= read_existing(path)
+    skip_names, skip_blobs = set(), set()
+    for arg in sources:
+        if arg.startswith("skip:"):
+            repo, pattern = arg[5:].rsplit(":", 1)
+            for name, blob in git_files(repo, pattern):
+                skip_names.add(os.path.basename(name))
+                skip_blobs.add(blob)
+    units = {}
+    for arg in sources:
+        kind, _, rest = arg.partition(":")
+        if kind == "skip":
+            continue
+        if kind != "git":
+            sys.exit("extract.py: --add-pages takes git: and skip: sources only (%s)" % arg)
+        repo, corpus, pattern = rest.split(":", 2)
+        left = 0
+        for name, blob in git_files(repo, pattern):
+            if os.path.basename(name) in skip_names or blob in skip_blobs:
+                left += 1
+                continue
+            data = subprocess.run(["git", "-C", repo, "show", "HEAD:" + name],
+                                  capture_output=True, check=True).stdout
+            if name.endswith(".gz"):
+                data = gzip.decompress(data)
+            units[corpus + "/" + name] = strings_of(decode(data))
+        print("%s: %d pages left out (an earlier corpus has them)" % (corpus, left), file=sys.stderr)
+    rnd = random.Random(SEED)
+    per_corpus, screened, rows = {}, {}, []
+    order = sorted(units)
+    rnd.shuffle(order)
+    for unit in order:
+        corpus = unit.split("/", 1)[0]
+        cand = []
+        for attr, s in units[unit]:
+            if s not in seen and s not in (c[1] for c in cand):
+                cand.append((attr, s))
+        rnd.shuffle(cand)
+        for attr, s in cand[:PER_UNIT]:
+            if per_corpus.get(corpus, 0) >= ADD_PER_CORPUS:
+                break
+            seen.add(s)
+            per_corpus[corpus] = per_corpus.get(corpus, 0) + 1
+            rows.append((split_of(unit), unit, attr, s))
+    for unit in order:
+        corpus = unit.split("/", 1)[0]
+        for attr, s in units[unit]:
+            if s in seen or not SCREEN.search(s) or screened.get(corpus, 0) >= ADD_SCREEN_PER_CORPUS:
+                continue
+            seen.add(s)
+            screened[corpus] = screened.get(corpus, 0) + 1
+            rows.append((split_of(unit), unit, attr, s))
+    rows.sort(key=lambda r: (r[0], r[1], r[3]))
+    with open(out, "w", encoding="utf-8") as f:
+        for r in rows:
+            f.write("\t".join(r) + "\n")
+    held = sum(r[0] == "heldout" for r in rows)
+    print("%d rows (%d held out); sampled %s; screened %s"
+          % (len(rows), held, per_corpus, screened), file=sys.stderr)
+
+
 def main():
     if sys.argv[1] == "--add-pairs":
         add_pairs(sys.argv[2], sys.argv[3], sys.argv[4])
+        return
+    if sys.argv[1] == "--add-pages":
+        add_pages(sys.argv[2], sys.argv[3], sys.argv[4:])
         return
     if sys.argv[1] == "--add":
         add_screened(sys.argv[2], sys.argv[3], sys.argv[4:])

@@ -70,7 +70,10 @@ GIT = [("scrapinghub+article-extraction-benchmark", "aeb", "html/*.html.gz"),
        ("adbar+trafilatura", "trafilatura", "tests/*/*.html"),
        ("mozilla+readability", "readability", "test/test-pages/*/source.html"),
        ("codelucas+newspaper", "newspaper", "tests/data/html/*.html"),
-       ("goose3+goose3", "goose3", "tests/data/*/*.html")]
+       ("goose3+goose3", "goose3", "tests/data/*/*.html"),
+       ("postlight+parser", "postlight", "fixtures/*.html"),
+       ("adbar+htmldate", "htmldate", "tests/*/*.html"),
+       ("AndyTheFactory+newspaper4k", "newspaper4k", "tests/data/html/*.html")]
 DEB_LANG_AT = {"debian-handbook": 5, "installation-guide-amd64": 4}  # as extract.deb_units
 SOURCES = {"alt": ("alt",), "title": ("title",),
            "figcaption": ("figcaption", "gallery-caption", "thumbcaption")}
@@ -180,6 +183,19 @@ def corpus_urls(mirror):
                 url = None
             if url:
                 urls[("goose3", n[:-5] + ".html")] = url
+    hd = os.path.join(mirror, "adbar+htmldate", "repo")
+    for rec_file in ("tests/eval_default.json", "tests/eval_mediacloud_2020.json"):
+        for url, rec in sorted(json.loads(git(hd, "show", "HEAD:" + rec_file)).items()):
+            if is_url(url):
+                for d in ("eval", "test_set", "cache"):
+                    urls.setdefault(("htmldate", "tests/%s/%s" % (d, rec["file"])), url)
+    n4k = os.path.join(mirror, "AndyTheFactory+newspaper4k", "repo")
+    names = git(n4k, "ls-tree", "-r", "--name-only", "HEAD", "tests/data/metadata").decode("utf-8").split("\n")
+    for n in names:
+        if n.endswith(".json"):
+            url = json.loads(git(n4k, "show", "HEAD:" + n)).get("url")
+            if url:
+                urls[("newspaper4k", "tests/data/html/" + os.path.basename(n)[:-5] + ".html")] = url
     return urls
 
 
@@ -286,6 +302,9 @@ def pages(rows, debs, mirror, warc_dir, tmp, origins):
             url, kind = known.get((corpus, name)), "record"
             if not is_url(url):
                 url, kind = page_url(data), "canonical"
+            if not url and corpus == "postlight":
+                # postlight's fixtures are named after the site they were saved from
+                url, kind = "https://%s/" % os.path.basename(name)[:-5].split("--")[0], "file name"
             if not url:
                 url, kind = ("http://fakehost/test/page.html" if corpus == "readability"
                              else "http://%s.invalid/%s" % (corpus, urllib.parse.quote(name))), "placeholder"
