@@ -462,8 +462,8 @@ int main(void)
     /* The corpora added later, apart from the first ones (text alone and as
      * crawl judges). */
     printf("\nrows from the corpora added on 2026-12-05 (%s) vs the first corpora:\n", ADDED_CORPORA);
-    for (int sp = 0; sp < 2; sp++) {
-        const char *split = sp ? "heldout" : "dev";
+    for (int sp = 0; sp < 3; sp++) {
+        const char *split = sp == 2 ? "devpool" : sp ? "heldout" : "dev";
         for (int placed = 0; placed < 2; placed++) {
             evaluate(f, rows, n, (selection){split, ADDED_CORPORA, 0, 0, 0, 0, placed});
             evaluate(f, rows, n, (selection){split, ADDED_CORPORA, 1, 0, 0, 0, placed});
@@ -537,19 +537,20 @@ int main(void)
     }
     /* Floors: the figures reached, against the final labels and against the
      * first annotator's alone (which the rules were first written for). The
-     * dev and held-out floors were lowered when the corpora added on
-     * 2026-12-05 joined the set (their rows score lower; see the README). */
+     * dev, held-out and dev-pool floors were lowered when the corpora added
+     * on 2026-12-05 joined the set and the pool (their rows score lower; see
+     * the README). */
     CHECK(dv.f1 >= 0.945, "dev reject F1 %.3f >= 0.945 (regression floor)", dv.f1);
     CHECK(h.f1 >= 0.90, "held-out reject F1 %.3f >= 0.90 (regression floor)", h.f1);
     CHECK(dv1.f1 >= 0.96 && h1.f1 >= 0.905, "first annotator's labels: reject F1 dev %.3f >= 0.96, held-out %.3f >= 0.905",
           dv1.f1, h1.f1);
     CHECK(ldv.f1 >= 0.94 && lh.f1 >= 0.75, "LAION rows: reject F1 dev %.3f >= 0.94, held-out %.3f >= 0.75", ldv.f1,
           lh.f1);
-    CHECK(pv.f1 >= 0.918, "labelled dev pool: reject F1 %.3f >= 0.918 (regression floor)", pv.f1);
-    CHECK(pp.f1 >= 0.920, "labelled dev pool, rows from pages: reject F1 %.3f >= 0.920 (regression floor)", pp.f1);
-    CHECK(n == nset || pv.boilerplate_rec >= 0.58, "labelled dev pool: boilerplate recall %.3f >= 0.58 (regression floor)",
+    CHECK(pv.f1 >= 0.909, "labelled dev pool: reject F1 %.3f >= 0.909 (regression floor)", pv.f1);
+    CHECK(pp.f1 >= 0.909, "labelled dev pool, rows from pages: reject F1 %.3f >= 0.909 (regression floor)", pp.f1);
+    CHECK(n == nset || pv.boilerplate_rec >= 0.55, "labelled dev pool: boilerplate recall %.3f >= 0.55 (regression floor)",
           pv.boilerplate_rec);
-    CHECK(pv.names_rec >= 0.97, "labelled dev pool: filename, url_or_path and code_or_id recall %.3f >= 0.97 (regression floor)",
+    CHECK(pv.names_rec >= 0.96, "labelled dev pool: filename, url_or_path and code_or_id recall %.3f >= 0.96 (regression floor)",
           pv.names_rec);
     CHECK(h.frr <= 0.02, "held-out good captions wrongly rejected %.2f%% <= 2%%", 100.0 * h.frr);
     CHECK(dv.boilerplate_rec >= 0.78, "dev boilerplate recall %.3f >= 0.78 (regression floor)", dv.boilerplate_rec);
@@ -568,8 +569,8 @@ int main(void)
      * judges, dev keeps its text-only floors. */
     CHECK(cdv.f1 >= 0.95 && cdv.frr <= 0.01, "dev as crawl judges: reject F1 %.3f >= 0.95, wrongly rejected %.2f%% <= 1%%",
           cdv.f1, 100.0 * cdv.frr);
-    CHECK(cpv.f1 >= 0.944, "labelled dev pool as crawl judges: reject F1 %.3f >= 0.944", cpv.f1);
-    CHECK(n == nset || cpv.boilerplate_rec >= 0.70, "labelled dev pool as crawl judges: boilerplate recall %.3f >= 0.70",
+    CHECK(cpv.f1 >= 0.928, "labelled dev pool as crawl judges: reject F1 %.3f >= 0.928", cpv.f1);
+    CHECK(n == nset || cpv.boilerplate_rec >= 0.65, "labelled dev pool as crawl judges: boilerplate recall %.3f >= 0.65",
           cpv.boilerplate_rec);
     /* LAION rows as fetch judges them (list rows: the picture is the
      * caption's subject) */

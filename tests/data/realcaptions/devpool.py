@@ -15,7 +15,13 @@ is written:
   - no string that occurs in any held-out unit at all (a string shared by a
     dev page and a held-out page is left out);
   - no string the labelled set already holds (any split).
-Writes OUT.tsv: unit, attribute, text (distinct strings, first seen wins)."""
+Writes OUT.tsv: unit, attribute, text (distinct strings, first seen wins).
+
+  devpool.py --added OUT.tsv MIRROR
+      the same for the page corpora added later (extract.py --add-pages:
+      ADDED below, with its skip: sources), leaving out also every string
+      devpool.tsv already holds; the rows are labelled and appended to
+      devpool.tsv."""
 import os
 import sys
 
@@ -29,7 +35,49 @@ GIT = [("scrapinghub+article-extraction-benchmark", "aeb", "html/*.html.gz"),
        ("goose3+goose3", "goose3", "tests/data/*/*.html")]
 
 
+ADDED = ["git:%s/postlight+parser/repo:postlight:fixtures/*.html",
+         "git:%s/adbar+htmldate/repo:htmldate:tests/*/*.html",
+         "git:%s/AndyTheFactory+newspaper4k/repo:newspaper4k:tests/data/html/*.html",
+         "skip:%s/adbar+trafilatura/repo:tests/*",
+         "skip:%s/codelucas+newspaper/repo:tests/data/html/*"]
+
+
+def dev_strings(units, known):
+    """(unit, attribute, text) of the dev units' strings that no held-out
+    unit holds and KNOWN does not, distinct, first seen wins."""
+    held = set()
+    for unit, strings in units.items():
+        if E.split_of(unit) == "heldout":
+            held.update(s for _, s in strings)
+    seen, rows = set(), []
+    for unit in sorted(units):
+        if E.split_of(unit) != "dev":
+            continue
+        for attr, s in units[unit]:
+            if s in seen or s in known or s in held:
+                continue
+            seen.add(s)
+            rows.append((unit, attr, s))
+    return rows
+
+
+def write(out, rows, units):
+    with open(out, "w", encoding="utf-8") as f:
+        for r in rows:
+            f.write("\t".join(r) + "\n")
+    dev_units = sum(E.split_of(u) == "dev" for u in units)
+    print("%d units (%d dev), %d strings in the dev pool" % (len(units), dev_units, len(rows)), file=sys.stderr)
+
+
 def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    if sys.argv[1] == "--added":
+        out, mirror = sys.argv[2:4]
+        units = E.added_page_units([s % mirror for s in ADDED])
+        known = E.read_existing(os.path.join(here, "captions-real.tsv")) | E.read_existing(
+            os.path.join(here, "devpool.tsv"))
+        write(out, dev_strings(units, known), units)
+        return
     out, debs, mirror, pairs, warc = sys.argv[1:6]
     units = {}
     units.update(E.deb_units(debs))
@@ -42,25 +90,8 @@ def main():
             cap = " ".join(cap.split())
             if tab and cap:
                 units.setdefault("laion/" + E.pairs_host(url), []).append(("alt", cap))
-    labelled = E.read_existing(os.path.join(os.path.dirname(os.path.abspath(__file__)), "captions-real.tsv"))
-    held = set()
-    for unit, strings in units.items():
-        if E.split_of(unit) == "heldout":
-            held.update(s for _, s in strings)
-    seen, rows = set(), []
-    for unit in sorted(units):
-        if E.split_of(unit) != "dev":
-            continue
-        for attr, s in units[unit]:
-            if s in seen or s in labelled or s in held:
-                continue
-            seen.add(s)
-            rows.append((unit, attr, s))
-    with open(out, "w", encoding="utf-8") as f:
-        for r in rows:
-            f.write("\t".join(r) + "\n")
-    dev_units = sum(E.split_of(u) == "dev" for u in units)
-    print("%d units (%d dev), %d strings in the dev pool" % (len(units), dev_units, len(rows)), file=sys.stderr)
+    labelled = E.read_existing(os.path.join(here, "captions-real.tsv"))
+    write(out, dev_strings(units, labelled), units)
 
 
 if __name__ == "__main__":

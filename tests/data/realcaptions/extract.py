@@ -316,11 +316,9 @@ def git_files(repo, pattern):
     return res
 
 
-def add_pages(out, existing, sources):
-    """--add-pages: a sample of page corpora added later (see the usage)."""
-    seen = set()
-    for path in existing.split(","):
-        seen |= read_existing(path)
+def added_page_units(sources):
+    """unit -> strings of the git: sources, leaving out every page of the
+    skip: sources' files (same file name or same content)."""
     skip_names, skip_blobs = set(), set()
     for arg in sources:
         if arg.startswith("skip:"):
@@ -347,6 +345,15 @@ def add_pages(out, existing, sources):
                 data = gzip.decompress(data)
             units[corpus + "/" + name] = strings_of(decode(data))
         print("%s: %d pages left out (an earlier corpus has them)" % (corpus, left), file=sys.stderr)
+    return units
+
+
+def add_pages(out, existing, sources):
+    """--add-pages: a sample of page corpora added later (see the usage)."""
+    seen = set()
+    for path in existing.split(","):
+        seen |= read_existing(path)
+    units = added_page_units(sources)
     rnd = random.Random(SEED)
     per_corpus, screened, rows = {}, {}, []
     order = sorted(units)
