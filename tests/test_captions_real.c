@@ -39,7 +39,10 @@
  * rows) and the rest (strings the extractor does not find) by
  * caption_judge(), as crawl and fetch would: per-reason tables for dev and the dev pool, summary lines for
  * held-out. CAPTIONS_SHOW=dev-placed (or devpool-placed) lists those misses
- * with each row's placement. */
+ * with each row's placement. Last, for dev and held-out, text alone and as
+ * crawl judges, the reject F1 with the interval a cluster bootstrap over
+ * source units gives (how much of a figure is the luck of which pages and
+ * hosts were drawn). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -241,6 +244,74 @@ static figures evaluate(const caption_filter *f, const row *rows, size_t n, sele
     printf("unsafe recall %.3f (%ld labelled)  ISBN-labelled captions not rejected as isbn: %ld\n", g.unsafe_rec,
            g.unsafe_lab, g.isbn_missed);
     return g;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* How far SPLIT's reject F1 could move with other units drawn: a cluster
+ * bootstrap over source units (a page, a Debian package and language, a
+ * LAION host), since rows of one unit are not independent. Draws the units
+ * with replacement DRAWS times (a fixed seed) and prints the F1 and the
+ * interval holding the middle 95% of the draws; with PLACED as crawl
+ * judges. Returns the interval's lower end. */
+static double unit_interval(const caption_filter *f, const row *rows, size_t n, const char *split, int placed)
+{
+    enum { DRAWS = 2000 };
+    cc_strmap index = {0};
+    long(*c)[3] = NULL; /* per unit: rejected and labelled reject, rejected only, labelled reject only */
+    size_t units = 0, cap = 0;
+    long tp = 0, fp = 0, fn = 0;
+    for (size_t i = 0; i < n; i++) {
+        const row *r = &rows[i];
+        if (strcmp(r->split, split) != 0 || strcmp(r->label, "ambiguous") == 0 || caption_reason_parse(r->label) < 0)
+            continue;
+        const caption_place *pl = placed ? crawl_place(r) : NULL;
+        caption_verdict v = pl ? caption_judge_placed(f, r->text, strlen(r->text), pl, NULL)
+                               : caption_judge(f, r->text, strlen(r->text), NULL);
+        int pred = v.code != CAPTION_KEEP, lab = caption_reason_parse(r->label) != CAPTION_KEEP;
+        uintptr_t u;
+        if (!cc_strmap_get(&index, r->unit, &u)) {
+            if (units == cap) {
+                cap = cap ? cap * 2 : 256;
+                c = xrealloc(c, cap * sizeof *c);
+            }
+            memset(c[units], 0, sizeof c[units]);
+            u = units++;
+            cc_strmap_put(&index, r->unit, u);
+        }
+        c[u][0] += pred && lab;
+        c[u][1] += pred && !lab;
+        c[u][2] += !pred && lab;
+        tp += pred && lab;
+        fp += pred && !lab;
+        fn += !pred && lab;
+    }
+    double *f1 = xmalloc(DRAWS * sizeof *f1);
+    uint64_t seed = 20261205;
+    for (int d = 0; d < DRAWS; d++) {
+        long t = 0, p = 0, m = 0;
+        for (size_t k = 0; k < units; k++) {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            size_t u = (size_t)((seed >> 33) % units);
+            t += c[u][0];
+            p += c[u][1];
+            m += c[u][2];
+        }
+        f1[d] = t ? 2.0 * (double)t / (double)(2 * t + p + m) : 0.0;
+    }
+    qsort(f1, DRAWS, sizeof *f1, cmp_double);
+    double lo = f1[DRAWS / 40], hi = f1[DRAWS - 1 - DRAWS / 40];
+    char name[32];
+    snprintf(name, sizeof name, "%s%s", split, placed ? ", crawl" : "");
+    printf("  %-16s reject F1 %.3f, 95%% of %d unit draws between %.3f and %.3f (%zu units)\n", name, tp ? 2.0 * (double)tp / (double)(2 * tp + fp + fn) : 0.0, DRAWS, lo, hi, units);
+    free(f1);
+    free(c);
+    cc_strmap_free(&index);
+    return lo;
 }
 
 static int known_label(const char *label)
@@ -514,6 +585,11 @@ int main(void)
         dv1 = evaluate(f, rows, n, (selection){"dev", NULL, 0, 0, 0, 1, 0});
         h1 = evaluate(f, rows, n, (selection){"heldout", NULL, 0, 0, 0, 1, 0});
     }
+    /* How much of a figure is the luck of which units were drawn. */
+    printf("\nreject F1 with a cluster bootstrap over units:\n");
+    for (int k = 0; k < 2; k++)
+        for (int placed = 0; placed < 2; placed++)
+            unit_interval(f, rows, n, parts[k], placed);
     size_t held = 0;
     for (size_t i = 0; i < nset; i++)
         held += strcmp(rows[i].split, "heldout") == 0;
