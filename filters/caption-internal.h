@@ -95,6 +95,10 @@ typedef uint64_t capflags;
 #define F_NUDITY CAPF(48)
 #define F_PERSON CAPF(49)
 #define F_NUDEOK CAPF(50)
+/* boilerplate.txt: a person's job in a byline ([role]: reporter, Redakteurin),
+ * name particles ([name-particle]: del, van, bin) */
+#define F_ROLE CAPF(51)
+#define F_PARTICLE CAPF(52)
 
 typedef struct {
     char **keys;

@@ -76,18 +76,127 @@
  * sites (partners' descriptions read like captions), repeated alts of
  * normal-sized images (galleries). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <utf8proc.h>
 
 #include "caption-internal.h"
 
-/* A bare person's name: 2 or 3 words, all capitalised, no digit ("Scott
- * D", "Nicole Schmidt"); no-space scripts are not judged. */
+/* Kinds of whitespace word a person's name is made of. */
+enum { NW_NOT, NW_NAME, NW_PARTICLE };
+
+/* One word of a name: letters (and marks) with at most inner dots,
+ * apostrophes and hyphens ("J.M.", "O'Reilly", "Taylor-Foster"), no digit,
+ * opening with an upper-case letter, or with a letter of a script that has
+ * no case (Arabic, Hebrew, Devanagari: "إلهام أبو الفتح") but is written
+ * with spaces. A word of three or more letters all in capitals is a
+ * heading or an acronym, not a name ("DAY OF MOURNING", "HLNF"); initials
+ * are not ("J.M."). A lower-case [name-particle] ("del", "von", "bin") is
+ * a particle. */
+static int name_word(const judge_ctx *x, const char *w, size_t wl)
+{
+    size_t letters = 0, upper = 0, run = 0, maxrun = 0;
+    int first = 1, caseless = 0, firstupper = 0;
+    for (size_t i = 0; i < wl;) {
+        int32_t cp = cap_next_cp((const unsigned char *)w, wl, &i);
+        if (cp < 0)
+            return NW_NOT;
+        utf8proc_category_t c = utf8proc_category(cp);
+        if (c == UTF8PROC_CATEGORY_MN || c == UTF8PROC_CATEGORY_MC)
+            continue;
+        if (c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO) {
+            if (cap_is_nospace(cp))
+                return NW_NOT;
+            letters++;
+            run++;
+            maxrun = run > maxrun ? run : maxrun;
+            upper += c == UTF8PROC_CATEGORY_LU || c == UTF8PROC_CATEGORY_LT;
+            if (first) {
+                firstupper = c == UTF8PROC_CATEGORY_LU || c == UTF8PROC_CATEGORY_LT;
+                caseless = c == UTF8PROC_CATEGORY_LO;
+            }
+            first = 0;
+            continue;
+        }
+        if (first || !(cp == '.' || cp == '\'' || cp == 0x2019 || cp == '-'))
+            return NW_NOT;
+        run = 0;
+    }
+    if (!letters)
+        return NW_NOT;
+    if (caseless)
+        return NW_NAME;
+    if (firstupper)
+        return upper == letters && maxrun >= 3 ? NW_NOT : NW_NAME;
+    char *f = NULL;
+    size_t fl = 0;
+    f = cap_fold(w, wl, &fl);
+    int particle = (cap_set_get(&x->f->words, f, fl) & F_PARTICLE) != 0;
+    free(f);
+    return particle ? NW_PARTICLE : NW_NOT;
+}
+
+/* Words [from, to) of the normalised caption (offsets) make a bare
+ * person's name: 2 or 3 name words, at most two particles between them
+ * ("Scott D", "Lauren del Valle", "Дмитрий Попов", "Katie J.M. Baker");
+ * scripts written without spaces are not judged (a name there is one
+ * short word, which the too-short branch takes). */
+static int name_span(const judge_ctx *x, size_t from, size_t to)
+{
+    size_t pos = from, wl = 0, names = 0, particles = 0, n = 0;
+    const char *w = "";
+    int last = NW_NOT;
+    while (pos < to && cap_next_ws_word(x->norm, to, &pos, &w, &wl)) {
+        if (!wl)
+            return 0;
+        last = name_word(x, w, wl);
+        if (last == NW_NOT || (last == NW_PARTICLE && n == 0))
+            return 0;
+        names += last == NW_NAME;
+        particles += last == NW_PARTICLE;
+        n++;
+    }
+    return last == NW_NAME && names >= 2 && names <= 3 && particles <= 2;
+}
+
 static int bare_name(const judge_ctx *x)
 {
-    size_t caps, digits, n = cap_ws_words(x, &caps, &digits);
-    return !cap_has_nospace(x) && n >= 2 && n <= 3 && caps == n && digits == 0;
+    return name_span(x, 0, x->nlen);
+}
+
+/* "Ron Dicker - General Assignment Reporter, HuffPost", "Tom Gillespie,
+ * news reporter": a bare name, a separator (" - ", " – ", " | ", ", "),
+ * then at most 6 words holding a [role] word (or a compound ending in a
+ * [role] word of six or more letters: "Teamleiterin"), no full stop
+ * closing a sentence and no verb-like length: a byline's job title. */
+static int name_with_role(const judge_ctx *x, char *what, size_t whatlen)
+{
+    static const char *const cuts[] = {" - ", " \xe2\x80\x93 ", " \xe2\x80\x94 ", " | ", ", ", NULL};
+    size_t cutlen = 0, cut = cap_next_cut(x->norm, x->nlen, 0, cuts, &cutlen);
+    if (!cutlen || !name_span(x, 0, cut) || (x->nlen && x->norm[x->nlen - 1] == '.'))
+        return 0;
+    size_t pos = cut + cutlen, wl = 0, n = 0;
+    const char *w = "";
+    int role = 0;
+    while (cap_next_ws_word(x->norm, x->nlen, &pos, &w, &wl)) {
+        if (++n > 6)
+            return 0;
+        if (role || !wl)
+            continue;
+        size_t fl = 0;
+        char *f = cap_fold(w, wl, &fl);
+        for (size_t st = 0; st < fl && !role; st++) {
+            if (st && (fl - st < 6 || (f[st] & 0xC0) == 0x80))
+                continue;
+            if (cap_set_get(&x->f->words, f + st, fl - st) & F_ROLE) {
+                role = 1;
+                snprintf(what, whatlen, "%.*s", (int)wl, w);
+            }
+        }
+        free(f);
+    }
+    return role;
 }
 
 /* Some letter in the caption ("4" by a profile picture is a number, not a
@@ -105,16 +214,46 @@ static int has_letter(const judge_ctx *x)
     return 0;
 }
 
+/* A declared size within the icon bound (64 px) on each declared side:
+ * the page drew the picture as an icon (an icon word in the URL alone is
+ * not enough to call a linked name an avatar). */
+static int declared_icon(const caption_place *p)
+{
+    return (p->width || p->height) && p->width <= 64 && p->height <= 64;
+}
+
 static int avatar_name(judge_ctx *x, const caption_place *p, caption_reason r)
 {
-    if (!(p->bits & CC_PLACE_PROFILE))
-        return 0;
-    if (r == CAPTION_TOO_SHORT && has_letter(x)) {
+    char what[64];
+    if (r == CAPTION_TOO_SHORT && (p->bits & CC_PLACE_PROFILE) && has_letter(x)) {
         snprintf(x->detail, x->detaillen, "one word by a profile picture: an avatar's user name");
         return 1;
     }
-    if (r == CAPTION_KEEP && (p->bits & CC_PLACE_ICON) && !(p->bits & CC_PLACE_LINKED) && bare_name(x)) {
+    if (r != CAPTION_KEEP)
+        return 0;
+    if ((p->bits & CC_PLACE_PROFILE) && name_with_role(x, what, sizeof what)) {
+        snprintf(x->detail, x->detaillen, "a name and a job ('%s') by a profile picture: a byline's", what);
+        return 1;
+    }
+    if (!bare_name(x))
+        return 0;
+    if ((p->bits & CC_PLACE_PROFILE) && (p->bits & CC_PLACE_ICON) && !(p->bits & CC_PLACE_LINKED)) {
         snprintf(x->detail, x->detaillen, "a bare name by an unlinked icon-sized profile picture (avatar)");
+        return 1;
+    }
+    /* a byline's portrait drawn by the style sheet: no size on the page,
+     * no link, no ad slot (an author's photo in the article's head) */
+    if ((p->bits & CC_PLACE_PROFILE) && !(p->bits & (CC_PLACE_LINKED | CC_PLACE_AD)) && !p->width && !p->height) {
+        snprintf(x->detail, x->detaillen, "a bare name by an unlinked profile picture of no declared size (byline)");
+        return 1;
+    }
+    /* an author's avatar beside the article: a linked picture drawn icon-
+     * sized inside the content, not in navigation, a sidebar, an ad slot,
+     * a figure or a link to another site (those hold people the article is
+     * about: players, politicians) */
+    if ((p->bits & CC_PLACE_LINKED) && (p->bits & CC_PLACE_CONTENT) && declared_icon(p) &&
+        !(p->bits & (CC_PLACE_NAV | CC_PLACE_ASIDE | CC_PLACE_AD | CC_PLACE_OFFSITE | CC_PLACE_FIGURE))) {
+        snprintf(x->detail, x->detaillen, "a bare name on a linked icon-sized picture in the content (author avatar)");
         return 1;
     }
     return 0;

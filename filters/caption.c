@@ -406,7 +406,8 @@ static void load_list(caption_filter *f, const char *text, size_t n, int pass)
                 {"[blog-badge]", F_BLOGBADGE}, {"[blog-head]", F_BLOGBADGE | F_BLOGHEAD},
                 {"[gore]", F_GWEAK}, {"[gore-context]", F_GCONTEXT},
                 {"[compound-gore]", F_COMPOUND | F_GWEAK}, {"[compound-gore-context]", F_COMPOUND | F_GCONTEXT},
-                {"[nudity]", F_NUDITY}, {"[person]", F_PERSON}, {"[nudity-innocent]", F_NUDEOK}};
+                {"[nudity]", F_NUDITY}, {"[person]", F_PERSON}, {"[nudity-innocent]", F_NUDEOK},
+                {"[role]", F_ROLE}, {"[name-particle]", F_PARTICLE}};
             flags = 0;
             for (size_t i = 0; i < sizeof sec / sizeof sec[0]; i++)
                 if (strlen(sec[i].name) == len && memcmp(sec[i].name, l, len) == 0)

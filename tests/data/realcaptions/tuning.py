@@ -37,5 +37,9 @@ def judge(clipcrawl, texts, opts):
 def place_options(placement, width, height, repeats):
     """check-caption's options for a page row's placement (placement.tsv's columns);
     a side the page did not declare is 0 (--size 300x0)."""
+    # check-caption takes sides up to 100000 px; a page may declare more
+    # (a 2258500 px width): any side that large is neither an icon nor an
+    # advert size, so clamping it changes no verdict
+    width, height = min(width, 100000), min(height, 100000)
     return ["--placement", placement, "--repeats", str(repeats)] + (
         ["--size", "%dx%d" % (width, height)] if width or height else [])
