@@ -22,6 +22,24 @@
  *                    avatar. An author's picture links to the author's page
  *                    and was labelled keep as often as not, so linked ones
  *                    stay (found 11, wrongly 2).
+ *                    Ninth pass (a name is now 2-3 name words of any script
+ *                    written with spaces, cased or not, with particles such
+ *                    as "del": "Lauren del Valle", "Дмитрий Попов"; a run
+ *                    of capitals is a heading, not a name): a bare name by
+ *                    an unlinked profile picture of no declared size, not
+ *                    in an ad slot (a byline's portrait sized by the style
+ *                    sheet: "Eric Bradner"); a bare name on a linked
+ *                    picture declared icon-sized inside the content, not in
+ *                    navigation, a sidebar, an ad slot, a figure or a link
+ *                    to another site (an author's avatar: "Tim O'Reilly";
+ *                    the same names in a sidebar or navigation are players
+ *                    and politicians the page is about); a name and a job
+ *                    title ([role] in wordlists/boilerplate.txt) by a
+ *                    profile picture ("Ron Dicker - General Assignment
+ *                    Reporter, HuffPost"). On dev + pool: byline 17 found,
+ *                    2 keeps (both first corpora); icon avatar 6, 2 keeps
+ *                    (first corpora: their labels keep some authors'
+ *                    avatars); name and job 4, 0.
  *   repeated icon    an icon-sized image whose alt text is on 3 or more images
  *                    of the page, in at most 4 words ("czas przygotowania" on
  *                    every recipe card): a label, not a description (found 4,
