@@ -91,6 +91,12 @@ typedef uint64_t capflags;
 #define F_CTALEAD CAPF(42)
 #define F_BLOGBADGE CAPF(43)
 #define F_BLOGHEAD CAPF(44)
+/* boilerplate.txt, caption-cms.c's badges (high bits: the low ones are the
+ * shapes' above) */
+#define F_BADGEBY CAPF(56)
+#define F_PAYMENT CAPF(57)
+#define F_PAYVERB CAPF(58)
+#define F_PAYCLAIM CAPF(59)
 /* unsafe.txt nudity of a person (bits kept apart from the shapes' above) */
 #define F_NUDITY CAPF(48)
 #define F_PERSON CAPF(49)
@@ -212,6 +218,10 @@ int cap_rule_unsafe(judge_ctx *x);
 /* caption-shape.c: page furniture judged by its shape; 1 = boilerplate
  * (x->detail says which shape). */
 int cap_rule_shape(judge_ctx *x);
+/* caption-cms.c: furniture the site's software writes (template variables,
+ * "image for post N", powered/protected-by and payment badges); 1 =
+ * boilerplate. */
+int cap_rule_cms(judge_ctx *x);
 /* caption-shape.c: number of words left when a credit segment ("- © Name",
  * "Foto: Agency") is removed; the full word count when there is none. */
 size_t cap_words_besides_credit(const judge_ctx *x);

@@ -84,6 +84,16 @@
  *                    another site. In a URL list or an article's body the
  *                    award may be the picture's subject.
  *
+ *   tracking pixel   (ninth pass) an image declared 1 or 2 px wide and high,
+ *                    outside a link: a tracking or counter pixel ("one pixel
+ *                    graphics", "Utopia Image", "tagXiti"), whatever its
+ *                    alt says; for a too-short text the reason becomes
+ *                    boilerplate too. A lazy-loading teaser declares 1x1
+ *                    too, but sits in a link to its article, so linked
+ *                    ones stay (dev + pool: 2 the text keeps, both labelled
+ *                    boilerplate, and 5 it calls too short, 4 labelled
+ *                    boilerplate; one linked 1x1 teaser is labelled keep).
+ *
  * "Icon-sized" is the icon bit: a declared size <= 64 px or an icon word in
  * the image URL ("/icons/").
  *
@@ -277,6 +287,14 @@ static int avatar_name(judge_ctx *x, const caption_place *p, caption_reason r)
     return 0;
 }
 
+static int tracking_pixel(judge_ctx *x, const caption_place *p)
+{
+    if (p->width < 1 || p->width > 2 || p->height < 1 || p->height > 2 || (p->bits & CC_PLACE_LINKED))
+        return 0;
+    snprintf(x->detail, x->detaillen, "a %dx%d image outside a link (a tracking pixel)", p->width, p->height);
+    return 1;
+}
+
 static int repeated_icon(judge_ctx *x, const caption_place *p)
 {
     if (!(p->bits & CC_PLACE_ICON) || p->repeats < 3 || cap_ws_words(x, NULL, NULL) > 4)
@@ -369,7 +387,7 @@ int cap_rule_place(judge_ctx *x, caption_reason r)
     const caption_place *p = x->place;
     if (!p || !(p->bits & CC_PLACE_PAGE) || (r != CAPTION_KEEP && r != CAPTION_TOO_SHORT))
         return 0;
-    if (avatar_name(x, p, r))
+    if (tracking_pixel(x, p) || avatar_name(x, p, r))
         return 1;
     if (r != CAPTION_KEEP)
         return 0;

@@ -1379,18 +1379,31 @@ static int shape_subscribe(judge_ctx *x, const swords *s)
     return 0;
 }
 
-/* A hit or subscriber counter: at most five words, one of them a counter
- * word ([counter]: "counter", "Besucherzähler", "compteur"), the others
- * counter words, filler or numbers ("counter free hit invisible", "Feed
- * subscriber count"). */
+/* A hit or subscriber counter or a web-analytics informer: a counter word
+ * or service ([counter]: "counter", "Besucherzähler", "compteur",
+ * "LiveInternet", "Яндекс.Метрика", "site stats"), the other words counter
+ * words, numbers or the vocabulary of visitor statistics ("counter free
+ * hit invisible", "Feed subscriber count", "Яндекс.Метрика: данные за
+ * сегодня (просмотры, визиты и уникальные посетители)" = data for today:
+ * views, visits and unique visitors). At most 16 words; nothing that names
+ * a subject ("Google Analytics dashboard" is kept). */
 static int shape_counter(judge_ctx *x, const swords *s)
 {
-    static const char *const filler[] = {"free", "hit", "hits", "invisible", "web", "site", "visitor", "visitors",
-                                         "visits", "stats", "statistics", "views", "subscriber", "subscribers",
-                                         "count", "feed", "follower", "followers", "kostenlos", "gratuit",
-                                         "gratis", "besucher", "visites", "visitas", "visite", "zugriffe", NULL};
+    /* visitor-statistics words (en de fr es it pt nl pl ru uk), written
+     * for this filter */
+    static const char *const filler[] = {
+        "free", "hit", "hits", "invisible", "web", "site", "visitor", "visitors", "visits", "stats", "statistics",
+        "views", "pageviews", "subscriber", "subscribers", "count", "feed", "follower", "followers", "unique",
+        "uniques", "today", "online", "data", "shown", "number", "hours", "total", "kostenlos", "gratuit",
+        "gratis", "besucher", "aufrufe", "seitenaufrufe", "heute", "statistik", "insgesamt", "visites",
+        "visiteurs", "vues", "aujourd", "hui", "statistiques", "visitas", "visitantes", "hoy", "estadisticas",
+        "visite", "visitatori", "oggi", "statistiche", "hoje", "estatisticas", "bezoekers", "bezoeken",
+        "vandaag", "odwiedzin", "odwiedzajacych", "dzisiaj", "statystyki", "просмотры", "просмотров",
+        "визиты", "визитов", "посетители", "посетителеи", "уникальные", "уникальных", "данные", "сегодня",
+        "показано", "число", "часа", "часов", "статистика", "всего", "перегляди", "переглядів", "відвідувачі",
+        "сьогодні", "за", "и", "в", "на", "і", "та", NULL};
     size_t counters = 0;
-    if (s->n == 0 || s->n > 5)
+    if (s->n == 0 || s->n > 16)
         return 0;
     for (size_t i = 0; i < s->n; i++) {
         const sword *w = &s->v[i];

@@ -404,6 +404,8 @@ static void load_list(caption_filter *f, const char *text, size_t n, int pass)
                 {"[offer-head]", F_OFFER | F_OFFERHEAD}, {"[service]", F_SERVICE}, {"[period]", F_PERIOD},
                 {"[imperative]", F_IMPERATIVE}, {"[cta-lead]", F_CTALEAD},
                 {"[blog-badge]", F_BLOGBADGE}, {"[blog-head]", F_BLOGBADGE | F_BLOGHEAD},
+                {"[badge-by]", F_BADGEBY}, {"[payment]", F_PAYMENT}, {"[payment-verb]", F_PAYVERB},
+                {"[payment-claim]", F_PAYCLAIM},
                 {"[gore]", F_GWEAK}, {"[gore-context]", F_GCONTEXT},
                 {"[compound-gore]", F_COMPOUND | F_GWEAK}, {"[compound-gore-context]", F_COMPOUND | F_GCONTEXT},
                 {"[nudity]", F_NUDITY}, {"[person]", F_PERSON}, {"[nudity-innocent]", F_NUDEOK},
@@ -1200,7 +1202,7 @@ caption_verdict caption_judge_placed(const caption_filter *f, const char *text, 
             r = CAPTION_CODE_OR_ID;
         else if (cap_rule_slug(&x) && !(title_compound(&x) && (rule_boilerplate(&x) || cap_rule_shape(&x))))
             r = CAPTION_FILENAME;
-        else if (rule_boilerplate(&x) || cap_rule_shape(&x))
+        else if (rule_boilerplate(&x) || cap_rule_shape(&x) || cap_rule_cms(&x))
             r = CAPTION_BOILERPLATE;
         else if (rule_too_short(&x))
             r = CAPTION_TOO_SHORT;

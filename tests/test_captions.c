@@ -663,6 +663,13 @@ static void test_placed(void)
         {"Max Muster, Chefredakteur", {P | CC_PLACE_CONTENT | CC_PLACE_FIGURE, 0, 0, 1}, 0},
         {"Max Muster, a reporter for the Daily Example, in the newsroom.", {P | CC_PLACE_PROFILE, 300, 300, 1}, 0},
         {"Max Muster, Max Beispiel", {P | CC_PLACE_PROFILE, 300, 300, 1}, 0},
+        /* a tracking pixel: declared 1-2 px on both sides, outside a link */
+        {"one pixel graphics", {P | CC_PLACE_ICON, 1, 1, 1}, 1},
+        {"comscorebeacon", {P | CC_PLACE_ICON | CC_PLACE_NAV, 1, 1, 1}, 1},
+        {"Kitchen Image", {P | CC_PLACE_ICON, 2, 1, 1}, 1},
+        {"LA Hosts Lemon Cherry Gelato Battle 40", {P | CC_PLACE_ICON | CC_PLACE_LINKED | CC_PLACE_NAV, 1, 1, 1}, 0},
+        {"Kitchen Image", {P | CC_PLACE_ICON, 1, 0, 1}, 0},
+        {"Kitchen Image", {P | CC_PLACE_ICON, 3, 3, 1}, 0},
         /* an icon-sized image whose alt is on 3 or more images */
         {"czas przygotowania", {P | CC_PLACE_ICON | CC_PLACE_CONTENT, 0, 0, 9}, 1},
         {"czas przygotowania", {P | CC_PLACE_ICON | CC_PLACE_CONTENT, 0, 0, 2}, 0},
