@@ -438,6 +438,53 @@ static void *judge_range(void *arg)
     return NULL;
 }
 
+/* caption-cms.c: each rule names itself in the detail; broken and edge
+ * delimiters ("{{", "%", "##" at the end, unclosed braces) are no
+ * variables and read nothing past the caption. */
+static void test_cms(void)
+{
+    caption_filter *f = caption_filter_new(NULL);
+    static const struct {
+        const char *text, *reason, *detail; /* detail: a substring, or NULL */
+    } cases[] = {
+        {"{other_image_alt}", "boilerplate", "template variable"},
+        {"{{ node.title }}", "boilerplate", "template variable"},
+        {"Gallery: %zzalt%", "boilerplate", "template variable"},
+        {"## sitename ##", "boilerplate", "template variable"},
+        {"[[zzcaption]]", "boilerplate", "template variable"},
+        {"${zzalt}", "boilerplate", "template variable"},
+        {"Diamond Back Maxi {Coral}", "keep", NULL},
+        {"Set {A_B} of the big market hall", "keep", NULL},
+        {"Price cut by 50% today %", "keep", NULL},
+        {"{{", "empty", NULL},
+        {"Bridge over the river {", "keep", NULL},
+        {"Bridge over the river {zz_a", "keep", NULL},
+        {"Bridge over the river ##", "keep", NULL},
+        {"Bridge over the river %ab", "keep", NULL},
+        {"zone teaser image for post 4821377", "boilerplate", "image for a post id"},
+        {"Harbour image for post 482", "keep", NULL},
+        {"Students read the article 7741 of the constitution", "keep", NULL},
+        {"Fandom powered by Wikia", "boilerplate", "powered by"},
+        {"Protected by Copyscape - Do not copy content from this page.", "boilerplate", "Protected by"},
+        {"Geschützt durch Musterwache", "boilerplate", "Geschützt durch"},
+        {"Boat Powered By Solar Panels", "keep", NULL},
+        {"The old mill was powered by the river", "keep", NULL},
+        {"PayPal - The safer, easier way to pay online!", "boilerplate", "payment badge"},
+        {"Paying with Klarna at the till is fast", "keep", NULL},
+        {"-", "empty", NULL},
+        {"– – –", "empty", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        caption_verdict v = caption_judge(f, cases[i].text, strlen(cases[i].text), NULL);
+        CHECK(strcmp(v.reason, cases[i].reason) == 0, "cms: '%s' -> %s (%s), want %s", cases[i].text, v.reason,
+              v.detail, cases[i].reason);
+        if (cases[i].detail)
+            CHECK(strstr(v.detail, cases[i].detail) != NULL, "cms: '%s' detail '%s' names '%s'", cases[i].text,
+                  v.detail, cases[i].detail);
+    }
+    caption_filter_free(f);
+}
+
 static void test_labelled(void)
 {
     char path[1024];
@@ -777,6 +824,7 @@ int main(void)
     test_config();
     test_language_and_repeats();
     test_shapes();
+    test_cms();
     test_list_rows();
     test_labelled();
     test_cli();
