@@ -105,6 +105,8 @@ typedef uint64_t capflags;
  * name particles ([name-particle]: del, van, bin) */
 #define F_ROLE CAPF(51)
 #define F_PARTICLE CAPF(52)
+/* boilerplate.txt: the last word of a news outlet's name ([outlet]: News, Times) */
+#define F_OUTLET CAPF(53)
 
 typedef struct {
     char **keys;
@@ -223,8 +225,10 @@ int cap_rule_shape(judge_ctx *x);
  * boilerplate. */
 int cap_rule_cms(judge_ctx *x);
 /* caption-shape.c: number of words left when a credit segment ("- © Name",
- * "Foto: Agency") is removed; the full word count when there is none. */
-size_t cap_words_besides_credit(const judge_ctx *x);
+ * "Foto: Agency") is removed; the full word count when there is none.
+ * *credit_off (may be NULL) gets the credit's byte offset in x->norm, or
+ * x->nlen when there is none. */
+size_t cap_words_besides_credit(const judge_ctx *x, size_t *credit_off);
 
 /* caption-place.c: 1 (x->detail names the facts) when x->place shows a
  * page's caption that the text rules judged R (keep or too_short) to be

@@ -460,6 +460,18 @@ static size_t credit_start(const judge_ctx *x, const swords *s, int *agency_only
         int bare = (m->flags & F_CREDIT) && !copyright && !glued_credit(m) && !byline(s, st) && st + 1 < s->n &&
                    !memchr(m->w + m->wl, ':', (size_t)(s->v[st + 1].w - (m->w + m->wl))) &&
                    !(s->v[st + 1].flags & F_CONNECTOR); /* "Image via ABC" */
+        /* "[Photos] Justin Herbert's Girlfriend Might Look Familiar To You":
+         * a media word with no colon before more than four capitalised words
+         * opens a headline in title case; a credit names a person or two
+         * ("Photograph - Sunset At Jaffa Beach by Isam Awad" says by whom) */
+        if (bare && !agencies && !credits && words > 4) {
+            static const char *const by[] = {"by", "von", "par", "por", "door", "di", "av", "af", "przez", "via", NULL};
+            int says_by = 0;
+            for (size_t i = st + 1; i < s->n; i++)
+                says_by |= word_is(&s->v[i], by);
+            if (!says_by)
+                continue;
+        }
         if (bare && !agencies && !credits && words == 1 && !bad) {
             int other = 0;
             for (size_t i = st + 1; i < s->n; i++)
@@ -533,8 +545,43 @@ static int label_words(const judge_ctx *x, const swords *s, size_t a, size_t b)
     return r;
 }
 
+/* "Adam Maida for BuzzFeed News", "Tribune News Service via Getty Images":
+ * one to four capitalised names, "for" (para, pour, für, per, voor) or
+ * "via", then at most five capitalised names that end in a news outlet's
+ * word ([outlet]: News, Times, Zeitung) or hold an agency; no digit, no
+ * colon or question mark. A photographer's credit for the paper that sent
+ * him, or an agency's; "Meal Prep for A Little More Obsessed" and "Hair
+ * Designs for Men" name no outlet. */
+static int for_outlet(const judge_ctx *x, const swords *s)
+{
+    static const char *const fors[] = {"for", "para", "pour", "fur", "per", "voor", "via", NULL};
+    if (s->n < 3 || s->n > 10 || memchr(x->norm, ':', x->nlen) || memchr(x->norm, '?', x->nlen))
+        return 0;
+    size_t k = 1;
+    while (k < s->n && k <= 4 && !word_is(&s->v[k], fors))
+        k++;
+    if (k >= s->n || k > 4 || k + 1 >= s->n || s->n - k - 1 > 5)
+        return 0;
+    int via = s->v[k].fl == 3 && memcmp(s->v[k].f, "via", 3) == 0;
+    for (size_t i = 0; i < s->n; i++) {
+        const sword *w = &s->v[i];
+        if (i == k || (i > k && (w->flags & F_CONNECTOR)) || possessive_s(x, w))
+            continue;
+        if (!w->upper || w->digit || w->ns)
+            return 0;
+    }
+    int agency = 0;
+    for (size_t i = k + 1; i < s->n; i++)
+        agency |= (s->v[i].flags & F_AGENCY) != 0;
+    return agency || (!via && (s->v[s->n - 1].flags & F_OUTLET));
+}
+
 static int shape_credit(judge_ctx *x, const swords *s)
 {
+    if (!cap_from_list(x) && for_outlet(x, s)) {
+        snprintf(x->detail, x->detaillen, "credit line (a name for an outlet)");
+        return 1;
+    }
     int agency_only;
     size_t st = credit_start(x, s, &agency_only);
     if (st == 0 && s->n > 0) {
@@ -580,7 +627,7 @@ static int shape_credit(judge_ctx *x, const swords *s)
     return 0;
 }
 
-size_t cap_words_besides_credit(const judge_ctx *x)
+size_t cap_words_besides_credit(const judge_ctx *x, size_t *credit_off)
 {
     swords s = {0};
     split_words(x, &s);
@@ -588,6 +635,8 @@ size_t cap_words_besides_credit(const judge_ctx *x)
     int agency_only;
     size_t st = credit_start(x, &s, &agency_only);
     size_t words;
+    if (credit_off)
+        *credit_off = st < s.n ? (size_t)(s.v[st].w - x->norm) : x->nlen;
     if (st >= s.n) {
         caption_length L;
         caption_measure(x->norm, x->nlen, &L);
@@ -989,6 +1038,23 @@ static int shape_cta(judge_ctx *x, const swords *s)
     return hits > 0;
 }
 
+/* Letters of the caption in upper case only, at least two words' worth
+ * (five letters): a heading or a shouted button. */
+static int all_capitals(const judge_ctx *x)
+{
+    size_t up = 0;
+    for (size_t i = 0; i < x->nlen;) {
+        int32_t cp = cap_next_cp((const unsigned char *)x->norm, x->nlen, &i);
+        if (cp < 0)
+            continue;
+        utf8proc_category_t c = utf8proc_category(cp);
+        if (c == UTF8PROC_CATEGORY_LL)
+            return 0;
+        up += c == UTF8PROC_CATEGORY_LU;
+    }
+    return up >= 5;
+}
+
 static int cta_label(judge_ctx *x, const swords *s)
 {
     static const char *const preps[] = {"auf", "on", "en", "bei", "in", "sur", "su", "na", "op", "w", "em", "at",
@@ -1029,6 +1095,10 @@ static int cta_label(judge_ctx *x, const swords *s)
         if (strlen(nouns[k]) == s->v[first].fl && memcmp(nouns[k], s->v[first].f, s->v[first].fl) == 0 &&
             !(s->v[first + 1].flags & F_TRIVIAL) && (s->v[first + 1].upper || cap_from_list(x)))
             cta = 0;
+    /* "VISIT PAMPANGA BLOG SERIES": written all in capitals, the case no
+     * longer tells a button's names from a title's words, so each word left
+     * counts as a lower-case one */
+    int all_caps = all_capitals(x);
     size_t social = 0, left = 0, lower = 0;
     for (size_t i = 0; i < s->n; i++) {
         const sword *w = &s->v[i];
@@ -1056,7 +1126,7 @@ static int cta_label(judge_ctx *x, const swords *s)
         if (prep)
             continue;
         left++;
-        lower += !w->upper;
+        lower += !w->upper || all_caps;
     }
     if (social && !cta && describes(s))
         return 0;
@@ -1495,8 +1565,27 @@ static int shape_goto(judge_ctx *x, const swords *s)
         /* media words describe a picture ("... vector image") */
         static const char *const media[] = {"image", "images", "bild", "bilder", "imagen", "imagem", "immagine",
                                             "video", "videos", "audio", "map", "karte", "mapa", "carte", NULL};
+        /* after the page word only the place it is on ("zum ZAMG-Profil auf
+         * instagram"): in "Visit Pampanga Blog Series" the page word is part
+         * of a title's name */
+        static const char *const on[] = {"auf", "on", "at", "en", "bei", "in", "sur", "su", "na", "op", "of",
+                                         "von", "de", "du", "di", "da", "do", NULL};
         for (; i < s->n; i++)
             if ((s->v[i].flags & (F_UINOUN | F_SOCIAL | F_HOMELINK)) && !word_is(&s->v[i], media)) {
+                /* a bracketed or © credit after it is no title ("zur
+                 * HISTALP-Website (© ZAMG)") */
+                const char *pe = s->v[i].w + s->v[i].wl, *end = x->norm + x->nlen;
+                const char *br = memchr(pe, '(', (size_t)(end - pe));
+                const char *cp = memmem(pe, (size_t)(end - pe), "\xc2\xa9", 2);
+                if (!br || (cp && cp < br))
+                    br = cp ? cp : end;
+                size_t j = i + 1;
+                while (j < s->n && s->v[j].w < br &&
+                       ((s->v[j].flags & (F_TRIVIAL | F_SOCIAL | F_UINOUN | F_HOMELINK | F_CONNECTOR)) ||
+                        word_is(&s->v[j], on) || s->v[j].digit))
+                    j++;
+                if (j < s->n && s->v[j].w < br)
+                    continue;
                 snprintf(x->detail, x->detaillen, "link to another page");
                 return 1;
             }

@@ -409,7 +409,7 @@ static void load_list(caption_filter *f, const char *text, size_t n, int pass)
                 {"[gore]", F_GWEAK}, {"[gore-context]", F_GCONTEXT},
                 {"[compound-gore]", F_COMPOUND | F_GWEAK}, {"[compound-gore-context]", F_COMPOUND | F_GCONTEXT},
                 {"[nudity]", F_NUDITY}, {"[person]", F_PERSON}, {"[nudity-innocent]", F_NUDEOK},
-                {"[role]", F_ROLE}, {"[name-particle]", F_PARTICLE}};
+                {"[role]", F_ROLE}, {"[name-particle]", F_PARTICLE}, {"[outlet]", F_OUTLET}};
             flags = 0;
             for (size_t i = 0; i < sizeof sec / sizeof sec[0]; i++)
                 if (strlen(sec[i].name) == len && memcmp(sec[i].name, l, len) == 0)
@@ -1088,6 +1088,26 @@ static size_t repeated_segment(const judge_ctx *x)
     return segs >= 2 ? first : 0;
 }
 
+/* "Neanderthals. Source: Wikimedia Commons": the words before the credit
+ * close a sentence (a full stop after a lower-case letter, not an
+ * initial) and the credit is written out with its label and a colon
+ * ("Source:", "Foto:"): a description and its credit. A dash or a © after
+ * a bare word ("Weide - © Hans Meier") is a label and its credit. */
+static int sentence_before_credit(const judge_ctx *x, size_t off)
+{
+    if (off == 0 || off >= x->nlen)
+        return 0;
+    size_t k = off;
+    while (k > 0 && x->norm[k - 1] == ' ')
+        k--;
+    if (k < 3 || x->norm[k - 1] != '.' || !islower((unsigned char)x->norm[k - 2]) ||
+        !islower((unsigned char)x->norm[k - 3]))
+        return 0;
+    const char *colon = memchr(x->norm + off, ':', x->nlen - off);
+    const char *space = memchr(x->norm + off, ' ', x->nlen - off);
+    return colon && (!space || colon < space);
+}
+
 static int rule_too_short(judge_ctx *x)
 {
     const filter_config *c = &x->f->cfg;
@@ -1107,8 +1127,8 @@ static int rule_too_short(judge_ctx *x)
     }
     if (L.words >= (size_t)c->caption_min_words && c->caption_min_words > 1) {
         /* a credit does not describe the image: "FAQs - © Matthias Brandner" */
-        size_t besides = cap_words_besides_credit(x);
-        if (besides < L.words && besides < (size_t)c->caption_min_words) {
+        size_t credit_off = 0, besides = cap_words_besides_credit(x, &credit_off);
+        if (besides < L.words && besides < (size_t)c->caption_min_words && !sentence_before_credit(x, credit_off)) {
             snprintf(x->detail, x->detaillen, "%zu word%s besides the credit, minimum %d", besides,
                      besides == 1 ? "" : "s", c->caption_min_words);
             return 1;
