@@ -54,8 +54,9 @@ static const char *const rx_src[RX__COUNT] = {
     /* Telegram and Signal exports */
     "^(photo|video|file)_[0-9]{4}-[0-9]{2}-[0-9]{2}_[0-9]{2}-[0-9]{2}-[0-9]{2}( \\([0-9]+\\))?$",
     "^signal-[0-9]{4}-[0-9]{2}-[0-9]{2}-[0-9]{6}(_[0-9]+)?$",
-    /* Facebook's photo names: three number groups and a size letter */
-    "^[0-9]{5,}_[0-9]{5,}_[0-9]{5,}_[naobs]( ?\\([0-9]+\\))?$",
+    /* Facebook's photo names: three number groups and a size letter (a CMS
+     * upload turns the '_' into '-': "54374685-602885716849316-…-n") */
+    "^[0-9]{5,}([_-])[0-9]{5,}[_-][0-9]{5,}[_-][naobs]( ?\\([0-9]+\\))?$",
     /* Android names a screenshot after the app ("Screenshot_20231107-093809_Instagram"),
      * Firefox after the page ("Screenshot_2020-09-13 Gigafactory Berlin"); uploads
      * turn '_' and '-' into spaces */
@@ -680,6 +681,22 @@ static int named_segment(const judge_ctx *x)
     return parts >= 3;
 }
 
+/* A stock library's or CMS's asset number with its size after it
+ * ("55058657_m", "123456789-l", "4711815_original"): six or more digits,
+ * '_' or '-', a size word. */
+static int sized_asset_name(const char *s, size_t n)
+{
+    static const char *const size[] = {"xs", "s", "m", "l", "xl", "xxl", "xxxl", "sm", "md", "lg", "thumb",
+                                       "small", "medium", "large", "big", "orig", "original", "full", "hd",
+                                       "web", NULL};
+    size_t d = 0;
+    while (d < n && isdigit((unsigned char)s[d]))
+        d++;
+    if (d < 6 || d + 1 >= n || (s[d] != '_' && s[d] != '-'))
+        return 0;
+    return cap_in_list(size, s + d + 1, n - d - 1);
+}
+
 int cap_rule_filename(judge_ctx *x)
 {
     const char *s = x->fold;
@@ -709,6 +726,8 @@ int cap_rule_filename(judge_ctx *x)
         why = "dated name";
     else if (named_segment(x))
         why = "file name and credit";
+    else if (sized_asset_name(s, n))
+        why = "asset number with its size";
     if (why) {
         snprintf(x->detail, x->detaillen, "%s", why);
         return 1;
@@ -784,12 +803,36 @@ static int slug_shape(const char *s, size_t n, const char *norm, size_t nlen, in
 
 /* A no-space slug: hero-banner-v2, header_bg_2x, blue-summer-dress; with
  * a copy counter after it ("laurel-way-house-in-beverly-hills (9)"). */
+/* Where a slug after a leading domain starts ("sciencefly.com-Teyujagua-
+ * fossil-discovered": a site names its uploads after itself), or 0: a
+ * name of letters, digits and '-', a dot, a top-level domain of 2-6
+ * letters, then '-' or '_'. */
+static size_t domain_prefix(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && (isalnum((unsigned char)s[i]) || s[i] == '-'))
+        i++;
+    if (i == 0 || i >= n || s[i] != '.')
+        return 0;
+    size_t t = ++i;
+    while (i < n && s[i] >= 'a' && s[i] <= 'z')
+        i++;
+    if (i - t < 2 || i - t > 6 || i + 1 >= n || (s[i] != '-' && s[i] != '_'))
+        return 0;
+    return i + 1;
+}
+
 int cap_rule_slug(judge_ctx *x)
 {
     size_t n = strip_copy_counter(x->fold, x->flen);
     size_t nlen = n == x->flen ? x->nlen : strip_copy_counter(x->norm, x->nlen);
     if (slug_shape(x->fold, n, x->norm, nlen, 1)) {
         snprintf(x->detail, x->detaillen, "slug");
+        return 1;
+    }
+    size_t d = domain_prefix(x->fold, n);
+    if (d && slug_shape(x->fold + d, n - d, NULL, 0, 0) == 2) {
+        snprintf(x->detail, x->detaillen, "slug after the site's domain");
         return 1;
     }
     return 0;

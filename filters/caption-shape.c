@@ -1427,7 +1427,14 @@ static int shape_subscribe(judge_ctx *x, const swords *s)
     int opens = (s->v[0].flags & F_SUBSCRIPTION) || (s->v[0].glued_next && (s->v[1].flags & F_SUBSCRIPTION));
     /* "Chess Free Apps": plural apps name a category, not one app's badge */
     static const char *const plural[] = {"apps", NULL};
-    int closes = (s->v[s->n - 1].flags & F_SUBSCRIPTION) && !word_is(&s->v[s->n - 1], plural);
+    /* a media word after the offer names the promotion's picture ("People
+     * Magazine Subscription Image") */
+    static const char *const media[] = {"image", "banner", "graphic", "ad", "bild", "grafik", "imagen",
+                                        "immagine", "imagem", "afbeelding", NULL};
+    size_t last = s->n - 1;
+    if (last >= 2 && word_is(&s->v[last], media) && (s->v[last - 1].flags & F_SUBSCRIPTION))
+        last--;
+    int closes = (s->v[last].flags & F_SUBSCRIPTION) && !word_is(&s->v[last], plural);
     if (!offer || s->n > 7 || describes(s) || !(opens || closes))
         return 0;
     /* "Apps für Kinder": an offer for someone is a topic, not a badge */
