@@ -783,7 +783,10 @@ static const sword *logo_label(const swords *s, size_t a, size_t b, int list)
              * "Thumbnail for Locago - Tourism Template": the furniture is
              * the subject of a description */
             static const char *const of[] = {"of", "for", "de", "des", "der", "del", "della", "di", "do", "da", "van", "von", NULL};
-            avatar |= avatar_word(w); /* "Profile picture for X" */
+            /* "Profile picture for X" is a site's avatar slot; "Headshot of
+             * X", like "Head shot of X" and "Portrait of X", describes a
+             * person's photograph */
+            avatar |= avatar_word(w) && !(w->fl == 8 && memcmp(w->f, "headshot", 8) == 0);
             /* 'Banner "Climate Justice"', 'Schild „Baustelle"': the
              * furniture's own text follows in quotes, so it is the subject */
             if (i + 1 < b && quoted_next(w, &s->v[i + 1]))
