@@ -612,7 +612,9 @@ static int shape_credit(judge_ctx *x, const swords *s)
             for (size_t k = 0; k < w->wl; k++)
                 if (!isupper((unsigned char)w->w[k]))
                     acronym = 0;
-            if ((w->flags & F_AGENCY) || (after_slash && acronym))
+            /* "Mina Starsiak Hawk/Instagram": the picture came from the
+             * person's account on a network */
+            if ((w->flags & F_AGENCY) || (after_slash && (acronym || (w->flags & F_SOCIAL))))
                 credit_part = 1;
         }
         if (!credit_part)
