@@ -616,9 +616,9 @@ int main(void)
      * dev, held-out and dev-pool floors were lowered when the corpora added
      * on 2026-12-05 joined the set and the pool (their rows score lower; see
      * the README). */
-    CHECK(dv.f1 >= 0.955, "dev reject F1 %.3f >= 0.955 (regression floor)", dv.f1);
+    CHECK(dv.f1 >= 0.962, "dev reject F1 %.3f >= 0.962 (regression floor)", dv.f1);
     CHECK(h.f1 >= 0.90, "held-out reject F1 %.3f >= 0.90 (regression floor)", h.f1);
-    CHECK(dv1.f1 >= 0.96 && h1.f1 >= 0.905, "first annotator's labels: reject F1 dev %.3f >= 0.96, held-out %.3f >= 0.905",
+    CHECK(dv1.f1 >= 0.98 && h1.f1 >= 0.905, "first annotator's labels: reject F1 dev %.3f >= 0.98, held-out %.3f >= 0.905",
           dv1.f1, h1.f1);
     CHECK(ldv.f1 >= 0.94 && lh.f1 >= 0.75, "LAION rows: reject F1 dev %.3f >= 0.94, held-out %.3f >= 0.75", ldv.f1,
           lh.f1);
@@ -629,7 +629,7 @@ int main(void)
     CHECK(pv.names_rec >= 0.96, "labelled dev pool: filename, url_or_path and code_or_id recall %.3f >= 0.96 (regression floor)",
           pv.names_rec);
     CHECK(h.frr <= 0.02, "held-out good captions wrongly rejected %.2f%% <= 2%%", 100.0 * h.frr);
-    CHECK(dv.boilerplate_rec >= 0.81, "dev boilerplate recall %.3f >= 0.81 (regression floor)", dv.boilerplate_rec);
+    CHECK(dv.boilerplate_rec >= 0.825, "dev boilerplate recall %.3f >= 0.825 (regression floor)", dv.boilerplate_rec);
     CHECK(dv.frr <= 0.01, "dev good captions wrongly rejected %.2f%% <= 1%%", 100.0 * dv.frr);
     CHECK(h.unsafe_rec >= 0.75 && dv.unsafe_rec >= 0.96, "unsafe recall held-out %.3f >= 0.75, dev %.3f >= 0.96",
           h.unsafe_rec, dv.unsafe_rec);
@@ -643,7 +643,7 @@ int main(void)
           cover[2], pages[2]);
     /* The placement rule may only add rejections the labels bear out: as crawl
      * judges, dev keeps its text-only floors. */
-    CHECK(cdv.f1 >= 0.965 && cdv.frr <= 0.01, "dev as crawl judges: reject F1 %.3f >= 0.965, wrongly rejected %.2f%% <= 1%%",
+    CHECK(cdv.f1 >= 0.975 && cdv.frr <= 0.01, "dev as crawl judges: reject F1 %.3f >= 0.975, wrongly rejected %.2f%% <= 1%%",
           cdv.f1, 100.0 * cdv.frr);
     CHECK(cpv.f1 >= 0.934, "labelled dev pool as crawl judges: reject F1 %.3f >= 0.934", cpv.f1);
     CHECK(n == nset || cpv.boilerplate_rec >= 0.675, "labelled dev pool as crawl judges: boilerplate recall %.3f >= 0.675",
