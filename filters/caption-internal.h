@@ -97,6 +97,7 @@ typedef uint64_t capflags;
 #define F_PAYMENT CAPF(57)
 #define F_PAYVERB CAPF(58)
 #define F_PAYCLAIM CAPF(59)
+#define F_HOMEWORD CAPF(60)
 /* unsafe.txt nudity of a person (bits kept apart from the shapes' above) */
 #define F_NUDITY CAPF(48)
 #define F_PERSON CAPF(49)

@@ -94,6 +94,13 @@
  *                    boilerplate, and 5 it calls too short, 4 labelled
  *                    boilerplate; one linked 1x1 teaser is labelled keep).
  *
+ *   home logo        (ninth pass) the site's name and a home word ("JSTOR
+ *                    Home", "Opposing Views home") on a linked image in the
+ *                    page's logo spot: its home link (found 2, wrongly 0;
+ *                    teasers ending in "Home" sit elsewhere). The logo label
+ *                    above also reads a Japanese or Chinese label that ends
+ *                    in の/的 and a furniture word ("…のアイコン").
+ *
  * "Icon-sized" is the icon bit: a declared size <= 64 px or an icon word in
  * the image URL ("/icons/").
  *
@@ -303,10 +310,36 @@ static int repeated_icon(judge_ctx *x, const caption_place *p)
     return 1;
 }
 
+/* Japanese and Chinese put the furniture word last, after a possessive
+ * ("エレコム製品から選ぶのアイコン" = the icon of "choose from ELECOM
+ * products", "搜索的图标"): a no-space caption of at most 24 characters
+ * ending in の/的 and a [furniture] entry. */
+static int cjk_furniture_last(const judge_ctx *x)
+{
+    if (!cap_has_nospace(x) || x->w.n < 3 || x->w.n > 24)
+        return 0;
+    ccbuf tmp = {0};
+    int found = 0;
+    for (size_t k = 2; k <= 5 && k + 1 < x->w.n && !found; k++) {
+        size_t at = x->w.n - k;
+        const tok *pos = &x->w.t[at - 1];
+        int particle = (pos->len == 3 && (memcmp(x->fold + pos->off, "\xe3\x81\xae", 3) == 0 /* の */ ||
+                                          memcmp(x->fold + pos->off, "\xe7\x9a\x84", 3) == 0 /* 的 */));
+        found = particle && (cap_span_flags(x, at, k, &tmp) & F_FURNITURE);
+    }
+    ccbuf_free(&tmp);
+    return found;
+}
+
 static int logo_label(judge_ctx *x, const caption_place *p)
 {
     if (!(p->bits & (CC_PLACE_LOGO | CC_PLACE_NAV)) || x->w.n < 2 || cap_ws_words(x, NULL, NULL) > 8)
         return 0;
+    if (cjk_furniture_last(x)) {
+        snprintf(x->detail, x->detaillen, "a furniture word closing the label in the page's %s: the site's own",
+                 (p->bits & CC_PLACE_LOGO) ? "logo spot" : "navigation");
+        return 1;
+    }
     if (!(cap_word_flags(x, 0) & F_FURNITURE))
         return 0;
     size_t pos = 0, wl = 0;
@@ -314,6 +347,56 @@ static int logo_label(judge_ctx *x, const caption_place *p)
     cap_next_ws_word(x->norm, x->nlen, &pos, &w, &wl);
     snprintf(x->detail, x->detaillen, "'%.*s' label in the page's %s: the site's own", (int)wl, w,
              (p->bits & CC_PLACE_LOGO) ? "logo spot" : "navigation");
+    return 1;
+}
+
+/* The site's name and a home word ([home-word]: home, Startseite,
+ * accueil, inicio, главная, 首页...) on a linked image in the page's logo
+ * spot: "JSTOR Home", "Opposing Views home". One to four capitalised
+ * words before it; a teaser in the navigation ("Joey McIntyre L.A. Home",
+ * not in a logo spot) stays. */
+static int home_logo(judge_ctx *x, const caption_place *p)
+{
+    if ((p->bits & (CC_PLACE_LOGO | CC_PLACE_LINKED)) != (CC_PLACE_LOGO | CC_PLACE_LINKED) || cap_has_nospace(x))
+        return 0;
+    const char *w[7];
+    size_t wl[7], n = 0, pos = 0, l;
+    const char *a;
+    while (cap_next_ws_word(x->norm, x->nlen, &pos, &a, &l)) {
+        if (n == 7)
+            return 0;
+        w[n] = a;
+        wl[n++] = l;
+    }
+    /* the home word: the last word, or the last two ("home page") */
+    size_t names = 0;
+    for (size_t k = 1; k <= 2 && k < n && !names; k++) {
+        size_t fl;
+        char *f = cap_fold(w[n - k], (size_t)(w[n - 1] + wl[n - 1] - w[n - k]), &fl);
+        toklist t = {0};
+        cap_tokenize(f, fl, &t);
+        ccbuf key = {0};
+        for (size_t i = 0; i < t.n; i++) {
+            if (i)
+                ccbuf_putc(&key, ' ');
+            ccbuf_append(&key, f + t.t[i].off, t.t[i].len);
+        }
+        if (t.n && (cap_set_get(&x->f->words, (const char *)key.data, key.len) & F_HOMEWORD))
+            names = n - k;
+        ccbuf_free(&key);
+        free(t.t);
+        free(f);
+    }
+    if (names < 1 || names > 4)
+        return 0;
+    for (size_t i = 0; i < names; i++) {
+        size_t k = 0;
+        int32_t cp = cap_next_cp((const unsigned char *)w[i], wl[i], &k);
+        utf8proc_category_t c = cp >= 0 ? utf8proc_category(cp) : UTF8PROC_CATEGORY_CN;
+        if (!(c == UTF8PROC_CATEGORY_LU || c == UTF8PROC_CATEGORY_LT || c == UTF8PROC_CATEGORY_ND))
+            return 0;
+    }
+    snprintf(x->detail, x->detaillen, "the site's name and a home word on a linked image in its logo spot");
     return 1;
 }
 
@@ -391,6 +474,6 @@ int cap_rule_place(judge_ctx *x, caption_reason r)
         return 1;
     if (r != CAPTION_KEEP)
         return 0;
-    return repeated_icon(x, p) || logo_label(x, p) || badge_link(x, p) || advert_size(x, p) || advert_link(x, p) ||
+    return repeated_icon(x, p) || logo_label(x, p) || home_logo(x, p) || badge_link(x, p) || advert_size(x, p) || advert_link(x, p) ||
            seal_label(x, p);
 }

@@ -405,7 +405,7 @@ static void load_list(caption_filter *f, const char *text, size_t n, int pass)
                 {"[imperative]", F_IMPERATIVE}, {"[cta-lead]", F_CTALEAD},
                 {"[blog-badge]", F_BLOGBADGE}, {"[blog-head]", F_BLOGBADGE | F_BLOGHEAD},
                 {"[badge-by]", F_BADGEBY}, {"[payment]", F_PAYMENT}, {"[payment-verb]", F_PAYVERB},
-                {"[payment-claim]", F_PAYCLAIM},
+                {"[payment-claim]", F_PAYCLAIM}, {"[home-word]", F_HOMEWORD},
                 {"[gore]", F_GWEAK}, {"[gore-context]", F_GCONTEXT},
                 {"[compound-gore]", F_COMPOUND | F_GWEAK}, {"[compound-gore-context]", F_COMPOUND | F_GCONTEXT},
                 {"[nudity]", F_NUDITY}, {"[person]", F_PERSON}, {"[nudity-innocent]", F_NUDEOK},

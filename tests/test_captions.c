@@ -727,6 +727,16 @@ static void test_placed(void)
         {"Logo des Bundesverband WindEnergie e.V.", {P | CC_PLACE_NAV | CC_PLACE_LINKED, 0, 0, 1}, 1},
         {"Logo de elcomercio", {P | CC_PLACE_CONTENT | CC_PLACE_FIGURE, 0, 0, 1}, 0},
         {"The logo of the city council painted on a wall", {P | CC_PLACE_NAV | CC_PLACE_LOGO, 0, 0, 1}, 0},
+        /* the site's name and a home word on a linked image in its logo spot */
+        {"JSTOR Home", {P | CC_PLACE_NAV | CC_PLACE_LOGO | CC_PLACE_LINKED, 65, 90, 1}, 1},
+        {"Muster Zeitung Startseite", {P | CC_PLACE_LOGO | CC_PLACE_LINKED, 0, 0, 1}, 1},
+        {"Joey McIntyre L.A. Home", {P | CC_PLACE_NAV | CC_PLACE_LINKED | CC_PLACE_CONTENT, 282, 188, 1}, 0},
+        {"JSTOR Home", {P | CC_PLACE_LOGO, 65, 90, 1}, 0},
+        {"a cosy family home", {P | CC_PLACE_LOGO | CC_PLACE_LINKED, 0, 0, 1}, 0},
+        /* a Japanese or Chinese label closed by の/的 and a furniture word */
+        {"製品から選ぶのアイコン", {P | CC_PLACE_NAV | CC_PLACE_ICON | CC_PLACE_LINKED, 0, 0, 1}, 1},
+        {"製品から選ぶのアイコン", {P | CC_PLACE_CONTENT | CC_PLACE_FIGURE, 0, 0, 1}, 0},
+        {"富士山の写真", {P | CC_PLACE_NAV | CC_PLACE_LINKED, 0, 0, 1}, 0},
         /* a linked icon-sized image in navigation or to another site */
         {"iTunes Store", {P | CC_PLACE_ICON | CC_PLACE_LINKED | CC_PLACE_OFFSITE | CC_PLACE_CONTENT, 0, 0, 1}, 1},
         {"Geprüfter Online-Shop", {P | CC_PLACE_ICON | CC_PLACE_LINKED | CC_PLACE_NAV, 93, 71, 1}, 1},
