@@ -108,6 +108,8 @@ typedef uint64_t capflags;
 #define F_PARTICLE CAPF(52)
 /* boilerplate.txt: the last word of a news outlet's name ([outlet]: News, Times) */
 #define F_OUTLET CAPF(53)
+/* boilerplate.txt: the same, only after "the" ([outlet-the]: Times, Post) */
+#define F_OUTLETTHE CAPF(54)
 
 typedef struct {
     char **keys;

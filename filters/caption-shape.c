@@ -546,10 +546,10 @@ static int label_words(const judge_ctx *x, const swords *s, size_t a, size_t b)
 }
 
 /* "Adam Maida for BuzzFeed News", "Tribune News Service via Getty Images":
- * one to four capitalised names, "for" (para, pour, für, per, voor) or
- * "via", then at most five capitalised names that end in a news outlet's
- * word ([outlet]: News, Times, Zeitung) or hold an agency; no digit, no
- * colon or question mark. A photographer's credit for the paper that sent
+ * two to four capitalised names, "for" (para, pour, für, per, voor) or
+ * "via", then two to five capitalised names that end in a news outlet's
+ * word ([outlet]: News, Zeitung; [outlet-the] after "The": The New York
+ * Times) or hold an agency; no digit, no colon or question mark. A photographer's credit for the paper that sent
  * him, or an agency's; "Meal Prep for A Little More Obsessed" and "Hair
  * Designs for Men" name no outlet. */
 static int for_outlet(const judge_ctx *x, const swords *s)
@@ -560,7 +560,9 @@ static int for_outlet(const judge_ctx *x, const swords *s)
     size_t k = 1;
     while (k < s->n && k <= 4 && !word_is(&s->v[k], fors))
         k++;
-    if (k >= s->n || k > 4 || k + 1 >= s->n || s->n - k - 1 > 5)
+    /* two names on each side at least: "Neue Regeln für Zeitung" and
+     * "Tips for Fake News" are titles (German capitalises its nouns) */
+    if (k >= s->n || k > 4 || k < 2 || s->n - k - 1 < 2 || s->n - k - 1 > 5)
         return 0;
     int via = s->v[k].fl == 3 && memcmp(s->v[k].f, "via", 3) == 0;
     for (size_t i = 0; i < s->n; i++) {
@@ -573,7 +575,10 @@ static int for_outlet(const judge_ctx *x, const swords *s)
     int agency = 0;
     for (size_t i = k + 1; i < s->n; i++)
         agency |= (s->v[i].flags & F_AGENCY) != 0;
-    return agency || (!via && (s->v[s->n - 1].flags & F_OUTLET));
+    static const char *const the[] = {"the", NULL};
+    const sword *last = &s->v[s->n - 1];
+    return agency || (!via && ((last->flags & F_OUTLET) ||
+                               ((last->flags & F_OUTLETTHE) && word_is(&s->v[k + 1], the))));
 }
 
 static int shape_credit(judge_ctx *x, const swords *s)

@@ -409,7 +409,8 @@ static void load_list(caption_filter *f, const char *text, size_t n, int pass)
                 {"[gore]", F_GWEAK}, {"[gore-context]", F_GCONTEXT},
                 {"[compound-gore]", F_COMPOUND | F_GWEAK}, {"[compound-gore-context]", F_COMPOUND | F_GCONTEXT},
                 {"[nudity]", F_NUDITY}, {"[person]", F_PERSON}, {"[nudity-innocent]", F_NUDEOK},
-                {"[role]", F_ROLE}, {"[name-particle]", F_PARTICLE}, {"[outlet]", F_OUTLET}};
+                {"[role]", F_ROLE}, {"[name-particle]", F_PARTICLE}, {"[outlet]", F_OUTLET},
+                {"[outlet-the]", F_OUTLETTHE}};
             flags = 0;
             for (size_t i = 0; i < sizeof sec / sizeof sec[0]; i++)
                 if (strlen(sec[i].name) == len && memcmp(sec[i].name, l, len) == 0)
