@@ -23,6 +23,9 @@
  *                      or in lower case between 1-2 names and 1-2 names
  *                      ("Fandom powered by Wikia"); a title-case product
  *                      ("Lamp Powered By USB") is kept
+ *   file type label    a file format or MIME type alone, perhaps with a
+ *                      size ("PDF", "application/pdf", "JPEG - 172.1 ko",
+ *                      "DOCX file, 2 MB"): a download link's icon
  *   payment badge      a payment service ([payment]: PayPal, Klarna,
  *                      Visa...), a paying word and two claims about the
  *                      service ("PayPal - The safer, easier way to pay
@@ -143,6 +146,35 @@ static int post_image_label(judge_ctx *x)
             return 1;
         }
     return 0;
+}
+
+/* ---- file type label ---- */
+
+static int file_type_label(judge_ctx *x)
+{
+    /* formats and MIME top-level types (names, not words of a language) */
+    static const char *const format[] = {"pdf", "jpeg", "jpg", "png", "gif", "svg", "webp", "tif", "tiff", "bmp",
+                                         "doc", "docx", "odt", "rtf", "txt", "xls", "xlsx", "ods", "csv", "ppt",
+                                         "pptx", "odp", "zip", "rar", "7z", "gz", "tar", "mp3", "mp4", "wav",
+                                         "ogg", "avi", "mov", "epub", "xml", "json", NULL};
+    static const char *const mime[] = {"application", "image", "audio", "video", "text", NULL};
+    /* sizes and "file"/"document" in the set's languages */
+    static const char *const other[] = {"b", "kb", "mb", "gb", "ko", "mo", "go", "kib", "mib", "bytes", "byte",
+                                        "octets", "file", "document", "datei", "dokument", "fichier", "archivo",
+                                        "documento", "bestand", "plik", "файл", "vnd", "x", NULL};
+    const toklist *w = &x->w;
+    if (w->n == 0 || w->n > 6)
+        return 0;
+    /* "application/pdf": a MIME top-level type and '/' before the format */
+    size_t st = w->n >= 2 && cap_in_list(mime, x->fold + w->t[0].off, w->t[0].len) && x->nlen > w->t[0].len &&
+                x->norm[w->t[0].len] == '/';
+    if (!cap_in_list(format, x->fold + w->t[st].off, w->t[st].len))
+        return 0;
+    for (size_t i = st + 1; i < w->n; i++)
+        if (!(w->t[i].digits || cap_in_list(other, x->fold + w->t[i].off, w->t[i].len)))
+            return 0;
+    snprintf(x->detail, x->detaillen, "a file type label");
+    return 1;
 }
 
 /* ---- words with their case, split into segments ---- */
@@ -299,7 +331,7 @@ static int payment_badge(judge_ctx *x, const cwords *c)
 
 int cap_rule_cms(judge_ctx *x)
 {
-    if (template_variable(x) || post_image_label(x))
+    if (template_variable(x) || post_image_label(x) || file_type_label(x))
         return 1;
     cwords c = {0};
     split_cwords(x, &c);

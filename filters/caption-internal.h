@@ -224,7 +224,8 @@ int cap_rule_unsafe(judge_ctx *x);
  * (x->detail says which shape). */
 int cap_rule_shape(judge_ctx *x);
 /* caption-cms.c: furniture the site's software writes (template variables,
- * "image for post N", powered/protected-by and payment badges); 1 =
+ * "image for post N", file type labels, powered/protected-by and payment
+ * badges); 1 =
  * boilerplate. */
 int cap_rule_cms(judge_ctx *x);
 /* caption-shape.c: number of words left when a credit segment ("- © Name",

@@ -471,6 +471,10 @@ static void test_cms(void)
         {"The old mill was powered by the river", "keep", NULL},
         {"PayPal - The safer, easier way to pay online!", "boilerplate", "payment badge"},
         {"Paying with Klarna at the till is fast", "keep", NULL},
+        {"application/pdf", "boilerplate", "file type label"},
+        {"JPEG - 172.1 ko", "boilerplate", "file type label"},
+        {"PDF cover", "keep", NULL},
+        {"mp3/", "boilerplate", "file type label"},
         {"-", "empty", NULL},
         {"– – –", "empty", NULL},
     };
