@@ -348,12 +348,12 @@ def added_page_units(sources):
     return units
 
 
-def add_pages(out, existing, sources):
-    """--add-pages: a sample of page corpora added later (see the usage)."""
-    seen = set()
-    for path in existing.split(","):
-        seen |= read_existing(path)
-    units = added_page_units(sources)
+def sample(units, seen, cap_of, screen_cap):
+    """The sampling both the first pass and --add-pages use: units in a
+    seeded order, at most PER_UNIT new strings of each (shuffled), at most
+    cap_of(corpus) per corpus; then every string the sensitive-word screen
+    matches, at most screen_cap per corpus. Adds what it takes to SEEN.
+    Returns (rows, per_corpus, screened); rows are (split, unit, attr, text)."""
     rnd = random.Random(SEED)
     per_corpus, screened, rows = {}, {}, []
     order = sorted(units)
@@ -366,7 +366,7 @@ def add_pages(out, existing, sources):
                 cand.append((attr, s))
         rnd.shuffle(cand)
         for attr, s in cand[:PER_UNIT]:
-            if per_corpus.get(corpus, 0) >= ADD_PER_CORPUS:
+            if per_corpus.get(corpus, 0) >= cap_of(corpus):
                 break
             seen.add(s)
             per_corpus[corpus] = per_corpus.get(corpus, 0) + 1
@@ -374,11 +374,21 @@ def add_pages(out, existing, sources):
     for unit in order:
         corpus = unit.split("/", 1)[0]
         for attr, s in units[unit]:
-            if s in seen or not SCREEN.search(s) or screened.get(corpus, 0) >= ADD_SCREEN_PER_CORPUS:
+            if s in seen or not SCREEN.search(s) or screened.get(corpus, 0) >= screen_cap:
                 continue
             seen.add(s)
             screened[corpus] = screened.get(corpus, 0) + 1
             rows.append((split_of(unit), unit, attr, s))
+    return rows, per_corpus, screened
+
+
+def add_pages(out, existing, sources):
+    """--add-pages: a sample of page corpora added later (see the usage)."""
+    seen = set()
+    for path in existing.split(","):
+        seen |= read_existing(path)
+    units = added_page_units(sources)
+    rows, per_corpus, screened = sample(units, seen, lambda corpus: ADD_PER_CORPUS, ADD_SCREEN_PER_CORPUS)
     rows.sort(key=lambda r: (r[0], r[1], r[3]))
     with open(out, "w", encoding="utf-8") as f:
         for r in rows:
@@ -411,34 +421,7 @@ def main():
             units.update(warc_units(rest))
         else:
             sys.exit("extract.py: %s: unknown source kind" % arg)
-    rnd = random.Random(SEED)
-    seen = set()
-    per_corpus = {}
-    rows = []
-    order = sorted(units)
-    rnd.shuffle(order)
-    for unit in order:
-        corpus = unit.split("/", 1)[0]
-        cand = []
-        for attr, s in units[unit]:
-            if s not in seen and s not in (c[1] for c in cand):
-                cand.append((attr, s))
-        rnd.shuffle(cand)
-        for attr, s in cand[:PER_UNIT]:
-            if per_corpus.get(corpus, 0) >= PER_CORPUS.get(corpus, 500):
-                break
-            seen.add(s)
-            per_corpus[corpus] = per_corpus.get(corpus, 0) + 1
-            rows.append((split_of(unit), unit, attr, s))
-    screened = {}
-    for unit in order:
-        corpus = unit.split("/", 1)[0]
-        for attr, s in units[unit]:
-            if s in seen or not SCREEN.search(s) or screened.get(corpus, 0) >= SCREEN_PER_CORPUS:
-                continue
-            seen.add(s)
-            screened[corpus] = screened.get(corpus, 0) + 1
-            rows.append((split_of(unit), unit, attr, s))
+    rows, per_corpus, screened = sample(units, set(), lambda corpus: PER_CORPUS.get(corpus, 500), SCREEN_PER_CORPUS)
     print("screened in: %s" % screened, file=sys.stderr)
     rows.sort(key=lambda r: (r[0], r[1]))
     with open(out, "w", encoding="utf-8") as f:
