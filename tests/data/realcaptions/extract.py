@@ -238,6 +238,16 @@ def add_screened(out, existing, sources):
 PAIRS_SAMPLE = 500
 
 
+def write_sorted(out, rows):
+    """Writes ROWS (split, unit, attr, text) to OUT sorted by split, unit and
+    text, as the added parts are appended; returns how many are held out."""
+    rows.sort(key=lambda r: (r[0], r[1], r[3]))
+    with open(out, "w", encoding="utf-8") as f:
+        for r in rows:
+            f.write("\t".join(r) + "\n")
+    return sum(r[0] == "heldout" for r in rows)
+
+
 def read_existing(existing):
     seen = set()
     with open(existing, encoding="utf-8") as f:
@@ -289,11 +299,7 @@ def add_pairs(out, existing, source):
         per_unit[unit] = per_unit.get(unit, 0) + 1
         sampled += 1
         rows.append((split_of(unit), unit, "alt", cap))
-    rows.sort(key=lambda r: (r[0], r[1], r[3]))
-    with open(out, "w", encoding="utf-8") as f:
-        for r in rows:
-            f.write("\t".join(r) + "\n")
-    held = sum(r[0] == "heldout" for r in rows)
+    held = write_sorted(out, rows)
     print("%s: %d distinct new captions, %d screened + %d sampled = %d rows (%d held out)"
           % (corpus, len(distinct), screened, sampled, len(rows), held), file=sys.stderr)
 
@@ -389,11 +395,7 @@ def add_pages(out, existing, sources):
         seen |= read_existing(path)
     units = added_page_units(sources)
     rows, per_corpus, screened = sample(units, seen, lambda corpus: ADD_PER_CORPUS, ADD_SCREEN_PER_CORPUS)
-    rows.sort(key=lambda r: (r[0], r[1], r[3]))
-    with open(out, "w", encoding="utf-8") as f:
-        for r in rows:
-            f.write("\t".join(r) + "\n")
-    held = sum(r[0] == "heldout" for r in rows)
+    held = write_sorted(out, rows)
     print("%d rows (%d held out); sampled %s; screened %s"
           % (len(rows), held, per_corpus, screened), file=sys.stderr)
 
