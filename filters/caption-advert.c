@@ -76,11 +76,10 @@ static int find_compound_head(const judge_ctx *x, capflags head, size_t *at)
         size_t wl = x->w.t[i].len;
         if (x->w.t[i].ns || x->w.t[i].digits)
             continue;
-        for (size_t st = 3; st + 4 <= wl; st++)
-            if (cap_set_get(&x->f->words, w + st, wl - st) & head) {
-                *at = i;
-                return 1;
-            }
+        if (cap_compound_tail(x->f, w, wl, 3, 4, head)) {
+            *at = i;
+            return 1;
+        }
     }
     return 0;
 }

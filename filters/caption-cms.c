@@ -240,27 +240,22 @@ static void split_cwords(const judge_ctx *x, cwords *out)
     }
 }
 
-/* Flags of words i..i+k-1 joined by ' '. */
-static capflags cspan(const judge_ctx *x, const cwords *c, size_t i, size_t k)
-{
-    ccbuf b = {0};
-    for (size_t j = i; j < i + k; j++) {
-        if (j > i)
-            ccbuf_putc(&b, ' ');
-        ccbuf_append(&b, c->v[j].f, c->v[j].fl);
-    }
-    capflags fl = cap_set_get(&x->f->words, (const char *)b.data, b.len);
-    ccbuf_free(&b);
-    return fl;
-}
-
-/* The length in words of a FLAG entry starting at word i (0: none). */
+/* The length in words (at most 3) of a FLAG entry starting at word i
+ * (0: none). */
 static size_t entry_at(const judge_ctx *x, const cwords *c, size_t i, capflags flag)
 {
-    for (size_t k = 3; k >= 1; k--)
-        if (i + k <= c->n && (cspan(x, c, i, k) & flag))
-            return k;
-    return 0;
+    capword w[3];
+    size_t m = 0;
+    while (m < 3 && i + m < c->n) {
+        w[m] = (capword){c->v[i + m].f, c->v[i + m].fl};
+        m++;
+    }
+    ccbuf tmp = {0};
+    size_t k = m;
+    while (k >= 1 && !(cap_join_flags(x->f, w, k, &tmp) & flag))
+        k--;
+    ccbuf_free(&tmp);
+    return k;
 }
 
 /* Words a..b-1 are 1..MAX names of one segment (capitalised, digits, or

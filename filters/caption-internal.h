@@ -205,6 +205,12 @@ capflags cap_join_flags(const caption_filter *f, const capword *w, size_t k, ccb
 /* 1 when W[0..m) (m > 0) can be cut into consecutive list entries that all
  * carry FLAG ("Symbolbild", "Representación artística" as [phrase] entries). */
 int cap_cuts_into(const caption_filter *f, const capword *w, size_t m, capflags flag);
+/* 1 when the folded word W[0..wl) ends in a list entry carrying FLAG that
+ * starts at least MINHEAD bytes in, at a character's start, and is at least
+ * MINTAIL bytes long: the head of a compound ("Tankstellenrabatte" ends in
+ * the [offer-head] "rabatte", "Teamleiterin" in the [role] "leiterin"). */
+int cap_compound_tail(const caption_filter *f, const char *w, size_t wl, size_t minhead, size_t mintail,
+                      capflags flag);
 /* Next whitespace-separated word of s with edge punctuation stripped;
  * 0 at the end. */
 int cap_next_ws_word(const char *s, size_t n, size_t *pos, const char **w, size_t *wl);

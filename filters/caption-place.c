@@ -221,14 +221,9 @@ static int name_with_role(const judge_ctx *x, char *what, size_t whatlen)
             continue;
         size_t fl = 0;
         char *f = cap_fold(w, wl, &fl);
-        for (size_t st = 0; st < fl && !role; st++) {
-            if (st && (fl - st < 6 || (f[st] & 0xC0) == 0x80))
-                continue;
-            if (cap_set_get(&x->f->words, f + st, fl - st) & F_ROLE) {
-                role = 1;
-                snprintf(what, whatlen, "%.*s", (int)wl, w);
-            }
-        }
+        role = (cap_set_get(&x->f->words, f, fl) & F_ROLE) || cap_compound_tail(x->f, f, fl, 1, 6, F_ROLE);
+        if (role)
+            snprintf(what, whatlen, "%.*s", (int)wl, w);
         free(f);
     }
     return role;

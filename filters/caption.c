@@ -931,6 +931,15 @@ capflags cap_join_flags(const caption_filter *f, const capword *w, size_t k, ccb
     return cap_set_get(&f->words, (const char *)tmp->data, tmp->len);
 }
 
+int cap_compound_tail(const caption_filter *f, const char *w, size_t wl, size_t minhead, size_t mintail,
+                      capflags flag)
+{
+    for (size_t st = minhead; st + mintail <= wl; st++)
+        if ((w[st] & 0xC0) != 0x80 && (cap_set_get(&f->words, w + st, wl - st) & flag))
+            return 1;
+    return 0;
+}
+
 int cap_cuts_into(const caption_filter *f, const capword *w, size_t m, capflags flag)
 {
     unsigned char *ok = xcalloc(m + 1, 1);

@@ -267,7 +267,7 @@ static double unit_interval(const caption_filter *f, const row *rows, size_t n, 
     long tp = 0, fp = 0, fn = 0;
     for (size_t i = 0; i < n; i++) {
         const row *r = &rows[i];
-        if (strcmp(r->split, split) != 0 || strcmp(r->label, "ambiguous") == 0 || caption_reason_parse(r->label) < 0)
+        if (strcmp(r->split, split) != 0 || caption_reason_parse(r->label) < 0) /* "ambiguous" is no reason */
             continue;
         const caption_place *pl = placed ? crawl_place(r) : NULL;
         caption_verdict v = pl ? caption_judge_placed(f, r->text, strlen(r->text), pl, NULL)

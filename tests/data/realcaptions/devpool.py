@@ -19,7 +19,7 @@ Writes OUT.tsv: unit, attribute, text (distinct strings, first seen wins).
 
   devpool.py --added OUT.tsv MIRROR
       the same for the page corpora added later (extract.py --add-pages:
-      ADDED below, with its skip: sources), leaving out also every string
+      ADDED_GIT, with its skip: sources), leaving out also every string
       devpool.tsv already holds; the rows are labelled and appended to
       devpool.tsv."""
 import os
@@ -27,19 +27,6 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import extract as E  # noqa: E402
-
-GIT = [("scrapinghub+article-extraction-benchmark", "aeb", "html/*.html.gz"),
-       ("adbar+trafilatura", "trafilatura", "tests/*/*.html"),
-       ("mozilla+readability", "readability", "test/test-pages/*/source.html"),
-       ("codelucas+newspaper", "newspaper", "tests/data/html/*.html"),
-       ("goose3+goose3", "goose3", "tests/data/*/*.html")]
-
-
-ADDED = ["git:%s/postlight+parser/repo:postlight:fixtures/*.html",
-         "git:%s/adbar+htmldate/repo:htmldate:tests/*/*.html",
-         "git:%s/AndyTheFactory+newspaper4k/repo:newspaper4k:tests/data/html/*.html",
-         "skip:%s/adbar+trafilatura/repo:tests/*",
-         "skip:%s/codelucas+newspaper/repo:tests/data/html/*"]
 
 
 def dev_strings(units, known):
@@ -73,7 +60,7 @@ def main():
     here = os.path.dirname(os.path.abspath(__file__))
     if sys.argv[1] == "--added":
         out, mirror = sys.argv[2:4]
-        units = E.added_page_units([s % mirror for s in ADDED])
+        units = E.added_page_units(E.added_sources(mirror))
         known = E.read_existing(os.path.join(here, "captions-real.tsv")) | E.read_existing(
             os.path.join(here, "devpool.tsv"))
         write(out, dev_strings(units, known), units)
@@ -81,7 +68,7 @@ def main():
     out, debs, mirror, pairs, warc = sys.argv[1:6]
     units = {}
     units.update(E.deb_units(debs))
-    for repo, corpus, pat in GIT:
+    for repo, corpus, pat in E.FIRST_GIT:
         units.update(E.git_units(os.path.join(mirror, repo, "repo"), corpus, pat))
     units.update(E.warc_units(warc))
     with open(pairs, encoding="utf-8", errors="replace") as f:

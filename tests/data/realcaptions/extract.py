@@ -59,6 +59,27 @@ import subprocess
 import sys
 import urllib.parse
 
+# The git snapshots the set's page rows come from (repository under the
+# mirror, corpus name, file pattern), shared with devpool.py and
+# placement.py: the first corpora, then those added with --add-pages, whose
+# pages the ADDED_SKIP repositories already gave are left out.
+FIRST_GIT = [("scrapinghub+article-extraction-benchmark", "aeb", "html/*.html.gz"),
+             ("adbar+trafilatura", "trafilatura", "tests/*/*.html"),
+             ("mozilla+readability", "readability", "test/test-pages/*/source.html"),
+             ("codelucas+newspaper", "newspaper", "tests/data/html/*.html"),
+             ("goose3+goose3", "goose3", "tests/data/*/*.html")]
+ADDED_GIT = [("postlight+parser", "postlight", "fixtures/*.html"),
+             ("adbar+htmldate", "htmldate", "tests/*/*.html"),
+             ("AndyTheFactory+newspaper4k", "newspaper4k", "tests/data/html/*.html")]
+ADDED_SKIP = [("adbar+trafilatura", "tests/*"), ("codelucas+newspaper", "tests/data/html/*")]
+
+
+def added_sources(mirror):
+    """The git: and skip: sources of --add-pages for the snapshots under MIRROR."""
+    return (["git:%s/%s/repo:%s:%s" % (mirror, repo, corpus, pat) for repo, corpus, pat in ADDED_GIT] +
+            ["skip:%s/%s/repo:%s" % (mirror, repo, pat) for repo, pat in ADDED_SKIP])
+
+
 PER_UNIT = 25
 PER_CORPUS = {"deb": 1400, "aeb": 700, "trafilatura": 1100, "readability": 700, "warc": 200}
 HELDOUT_PCT = 45

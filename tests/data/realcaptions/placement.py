@@ -66,14 +66,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import extract as E  # noqa: E402
 
-GIT = [("scrapinghub+article-extraction-benchmark", "aeb", "html/*.html.gz"),
-       ("adbar+trafilatura", "trafilatura", "tests/*/*.html"),
-       ("mozilla+readability", "readability", "test/test-pages/*/source.html"),
-       ("codelucas+newspaper", "newspaper", "tests/data/html/*.html"),
-       ("goose3+goose3", "goose3", "tests/data/*/*.html"),
-       ("postlight+parser", "postlight", "fixtures/*.html"),
-       ("adbar+htmldate", "htmldate", "tests/*/*.html"),
-       ("AndyTheFactory+newspaper4k", "newspaper4k", "tests/data/html/*.html")]
+GIT = E.FIRST_GIT + E.ADDED_GIT
 DEB_LANG_AT = {"debian-handbook": 5, "installation-guide-amd64": 4}  # as extract.deb_units
 SOURCES = {"alt": ("alt",), "title": ("title",),
            "figcaption": ("figcaption", "gallery-caption", "thumbcaption")}
