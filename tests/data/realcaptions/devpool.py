@@ -21,7 +21,13 @@ Writes OUT.tsv: unit, attribute, text (distinct strings, first seen wins).
       the same for the page corpora added later (extract.py --add-pages:
       ADDED_GIT, with its skip: sources), leaving out also every string
       devpool.tsv already holds; the rows are labelled and appended to
-      devpool.tsv."""
+      devpool.tsv.
+
+  devpool.py --sites OUT.tsv MIRROR [EXTRA.tsv ...]
+      the same for the many-site corpora (extract.py --add-sites:
+      SITE_GIT, one unit per site), leaving out also every string the
+      EXTRA files hold (the sites' labelled rows before they are
+      appended to the set)."""
 import os
 import sys
 
@@ -63,6 +69,16 @@ def main():
         units = E.added_page_units(E.added_sources(mirror))
         known = E.read_existing(os.path.join(here, "captions-real.tsv")) | E.read_existing(
             os.path.join(here, "devpool.tsv"))
+        write(out, dev_strings(units, known), units)
+        return
+    if sys.argv[1] == "--sites":
+        out, mirror = sys.argv[2:4]
+        units = E.site_units(E.site_sources(mirror))
+        known = E.read_existing(os.path.join(here, "captions-real.tsv")) | E.read_existing(
+            os.path.join(here, "devpool.tsv"))
+        for name in sys.argv[4:]:  # extract.py's output: split, unit, attr, text
+            with open(name, encoding="utf-8") as f:
+                known |= {line.rstrip("\n").split("\t")[3] for line in f if line.strip()}
         write(out, dev_strings(units, known), units)
         return
     out, debs, mirror, pairs, warc = sys.argv[1:6]

@@ -41,6 +41,18 @@ Usage:
                 so that no string of an earlier unit changes split); same
                 split rule (sha1 of the unit).
 
+  extract.py --add-sites OUT.tsv EXISTING.tsv,... git:REPO_DIR:CORPUS:PATHSPEC ...
+                a page corpus with one or more saved pages per SITE
+                (fundus: tests/resources/parser/test_data/CC/Publisher_YYYY_MM_DD.html.gz):
+                unit = CORPUS/path of the file with its _YYYY_MM_DD date and
+                extension left off, so all pages of one publisher are one
+                unit and fall on one side of the split (a site's furniture
+                must not be on both sides). Many sites, few strings each: at
+                most SITE_PER_UNIT strings per unit, at most
+                SITE_PER_CORPUS per corpus, plus the screened strings (at
+                most ADD_SCREEN_PER_CORPUS per corpus); strings any EXISTING
+                file holds are left out; same split rule.
+
 Writes OUT.tsv with columns: split, unit, attr, text — one row per DISTINCT
 string (first seen wins), at most PER_UNIT strings from any one unit and at
 most PER_CORPUS from any one corpus, so no source dominates. The split is
@@ -71,6 +83,8 @@ FIRST_GIT = [("scrapinghub+article-extraction-benchmark", "aeb", "html/*.html.gz
 ADDED_GIT = [("postlight+parser", "postlight", "fixtures/*.html"),
              ("adbar+htmldate", "htmldate", "tests/*/*.html"),
              ("AndyTheFactory+newspaper4k", "newspaper4k", "tests/data/html/*.html")]
+# --add-sites: many sites, one or a few saved pages each
+SITE_GIT = [("flairNLP+fundus", "fundus", "tests/resources/parser/test_data/*/*.html.gz")]
 ADDED_SKIP = [("adbar+trafilatura", "tests/*"), ("codelucas+newspaper", "tests/data/html/*")]
 
 
@@ -375,9 +389,9 @@ def added_page_units(sources):
     return units
 
 
-def sample(units, seen, cap_of, screen_cap):
+def sample(units, seen, cap_of, screen_cap, per_unit=PER_UNIT):
     """The sampling both the first pass and --add-pages use: units in a
-    seeded order, at most PER_UNIT new strings of each (shuffled), at most
+    seeded order, at most per_unit new strings of each (shuffled), at most
     cap_of(corpus) per corpus; then every string the sensitive-word screen
     matches, at most screen_cap per corpus. Adds what it takes to SEEN.
     Returns (rows, per_corpus, screened); rows are (split, unit, attr, text)."""
@@ -392,7 +406,7 @@ def sample(units, seen, cap_of, screen_cap):
             if s not in seen and s not in (c[1] for c in cand):
                 cand.append((attr, s))
         rnd.shuffle(cand)
-        for attr, s in cand[:PER_UNIT]:
+        for attr, s in cand[:per_unit]:
             if per_corpus.get(corpus, 0) >= cap_of(corpus):
                 break
             seen.add(s)
@@ -421,12 +435,55 @@ def add_pages(out, existing, sources):
           % (len(rows), held, per_corpus, screened), file=sys.stderr)
 
 
+SITE_PER_UNIT = 8
+SITE_PER_CORPUS = 1500
+SITE_DATE = re.compile(r"(_\d{4}_\d{2}_\d{2})?\.html?(\.gz)?$")
+
+
+def site_sources(mirror):
+    """The git: sources of --add-sites for the snapshots under MIRROR."""
+    return ["git:%s/%s/repo:%s:%s" % (mirror, repo, corpus, pat) for repo, corpus, pat in SITE_GIT]
+
+
+def site_units(sources):
+    """unit -> strings of the git: sources, one unit per site (see --add-sites)."""
+    units = {}
+    for arg in sources:
+        kind, _, rest = arg.partition(":")
+        if kind != "git":
+            sys.exit("extract.py: --add-sites takes git: sources only (%s)" % arg)
+        repo, corpus, pattern = rest.split(":", 2)
+        for name, _blob in git_files(repo, pattern):
+            data = subprocess.run(["git", "-C", repo, "show", "HEAD:" + name],
+                                  capture_output=True, check=True).stdout
+            if name.endswith(".gz"):
+                data = gzip.decompress(data)
+            units.setdefault(corpus + "/" + SITE_DATE.sub("", name), []).extend(strings_of(decode(data)))
+    return units
+
+
+def add_sites(out, existing, sources):
+    """--add-sites: a corpus of many sites, a few strings each (see the usage)."""
+    seen = set()
+    for path in existing.split(","):
+        seen |= read_existing(path)
+    units = site_units(sources)
+    rows, per_corpus, screened = sample(units, seen, lambda corpus: SITE_PER_CORPUS, ADD_SCREEN_PER_CORPUS,
+                                        SITE_PER_UNIT)
+    held = write_sorted(out, rows)
+    print("%d units; %d rows (%d held out); sampled %s; screened %s"
+          % (len(units), len(rows), held, per_corpus, screened), file=sys.stderr)
+
+
 def main():
     if sys.argv[1] == "--add-pairs":
         add_pairs(sys.argv[2], sys.argv[3], sys.argv[4])
         return
     if sys.argv[1] == "--add-pages":
         add_pages(sys.argv[2], sys.argv[3], sys.argv[4:])
+        return
+    if sys.argv[1] == "--add-sites":
+        add_sites(sys.argv[2], sys.argv[3], sys.argv[4:])
         return
     if sys.argv[1] == "--add":
         add_screened(sys.argv[2], sys.argv[3], sys.argv[4:])

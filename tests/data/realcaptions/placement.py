@@ -66,7 +66,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import extract as E  # noqa: E402
 
-GIT = E.FIRST_GIT + E.ADDED_GIT
+# (repository, corpus, pattern, unit of a file name): a page per unit, or
+# one unit per site for extract.py --add-sites (all its pages, in file order)
+GIT = [g + (lambda corpus, name: corpus + "/" + name,) for g in E.FIRST_GIT + E.ADDED_GIT] + [
+    g + (lambda corpus, name: corpus + "/" + E.SITE_DATE.sub("", name),) for g in E.SITE_GIT]
 DEB_LANG_AT = {"debian-handbook": 5, "installation-guide-amd64": 4}  # as extract.deb_units
 SOURCES = {"alt": ("alt",), "title": ("title",),
            "figcaption": ("figcaption", "gallery-caption", "thumbcaption")}
@@ -278,11 +281,11 @@ def pages(rows, debs, mirror, warc_dir, tmp, origins):
                 out.append((unit, path, url, ctype_of(data)))
     known = corpus_urls(mirror)
     n = 0
-    for repo, corpus, pattern in GIT:
+    for repo, corpus, pattern, unit_of in GIT:
         rdir = os.path.join(mirror, repo, "repo")
         names = git(rdir, "ls-tree", "-r", "--name-only", "HEAD").decode("utf-8").split("\n")
         for name in sorted(x for x in names if x and fnmatch.fnmatch(x, pattern)):
-            unit = corpus + "/" + name
+            unit = unit_of(corpus, name)
             if unit not in wanted:
                 continue
             data = git(rdir, "show", "HEAD:" + name)
