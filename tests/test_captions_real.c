@@ -24,8 +24,9 @@
  * tests/data/realcaptions/devpool.tsv is the labelled dev pool: every other
  * string of the dev units (labelled once, split `devpool`), a larger tuning
  * set; its figures are printed after the LAION rows'.
- * The rows of the page corpora added on 2026-12-05 (ADDED_CORPORA) are also
- * printed apart from the first corpora's, text alone and as crawl judges.
+ * The rows of the page corpora added on 2026-12-05 (ADDED_CORPORA, then
+ * SITE_CORPORA) are also printed apart from the first corpora's, text
+ * alone and as crawl judges.
  * CAPTIONS_SHOW=dev (or devpool, heldout, all) lists the rows the filter gets
  * wrong in that part: tune on dev and devpool only. The fuzz target (fuzz/fuzz_caption.c) also
  * runs over every caption and mutations of it.
@@ -137,6 +138,10 @@ static int in_corpus(const char *unit, const char *corpus)
 /* The page corpora added to the set on 2026-12-05 (extract.py --add-pages),
  * printed apart: their held-out rows had not been read by any rule writer. */
 #define ADDED_CORPORA "postlight htmldate newspaper4k"
+/* The many-site corpus added after them (extract.py --add-sites: one unit
+ * per news publisher), printed apart too: its held-out rows were first
+ * read with the rules as they stood. */
+#define SITE_CORPORA "fundus"
 
 static int selected(const row *r, const selection *s)
 {
@@ -532,12 +537,19 @@ int main(void)
     }
     /* The corpora added later, apart from the first ones (text alone and as
      * crawl judges). */
-    printf("\nrows from the corpora added on 2026-12-05 (%s) vs the first corpora:\n", ADDED_CORPORA);
-    for (int sp = 0; sp < 3; sp++) {
-        const char *split = sp == 2 ? "devpool" : sp ? "heldout" : "dev";
-        for (int placed = 0; placed < 2; placed++) {
-            evaluate(f, rows, n, (selection){split, ADDED_CORPORA, 0, 0, 0, 0, placed});
-            evaluate(f, rows, n, (selection){split, ADDED_CORPORA, 1, 0, 0, 0, placed});
+    static const char *const later[][2] = {{ADDED_CORPORA, "the corpora added on 2026-12-05 (%s) vs the first corpora"},
+                                           {SITE_CORPORA, "the many-site corpus added after them (%s)"}};
+    for (int g = 0; g < 2; g++) {
+        printf("\nrows from ");
+        printf(later[g][1], later[g][0]);
+        printf(":\n");
+        for (int sp = 0; sp < 3; sp++) {
+            const char *split = sp == 2 ? "devpool" : sp ? "heldout" : "dev";
+            for (int placed = 0; placed < 2; placed++) {
+                evaluate(f, rows, n, (selection){split, later[g][0], 0, 0, 0, 0, placed});
+                if (g == 0) /* the first corpora: all but the later ones */
+                    evaluate(f, rows, n, (selection){split, ADDED_CORPORA " " SITE_CORPORA, 1, 0, 0, 0, placed});
+            }
         }
     }
     /* The labelled dev pool: every other string of the dev units, labelled
@@ -614,22 +626,23 @@ int main(void)
     /* Floors: the figures reached, against the final labels and against the
      * first annotator's alone (which the rules were first written for). The
      * dev, held-out and dev-pool floors were lowered when the corpora added
-     * on 2026-12-05 joined the set and the pool (their rows score lower; see
-     * the README). */
-    CHECK(dv.f1 >= 0.962, "dev reject F1 %.3f >= 0.962 (regression floor)", dv.f1);
-    CHECK(h.f1 >= 0.90, "held-out reject F1 %.3f >= 0.90 (regression floor)", h.f1);
-    CHECK(dv1.f1 >= 0.98 && h1.f1 >= 0.905, "first annotator's labels: reject F1 dev %.3f >= 0.98, held-out %.3f >= 0.905",
+     * on 2026-12-05 joined the set and the pool, and again when the
+     * many-site corpus (fundus) did (their rows score lower; see the
+     * README). */
+    CHECK(dv.f1 >= 0.947, "dev reject F1 %.3f >= 0.947 (regression floor)", dv.f1);
+    CHECK(h.f1 >= 0.898, "held-out reject F1 %.3f >= 0.898 (regression floor)", h.f1);
+    CHECK(dv1.f1 >= 0.96 && h1.f1 >= 0.90, "first annotator's labels: reject F1 dev %.3f >= 0.96, held-out %.3f >= 0.90",
           dv1.f1, h1.f1);
     CHECK(ldv.f1 >= 0.94 && lh.f1 >= 0.75, "LAION rows: reject F1 dev %.3f >= 0.94, held-out %.3f >= 0.75", ldv.f1,
           lh.f1);
-    CHECK(pv.f1 >= 0.914, "labelled dev pool: reject F1 %.3f >= 0.914 (regression floor)", pv.f1);
-    CHECK(pp.f1 >= 0.914, "labelled dev pool, rows from pages: reject F1 %.3f >= 0.914 (regression floor)", pp.f1);
+    CHECK(pv.f1 >= 0.91, "labelled dev pool: reject F1 %.3f >= 0.91 (regression floor)", pv.f1);
+    CHECK(pp.f1 >= 0.91, "labelled dev pool, rows from pages: reject F1 %.3f >= 0.91 (regression floor)", pp.f1);
     CHECK(n == nset || pv.boilerplate_rec >= 0.57, "labelled dev pool: boilerplate recall %.3f >= 0.57 (regression floor)",
           pv.boilerplate_rec);
     CHECK(pv.names_rec >= 0.96, "labelled dev pool: filename, url_or_path and code_or_id recall %.3f >= 0.96 (regression floor)",
           pv.names_rec);
     CHECK(h.frr <= 0.02, "held-out good captions wrongly rejected %.2f%% <= 2%%", 100.0 * h.frr);
-    CHECK(dv.boilerplate_rec >= 0.825, "dev boilerplate recall %.3f >= 0.825 (regression floor)", dv.boilerplate_rec);
+    CHECK(dv.boilerplate_rec >= 0.785, "dev boilerplate recall %.3f >= 0.785 (regression floor)", dv.boilerplate_rec);
     CHECK(dv.frr <= 0.01, "dev good captions wrongly rejected %.2f%% <= 1%%", 100.0 * dv.frr);
     CHECK(h.unsafe_rec >= 0.75 && dv.unsafe_rec >= 0.96, "unsafe recall held-out %.3f >= 0.75, dev %.3f >= 0.96",
           h.unsafe_rec, dv.unsafe_rec);
@@ -643,10 +656,10 @@ int main(void)
           cover[2], pages[2]);
     /* The placement rule may only add rejections the labels bear out: as crawl
      * judges, dev keeps its text-only floors. */
-    CHECK(cdv.f1 >= 0.975 && cdv.frr <= 0.01, "dev as crawl judges: reject F1 %.3f >= 0.975, wrongly rejected %.2f%% <= 1%%",
+    CHECK(cdv.f1 >= 0.96 && cdv.frr <= 0.01, "dev as crawl judges: reject F1 %.3f >= 0.96, wrongly rejected %.2f%% <= 1%%",
           cdv.f1, 100.0 * cdv.frr);
-    CHECK(cpv.f1 >= 0.936, "labelled dev pool as crawl judges: reject F1 %.3f >= 0.936", cpv.f1);
-    CHECK(n == nset || cpv.boilerplate_rec >= 0.68, "labelled dev pool as crawl judges: boilerplate recall %.3f >= 0.68",
+    CHECK(cpv.f1 >= 0.933, "labelled dev pool as crawl judges: reject F1 %.3f >= 0.933", cpv.f1);
+    CHECK(n == nset || cpv.boilerplate_rec >= 0.675, "labelled dev pool as crawl judges: boilerplate recall %.3f >= 0.675",
           cpv.boilerplate_rec);
     /* LAION rows as fetch judges them (list rows: the picture is the
      * caption's subject) */
