@@ -692,7 +692,15 @@ static void test_placed(void)
         {"Сергей Иванов", {P | CC_PLACE_PROFILE | CC_PLACE_CONTENT, 0, 0, 1}, 1},
         {"سارة محمود", {P | CC_PLACE_PROFILE | CC_PLACE_CONTENT, 0, 0, 1}, 1},
         {"Maria Muster", {P | CC_PLACE_PROFILE | CC_PLACE_CONTENT, 384, 384, 1}, 0},
-        {"Maria Muster", {P | CC_PLACE_PROFILE | CC_PLACE_LINKED | CC_PLACE_CONTENT, 0, 0, 1}, 0},
+        /* linked to the author's page: a byline portrait in the article, unless
+         * in a figure, a sidebar, a link to another site or drawn large */
+        {"Maria Muster", {P | CC_PLACE_PROFILE | CC_PLACE_LINKED | CC_PLACE_CONTENT, 0, 0, 1}, 1},
+        {"Maria Muster", {P | CC_PLACE_PROFILE | CC_PLACE_LINKED | CC_PLACE_CONTENT, 250, 0, 1}, 1},
+        {"Maria Muster", {P | CC_PLACE_PROFILE | CC_PLACE_LINKED | CC_PLACE_CONTENT, 384, 384, 1}, 0},
+        {"Maria Muster", {P | CC_PLACE_PROFILE | CC_PLACE_LINKED | CC_PLACE_CONTENT | CC_PLACE_FIGURE, 0, 0, 1}, 0},
+        {"Maria Muster", {P | CC_PLACE_PROFILE | CC_PLACE_LINKED | CC_PLACE_CONTENT | CC_PLACE_ASIDE, 0, 0, 1}, 0},
+        {"Maria Muster", {P | CC_PLACE_PROFILE | CC_PLACE_LINKED | CC_PLACE_CONTENT | CC_PLACE_OFFSITE, 0, 0, 1}, 0},
+        {"Maria Muster", {P | CC_PLACE_PROFILE | CC_PLACE_LINKED, 0, 0, 1}, 0},
         {"Maria Muster", {P | CC_PLACE_PROFILE | CC_PLACE_AD | CC_PLACE_CONTENT, 0, 0, 1}, 0},
         {"Maria Muster", {P | CC_PLACE_CONTENT, 0, 0, 1}, 0},
         {"BREAKING NEWS TODAY", {P | CC_PLACE_PROFILE | CC_PLACE_CONTENT, 0, 0, 1}, 0},
