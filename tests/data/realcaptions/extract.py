@@ -213,15 +213,21 @@ def deb_units(root):
     return units
 
 
+def page_strings(repo, name):
+    """The strings of the saved page NAME (gzipped when it ends in .gz) in
+    the git directory REPO's HEAD."""
+    data = subprocess.run(["git", "-C", repo, "show", "HEAD:" + name], capture_output=True, check=True).stdout
+    if name.endswith(".gz"):
+        data = gzip.decompress(data)
+    return strings_of(decode(data))
+
+
 def git_units(repo, corpus, pattern):
     names = subprocess.run(["git", "-C", repo, "ls-tree", "-r", "--name-only", "HEAD"],
                            capture_output=True, text=True, check=True).stdout.split("\n")
     units = {}
     for name in sorted(n for n in names if n and fnmatch.fnmatch(n, pattern)):
-        data = subprocess.run(["git", "-C", repo, "show", "HEAD:" + name], capture_output=True, check=True).stdout
-        if name.endswith(".gz"):
-            data = gzip.decompress(data)
-        units[corpus + "/" + name] = strings_of(decode(data))
+        units[corpus + "/" + name] = page_strings(repo, name)
     return units
 
 
@@ -380,11 +386,7 @@ def added_page_units(sources):
             if os.path.basename(name) in skip_names or blob in skip_blobs:
                 left += 1
                 continue
-            data = subprocess.run(["git", "-C", repo, "show", "HEAD:" + name],
-                                  capture_output=True, check=True).stdout
-            if name.endswith(".gz"):
-                data = gzip.decompress(data)
-            units[corpus + "/" + name] = strings_of(decode(data))
+            units[corpus + "/" + name] = page_strings(repo, name)
         print("%s: %d pages left out (an earlier corpus has them)" % (corpus, left), file=sys.stderr)
     return units
 
@@ -454,11 +456,7 @@ def site_units(sources):
             sys.exit("extract.py: --add-sites takes git: sources only (%s)" % arg)
         repo, corpus, pattern = rest.split(":", 2)
         for name, _blob in git_files(repo, pattern):
-            data = subprocess.run(["git", "-C", repo, "show", "HEAD:" + name],
-                                  capture_output=True, check=True).stdout
-            if name.endswith(".gz"):
-                data = gzip.decompress(data)
-            units.setdefault(corpus + "/" + SITE_DATE.sub("", name), []).extend(strings_of(decode(data)))
+            units.setdefault(corpus + "/" + SITE_DATE.sub("", name), []).extend(page_strings(repo, name))
     return units
 
 
