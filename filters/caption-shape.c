@@ -1070,7 +1070,7 @@ static int cta_label(judge_ctx *x, const swords *s)
     static const char *const preps[] = {"auf", "on", "en", "bei", "in", "sur", "su", "na", "op", "w", "em", "at",
                                         "per", "via", "with", "mit", "con", "avec", "as", "als", "it", "us", "uns",
                                         "nous", "nos", "ci", "no", "nas", "do", "da", "me", "to", "im", "am",
-                                        "aux", "nel", "nella", "sul", NULL};
+                                        "aux", "nel", "nella", "sul", "pa", NULL};
     size_t first = s->n, last = s->n;
     for (size_t i = 0; i < s->n; i++)
         if (!(s->v[i].flags & F_TRIVIAL)) {
@@ -1276,7 +1276,8 @@ static int shape_uiaction(judge_ctx *x, const swords *s)
                                       "diese", "dieses", "diesen", "der", "die", "das", "den", "dem", "zum", "zur",
                                       "im", "ins", "unsere", "weitere", "weiteren", "wird", "werden", "le", "la",
                                       "les", "l", "du", "des", "au", "aux", "el", "los", "las", "il", "lo", "de",
-                                      "het", "een", "op", "o", "os", "a", "as", NULL};
+                                      "het", "een", "op", "o", "os", "a", "as", "des", "dans", "del", "della",
+                                      "da", "do", NULL};
     static const char *const quantity[] = {"more", "less", "all", "mehr", "weniger", "alle", "alles", "plus",
                                            "moins", "tout", "tous", "mas", "menos", "todo", "todos", "mais", "piu",
                                            "tutto", "tutti", "meer", "minder", "alles", "wiecej", NULL};
