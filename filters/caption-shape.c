@@ -1430,7 +1430,7 @@ static int shape_subscribe(judge_ctx *x, const swords *s)
     const sword *f = &s->v[first];
     int giving = word_is(f, give);
     if (((f->flags & F_CTA) && offer) || (giving && (offer || gifts))) {
-        snprintf(x->detail, x->detaillen, "subscription or app promotion");
+        snprintf(x->detail, x->detaillen, "subscription, app or coupon promotion");
         return 1;
     }
     /* the offer opens the caption (also as a compound's head,
@@ -1461,7 +1461,7 @@ static int shape_subscribe(judge_ctx *x, const swords *s)
         lower += !name_like(w);
     }
     if (names >= 1 && names <= 5 && lower == 0) {
-        snprintf(x->detail, x->detaillen, "subscription or app promotion");
+        snprintf(x->detail, x->detaillen, "subscription, app or coupon promotion");
         return 1;
     }
     return 0;
