@@ -1280,7 +1280,8 @@ static int shape_uiaction(judge_ctx *x, const swords *s)
                                       "da", "do", NULL};
     static const char *const quantity[] = {"more", "less", "all", "mehr", "weniger", "alle", "alles", "plus",
                                            "moins", "tout", "tous", "mas", "menos", "todo", "todos", "mais", "piu",
-                                           "tutto", "tutti", "meer", "minder", "alles", "wiecej", NULL};
+                                           "tutto", "tutti", "meer", "minder", "alles", "wiecej", "vice", "daha",
+                                           "fazla", "mer", "mere", "еще", "больше", "більше", "ще", NULL};
     if (s->n < 2 || s->n > 5)
         return 0;
     size_t verbs = 0, nouns = 0, quant = 0;
