@@ -110,6 +110,9 @@ typedef uint64_t capflags;
 #define F_OUTLET CAPF(53)
 /* boilerplate.txt: the same, only after "the" ([outlet-the]: Times, Post) */
 #define F_OUTLETTHE CAPF(54)
+/* boilerplate.txt: a media word and "of" before a person's name ([media-of]:
+ * "picture of", "Bild av", "の写真" after it) */
+#define F_MEDIAOF CAPF(55)
 
 typedef struct {
     char **keys;

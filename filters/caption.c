@@ -410,7 +410,7 @@ static void load_list(caption_filter *f, const char *text, size_t n, int pass)
                 {"[compound-gore]", F_COMPOUND | F_GWEAK}, {"[compound-gore-context]", F_COMPOUND | F_GCONTEXT},
                 {"[nudity]", F_NUDITY}, {"[person]", F_PERSON}, {"[nudity-innocent]", F_NUDEOK},
                 {"[role]", F_ROLE}, {"[name-particle]", F_PARTICLE}, {"[outlet]", F_OUTLET},
-                {"[outlet-the]", F_OUTLETTHE}};
+                {"[outlet-the]", F_OUTLETTHE}, {"[media-of]", F_MEDIAOF}};
             flags = 0;
             for (size_t i = 0; i < sizeof sec / sizeof sec[0]; i++)
                 if (strlen(sec[i].name) == len && memcmp(sec[i].name, l, len) == 0)
