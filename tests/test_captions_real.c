@@ -656,9 +656,9 @@ int main(void)
           cover[2], pages[2]);
     /* The placement rule may only add rejections the labels bear out: as crawl
      * judges, dev keeps its text-only floors. */
-    CHECK(cdv.f1 >= 0.97 && cdv.frr <= 0.01, "dev as crawl judges: reject F1 %.3f >= 0.97, wrongly rejected %.2f%% <= 1%%",
+    CHECK(cdv.f1 >= 0.972 && cdv.frr <= 0.01, "dev as crawl judges: reject F1 %.3f >= 0.972, wrongly rejected %.2f%% <= 1%%",
           cdv.f1, 100.0 * cdv.frr);
-    CHECK(cpv.f1 >= 0.938, "labelled dev pool as crawl judges: reject F1 %.3f >= 0.938", cpv.f1);
+    CHECK(cpv.f1 >= 0.941, "labelled dev pool as crawl judges: reject F1 %.3f >= 0.941", cpv.f1);
     CHECK(n == nset || cpv.boilerplate_rec >= 0.70, "labelled dev pool as crawl judges: boilerplate recall %.3f >= 0.70",
           cpv.boilerplate_rec);
     /* LAION rows as fetch judges them (list rows: the picture is the
