@@ -29,7 +29,8 @@
  *   project badge    names and a status word ("PyPI version", "Build Status")
  *   promotional line a [promo] phrase anywhere ("Subscribe to our ...", "Folgen Sie
  *                    uns auf ...", "Version imprimable", paywall badges), a German
- *                    polite imperative ("Abonnieren Sie ..."), "X jetzt!"
+ *                    polite imperative ("Abonnieren Sie ..."), "X jetzt!",
+ *                    "Jetzt Termin vereinbaren"
  *   subscription / app promotion
  *                    a call to action or "give" verb and a [subscription]
  *                    offer or a gift ("Sign up for X Newsletters", "Give a
@@ -1360,6 +1361,33 @@ static int shape_projectbadge(judge_ctx *x, const swords *s)
     return 1;
 }
 
+/* A German advert's imperative as an infinitive after "Jetzt" (tenth
+ * pass): "Jetzt Rechtsfrage stellen", "Jetzt kostenlos testen", "Jetzt
+ * Facebook-Fan werden": "jetzt" first, a lower-case infinitive last, and
+ * between them at most three capitalised nouns or advert adverbs; no
+ * sentence punctuation. A headline has a finite verb or a pronoun ("Jetzt
+ * bastelt Hirscher am Wunderschuh", "Jetzt müssen wir handeln"), and a
+ * plural noun last is capitalised ("Jetzt Aktien"). */
+static int jetzt_infinitive(const judge_ctx *x, const swords *s)
+{
+    static const char *const adverb[] = {"kostenlos", "gratis", "online", "hier", "direkt", "schnell", "einfach",
+                                         "sofort", "unverbindlich", "bequem", "gleich", "mehr", "neu", NULL};
+    if (s->n < 2 || s->n > 5 || s->v[0].fl != 5 || memcmp(s->v[0].f, "jetzt", 5) != 0)
+        return 0;
+    for (size_t i = 0; i < x->nlen; i++)
+        if (strchr(".,;:?!", x->norm[i]))
+            return 0;
+    const sword *last = &s->v[s->n - 1];
+    if (!infinitive(last) || last->upper || last->digit)
+        return 0;
+    for (size_t i = 1; i + 1 < s->n; i++) {
+        const sword *w = &s->v[i];
+        if (!(w->upper && !w->digit) && !word_is(w, adverb))
+            return 0;
+    }
+    return 1;
+}
+
 /* A promotional line: a [promo] phrase anywhere ("Subscribe to our sister
  * title ...", "Folgen Sie uns auf ...", "Bitcoin-Spenden hier akzeptiert");
  * or a short exclamation with a "now" word ("Mitgliedschaft jetzt!",
@@ -1376,6 +1404,10 @@ static int shape_promo(judge_ctx *x, const swords *s)
      * Sie ...?", ends in '?') */
     if (s->n >= 3 && infinitive(&s->v[0]) && s->v[0].upper && s->v[1].wl == 3 && memcmp(s->v[1].w, "Sie", 3) == 0 &&
         !memchr(x->norm, '?', x->nlen)) {
+        snprintf(x->detail, x->detaillen, "call to action");
+        return 1;
+    }
+    if (jetzt_infinitive(x, s)) {
         snprintf(x->detail, x->detaillen, "call to action");
         return 1;
     }
