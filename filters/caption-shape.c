@@ -582,8 +582,36 @@ static int for_outlet(const judge_ctx *x, const swords *s)
                                ((last->flags & F_OUTLETTHE) && word_is(&s->v[k + 1], the))));
 }
 
+/* "(The Independent)", "(Al 'Hughes' Dukes Photography)": a figcaption
+ * that is only a credit in parentheses: one to six capitalised words that
+ * end in a news outlet's word ([outlet]; [outlet-the] after "The"), an
+ * agency, or (after two names or more) a credit word such as
+ * "Photography". A bare name in parentheses says nothing of whose it is,
+ * so it stays. */
+static int paren_credit(const judge_ctx *x, const swords *s)
+{
+    static const char *const the[] = {"the", NULL};
+    if (x->nlen < 4 || x->norm[0] != '(' || x->norm[x->nlen - 1] != ')' || s->n < 1 || s->n > 6 ||
+        memchr(x->norm + 1, '(', x->nlen - 2) || memchr(x->norm + 1, ')', x->nlen - 2))
+        return 0;
+    for (size_t i = 0; i < s->n; i++) {
+        const sword *w = &s->v[i];
+        if (possessive_s(x, w) || (i > 0 && (w->flags & F_CONNECTOR)))
+            continue;
+        if (!w->upper || w->digit || w->ns)
+            return 0;
+    }
+    const sword *last = &s->v[s->n - 1];
+    return (last->flags & (F_OUTLET | F_AGENCY)) || ((last->flags & F_CREDIT) && s->n >= 3) ||
+           (s->n >= 2 && word_is(&s->v[0], the) && (last->flags & F_OUTLETTHE));
+}
+
 static int shape_credit(judge_ctx *x, const swords *s)
 {
+    if (!cap_from_list(x) && paren_credit(x, s)) {
+        snprintf(x->detail, x->detaillen, "credit line (in parentheses)");
+        return 1;
+    }
     if (!cap_from_list(x) && for_outlet(x, s)) {
         snprintf(x->detail, x->detaillen, "credit line (a name for an outlet)");
         return 1;

@@ -629,13 +629,13 @@ int main(void)
      * on 2026-12-05 joined the set and the pool, and again when the
      * many-site corpus (fundus) did (their rows score lower; see the
      * README). */
-    CHECK(dv.f1 >= 0.958, "dev reject F1 %.3f >= 0.958 (regression floor)", dv.f1);
+    CHECK(dv.f1 >= 0.959, "dev reject F1 %.3f >= 0.959 (regression floor)", dv.f1);
     CHECK(h.f1 >= 0.898, "held-out reject F1 %.3f >= 0.898 (regression floor)", h.f1);
     CHECK(dv1.f1 >= 0.96 && h1.f1 >= 0.90, "first annotator's labels: reject F1 dev %.3f >= 0.96, held-out %.3f >= 0.90",
           dv1.f1, h1.f1);
     CHECK(ldv.f1 >= 0.94 && lh.f1 >= 0.75, "LAION rows: reject F1 dev %.3f >= 0.94, held-out %.3f >= 0.75", ldv.f1,
           lh.f1);
-    CHECK(pv.f1 >= 0.915, "labelled dev pool: reject F1 %.3f >= 0.915 (regression floor)", pv.f1);
+    CHECK(pv.f1 >= 0.916, "labelled dev pool: reject F1 %.3f >= 0.916 (regression floor)", pv.f1);
     CHECK(pp.f1 >= 0.915, "labelled dev pool, rows from pages: reject F1 %.3f >= 0.915 (regression floor)", pp.f1);
     CHECK(n == nset || pv.boilerplate_rec >= 0.585, "labelled dev pool: boilerplate recall %.3f >= 0.585 (regression floor)",
           pv.boilerplate_rec);
@@ -656,9 +656,9 @@ int main(void)
           cover[2], pages[2]);
     /* The placement rule may only add rejections the labels bear out: as crawl
      * judges, dev keeps its text-only floors. */
-    CHECK(cdv.f1 >= 0.972 && cdv.frr <= 0.01, "dev as crawl judges: reject F1 %.3f >= 0.972, wrongly rejected %.2f%% <= 1%%",
+    CHECK(cdv.f1 >= 0.973 && cdv.frr <= 0.01, "dev as crawl judges: reject F1 %.3f >= 0.973, wrongly rejected %.2f%% <= 1%%",
           cdv.f1, 100.0 * cdv.frr);
-    CHECK(cpv.f1 >= 0.941, "labelled dev pool as crawl judges: reject F1 %.3f >= 0.941", cpv.f1);
+    CHECK(cpv.f1 >= 0.942, "labelled dev pool as crawl judges: reject F1 %.3f >= 0.942", cpv.f1);
     CHECK(n == nset || cpv.boilerplate_rec >= 0.70, "labelled dev pool as crawl judges: boilerplate recall %.3f >= 0.70",
           cpv.boilerplate_rec);
     /* LAION rows as fetch judges them (list rows: the picture is the
