@@ -211,14 +211,13 @@ static capflags text_flags(const judge_ctx *x, const char *s, size_t n)
     char *f = cap_fold(s, n, &fl);
     toklist t = {0};
     cap_tokenize(f, fl, &t);
-    ccbuf key = {0};
-    for (size_t i = 0; i < t.n; i++) {
-        if (i)
-            ccbuf_putc(&key, ' ');
-        ccbuf_append(&key, f + t.t[i].off, t.t[i].len);
-    }
-    capflags r = t.n ? cap_set_get(&x->f->words, (const char *)key.data, key.len) : 0;
-    ccbuf_free(&key);
+    capword *w = xcalloc(t.n + 1, sizeof *w);
+    for (size_t i = 0; i < t.n; i++)
+        w[i] = (capword){f + t.t[i].off, t.t[i].len};
+    ccbuf tmp = {0};
+    capflags r = t.n ? cap_join_flags(x->f, w, t.n, &tmp) : 0;
+    ccbuf_free(&tmp);
+    free(w);
     free(t.t);
     free(f);
     return r;
@@ -313,9 +312,7 @@ static int name_list(const judge_ctx *x)
             start = end + 1;
         }
     }
-    if (!parts || !name_span(x, start, x->nlen))
-        return 0;
-    return parts + 1 >= 2;
+    return parts && name_span(x, start, x->nlen);
 }
 
 /* A generic media word and "of" before a bare name ([media-of]: "Picture

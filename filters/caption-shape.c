@@ -1400,7 +1400,8 @@ static int jetzt_infinitive(const judge_ctx *x, const swords *s)
 {
     static const char *const adverb[] = {"kostenlos", "gratis", "online", "hier", "direkt", "schnell", "einfach",
                                          "sofort", "unverbindlich", "bequem", "gleich", "mehr", "neu", NULL};
-    if (s->n < 2 || s->n > 5 || s->v[0].fl != 5 || memcmp(s->v[0].f, "jetzt", 5) != 0)
+    static const char *const jetzt[] = {"jetzt", NULL};
+    if (s->n < 2 || s->n > 5 || !word_is(&s->v[0], jetzt))
         return 0;
     for (size_t i = 0; i < x->nlen; i++)
         if (strchr(".,;:?!", x->norm[i]))

@@ -537,12 +537,10 @@ int main(void)
     }
     /* The corpora added later, apart from the first ones (text alone and as
      * crawl judges). */
-    static const char *const later[][2] = {{ADDED_CORPORA, "the corpora added on 2026-12-05 (%s) vs the first corpora"},
-                                           {SITE_CORPORA, "the many-site corpus added after them (%s)"}};
+    static const char *const later[][3] = {{ADDED_CORPORA, "the corpora added on 2026-12-05", " vs the first corpora"},
+                                           {SITE_CORPORA, "the many-site corpus added after them", ""}};
     for (int g = 0; g < 2; g++) {
-        printf("\nrows from ");
-        printf(later[g][1], later[g][0]);
-        printf(":\n");
+        printf("\nrows from %s (%s)%s:\n", later[g][1], later[g][0], later[g][2]);
         for (int sp = 0; sp < 3; sp++) {
             const char *split = sp == 2 ? "devpool" : sp ? "heldout" : "dev";
             for (int placed = 0; placed < 2; placed++) {
