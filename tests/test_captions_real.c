@@ -27,6 +27,11 @@
  * The rows of the page corpora added on 2026-12-05 (ADDED_CORPORA, then
  * SITE_CORPORA) are also printed apart from the first corpora's, text
  * alone and as crawl judges.
+ * tests/data/realcaptions/laion-census.tsv (split `census`) is every other
+ * LAION row of the held-out hosts, labelled once (part of it twice): a
+ * measurement only. Its figures are printed as list rows, together with
+ * the set's held-out LAION rows (all LAION rows of those hosts), and with
+ * the whole held-out part (the unsafe goal's larger sample).
  * CAPTIONS_SHOW=dev (or devpool, heldout, all) lists the rows the filter gets
  * wrong in that part: tune on dev and devpool only. The fuzz target (fuzz/fuzz_caption.c) also
  * runs over every caption and mutations of it.
@@ -143,9 +148,24 @@ static int in_corpus(const char *unit, const char *corpus)
  * read with the rules as they stood. */
 #define SITE_CORPORA "fundus"
 
+/* Whether WORD is one of LIST's space-separated words. */
+static int in_list(const char *word, const char *list)
+{
+    size_t n = strlen(word);
+    while (*list) {
+        size_t k = strcspn(list, " ");
+        if (k == n && strncmp(word, list, k) == 0)
+            return 1;
+        list += k;
+        list += strspn(list, " ");
+    }
+    return 0;
+}
+
+/* A selection's split may name several ("heldout census"). */
 static int selected(const row *r, const selection *s)
 {
-    if (strcmp(r->split, s->split) != 0)
+    if (!in_list(r->split, s->split))
         return 0;
     return !s->corpus || in_corpus(r->unit, s->corpus) != s->except;
 }
@@ -511,6 +531,13 @@ int main(void)
     CHECK(nset >= 2500, "at least 2,500 real captions (%zu)", nset);
     snprintf(path, sizeof path, "%s/data/realcaptions/devpool.tsv", d && *d ? d : "tests");
     read_rows(path, "devpool", &poolfile, &rows, &n, &cap);
+    size_t npool = n - nset;
+    /* The LAION census: every other LAION row of the held-out hosts
+     * (split `census`), a measurement only, never tuned on. */
+    ccbuf censusfile = {0};
+    snprintf(path, sizeof path, "%s/data/realcaptions/laion-census.tsv", d && *d ? d : "tests");
+    read_rows(path, "census", &censusfile, &rows, &n, &cap);
+    size_t ncensus = n - nset - npool;
     const char **texts = xmalloc((nset + 1) * sizeof *texts);
     for (size_t i = 0; i < nset; i++)
         texts[i] = rows[i].text;
@@ -554,7 +581,7 @@ int main(void)
      * once, for tuning (more of the kinds the 25 sampled strings per unit
      * miss). Rules are read against it; it says nothing about held-out. */
     figures pv = {.f1 = 1.0}, pp = {.f1 = 1.0};
-    if (n > nset) {
+    if (npool) {
         pv = evaluate(f, rows, n, (selection){"devpool", NULL, 0, 1, 1, 0, 0});
         printf("\ndev pool, rows from pages vs LAION rows:\n");
         pp = evaluate(f, rows, n, (selection){"devpool", "laion", 1, 0, 0, 0, 0});
@@ -572,12 +599,12 @@ int main(void)
     }
     figures cdv = evaluate(f, rows, n, (selection){"dev", NULL, 0, 1, 1, 0, 1});
     figures cpv = {.f1 = 1.0};
-    if (n > nset)
+    if (npool)
         cpv = evaluate(f, rows, n, (selection){"devpool", NULL, 0, 1, 1, 0, 1});
     printf("\ntext alone vs as crawl judges, all rows, rows from pages and LAION rows (as list rows):\n");
     figures lc[3][2] = {{{0}}};
     for (int k = 0; k < 3; k++) {
-        if (k == 2 && n == nset)
+        if (k == 2 && !npool)
             break;
         for (int placed = 0; placed < 2; placed++)
             evaluate(f, rows, n, (selection){parts[k], NULL, 0, 0, 0, 0, placed});
@@ -586,11 +613,25 @@ int main(void)
         for (int placed = 0; placed < 2; placed++)
             lc[k][placed] = evaluate(f, rows, n, (selection){parts[k], "laion", 0, 0, 0, 0, placed});
     }
+    /* The LAION census of the held-out hosts (list rows, as fetch judges
+     * them), and with the set's held-out LAION rows: every LAION row of
+     * those hosts in the parquet, the sensitive-word screen's and the rest. */
+    figures cen = {.f1 = 1.0}, cenpop = {.f1 = 1.0}, hcen = h;
+    if (ncensus) {
+        printf("\nLAION census of the held-out hosts (every LAION row of those hosts the set does not hold; "
+               "a measurement, never tuned on), as list rows:\n");
+        cen = evaluate(f, rows, n, (selection){"census", NULL, 0, 1, 0, 0, 1});
+        printf("\n  the census on text alone; every LAION row of the held-out hosts (the set's and the census's) as list "
+               "rows; the held-out part and the census together on text alone (the unsafe goal's larger sample):\n");
+        evaluate(f, rows, n, (selection){"census", NULL, 0, 0, 0, 0, 0});
+        cenpop = evaluate(f, rows, n, (selection){"heldout census", "laion", 0, 0, 0, 0, 1});
+        hcen = evaluate(f, rows, n, (selection){"heldout census", NULL, 0, 0, 0, 0, 0});
+    }
     /* Where the rows were labelled twice: how far the two annotators agree, and
      * the figures against the first annotator's labels alone. */
     printf("\nannotator agreement (rows labelled twice):\n");
     figures dv1 = dv, h1 = h;
-    if (agreement(rows, n, "dev") + agreement(rows, n, "heldout") > 0) {
+    if (agreement(rows, n, "dev") + agreement(rows, n, "heldout") + (ncensus ? agreement(rows, n, "census") : 0) > 0) {
         printf("figures against the first annotator's labels alone:\n");
         dv1 = evaluate(f, rows, n, (selection){"dev", NULL, 0, 0, 0, 1, 0});
         h1 = evaluate(f, rows, n, (selection){"heldout", NULL, 0, 0, 0, 1, 0});
@@ -614,6 +655,7 @@ int main(void)
     } goals[] = {{"reject F1 >= 0.95", h.f1 >= 0.95},
                  {"good captions wrongly rejected <= 2%", h.frr <= 0.02},
                  {"unsafe recall >= 0.90", h.unsafe_rec >= 0.90},
+                 {"unsafe recall >= 0.90 with the LAION census", ncensus && hcen.unsafe_rec >= 0.90},
                  {"every ISBN-labelled caption rejected as isbn", h.isbn_missed == 0}};
     printf("\nheld-out goals:\n");
     for (size_t i = 0; i < sizeof goals / sizeof goals[0]; i++) {
@@ -635,7 +677,7 @@ int main(void)
           lh.f1);
     CHECK(pv.f1 >= 0.916, "labelled dev pool: reject F1 %.3f >= 0.916 (regression floor)", pv.f1);
     CHECK(pp.f1 >= 0.915, "labelled dev pool, rows from pages: reject F1 %.3f >= 0.915 (regression floor)", pp.f1);
-    CHECK(n == nset || pv.boilerplate_rec >= 0.585, "labelled dev pool: boilerplate recall %.3f >= 0.585 (regression floor)",
+    CHECK(!npool || pv.boilerplate_rec >= 0.585, "labelled dev pool: boilerplate recall %.3f >= 0.585 (regression floor)",
           pv.boilerplate_rec);
     CHECK(pv.names_rec >= 0.96, "labelled dev pool: filename, url_or_path and code_or_id recall %.3f >= 0.96 (regression floor)",
           pv.names_rec);
@@ -645,7 +687,7 @@ int main(void)
     CHECK(h.unsafe_rec >= 0.75 && dv.unsafe_rec >= 0.96, "unsafe recall held-out %.3f >= 0.75, dev %.3f >= 0.96",
           h.unsafe_rec, dv.unsafe_rec);
     CHECK(h.isbn_missed == 0 && dv.isbn_missed == 0, "ISBN-labelled captions not rejected as isbn");
-    CHECK(n == nset || pv.unsafe_rec >= 0.83, "labelled dev pool: unsafe recall %.3f >= 0.83 (regression floor)",
+    CHECK(!npool || pv.unsafe_rec >= 0.83, "labelled dev pool: unsafe recall %.3f >= 0.83 (regression floor)",
           pv.unsafe_rec);
     /* placement.tsv covers the rows from pages the extractor finds (about 85%;
      * DocBook figure titles and images it does not take are not found). */
@@ -657,18 +699,27 @@ int main(void)
     CHECK(cdv.f1 >= 0.973 && cdv.frr <= 0.01, "dev as crawl judges: reject F1 %.3f >= 0.973, wrongly rejected %.2f%% <= 1%%",
           cdv.f1, 100.0 * cdv.frr);
     CHECK(cpv.f1 >= 0.942, "labelled dev pool as crawl judges: reject F1 %.3f >= 0.942", cpv.f1);
-    CHECK(n == nset || cpv.boilerplate_rec >= 0.70, "labelled dev pool as crawl judges: boilerplate recall %.3f >= 0.70",
+    CHECK(!npool || cpv.boilerplate_rec >= 0.70, "labelled dev pool as crawl judges: boilerplate recall %.3f >= 0.70",
           cpv.boilerplate_rec);
     /* LAION rows as fetch judges them (list rows: the picture is the
      * caption's subject) */
     CHECK(lc[0][1].f1 >= 0.98, "dev LAION rows as list rows: reject F1 %.3f >= 0.98", lc[0][1].f1);
-    CHECK(n == nset || (lc[2][1].f1 >= 0.96 && lc[2][1].prec >= 0.98),
+    CHECK(!npool || (lc[2][1].f1 >= 0.96 && lc[2][1].prec >= 0.98),
           "labelled dev pool LAION rows as list rows: reject F1 %.3f >= 0.96, precision %.3f >= 0.98", lc[2][1].f1,
           lc[2][1].prec);
+    /* The LAION census (read first after the tenth pass): floors at the
+     * figures reached, as for held-out. */
+    CHECK(ncensus >= 4000, "laion-census.tsv holds the census (%zu rows)", ncensus);
+    CHECK(cen.f1 >= 0.87 && cen.frr <= 0.005, "LAION census as list rows: reject F1 %.3f >= 0.87, wrongly rejected %.2f%% <= 0.5%%",
+          cen.f1, 100.0 * cen.frr);
+    CHECK(cenpop.f1 >= 0.86, "held-out hosts' LAION rows with the census, as list rows: reject F1 %.3f >= 0.86", cenpop.f1);
+    CHECK(hcen.unsafe_rec >= 0.73, "unsafe recall, held-out with the LAION census: %.3f >= 0.73 (regression floor)",
+          hcen.unsafe_rec);
     caption_filter_free(f);
     free(rows);
     ccbuf_free(&file);
     ccbuf_free(&poolfile);
+    ccbuf_free(&censusfile);
     ccbuf_free(&placefile);
     return check_summary();
 }

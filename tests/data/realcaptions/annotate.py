@@ -41,6 +41,17 @@ annotator, for tuning only:
       Writes OUT.tsv (`devpool  unit  attribute  label  caption`) with every
       pool row and its label; a row without a label is an error.
 
+The LAION census (laion-census.tsv: every other LAION row of the held-out
+hosts, a measurement only) is labelled once and in part read a second time:
+
+  annotate.py census POOL.tsv OUT.tsv LABELS.tsv...
+      As `pool`, with split `census`: the first reading.
+  annotate.py disagreements --partial SET.tsv OUTDIR LABELS.tsv...
+  annotate.py merge --partial SET.tsv OUT.tsv ADJUDICATED.tsv LABELS.tsv...
+      As without --partial, for a SET.tsv only part of which was read a
+      second time (pool-sample): rows without a second label are left out
+      of the disagreements and written unchanged by merge.
+
 Stdlib only. Run it with the set's own rows; it never reads the filter.
 """
 import random
@@ -112,9 +123,11 @@ def chunks(set_path, outdir, k=4):
         write_chunk(f"{outdir}/chunk{n}.tsv", part, lambda i: (rows[i][1], rows[i][2], rows[i][4]))
 
 
-def disagreements(set_path, outdir, label_paths):
+def disagreements(set_path, outdir, label_paths, partial=False):
     rows = read_set(set_path)
     second = read_labels(label_paths)
+    if partial:
+        rows = {i: p for i, p in rows.items() if i in second}
     require_labels(rows, second, "rows have no second label")
     rng = random.Random(4711)
     with open(f"{outdir}/adjudicate.tsv", "w", encoding="utf-8") as f:
@@ -127,14 +140,16 @@ def disagreements(set_path, outdir, label_paths):
             f.write(f"{i}\t{p[1]}\t{p[2]}\t{p[4]}\t{a}\t{b}\n")
 
 
-def merge(set_path, out_path, adj_path, label_paths):
+def merge(set_path, out_path, adj_path, label_paths, partial=False):
     rows = read_set(set_path)
     second = read_labels(label_paths)
     adjudicated = read_labels([adj_path])
+    if not partial:
+        require_labels(rows, second, "rows have no second label")
     with open(out_path, "w", encoding="utf-8") as out:
         for i, line in enumerate(open(set_path, encoding="utf-8"), 1):
-            if i not in rows:
-                out.write(line)
+            if i not in rows or i not in second:
+                out.write(line)  # a comment, or (--partial) a row read once
                 continue
             p = rows[i]
             first = p[5] if len(p) == 7 else p[3]
@@ -205,22 +220,27 @@ def pool_agreement(devpool_path, b_path):
           % ((len(pairs),) + kappa(pairs) + kappa(coarse)))
 
 
-def pool(pool_path, out_path, label_paths):
+def pool(pool_path, out_path, label_paths, split="devpool"):
     rows = pool_rows(pool_path)
     labels = read_labels(label_paths)
     require_labels(rows, labels, "pool rows have no label")
     with open(out_path, "w", encoding="utf-8") as out:
         for i, (unit, attr, cap) in rows.items():
-            out.write(f"devpool\t{unit}\t{attr}\t{labels[i]}\t{cap}\n")
+            out.write(f"{split}\t{unit}\t{attr}\t{labels[i]}\t{cap}\n")
 
 
 def main(argv):
+    partial = "--partial" in argv[1:2]
+    if partial:
+        argv = argv[:1] + argv[2:]
+    if partial and argv[0] not in ("disagreements", "merge"):
+        sys.exit("--partial goes with disagreements and merge")
     if len(argv) >= 3 and argv[0] == "chunks":
         chunks(argv[1], argv[2], int(argv[3]) if len(argv) > 3 else 4)
     elif len(argv) >= 4 and argv[0] == "disagreements":
-        disagreements(argv[1], argv[2], argv[3:])
+        disagreements(argv[1], argv[2], argv[3:], partial)
     elif len(argv) >= 5 and argv[0] == "merge":
-        merge(argv[1], argv[2], argv[3], argv[4:])
+        merge(argv[1], argv[2], argv[3], argv[4:], partial)
     elif len(argv) >= 3 and argv[0] == "pool-chunks":
         pool_chunks(argv[1], argv[2], int(argv[3]) if len(argv) > 3 else 6)
     elif len(argv) >= 3 and argv[0] == "pool-sample":
@@ -229,6 +249,8 @@ def main(argv):
         pool_agreement(argv[1], argv[2])
     elif len(argv) >= 4 and argv[0] == "pool":
         pool(argv[1], argv[2], argv[3:])
+    elif len(argv) >= 4 and argv[0] == "census":
+        pool(argv[1], argv[2], argv[3:], "census")
     else:
         sys.exit(__doc__)
 

@@ -30,6 +30,12 @@ Usage:
                 rows count); strings EXISTING holds are left out; split by the
                 same rule (sha1 of the unit).
 
+  extract.py --census OUT.tsv EXISTING.tsv,... pairs:FILE:CORPUS
+                every distinct caption of the URL list whose unit (as
+                --add-pairs makes it) is held out and that no EXISTING file
+                holds, as a pool (unit, attribute, caption) for annotate.py:
+                the LAION census, a measurement of the held-out hosts.
+
   extract.py --add-pages OUT.tsv EXISTING.tsv,... SOURCE ... [skip:REPO_DIR:PATHSPEC ...]
                 page corpora added later (git: sources as above), sampled as
                 the first pass sampled (at most PER_UNIT strings per unit, at
@@ -345,6 +351,31 @@ def add_pairs(out, existing, source):
           % (corpus, len(distinct), screened, sampled, len(rows), held), file=sys.stderr)
 
 
+def census(out, existing, source):
+    """--census: every distinct caption of a URL list whose unit (as
+    --add-pairs makes it) falls on the held-out side and that no EXISTING
+    file holds, written as a pool (unit, attribute, caption) for
+    annotate.py: the LAION census, a measurement of the held-out hosts."""
+    kind, _, rest = source.partition(":")
+    if kind != "pairs":
+        sys.exit("extract.py: --census takes one pairs:FILE:CORPUS source (%s)" % source)
+    path, corpus = rest.rsplit(":", 1)
+    seen = set()
+    for name in existing.split(","):
+        seen |= read_existing(name)
+    distinct = {}  # caption -> unit, first seen wins
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            url, tab, cap = line.rstrip("\n").partition("\t")
+            cap = " ".join(cap.split())
+            if tab and cap and cap not in seen and cap not in distinct:
+                distinct[cap] = corpus + "/" + pairs_host(url)
+    rows = sorted((u, "alt", c) for c, u in distinct.items() if split_of(u) == "heldout")
+    with open(out, "w", encoding="utf-8") as f:
+        f.writelines("\t".join(r) + "\n" for r in rows)
+    print("%s: %d distinct new captions, %d of held-out units" % (corpus, len(distinct), len(rows)), file=sys.stderr)
+
+
 ADD_PER_CORPUS = 700
 ADD_SCREEN_PER_CORPUS = 150
 
@@ -476,6 +507,9 @@ def add_sites(out, existing, sources):
 def main():
     if sys.argv[1] == "--add-pairs":
         add_pairs(sys.argv[2], sys.argv[3], sys.argv[4])
+        return
+    if sys.argv[1] == "--census":
+        census(sys.argv[2], sys.argv[3], sys.argv[4])
         return
     if sys.argv[1] == "--add-pages":
         add_pages(sys.argv[2], sys.argv[3], sys.argv[4:])
