@@ -32,6 +32,10 @@
  * measurement only. Its figures are printed as list rows, together with
  * the set's held-out LAION rows (all LAION rows of those hosts), and with
  * the whole held-out part (the unsafe goal's larger sample).
+ * tests/data/realcaptions/fresh-sites.tsv (split `fresh`) holds strings of
+ * sites no rule was written from (the dragnet pages' held-out-side sites),
+ * labelled twice, with their placement in fresh-placement.tsv: another
+ * measurement only, printed text alone and as crawl judges.
  * CAPTIONS_SHOW=dev (or devpool, heldout, all) lists the rows the filter gets
  * wrong in that part: tune on dev and devpool only. The fuzz target (fuzz/fuzz_caption.c) also
  * runs over every caption and mutations of it.
@@ -477,7 +481,7 @@ static size_t read_placement(const char *path, ccbuf *file, row *rows, size_t n)
         ccbuf_printf(&key, "%s\t%s\t%s", col[1], col[2], col[3]);
         uintptr_t i;
         int known = cc_strmap_get(&index, (const char *)key.data, &i);
-        CHECK(known, "%s: no such row in the set or the dev pool: %s %s %s", path, col[1], col[2], col[3]);
+        CHECK(known, "%s: no such row in the set, the dev pool or the measurement files: %s %s %s", path, col[1], col[2], col[3]);
         if (!known)
             continue;
         row *r = &rows[i];
@@ -538,6 +542,12 @@ int main(void)
     snprintf(path, sizeof path, "%s/data/realcaptions/laion-census.tsv", d && *d ? d : "tests");
     read_rows(path, "census", &censusfile, &rows, &n, &cap);
     size_t ncensus = n - nset - npool;
+    /* Fresh sites: strings of sites no rule was written from (split
+     * `fresh`), with their placement; a measurement only. */
+    ccbuf freshfile = {0};
+    snprintf(path, sizeof path, "%s/data/realcaptions/fresh-sites.tsv", d && *d ? d : "tests");
+    read_rows(path, "fresh", &freshfile, &rows, &n, &cap);
+    size_t nfresh = n - nset - npool - ncensus;
     const char **texts = xmalloc((nset + 1) * sizeof *texts);
     for (size_t i = 0; i < nset; i++)
         texts[i] = rows[i].text;
@@ -547,6 +557,9 @@ int main(void)
     ccbuf placefile = {0};
     snprintf(path, sizeof path, "%s/data/realcaptions/placement.tsv", d && *d ? d : "tests");
     read_placement(path, &placefile, rows, n);
+    ccbuf freshplacefile = {0};
+    snprintf(path, sizeof path, "%s/data/realcaptions/fresh-placement.tsv", d && *d ? d : "tests");
+    size_t fresh_placed = read_placement(path, &freshplacefile, rows, n);
 
     caption_filter *f = caption_filter_new(NULL);
     figures dv = evaluate(f, rows, n, (selection){"dev", NULL, 0, 1, 1, 0, 0});
@@ -627,11 +640,24 @@ int main(void)
         cenpop = evaluate(f, rows, n, (selection){"heldout census", "laion", 0, 0, 0, 0, 1});
         hcen = evaluate(f, rows, n, (selection){"heldout census", NULL, 0, 0, 0, 0, 0});
     }
+    /* Fresh sites (dragnet pages of 2012, the held-out side's sites): text
+     * alone and as crawl judges, each string with its own placement. */
+    figures fr = {.f1 = 1.0}, frc = {.f1 = 1.0};
+    if (nfresh) {
+        printf("\nfresh sites (news and blog pages of sites no rule was written from; a measurement, never tuned on; "
+               "%zu of %zu rows with a placement):\n", fresh_placed, nfresh);
+        fr = evaluate(f, rows, n, (selection){"fresh", NULL, 0, 1, 0, 0, 0});
+        frc = evaluate(f, rows, n, (selection){"fresh", NULL, 0, 1, 0, 0, 1});
+        printf("\n");
+        for (int placed = 0; placed < 2; placed++)
+            unit_interval(f, rows, n, "fresh", placed);
+    }
     /* Where the rows were labelled twice: how far the two annotators agree, and
      * the figures against the first annotator's labels alone. */
     printf("\nannotator agreement (rows labelled twice):\n");
     figures dv1 = dv, h1 = h;
-    if (agreement(rows, n, "dev") + agreement(rows, n, "heldout") + (ncensus ? agreement(rows, n, "census") : 0) > 0) {
+    if (agreement(rows, n, "dev") + agreement(rows, n, "heldout") + (ncensus ? agreement(rows, n, "census") : 0) +
+            (nfresh ? agreement(rows, n, "fresh") : 0) > 0) {
         printf("figures against the first annotator's labels alone:\n");
         dv1 = evaluate(f, rows, n, (selection){"dev", NULL, 0, 0, 0, 1, 0});
         h1 = evaluate(f, rows, n, (selection){"heldout", NULL, 0, 0, 0, 1, 0});
@@ -715,11 +741,22 @@ int main(void)
     CHECK(cenpop.f1 >= 0.86, "held-out hosts' LAION rows with the census, as list rows: reject F1 %.3f >= 0.86", cenpop.f1);
     CHECK(hcen.unsafe_rec >= 0.73, "unsafe recall, held-out with the LAION census: %.3f >= 0.73 (regression floor)",
           hcen.unsafe_rec);
+    /* Fresh sites (read once, after the tenth pass): floors at the figures
+     * reached. */
+    CHECK(nfresh >= 1000 && fresh_placed == nfresh, "fresh-sites.tsv: %zu rows, %zu with a placement", nfresh,
+          fresh_placed);
+    CHECK(fr.f1 >= 0.86 && frc.f1 >= 0.90, "fresh sites: reject F1 text alone %.3f >= 0.86, as crawl judges %.3f >= 0.90",
+          fr.f1, frc.f1);
+    CHECK(fr.frr <= 0.045 && frc.frr <= 0.055,
+          "fresh sites: good captions wrongly rejected %.2f%% <= 4.5%% text alone, %.2f%% <= 5.5%% as crawl judges",
+          100.0 * fr.frr, 100.0 * frc.frr);
     caption_filter_free(f);
     free(rows);
     ccbuf_free(&file);
     ccbuf_free(&poolfile);
     ccbuf_free(&censusfile);
+    ccbuf_free(&freshfile);
+    ccbuf_free(&freshplacefile);
     ccbuf_free(&placefile);
     return check_summary();
 }

@@ -37,14 +37,15 @@ annotator, for tuning only:
       Prints how far the second reading (SECOND.tsv: id<TAB>label, id = the
       line number in DEVPOOL.tsv) agrees with the pool's labels on the rows
       it covers: labels, keep/reject/ambiguous (share, kappa).
-  annotate.py pool POOL.tsv OUT.tsv LABELS.tsv...
-      Writes OUT.tsv (`devpool  unit  attribute  label  caption`) with every
-      pool row and its label; a row without a label is an error.
+  annotate.py pool [--split NAME] POOL.tsv OUT.tsv LABELS.tsv...
+      Writes OUT.tsv (`devpool  unit  attribute  label  caption`; NAME in
+      place of devpool with --split) with every pool row and its label; a
+      row without a label is an error.
 
 The LAION census (laion-census.tsv: every other LAION row of the held-out
 hosts, a measurement only) is labelled once and in part read a second time:
 
-  annotate.py census POOL.tsv OUT.tsv LABELS.tsv...
+  annotate.py pool --split census POOL.tsv OUT.tsv LABELS.tsv...
       As `pool`, with split `census`: the first reading.
   annotate.py disagreements --partial SET.tsv OUTDIR LABELS.tsv...
   annotate.py merge --partial SET.tsv OUT.tsv ADJUDICATED.tsv LABELS.tsv...
@@ -247,10 +248,10 @@ def main(argv):
         pool_sample(argv[1], argv[2], int(argv[3]) if len(argv) > 3 else 1200)
     elif len(argv) == 3 and argv[0] == "pool-agreement":
         pool_agreement(argv[1], argv[2])
+    elif len(argv) >= 6 and argv[0] == "pool" and argv[1] == "--split":
+        pool(argv[3], argv[4], argv[5:], argv[2])
     elif len(argv) >= 4 and argv[0] == "pool":
         pool(argv[1], argv[2], argv[3:])
-    elif len(argv) >= 4 and argv[0] == "census":
-        pool(argv[1], argv[2], argv[3:], "census")
     else:
         sys.exit(__doc__)
 

@@ -33,12 +33,9 @@ CANON = re.compile(rb'<link[^>]*canonical[^>]*>|og:url[^>]*>', re.I)
 URL = re.compile(rb'https?://[^"\' >]*')
 
 
-def main():
-    if len(sys.argv) not in (3, 4, 5):
-        sys.exit(__doc__.split("\n\n")[1])
-    out, mirror = sys.argv[1:3]
-    dump = sys.argv[3] if len(sys.argv) > 3 else os.path.join("build", "tests", "placement-dump")
-    clipcrawl = sys.argv[4] if len(sys.argv) > 4 else os.path.join("build", "cli", "clipcrawl")
+def dragnet_dump(mirror, dump):
+    """placement-dump's output for every dragnet page with a canonical URL,
+    and how many such pages there are."""
     repo = os.path.join(mirror, "j-szulc+html-cleaning-dataset-merged", "repo")
     names = subprocess.run(["git", "-C", repo, "ls-tree", "-r", "--name-only", "HEAD"], check=True,
                            capture_output=True).stdout.decode().split("\n")
@@ -57,10 +54,20 @@ def main():
                 f.write(data)
             plist.append("%s\t%s\n" % (path, u.group(0).decode("utf-8", "replace")))
         res = subprocess.run([dump, "-"], input="".join(plist).encode(), check=True, capture_output=True)
+    return res.stdout.decode("utf-8", "replace"), len(plist)
+
+
+def main():
+    if len(sys.argv) not in (3, 4, 5):
+        sys.exit(__doc__.split("\n\n")[1])
+    out, mirror = sys.argv[1:3]
+    dump = sys.argv[3] if len(sys.argv) > 3 else os.path.join("build", "tests", "placement-dump")
+    clipcrawl = sys.argv[4] if len(sys.argv) > 4 else os.path.join("build", "cli", "clipcrawl")
+    text, npages = dragnet_dump(mirror, dump)
     pages, seen_on, alts = {}, {}, []
     host = page = None
     imgs = {}
-    for line in res.stdout.decode("utf-8", "replace").split("\n"):
+    for line in text.split("\n"):
         c = line.split("\t")
         if c[0] == "page":
             host, page, imgs = c[2].split("/")[2], c[1], {}
@@ -86,7 +93,7 @@ def main():
             f.write("%d\tdragnet/%s\talt\t%s\t%d\n" % (i, h, alt, template[(h, alt)]))
     print("%d pages with a canonical URL, %d sites (%d with %d+ pages); %d distinct (site, alt) pairs of images "
           "on %d+ pages of their site, %d of them kept by the text rules; %d sampled"
-          % (len(plist), len(pages), sum(len(p) >= RECUR for p in pages.values()), RECUR, len(template), RECUR,
+          % (npages, len(pages), sum(len(p) >= RECUR for p in pages.values()), RECUR, len(template), RECUR,
              len(kept), len(pick)), file=sys.stderr)
 
 
