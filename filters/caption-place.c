@@ -553,9 +553,12 @@ static int badge_link(judge_ctx *x, const caption_place *p)
 /* The IAB's standard ad units (and the 88x31 / 80x15 partner buttons). */
 static int advert_size(judge_ctx *x, const caption_place *p)
 {
+    /* not 180x150, a retired IAB size that blogs use for thumbnails: a
+     * recipe grid of linked 180x150 pictures was all content (dragnet
+     * pool: 19 keeps, no advert) */
     static const int sizes[][2] = {{300, 250}, {336, 280}, {728, 90}, {160, 600}, {120, 600}, {300, 600},
                                    {468, 60},  {234, 60},  {970, 90}, {970, 250}, {320, 50},  {320, 100},
-                                   {300, 50},  {120, 90},  {120, 60}, {180, 150}, {88, 31},   {80, 15}};
+                                   {300, 50},  {120, 90},  {120, 60}, {88, 31},   {80, 15}};
     if (!(p->bits & CC_PLACE_LINKED))
         return 0;
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)

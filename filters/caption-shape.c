@@ -35,7 +35,10 @@
  *                    a call to action or "give" verb and a [subscription]
  *                    offer or a gift ("Sign up for X Newsletters", "Give a
  *                    gift"), or the offer beside names ("CTV News App")
- *   counter badge    hit and subscriber counters ("counter free hit invisible")
+ *   counter badge    hit and subscriber counters ("counter free hit invisible"),
+ *                    a statistics word beside a platform ("vBulletin statistic")
+ *   translation link a translate word and "/LANGUAGE" ("Traduisez au
+ *                    Français/French"), "Translate to English"
  *   weather widget   [weather] conditions with times of day or temperatures
  *                    only ("PM Rain", "Partly Cloudy 23°")
  *   phone number     a [phone] label and six digits ("Tel.: +66 38 420 720")
@@ -1239,7 +1242,8 @@ static int word_is(const sword *w, const char *const *list)
  * support us by disabling your adblocker"); a feed badge is a short caption
  * (at most 5 words) naming RSS or Atom; an app badge (at most 4 words) names
  * an app and a platform; a paging link is two words, the first a
- * next/previous word ("Next capture", "Nächster Beitrag"). */
+ * next/previous word ("Next capture", "Nächster Beitrag"), or three to five
+ * ending in what a site pages through ("Next religion news article"). */
 static int shape_ui(judge_ctx *x, const swords *s)
 {
     static const char *const adblock[] = {"adblock", "adblocker", "adblockers", "werbeblocker", "adblocking",
@@ -1285,6 +1289,15 @@ static int shape_ui(judge_ctx *x, const swords *s)
         }
     }
     if (s->n == 2 && word_is(&s->v[0], paging) && !s->v[1].digit) {
+        snprintf(x->detail, x->detaillen, "paging link");
+        return 1;
+    }
+    /* "Next religion news article": a next/previous word, at most three
+     * words, then what a site pages through */
+    static const char *const paged[] = {"article", "post", "story", "entry", "page", "photo", "picture", "image",
+                                        "slide", "item", "video", "gallery", "artikel", "beitrag", "seite", "bild",
+                                        "billet", "articulo", "noticia", "articolo", "notizia", "artigo", NULL};
+    if (s->n >= 3 && s->n <= 5 && word_is(&s->v[0], paging) && word_is(&s->v[s->n - 1], paged)) {
         snprintf(x->detail, x->detaillen, "paging link");
         return 1;
     }
@@ -1551,18 +1564,32 @@ static int shape_counter(judge_ctx *x, const swords *s)
         "vandaag", "odwiedzin", "odwiedzajacych", "dzisiaj", "statystyki", "просмотры", "просмотров",
         "визиты", "визитов", "посетители", "посетителеи", "уникальные", "уникальных", "данные", "сегодня",
         "показано", "число", "часа", "часов", "статистика", "всего", "перегляди", "переглядів", "відвідувачі",
-        "сьогодні", "за", "и", "в", "на", "і", "та", NULL};
-    size_t counters = 0;
+        "сьогодні", "за", "и", "в", "на", "і", "та", "customizable", "customisable", "reader", "readers", NULL};
+    /* the software or site a statistics widget counts for ("blogger
+     * counters", "vBulletin statistic", "wordpress visitor") */
+    static const char *const platform[] = {"blogger", "blogspot", "wordpress", "vbulletin", "website", "webseite",
+                                           "blog", "forum", "homepage", "web", "site", NULL};
+    /* words that name a statistics widget only beside a platform word
+     * ("website stat"; "Player stats" stays) */
+    static const char *const weak[] = {"stat",     "stats",    "statistic", "statistics", "analytic",
+                                       "analytics", "tracker", "tracking",  "visitor",   "visitors", NULL};
+    size_t counters = 0, weaks = 0, platforms = 0, digits = 0;
     if (s->n == 0 || s->n > 16)
         return 0;
     for (size_t i = 0; i < s->n; i++) {
         const sword *w = &s->v[i];
         if (w->flags & F_COUNTER)
             counters++;
-        else if (!(w->digit || (w->flags & F_TRIVIAL) || word_is(w, filler)))
+        else if (word_is(w, platform))
+            platforms++;
+        else if (!(w->digit || (w->flags & F_TRIVIAL) || word_is(w, filler) || word_is(w, weak)))
             return 0;
+        weaks += word_is(w, weak);
+        digits += w->digit;
     }
-    if (counters) {
+    /* a weak word needs a platform word, no number ("Website statistics
+     * for 2012" is a chart's title) and at most three words */
+    if (counters || (weaks && platforms && !digits && s->n <= 3)) {
         snprintf(x->detail, x->detaillen, "counter badge");
         return 1;
     }
@@ -1682,6 +1709,62 @@ static int shape_goto(judge_ctx *x, const swords *s)
     return 0;
 }
 
+/* A translation widget's link: "Traduisez au Français/French", "Översätta
+ * till Svensk/Swedish", "日本語に翻訳しなさい /Japanese" (a blog plugin writes
+ * the call in the target language, then "/" and the language's English
+ * name), or "Translate to English". The text before the slash must hold a
+ * word for translating, in one of the languages such widgets offer. */
+static int shape_translate(judge_ctx *x, const swords *s)
+{
+    static const char *const langs[] = {
+        "english", "french", "german", "spanish", "italian", "portuguese", "dutch", "swedish", "norwegian",
+        "danish", "finnish", "polish", "russian", "ukrainian", "arabic", "japanese", "korean", "chinese",
+        "chinese simplified", "chinese traditional", "hindi", "latvian", "lithuanian", "estonian", "greek",
+        "turkish", "czech", "slovak", "slovenian", "hungarian", "romanian", "bulgarian", "croatian", "serbian",
+        "hebrew", "thai", "vietnamese", "indonesian", "malay", "filipino", "catalan", "galician", "basque",
+        "irish", "welsh", "persian", "urdu", "bengali", "albanian", "maltese", "icelandic", NULL};
+    /* stems of "translate" (folded: lower case, accents stripped) */
+    static const char *const stems[] = {
+        "translat", "tradu", "ubersetz", "oversat", "oversaet", "vertal", "tlumacz", "tulko", "cevir", "dich",
+        "terjemah", "preved", "prelo", "kaanna", "forditsd",
+        "\xd0\xbf\xd0\xb5\xd1\x80\xd0\xb5\xd0\xb2\xd0\xb5\xd0\xb4" /* перевед */,
+        "\xd0\xbf\xd0\xb5\xd1\x80\xd0\xb5\xd0\xb2\xd0\xbe\xd0\xb4" /* перевод */,
+        "\xe7\xbf\xbb\xe8\xa8\xb3" /* 翻訳 */,
+        "\xe7\xbf\xbb\xe8\xaf\x91" /* 翻译 */,
+        "\xeb\xb2\x88\xec\x97\xad" /* 번역 */,
+        "\xd8\xaa\xd8\xb1\xd8\xac\xd9\x85" /* ترجم */,
+        "\xce\xbc\xce\xb5\xcf\x84\xce\xb1\xcf\x86\xcf\x81" /* μεταφρ */,
+        NULL};
+    static const char *const to[] = {"to", "into", NULL};
+    if (s->n == 3 && s->v[0].fl >= 8 && memcmp(s->v[0].f, "translat", 8) == 0 && word_is(&s->v[1], to)) {
+        for (int i = 0; langs[i]; i++)
+            if (strlen(langs[i]) == s->v[2].fl && memcmp(langs[i], s->v[2].f, s->v[2].fl) == 0) {
+                snprintf(x->detail, x->detaillen, "translation link");
+                return 1;
+            }
+        return 0;
+    }
+    const char *slash = x->flen ? memrchr(x->fold, '/', x->flen) : NULL;
+    if (!slash || slash == x->fold || (size_t)(slash - x->fold) > 80)
+        return 0;
+    const char *t = slash + 1, *e = x->fold + x->flen;
+    while (t < e && *t == ' ')
+        t++;
+    while (e > t && e[-1] == ' ')
+        e--;
+    int lang = 0;
+    for (int i = 0; langs[i] && !lang; i++)
+        lang = strlen(langs[i]) == (size_t)(e - t) && memcmp(langs[i], t, (size_t)(e - t)) == 0;
+    if (!lang)
+        return 0;
+    for (int i = 0; stems[i]; i++)
+        if (memmem(x->fold, (size_t)(slash - x->fold), stems[i], strlen(stems[i]))) {
+            snprintf(x->detail, x->detaillen, "translation link");
+            return 1;
+        }
+    return 0;
+}
+
 int cap_rule_shape(judge_ctx *x)
 {
     swords s = {0};
@@ -1690,7 +1773,8 @@ int cap_rule_shape(judge_ctx *x)
     int r = shape_bracket(x, &s) || shape_homelink(x, &s) || shape_rating(x, &s) || shape_credit(x, &s) ||
             shape_sponsor(x, &s) || shape_logo(x, &s) || shape_cta(x, &s) || shape_bydomain(x, &s) || shape_ui(x, &s) ||
             shape_uiaction(x, &s) || shape_smiley(x, &s) || shape_projectbadge(x, &s) || shape_promo(x, &s) || shape_subscribe(x, &s) ||
-            shape_counter(x, &s) || shape_weather(x, &s) || shape_phone(x, &s) || shape_goto(x, &s);
+            shape_counter(x, &s) || shape_weather(x, &s) || shape_phone(x, &s) || shape_goto(x, &s) ||
+            shape_translate(x, &s);
     swords_free(&s);
     return r;
 }

@@ -34,7 +34,7 @@
  * the whole held-out part (the unsafe goal's larger sample).
  * tests/data/realcaptions/fresh-sites.tsv (split `fresh`) holds strings of
  * sites no rule was written from (the dragnet pages' held-out-side sites),
- * labelled twice, with their placement in fresh-placement.tsv: another
+ * labelled twice, with their placement in dragnet-placement.tsv: another
  * measurement only, printed text alone and as crawl judges.
  * CAPTIONS_SHOW=dev (or devpool, heldout, all) lists the rows the filter gets
  * wrong in that part: tune on dev and devpool only. The fuzz target (fuzz/fuzz_caption.c) also
@@ -557,9 +557,12 @@ int main(void)
     ccbuf placefile = {0};
     snprintf(path, sizeof path, "%s/data/realcaptions/placement.tsv", d && *d ? d : "tests");
     read_placement(path, &placefile, rows, n);
-    ccbuf freshplacefile = {0};
-    snprintf(path, sizeof path, "%s/data/realcaptions/fresh-placement.tsv", d && *d ? d : "tests");
-    size_t fresh_placed = read_placement(path, &freshplacefile, rows, n);
+    ccbuf dragnetplacefile = {0};
+    snprintf(path, sizeof path, "%s/data/realcaptions/dragnet-placement.tsv", d && *d ? d : "tests");
+    read_placement(path, &dragnetplacefile, rows, n);
+    size_t fresh_placed = 0;
+    for (size_t i = 0; i < n; i++)
+        fresh_placed += strcmp(rows[i].split, "fresh") == 0 && rows[i].place_text;
 
     caption_filter *f = caption_filter_new(NULL);
     figures dv = evaluate(f, rows, n, (selection){"dev", NULL, 0, 1, 1, 0, 0});
@@ -586,7 +589,7 @@ int main(void)
             for (int placed = 0; placed < 2; placed++) {
                 evaluate(f, rows, n, (selection){split, later[g][0], 0, 0, 0, 0, placed});
                 if (g == 0) /* the first corpora: all but the later ones */
-                    evaluate(f, rows, n, (selection){split, ADDED_CORPORA " " SITE_CORPORA, 1, 0, 0, 0, placed});
+                    evaluate(f, rows, n, (selection){split, ADDED_CORPORA " " SITE_CORPORA " dragnet", 1, 0, 0, 0, placed});
             }
         }
     }
@@ -651,6 +654,9 @@ int main(void)
         printf("\n");
         for (int placed = 0; placed < 2; placed++)
             unit_interval(f, rows, n, "fresh", placed);
+        printf("  the same pages' dev-side sites (in the labelled dev pool, tuned on):\n");
+        for (int placed = 0; placed < 2; placed++)
+            evaluate(f, rows, n, (selection){"devpool", "dragnet", 0, 0, 0, 0, placed});
     }
     /* Where the rows were labelled twice: how far the two annotators agree, and
      * the figures against the first annotator's labels alone. */
@@ -692,8 +698,9 @@ int main(void)
     /* Floors: the figures reached, against the final labels and against the
      * first annotator's alone (which the rules were first written for). The
      * dev, held-out and dev-pool floors were lowered when the corpora added
-     * on 2026-12-05 joined the set and the pool, and again when the
-     * many-site corpus (fundus) did (their rows score lower; see the
+     * on 2026-12-05 joined the set and the pool, again when the
+     * many-site corpus (fundus) did, and again when the dragnet pages'
+     * dev-side sites joined the pool (their rows score lower; see the
      * README). */
     CHECK(dv.f1 >= 0.959, "dev reject F1 %.3f >= 0.959 (regression floor)", dv.f1);
     CHECK(h.f1 >= 0.898, "held-out reject F1 %.3f >= 0.898 (regression floor)", h.f1);
@@ -701,11 +708,11 @@ int main(void)
           dv1.f1, h1.f1);
     CHECK(ldv.f1 >= 0.94 && lh.f1 >= 0.75, "LAION rows: reject F1 dev %.3f >= 0.94, held-out %.3f >= 0.75", ldv.f1,
           lh.f1);
-    CHECK(pv.f1 >= 0.916, "labelled dev pool: reject F1 %.3f >= 0.916 (regression floor)", pv.f1);
-    CHECK(pp.f1 >= 0.915, "labelled dev pool, rows from pages: reject F1 %.3f >= 0.915 (regression floor)", pp.f1);
-    CHECK(!npool || pv.boilerplate_rec >= 0.585, "labelled dev pool: boilerplate recall %.3f >= 0.585 (regression floor)",
+    CHECK(pv.f1 >= 0.912, "labelled dev pool: reject F1 %.3f >= 0.912 (regression floor)", pv.f1);
+    CHECK(pp.f1 >= 0.912, "labelled dev pool, rows from pages: reject F1 %.3f >= 0.912 (regression floor)", pp.f1);
+    CHECK(!npool || pv.boilerplate_rec >= 0.56, "labelled dev pool: boilerplate recall %.3f >= 0.56 (regression floor)",
           pv.boilerplate_rec);
-    CHECK(pv.names_rec >= 0.96, "labelled dev pool: filename, url_or_path and code_or_id recall %.3f >= 0.96 (regression floor)",
+    CHECK(pv.names_rec >= 0.91, "labelled dev pool: filename, url_or_path and code_or_id recall %.3f >= 0.91 (regression floor)",
           pv.names_rec);
     CHECK(h.frr <= 0.02, "held-out good captions wrongly rejected %.2f%% <= 2%%", 100.0 * h.frr);
     CHECK(dv.boilerplate_rec >= 0.815, "dev boilerplate recall %.3f >= 0.815 (regression floor)", dv.boilerplate_rec);
@@ -724,7 +731,7 @@ int main(void)
      * judges, dev keeps its text-only floors. */
     CHECK(cdv.f1 >= 0.973 && cdv.frr <= 0.01, "dev as crawl judges: reject F1 %.3f >= 0.973, wrongly rejected %.2f%% <= 1%%",
           cdv.f1, 100.0 * cdv.frr);
-    CHECK(cpv.f1 >= 0.942, "labelled dev pool as crawl judges: reject F1 %.3f >= 0.942", cpv.f1);
+    CHECK(cpv.f1 >= 0.941, "labelled dev pool as crawl judges: reject F1 %.3f >= 0.941", cpv.f1);
     CHECK(!npool || cpv.boilerplate_rec >= 0.70, "labelled dev pool as crawl judges: boilerplate recall %.3f >= 0.70",
           cpv.boilerplate_rec);
     /* LAION rows as fetch judges them (list rows: the picture is the
@@ -756,7 +763,7 @@ int main(void)
     ccbuf_free(&poolfile);
     ccbuf_free(&censusfile);
     ccbuf_free(&freshfile);
-    ccbuf_free(&freshplacefile);
+    ccbuf_free(&dragnetplacefile);
     ccbuf_free(&placefile);
     return check_summary();
 }
