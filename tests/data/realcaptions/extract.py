@@ -310,22 +310,28 @@ def pairs_host(url):
     return host[4:] if host.startswith("www.") else host
 
 
-def add_pairs(out, existing, source):
-    """--add-pairs: screened strings plus a seeded random sample of a URL
-    list with captions, one unit per image host (see the usage above)."""
+def pairs_units(option, source, seen):
+    """The corpus name of a pairs:FILE:CORPUS source and its distinct
+    captions (whitespace collapsed, none in SEEN) -> unit CORPUS/host of
+    the image URL, first seen wins."""
     kind, _, rest = source.partition(":")
     if kind != "pairs":
-        sys.exit("extract.py: --add-pairs takes one pairs:FILE:CORPUS source (%s)" % source)
+        sys.exit("extract.py: %s takes one pairs:FILE:CORPUS source (%s)" % (option, source))
     path, corpus = rest.rsplit(":", 1)
-    seen = read_existing(existing)
-    distinct = {}  # caption -> unit, first seen wins
+    distinct = {}
     with open(path, encoding="utf-8", errors="replace") as f:
         for line in f:
             url, tab, cap = line.rstrip("\n").partition("\t")
             cap = " ".join(cap.split())
-            if not tab or not cap or cap in seen or cap in distinct:
-                continue
-            distinct[cap] = corpus + "/" + pairs_host(url)
+            if tab and cap and cap not in seen and cap not in distinct:
+                distinct[cap] = corpus + "/" + pairs_host(url)
+    return corpus, distinct
+
+
+def add_pairs(out, existing, source):
+    """--add-pairs: screened strings plus a seeded random sample of a URL
+    list with captions, one unit per image host (see the usage above)."""
+    corpus, distinct = pairs_units("--add-pairs", source, read_existing(existing))
     per_unit = {}
     rows = []
     for cap in sorted(distinct):
@@ -356,20 +362,10 @@ def census(out, existing, source):
     --add-pairs makes it) falls on the held-out side and that no EXISTING
     file holds, written as a pool (unit, attribute, caption) for
     annotate.py: the LAION census, a measurement of the held-out hosts."""
-    kind, _, rest = source.partition(":")
-    if kind != "pairs":
-        sys.exit("extract.py: --census takes one pairs:FILE:CORPUS source (%s)" % source)
-    path, corpus = rest.rsplit(":", 1)
     seen = set()
     for name in existing.split(","):
         seen |= read_existing(name)
-    distinct = {}  # caption -> unit, first seen wins
-    with open(path, encoding="utf-8", errors="replace") as f:
-        for line in f:
-            url, tab, cap = line.rstrip("\n").partition("\t")
-            cap = " ".join(cap.split())
-            if tab and cap and cap not in seen and cap not in distinct:
-                distinct[cap] = corpus + "/" + pairs_host(url)
+    corpus, distinct = pairs_units("--census", source, seen)
     rows = sorted((u, "alt", c) for c, u in distinct.items() if split_of(u) == "heldout")
     with open(out, "w", encoding="utf-8") as f:
         f.writelines("\t".join(r) + "\n" for r in rows)
