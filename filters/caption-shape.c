@@ -1318,11 +1318,11 @@ static int shape_uiaction(judge_ctx *x, const swords *s)
                                       "diese", "dieses", "diesen", "der", "die", "das", "den", "dem", "zum", "zur",
                                       "im", "ins", "unsere", "weitere", "weiteren", "wird", "werden", "le", "la",
                                       "les", "l", "du", "des", "au", "aux", "el", "los", "las", "il", "lo", "de",
-                                      "het", "een", "op", "o", "os", "a", "as", "des", "dans", "del", "della",
+                                      "het", "een", "op", "o", "os", "as", "dans", "del", "della",
                                       "da", "do", NULL};
     static const char *const quantity[] = {"more", "less", "all", "mehr", "weniger", "alle", "alles", "plus",
                                            "moins", "tout", "tous", "mas", "menos", "todo", "todos", "mais", "piu",
-                                           "tutto", "tutti", "meer", "minder", "alles", "wiecej", "vice", "daha",
+                                           "tutto", "tutti", "meer", "minder", "wiecej", "vice", "daha",
                                            "fazla", "mer", "mere", "еще", "больше", "більше", "ще", NULL};
     if (s->n < 2 || s->n > 5)
         return 0;
@@ -1578,13 +1578,14 @@ static int shape_counter(judge_ctx *x, const swords *s)
         return 0;
     for (size_t i = 0; i < s->n; i++) {
         const sword *w = &s->v[i];
+        int is_weak = word_is(w, weak);
         if (w->flags & F_COUNTER)
             counters++;
         else if (word_is(w, platform))
             platforms++;
-        else if (!(w->digit || (w->flags & F_TRIVIAL) || word_is(w, filler) || word_is(w, weak)))
+        else if (!(w->digit || (w->flags & F_TRIVIAL) || word_is(w, filler) || is_weak))
             return 0;
-        weaks += word_is(w, weak);
+        weaks += is_weak;
         digits += w->digit;
     }
     /* a weak word needs a platform word, no number ("Website statistics
@@ -1737,12 +1738,10 @@ static int shape_translate(judge_ctx *x, const swords *s)
         NULL};
     static const char *const to[] = {"to", "into", NULL};
     if (s->n == 3 && s->v[0].fl >= 8 && memcmp(s->v[0].f, "translat", 8) == 0 && word_is(&s->v[1], to)) {
-        for (int i = 0; langs[i]; i++)
-            if (strlen(langs[i]) == s->v[2].fl && memcmp(langs[i], s->v[2].f, s->v[2].fl) == 0) {
-                snprintf(x->detail, x->detaillen, "translation link");
-                return 1;
-            }
-        return 0;
+        if (!word_is(&s->v[2], langs))
+            return 0;
+        snprintf(x->detail, x->detaillen, "translation link");
+        return 1;
     }
     const char *slash = x->flen ? memrchr(x->fold, '/', x->flen) : NULL;
     if (!slash || slash == x->fold || (size_t)(slash - x->fold) > 80)
@@ -1752,10 +1751,7 @@ static int shape_translate(judge_ctx *x, const swords *s)
         t++;
     while (e > t && e[-1] == ' ')
         e--;
-    int lang = 0;
-    for (int i = 0; langs[i] && !lang; i++)
-        lang = strlen(langs[i]) == (size_t)(e - t) && memcmp(langs[i], t, (size_t)(e - t)) == 0;
-    if (!lang)
+    if (!cap_in_list(langs, t, (size_t)(e - t)))
         return 0;
     for (int i = 0; stems[i]; i++)
         if (memmem(x->fold, (size_t)(slash - x->fold), stems[i], strlen(stems[i]))) {

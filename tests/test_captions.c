@@ -788,6 +788,8 @@ static void test_placed(void)
         {"Yahoo Mail", {P | CC_PLACE_LINKED | CC_PLACE_ASIDE, 300, 250, 1}, 1},
         {"Yahoo Mail", {P | CC_PLACE_ASIDE, 300, 250, 1}, 0},
         {"Yahoo Mail", {P | CC_PLACE_LINKED | CC_PLACE_ASIDE, 300, 251, 1}, 0},
+        /* 180x150 is a blog's thumbnail size, not an advert's */
+        {"Chicken Gumbo", {P | CC_PLACE_LINKED | CC_PLACE_CONTENT, 180, 150, 1}, 0},
         /* advert link: the advertising register on an image linked to another site */
         {"Autoteile günstiger bei Mustermann", {P | CC_PLACE_LINKED | CC_PLACE_OFFSITE | CC_PLACE_ASIDE, 82, 46, 1}, 1},
         {"Winterreifen-Sonderangebote im Herbst", {P | CC_PLACE_LINKED | CC_PLACE_OFFSITE, 0, 0, 1}, 1},

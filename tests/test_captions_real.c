@@ -130,32 +130,9 @@ typedef struct {
     int placed; /* as crawl judges: rows with a placement through caption_judge_placed() */
 } selection;
 
-/* Whether UNIT's corpus (its prefix before '/') is CORPUS, or one of
- * CORPUS's space-separated names. */
-static int in_corpus(const char *unit, const char *corpus)
+/* Whether the N bytes at WORD are one of LIST's space-separated words. */
+static int in_list(const char *word, size_t n, const char *list)
 {
-    while (*corpus) {
-        size_t k = strcspn(corpus, " ");
-        if (strncmp(unit, corpus, k) == 0 && unit[k] == '/')
-            return 1;
-        corpus += k;
-        corpus += strspn(corpus, " ");
-    }
-    return 0;
-}
-
-/* The page corpora added to the set on 2026-12-05 (extract.py --add-pages),
- * printed apart: their held-out rows had not been read by any rule writer. */
-#define ADDED_CORPORA "postlight htmldate newspaper4k"
-/* The many-site corpus added after them (extract.py --add-sites: one unit
- * per news publisher), printed apart too: its held-out rows were first
- * read with the rules as they stood. */
-#define SITE_CORPORA "fundus"
-
-/* Whether WORD is one of LIST's space-separated words. */
-static int in_list(const char *word, const char *list)
-{
-    size_t n = strlen(word);
     while (*list) {
         size_t k = strcspn(list, " ");
         if (k == n && strncmp(word, list, k) == 0)
@@ -166,10 +143,26 @@ static int in_list(const char *word, const char *list)
     return 0;
 }
 
+/* Whether UNIT's corpus (its prefix before '/') is CORPUS, or one of
+ * CORPUS's space-separated names. */
+static int in_corpus(const char *unit, const char *corpus)
+{
+    size_t k = strcspn(unit, "/");
+    return unit[k] == '/' && in_list(unit, k, corpus);
+}
+
+/* The page corpora added to the set on 2026-12-05 (extract.py --add-pages),
+ * printed apart: their held-out rows had not been read by any rule writer. */
+#define ADDED_CORPORA "postlight htmldate newspaper4k"
+/* The many-site corpus added after them (extract.py --add-sites: one unit
+ * per news publisher), printed apart too: its held-out rows were first
+ * read with the rules as they stood. */
+#define SITE_CORPORA "fundus"
+
 /* A selection's split may name several ("heldout census"). */
 static int selected(const row *r, const selection *s)
 {
-    if (!in_list(r->split, s->split))
+    if (!in_list(r->split, strlen(r->split), s->split))
         return 0;
     return !s->corpus || in_corpus(r->unit, s->corpus) != s->except;
 }

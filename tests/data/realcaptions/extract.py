@@ -296,12 +296,15 @@ def write_sorted(out, rows):
 
 
 def read_existing(existing):
+    """The captions of the set-format files EXISTING names (one path, or
+    several joined by commas)."""
     seen = set()
-    with open(existing, encoding="utf-8") as f:
-        for line in f:
-            if line.startswith("#") or not line.strip():
-                continue
-            seen.add(line.rstrip("\n").split("\t")[4])  # caption (5 or 7 columns)
+    for path in existing.split(","):
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("#") or not line.strip():
+                    continue
+                seen.add(line.rstrip("\n").split("\t")[4])  # caption (5 or 7 columns)
     return seen
 
 
@@ -362,9 +365,7 @@ def census(out, existing, source):
     --add-pairs makes it) falls on the held-out side and that no EXISTING
     file holds, written as a pool (unit, attribute, caption) for
     annotate.py: the LAION census, a measurement of the held-out hosts."""
-    seen = set()
-    for name in existing.split(","):
-        seen |= read_existing(name)
+    seen = read_existing(existing)
     corpus, distinct = pairs_units("--census", source, seen)
     rows = sorted((u, "alt", c) for c, u in distinct.items() if split_of(u) == "heldout")
     with open(out, "w", encoding="utf-8") as f:
@@ -454,9 +455,7 @@ def sample(units, seen, cap_of, screen_cap, per_unit=PER_UNIT):
 
 def add_pages(out, existing, sources):
     """--add-pages: a sample of page corpora added later (see the usage)."""
-    seen = set()
-    for path in existing.split(","):
-        seen |= read_existing(path)
+    seen = read_existing(existing)
     units = added_page_units(sources)
     rows, per_corpus, screened = sample(units, seen, lambda corpus: ADD_PER_CORPUS, ADD_SCREEN_PER_CORPUS)
     held = write_sorted(out, rows)
@@ -489,9 +488,7 @@ def site_units(sources):
 
 def add_sites(out, existing, sources):
     """--add-sites: a corpus of many sites, a few strings each (see the usage)."""
-    seen = set()
-    for path in existing.split(","):
-        seen |= read_existing(path)
+    seen = read_existing(existing)
     units = site_units(sources)
     rows, per_corpus, screened = sample(units, seen, lambda corpus: SITE_PER_CORPUS, ADD_SCREEN_PER_CORPUS,
                                         SITE_PER_UNIT)

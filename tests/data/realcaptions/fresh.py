@@ -42,9 +42,7 @@ def main():
     side, out_pool, out_place, mirror, existing = sys.argv[1:6]
     dump = sys.argv[6] if len(sys.argv) > 6 else os.path.join("build", "tests", "placement-dump")
     split, per_unit = ("fresh", PER_UNIT) if side == "heldout" else ("devpool", DEV_PER_UNIT)
-    seen = set()
-    for name in existing.split(","):
-        seen |= E.read_existing(name)
+    seen = E.read_existing(existing)
     text, npages = R.dragnet_dump(mirror, dump)
     units = {}  # unit -> {(attr, string): (placement, w, h, repeats)}, first seen wins
     unit, imgs = None, {}
